@@ -1,0 +1,3 @@
+/** Authentication: principals and their tokens. */
+export * from './principal';
+export * from './tokens';

@@ -1,0 +1,904 @@
+import type { events } from '@tongban/contracts';
+import type { ActorContext, TicketCommand, WorkflowSettings } from './commands';
+import { DEFAULT_WORKFLOW_SETTINGS } from './commands';
+import { decide } from './decide';
+import { type RejectionKind, TicketRejection } from './errors';
+import type { TicketEvent, TicketEventEnvelope } from './events';
+import { evolveAll } from './evolve';
+import type { TicketState } from './state';
+import { SAMPLE_ACTORS as A, SAMPLE_SUBMITTED_AT as T0, SAMPLE_TICKET_ID, sampleContext } from './transitions';
+
+// ---------------------------------------------------------------------------------------------------
+// given(events) → when(command, ctx) → then(events) | thenRejects(kind, reason)
+// ---------------------------------------------------------------------------------------------------
+
+/** When a command is decided: the actor, the instant and (optionally) workflow settings. */
+interface When {
+  actor: ActorContext;
+  at: string;
+  settings?: WorkflowSettings;
+}
+
+/** Wraps an event as evolve sees it. */
+function envelope(event: TicketEvent, occurredAt: string, actor: ActorContext): TicketEventEnvelope {
+  return { ...event, occurredAt, actor: { kind: actor.kind, id: actor.id, ...(actor.unitId ? { unitId: actor.unitId } : {}) } } as TicketEventEnvelope;
+}
+
+/**
+ * given(history) → when(command, ctx) → then(expected) / thenRejects(kind, reason).
+ * `then` returns the state after the new events, for assertions on what they mean.
+ */
+function given(...history: TicketEventEnvelope[]) {
+  const state = evolveAll(history);
+  return {
+    state,
+    when(command: TicketCommand, ctx: When) {
+      const decideCtx = { ...sampleContext(ctx.actor, ctx.at), settings: ctx.settings ?? DEFAULT_WORKFLOW_SETTINGS };
+      let result: { events: TicketEvent[] } | { rejection: TicketRejection };
+      try {
+        result = { events: decide(command, state, decideCtx) };
+      } catch (error) {
+        if (!(error instanceof TicketRejection)) throw error;
+        result = { rejection: error };
+      }
+      return {
+        then(expected: TicketEvent[]): TicketState {
+          if ('rejection' in result) {
+            throw new Error(`expected events, got rejection ${result.rejection.kind}/${result.rejection.reason}: ${result.rejection.message}`);
+          }
+          expect(result.events).toEqual(expected);
+          return evolveAll(result.events.map((e) => envelope(e, ctx.at, ctx.actor)), state);
+        },
+        thenRejects(kind: RejectionKind, reason: string): void {
+          if ('events' in result) throw new Error(`expected ${kind}/${reason}, got events ${JSON.stringify(result.events)}`);
+          expect({ kind: result.rejection.kind, reason: result.rejection.reason }).toEqual({ kind, reason });
+        },
+      };
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The sample world: a report at a village of 锦城镇 (雷波县), Liangshan.
+// ---------------------------------------------------------------------------------------------------
+
+const TOWNSHIP = 'adm-513437100';
+const COUNTY = 'adm-513437';
+const PREFECTURE = 'adm-5134';
+const DEPARTMENT = 'dep-513437-housing-construction';
+const OTHER_DEPARTMENT = 'dep-513437-transport';
+const OTHER_TOWNSHIP = 'adm-513434114';
+const HOUR = 3_600_000;
+
+/** T0 + minutes, as a UTC ISO instant. */
+function t(minutes: number): string {
+  return new Date(Date.parse(T0) + minutes * 60_000).toISOString();
+}
+/** T0 + hours. */
+function th(hours: number): string {
+  return t(hours * 60);
+}
+
+const POLICY = { firstResponseHours: 24, resolutionHours: 72, warnAtFraction: 0.75 };
+const REPORTER: events.Reporter = { deviceId: A.reporter.id, staffId: '', unitId: '', accountId: '', name: '', phone: '', email: '' };
+const OFFICER_REPORTER: events.Reporter = { ...REPORTER, deviceId: '', staffId: A.informationOfficer.id, unitId: TOWNSHIP };
+
+const submitCommand: Extract<TicketCommand, { type: 'SubmitTicket' }> = {
+  type: 'SubmitTicket', ticketId: SAMPLE_TICKET_ID, reference: 'LS-2015-000001', serviceCode: 'dangerous-structure',
+  division: '513437100001', title: '西街30号围墙成危墙', description: '接连几次暴雨后，围墙出现裂缝、向外倾斜。',
+  address: '雷波县锦城镇西街30号', channel: 'app', reporter: REPORTER, attributes: {}, mediaUrl: '', policy: POLICY,
+};
+
+/** Event factories (envelopes), each with the actor who would have caused it. */
+const ev = {
+  submitted: (at = T0, reporter = REPORTER, actor: ActorContext = A.reporter): TicketEventEnvelope => {
+    const { type: _type, ...data } = submitCommand;
+    return envelope({ type: 'TicketSubmitted', data: { ...data, reporter, channel: reporter.staffId ? 'proxy' : 'app', submittedAt: at } }, at, actor);
+  },
+  routed: (at: string, unitId = TOWNSHIP): TicketEventEnvelope =>
+    envelope({ type: 'TicketRouted', data: { unitId, division: unitId.slice(4), suggestedDepartment: 'housing-construction', reason: 'submitted' } }, at, A.routing),
+  accepted: (at: string, actor: ActorContext = A.townshipAdmin, firstResponder = true): TicketEventEnvelope =>
+    envelope({ type: 'TicketAccepted', data: { staffId: actor.id, unitId: actor.unitId ?? '', firstResponder } }, at, actor),
+  replied: (at: string, isPublic: boolean, actor: ActorContext = A.townshipAdmin): TicketEventEnvelope =>
+    envelope({ type: 'TicketReplied', data: { message: '已收到', public: isPublic, staffId: actor.id, unitId: actor.unitId ?? '' } }, at, actor),
+  transferred: (at: string, fromUnitId = TOWNSHIP, toUnitId = DEPARTMENT, actor: ActorContext = A.townshipAdmin): TicketEventEnvelope =>
+    envelope({ type: 'TicketTransferred', data: { fromUnitId, toUnitId, department: toUnitId.split('-').slice(2).join('-'), reason: '需部门处置' } }, at, actor),
+  handedBack: (at: string, fromUnitId = DEPARTMENT, toUnitId = TOWNSHIP, actor: ActorContext = A.department): TicketEventEnvelope =>
+    envelope({ type: 'TicketHandedBack', data: { fromUnitId, toUnitId, findings: '已处置' } }, at, actor),
+  informationRequested: (at: string, actor: ActorContext = A.townshipAdmin): TicketEventEnvelope =>
+    envelope({ type: 'InformationRequested', data: { question: '具体位置？', staffId: actor.id, unitId: actor.unitId ?? '' } }, at, actor),
+  informationAdded: (at: string): TicketEventEnvelope => envelope({ type: 'InformationAdded', data: { text: '后院', channel: 'app' } }, at, A.reporter),
+  deadlineSet: (at: string, dueAt: string, previousDueAt: string): TicketEventEnvelope =>
+    envelope({ type: 'ResolutionDeadlineSet', data: { dueAt, reason: '需要施工', previousDueAt } }, at, A.townshipAdmin),
+  resolved: (at: string, actor: ActorContext = A.townshipAdmin): TicketEventEnvelope =>
+    envelope({ type: 'TicketResolved', data: { resolution: '已拆除', staffId: actor.id, unitId: actor.unitId ?? '' } }, at, actor),
+  closed: (at: string, closedBy = 'reporter'): TicketEventEnvelope => envelope({ type: 'TicketClosed', data: { reason: '', closedBy } }, at, A.reporter),
+  reopened: (at: string, unitId = TOWNSHIP): TicketEventEnvelope => envelope({ type: 'TicketReopened', data: { reason: '又裂了', unitId } }, at, A.reporter),
+  rated: (at: string, score = 4): TicketEventEnvelope => envelope({ type: 'TicketRated', data: { score, comment: '' } }, at, A.reporter),
+  rejected: (at: string): TicketEventEnvelope => envelope({ type: 'TicketRejected', data: { category: 'out-of-scope', reason: '不属于受理范围' } }, at, A.townshipAdmin),
+  reassigned: (at: string, toUnitId: string, toStaffId = '', fromUnitId = TOWNSHIP): TicketEventEnvelope =>
+    envelope({ type: 'TicketReassigned', data: { fromUnitId, toUnitId, toStaffId, reason: '调整', firstResponderChanged: toStaffId !== '' } }, at, A.countySupervisor),
+  escalated: (at: string, fromUnitId = TOWNSHIP, toUnitId = COUNTY, level = 1, automatic = false): TicketEventEnvelope =>
+    envelope({ type: 'TicketEscalated', data: { fromUnitId, toUnitId, reason: '督办', level, automatic } }, at, automatic ? A.deadline : A.countySupervisor),
+  warned: (at: string, leg: string, dueAt: string): TicketEventEnvelope => envelope({ type: 'DeadlineWarningIssued', data: { leg, dueAt } }, at, A.deadline),
+  breached: (at: string, leg: string, dueAt: string): TicketEventEnvelope =>
+    envelope({ type: 'DeadlineBreached', data: { leg, dueAt, breachedAt: at } }, at, A.deadline),
+};
+
+const SUBMITTED = [ev.submitted()];
+const ROUTED = [...SUBMITTED, ev.routed(t(5))];
+const ACCEPTED = [...ROUTED, ev.accepted(t(45))];
+const TRANSFERRED = [...ACCEPTED, ev.transferred(t(55))];
+const RESOLVED = [...ACCEPTED, ev.resolved(th(20))];
+const FIRST_RESPONSE_DUE = th(24);
+const RESOLUTION_DUE = th(72);
+
+/** The first responder fixed by the township admin's accept at T0 + 45 min. */
+const TOWNSHIP_FIRST_RESPONDER = { staffId: A.townshipAdmin.id, unitId: TOWNSHIP, since: t(45) };
+
+// ---------------------------------------------------------------------------------------------------
+
+describe('SubmitTicket', () => {
+  it('records a citizen report and starts both SLA legs at the submission time', () => {
+    const { type: _type, ...data } = submitCommand;
+    const state = given().when(submitCommand, { actor: A.reporter, at: T0 })
+      .then([{ type: 'TicketSubmitted', data: { ...data, onBehalfOf: undefined, submittedAt: T0 } }]);
+    expect(state).toMatchObject({ exists: true, revision: 0, status: 'submitted', reporter: { deviceId: A.reporter.id } });
+    expect(state.sla.firstResponse).toEqual({ startedAt: T0, dueAt: FIRST_RESPONSE_DUE, announced: false, pausedMs: 0 });
+    expect(state.sla.resolution).toEqual({ startedAt: T0, dueAt: RESOLUTION_DUE, announced: false, pausedMs: 0 });
+  });
+
+  it('records a proxy submission with both the officer and the person it is for', () => {
+    const onBehalfOf = { name: '西街30号居民', contact: '' };
+    const command = { ...submitCommand, channel: 'proxy', reporter: OFFICER_REPORTER, onBehalfOf };
+    const { type: _type, ...data } = command;
+    const state = given().when(command, { actor: A.informationOfficer, at: T0 }).then([{ type: 'TicketSubmitted', data: { ...data, submittedAt: T0 } }]);
+    expect(state.onBehalfOf).toEqual(onBehalfOf);
+    expect(state.reporter).toEqual({ deviceId: '', staffId: A.informationOfficer.id, unitId: TOWNSHIP });
+  });
+
+  it.each([
+    [{ title: '' }, 'missing_title'],
+    [{ title: '   ' }, 'missing_title'],
+    [{ description: '' }, 'missing_description'],
+    [{ title: '墙'.repeat(201) }, 'title_too_long'],
+    [{ description: 'x'.repeat(4001) }, 'description_too_long'],
+    [{ lat: 91 }, 'invalid_lat'],
+    [{ lat: Number.NaN }, 'invalid_lat'],
+    [{ long: -181 }, 'invalid_long'],
+  ])('rejects malformed input %j as invalid %s', (patch, reason) => {
+    given().when({ ...submitCommand, ...patch }, { actor: A.reporter, at: T0 }).thenRejects('invalid', reason);
+  });
+
+  it('counts the title length in code points, not UTF-16 units', () => {
+    given().when({ ...submitCommand, title: '𠀀'.repeat(200) }, { actor: A.reporter, at: T0 }).then([expect.objectContaining({ type: 'TicketSubmitted' })]);
+  });
+
+  it('may not be filed by department staff or auditors', () => {
+    given().when(submitCommand, { actor: A.department, at: T0 }).thenRejects('forbidden', 'role_not_allowed');
+    given().when(submitCommand, { actor: A.auditor, at: T0 }).thenRejects('forbidden', 'read_only_role');
+  });
+
+  it('is refused for a ticket that already exists', () => {
+    given(...SUBMITTED).when(submitCommand, { actor: A.reporter, at: t(1) }).thenRejects('precondition', 'already_exists');
+  });
+
+  it('is the only command accepted before the ticket exists', () => {
+    given().when({ type: 'AcceptTicket' }, { actor: A.townshipAdmin, at: T0 }).thenRejects('not_found', 'ticket_not_found');
+  });
+});
+
+describe('RouteTicket (routing service)', () => {
+  const route: TicketCommand = { type: 'RouteTicket', unitId: TOWNSHIP, division: '513437100', suggestedDepartment: 'housing-construction' };
+
+  it('assigns the administration unit of the division, which now holds the ticket', () => {
+    const state = given(...SUBMITTED).when(route, { actor: A.routing, at: t(5) })
+      .then([{ type: 'TicketRouted', data: { unitId: TOWNSHIP, division: '513437100', suggestedDepartment: 'housing-construction', reason: 'submitted' } }]);
+    expect(state).toMatchObject({ status: 'routed', routedUnitId: TOWNSHIP, holderUnitId: TOWNSHIP, suggestedDepartment: 'housing-construction' });
+    expect(state.firstResponder).toBeUndefined();
+  });
+
+  it('is idempotent: routing a routed ticket again records nothing', () => {
+    given(...ROUTED).when(route, { actor: A.routing, at: t(6) }).then([]);
+  });
+
+  it('is internal: staff may not route', () => {
+    given(...SUBMITTED).when(route, { actor: A.countySupervisor, at: t(5) }).thenRejects('forbidden', 'role_not_allowed');
+  });
+});
+
+describe('AcceptTicket', () => {
+  it('by an admin of the holding unit fixes the first responder (person and unit)', () => {
+    const state = given(...ROUTED).when({ type: 'AcceptTicket' }, { actor: A.townshipAdmin, at: t(45) })
+      .then([{ type: 'TicketAccepted', data: { staffId: A.townshipAdmin.id, unitId: TOWNSHIP, firstResponder: true } }]);
+    expect(state.status).toBe('in_progress');
+    expect(state.firstResponder).toEqual(TOWNSHIP_FIRST_RESPONDER);
+  });
+
+  it('is refused before the ticket is routed (not_routed)', () => {
+    given(...SUBMITTED).when({ type: 'AcceptTicket' }, { actor: A.townshipAdmin, at: t(1) }).thenRejects('precondition', 'not_routed');
+  });
+
+  it('by a unit that does not hold the ticket is forbidden (not_holder)', () => {
+    given(...ROUTED).when({ type: 'AcceptTicket' }, { actor: A.otherTownshipAdmin, at: t(45) }).thenRejects('forbidden', 'not_holder');
+    given(...ROUTED).when({ type: 'AcceptTicket' }, { actor: A.countyAdmin, at: t(45) }).thenRejects('forbidden', 'not_holder');
+  });
+
+  it('is needed once per holder', () => {
+    given(...ACCEPTED).when({ type: 'AcceptTicket' }, { actor: A.townshipAdmin, at: t(50) }).thenRejects('precondition', 'already_accepted');
+  });
+
+  it('by a later holder does not change the first responder (only the first accept fixes it)', () => {
+    const state = given(...ACCEPTED, ev.escalated(th(2))).when({ type: 'AcceptTicket' }, { actor: A.countyAdmin, at: th(3) })
+      .then([{ type: 'TicketAccepted', data: { staffId: A.countyAdmin.id, unitId: COUNTY, firstResponder: false } }]);
+    expect(state.firstResponder).toEqual(TOWNSHIP_FIRST_RESPONDER);
+    expect(state.acceptedUnitIds).toEqual([TOWNSHIP, COUNTY]);
+  });
+
+  it('after a reassignment without a staff member: the new unit accepts, the first responder stays', () => {
+    const state = given(...ACCEPTED, ev.reassigned(th(2), COUNTY)).when({ type: 'AcceptTicket' }, { actor: A.countyAdmin, at: th(3) })
+      .then([{ type: 'TicketAccepted', data: { staffId: A.countyAdmin.id, unitId: COUNTY, firstResponder: false } }]);
+    expect(state.firstResponder).toEqual(TOWNSHIP_FIRST_RESPONDER);
+  });
+
+  it('may not be done by the department staff holding it, nor by a supervisor or the reporter', () => {
+    given(...TRANSFERRED).when({ type: 'AcceptTicket' }, { actor: A.department, at: th(1) }).thenRejects('forbidden', 'not_holder');
+    given(...ROUTED).when({ type: 'AcceptTicket' }, { actor: A.countySupervisor, at: th(1) }).thenRejects('forbidden', 'not_holder');
+    given(...ROUTED).when({ type: 'AcceptTicket' }, { actor: A.reporter, at: th(1) }).thenRejects('forbidden', 'role_not_allowed');
+  });
+});
+
+describe('ReplyToTicket', () => {
+  const reply = (isPublic: boolean): TicketCommand => ({ type: 'ReplyToTicket', message: '已收到', public: isPublic });
+
+  it('a public reply is recorded and stops the first-response leg', () => {
+    const state = given(...ACCEPTED).when(reply(true), { actor: A.townshipAdmin, at: t(50) })
+      .then([{ type: 'TicketReplied', data: { message: '已收到', public: true, staffId: A.townshipAdmin.id, unitId: TOWNSHIP } }]);
+    expect(state.sla.firstResponse?.stoppedAt).toBe(t(50));
+    expect(state.lastPublicReplyAt).toBe(t(50));
+    expect(state.sla.resolution?.stoppedAt).toBeUndefined();
+  });
+
+  it('an internal reply does not stop the first-response leg', () => {
+    const state = given(...ACCEPTED).when(reply(false), { actor: A.townshipAdmin, at: t(50) })
+      .then([{ type: 'TicketReplied', data: { message: '已收到', public: false, staffId: A.townshipAdmin.id, unitId: TOWNSHIP } }]);
+    expect(state.sla.firstResponse?.stoppedAt).toBeUndefined();
+    expect(state.lastPublicReplyAt).toBeUndefined();
+  });
+
+  it('the first public reply stops the leg, whoever speaks last afterwards', () => {
+    const state = given(...ACCEPTED, ev.replied(t(50), true)).when(reply(true), { actor: A.townshipAdmin, at: th(30) })
+      .then([expect.objectContaining({ type: 'TicketReplied' })]);
+    expect(state.sla.firstResponse?.stoppedAt).toBe(t(50));
+    expect(state.lastPublicReplyAt).toBe(th(30));
+  });
+
+  it('may be given before accepting (the holder answers at once)', () => {
+    const state = given(...ROUTED).when(reply(true), { actor: A.townshipAdmin, at: t(10) }).then([expect.objectContaining({ type: 'TicketReplied' })]);
+    expect(state.status).toBe('routed');
+  });
+
+  it('by the department holding the ticket counts as the first response', () => {
+    const state = given(...TRANSFERRED).when(reply(true), { actor: A.department, at: th(2) })
+      .then([{ type: 'TicketReplied', data: { message: '已收到', public: true, staffId: A.department.id, unitId: DEPARTMENT } }]);
+    expect(state.sla.firstResponse?.stoppedAt).toBe(th(2));
+  });
+
+  it('the first responder\'s unit may still reply while a department holds the ticket', () => {
+    given(...TRANSFERRED).when(reply(true), { actor: A.townshipAdmin, at: th(2) }).then([expect.objectContaining({ type: 'TicketReplied' })]);
+  });
+
+  it('to a ticket not yet routed is refused (not_routed)', () => {
+    given(...SUBMITTED).when(reply(true), { actor: A.townshipAdmin, at: t(1) }).thenRejects('precondition', 'not_routed');
+  });
+
+  it('by another unit is forbidden (not_holder); by an auditor too (read_only_role)', () => {
+    given(...ACCEPTED).when(reply(true), { actor: A.otherTownshipAdmin, at: th(1) }).thenRejects('forbidden', 'not_holder');
+    given(...ACCEPTED).when(reply(true), { actor: A.auditor, at: th(1) }).thenRejects('forbidden', 'read_only_role');
+    given(...SUBMITTED).when(reply(true), { actor: A.auditor, at: th(1) }).thenRejects('forbidden', 'read_only_role');
+  });
+
+  it('needs a message, and is refused on a final ticket', () => {
+    given(...ACCEPTED).when({ type: 'ReplyToTicket', message: ' ', public: true }, { actor: A.townshipAdmin, at: th(1) }).thenRejects('invalid', 'missing_message');
+    given(...RESOLVED, ev.closed(th(21))).when(reply(true), { actor: A.townshipAdmin, at: th(22) }).thenRejects('precondition', 'invalid_status');
+  });
+});
+
+describe('AddInternalNote', () => {
+  const note: TicketCommand = { type: 'AddInternalNote', text: '已电话联系县规建局' };
+
+  it('is recorded without changing the status or any leg', () => {
+    const before = given(...ACCEPTED);
+    const state = before.when(note, { actor: A.townshipAdmin, at: th(1) })
+      .then([{ type: 'InternalNoteAdded', data: { text: '已电话联系县规建局', staffId: A.townshipAdmin.id, unitId: TOWNSHIP } }]);
+    expect({ ...state, revision: before.state.revision, updatedAt: before.state.updatedAt }).toEqual(before.state);
+  });
+
+  it('may be added by a supervisor of the ticket\'s division, also to a closed ticket', () => {
+    given(...RESOLVED, ev.closed(th(21))).when(note, { actor: A.countySupervisor, at: th(22) }).then([expect.objectContaining({ type: 'InternalNoteAdded' })]);
+    given(...ACCEPTED).when(note, { actor: A.prefectureSupervisor, at: th(1) }).then([expect.objectContaining({ type: 'InternalNoteAdded' })]);
+  });
+
+  it('is refused to a supervisor outside the jurisdiction, to the reporter and to other units', () => {
+    given(...ACCEPTED).when(note, { actor: A.otherCountySupervisor, at: th(1) }).thenRejects('forbidden', 'outside_jurisdiction');
+    given(...ACCEPTED).when(note, { actor: A.reporter, at: th(1) }).thenRejects('forbidden', 'role_not_allowed');
+    given(...ACCEPTED).when(note, { actor: A.otherTownshipAdmin, at: th(1) }).thenRejects('forbidden', 'not_holder');
+  });
+
+  it('needs text', () => {
+    given(...ACCEPTED).when({ type: 'AddInternalNote', text: '' }, { actor: A.townshipAdmin, at: th(1) }).thenRejects('invalid', 'missing_text');
+  });
+});
+
+describe('TransferTicket', () => {
+  const transfer = (toUnitId = DEPARTMENT, reason = '危墙拆除需规建部门现场处置'): TicketCommand =>
+    ({ type: 'TransferTicket', toUnitId, department: toUnitId.split('-').slice(2).join('-'), reason });
+
+  it('moves the work to a department; the first responder is unchanged', () => {
+    const state = given(...ACCEPTED).when(transfer(), { actor: A.townshipAdmin, at: t(55) }).then([
+      { type: 'TicketTransferred', data: { fromUnitId: TOWNSHIP, toUnitId: DEPARTMENT, department: 'housing-construction', reason: '危墙拆除需规建部门现场处置' } },
+    ]);
+    expect(state).toMatchObject({ status: 'in_progress', holderUnitId: DEPARTMENT, transferredFromUnitId: TOWNSHIP, firstResponder: TOWNSHIP_FIRST_RESPONDER });
+  });
+
+  it('keeps the running legs (the citizen\'s wait does not restart)', () => {
+    const before = given(...ACCEPTED);
+    const state = before.when(transfer(), { actor: A.townshipAdmin, at: t(55) }).then([expect.objectContaining({ type: 'TicketTransferred' })]);
+    expect(state.sla).toEqual(before.state.sla);
+  });
+
+  it('requires a reason and a target', () => {
+    given(...ACCEPTED).when(transfer(DEPARTMENT, ''), { actor: A.townshipAdmin, at: th(1) }).thenRejects('invalid', 'missing_reason');
+    given(...ACCEPTED).when(transfer('', '原因'), { actor: A.townshipAdmin, at: th(1) }).thenRejects('invalid', 'missing_target');
+    given(...TRANSFERRED).when(transfer(DEPARTMENT), { actor: A.townshipAdmin, at: th(1) }).thenRejects('invalid', 'same_unit');
+  });
+
+  it('needs the ticket accepted first', () => {
+    given(...ROUTED).when(transfer(), { actor: A.townshipAdmin, at: th(1) }).thenRejects('precondition', 'invalid_status');
+    given(...SUBMITTED).when(transfer(), { actor: A.townshipAdmin, at: th(1) }).thenRejects('precondition', 'not_routed');
+  });
+
+  it('may not be passed on by the department, nor done by another unit', () => {
+    given(...TRANSFERRED).when(transfer(OTHER_DEPARTMENT), { actor: A.department, at: th(1) }).thenRejects('forbidden', 'not_holder');
+    given(...ACCEPTED).when(transfer(), { actor: A.otherTownshipAdmin, at: th(1) }).thenRejects('forbidden', 'not_holder');
+  });
+
+  it('re-transfer by the first responder\'s unit: the hand-back still returns to that unit', () => {
+    const state = given(...TRANSFERRED).when(transfer(OTHER_DEPARTMENT), { actor: A.townshipAdmin, at: th(2) })
+      .then([{ type: 'TicketTransferred', data: { fromUnitId: DEPARTMENT, toUnitId: OTHER_DEPARTMENT, department: 'transport', reason: '危墙拆除需规建部门现场处置' } }]);
+    expect(state.holderUnitId).toBe(OTHER_DEPARTMENT);
+    expect(state.transferredFromUnitId).toBe(TOWNSHIP);
+    given(...TRANSFERRED, ev.transferred(th(2), DEPARTMENT, OTHER_DEPARTMENT))
+      .when({ type: 'HandBackTicket', findings: '已处置' }, { actor: A.otherDepartment, at: th(3) })
+      .then([{ type: 'TicketHandedBack', data: { fromUnitId: OTHER_DEPARTMENT, toUnitId: TOWNSHIP, findings: '已处置' } }]);
+  });
+
+  it('pulling the work back to the unit that transferred it leaves nothing to hand back', () => {
+    const state = given(...TRANSFERRED).when(transfer(TOWNSHIP), { actor: A.townshipAdmin, at: th(2) })
+      .then([expect.objectContaining({ type: 'TicketTransferred' })]);
+    expect(state).toMatchObject({ holderUnitId: TOWNSHIP, transferredFromUnitId: '' });
+  });
+});
+
+describe('HandBackTicket', () => {
+  const handBack: TicketCommand = { type: 'HandBackTicket', findings: '已会同锦城镇将危墙拆除' };
+
+  it('returns the work, with findings, to the unit that transferred it; the first responder is unchanged', () => {
+    const state = given(...TRANSFERRED).when(handBack, { actor: A.department, at: th(30) })
+      .then([{ type: 'TicketHandedBack', data: { fromUnitId: DEPARTMENT, toUnitId: TOWNSHIP, findings: '已会同锦城镇将危墙拆除' } }]);
+    expect(state).toMatchObject({ status: 'in_progress', holderUnitId: TOWNSHIP, transferredFromUnitId: '', firstResponder: TOWNSHIP_FIRST_RESPONDER });
+  });
+
+  it('requires findings', () => {
+    given(...TRANSFERRED).when({ type: 'HandBackTicket', findings: '' }, { actor: A.department, at: th(30) }).thenRejects('invalid', 'missing_findings');
+  });
+
+  it('only by the department holding it', () => {
+    given(...TRANSFERRED).when(handBack, { actor: A.townshipAdmin, at: th(30) }).thenRejects('forbidden', 'not_holder');
+    given(...TRANSFERRED).when(handBack, { actor: A.otherDepartment, at: th(30) }).thenRejects('forbidden', 'not_holder');
+  });
+
+  it('is refused when the department got the ticket by reassignment rather than a transfer', () => {
+    given(...ACCEPTED, ev.reassigned(th(1), DEPARTMENT)).when(handBack, { actor: A.department, at: th(2) }).thenRejects('precondition', 'not_transferred');
+  });
+
+  it('is refused once resolved', () => {
+    given(...TRANSFERRED, ev.resolved(th(5), A.department)).when(handBack, { actor: A.department, at: th(6) }).thenRejects('precondition', 'invalid_status');
+  });
+});
+
+describe('RequestInformation / AddInformation', () => {
+  const ask: TicketCommand = { type: 'RequestInformation', question: '围墙的具体位置？' };
+  const answer = (channel = 'app'): TicketCommand => ({ type: 'AddInformation', text: '西街30号后院', channel });
+
+  it('a request waits on the reporter and pauses the resolution leg (not the first-response leg)', () => {
+    const state = given(...ACCEPTED).when(ask, { actor: A.townshipAdmin, at: th(2) })
+      .then([{ type: 'InformationRequested', data: { question: '围墙的具体位置？', staffId: A.townshipAdmin.id, unitId: TOWNSHIP } }]);
+    expect(state.status).toBe('awaiting_information');
+    expect(state.sla.resolution).toMatchObject({ pausedAt: th(2), dueAt: RESOLUTION_DUE });
+    expect(state.sla.firstResponse?.pausedAt).toBeUndefined();
+  });
+
+  it('the reporter\'s answer (any channel) resumes the leg; the due time moves later by the paused interval', () => {
+    const state = given(...ACCEPTED, ev.informationRequested(th(2))).when(answer('phone'), { actor: A.reporter, at: th(12) })
+      .then([{ type: 'InformationAdded', data: { text: '西街30号后院', channel: 'phone' } }]);
+    expect(state.status).toBe('in_progress');
+    expect(state.sla.resolution).toEqual({ startedAt: T0, dueAt: th(72 + 10), announced: false, pausedMs: 10 * HOUR });
+  });
+
+  it('two pauses add up', () => {
+    const state = given(...ACCEPTED, ev.informationRequested(th(2)), ev.informationAdded(th(5)), ev.informationRequested(th(10)))
+      .when(answer(), { actor: A.reporter, at: th(14) }).then([expect.objectContaining({ type: 'InformationAdded' })]);
+    expect(state.sla.resolution).toMatchObject({ dueAt: th(72 + 3 + 4), pausedMs: 7 * HOUR });
+  });
+
+  it('the proxy officer who submitted answers for the person reported for', () => {
+    given(ev.submitted(T0, OFFICER_REPORTER, A.informationOfficer), ev.routed(t(5)), ev.accepted(t(45)), ev.informationRequested(th(2)))
+      .when(answer('proxy'), { actor: A.informationOfficer, at: th(3) }).then([expect.objectContaining({ type: 'InformationAdded' })]);
+  });
+
+  it('information added without a request is recorded and shifts nothing', () => {
+    const before = given(...ACCEPTED);
+    const state = before.when(answer(), { actor: A.reporter, at: th(3) }).then([expect.objectContaining({ type: 'InformationAdded' })]);
+    expect(state.status).toBe('in_progress');
+    expect(state.sla).toEqual(before.state.sla);
+    given(...SUBMITTED).when(answer(), { actor: A.reporter, at: t(2) }).then([expect.objectContaining({ type: 'InformationAdded' })]);
+  });
+
+  it('only the reporter adds information, and not to a final ticket', () => {
+    given(...ACCEPTED, ev.informationRequested(th(2))).when(answer(), { actor: A.otherCitizen, at: th(3) }).thenRejects('forbidden', 'not_reporter');
+    given(...ACCEPTED, ev.informationRequested(th(2))).when(answer(), { actor: A.townshipAdmin, at: th(3) }).thenRejects('forbidden', 'not_reporter');
+    given(...RESOLVED, ev.closed(th(21))).when(answer(), { actor: A.reporter, at: th(22) }).thenRejects('precondition', 'invalid_status');
+    given(...ACCEPTED).when({ type: 'AddInformation', text: '', channel: 'app' }, { actor: A.reporter, at: th(3) }).thenRejects('invalid', 'missing_text');
+  });
+
+  it('a request needs a question, an accepted ticket, and no pending request', () => {
+    given(...ACCEPTED).when({ type: 'RequestInformation', question: '' }, { actor: A.townshipAdmin, at: th(2) }).thenRejects('invalid', 'missing_question');
+    given(...ROUTED).when(ask, { actor: A.townshipAdmin, at: th(2) }).thenRejects('precondition', 'invalid_status');
+    given(...SUBMITTED).when(ask, { actor: A.townshipAdmin, at: th(2) }).thenRejects('precondition', 'not_routed');
+    given(...ACCEPTED, ev.informationRequested(th(2))).when(ask, { actor: A.townshipAdmin, at: th(3) }).thenRejects('precondition', 'invalid_status');
+    given(...ACCEPTED).when(ask, { actor: A.otherTownshipAdmin, at: th(2) }).thenRejects('forbidden', 'not_holder');
+  });
+
+  it('the department holding the ticket may ask', () => {
+    given(...TRANSFERRED).when(ask, { actor: A.department, at: th(2) }).then([expect.objectContaining({ type: 'InformationRequested' })]);
+  });
+});
+
+describe('SetResolutionDeadline', () => {
+  const setDeadline = (dueAt: string, reason = '修建垃圾池需要选址和施工，三天内无法完成'): TicketCommand => ({ type: 'SetResolutionDeadline', dueAt, reason });
+
+  it('announces a deadline that replaces the resolution due time (seed case 3: 2015-06-30T18:00+08:00)', () => {
+    const at = t(9 * 60 + 20);
+    const state = given(...ACCEPTED).when(setDeadline('2015-06-30T18:00:00+08:00'), { actor: A.townshipAdmin, at }).then([
+      { type: 'ResolutionDeadlineSet', data: { dueAt: '2015-06-30T10:00:00.000Z', reason: '修建垃圾池需要选址和施工，三天内无法完成', previousDueAt: RESOLUTION_DUE } },
+    ]);
+    expect(state.sla.resolution).toMatchObject({ dueAt: '2015-06-30T10:00:00.000Z', announced: true });
+    expect(state.extendedMs).toBe(Date.parse('2015-06-30T10:00:00.000Z') - Date.parse(RESOLUTION_DUE));
+  });
+
+  it('a deadline in the past (or now) is invalid (deadline_in_past)', () => {
+    given(...ACCEPTED).when(setDeadline(th(1)), { actor: A.townshipAdmin, at: th(2) }).thenRejects('invalid', 'deadline_in_past');
+    given(...ACCEPTED).when(setDeadline(th(2)), { actor: A.townshipAdmin, at: th(2) }).thenRejects('invalid', 'deadline_in_past');
+  });
+
+  it('a malformed instant or a missing reason is invalid', () => {
+    given(...ACCEPTED).when(setDeadline('next week'), { actor: A.townshipAdmin, at: th(2) }).thenRejects('invalid', 'invalid_due_at');
+    given(...ACCEPTED).when(setDeadline(th(100), ''), { actor: A.townshipAdmin, at: th(2) }).thenRejects('invalid', 'missing_reason');
+  });
+
+  it('after the current due time it is too late (deadline_passed)', () => {
+    given(...ACCEPTED).when(setDeadline(th(200)), { actor: A.townshipAdmin, at: th(72) }).thenRejects('precondition', 'deadline_passed');
+    given(...ACCEPTED, ev.deadlineSet(th(10), th(100), RESOLUTION_DUE)).when(setDeadline(th(200)), { actor: A.townshipAdmin, at: th(101) })
+      .thenRejects('precondition', 'deadline_passed');
+  });
+
+  it('an announced deadline can be extended again before it is due', () => {
+    const state = given(...ACCEPTED, ev.deadlineSet(th(10), th(100), RESOLUTION_DUE)).when(setDeadline(th(150)), { actor: A.townshipAdmin, at: th(99) })
+      .then([{ type: 'ResolutionDeadlineSet', data: { dueAt: th(150), reason: '修建垃圾池需要选址和施工，三天内无法完成', previousDueAt: th(100) } }]);
+    expect(state.extendedMs).toBe((150 - 72) * HOUR);
+  });
+
+  it('extensions are capped in total; an earlier deadline does not count', () => {
+    const settings = { ...DEFAULT_WORKFLOW_SETTINGS, maxExtensionHours: 48 };
+    given(...ACCEPTED).when(setDeadline(th(72 + 49)), { actor: A.townshipAdmin, at: th(1), settings }).thenRejects('precondition', 'extension_cap_exceeded');
+    given(...ACCEPTED).when(setDeadline(th(72 + 48)), { actor: A.townshipAdmin, at: th(1), settings }).then([expect.objectContaining({ type: 'ResolutionDeadlineSet' })]);
+    given(...ACCEPTED, ev.deadlineSet(th(1), th(72 + 30), RESOLUTION_DUE))
+      .when(setDeadline(th(72 + 49)), { actor: A.townshipAdmin, at: th(2), settings }).thenRejects('precondition', 'extension_cap_exceeded');
+    const shorter = given(...ACCEPTED).when(setDeadline(th(48)), { actor: A.townshipAdmin, at: th(1), settings }).then([expect.objectContaining({ type: 'ResolutionDeadlineSet' })]);
+    expect(shorter.extendedMs).toBe(0);
+    given(...ACCEPTED).when(setDeadline(th(72 + 90 * 24 + 1)), { actor: A.townshipAdmin, at: th(1) }).thenRejects('precondition', 'extension_cap_exceeded');
+  });
+
+  it('while paused the stale due time does not count as passed, and the pause before the announcement does not move it', () => {
+    const paused = [...ACCEPTED, ev.informationRequested(th(2))];
+    const state = given(...paused).when(setDeadline(th(200)), { actor: A.townshipAdmin, at: th(80) })
+      .then([expect.objectContaining({ type: 'ResolutionDeadlineSet' })]);
+    expect(state.status).toBe('awaiting_information');
+    // The reporter answers 10 h after the announcement: the announced deadline moves by those 10 h only.
+    const resumed = given(...paused, ev.deadlineSet(th(80), th(200), RESOLUTION_DUE))
+      .when({ type: 'AddInformation', text: '后院', channel: 'app' }, { actor: A.reporter, at: th(90) })
+      .then([expect.objectContaining({ type: 'InformationAdded' })]);
+    expect(resumed.sla.resolution).toMatchObject({ dueAt: th(210), announced: true, pausedMs: 88 * HOUR });
+    expect(resumed.sla.resolution?.pausedAt).toBeUndefined();
+  });
+
+  it('needs a routed, open ticket and the holder or the first responder\'s unit', () => {
+    given(...SUBMITTED).when(setDeadline(th(100)), { actor: A.townshipAdmin, at: th(1) }).thenRejects('precondition', 'not_routed');
+    given(...RESOLVED).when(setDeadline(th(100)), { actor: A.townshipAdmin, at: th(21) }).thenRejects('precondition', 'invalid_status');
+    given(...ACCEPTED).when(setDeadline(th(100)), { actor: A.otherTownshipAdmin, at: th(1) }).thenRejects('forbidden', 'not_holder');
+    given(...TRANSFERRED).when(setDeadline(th(100)), { actor: A.department, at: th(1) }).then([expect.objectContaining({ type: 'ResolutionDeadlineSet' })]);
+  });
+});
+
+describe('ResolveTicket', () => {
+  const resolve: TicketCommand = { type: 'ResolveTicket', resolution: '危墙已拆除，安全隐患解除。' };
+
+  it('resolves and stops the resolution leg', () => {
+    const state = given(...ACCEPTED).when(resolve, { actor: A.townshipAdmin, at: th(20) })
+      .then([{ type: 'TicketResolved', data: { resolution: '危墙已拆除，安全隐患解除。', staffId: A.townshipAdmin.id, unitId: TOWNSHIP } }]);
+    expect(state).toMatchObject({ status: 'resolved', resolvedAt: th(20) });
+    expect(state.sla.resolution?.stoppedAt).toBe(th(20));
+  });
+
+  it('twice is refused (already_resolved)', () => {
+    given(...RESOLVED).when(resolve, { actor: A.townshipAdmin, at: th(21) }).thenRejects('precondition', 'already_resolved');
+  });
+
+  it('needs a routed, accepted ticket and a resolution text', () => {
+    given(...SUBMITTED).when(resolve, { actor: A.townshipAdmin, at: th(1) }).thenRejects('precondition', 'not_routed');
+    given(...ROUTED).when(resolve, { actor: A.townshipAdmin, at: th(1) }).thenRejects('precondition', 'not_accepted');
+    given(...ACCEPTED).when({ type: 'ResolveTicket', resolution: '' }, { actor: A.townshipAdmin, at: th(1) }).thenRejects('invalid', 'missing_resolution');
+  });
+
+  it('while waiting on the reporter: ends the pause and stops the leg', () => {
+    const state = given(...ACCEPTED, ev.informationRequested(th(2))).when(resolve, { actor: A.townshipAdmin, at: th(5) })
+      .then([expect.objectContaining({ type: 'TicketResolved' })]);
+    expect(state.sla.resolution).toMatchObject({ stoppedAt: th(5), pausedMs: 3 * HOUR });
+    expect(state.sla.resolution?.pausedAt).toBeUndefined();
+  });
+
+  it('by the department holding it, or by the first responder\'s unit; not by others', () => {
+    given(...TRANSFERRED).when(resolve, { actor: A.department, at: th(5) }).then([expect.objectContaining({ type: 'TicketResolved' })]);
+    given(...TRANSFERRED).when(resolve, { actor: A.townshipAdmin, at: th(5) }).then([expect.objectContaining({ type: 'TicketResolved' })]);
+    given(...ACCEPTED).when(resolve, { actor: A.otherTownshipAdmin, at: th(5) }).thenRejects('forbidden', 'not_holder');
+    given(...ACCEPTED).when(resolve, { actor: A.auditor, at: th(5) }).thenRejects('forbidden', 'read_only_role');
+  });
+
+  it('a final ticket cannot be resolved', () => {
+    given(...ACCEPTED, ev.rejected(th(1))).when(resolve, { actor: A.townshipAdmin, at: th(2) }).thenRejects('precondition', 'invalid_status');
+  });
+});
+
+describe('VerifyResolution', () => {
+  const verify = (method: string): TicketCommand => ({ type: 'VerifyResolution', method, note: '暗访，票价正常' });
+
+  it.each(['visit', 'call', 'unannounced-visit'])('records a verification by %s', (method) => {
+    const state = given(...RESOLVED).when(verify(method), { actor: A.townshipAdmin, at: th(21) })
+      .then([{ type: 'ResolutionVerified', data: { method, note: '暗访，票价正常', staffId: A.townshipAdmin.id, unitId: TOWNSHIP } }]);
+    expect(state).toMatchObject({ status: 'resolved', verifications: 1 });
+  });
+
+  it('allows several verifications, also before the resolution is recorded (seed case 2)', () => {
+    const state = given(...TRANSFERRED, ev.handedBack(th(30)), envelope({ type: 'ResolutionVerified', data: { method: 'unannounced-visit', note: '第一次', staffId: A.townshipAdmin.id, unitId: TOWNSHIP } }, th(31), A.townshipAdmin))
+      .when(verify('unannounced-visit'), { actor: A.townshipAdmin, at: th(49) }).then([expect.objectContaining({ type: 'ResolutionVerified' })]);
+    expect(state).toMatchObject({ status: 'in_progress', verifications: 2 });
+  });
+
+  it('rejects an unknown method', () => {
+    given(...RESOLVED).when(verify('phone'), { actor: A.townshipAdmin, at: th(21) }).thenRejects('invalid', 'invalid_method');
+    given(...RESOLVED).when(verify(''), { actor: A.townshipAdmin, at: th(21) }).thenRejects('invalid', 'invalid_method');
+  });
+
+  it('by the first responder\'s admin or a supervisor; not by department staff or the reporter', () => {
+    given(...RESOLVED).when(verify('call'), { actor: A.countySupervisor, at: th(21) }).then([expect.objectContaining({ type: 'ResolutionVerified' })]);
+    given(...TRANSFERRED, ev.resolved(th(5), A.department)).when(verify('call'), { actor: A.department, at: th(6) }).thenRejects('forbidden', 'not_holder');
+    given(...RESOLVED).when(verify('call'), { actor: A.reporter, at: th(21) }).thenRejects('forbidden', 'role_not_allowed');
+  });
+
+  it('not on a routed or closed ticket', () => {
+    given(...ROUTED).when(verify('call'), { actor: A.townshipAdmin, at: th(1) }).thenRejects('precondition', 'invalid_status');
+    given(...RESOLVED, ev.closed(th(21))).when(verify('call'), { actor: A.townshipAdmin, at: th(22) }).thenRejects('precondition', 'invalid_status');
+  });
+});
+
+describe('CloseTicket', () => {
+  const close: TicketCommand = { type: 'CloseTicket', reason: '' };
+  const WINDOW_END = th(20 + 7 * 24);
+
+  it('the reporter confirms the resolution', () => {
+    const state = given(...RESOLVED).when(close, { actor: A.reporter, at: th(22) }).then([{ type: 'TicketClosed', data: { reason: '', closedBy: 'reporter' } }]);
+    expect(state).toMatchObject({ status: 'closed', closedAt: th(22) });
+  });
+
+  it('the proxy officer who submitted counts as the reporter', () => {
+    given(ev.submitted(T0, OFFICER_REPORTER, A.informationOfficer), ev.routed(t(5)), ev.accepted(t(45)), ev.resolved(th(20)))
+      .when(close, { actor: A.informationOfficer, at: th(22) }).then([{ type: 'TicketClosed', data: { reason: '', closedBy: 'reporter' } }]);
+  });
+
+  it('staff of the holding unit may close, recorded as staff', () => {
+    given(...RESOLVED).when({ type: 'CloseTicket', reason: '居民电话确认' }, { actor: A.townshipAdmin, at: th(22) })
+      .then([{ type: 'TicketClosed', data: { reason: '居民电话确认', closedBy: 'staff' } }]);
+  });
+
+  it('closes automatically only once the objection window has passed', () => {
+    given(...RESOLVED).when(close, { actor: A.deadline, at: th(20 + 7 * 24 - 1) }).thenRejects('precondition', 'objection_window_open');
+    given(...RESOLVED).when(close, { actor: A.deadline, at: WINDOW_END }).then([{ type: 'TicketClosed', data: { reason: '', closedBy: 'automatic' } }]);
+    const settings = { ...DEFAULT_WORKFLOW_SETTINGS, autoCloseDays: 2 };
+    given(...RESOLVED).when(close, { actor: A.deadline, at: th(20 + 48) , settings }).then([expect.objectContaining({ type: 'TicketClosed' })]);
+  });
+
+  it('only a resolved ticket can be closed; a closed one stays closed', () => {
+    given(...ACCEPTED).when(close, { actor: A.reporter, at: th(2) }).thenRejects('precondition', 'not_resolved');
+    given(...RESOLVED, ev.closed(th(21))).when(close, { actor: A.reporter, at: th(22) }).thenRejects('precondition', 'not_resolved');
+  });
+
+  it('not by others', () => {
+    given(...RESOLVED).when(close, { actor: A.otherCitizen, at: th(22) }).thenRejects('forbidden', 'role_not_allowed');
+    given(...RESOLVED).when(close, { actor: A.otherTownshipAdmin, at: th(22) }).thenRejects('forbidden', 'not_holder');
+    given(...RESOLVED).when(close, { actor: A.auditor, at: th(22) }).thenRejects('forbidden', 'read_only_role');
+  });
+});
+
+describe('ReopenTicket', () => {
+  const reopen: TicketCommand = { type: 'ReopenTicket', reason: '围墙又出现裂缝' };
+
+  it('within the window: back to the first responder\'s unit, with a new resolution leg from the reopen time', () => {
+    const at = th(20 + 5 * 24);
+    const state = given(...RESOLVED, ev.breached(th(25), 'first_response', FIRST_RESPONSE_DUE)).when(reopen, { actor: A.reporter, at })
+      .then([{ type: 'TicketReopened', data: { reason: '围墙又出现裂缝', unitId: TOWNSHIP } }]);
+    expect(state).toMatchObject({ status: 'in_progress', holderUnitId: TOWNSHIP, firstResponder: TOWNSHIP_FIRST_RESPONDER });
+    expect(state.sla.resolution).toEqual({ startedAt: at, dueAt: new Date(Date.parse(at) + 72 * HOUR).toISOString(), announced: false, pausedMs: 0 });
+  });
+
+  it('a ticket resolved by a department goes back to the first responder\'s unit, not the department', () => {
+    const state = given(...TRANSFERRED, ev.resolved(th(20), A.department)).when(reopen, { actor: A.reporter, at: th(30) })
+      .then([{ type: 'TicketReopened', data: { reason: '围墙又出现裂缝', unitId: TOWNSHIP } }]);
+    expect(state).toMatchObject({ holderUnitId: TOWNSHIP, transferredFromUnitId: '' });
+  });
+
+  it('a reopened ticket whose old due date is long past is not instantly overdue', () => {
+    const announced = [...ACCEPTED, ev.deadlineSet(th(1), th(30), RESOLUTION_DUE), ev.resolved(th(29))];
+    const at = th(29 + 6 * 24);
+    given(...announced, ev.reopened(at)).when({ type: 'RecordDeadlineBreach', leg: 'resolution', dueAt: th(30) }, { actor: A.deadline, at: th(29 + 6 * 24 + 1) }).then([]);
+    const state = given(...announced).when(reopen, { actor: A.reporter, at }).then([expect.objectContaining({ type: 'TicketReopened' })]);
+    expect(Date.parse(state.sla.resolution?.dueAt ?? '')).toBe(Date.parse(at) + 72 * HOUR);
+    expect(state.sla.resolution?.announced).toBe(false);
+  });
+
+  it('after the window it is too late; the reason is required; only the reporter; only when resolved', () => {
+    given(...RESOLVED).when(reopen, { actor: A.reporter, at: th(20 + 7 * 24) }).thenRejects('precondition', 'reopen_window_passed');
+    given(...RESOLVED).when({ type: 'ReopenTicket', reason: '' }, { actor: A.reporter, at: th(21) }).thenRejects('invalid', 'missing_reason');
+    given(...RESOLVED).when(reopen, { actor: A.otherCitizen, at: th(21) }).thenRejects('forbidden', 'not_reporter');
+    given(...RESOLVED).when(reopen, { actor: A.townshipAdmin, at: th(21) }).thenRejects('forbidden', 'not_reporter');
+    given(...ACCEPTED).when(reopen, { actor: A.reporter, at: th(21) }).thenRejects('precondition', 'not_resolved');
+    given(...RESOLVED, ev.closed(th(21))).when(reopen, { actor: A.reporter, at: th(22) }).thenRejects('precondition', 'not_resolved');
+  });
+
+  it('after a reassignment that changed the first responder, goes back to the new first responder\'s unit', () => {
+    given(...ACCEPTED, ev.reassigned(th(1), COUNTY, A.countyAdmin.id), ev.resolved(th(20), A.countyAdmin))
+      .when(reopen, { actor: A.reporter, at: th(30) }).then([{ type: 'TicketReopened', data: { reason: '围墙又出现裂缝', unitId: COUNTY } }]);
+  });
+});
+
+describe('RateTicket', () => {
+  const rate = (score: number, comment = ''): TicketCommand => ({ type: 'RateTicket', score, comment });
+
+  it('a score 1–5 with an optional comment, after resolution or closing', () => {
+    const state = given(...RESOLVED).when(rate(5, '处理及时'), { actor: A.reporter, at: th(21) }).then([{ type: 'TicketRated', data: { score: 5, comment: '处理及时' } }]);
+    expect(state.rating).toEqual({ score: 5, comment: '处理及时' });
+    given(...RESOLVED, ev.closed(th(21))).when(rate(1), { actor: A.reporter, at: th(22) }).then([{ type: 'TicketRated', data: { score: 1, comment: '' } }]);
+  });
+
+  it.each([0, 6, 2.5, -1, Number.NaN])('score %p is invalid', (score) => {
+    given(...RESOLVED).when(rate(score), { actor: A.reporter, at: th(21) }).thenRejects('invalid', 'score_out_of_range');
+  });
+
+  it('once', () => {
+    given(...RESOLVED, ev.rated(th(21))).when(rate(3), { actor: A.reporter, at: th(22) }).thenRejects('precondition', 'already_rated');
+  });
+
+  it('only by the reporter and only once resolved', () => {
+    given(...RESOLVED).when(rate(5), { actor: A.townshipAdmin, at: th(21) }).thenRejects('forbidden', 'not_reporter');
+    given(...ACCEPTED).when(rate(5), { actor: A.reporter, at: th(2) }).thenRejects('precondition', 'invalid_status');
+  });
+});
+
+describe('RejectTicket', () => {
+  it('with a category and a reason; final', () => {
+    const state = given(...ROUTED).when({ type: 'RejectTicket', category: 'abusive', reason: '辱骂内容' }, { actor: A.townshipAdmin, at: t(30) })
+      .then([{ type: 'TicketRejected', data: { category: 'abusive', reason: '辱骂内容' } }]);
+    expect(state).toMatchObject({ status: 'rejected', closedAt: t(30) });
+  });
+
+  it('the category defaults to other; an unknown one or a missing reason is invalid', () => {
+    given(...ACCEPTED).when({ type: 'RejectTicket', category: '', reason: '重复' }, { actor: A.townshipAdmin, at: th(1) })
+      .then([{ type: 'TicketRejected', data: { category: 'other', reason: '重复' } }]);
+    given(...ACCEPTED).when({ type: 'RejectTicket', category: 'boring', reason: 'x' }, { actor: A.townshipAdmin, at: th(1) }).thenRejects('invalid', 'invalid_category');
+    given(...ACCEPTED).when({ type: 'RejectTicket', category: 'other', reason: '' }, { actor: A.townshipAdmin, at: th(1) }).thenRejects('invalid', 'missing_reason');
+  });
+
+  it('by an admin of the holding or first responder\'s unit only; not once resolved', () => {
+    given(...TRANSFERRED).when({ type: 'RejectTicket', category: 'other', reason: 'x' }, { actor: A.department, at: th(1) }).thenRejects('forbidden', 'not_holder');
+    given(...RESOLVED).when({ type: 'RejectTicket', category: 'other', reason: 'x' }, { actor: A.townshipAdmin, at: th(21) }).thenRejects('precondition', 'invalid_status');
+  });
+});
+
+describe('MarkDuplicate', () => {
+  const OTHER_TICKET = '01890000-0000-7000-8000-000000000002';
+
+  it('marks the ticket as a duplicate of another; final', () => {
+    const state = given(...ACCEPTED).when({ type: 'MarkDuplicate', ofTicketId: OTHER_TICKET }, { actor: A.townshipAdmin, at: th(1) })
+      .then([{ type: 'TicketMarkedDuplicate', data: { ofTicketId: OTHER_TICKET } }]);
+    expect(state).toMatchObject({ status: 'duplicate', duplicateOf: OTHER_TICKET });
+  });
+
+  it('of itself, or of nothing, is invalid', () => {
+    given(...ACCEPTED).when({ type: 'MarkDuplicate', ofTicketId: SAMPLE_TICKET_ID }, { actor: A.townshipAdmin, at: th(1) }).thenRejects('invalid', 'duplicate_of_itself');
+    given(...ACCEPTED).when({ type: 'MarkDuplicate', ofTicketId: '' }, { actor: A.townshipAdmin, at: th(1) }).thenRejects('invalid', 'missing_of');
+  });
+
+  it('not once resolved', () => {
+    given(...RESOLVED).when({ type: 'MarkDuplicate', ofTicketId: OTHER_TICKET }, { actor: A.townshipAdmin, at: th(21) }).thenRejects('precondition', 'invalid_status');
+  });
+});
+
+describe('WithdrawTicket', () => {
+  const withdraw: TicketCommand = { type: 'WithdrawTicket', reason: '已自行解决' };
+
+  it('by the reporter, before or after routing; final', () => {
+    given(...SUBMITTED).when(withdraw, { actor: A.reporter, at: t(1) }).then([{ type: 'TicketWithdrawn', data: { reason: '已自行解决' } }]);
+    const state = given(...ACCEPTED).when({ type: 'WithdrawTicket', reason: '' }, { actor: A.reporter, at: th(1) }).then([{ type: 'TicketWithdrawn', data: { reason: '' } }]);
+    expect(state).toMatchObject({ status: 'withdrawn', closedAt: th(1) });
+  });
+
+  it('not by anyone else; not once resolved', () => {
+    given(...ACCEPTED).when(withdraw, { actor: A.otherCitizen, at: th(1) }).thenRejects('forbidden', 'not_reporter');
+    given(...ACCEPTED).when(withdraw, { actor: A.townshipAdmin, at: th(1) }).thenRejects('forbidden', 'not_reporter');
+    given(...RESOLVED).when(withdraw, { actor: A.reporter, at: th(21) }).thenRejects('precondition', 'invalid_status');
+  });
+});
+
+describe('ReassignTicket (supervisor)', () => {
+  const reassign = (toUnitId: string, toUnitDivision: string, toStaffId = '', reason = '由县里直接办理'): TicketCommand =>
+    ({ type: 'ReassignTicket', toUnitId, toUnitDivision, toStaffId, reason });
+
+  it('without a staff member: the holder changes, the first responder does not', () => {
+    const state = given(...ACCEPTED).when(reassign(COUNTY, '513437'), { actor: A.countySupervisor, at: th(1) }).then([
+      { type: 'TicketReassigned', data: { fromUnitId: TOWNSHIP, toUnitId: COUNTY, toStaffId: '', reason: '由县里直接办理', firstResponderChanged: false } },
+    ]);
+    expect(state).toMatchObject({ holderUnitId: COUNTY, firstResponder: TOWNSHIP_FIRST_RESPONDER });
+  });
+
+  it('with a staff member: changes the first responder (person and unit), visibly in the history', () => {
+    const state = given(...ACCEPTED).when(reassign(COUNTY, '513437', A.countyAdmin.id), { actor: A.countySupervisor, at: th(1) }).then([
+      { type: 'TicketReassigned', data: { fromUnitId: TOWNSHIP, toUnitId: COUNTY, toStaffId: A.countyAdmin.id, reason: '由县里直接办理', firstResponderChanged: true } },
+    ]);
+    expect(state.firstResponder).toEqual({ staffId: A.countyAdmin.id, unitId: COUNTY, since: th(1) });
+    expect(state.holderUnitId).toBe(COUNTY);
+  });
+
+  it('the target must lie in the supervisor\'s jurisdiction; so must the ticket', () => {
+    given(...ACCEPTED).when(reassign(OTHER_TOWNSHIP, '513434114'), { actor: A.countySupervisor, at: th(1) }).thenRejects('forbidden', 'outside_jurisdiction');
+    given(...ACCEPTED).when(reassign(COUNTY, '513437'), { actor: A.otherCountySupervisor, at: th(1) }).thenRejects('forbidden', 'outside_jurisdiction');
+    given(...ACCEPTED).when(reassign(OTHER_TOWNSHIP, '513434114'), { actor: A.prefectureSupervisor, at: th(1) }).then([expect.objectContaining({ type: 'TicketReassigned' })]);
+  });
+
+  it('requires a reason and a unit; only supervisors; not before routing nor when final', () => {
+    given(...ACCEPTED).when(reassign(COUNTY, '513437', '', ''), { actor: A.countySupervisor, at: th(1) }).thenRejects('invalid', 'missing_reason');
+    given(...ACCEPTED).when(reassign('', '513437'), { actor: A.countySupervisor, at: th(1) }).thenRejects('invalid', 'missing_unit');
+    given(...ACCEPTED).when(reassign(COUNTY, '513437'), { actor: A.countyAdmin, at: th(1) }).thenRejects('forbidden', 'role_not_allowed');
+    given(...ACCEPTED).when(reassign(COUNTY, '513437'), { actor: A.townshipAdmin, at: th(1) }).thenRejects('forbidden', 'role_not_allowed');
+    given(...SUBMITTED).when(reassign(COUNTY, '513437'), { actor: A.countySupervisor, at: th(1) }).thenRejects('precondition', 'not_routed');
+    given(...RESOLVED, ev.closed(th(21))).when(reassign(COUNTY, '513437'), { actor: A.countySupervisor, at: th(22) }).thenRejects('precondition', 'invalid_status');
+  });
+});
+
+describe('EscalateTicket', () => {
+  const escalate = (toUnitId: string, automatic = false): TicketCommand => ({ type: 'EscalateTicket', toUnitId, reason: '超时未回复，督办', automatic });
+
+  it('by a supervisor: one level up; the holder changes, the first responder does not', () => {
+    const state = given(...ACCEPTED).when(escalate(COUNTY), { actor: A.countySupervisor, at: th(2) }).then([
+      { type: 'TicketEscalated', data: { fromUnitId: TOWNSHIP, toUnitId: COUNTY, reason: '超时未回复，督办', level: 1, automatic: false } },
+    ]);
+    expect(state).toMatchObject({ holderUnitId: COUNTY, firstResponder: TOWNSHIP_FIRST_RESPONDER, status: 'in_progress' });
+    expect(state.escalations).toEqual([{ fromUnitId: TOWNSHIP, toUnitId: COUNTY, level: 1, automatic: false, at: th(2), reason: '超时未回复，督办' }]);
+  });
+
+  it('by the deadline service after a breach: supervision (督办) one level up, then again to the prefecture (level 2)', () => {
+    const breached = [...ROUTED, ev.breached(th(24), 'first_response', FIRST_RESPONSE_DUE)];
+    const first = given(...breached).when(escalate(COUNTY, true), { actor: A.deadline, at: th(24) })
+      .then([{ type: 'TicketEscalated', data: { fromUnitId: TOWNSHIP, toUnitId: COUNTY, reason: '超时未回复，督办', level: 1, automatic: true } }]);
+    expect(first).toMatchObject({ supervisingUnitId: COUNTY, status: 'routed' });
+    const state = given(...breached, ev.escalated(th(24), TOWNSHIP, COUNTY, 1, true)).when(escalate(PREFECTURE, true), { actor: A.deadline, at: th(48) })
+      .then([{ type: 'TicketEscalated', data: expect.objectContaining({ toUnitId: PREFECTURE, level: 2, automatic: true }) }]);
+    expect(state.escalations.map((e) => [e.level, e.toUnitId])).toEqual([[1, COUNTY], [2, PREFECTURE]]);
+    expect(state).toMatchObject({ supervisingUnitId: PREFECTURE, status: 'routed' });
+  });
+
+  it('needs a higher unit than the holder and a reason', () => {
+    given(...ACCEPTED).when(escalate(TOWNSHIP), { actor: A.countySupervisor, at: th(2) }).thenRejects('precondition', 'cannot_escalate');
+    given(...ACCEPTED).when(escalate(''), { actor: A.deadline, at: th(2) }).thenRejects('precondition', 'cannot_escalate');
+    given(...ACCEPTED).when({ type: 'EscalateTicket', toUnitId: COUNTY, reason: '', automatic: false }, { actor: A.countySupervisor, at: th(2) }).thenRejects('invalid', 'missing_reason');
+  });
+
+  it('not by admins, not outside the jurisdiction, not before routing or after resolution', () => {
+    given(...ACCEPTED).when(escalate(COUNTY), { actor: A.townshipAdmin, at: th(2) }).thenRejects('forbidden', 'role_not_allowed');
+    given(...ACCEPTED).when(escalate(COUNTY), { actor: A.otherCountySupervisor, at: th(2) }).thenRejects('forbidden', 'outside_jurisdiction');
+    given(...SUBMITTED).when(escalate(COUNTY), { actor: A.countySupervisor, at: th(2) }).thenRejects('precondition', 'not_routed');
+    given(...RESOLVED).when(escalate(COUNTY), { actor: A.countySupervisor, at: th(21) }).thenRejects('precondition', 'invalid_status');
+  });
+});
+
+describe('IssueDeadlineWarning / RecordDeadlineBreach (deadline service)', () => {
+  const warn = (leg: 'first_response' | 'resolution', dueAt: string): TicketCommand => ({ type: 'IssueDeadlineWarning', leg, dueAt });
+  const breach = (leg: 'first_response' | 'resolution', dueAt: string): TicketCommand => ({ type: 'RecordDeadlineBreach', leg, dueAt });
+
+  it('warns for a running leg, once', () => {
+    const state = given(...ACCEPTED).when(warn('first_response', FIRST_RESPONSE_DUE), { actor: A.deadline, at: th(18) })
+      .then([{ type: 'DeadlineWarningIssued', data: { leg: 'first_response', dueAt: FIRST_RESPONSE_DUE } }]);
+    expect(state.warnings).toEqual([{ leg: 'first_response', dueAt: FIRST_RESPONSE_DUE }]);
+    given(...ACCEPTED, ev.warned(th(18), 'first_response', FIRST_RESPONSE_DUE)).when(warn('first_response', FIRST_RESPONSE_DUE), { actor: A.deadline, at: th(18) }).then([]);
+  });
+
+  it('records a breach at or after the due time, once', () => {
+    const state = given(...ACCEPTED).when(breach('first_response', FIRST_RESPONSE_DUE), { actor: A.deadline, at: th(24) })
+      .then([{ type: 'DeadlineBreached', data: { leg: 'first_response', dueAt: FIRST_RESPONSE_DUE, breachedAt: th(24) } }]);
+    expect(state.breaches).toEqual([{ leg: 'first_response', dueAt: FIRST_RESPONSE_DUE, breachedAt: th(24) }]);
+    given(...ACCEPTED, ev.breached(th(24), 'first_response', FIRST_RESPONSE_DUE)).when(breach('first_response', FIRST_RESPONSE_DUE), { actor: A.deadline, at: th(25) }).then([]);
+  });
+
+  it('no breach before the due time, for a stale due time, or for a met leg', () => {
+    given(...ACCEPTED).when(breach('first_response', FIRST_RESPONSE_DUE), { actor: A.deadline, at: th(23.9) }).then([]);
+    given(...ACCEPTED).when(breach('resolution', th(50)), { actor: A.deadline, at: th(80) }).then([]);
+    given(...ACCEPTED, ev.replied(th(2), true)).when(breach('first_response', FIRST_RESPONSE_DUE), { actor: A.deadline, at: th(25) }).then([]);
+    given(...ACCEPTED, ev.replied(th(2), true)).when(warn('first_response', FIRST_RESPONSE_DUE), { actor: A.deadline, at: th(18) }).then([]);
+  });
+
+  it('an internal reply does not meet the first-response leg', () => {
+    given(...ACCEPTED, ev.replied(th(2), false)).when(breach('first_response', FIRST_RESPONSE_DUE), { actor: A.deadline, at: th(25) })
+      .then([expect.objectContaining({ type: 'DeadlineBreached' })]);
+  });
+
+  it('nothing after resolution or on a final ticket', () => {
+    given(...RESOLVED).when(breach('first_response', FIRST_RESPONSE_DUE), { actor: A.deadline, at: th(25) }).then([]);
+    given(...RESOLVED).when(warn('first_response', FIRST_RESPONSE_DUE), { actor: A.deadline, at: th(21) }).then([]);
+    given(...ACCEPTED, ev.rejected(th(1))).when(breach('resolution', RESOLUTION_DUE), { actor: A.deadline, at: th(73) }).then([]);
+    given(...ACCEPTED, ev.rejected(th(1))).when(warn('resolution', RESOLUTION_DUE), { actor: A.deadline, at: th(55) }).then([]);
+  });
+
+  it('nothing for the resolution leg while it is paused; after the answer, only at the shifted due time', () => {
+    const paused = [...ACCEPTED, ev.informationRequested(th(50))];
+    given(...paused).when(breach('resolution', RESOLUTION_DUE), { actor: A.deadline, at: th(73) }).then([]);
+    given(...paused).when(warn('resolution', RESOLUTION_DUE), { actor: A.deadline, at: th(55) }).then([]);
+    const resumed = [...paused, ev.informationAdded(th(60))];
+    given(...resumed).when(breach('resolution', RESOLUTION_DUE), { actor: A.deadline, at: th(73) }).then([]);
+    given(...resumed).when(breach('resolution', th(82)), { actor: A.deadline, at: th(81.9) }).then([]);
+    given(...resumed).when(breach('resolution', th(82)), { actor: A.deadline, at: th(82) })
+      .then([{ type: 'DeadlineBreached', data: { leg: 'resolution', dueAt: th(82), breachedAt: th(82) } }]);
+  });
+
+  it('the first-response leg keeps running while the resolution leg is paused', () => {
+    given(...ACCEPTED, ev.informationRequested(th(2))).when(breach('first_response', FIRST_RESPONSE_DUE), { actor: A.deadline, at: th(24) })
+      .then([expect.objectContaining({ type: 'DeadlineBreached' })]);
+  });
+
+  it('uses the announced deadline', () => {
+    const announced = [...ACCEPTED, ev.deadlineSet(th(10), th(100), RESOLUTION_DUE)];
+    given(...announced).when(breach('resolution', RESOLUTION_DUE), { actor: A.deadline, at: th(73) }).then([]);
+    given(...announced).when(breach('resolution', th(100)), { actor: A.deadline, at: th(100) }).then([expect.objectContaining({ type: 'DeadlineBreached' })]);
+  });
+
+  it('are internal: staff may not issue them', () => {
+    given(...ACCEPTED).when(breach('first_response', FIRST_RESPONSE_DUE), { actor: A.countySupervisor, at: th(25) }).thenRejects('forbidden', 'role_not_allowed');
+    given(...ACCEPTED).when(warn('first_response', FIRST_RESPONSE_DUE), { actor: A.townshipAdmin, at: th(18) }).thenRejects('forbidden', 'role_not_allowed');
+  });
+});
+
+describe('evolve', () => {
+  it('advances the revision by one per event, also for events that change nothing else', () => {
+    const state = evolveAll([...ACCEPTED, envelope({ type: 'InternalNoteAdded', data: { text: 'x', staffId: 'a', unitId: 'b' } }, th(1), A.townshipAdmin)]);
+    expect(state.revision).toBe(3);
+    expect(state.updatedAt).toBe(th(1));
+  });
+});

@@ -1,0 +1,99 @@
+import type { ActorContext, DecideContext, TicketCommandType } from './commands';
+import { reject } from './errors';
+import type { TicketState } from './state';
+
+/**
+ * Who may run a command on a ticket. A grant names a relation between the actor and the ticket:
+ * - reporter: the citizen device that submitted it, or the officer who submitted it on someone's behalf;
+ * - holder: admin or department staff of the unit that holds the ticket now;
+ * - holderAdmin / holderDepartment: the same, restricted to that role;
+ * - firstResponderUnit: admin of the first responder's unit (首问责任制: it stays accountable);
+ * - supervisor: a supervisor whose jurisdiction (division subtree) contains the ticket's division;
+ * - system: a service acting on its own authority (routing, deadline);
+ * - submitter: anyone who may file a report (citizen, Open311 client, information officer, admin).
+ */
+export type Grant =
+  | 'reporter'
+  | 'holder'
+  | 'holderAdmin'
+  | 'holderDepartment'
+  | 'firstResponderUnit'
+  | 'supervisor'
+  | 'system'
+  | 'submitter';
+
+/** The permission table: command → grants. Auditors appear nowhere: they read, never write. */
+export const PERMISSIONS: Readonly<Record<TicketCommandType, readonly Grant[]>> = {
+  SubmitTicket: ['submitter'],
+  RouteTicket: ['system'],
+  AcceptTicket: ['holderAdmin'],
+  ReplyToTicket: ['holder', 'firstResponderUnit'],
+  AddInternalNote: ['holder', 'firstResponderUnit', 'supervisor'],
+  TransferTicket: ['holderAdmin', 'firstResponderUnit'],
+  HandBackTicket: ['holderDepartment'],
+  RequestInformation: ['holder', 'firstResponderUnit'],
+  AddInformation: ['reporter'],
+  SetResolutionDeadline: ['holder', 'firstResponderUnit'],
+  ResolveTicket: ['holder', 'firstResponderUnit'],
+  VerifyResolution: ['holderAdmin', 'firstResponderUnit', 'supervisor'],
+  CloseTicket: ['reporter', 'holderAdmin', 'firstResponderUnit', 'system'],
+  ReopenTicket: ['reporter'],
+  RateTicket: ['reporter'],
+  RejectTicket: ['holderAdmin', 'firstResponderUnit'],
+  MarkDuplicate: ['holderAdmin', 'firstResponderUnit'],
+  WithdrawTicket: ['reporter'],
+  ReassignTicket: ['supervisor'],
+  EscalateTicket: ['supervisor', 'system'],
+  IssueDeadlineWarning: ['system'],
+  RecordDeadlineBreach: ['system'],
+};
+
+/** True when the actor holds the grant on this ticket. */
+export function holdsGrant(grant: Grant, actor: ActorContext, state: TicketState, ctx: Pick<DecideContext, 'isWithin'>): boolean {
+  const staff = actor.kind === 'staff';
+  switch (grant) {
+    case 'system':
+      return actor.kind === 'system';
+    case 'submitter':
+      return actor.kind === 'citizen' || actor.kind === 'open311' || (staff && (actor.role === 'information-officer' || actor.role === 'admin'));
+    case 'reporter':
+      return (actor.kind === 'citizen' && state.reporter.deviceId !== '' && actor.id === state.reporter.deviceId)
+        || (staff && state.reporter.staffId !== '' && actor.id === state.reporter.staffId);
+    case 'holder':
+      return staff && (actor.role === 'admin' || actor.role === 'department') && actor.unitId === state.holderUnitId;
+    case 'holderAdmin':
+      return staff && actor.role === 'admin' && actor.unitId === state.holderUnitId;
+    case 'holderDepartment':
+      return staff && actor.role === 'department' && actor.unitId === state.holderUnitId;
+    case 'firstResponderUnit': {
+      const accountable = state.firstResponder?.unitId ?? state.routedUnitId;
+      return staff && actor.role === 'admin' && accountable !== '' && actor.unitId === accountable;
+    }
+    case 'supervisor':
+      return staff && actor.role === 'supervisor' && !!actor.unitDivision && ctx.isWithin(state.division, actor.unitDivision);
+  }
+}
+
+/** True when the actor may run the command on the ticket (see PERMISSIONS). */
+export function isAllowed(command: TicketCommandType, actor: ActorContext, state: TicketState, ctx: Pick<DecideContext, 'isWithin'>): boolean {
+  return PERMISSIONS[command].some((g) => holdsGrant(g, actor, state, ctx));
+}
+
+/**
+ * Throws a `forbidden` TicketRejection unless the actor may run the command.
+ * Reasons: read_only_role (auditor), not_holder (staff of another unit), not_reporter, outside_jurisdiction,
+ * role_not_allowed.
+ */
+export function authorize(command: TicketCommandType, actor: ActorContext, state: TicketState, ctx: Pick<DecideContext, 'isWithin'>): void {
+  if (isAllowed(command, actor, state, ctx)) return;
+  if (actor.role === 'auditor') throw reject.forbidden('read_only_role', 'auditors read; they do not write');
+  const grants = PERMISSIONS[command];
+  if (actor.role === 'supervisor' && grants.includes('supervisor')) {
+    throw reject.forbidden('outside_jurisdiction', 'the ticket lies outside your jurisdiction');
+  }
+  if (grants.length === 1 && grants[0] === 'reporter') throw reject.forbidden('not_reporter', 'only the reporter may do this');
+  if (actor.kind === 'staff' && grants.some((g) => g.startsWith('holder') || g === 'firstResponderUnit')) {
+    throw reject.forbidden('not_holder', 'your unit does not hold this ticket');
+  }
+  throw reject.forbidden('role_not_allowed', `a ${actor.role ?? actor.kind} may not ${command}`);
+}

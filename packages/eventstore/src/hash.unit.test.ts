@@ -1,0 +1,168 @@
+import { createHash } from 'node:crypto';
+import fc from 'fast-check';
+import { newTestEvent } from './fixtures';
+import { computeEventHash, GENESIS_HASH, verifyChain } from './hash';
+import type { RecordedEvent } from './port';
+
+const stream = 'ticket-0190a3c4-0000-7000-8000-000000000001';
+
+function makeChain(n: number, name = stream): RecordedEvent[] {
+  const events: RecordedEvent[] = [];
+  let prevHash = GENESIS_HASH;
+  for (let revision = 0; revision < n; revision += 1) {
+    const input = newTestEvent('TicketReplied', { revision, text: `reply ${revision}` });
+    const fields = { stream: name, revision, recordedAt: '2026-03-01T08:00:00.000Z', ...input };
+    const hash = computeEventHash(prevHash, fields);
+    events.push({ ...fields, position: { transactionId: '1', position: String(revision + 1) }, prevHash, hash });
+    prevHash = hash;
+  }
+  return events;
+}
+
+/** Recomputes the hashes from `from` on, as a forger who can rewrite the tail would. */
+function rehash(events: RecordedEvent[], from: number): RecordedEvent[] {
+  const out = events.map((e) => ({ ...e }));
+  for (let i = from; i < out.length; i += 1) {
+    const prevHash = i === 0 ? GENESIS_HASH : out[i - 1]!.hash;
+    out[i] = { ...out[i]!, prevHash, hash: computeEventHash(prevHash, out[i]!) };
+  }
+  return out;
+}
+
+describe('computeEventHash', () => {
+  it('is SHA-256 hex of prevHash followed by the RFC 8785 canonical JSON', () => {
+    const fields = {
+      stream: 's',
+      revision: 0,
+      type: 'T',
+      data: { b: 1, a: 'x' },
+      metadata: newTestEvent().metadata,
+      id: '0190a3c4-0000-7000-8000-000000000002',
+      recordedAt: '2026-01-01T00:00:00.000Z',
+    };
+    const m = fields.metadata;
+    const canonical =
+      `{"data":{"a":"x","b":1},"id":"${fields.id}","metadata":{"actor":{"id":"test","kind":"system"},` +
+      `"correlationId":"${m.correlationId}","occurredAt":"2026-01-01T00:00:00.000Z","schemaVersion":1,"service":"test"},` +
+      `"recordedAt":"2026-01-01T00:00:00.000Z","revision":0,"stream":"s","type":"T"}`;
+    const expected = createHash('sha256').update(GENESIS_HASH + canonical).digest('hex');
+    expect(computeEventHash(GENESIS_HASH, fields)).toBe(expected);
+    expect(GENESIS_HASH).toBe('0'.repeat(64));
+  });
+
+  it('ignores key order and undefined properties, and depends on prevHash', () => {
+    const base = { stream: 's', revision: 1, type: 'T', id: 'i', recordedAt: 'r', metadata: newTestEvent().metadata };
+    const a = computeEventHash(GENESIS_HASH, { ...base, data: { x: 1, y: [1, 'two'], z: undefined } });
+    const b = computeEventHash(GENESIS_HASH, { ...base, data: { y: [1, 'two'], x: 1 } });
+    expect(a).toBe(b);
+    expect(computeEventHash('f'.repeat(64), { ...base, data: { x: 1, y: [1, 'two'] } })).not.toBe(a);
+  });
+});
+
+describe('verifyChain', () => {
+  it('accepts an intact chain and an empty one', () => {
+    expect(verifyChain(makeChain(5))).toEqual({ intact: true, checkedEvents: 5 });
+    expect(verifyChain([])).toEqual({ intact: true, checkedEvents: 0 });
+  });
+
+  it('detects changed data', () => {
+    const chain = makeChain(4);
+    chain[2] = { ...chain[2]!, data: { ...chain[2]!.data, text: 'edited' } };
+    expect(verifyChain(chain)).toMatchObject({ intact: false, firstBadRevision: 2, checkedEvents: 3, reason: expect.stringMatching(/altered/) });
+  });
+
+  it('detects changed metadata', () => {
+    const chain = makeChain(3);
+    chain[0] = { ...chain[0]!, metadata: { ...chain[0]!.metadata, actor: { kind: 'staff', id: 'someone-else' } } };
+    expect(verifyChain(chain)).toMatchObject({ intact: false, firstBadRevision: 0 });
+  });
+
+  it('detects a missing revision', () => {
+    const chain = makeChain(5);
+    chain.splice(2, 1);
+    expect(verifyChain(chain)).toMatchObject({ intact: false, firstBadRevision: 2, reason: expect.stringMatching(/missing/) });
+  });
+
+  it('detects a removed head (the chain must start at revision 0)', () => {
+    expect(verifyChain(makeChain(3).slice(1))).toMatchObject({ intact: false, firstBadRevision: 0 });
+  });
+
+  it('detects swapped events', () => {
+    const chain = makeChain(5);
+    [chain[1], chain[2]] = [chain[2]!, chain[1]!];
+    expect(verifyChain(chain)).toMatchObject({ intact: false, firstBadRevision: 1 });
+  });
+
+  it('detects swapped contents with renumbered revisions', () => {
+    const chain = makeChain(4);
+    const swapped = [chain[0]!, { ...chain[2]!, revision: 1 }, { ...chain[1]!, revision: 2 }, chain[3]!];
+    expect(verifyChain(swapped)).toMatchObject({ intact: false, firstBadRevision: 1 });
+  });
+
+  it('detects a wrong prevHash link even when the event hash was recomputed', () => {
+    const chain = makeChain(4);
+    const forgedPrev = 'a'.repeat(64);
+    chain[2] = { ...chain[2]!, prevHash: forgedPrev, hash: computeEventHash(forgedPrev, chain[2]!) };
+    expect(verifyChain(chain)).toMatchObject({ intact: false, firstBadRevision: 2, reason: expect.stringMatching(/prevHash/) });
+  });
+
+  it('a forger who rewrites the tail is caught by an auditor holding an earlier hash', () => {
+    const chain = makeChain(5);
+    const forged = rehash(
+      chain.map((e, i) => (i === 3 ? { ...e, data: { text: 'forged' } } : e)),
+      3,
+    );
+    expect(verifyChain(forged).intact).toBe(true); // self-consistent…
+    expect(forged[4]!.hash).not.toBe(chain[4]!.hash); // …but the head hash changed
+  });
+
+  it('detects an event from another stream', () => {
+    const chain = makeChain(3);
+    chain[1] = { ...chain[1]!, stream: 'ticket-other' };
+    expect(verifyChain(chain)).toMatchObject({ intact: false, firstBadRevision: 1, reason: expect.stringMatching(/belongs to stream/) });
+  });
+
+  it('verifies a range from an anchor', () => {
+    const chain = makeChain(6);
+    expect(verifyChain(chain.slice(3), { revision: 2, hash: chain[2]!.hash })).toEqual({ intact: true, checkedEvents: 3 });
+    expect(verifyChain(chain.slice(3), { revision: 2, hash: chain[1]!.hash })).toMatchObject({ intact: false, firstBadRevision: 3 });
+  });
+
+  it('property: any single tampering (edit, drop, swap, duplicate) is detected', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 2, max: 12 }),
+        fc.nat(),
+        fc.constantFrom('edit', 'drop', 'swap', 'duplicate', 'relink'),
+        fc.jsonValue(),
+        (n, k, kind, value) => {
+          const chain = makeChain(n);
+          const i = k % (n - 1);
+          let tampered: RecordedEvent[];
+          switch (kind) {
+            case 'edit':
+              tampered = chain.map((e, j) => (j === i ? { ...e, data: { ...e.data, injected: value } } : e));
+              if (JSON.stringify({ injected: value }) === '{}') return; // undefined-like values do not change JSON
+              break;
+            case 'drop':
+              tampered = chain.filter((_, j) => j !== i);
+              break;
+            case 'swap':
+              tampered = [...chain];
+              [tampered[i], tampered[i + 1]] = [tampered[i + 1]!, tampered[i]!];
+              break;
+            case 'duplicate':
+              tampered = [...chain.slice(0, i + 1), chain[i]!, ...chain.slice(i + 1)];
+              break;
+            default:
+              tampered = chain.map((e, j) => (j === i + 1 ? { ...e, prevHash: chain[i]!.prevHash } : e));
+          }
+          const result = verifyChain(tampered);
+          expect(result.intact).toBe(false);
+          expect(result.firstBadRevision).toBeLessThanOrEqual(i + 1);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});

@@ -1,0 +1,104 @@
+/** The PostgreSQL implementation of the EventStore port (the tested default). */
+import pg from 'pg';
+import {
+  DuplicateEventIdError,
+  InvalidAppendError,
+  WrongExpectedRevisionError,
+  type AppendResult,
+  type Clock,
+  type EventStore,
+  type ExpectedRevision,
+  type GlobalPosition,
+  type NewEvent,
+  type RecordedEvent,
+} from '../port';
+import { appendEvents } from './append';
+import { migrateEventStore } from './migrations';
+import { readAll, readStream } from './read';
+
+/** Options of {@link PostgresEventStore}. */
+export interface PostgresEventStoreOptions {
+  /** Connection pool on a database migrated with `migrateEventStore`. */
+  pool: pg.Pool;
+  /** Source of `recordedAt` (UTC). */
+  clock: Clock;
+  /** End the pool on close() (default false: the caller owns it). */
+  ownsPool?: boolean;
+}
+
+/** The system clock. */
+export const systemClock: Clock = { now: () => new Date() };
+
+/**
+ * Event store on PostgreSQL tables `events` and `streams` (see migrations.ts). See append.ts for the
+ * append transaction and read.ts for the global-order rule (xid8 + position, never a bare bigserial).
+ */
+export class PostgresEventStore implements EventStore {
+  private readonly pool: pg.Pool;
+  private readonly clock: Clock;
+  private readonly ownsPool: boolean;
+
+  constructor(options: PostgresEventStoreOptions) {
+    this.pool = options.pool;
+    this.clock = options.clock;
+    this.ownsPool = options.ownsPool ?? false;
+  }
+
+  /**
+   * Connects (a URL creates a pool that close() ends; a pool stays the caller's), runs the
+   * migrations, and returns the store.
+   * @throws the pg error when the database is unreachable or a migration fails.
+   */
+  static async create(database: string | pg.Pool, clock: Clock = systemClock): Promise<PostgresEventStore> {
+    const ownsPool = typeof database === 'string';
+    const pool = typeof database === 'string' ? new pg.Pool({ connectionString: database }) : database;
+    // An idle client's connection error must not crash the process; pg drops that client.
+    if (ownsPool) pool.on('error', () => undefined);
+    try {
+      await migrateEventStore(pool);
+    } catch (error) {
+      if (ownsPool) await pool.end();
+      throw error;
+    }
+    return new PostgresEventStore({ pool, clock, ownsPool });
+  }
+
+  /** See {@link EventStore.append} and `appendEvents`. */
+  async append(stream: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
+    const client = await this.pool.connect();
+    let broken: Error | undefined;
+    try {
+      return await appendEvents(client, this.clock, stream, events, expected);
+    } catch (error) {
+      // Expected rejections leave the client clean (rolled back); anything else may have left it
+      // mid-transaction or disconnected, so it is destroyed rather than returned to the pool.
+      if (!isRejection(error)) broken = error instanceof Error ? error : new Error(String(error));
+      throw error;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  /** See {@link EventStore.readStream}. */
+  readStream(stream: string, options?: { fromRevision?: number; toRevision?: number }): Promise<RecordedEvent[]> {
+    return readStream(this.pool, stream, options);
+  }
+
+  /** See {@link EventStore.readAll}. */
+  readAll(after: GlobalPosition | null, limit: number): Promise<RecordedEvent[]> {
+    return readAll(this.pool, after, limit);
+  }
+
+  /** Ends the pool when the store created it; otherwise does nothing. */
+  async close(): Promise<void> {
+    if (this.ownsPool) await this.pool.end();
+  }
+}
+
+function isRejection(error: unknown): boolean {
+  return (
+    error instanceof WrongExpectedRevisionError ||
+    error instanceof DuplicateEventIdError ||
+    error instanceof InvalidAppendError
+  );
+}

@@ -1,0 +1,102 @@
+import {
+  type ActorContext, type Clock, type TicketCommand, type TicketEvent, type TicketEventEnvelope, type TicketState,
+  type WorkflowSettings, decide, evolveAll, ticketStream,
+} from '@tongban/domain';
+import { type EventStore, type RecordedEvent, WrongExpectedRevisionError } from '@tongban/eventstore';
+import type { ReferenceData } from '@tongban/reference-data';
+import { v7 as uuidv7 } from 'uuid';
+import { eventActor } from './actor';
+
+/** Version of the event schemas written by this code (proto package tongban.ticket.v1). */
+export const EVENT_SCHEMA_VERSION = 1;
+
+/** How many times a command is retried after a version conflict when no revision was expected. */
+export const MAX_CONFLICT_RETRIES = 5;
+
+/** Options of one command execution. */
+export interface ExecuteOptions {
+  /** Exact revision the caller expects (HTTP If-Match); a mismatch fails with WrongExpectedRevisionError. */
+  expectedRevision?: number;
+  correlationId: string;
+  causationId?: string;
+  /** Channel recorded in metadata (app, proxy, open311, web, system). */
+  channel?: string;
+  /** Name of the person a proxy submission was made for, recorded in metadata. */
+  onBehalfOf?: string;
+  /** Deterministic event ids (e.g. for timer-driven events), by index; default UUIDv7. */
+  eventId?: (index: number, event: TicketEvent) => string;
+}
+
+/** The outcome of a command. */
+export interface ExecuteResult {
+  /** Stream revision after the command (unchanged when no event was written). */
+  revision: number;
+  eventTypes: string[];
+  state: TicketState;
+}
+
+/** Turns stored events into the envelopes evolve consumes. */
+export function toEnvelopes(events: readonly RecordedEvent[]): TicketEventEnvelope[] {
+  return events.map((e) => ({ type: e.type, data: e.data, occurredAt: e.metadata.occurredAt, actor: e.metadata.actor }) as unknown as TicketEventEnvelope);
+}
+
+/** Loads a ticket's state from its stream. */
+export async function loadTicket(store: EventStore, ticketId: string): Promise<TicketState> {
+  return evolveAll(toEnvelopes(await store.readStream(ticketStream(ticketId))));
+}
+
+/**
+ * Executes ticket commands: read the stream, evolve, decide, append with the expected revision.
+ * A conflict is retried up to MAX_CONFLICT_RETRIES times unless the caller expected an exact revision.
+ */
+export class TicketExecutor {
+  constructor(
+    private readonly deps: { store: EventStore; ref: ReferenceData; clock: Clock; service: string; settings?: WorkflowSettings },
+  ) {}
+
+  /**
+   * Runs `command` on ticket `ticketId` as `actor`.
+   * @throws TicketRejection (business rule), WrongExpectedRevisionError (If-Match mismatch, or conflicts
+   *   beyond the retry budget).
+   */
+  async execute(ticketId: string, command: TicketCommand, actor: ActorContext, options: ExecuteOptions): Promise<ExecuteResult> {
+    const { store, ref, clock, service, settings } = this.deps;
+    for (let attempt = 0; ; attempt++) {
+      const state = await loadTicket(store, ticketId);
+      if (options.expectedRevision !== undefined && options.expectedRevision !== state.revision) {
+        throw new WrongExpectedRevisionError(ticketStream(ticketId), options.expectedRevision, state.revision);
+      }
+      const now = clock.now();
+      const decided = decide(command, state, {
+        now, actor, isWithin: (code, ancestor) => ref.divisions.isWithin(code, ancestor), ...(settings ? { settings } : {}),
+      });
+      if (decided.length === 0) return { revision: state.revision, eventTypes: [], state };
+      const occurredAt = now.toISOString();
+      const newEvents = decided.map((event, index) => ({
+        id: options.eventId?.(index, event) ?? uuidv7(),
+        type: event.type,
+        data: event.data as unknown as Record<string, unknown>,
+        metadata: {
+          actor: eventActor(actor),
+          ...(options.onBehalfOf ? { onBehalfOf: options.onBehalfOf } : {}),
+          ...(options.channel ? { channel: options.channel } : {}),
+          correlationId: options.correlationId,
+          ...(options.causationId ? { causationId: options.causationId } : {}),
+          service,
+          schemaVersion: EVENT_SCHEMA_VERSION,
+          occurredAt,
+        },
+      }));
+      try {
+        const expected = state.revision < 0 ? 'no_stream' : state.revision;
+        const result = await store.append(ticketStream(ticketId), newEvents, expected);
+        const after = evolveAll(decided.map((e) => ({ ...e, occurredAt, actor: eventActor(actor) }) as TicketEventEnvelope), state);
+        return { revision: result.nextExpectedRevision, eventTypes: decided.map((e) => e.type), state: after };
+      } catch (err) {
+        const retriable = err instanceof WrongExpectedRevisionError && options.expectedRevision === undefined && attempt < MAX_CONFLICT_RETRIES;
+        if (!retriable) throw err;
+        await new Promise((r) => setTimeout(r, Math.random() * 10 * (attempt + 1)));
+      }
+    }
+  }
+}

@@ -1,0 +1,37 @@
+import type { Metadata } from '@grpc/grpc-js';
+import type { Principal } from '@tongban/auth';
+import type { commands } from '@tongban/contracts';
+import type { TicketCommand } from '@tongban/domain';
+import type { ReferenceData } from '@tongban/reference-data';
+import { actorContext } from './actor';
+import { fail } from './grpc-errors';
+import { correlationId } from './grpc-server';
+import type { TicketExecutor } from './ticket-executor';
+
+/** The common part of every Execute…CommandRequest. */
+export interface TicketCommandRequest {
+  ticketId: string;
+  expectedRevision?: number | undefined;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Runs one ticket command for a gRPC call and answers with the outcome.
+ * @throws ServiceFailure INVALID_ARGUMENT (invalid_ticket_id); whatever the executor throws.
+ */
+export async function executeTicketRpc(
+  deps: { executor: TicketExecutor; ref: ReferenceData },
+  request: TicketCommandRequest,
+  principal: Principal,
+  metadata: Metadata,
+  command: TicketCommand,
+): Promise<{ outcome: commands.CommandOutcome }> {
+  if (!UUID.test(request.ticketId)) throw fail.notFound('ticket_not_found', `no ticket ${request.ticketId}`);
+  const result = await deps.executor.execute(request.ticketId, command, actorContext(principal, deps.ref), {
+    correlationId: correlationId(metadata),
+    channel: principal.kind === 'staff' ? 'web' : principal.kind === 'open311' ? 'open311' : 'app',
+    ...(request.expectedRevision !== undefined ? { expectedRevision: request.expectedRevision } : {}),
+  });
+  return { outcome: { ticketId: request.ticketId, revision: result.revision, eventTypes: result.eventTypes } };
+}

@@ -1,0 +1,7 @@
+/** @tongban/testing: helpers for integration tests against real PostgreSQL and NATS servers. */
+export { databaseUrl, natsUrl, DEFAULT_DATABASE_URL, DEFAULT_NATS_URL } from './env';
+export { uniqueName } from './names';
+export { waitFor, WaitForTimeoutError } from './wait-for';
+export type { WaitForOptions } from './wait-for';
+export { createTestDatabase } from './database';
+export type { TestDatabase } from './database';

@@ -1,0 +1,83 @@
+import { Metadata, credentials, type CallOptions, type Client, type ClientUnaryCall, type ServiceError } from '@grpc/grpc-js';
+import { casework, intake, notification, query, routing } from '@tongban/contracts';
+import type { ServiceName } from '@tongban/runtime';
+
+/** The services the gateway calls (deadline has no API of its own). */
+export type GatewayUpstream = Extract<ServiceName, 'intake' | 'routing' | 'casework' | 'query' | 'notification'>;
+
+/** The upstreams, in the order readiness reports them. */
+export const GATEWAY_UPSTREAMS: readonly GatewayUpstream[] = ['intake', 'routing', 'casework', 'query', 'notification'];
+
+/** One gRPC client per upstream service. */
+export interface GrpcClients {
+  intake: intake.IntakeServiceClient;
+  routing: routing.RoutingServiceClient;
+  casework: casework.CaseworkServiceClient;
+  query: query.QueryServiceClient;
+  notification: notification.NotificationServiceClient;
+}
+
+/** Who a call is made for: the caller's bearer token and the request's correlation id. */
+export interface CallContext {
+  /** The raw bearer token, forwarded as metadata `authorization: Bearer <token>`. */
+  token: string;
+  correlationId: string;
+}
+
+/** Default deadline of one upstream call, ms. */
+export const DEFAULT_CALL_TIMEOUT_MS = 10_000;
+
+/**
+ * Creates the clients (insecure channels: the services sit on the cluster network behind the gateway).
+ * Channels connect lazily, so the gateway starts even when a service is not up yet.
+ */
+export function createGrpcClients(addresses: Readonly<Record<GatewayUpstream, string>>): GrpcClients {
+  const insecure = credentials.createInsecure();
+  return {
+    intake: new intake.IntakeServiceClient(addresses.intake, insecure),
+    routing: new routing.RoutingServiceClient(addresses.routing, insecure),
+    casework: new casework.CaseworkServiceClient(addresses.casework, insecure),
+    query: new query.QueryServiceClient(addresses.query, insecure),
+    notification: new notification.NotificationServiceClient(addresses.notification, insecure),
+  };
+}
+
+/** Closes every channel. */
+export function closeGrpcClients(clients: GrpcClients): void {
+  for (const name of GATEWAY_UPSTREAMS) clients[name].close();
+}
+
+/** The metadata of a call: `authorization` and `x-correlation-id`. */
+export function callMetadata(ctx: CallContext): Metadata {
+  const metadata = new Metadata();
+  metadata.set('authorization', `Bearer ${ctx.token}`);
+  metadata.set('x-correlation-id', ctx.correlationId);
+  return metadata;
+}
+
+type UnaryMethod<Req, Res> = (
+  request: Req, metadata: Metadata, options: Partial<CallOptions>, callback: (error: ServiceError | null, response: Res) => void,
+) => ClientUnaryCall;
+
+/**
+ * Calls a unary method of a ts-proto client with the caller's metadata and a deadline.
+ * Usage: `unaryCall(clients.query, clients.query.getTicket, { ticketId }, ctx)`.
+ * @throws ServiceError (mapped to problem+json by problem.ts).
+ */
+export function unaryCall<C extends Client, Req, Res>(
+  client: C, method: UnaryMethod<Req, Res>, request: Req, ctx: CallContext, timeoutMs = DEFAULT_CALL_TIMEOUT_MS,
+): Promise<Res> {
+  return new Promise<Res>((resolve, reject) => {
+    method.call(client, request, callMetadata(ctx), { deadline: Date.now() + timeoutMs }, (error, response) => {
+      if (error) reject(error);
+      else resolve(response);
+    });
+  });
+}
+
+/** Waits until the channel of a client is connected, up to `timeoutMs`; resolves false when it is not. */
+export function channelReady(client: Client, timeoutMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    client.waitForReady(Date.now() + timeoutMs, (err) => resolve(!err));
+  });
+}

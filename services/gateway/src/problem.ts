@@ -1,0 +1,217 @@
+import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
+import { REASON_KEY } from '@tongban/runtime';
+
+/**
+ * The one place where errors become HTTP answers: every error of the gateway is an
+ * `application/problem+json` document (RFC 9457) with the machine-readable `reason` as an extension.
+ *
+ * gRPC status → HTTP status (reason from the `tongban-reason` trailer):
+ * INVALID_ARGUMENT 400 · UNAUTHENTICATED 401 · PERMISSION_DENIED 403 · NOT_FOUND 404 ·
+ * ALREADY_EXISTS 409, or 422 when the reason starts with `idempotency` (an Idempotency-Key reused with
+ * another body, as the IETF Idempotency-Key draft suggests) · FAILED_PRECONDITION 409 ·
+ * ABORTED 412 when the reason is `revision_mismatch` and the request carried If-Match, else 409 ·
+ * UNAVAILABLE 503 · DEADLINE_EXCEEDED 504 · anything else 500 (no internals).
+ */
+
+/** Media type of every error response. */
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+/** Prefix of problem type URIs: `urn:tongban:problem:<reason>`. */
+export const PROBLEM_TYPE_PREFIX = 'urn:tongban:problem:';
+
+/** One schema violation, as reported in the `errors` extension of a 400 problem. */
+export interface ProblemFieldError {
+  /** Where: `body`, `querystring`, `params` or `headers`, then a JSON pointer (e.g. `body/title`). */
+  location: string;
+  message: string;
+}
+
+/** An RFC 9457 problem document with Tongban's extensions. */
+export interface ProblemDocument {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  /** Machine-readable reason, e.g. `not_holder`, `revision_mismatch`, `validation_failed`. */
+  reason: string;
+  /** The request path. */
+  instance?: string;
+  /** The request's correlation id (also in the `x-correlation-id` response header). */
+  correlationId?: string;
+  /** Schema violations, for `validation_failed`. */
+  errors?: ProblemFieldError[];
+}
+
+/** A failure that the gateway itself raises, already carrying its HTTP status and reason. */
+export class HttpProblem extends Error {
+  override readonly name = 'HttpProblem';
+  constructor(
+    readonly status: number,
+    readonly reason: string,
+    detail: string,
+    readonly extras: { errors?: ProblemFieldError[]; headers?: Record<string, string>; cause?: unknown } = {},
+  ) {
+    super(detail, extras.cause === undefined ? undefined : { cause: extras.cause });
+  }
+  /** The machine-readable code (same as `reason`). */
+  get code(): string {
+    return this.reason;
+  }
+}
+
+/** Shorthands for the gateway's own problems. */
+export const problems = {
+  unauthenticated: (detail = 'a bearer token is required') =>
+    new HttpProblem(401, 'unauthenticated', detail, { headers: { 'www-authenticate': 'Bearer' } }),
+  invalidToken: (detail: string, cause?: unknown) =>
+    new HttpProblem(401, 'invalid_token', detail, { headers: { 'www-authenticate': 'Bearer error="invalid_token"' }, cause }),
+  badRequest: (reason: string, detail: string) => new HttpProblem(400, reason, detail),
+  notFound: (detail: string) => new HttpProblem(404, 'not_found', detail),
+  badUpstream: (detail: string, cause?: unknown) => new HttpProblem(502, 'bad_upstream_response', detail, { cause }),
+};
+
+/** Context of the failed request that changes the mapping. */
+export interface ProblemContext {
+  /** True when the request carried an If-Match header (ABORTED revision_mismatch → 412, not 409). */
+  ifMatchSent: boolean;
+}
+
+/** The outcome of mapping an error: the document, extra headers, and whether it is our fault (log it). */
+export interface MappedProblem {
+  problem: ProblemDocument;
+  headers: Record<string, string>;
+  /** True for 5xx answers (the error is logged with its internals, never sent). */
+  serverError: boolean;
+}
+
+const TITLES: Readonly<Record<number, string>> = {
+  400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed',
+  409: 'Conflict', 412: 'Precondition Failed', 413: 'Content Too Large', 415: 'Unsupported Media Type',
+  422: 'Unprocessable Content', 429: 'Too Many Requests', 500: 'Internal Server Error', 502: 'Bad Gateway',
+  503: 'Service Unavailable', 504: 'Gateway Timeout',
+};
+
+/** Builds a problem document (title from the status). */
+export function problemDocument(httpStatus: number, reason: string, detail: string, extras: Partial<ProblemDocument> = {}): ProblemDocument {
+  return {
+    type: `${PROBLEM_TYPE_PREFIX}${reason}`,
+    title: TITLES[httpStatus] ?? (httpStatus >= 500 ? 'Server Error' : 'Client Error'),
+    status: httpStatus,
+    detail,
+    reason,
+    ...extras,
+  };
+}
+
+/** True when `err` is an error returned by a @grpc/grpc-js call. */
+export function isGrpcError(err: unknown): err is ServiceError {
+  return err instanceof Error && typeof (err as Partial<ServiceError>).code === 'number' && (err as Partial<ServiceError>).metadata instanceof Metadata;
+}
+
+/** The `tongban-reason` of a gRPC error, if the service sent one. */
+export function grpcReason(err: ServiceError): string | undefined {
+  const value = err.metadata.get(REASON_KEY)[0];
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+/** HTTP status and fallback reason for a gRPC status code (see the module comment). */
+export function httpStatusOfGrpc(code: status, reason: string | undefined, ctx: ProblemContext): number {
+  switch (code) {
+    case status.INVALID_ARGUMENT: return 400;
+    case status.UNAUTHENTICATED: return 401;
+    case status.PERMISSION_DENIED: return 403;
+    case status.NOT_FOUND: return 404;
+    case status.ALREADY_EXISTS: return reason?.startsWith('idempotency') ? 422 : 409;
+    case status.FAILED_PRECONDITION: return 409;
+    case status.ABORTED: return reason === 'revision_mismatch' && ctx.ifMatchSent ? 412 : 409;
+    case status.UNAVAILABLE: return 503;
+    case status.DEADLINE_EXCEEDED: return 504;
+    default: return 500;
+  }
+}
+
+const DEFAULT_GRPC_REASONS: Partial<Record<status, string>> = {
+  [status.INVALID_ARGUMENT]: 'invalid_argument',
+  [status.UNAUTHENTICATED]: 'unauthenticated',
+  [status.PERMISSION_DENIED]: 'forbidden',
+  [status.NOT_FOUND]: 'not_found',
+  [status.ALREADY_EXISTS]: 'already_exists',
+  [status.FAILED_PRECONDITION]: 'failed_precondition',
+  [status.ABORTED]: 'conflict',
+};
+
+function fromGrpc(err: ServiceError, ctx: ProblemContext): MappedProblem {
+  const sentReason = grpcReason(err);
+  const httpStatus = httpStatusOfGrpc(err.code, sentReason, ctx);
+  if (httpStatus === 503) {
+    return { problem: problemDocument(503, 'unavailable', 'a backing service is unavailable; retry later'), headers: { 'retry-after': '1' }, serverError: true };
+  }
+  if (httpStatus === 504) {
+    return { problem: problemDocument(504, 'timeout', 'a backing service did not answer in time'), headers: {}, serverError: true };
+  }
+  if (httpStatus >= 500) return internal();
+  const reason = sentReason ?? DEFAULT_GRPC_REASONS[err.code] ?? 'error';
+  // `details` is the service's message for the failure (business rejections are written for people).
+  const detail = err.details || reason;
+  const headers: Record<string, string> = httpStatus === 401 ? { 'www-authenticate': 'Bearer' } : {};
+  return { problem: problemDocument(httpStatus, reason, detail), headers, serverError: false };
+}
+
+interface FastifyLikeError {
+  code?: string;
+  statusCode?: number;
+  message: string;
+  validation?: { instancePath?: string; message?: string; params?: Record<string, unknown> }[];
+  validationContext?: string;
+}
+
+const FASTIFY_REASONS: Readonly<Record<string, string>> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: 'invalid_json',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'invalid_json',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'payload_too_large',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'invalid_content_length',
+  FST_ERR_NOT_FOUND: 'not_found',
+};
+
+function fromFastify(err: FastifyLikeError): MappedProblem | undefined {
+  if (err.validation) {
+    const where = err.validationContext ?? 'request';
+    const errors = err.validation.map((v): ProblemFieldError => {
+      const missing = typeof v.params?.['missingProperty'] === 'string' ? `/${v.params['missingProperty']}` : '';
+      const extra = typeof v.params?.['additionalProperty'] === 'string' ? ` (${v.params['additionalProperty']})` : '';
+      return { location: `${where}${v.instancePath ?? ''}${missing}`, message: `${v.message ?? 'is invalid'}${extra}` };
+    });
+    const detail = errors.map((e) => `${e.location} ${e.message}`).join('; ');
+    return { problem: problemDocument(400, 'validation_failed', detail, { errors }), headers: {}, serverError: false };
+  }
+  const code = err.code ?? '';
+  if (code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
+    return { problem: problemDocument(400, 'invalid_json', 'the request body is not valid JSON'), headers: {}, serverError: false };
+  }
+  if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
+    const reason = FASTIFY_REASONS[code] ?? 'bad_request';
+    const detail = code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 'the request body exceeds the limit of 1 MiB' : err.message;
+    return { problem: problemDocument(err.statusCode, reason, detail), headers: {}, serverError: false };
+  }
+  return undefined;
+}
+
+function internal(): MappedProblem {
+  return { problem: problemDocument(500, 'internal', 'internal error'), headers: {}, serverError: true };
+}
+
+/**
+ * Maps any error to a problem: HttpProblem as raised, gRPC errors per the table above, fastify's
+ * request errors (schema validation → 400 validation_failed with `errors`, bad JSON → 400 invalid_json,
+ * too large → 413, unsupported media type → 415), anything else → 500 `internal` without details.
+ */
+export function toProblem(err: unknown, ctx: ProblemContext): MappedProblem {
+  if (err instanceof HttpProblem) {
+    const extras: Partial<ProblemDocument> = err.extras.errors ? { errors: err.extras.errors } : {};
+    return { problem: problemDocument(err.status, err.reason, err.message, extras), headers: err.extras.headers ?? {}, serverError: err.status >= 500 };
+  }
+  if (isGrpcError(err)) return fromGrpc(err, ctx);
+  if (err instanceof Error) return fromFastify(err as FastifyLikeError) ?? internal();
+  return internal();
+}

@@ -1,0 +1,227 @@
+import type { Principal } from '@tongban/auth';
+import type { casework, commands, intake, routing } from '@tongban/contracts';
+import { REJECTION_CATEGORIES, VERIFICATION_METHODS } from '@tongban/domain';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { requireCaller } from '../auth';
+import { callContext, type GatewayContext } from '../context';
+import { unaryCall, type CallContext, type GrpcClients } from '../grpc-clients';
+import { problems } from '../problem';
+import { expectedRevision, setEtag } from '../revision';
+import {
+  bearerSecurity, commandOutcomeSchema, ifMatchHeaders, optionalText, problemResponses, text, ticketIdParams, type JsonSchema,
+} from '../schemas';
+
+/** A reporter command of intake.ExecuteReporterCommand. */
+export type IntakeCommand = NonNullable<intake.ExecuteReporterCommandRequest['command']>;
+/** A command of routing.ExecuteRoutingCommand. */
+export type RoutingCommand = NonNullable<routing.ExecuteRoutingCommandRequest['command']>;
+/** A command of casework.ExecuteCaseworkCommand. */
+export type CaseworkCommand = NonNullable<casework.ExecuteCaseworkCommandRequest['command']>;
+
+/** A command for one of the services that execute ticket commands. */
+export type UpstreamCommand =
+  | { service: 'intake'; command: IntakeCommand }
+  | { service: 'routing'; command: RoutingCommand }
+  | { service: 'casework'; command: CaseworkCommand };
+
+/** One `POST /api/v1/tickets/{id}/<path>` route: its body schema and the upstream command it becomes. */
+export interface CommandRoute<B> {
+  path: string;
+  summary: string;
+  description?: string;
+  body: JsonSchema;
+  /** True when the body may be omitted (it is then `{}`). */
+  optionalBody?: boolean;
+  build(body: B, principal: Principal): UpstreamCommand;
+}
+
+function route<B>(spec: CommandRoute<B>): CommandRoute<unknown> {
+  return spec as CommandRoute<unknown>;
+}
+
+function body(properties: Record<string, JsonSchema>, required: string[], extra: JsonSchema = {}): JsonSchema {
+  return { type: 'object', additionalProperties: false, required, properties, ...extra };
+}
+
+const intakeCmd = (command: IntakeCommand): UpstreamCommand => ({ service: 'intake', command });
+const routingCmd = (command: RoutingCommand): UpstreamCommand => ({ service: 'routing', command });
+const caseworkCmd = (command: CaseworkCommand): UpstreamCommand => ({ service: 'casework', command });
+
+/**
+ * The command routes (issues 2 and 3). Who may run each is decided by the owning service; the gateway
+ * picks the service: routing (accept, transfer, handback, reassign, escalate), casework (reply, notes,
+ * request-information, deadline, resolve, verify, reject, duplicate, and close by staff), intake (the
+ * reporter's information, close by a citizen, reopen, rating, withdraw).
+ */
+export const COMMAND_ROUTES: readonly CommandRoute<unknown>[] = [
+  route<Record<string, never>>({
+    path: 'accept', summary: 'Accept the ticket (the first accept fixes the first responder)', optionalBody: true,
+    body: body({}, []),
+    build: () => routingCmd({ $case: 'accept', value: {} }),
+  }),
+  route<{ message: string; public: boolean }>({
+    path: 'reply', summary: 'Reply (public: shown to the reporter)',
+    body: body({ message: text('The reply.'), public: { type: 'boolean', description: 'true: the reporter sees it; false: internal.' } }, ['message', 'public']),
+    build: (b) => caseworkCmd({ $case: 'reply', value: { message: b.message, public: b.public } }),
+  }),
+  route<{ resolution: string }>({
+    path: 'resolve', summary: 'Resolve',
+    body: body({ resolution: text('What was done.') }, ['resolution']),
+    build: (b) => caseworkCmd({ $case: 'resolve', value: { resolution: b.resolution } }),
+  }),
+  route<{ department?: string; unit?: string; reason: string }>({
+    path: 'transfer', summary: 'Transfer to a department (the first responder stays accountable)',
+    description: 'Name either `department` (a department type of the catalogue, in the holding unit\'s county) or `unit` (a unit id).',
+    body: body({
+      department: { type: 'string', minLength: 1, maxLength: 64, description: 'Department type, e.g. housing-construction.' },
+      unit: { type: 'string', minLength: 1, maxLength: 128, description: 'Unit id, e.g. dep-513437-water.' },
+      reason: text('Why.'),
+    }, ['reason'], { oneOf: [{ required: ['department'] }, { required: ['unit'] }] }),
+    build: (b) => routingCmd({ $case: 'transfer', value: { department: b.department ?? '', unitId: b.unit ?? '', reason: b.reason } }),
+  }),
+  route<{ findings: string }>({
+    path: 'handback', summary: 'Hand the ticket back to the unit that transferred it, with findings',
+    body: body({ findings: text('What the department found or did.') }, ['findings']),
+    build: (b) => routingCmd({ $case: 'handBack', value: { findings: b.findings } }),
+  }),
+  route<{ question: string }>({
+    path: 'request-information', summary: 'Ask the reporter for information (pauses the resolution leg)',
+    body: body({ question: text('The question to the reporter.') }, ['question']),
+    build: (b) => caseworkCmd({ $case: 'requestInformation', value: { question: b.question } }),
+  }),
+  route<{ text: string }>({
+    path: 'information', summary: 'The reporter adds information',
+    body: body({ text: text('The information.') }, ['text']),
+    build: (b) => intakeCmd({ $case: 'addInformation', value: { text: b.text } }),
+  }),
+  route<{ text: string }>({
+    path: 'notes', summary: 'Add an internal note (never shown to the reporter)',
+    body: body({ text: text('The note.') }, ['text']),
+    build: (b) => caseworkCmd({ $case: 'note', value: { text: b.text } }),
+  }),
+  route<{ dueAt: string; reason: string }>({
+    path: 'deadline', summary: 'Set or extend the resolution deadline, with a reason (announced to the reporter)',
+    body: body({
+      dueAt: { type: 'string', format: 'date-time', description: 'ISO-8601 instant with offset, e.g. 2015-06-30T18:00:00+08:00.' },
+      reason: text('Why it cannot be solved sooner.'),
+    }, ['dueAt', 'reason']),
+    build: (b) => caseworkCmd({ $case: 'setDeadline', value: { dueAt: new Date(b.dueAt).toISOString(), reason: b.reason } }),
+  }),
+  route<{ method: string; note: string }>({
+    path: 'verify', summary: 'Record a verification of the resolution (several allowed)',
+    body: body({
+      method: { type: 'string', minLength: 1, maxLength: 64, description: `One of ${VERIFICATION_METHODS.join(', ')}.` },
+      note: text('What the verification found.'),
+    }, ['method', 'note']),
+    build: (b) => caseworkCmd({ $case: 'verify', value: { method: b.method, note: b.note } }),
+  }),
+  route<{ reason?: string }>({
+    path: 'close', summary: 'Close (the reporter confirms, or the holding unit closes after resolution)', optionalBody: true,
+    description: 'A citizen (device) token closes through intake as the reporter; a staff token closes through casework (which also accepts the officer who reported).',
+    body: body({ reason: optionalText('Why.') }, []),
+    build: (b, principal) => principal.kind === 'staff'
+      ? caseworkCmd({ $case: 'close', value: { reason: b.reason ?? '' } })
+      : intakeCmd({ $case: 'close', value: { reason: b.reason ?? '' } }),
+  }),
+  route<{ reason: string }>({
+    path: 'reopen', summary: 'The reporter reopens a resolved ticket (back to the first responder\'s unit)',
+    body: body({ reason: text('Why the problem is not solved.') }, ['reason']),
+    build: (b) => intakeCmd({ $case: 'reopen', value: { reason: b.reason } }),
+  }),
+  route<{ score: number; comment?: string }>({
+    path: 'rating', summary: 'The reporter rates the handling',
+    body: body({
+      score: { type: 'integer', description: 'Satisfaction from 1 to 5 (checked by the service: score_out_of_range).' },
+      comment: optionalText('Comment.'),
+    }, ['score']),
+    build: (b) => intakeCmd({ $case: 'rate', value: { score: b.score, comment: b.comment ?? '' } }),
+  }),
+  route<{ reason: string; category?: string }>({
+    path: 'reject', summary: 'Reject (out of scope, abusive) with a reason',
+    body: body({
+      reason: text('Why.'),
+      category: { type: 'string', maxLength: 64, description: `One of ${REJECTION_CATEGORIES.join(', ')} (default other).` },
+    }, ['reason']),
+    build: (b) => caseworkCmd({ $case: 'reject', value: { reason: b.reason, category: b.category ?? '' } }),
+  }),
+  route<{ of: string }>({
+    path: 'duplicate', summary: 'Mark as a duplicate of another ticket',
+    body: body({ of: { type: 'string', minLength: 1, maxLength: 64, description: 'Id of the original ticket.' } }, ['of']),
+    build: (b) => caseworkCmd({ $case: 'markDuplicate', value: { ofTicketId: b.of } }),
+  }),
+  route<{ reason?: string }>({
+    path: 'withdraw', summary: 'The reporter withdraws the report', optionalBody: true,
+    body: body({ reason: optionalText('Why.') }, []),
+    build: (b) => intakeCmd({ $case: 'withdraw', value: { reason: b.reason ?? '' } }),
+  }),
+  route<{ unit: string; staff?: string; reason: string }>({
+    path: 'reassign', summary: 'A supervisor reassigns the ticket (may change the first responder)',
+    body: body({
+      unit: { type: 'string', minLength: 1, maxLength: 128, description: 'Unit id.' },
+      staff: { type: 'string', minLength: 1, maxLength: 128, description: 'Staff id of the new first responder (optional).' },
+      reason: text('Why.'),
+    }, ['unit', 'reason']),
+    build: (b) => routingCmd({ $case: 'reassign', value: { unitId: b.unit, staffId: b.staff ?? '', reason: b.reason } }),
+  }),
+  route<{ reason: string }>({
+    path: 'escalate', summary: 'A supervisor escalates the ticket one level up',
+    body: body({ reason: text('Why.') }, ['reason']),
+    build: (b) => routingCmd({ $case: 'escalate', value: { reason: b.reason } }),
+  }),
+];
+
+/**
+ * Sends a command to its service with the expected revision.
+ * @returns what the command wrote.
+ * @throws ServiceError from the service; HttpProblem 502 when the answer lacks its outcome.
+ */
+export async function executeCommand(
+  clients: GrpcClients, ticketId: string, expected: number | undefined, up: UpstreamCommand, call: CallContext, timeoutMs: number,
+): Promise<commands.CommandOutcome> {
+  const base = { ticketId, ...(expected !== undefined ? { expectedRevision: expected } : {}) };
+  let outcome: commands.CommandOutcome | undefined;
+  switch (up.service) {
+    case 'intake':
+      ({ outcome } = await unaryCall(clients.intake, clients.intake.executeReporterCommand, { ...base, command: up.command }, call, timeoutMs));
+      break;
+    case 'routing':
+      ({ outcome } = await unaryCall(clients.routing, clients.routing.executeRoutingCommand, { ...base, command: up.command }, call, timeoutMs));
+      break;
+    case 'casework':
+      ({ outcome } = await unaryCall(clients.casework, clients.casework.executeCaseworkCommand, { ...base, command: up.command }, call, timeoutMs));
+      break;
+  }
+  if (!outcome) throw problems.badUpstream(`the ${up.service} service answered without an outcome`);
+  return outcome;
+}
+
+/** Registers every command route: If-Match → expected_revision; answer {id, revision, events} with ETag. */
+export function registerCommandRoutes(app: FastifyInstance, ctx: GatewayContext): void {
+  for (const spec of COMMAND_ROUTES) {
+    app.post<{ Params: { id: string }; Body: unknown }>(`/api/v1/tickets/:id/${spec.path}`, {
+      onRequest: ctx.auth.required,
+      ...(spec.optionalBody ? { preValidation: emptyBodyAsObject } : {}),
+      schema: {
+        tags: ['commands'],
+        summary: spec.summary,
+        ...(spec.description ? { description: spec.description } : {}),
+        security: bearerSecurity,
+        params: ticketIdParams,
+        headers: ifMatchHeaders,
+        body: spec.body,
+        response: { 200: commandOutcomeSchema, ...problemResponses(400, 401, 403, 404, 409, 412, 413, 415, 503) },
+      },
+    }, async (request, reply) => {
+      const call = callContext(request);
+      const expected = expectedRevision(request);
+      const up = spec.build(request.body ?? {}, requireCaller(request).principal);
+      const outcome = await executeCommand(ctx.clients, request.params.id, expected, up, call, ctx.callTimeoutMs);
+      setEtag(reply, outcome.revision);
+      return { id: outcome.ticketId || request.params.id, revision: outcome.revision, events: outcome.eventTypes };
+    });
+  }
+}
+
+async function emptyBodyAsObject(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
+  if (request.body === undefined || request.body === null) request.body = {};
+}

@@ -1,0 +1,35 @@
+import { randomUUID } from 'node:crypto';
+import { signToken } from '@tongban/auth';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { GatewayContext } from '../context';
+import { problemResponses } from '../schemas';
+
+/**
+ * POST /api/v1/devices: registers a citizen's device. No password: a new random device id and a token
+ * for it (`{kind: 'citizen', sub: <deviceId>}`, signed with the configured secret, 365 days) — the
+ * token is the device's identity, so the app must keep it.
+ */
+export function registerDeviceRoutes(app: FastifyInstance, ctx: GatewayContext): void {
+  app.post('/api/v1/devices', {
+    preValidation: async (request: FastifyRequest, _reply: FastifyReply) => {
+      if (request.body === undefined || request.body === null) request.body = {};
+    },
+    schema: {
+      tags: ['auth'],
+      summary: 'Register a device and get its token (citizens; no password)',
+      body: { type: 'object', additionalProperties: false, properties: {} },
+      response: {
+        201: {
+          type: 'object',
+          required: ['deviceId', 'token'],
+          properties: { deviceId: { type: 'string' }, token: { type: 'string', description: 'Bearer token of the device.' } },
+        },
+        ...problemResponses(400, 413, 415),
+      },
+    },
+  }, async (_request, reply) => {
+    const deviceId = randomUUID();
+    const token = await signToken({ kind: 'citizen', id: deviceId }, ctx.key, ctx.clock.now());
+    return reply.code(201).send({ deviceId, token });
+  });
+}

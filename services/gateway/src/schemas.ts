@@ -1,0 +1,98 @@
+import { MAX_TEXT_LENGTH } from '@tongban/domain';
+import { PROBLEM_CONTENT_TYPE } from './problem';
+import { IF_MATCH_PATTERN } from './revision';
+
+/**
+ * Shared JSON schemas (plain JSON Schema, as fastify and @fastify/swagger use them). Bodies are strict
+ * (unknown fields are rejected, no type coercion); meaning (score ranges, verification methods,
+ * deadlines in the past…) is checked by the services' decider, which answers with typed reasons.
+ */
+
+/** A JSON schema object (kept loose: fastify and swagger accept plain objects). */
+export type JsonSchema = Record<string, unknown>;
+
+/** The RFC 9457 problem document. */
+export const problemSchema: JsonSchema = {
+  type: 'object',
+  required: ['type', 'title', 'status', 'detail', 'reason'],
+  properties: {
+    type: { type: 'string', description: 'urn:tongban:problem:<reason>' },
+    title: { type: 'string' },
+    status: { type: 'integer' },
+    detail: { type: 'string' },
+    reason: { type: 'string', description: 'Machine-readable reason, e.g. not_holder, revision_mismatch, validation_failed.' },
+    instance: { type: 'string' },
+    correlationId: { type: 'string' },
+    errors: {
+      type: 'array',
+      items: { type: 'object', properties: { location: { type: 'string' }, message: { type: 'string' } } },
+    },
+  },
+  additionalProperties: true,
+};
+
+const PROBLEM_DESCRIPTIONS: Readonly<Record<number, string>> = {
+  400: 'Malformed JSON, a schema violation, or a rejection of the input by the service.',
+  401: 'No token, or an invalid or expired one.',
+  403: 'The caller may not do this (decided by the service).',
+  404: 'Unknown ticket or route.',
+  409: 'The ticket is not in a state that allows this, or a concurrent change won.',
+  412: 'If-Match named another revision than the current one.',
+  413: 'The body is larger than 1 MiB.',
+  415: 'The body is not application/json.',
+  422: 'The Idempotency-Key was used before with another body.',
+  503: 'A backing service is unavailable.',
+};
+
+/** Response entries for problem statuses, for the OpenAPI document. */
+export function problemResponses(...statuses: number[]): Record<number, JsonSchema> {
+  return Object.fromEntries(statuses.map((s) => [s, {
+    description: PROBLEM_DESCRIPTIONS[s] ?? 'Problem',
+    content: { [PROBLEM_CONTENT_TYPE]: { schema: problemSchema } },
+  }]));
+}
+
+/** `{id}` of a ticket route. */
+export const ticketIdParams: JsonSchema = {
+  type: 'object',
+  required: ['id'],
+  properties: { id: { type: 'string', minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$', description: 'Ticket id (UUIDv7).' } },
+};
+
+/** The If-Match header of state-changing routes. */
+export const ifMatchHeaders: JsonSchema = {
+  type: 'object',
+  properties: {
+    'if-match': {
+      type: 'string', pattern: IF_MATCH_PATTERN,
+      description: 'Expected revision: 3 or "3" (the ETag). A mismatch answers 412; without it a conflict is retried by the service.',
+    },
+  },
+};
+
+/** What a state-changing command wrote. */
+export const commandOutcomeSchema: JsonSchema = {
+  type: 'object',
+  required: ['id', 'revision', 'events'],
+  properties: {
+    id: { type: 'string' },
+    revision: { type: 'integer', description: 'Stream revision after the command (also the ETag).' },
+    events: { type: 'array', items: { type: 'string' }, description: 'Types of the events appended (empty for an idempotent repeat).' },
+  },
+};
+
+/** A free-form JSON document (views served by the query service); serialized as is. */
+export const openObjectSchema: JsonSchema = { type: 'object', additionalProperties: true };
+
+/** A required, non-empty text field. */
+export function text(description: string, maxLength = MAX_TEXT_LENGTH): JsonSchema {
+  return { type: 'string', minLength: 1, maxLength, description };
+}
+
+/** An optional text field (may be empty). */
+export function optionalText(description: string, maxLength = MAX_TEXT_LENGTH): JsonSchema {
+  return { type: 'string', maxLength, description };
+}
+
+/** The bearer security requirement of authenticated routes. */
+export const bearerSecurity = [{ bearerAuth: [] }];

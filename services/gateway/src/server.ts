@@ -1,0 +1,158 @@
+import { randomUUID } from 'node:crypto';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { signingKey } from '@tongban/auth';
+import type { Clock } from '@tongban/domain';
+import { type Config, type Logger, createLogger, loadConfig, systemClock } from '@tongban/runtime';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { authHooks, gatewayTokenSource } from './auth';
+import type { GatewayContext } from './context';
+import { DEFAULT_CALL_TIMEOUT_MS, closeGrpcClients, createGrpcClients } from './grpc-clients';
+import { PROBLEM_CONTENT_TYPE, type MappedProblem, problemDocument, toProblem } from './problem';
+import { registerCommandRoutes } from './routes/commands';
+import { registerDeviceRoutes } from './routes/devices';
+import { registerHealthRoutes } from './routes/health';
+import { registerInboxRoutes } from './routes/inbox';
+import { registerReferenceRoutes } from './routes/reference';
+import { registerTestClockRoutes } from './routes/test-clock';
+import { registerTicketRoutes } from './routes/tickets';
+import { type TestClockControl, natsTestClock } from './test-clock';
+
+/** Largest accepted request body: 1 MiB (larger → 413 problem+json). */
+export const BODY_LIMIT_BYTES = 1024 * 1024;
+
+/** Options of the gateway; everything defaults from the environment (see runtime's loadConfig). */
+export interface GatewayOptions {
+  /** Overrides of the configuration (e.g. `addresses` of fake services, `testClock`, `jwtSecret`). */
+  config?: Partial<Config>;
+  /** Real time, for issuing tokens (tokens are never subject to the test clock). Default: the system clock. */
+  clock?: Clock;
+  /**
+   * The test clock, used only when `config.testClock` is true. Default: the NATS-backed platform test
+   * clock (connects to `config.natsUrl` when the gateway starts).
+   */
+  testClock?: TestClockControl;
+  /** Logger (pino). Default: a `gateway` logger at `config.logLevel`. */
+  logger?: Logger;
+  /** Deadline of one upstream gRPC call, ms (default 10 s). */
+  callTimeoutMs?: number;
+}
+
+const CORRELATION_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** The correlation id of a request: a well-formed `x-correlation-id` header, else a new UUID. */
+export function correlationIdOf(header: string | string[] | undefined): string {
+  const value = Array.isArray(header) ? header[0] : header;
+  return value && CORRELATION_ID_PATTERN.test(value) ? value : randomUUID();
+}
+
+/** Sends a mapped problem as application/problem+json. */
+export function sendProblem(request: FastifyRequest, reply: FastifyReply, mapped: MappedProblem): FastifyReply {
+  const body = { ...mapped.problem, instance: request.url.split('?')[0] ?? request.url, correlationId: request.id };
+  return reply.code(body.status).headers(mapped.headers).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(body));
+}
+
+/**
+ * Builds the gateway (not yet listening): fastify with JSON-schema validation on every route, a 1 MiB
+ * body limit, OpenAPI at /openapi.json and /docs, problem+json for every error, and the routes of
+ * issues 2 and 3 over gRPC clients of intake, routing, casework, query and notification. The test clock
+ * routes exist only when `config.testClock`. Closing the instance closes the gRPC channels.
+ */
+export function buildGateway(options: GatewayOptions = {}): FastifyInstance {
+  const config: Config = { ...loadConfig(), ...options.config };
+  const log = options.logger ?? createLogger('gateway', config.logLevel);
+  const clock = options.clock ?? systemClock;
+  const key = signingKey(config.jwtSecret);
+  const clients = createGrpcClients(config.addresses);
+
+  const app = Fastify({
+    loggerInstance: log,
+    bodyLimit: BODY_LIMIT_BYTES,
+    genReqId: (req) => correlationIdOf(req.headers['x-correlation-id']),
+    requestIdLogLabel: 'correlationId',
+    // Bodies are validated strictly: no coercion, unknown properties rejected (not silently removed).
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: true, allErrors: false } },
+  }) as unknown as FastifyInstance;
+
+  app.decorateRequest('caller', null);
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-correlation-id', request.id);
+  });
+  app.addHook('onClose', async () => closeGrpcClients(clients));
+
+  // An empty JSON body counts as no body (routes without required fields accept it); the rest is
+  // fastify's own parser (prototype-poisoning safe).
+  const defaultJsonParser = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    if (text.trim() === '') {
+      done(null, undefined);
+      return;
+    }
+    defaultJsonParser(request, text, done);
+  });
+
+  app.setErrorHandler((err, request, reply) => {
+    const mapped = toProblem(err, { ifMatchSent: request.headers['if-match'] !== undefined });
+    if (mapped.serverError) request.log.error({ err }, 'request failed: %s', mapped.problem.reason);
+    else request.log.info({ status: mapped.problem.status, reason: mapped.problem.reason }, 'request rejected');
+    return sendProblem(request, reply, mapped);
+  });
+  app.setNotFoundHandler((request, reply) => sendProblem(request, reply, {
+    problem: problemDocument(404, 'route_not_found', `no route ${request.method} ${request.url.split('?')[0] ?? ''}`),
+    headers: {},
+    serverError: false,
+  }));
+
+  app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Tongban API',
+        version: '1.0.0',
+        description: 'Civic ticketing: reports routed to the responsible administration, held to time limits. Errors are application/problem+json (RFC 9457) with a machine-readable `reason`.',
+      },
+      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+      tags: [
+        { name: 'tickets', description: 'Submit, read, list' },
+        { name: 'commands', description: 'State changes; If-Match: <revision> → 412 on mismatch; ETag: the new revision' },
+        { name: 'inbox' }, { name: 'reference' }, { name: 'auth' }, { name: 'health' }, { name: 'test' },
+      ],
+    },
+  });
+  app.register(swaggerUi, { routePrefix: '/docs' });
+
+  const ctx: GatewayContext = {
+    clients,
+    key,
+    clock,
+    callTimeoutMs: options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS,
+    auth: authHooks(key),
+    gatewayToken: gatewayTokenSource(key, clock),
+  };
+
+  app.register(async (api) => {
+    api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+    registerHealthRoutes(api, clients);
+    registerDeviceRoutes(api, ctx);
+    registerTicketRoutes(api, ctx);
+    registerCommandRoutes(api, ctx);
+    registerInboxRoutes(api, ctx);
+    registerReferenceRoutes(api, ctx);
+  });
+
+  if (config.testClock) {
+    app.register(async (api) => {
+      let control = options.testClock;
+      if (!control) {
+        const owned = await natsTestClock(config.natsUrl, config.namespace, log);
+        api.addHook('onClose', async () => owned.close());
+        control = owned;
+      }
+      registerTestClockRoutes(api, control);
+    });
+  }
+
+  return app;
+}

@@ -1,0 +1,140 @@
+import { createHash } from 'node:crypto';
+import type { Principal } from '@tongban/auth';
+import type { intake } from '@tongban/contracts';
+import { TicketRejection, decide, findService, initialTicketState, type Clock, type TicketCommand } from '@tongban/domain';
+import type { ReferenceData } from '@tongban/reference-data';
+import { type TicketExecutor, actorContext, fail } from '@tongban/runtime';
+import canonicalize from 'canonicalize';
+import type pg from 'pg';
+import { v7 as uuidv7 } from 'uuid';
+import { nextReference } from './reference-number';
+
+/** Dependencies of the submission use case. */
+export interface SubmissionDeps {
+  pool: pg.Pool;
+  executor: TicketExecutor;
+  ref: ReferenceData;
+  clock: Clock;
+}
+
+type Submit = NonNullable<intake.SubmitTicketRequest['ticket']>;
+
+/**
+ * SubmitTicket: validates service_code and division against the reference data, allocates id and
+ * reference, and appends TicketSubmitted. Idempotent per caller and Idempotency-Key: the same key and
+ * body returns the same ticket (replayed=true); the same key with another body fails ALREADY_EXISTS
+ * (reason idempotency_key_reused).
+ * @throws ServiceFailure INVALID_ARGUMENT (unknown_service_code, unknown_division, on_behalf_of_requires_staff),
+ *   PERMISSION_DENIED (outside_jurisdiction), ALREADY_EXISTS; TicketRejection from the decider.
+ */
+export async function submitTicket(deps: SubmissionDeps, request: intake.SubmitTicketRequest, principal: Principal): Promise<intake.SubmitTicketResponse> {
+  const ticket = request.ticket;
+  if (!ticket) throw fail.invalid('missing_ticket', 'ticket is required');
+  validateAgainstReference(deps.ref, ticket, principal);
+  const actor = actorContext(principal, deps.ref);
+  // Validate the whole command before an idempotency key is claimed or a reference allocated.
+  decide(toCommand(deps.ref, ticket, principal, 'validation', 'validation'), initialTicketState(), {
+    now: deps.clock.now(), actor, isWithin: (c, a) => deps.ref.divisions.isWithin(c, a),
+  });
+  const key = request.idempotencyKey.trim();
+  const ids = key ? await claimIdempotencyKey(deps, principal, key, ticket) : { ticketId: uuidv7(), reference: await nextReference(deps.pool, deps.clock.now()), replayed: false };
+  const command = toCommand(deps.ref, ticket, principal, ids.ticketId, ids.reference);
+  try {
+    const result = await deps.executor.execute(ids.ticketId, command, actor, {
+      correlationId: ids.ticketId,
+      channel: channelOf(ticket, principal),
+      ...(ticket.onBehalfOf?.name ? { onBehalfOf: ticket.onBehalfOf.name } : {}),
+      eventId: () => ids.ticketId,
+    });
+    return { ticketId: ids.ticketId, reference: ids.reference, revision: result.revision, replayed: false };
+  } catch (err) {
+    if (key && err instanceof TicketRejection && err.reason === 'already_exists') {
+      return { ticketId: ids.ticketId, reference: ids.reference, revision: 0, replayed: true };
+    }
+    throw err;
+  }
+}
+
+function validateAgainstReference(ref: ReferenceData, t: Submit, principal: Principal): void {
+  const problems: string[] = [];
+  if (!t.serviceCode) problems.push('service_code is required');
+  else if (!findService(ref.catalogue, t.serviceCode)) throw fail.invalid('unknown_service_code', `unknown service_code ${t.serviceCode}`);
+  if (!t.division) problems.push('division is required');
+  else if (!ref.divisions.get(t.division)) throw fail.invalid('unknown_division', `unknown division ${t.division}`);
+  if (problems.length > 0) throw fail.invalid('missing_field', problems.join('; '));
+  if (t.onBehalfOf?.name && principal.kind !== 'staff') {
+    throw fail.invalid('on_behalf_of_requires_staff', 'only an officer can submit on behalf of someone');
+  }
+  if (principal.kind === 'staff' && principal.role === 'information-officer' && !ref.divisions.isWithin(t.division, principal.division)) {
+    throw fail.forbidden('outside_jurisdiction', `division ${t.division} is outside your jurisdiction`);
+  }
+}
+
+function channelOf(t: Submit, principal: Principal): string {
+  if (t.channel) return t.channel;
+  if (principal.kind === 'open311') return 'open311';
+  if (principal.kind === 'staff') return t.onBehalfOf?.name ? 'proxy' : 'web';
+  return 'app';
+}
+
+function toCommand(ref: ReferenceData, t: Submit, principal: Principal, ticketId: string, reference: string): TicketCommand {
+  const policy = ref.catalogue.slaPolicy;
+  return {
+    type: 'SubmitTicket',
+    ticketId,
+    reference,
+    serviceCode: t.serviceCode,
+    division: t.division,
+    title: t.title,
+    description: t.description,
+    address: t.address,
+    ...(t.lat !== undefined ? { lat: t.lat } : {}),
+    ...(t.long !== undefined ? { long: t.long } : {}),
+    channel: channelOf(t, principal),
+    reporter: {
+      deviceId: principal.kind === 'citizen' ? principal.id : principal.kind === 'open311' ? (principal.deviceId ?? '') : '',
+      staffId: principal.kind === 'staff' ? principal.id : '',
+      unitId: principal.kind === 'staff' ? principal.unitId : '',
+      accountId: t.accountId,
+      name: t.reporterName,
+      phone: t.reporterPhone,
+      email: t.reporterEmail,
+    },
+    ...(t.onBehalfOf?.name ? { onBehalfOf: { name: t.onBehalfOf.name, contact: t.onBehalfOf.contact } } : {}),
+    attributes: t.attributes,
+    mediaUrl: t.mediaUrl,
+    policy: { firstResponseHours: policy.firstResponseHours, resolutionHours: policy.resolutionHours, warnAtFraction: policy.warnAtFraction },
+  };
+}
+
+/** SHA-256 of the canonical JSON (RFC 8785) of the submitted body. */
+export function requestHash(t: Submit): string {
+  return createHash('sha256').update(canonicalize(t) ?? '').digest('hex');
+}
+
+async function claimIdempotencyKey(deps: SubmissionDeps, principal: Principal, key: string, t: Submit): Promise<{ ticketId: string; reference: string; replayed: boolean }> {
+  const owner = `${principal.kind}:${principal.id}`;
+  const hash = requestHash(t);
+  const existing = await deps.pool.query<{ request_hash: string; ticket_id: string; reference: string }>(
+    'SELECT request_hash, ticket_id, reference FROM intake_idempotency WHERE principal = $1 AND idempotency_key = $2', [owner, key],
+  );
+  let row = existing.rows[0];
+  if (!row) {
+    const ticketId = uuidv7();
+    const reference = await nextReference(deps.pool, deps.clock.now());
+    const inserted = await deps.pool.query<{ request_hash: string; ticket_id: string; reference: string }>(
+      `INSERT INTO intake_idempotency (principal, idempotency_key, request_hash, ticket_id, reference, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING RETURNING request_hash, ticket_id, reference`,
+      [owner, key, hash, ticketId, reference, deps.clock.now()],
+    );
+    row = inserted.rows[0] ?? (await deps.pool.query<{ request_hash: string; ticket_id: string; reference: string }>(
+      'SELECT request_hash, ticket_id, reference FROM intake_idempotency WHERE principal = $1 AND idempotency_key = $2', [owner, key],
+    )).rows[0];
+    if (!row) throw new Error('idempotency row vanished');
+    if (inserted.rows[0]) return { ticketId: row.ticket_id, reference: row.reference, replayed: false };
+  }
+  if (row.request_hash !== hash) {
+    throw fail.alreadyExists('idempotency_key_reused', 'this Idempotency-Key was used with a different request body');
+  }
+  return { ticketId: row.ticket_id, reference: row.reference, replayed: true };
+}

@@ -1,0 +1,96 @@
+import type { Principal } from '@tongban/auth';
+import type { query } from '@tongban/contracts';
+import { type TicketState, evolveAll, ticketStream } from '@tongban/domain';
+import type { EventStore } from '@tongban/eventstore';
+import type { ReferenceData } from '@tongban/reference-data';
+import { fail, toEnvelopes } from '@tongban/runtime';
+import type pg from 'pg';
+import { isReporter, mayRead, seesPersonalData } from './access';
+import { historyEntries } from './history';
+import { unitsInvolved } from './projection';
+import { ticketView } from './view';
+
+/** Dependencies of the query handlers. */
+export interface QueryDeps {
+  pool: pg.Pool;
+  store: EventStore;
+  ref: ReferenceData;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Loads a ticket for a reader: from the read model, or from the store when the projection has not
+ * caught up yet (read-your-writes right after a submission).
+ * @throws ServiceFailure NOT_FOUND (ticket_not_found), PERMISSION_DENIED (outside_jurisdiction).
+ */
+async function readableTicket(deps: QueryDeps, ticketId: string, principal: Principal): Promise<TicketState> {
+  if (!UUID.test(ticketId)) throw fail.notFound('ticket_not_found', `no ticket ${ticketId}`);
+  const { rows } = await deps.pool.query<{ state: TicketState; units_involved: string[] }>(
+    'SELECT state, units_involved FROM ticket_views WHERE ticket_id = $1', [ticketId],
+  );
+  let state = rows[0]?.state;
+  let units = rows[0]?.units_involved ?? [];
+  if (!state) {
+    state = evolveAll(toEnvelopes(await deps.store.readStream(ticketStream(ticketId))));
+    units = unitsInvolved([], state);
+  }
+  if (!state.exists) throw fail.notFound('ticket_not_found', `no ticket ${ticketId}`);
+  if (!mayRead(principal, state, units, deps.ref)) throw fail.forbidden('outside_jurisdiction', 'you may not read this ticket');
+  return state;
+}
+
+/** GetTicket: the ticket view as JSON. */
+export async function getTicket(deps: QueryDeps, req: query.GetTicketRequest, principal: Principal): Promise<query.GetTicketResponse> {
+  const state = await readableTicket(deps, req.ticketId, principal);
+  return { viewJson: JSON.stringify(ticketView(state, deps.ref, seesPersonalData(principal, state))) };
+}
+
+/** GetTicketHistory: the events in order (from the store, so always complete). */
+export async function getTicketHistory(deps: QueryDeps, req: query.GetTicketHistoryRequest, principal: Principal): Promise<query.GetTicketHistoryResponse> {
+  const state = await readableTicket(deps, req.ticketId, principal);
+  const events = await deps.store.readStream(ticketStream(req.ticketId));
+  const entries = historyEntries(events, { forReporter: isReporter(principal, state), showPersonalData: seesPersonalData(principal, state) });
+  return { eventsJson: JSON.stringify(entries) };
+}
+
+/**
+ * ListTickets: tickets the caller may see, newest first, optionally filtered by status and holding
+ * unit. Scope: citizens their device's; information officers what they submitted; department staff
+ * what their unit was involved in; admins and supervisors their jurisdiction plus involvement; auditors all.
+ */
+export async function listTickets(deps: QueryDeps, req: query.ListTicketsRequest, principal: Principal): Promise<query.ListTicketsResponse> {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  const p = (v: unknown) => { params.push(v); return `$${params.length}`; };
+  if (principal.kind === 'citizen') where.push(`reporter_device_id = ${p(principal.id)}`);
+  else if (principal.kind === 'staff' && principal.role === 'information-officer') where.push(`reporter_staff_id = ${p(principal.id)}`);
+  else if (principal.kind === 'staff' && principal.role === 'department') where.push(`${p(principal.unitId)} = ANY(units_involved)`);
+  else if (principal.kind === 'staff' && principal.role !== 'auditor') {
+    where.push(`(division LIKE ${p(principal.division + '%')} OR ${p(principal.unitId)} = ANY(units_involved))`);
+  }
+  if (req.status) where.push(`status = ${p(req.status)}`);
+  if (req.unitId) where.push(`holder_unit_id = ${p(req.unitId)}`);
+  const limit = Math.min(Math.max(req.limit || 50, 1), 500);
+  const offset = Math.max(req.offset || 0, 0);
+  const { rows } = await deps.pool.query<{ state: TicketState }>(
+    `SELECT state FROM ticket_views ${where.length ? 'WHERE ' + where.join(' AND ') : ''}
+     ORDER BY submitted_at DESC, ticket_id LIMIT ${limit} OFFSET ${offset}`,
+    params,
+  );
+  return { ticketsJson: JSON.stringify(rows.map((r) => ticketView(r.state, deps.ref, seesPersonalData(principal, r.state)))) };
+}
+
+/** ListUnits: the units of a division (administration and departments), or all top units when empty. */
+export function listUnits(ref: ReferenceData, req: query.ListUnitsRequest): query.ListUnitsResponse {
+  if (req.division && !ref.divisions.get(req.division)) throw fail.notFound('unknown_division', `unknown division ${req.division}`);
+  const units = ref.units
+    .filter((u) => (req.division ? u.division === req.division : u.level !== 'township'))
+    .map((u) => ({ id: u.id, name: u.name, kind: u.kind === 'administration' ? 'administration' : u.departmentType, division: u.division, level: u.level }));
+  return { unitsJson: JSON.stringify(units) };
+}
+
+/** ListServices: the service catalogue (categories, department types, SLA policy). */
+export function listServices(ref: ReferenceData): query.ListServicesResponse {
+  return { servicesJson: JSON.stringify(ref.catalogue) };
+}

@@ -1,0 +1,58 @@
+import { type TicketState, evolve, evolveAll, initialTicketState, ticketStream } from '@tongban/domain';
+import type { EventStore, RecordedEvent } from '@tongban/eventstore';
+import { toEnvelopes } from '@tongban/runtime';
+import type pg from 'pg';
+
+/** Every unit that has held, been routed, accountable for or supervising the ticket (read scoping). */
+export function unitsInvolved(previous: readonly string[], s: TicketState): string[] {
+  const units = new Set(previous);
+  for (const u of [s.routedUnitId, s.holderUnitId, s.firstResponder?.unitId, s.supervisingUnitId]) if (u) units.add(u);
+  return [...units];
+}
+
+/**
+ * Projects one ticket event into `ticket_views`. Safe under redelivery, reordering and concurrent
+ * appliers: an event at or below the stored revision changes nothing; the next revision is applied
+ * incrementally; a gap (a missing revision) is filled by reading the stream from the store. The upsert
+ * only ever moves a row forward (revision-guarded).
+ */
+export async function projectTicketEvent(pool: pg.Pool, store: EventStore, event: RecordedEvent): Promise<void> {
+  const ticketId = event.stream.replace(/^ticket-/, '');
+  const { rows } = await pool.query<{ revision: number; state: TicketState; units_involved: string[] }>(
+    'SELECT revision, state, units_involved FROM ticket_views WHERE ticket_id = $1', [ticketId],
+  );
+  const current = rows[0];
+  const stored = current?.revision ?? -1;
+  if (event.revision <= stored) return;
+  let state: TicketState;
+  if (current && event.revision === stored + 1) {
+    state = evolve(current.state, toEnvelopes([event])[0]!);
+  } else if (!current && event.revision === 0) {
+    state = evolve(initialTicketState(), toEnvelopes([event])[0]!);
+  } else {
+    state = evolveAll(toEnvelopes(await store.readStream(ticketStream(ticketId), { toRevision: event.revision })));
+  }
+  if (!state.exists) return;
+  await upsertView(pool, ticketId, state, unitsInvolved(current?.units_involved ?? [], state));
+}
+
+/** Writes a ticket's state unless a newer revision is already stored. */
+export async function upsertView(db: pg.Pool | pg.PoolClient, ticketId: string, s: TicketState, units: string[]): Promise<void> {
+  await db.query(
+    `INSERT INTO ticket_views (ticket_id, revision, reference, status, service_code, division, holder_unit_id, routed_unit_id,
+       first_responder_unit_id, reporter_device_id, reporter_staff_id, units_involved, submitted_at, updated_at,
+       first_response_due_at, resolution_due_at, state)
+     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17)
+     ON CONFLICT (ticket_id) DO UPDATE SET revision = EXCLUDED.revision, status = EXCLUDED.status,
+       holder_unit_id = EXCLUDED.holder_unit_id, routed_unit_id = EXCLUDED.routed_unit_id,
+       first_responder_unit_id = EXCLUDED.first_responder_unit_id, units_involved = EXCLUDED.units_involved,
+       updated_at = EXCLUDED.updated_at, first_response_due_at = EXCLUDED.first_response_due_at,
+       resolution_due_at = EXCLUDED.resolution_due_at, state = EXCLUDED.state
+     WHERE ticket_views.revision < EXCLUDED.revision`,
+    [
+      ticketId, s.revision, s.reference, s.status, s.serviceCode, s.division, s.holderUnitId, s.routedUnitId,
+      s.firstResponder?.unitId ?? null, s.reporter.deviceId, s.reporter.staffId, units, s.submittedAt, s.updatedAt,
+      s.sla.firstResponse?.dueAt ?? null, s.sla.resolution?.dueAt ?? null, JSON.stringify(s),
+    ],
+  );
+}
