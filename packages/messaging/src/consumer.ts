@@ -116,7 +116,14 @@ export async function startConsumer(options: ConsumerOptions): Promise<RunningCo
   };
 
   const loop = (async () => {
-    for await (const msg of messages) await handle(msg);
+    for await (const msg of messages) {
+      try {
+        await handle(msg);
+      } catch (error) {
+        // Only a throwing onError gets here; the message is left unsettled and comes back after ack_wait.
+        console.error(`consumer ${options.durable}:`, error);
+      }
+    }
   })();
 
   let stopped: Promise<void> | null = null;

@@ -76,3 +76,4 @@ function seededRoles(unit: Unit): StaffRole[] {
   if (unit.level === 'county') return ['admin', 'supervisor'];
   return ['admin', 'information-officer'];
 }
+export * from './seeded-staff';

@@ -12,7 +12,7 @@ describe('createTestDatabase', () => {
       await client.query('CREATE TABLE t (x int)');
     } finally {
       client.on('error', () => undefined); // the forced drop terminates this session
-      await db.drop();
+      await db.drop({ graceMs: 0 });
       await client.end().catch(() => undefined);
     }
     await db.drop(); // idempotent

@@ -9,10 +9,10 @@ export interface TestDatabase {
   /** The database name. */
   name: string;
   /**
-   * Drops the database. Waits up to 2 s for sessions to disconnect (pools close their clients
-   * asynchronously), then terminates any still there. Safe to call twice.
+   * Drops the database. Waits up to `graceMs` (default 1000 ms) for sessions to disconnect (pools
+   * close their clients asynchronously), then terminates any still there. Safe to call twice.
    */
-  drop(): Promise<void>;
+  drop(options?: { graceMs?: number }): Promise<void>;
 }
 
 /**
@@ -30,11 +30,11 @@ export async function createTestDatabase(baseUrl: string = databaseUrl()): Promi
   return {
     url: url.toString(),
     name,
-    async drop() {
+    async drop(options = {}) {
       if (dropped) return;
       dropped = true;
       await runAdmin(baseUrl, async (client) => {
-        const deadline = Date.now() + 2000;
+        const deadline = Date.now() + (options.graceMs ?? 1000);
         while (Date.now() < deadline) {
           const { rows } = await client.query<{ n: number }>(
             'SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1',

@@ -80,7 +80,7 @@ export interface ProblemContext {
 export interface MappedProblem {
   problem: ProblemDocument;
   headers: Record<string, string>;
-  /** True for 5xx answers (the error is logged with its internals, never sent). */
+  /** True for 5xx answers (logged with their internals, which are never sent). */
   serverError: boolean;
 }
 
@@ -178,9 +178,12 @@ function fromFastify(err: FastifyLikeError): MappedProblem | undefined {
   if (err.validation) {
     const where = err.validationContext ?? 'request';
     const errors = err.validation.map((v): ProblemFieldError => {
-      const missing = typeof v.params?.['missingProperty'] === 'string' ? `/${v.params['missingProperty']}` : '';
-      const extra = typeof v.params?.['additionalProperty'] === 'string' ? ` (${v.params['additionalProperty']})` : '';
-      return { location: `${where}${v.instancePath ?? ''}${missing}`, message: `${v.message ?? 'is invalid'}${extra}` };
+      const path = `${where}${v.instancePath ?? ''}`;
+      const missing = v.params?.['missingProperty'];
+      if (typeof missing === 'string') return { location: `${path}/${missing}`, message: 'is required' };
+      const extra = v.params?.['additionalProperty'];
+      if (typeof extra === 'string') return { location: `${path}/${extra}`, message: 'is not allowed' };
+      return { location: path, message: v.message ?? 'is invalid' };
     });
     const detail = errors.map((e) => `${e.location} ${e.message}`).join('; ');
     return { problem: problemDocument(400, 'validation_failed', detail, { errors }), headers: {}, serverError: false };

@@ -4,7 +4,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import { signingKey } from '@tongban/auth';
 import type { Clock } from '@tongban/domain';
 import { type Config, type Logger, createLogger, loadConfig, systemClock } from '@tongban/runtime';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { authHooks, gatewayTokenSource } from './auth';
 import type { GatewayContext } from './context';
 import { DEFAULT_CALL_TIMEOUT_MS, closeGrpcClients, createGrpcClients } from './grpc-clients';
@@ -69,7 +69,7 @@ export function buildGateway(options: GatewayOptions = {}): FastifyInstance {
     loggerInstance: log,
     bodyLimit: BODY_LIMIT_BYTES,
     genReqId: (req) => correlationIdOf(req.headers['x-correlation-id']),
-    requestIdLogLabel: 'correlationId',
+    logController: new LogController({ requestIdLogLabel: 'correlationId' }),
     // Bodies are validated strictly: no coercion, unknown properties rejected (not silently removed).
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: true, allErrors: false } },
   }) as unknown as FastifyInstance;
@@ -95,8 +95,10 @@ export function buildGateway(options: GatewayOptions = {}): FastifyInstance {
 
   app.setErrorHandler((err, request, reply) => {
     const mapped = toProblem(err, { ifMatchSent: request.headers['if-match'] !== undefined });
-    if (mapped.serverError) request.log.error({ err }, 'request failed: %s', mapped.problem.reason);
-    else request.log.info({ status: mapped.problem.status, reason: mapped.problem.reason }, 'request rejected');
+    const { status, reason } = mapped.problem;
+    if (status === 500) request.log.error({ err }, 'request failed: %s', reason);
+    else if (mapped.serverError) request.log.warn({ status, reason, cause: err instanceof Error ? err.message : String(err) }, 'upstream failure');
+    else request.log.info({ status, reason }, 'request rejected');
     return sendProblem(request, reply, mapped);
   });
   app.setNotFoundHandler((request, reply) => sendProblem(request, reply, {

@@ -260,6 +260,7 @@ export const SAMPLE_SCENARIOS: readonly SampleScenario[] = [
   { name: 'escalated to the county', steps: [...ACCEPTED, ['countySupervisor', 'EscalateTicket']] },
   { name: 'awaiting information (township)', steps: [...ACCEPTED, ['townshipAdmin', 'RequestInformation']] },
   { name: 'awaiting information (department)', steps: [...TRANSFERRED, ['department', 'RequestInformation']] },
+  { name: 'awaiting information, escalated to the county', steps: [...ACCEPTED, ['townshipAdmin', 'RequestInformation'], ['countySupervisor', 'EscalateTicket']] },
   { name: 'resolved', steps: RESOLVED },
   { name: 'resolved by a department', steps: [...TRANSFERRED, ['department', 'ResolveTicket']] },
   { name: 'closed', steps: [...RESOLVED, ['reporter', 'CloseTicket']] },
