@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { renderLifecycleMarkdown } from '../packages/domain/src/ticket/transitions';
 
 /** Path of the generated document. */
-export const LIFECYCLE_DOC = join(__dirname, '..', 'docs', 'ticket-lifecycle.md');
+const LIFECYCLE_DOC = join(__dirname, '..', 'docs', 'ticket-lifecycle.md');
 
 function main(): void {
   const markdown = renderLifecycleMarkdown();

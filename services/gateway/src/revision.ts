@@ -1,9 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { problems } from './problem';
 
-/** Pattern of an accepted If-Match value: `*`, a revision (`3`) or its ETag (`"3"`, also weak `W/"3"`). */
-export const IF_MATCH_PATTERN = '^\\s*(\\*|(W/)?"?\\d{1,15}"?)\\s*$';
-
 /**
  * The expected revision from an If-Match header: a plain integer or a quoted ETag (`"3"`).
  * `*` (any current representation) and an absent header mean no exact expectation.
@@ -14,9 +11,10 @@ export function expectedRevision(request: FastifyRequest): number | undefined {
   if (raw === undefined) return undefined;
   const value = (Array.isArray(raw) ? raw.join(',') : raw).trim();
   if (value === '*') return undefined;
-  const match = /^(?:W\/)?"?(\d{1,15})"?$/.exec(value);
-  if (!match?.[1]) throw problems.badRequest('invalid_if_match', 'If-Match must be a single revision, e.g. 3 or "3"');
-  return Number(match[1]);
+  const match = /^(?:(\d{1,15})|"(\d{1,15})")$/.exec(value);
+  const revision = match?.[1] ?? match?.[2];
+  if (revision === undefined) throw problems.badRequest('invalid_if_match', 'If-Match must be a single revision, e.g. 3 or "3"');
+  return Number(revision);
 }
 
 /** The strong ETag of a ticket revision: `"<revision>"`. */

@@ -1,6 +1,5 @@
 import { MAX_TEXT_LENGTH } from '@tongban/domain';
 import { PROBLEM_CONTENT_TYPE } from './problem';
-import { IF_MATCH_PATTERN } from './revision';
 
 /**
  * Shared JSON schemas (plain JSON Schema, as fastify and @fastify/swagger use them). Bodies are strict
@@ -64,8 +63,8 @@ export const ifMatchHeaders: JsonSchema = {
   type: 'object',
   properties: {
     'if-match': {
-      type: 'string', pattern: IF_MATCH_PATTERN,
-      description: 'Expected revision: 3 or "3" (the ETag). A mismatch answers 412; without it a conflict is retried by the service.',
+      type: 'string',
+      description: 'Expected revision: 3 or "3" (the ETag); anything else answers 400 invalid_if_match. A mismatch answers 412; without it a conflict is retried by the service.',
     },
   },
 };

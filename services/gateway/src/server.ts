@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import swagger from '@fastify/swagger';
-import swaggerUi from '@fastify/swagger-ui';
 import { signingKey } from '@tongban/auth';
 import type { Clock } from '@tongban/domain';
 import { type Config, type Logger, createLogger, loadConfig, systemClock } from '@tongban/runtime';
-import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { authHooks, gatewayTokenSource } from './auth';
 import type { GatewayContext } from './context';
+import { registerDocs } from './docs';
 import { DEFAULT_CALL_TIMEOUT_MS, closeGrpcClients, createGrpcClients } from './grpc-clients';
 import { PROBLEM_CONTENT_TYPE, type MappedProblem, problemDocument, toProblem } from './problem';
 import { registerCommandRoutes } from './routes/commands';
@@ -36,6 +35,11 @@ export interface GatewayOptions {
   logger?: Logger;
   /** Deadline of one upstream gRPC call, ms (default 10 s). */
   callTimeoutMs?: number;
+  /**
+   * Serve swagger-ui at /docs (default true; /openapi.json is always served). In-process Jest tests
+   * turn it off: @fastify/static needs require(esm), which Jest supports only from Node 24.9.
+   */
+  swaggerUi?: boolean;
 }
 
 const CORRELATION_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -66,13 +70,14 @@ export function buildGateway(options: GatewayOptions = {}): FastifyInstance {
   const clients = createGrpcClients(config.addresses);
 
   const app = Fastify({
-    loggerInstance: log,
+    // pino's Logger is a FastifyBaseLogger; the cast keeps FastifyInstance's default type parameters.
+    loggerInstance: log as FastifyBaseLogger,
     bodyLimit: BODY_LIMIT_BYTES,
     genReqId: (req) => correlationIdOf(req.headers['x-correlation-id']),
     logController: new LogController({ requestIdLogLabel: 'correlationId' }),
     // Bodies are validated strictly: no coercion, unknown properties rejected (not silently removed).
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: true, allErrors: false } },
-  }) as unknown as FastifyInstance;
+  });
 
   app.decorateRequest('caller', null);
   app.addHook('onRequest', async (request, reply) => {
@@ -80,10 +85,10 @@ export function buildGateway(options: GatewayOptions = {}): FastifyInstance {
   });
   app.addHook('onClose', async () => closeGrpcClients(clients));
 
-  // An empty JSON body counts as no body (routes without required fields accept it); the rest is
-  // fastify's own parser (prototype-poisoning safe).
+  // Only JSON is accepted (anything else → 415). An empty JSON body counts as no body (routes without
+  // required fields accept it); the rest is fastify's own parser (prototype-poisoning safe).
   const defaultJsonParser = app.getDefaultJsonParser('error', 'error');
-  app.removeContentTypeParser('application/json');
+  app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     const text = typeof body === 'string' ? body : body.toString('utf8');
     if (text.trim() === '') {
@@ -107,23 +112,7 @@ export function buildGateway(options: GatewayOptions = {}): FastifyInstance {
     serverError: false,
   }));
 
-  app.register(swagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: {
-        title: 'Tongban API',
-        version: '1.0.0',
-        description: 'Civic ticketing: reports routed to the responsible administration, held to time limits. Errors are application/problem+json (RFC 9457) with a machine-readable `reason`.',
-      },
-      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
-      tags: [
-        { name: 'tickets', description: 'Submit, read, list' },
-        { name: 'commands', description: 'State changes; If-Match: <revision> → 412 on mismatch; ETag: the new revision' },
-        { name: 'inbox' }, { name: 'reference' }, { name: 'auth' }, { name: 'health' }, { name: 'test' },
-      ],
-    },
-  });
-  app.register(swaggerUi, { routePrefix: '/docs' });
+  registerDocs(app, { ui: options.swaggerUi ?? true });
 
   const ctx: GatewayContext = {
     clients,

@@ -34,11 +34,26 @@ function staffOf(unitId: string, role: 'admin' | 'department' | 'supervisor' | '
 
 /** Who acts: fixed actors of the sample world, or roles relative to the ticket's current state. */
 type ActorPick =
-  | { rel: 'reporter' } | { rel: 'holderAdmin' } | { rel: 'holderDepartment' } | { rel: 'firstResponderAdmin' } | { rel: 'firstResponderStaff' }
+  | { rel: 'allowed'; index: number } | { rel: 'reporter' } | { rel: 'holderAdmin' } | { rel: 'holderDepartment' } | { rel: 'firstResponderAdmin' } | { rel: 'firstResponderStaff' }
   | { rel: 'fixed'; name: keyof typeof SAMPLE_ACTORS } | { rel: 'staff'; unit: string; role: 'admin' | 'department' | 'supervisor' | 'auditor' };
 
-function resolveActor(pick: ActorPick, s: TicketState): ActorContext {
+/** Everyone who could plausibly act on the ticket in its current state. */
+function candidates(s: TicketState): ActorContext[] {
+  const picks: ActorPick[] = [
+    { rel: 'reporter' }, { rel: 'holderAdmin' }, { rel: 'holderDepartment' }, { rel: 'firstResponderAdmin' },
+    ...(Object.keys(SAMPLE_ACTORS) as (keyof typeof SAMPLE_ACTORS)[]).map((name): ActorPick => ({ rel: 'fixed', name })),
+  ];
+  return picks.map((p) => resolveActor(p, s, 'AcceptTicket'));
+}
+
+function resolveActor(pick: ActorPick, s: TicketState, command: TicketCommandType): ActorContext {
   switch (pick.rel) {
+    case 'allowed': {
+      // One of the actors the permission table allows (so that sequences get somewhere), if any.
+      const ctx = sampleContext(SAMPLE_ACTORS.auditor, SAMPLE_SUBMITTED_AT);
+      const allowed = candidates(s).filter((a) => isAllowed(command, a, s, ctx));
+      return allowed[pick.index % Math.max(1, allowed.length)] ?? SAMPLE_ACTORS.auditor;
+    }
     case 'reporter': return s.reporter.staffId ? SAMPLE_ACTORS.informationOfficer : SAMPLE_ACTORS.reporter;
     case 'holderAdmin': return staffOf(s.holderUnitId || UNITS[0], 'admin');
     case 'holderDepartment': return staffOf(s.holderUnitId || UNITS[5], 'department');
@@ -53,6 +68,7 @@ function resolveActor(pick: ActorPick, s: TicketState): ActorContext {
 }
 
 const actorArb: fc.Arbitrary<ActorPick> = fc.oneof(
+  { weight: 30, arbitrary: fc.nat(20).map((index): ActorPick => ({ rel: 'allowed', index })) },
   { weight: 3, arbitrary: fc.constant<ActorPick>({ rel: 'reporter' }) },
   { weight: 8, arbitrary: fc.constant<ActorPick>({ rel: 'holderAdmin' }) },
   { weight: 5, arbitrary: fc.constant<ActorPick>({ rel: 'holderDepartment' }) },
@@ -71,32 +87,32 @@ const unit = fc.oneof({ weight: 1, arbitrary: fc.constant('') }, { weight: 4, ar
 const leg = fc.constantFrom('first_response' as const, 'resolution' as const);
 
 const intentArb: fc.Arbitrary<Intent> = fc.oneof(
-  { weight: 3, arbitrary: fc.constant<Intent>((s, now) => sampleCommand('RouteTicket', s, now)) },
-  { weight: 4, arbitrary: fc.constant<Intent>(() => ({ type: 'AcceptTicket' })) },
-  { weight: 3, arbitrary: fc.record({ p: fc.boolean(), m: text }).map(({ p, m }): Intent => () => ({ type: 'ReplyToTicket', message: m, public: p })) },
-  { weight: 1, arbitrary: text.map((t): Intent => () => ({ type: 'AddInternalNote', text: t })) },
-  { weight: 4, arbitrary: fc.record({ u: unit, r: text }).map(({ u, r }): Intent => () => ({ type: 'TransferTicket', toUnitId: u, department: u.startsWith('dep-') ? u.split('-').slice(2).join('-') : '', reason: r })) },
-  { weight: 3, arbitrary: text.map((t): Intent => () => ({ type: 'HandBackTicket', findings: t })) },
-  { weight: 2, arbitrary: text.map((t): Intent => () => ({ type: 'RequestInformation', question: t })) },
-  { weight: 2, arbitrary: fc.constantFrom('app', 'phone', 'proxy').map((c): Intent => () => ({ type: 'AddInformation', text: '补充', channel: c })) },
-  { weight: 2, arbitrary: fc.record({ h: fc.integer({ min: -10, max: 3000 }), r: text }).map(({ h, r }): Intent => (_s, now) => ({ type: 'SetResolutionDeadline', dueAt: new Date(now.getTime() + h * 3_600_000).toISOString(), reason: r })) },
-  { weight: 3, arbitrary: text.map((t): Intent => () => ({ type: 'ResolveTicket', resolution: t })) },
-  { weight: 1, arbitrary: fc.constantFrom('visit', 'call', 'unannounced-visit', 'phone').map((m): Intent => () => ({ type: 'VerifyResolution', method: m, note: '' })) },
-  { weight: 2, arbitrary: fc.constant<Intent>(() => ({ type: 'CloseTicket', reason: '' })) },
-  { weight: 2, arbitrary: text.map((t): Intent => () => ({ type: 'ReopenTicket', reason: t })) },
-  { weight: 1, arbitrary: fc.integer({ min: 0, max: 6 }).map((score): Intent => () => ({ type: 'RateTicket', score, comment: '' })) },
+  { weight: 12, arbitrary: fc.constant<Intent>((s, now) => sampleCommand('RouteTicket', s, now)) },
+  { weight: 16, arbitrary: fc.constant<Intent>(() => ({ type: 'AcceptTicket' })) },
+  { weight: 12, arbitrary: fc.record({ p: fc.boolean(), m: text }).map(({ p, m }): Intent => () => ({ type: 'ReplyToTicket', message: m, public: p })) },
+  { weight: 4, arbitrary: text.map((t): Intent => () => ({ type: 'AddInternalNote', text: t })) },
+  { weight: 16, arbitrary: fc.record({ u: unit, r: text }).map(({ u, r }): Intent => () => ({ type: 'TransferTicket', toUnitId: u, department: u.startsWith('dep-') ? u.split('-').slice(2).join('-') : '', reason: r })) },
+  { weight: 12, arbitrary: text.map((t): Intent => () => ({ type: 'HandBackTicket', findings: t })) },
+  { weight: 8, arbitrary: text.map((t): Intent => () => ({ type: 'RequestInformation', question: t })) },
+  { weight: 8, arbitrary: fc.constantFrom('app', 'phone', 'proxy').map((c): Intent => () => ({ type: 'AddInformation', text: '补充', channel: c })) },
+  { weight: 8, arbitrary: fc.record({ h: fc.integer({ min: -10, max: 3000 }), r: text }).map(({ h, r }): Intent => (_s, now) => ({ type: 'SetResolutionDeadline', dueAt: new Date(now.getTime() + h * 3_600_000).toISOString(), reason: r })) },
+  { weight: 12, arbitrary: text.map((t): Intent => () => ({ type: 'ResolveTicket', resolution: t })) },
+  { weight: 4, arbitrary: fc.constantFrom('visit', 'call', 'unannounced-visit', 'phone').map((m): Intent => () => ({ type: 'VerifyResolution', method: m, note: '' })) },
+  { weight: 8, arbitrary: fc.constant<Intent>(() => ({ type: 'CloseTicket', reason: '' })) },
+  { weight: 8, arbitrary: text.map((t): Intent => () => ({ type: 'ReopenTicket', reason: t })) },
+  { weight: 4, arbitrary: fc.integer({ min: 0, max: 6 }).map((score): Intent => () => ({ type: 'RateTicket', score, comment: '' })) },
   { weight: 1, arbitrary: fc.record({ c: fc.constantFrom('', 'out-of-scope', 'abusive', 'spam'), r: text }).map(({ c, r }): Intent => () => ({ type: 'RejectTicket', category: c, reason: r })) },
   { weight: 1, arbitrary: fc.constantFrom(SAMPLE_TICKET_ID, 'other-ticket', '').map((of): Intent => () => ({ type: 'MarkDuplicate', ofTicketId: of })) },
   { weight: 1, arbitrary: fc.constant<Intent>(() => ({ type: 'WithdrawTicket', reason: '' })) },
   {
-    weight: 4,
+    weight: 16,
     arbitrary: fc.record({ u: unit, staff: fc.constantFrom('', 'admin', 'someone'), r: text }).map(({ u, staff, r }): Intent => () => ({
       type: 'ReassignTicket', toUnitId: u, toUnitDivision: unitDivision(u), toStaffId: staff === '' ? '' : staff === 'admin' ? seededStaffId(u, 'admin') : 'staff-x', reason: r,
     })),
   },
-  { weight: 3, arbitrary: fc.record({ u: unit, a: fc.boolean(), r: text }).map(({ u, a, r }): Intent => () => ({ type: 'EscalateTicket', toUnitId: u, reason: r, automatic: a })) },
+  { weight: 12, arbitrary: fc.record({ u: unit, a: fc.boolean(), r: text }).map(({ u, a, r }): Intent => () => ({ type: 'EscalateTicket', toUnitId: u, reason: r, automatic: a })) },
   {
-    weight: 3,
+    weight: 12,
     arbitrary: fc.record({ warn: fc.boolean(), l: leg, current: fc.boolean() }).map(({ warn, l, current }): Intent => (s) => {
       const dueAt = current ? (l === 'first_response' ? s.sla.firstResponse : s.sla.resolution)?.dueAt ?? '' : SAMPLE_SUBMITTED_AT;
       return { type: warn ? 'IssueDeadlineWarning' : 'RecordDeadlineBreach', leg: l, dueAt };
@@ -109,7 +125,7 @@ interface Step { actor: ActorPick; intent: Intent; minutes: number }
 const stepArb: fc.Arbitrary<Step> = fc.record({
   actor: actorArb,
   intent: intentArb,
-  minutes: fc.oneof({ weight: 5, arbitrary: fc.integer({ min: 0, max: 180 }) }, { weight: 2, arbitrary: fc.integer({ min: 0, max: 80 * 60 }) }, { weight: 1, arbitrary: fc.integer({ min: 0, max: 10 * 24 * 60 }) }),
+  minutes: fc.oneof({ weight: 8, arbitrary: fc.integer({ min: 0, max: 180 }) }, { weight: 2, arbitrary: fc.integer({ min: 0, max: 80 * 60 }) }, { weight: 1, arbitrary: fc.integer({ min: 0, max: 10 * 24 * 60 }) }),
 });
 
 /**
@@ -126,7 +142,7 @@ function start({ byOfficer, routed }: { byOfficer: boolean; routed: boolean }): 
 }
 
 function submitted(byOfficer: boolean): TicketState {
-  const actor = byOfficer ? SAMPLE_ACTORS.informationOfficer : SAMPLE_ACTORS.reporter;
+  const actor: ActorContext = byOfficer ? SAMPLE_ACTORS.informationOfficer : SAMPLE_ACTORS.reporter;
   const base = sampleCommand('SubmitTicket', initialTicketState(), new Date(SAMPLE_SUBMITTED_AT));
   const command = byOfficer && base.type === 'SubmitTicket'
     ? { ...base, channel: 'proxy', reporter: { ...base.reporter, deviceId: '', staffId: actor.id, unitId: actor.unitId ?? '' }, onBehalfOf: { name: '居民', contact: '' } }
@@ -165,8 +181,8 @@ function run(begin: { byOfficer: boolean; routed: boolean }, steps: readonly Ste
   for (const step of steps) {
     now += step.minutes * 60_000;
     const at = new Date(now);
-    const actor = resolveActor(step.actor, s);
     const command = step.intent(s, at);
+    const actor = resolveActor(step.actor, s, command.type);
     const ctx = sampleContext(actor, at);
     let events: TicketEvent[];
     try {

@@ -4,6 +4,7 @@ import { REJECTION_CATEGORIES, VERIFICATION_METHODS } from '@tongban/domain';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { requireCaller } from '../auth';
 import { callContext, type GatewayContext } from '../context';
+import { OPTIONAL_BODY } from '../docs';
 import { unaryCall, type CallContext, type GrpcClients } from '../grpc-clients';
 import { problems } from '../problem';
 import { expectedRevision, setEtag } from '../revision';
@@ -204,6 +205,7 @@ export function registerCommandRoutes(app: FastifyInstance, ctx: GatewayContext)
       schema: {
         tags: ['commands'],
         summary: spec.summary,
+        ...(spec.optionalBody ? { [OPTIONAL_BODY]: true } : {}),
         ...(spec.description ? { description: spec.description } : {}),
         security: bearerSecurity,
         params: ticketIdParams,

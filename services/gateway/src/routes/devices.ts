@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { signToken } from '@tongban/auth';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { GatewayContext } from '../context';
+import { OPTIONAL_BODY } from '../docs';
 import { problemResponses } from '../schemas';
 
 /**
@@ -16,6 +17,7 @@ export function registerDeviceRoutes(app: FastifyInstance, ctx: GatewayContext):
     },
     schema: {
       tags: ['auth'],
+      [OPTIONAL_BODY]: true,
       summary: 'Register a device and get its token (citizens; no password)',
       body: { type: 'object', additionalProperties: false, properties: {} },
       response: {

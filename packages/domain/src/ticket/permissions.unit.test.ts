@@ -1,0 +1,106 @@
+import type { TicketCommandType } from './commands';
+import { TicketRejection } from './errors';
+import { PERMISSIONS, authorize, isAllowed } from './permissions';
+import { SAMPLE_ACTORS, SAMPLE_SCENARIOS, type SampleActorName, TICKET_COMMAND_TYPES, buildScenario, sampleContext } from './transitions';
+
+// Every role × every action, on a ticket accepted by 锦城镇 (holder = first responder's unit) and on the
+// same ticket transferred to 雷波县's housing-construction department. Inside/outside jurisdiction: the
+// 雷波县 and prefecture supervisors vs 昭觉县's; 锦城镇 vs 马拖镇's admin.
+
+const ACTORS: SampleActorName[] = [
+  'reporter', 'otherCitizen', 'informationOfficer', 'townshipAdmin', 'otherTownshipAdmin', 'department', 'otherDepartment',
+  'countyAdmin', 'countySupervisor', 'otherCountySupervisor', 'prefectureSupervisor', 'auditor', 'routing', 'deadline',
+];
+const SUPERVISORS: SampleActorName[] = ['countySupervisor', 'prefectureSupervisor'];
+const SYSTEM: SampleActorName[] = ['routing', 'deadline'];
+
+/** Who may do what while the township holds the ticket it accepted. */
+const HELD_BY_TOWNSHIP: Record<TicketCommandType, SampleActorName[]> = {
+  SubmitTicket: ['reporter', 'otherCitizen', 'informationOfficer', 'townshipAdmin', 'otherTownshipAdmin', 'countyAdmin'],
+  RouteTicket: SYSTEM,
+  AcceptTicket: ['townshipAdmin'],
+  ReplyToTicket: ['townshipAdmin'],
+  AddInternalNote: ['townshipAdmin', ...SUPERVISORS],
+  TransferTicket: ['townshipAdmin'],
+  HandBackTicket: [],
+  RequestInformation: ['townshipAdmin'],
+  AddInformation: ['reporter'],
+  SetResolutionDeadline: ['townshipAdmin'],
+  ResolveTicket: ['townshipAdmin'],
+  VerifyResolution: ['townshipAdmin', ...SUPERVISORS],
+  CloseTicket: ['reporter', 'townshipAdmin', ...SYSTEM],
+  ReopenTicket: ['reporter'],
+  RateTicket: ['reporter'],
+  RejectTicket: ['townshipAdmin'],
+  MarkDuplicate: ['townshipAdmin'],
+  WithdrawTicket: ['reporter'],
+  ReassignTicket: SUPERVISORS,
+  EscalateTicket: [...SUPERVISORS, ...SYSTEM],
+  IssueDeadlineWarning: SYSTEM,
+  RecordDeadlineBreach: SYSTEM,
+};
+
+/** The same after a transfer to the department: it holds the work, the township stays accountable. */
+const HELD_BY_DEPARTMENT: Record<TicketCommandType, SampleActorName[]> = {
+  ...HELD_BY_TOWNSHIP,
+  AcceptTicket: [],
+  ReplyToTicket: ['department', 'townshipAdmin'],
+  AddInternalNote: ['department', 'townshipAdmin', ...SUPERVISORS],
+  HandBackTicket: ['department'],
+  RequestInformation: ['department', 'townshipAdmin'],
+  SetResolutionDeadline: ['department', 'townshipAdmin'],
+  ResolveTicket: ['department', 'townshipAdmin'],
+};
+
+function scenario(name: string) {
+  const s = SAMPLE_SCENARIOS.find((x) => x.name === name);
+  if (!s) throw new Error(`no scenario ${name}`);
+  return buildScenario(s);
+}
+
+describe.each([
+  ['accepted by the township', HELD_BY_TOWNSHIP],
+  ['transferred to a county department', HELD_BY_DEPARTMENT],
+])('permissions on a ticket %s', (name, expected) => {
+  const state = scenario(name);
+  it.each(TICKET_COMMAND_TYPES.map((c) => [c]))('%s', (command) => {
+    const allowed = ACTORS.filter((a) => isAllowed(command, SAMPLE_ACTORS[a], state, sampleContext(SAMPLE_ACTORS[a], state.updatedAt)));
+    expect(allowed.sort()).toEqual([...expected[command]].sort());
+  });
+});
+
+describe('authorize', () => {
+  const state = scenario('accepted by the township');
+  const reasonOf = (command: TicketCommandType, actor: SampleActorName): string => {
+    try {
+      authorize(command, SAMPLE_ACTORS[actor], state, sampleContext(SAMPLE_ACTORS[actor], state.updatedAt));
+      return 'allowed';
+    } catch (error) {
+      if (!(error instanceof TicketRejection)) throw error;
+      expect(error.kind).toBe('forbidden');
+      return error.reason;
+    }
+  };
+
+  it.each<[TicketCommandType, SampleActorName, string]>([
+    ['ReplyToTicket', 'auditor', 'read_only_role'],
+    ['AddInternalNote', 'auditor', 'read_only_role'],
+    ['ReplyToTicket', 'otherTownshipAdmin', 'not_holder'],
+    ['ResolveTicket', 'department', 'not_holder'],
+    ['ReassignTicket', 'otherCountySupervisor', 'outside_jurisdiction'],
+    ['EscalateTicket', 'otherCountySupervisor', 'outside_jurisdiction'],
+    ['ReopenTicket', 'otherCitizen', 'not_reporter'],
+    ['WithdrawTicket', 'townshipAdmin', 'not_reporter'],
+    ['ReassignTicket', 'townshipAdmin', 'role_not_allowed'],
+    ['RecordDeadlineBreach', 'countySupervisor', 'role_not_allowed'],
+    ['ReplyToTicket', 'reporter', 'role_not_allowed'],
+    ['ReplyToTicket', 'townshipAdmin', 'allowed'],
+  ])('%s by %s → %s', (command, actor, reason) => {
+    expect(reasonOf(command, actor)).toBe(reason);
+  });
+
+  it('auditors appear in no grant: they read, never write', () => {
+    for (const command of TICKET_COMMAND_TYPES) expect(isAllowed(command, SAMPLE_ACTORS.auditor, state, sampleContext(SAMPLE_ACTORS.auditor, state.updatedAt))).toBe(false);
+    expect(Object.keys(PERMISSIONS).sort()).toEqual([...TICKET_COMMAND_TYPES].sort());
+  });
+});

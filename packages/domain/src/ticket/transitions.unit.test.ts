@@ -1,0 +1,114 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { TicketCommandType } from './commands';
+import { isAllowed } from './permissions';
+import { FINAL_STATUSES, type TicketStatus } from './state';
+import {
+  COMMAND_ROUTES, NEW_TICKET, SAMPLE_ACTORS, SAMPLE_SCENARIOS, TICKET_COMMAND_TYPES, TICKET_STATUSES, type Transition,
+  allowedTransitions, buildScenario, deriveTransitions, renderLifecycleMarkdown, sampleContext,
+} from './transitions';
+
+const LIFECYCLE_DOC = join(__dirname, '..', '..', '..', '..', 'docs', 'ticket-lifecycle.md');
+
+const table = deriveTransitions();
+
+function cell(from: Transition['from'], command: TicketCommandType): Transition['outcome'] {
+  const t = table.find((x) => x.from === from && x.command === command);
+  if (!t) throw new Error(`no cell ${from} × ${command}`);
+  return t.outcome;
+}
+
+describe('the transition table derived from the decider', () => {
+  it('docs/ticket-lifecycle.md is what the decider says (regenerate: npx tsx scripts/gen-transitions.ts)', () => {
+    expect(readFileSync(LIFECYCLE_DOC, 'utf8')).toBe(renderLifecycleMarkdown(table));
+  });
+
+  it('is deterministic', () => {
+    expect(deriveTransitions()).toEqual(table);
+  });
+
+  it('has a cell for every status × command, and submit from a new ticket', () => {
+    expect(table).toHaveLength(1 + TICKET_STATUSES.length * TICKET_COMMAND_TYPES.length);
+    expect(cell(NEW_TICKET, 'SubmitTicket')).toMatchObject({ kind: 'allowed', to: ['submitted'] });
+    expect(new Set(TICKET_COMMAND_TYPES).size).toBe(Object.keys(COMMAND_ROUTES).length);
+  });
+
+  it('every status has a representative ticket built by real commands', () => {
+    const statuses = new Set(SAMPLE_SCENARIOS.map((s) => buildScenario(s).status));
+    expect([...statuses].sort()).toEqual([...TICKET_STATUSES].sort());
+  });
+
+  it.each<[Transition['from'], TicketCommandType, TicketStatus]>([
+    ['submitted', 'RouteTicket', 'routed'],
+    ['routed', 'AcceptTicket', 'in_progress'],
+    ['in_progress', 'TransferTicket', 'in_progress'],
+    ['in_progress', 'HandBackTicket', 'in_progress'],
+    ['in_progress', 'RequestInformation', 'awaiting_information'],
+    ['awaiting_information', 'AddInformation', 'in_progress'],
+    ['awaiting_information', 'ResolveTicket', 'resolved'],
+    ['in_progress', 'ResolveTicket', 'resolved'],
+    ['resolved', 'CloseTicket', 'closed'],
+    ['resolved', 'ReopenTicket', 'in_progress'],
+    ['resolved', 'RateTicket', 'resolved'],
+    ['closed', 'RateTicket', 'closed'],
+    ['routed', 'RejectTicket', 'rejected'],
+    ['in_progress', 'MarkDuplicate', 'duplicate'],
+    ['submitted', 'WithdrawTicket', 'withdrawn'],
+    ['in_progress', 'ReassignTicket', 'in_progress'],
+    ['routed', 'EscalateTicket', 'routed'],
+    ['in_progress', 'RecordDeadlineBreach', 'in_progress'],
+  ])('%s × %s → %s', (from, command, to) => {
+    expect(cell(from, command)).toMatchObject({ kind: 'allowed', to: [to] });
+  });
+
+  it.each<[Transition['from'], TicketCommandType, string, string]>([
+    ['submitted', 'ReplyToTicket', 'precondition', 'not_routed'],
+    ['submitted', 'AcceptTicket', 'precondition', 'not_routed'],
+    ['routed', 'ResolveTicket', 'precondition', 'not_accepted'],
+    ['resolved', 'ResolveTicket', 'precondition', 'already_resolved'],
+    ['closed', 'ReopenTicket', 'precondition', 'not_resolved'],
+    ['in_progress', 'CloseTicket', 'precondition', 'not_resolved'],
+  ])('%s × %s is refused (%s %s)', (from, command, kind, reason) => {
+    expect(cell(from, command)).toEqual({ kind: 'rejected', rejection: { kind, reason } });
+  });
+
+  it('routing is idempotent and SLA events stop at resolution', () => {
+    expect(cell('routed', 'RouteTicket')).toEqual({ kind: 'no_effect' });
+    expect(cell('resolved', 'RecordDeadlineBreach')).toEqual({ kind: 'no_effect' });
+    expect(cell('resolved', 'IssueDeadlineWarning')).toEqual({ kind: 'no_effect' });
+  });
+
+  it('a final status is never left: only notes (and a rating once closed) are recorded', () => {
+    for (const t of allowedTransitions(table).filter((x) => FINAL_STATUSES.includes(x.from as TicketStatus))) {
+      expect(t.outcome.to).toEqual([t.from]);
+      expect(['AddInternalNote', 'RateTicket']).toContain(t.command);
+    }
+  });
+
+  it('the first responder\'s accountability shows in who may act: transfer and resolve include the first responder\'s unit', () => {
+    expect(cell('in_progress', 'TransferTicket')).toMatchObject({ grants: ['holderAdmin', 'firstResponderUnit'] });
+    expect(cell('in_progress', 'ResolveTicket')).toMatchObject({ grants: ['holder', 'firstResponderUnit'] });
+    expect(cell('in_progress', 'HandBackTicket')).toMatchObject({ grants: ['holderDepartment'] });
+  });
+
+  it('auditors may do nothing in any representative ticket', () => {
+    for (const scenario of SAMPLE_SCENARIOS) {
+      const state = buildScenario(scenario);
+      for (const command of TICKET_COMMAND_TYPES) {
+        expect(isAllowed(command, SAMPLE_ACTORS.auditor, state, sampleContext(SAMPLE_ACTORS.auditor, state.updatedAt))).toBe(false);
+      }
+    }
+  });
+
+  it('internal commands have no HTTP route; every other command has a POST route under /api/v1/tickets', () => {
+    const internal = TICKET_COMMAND_TYPES.filter((c) => COMMAND_ROUTES[c].startsWith('internal'));
+    expect(internal).toEqual(['RouteTicket', 'IssueDeadlineWarning', 'RecordDeadlineBreach']);
+    for (const c of TICKET_COMMAND_TYPES.filter((x) => !internal.includes(x))) expect(COMMAND_ROUTES[c]).toMatch(/^POST \/api\/v1\/tickets(\/\{id\}\/[a-z-]+)?$/);
+  });
+
+  it('the markdown has one row per allowed transition', () => {
+    const markdown = renderLifecycleMarkdown(table);
+    const section = markdown.slice(markdown.indexOf('## Transitions'), markdown.indexOf('## Refused'));
+    expect(section.split('\n').filter((l) => l.startsWith('| `'))).toHaveLength(allowedTransitions(table).length);
+  });
+});

@@ -1,0 +1,55 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { signingKey, verifyToken } from '@tongban/auth';
+
+/** scripts/token.ts as a child process (tsx), as `npm run -s token -- …` runs it. */
+
+const run = promisify(execFile);
+const ROOT = join(__dirname, '..', '..', '..');
+const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
+const SECRET = 'token-script-test-secret-0123456789-abcdefgh';
+
+async function token(...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
+  try {
+    const { stdout, stderr } = await run(TSX, [join(ROOT, 'scripts', 'token.ts'), ...args], { cwd: ROOT, env: { ...process.env, TONGBAN_JWT_SECRET: SECRET } });
+    return { stdout, stderr, code: 0 };
+  } catch (err) {
+    const e = err as { stdout: string; stderr: string; code: number };
+    return { stdout: e.stdout, stderr: e.stderr, code: e.code };
+  }
+}
+
+it('prints only a token for the seeded admin of the township of a village', async () => {
+  const { stdout, code } = await token('--role', 'admin', '--division', '513437100001');
+  expect(code).toBe(0);
+  expect(stdout.trim().split('\n')).toHaveLength(1);
+  await expect(verifyToken(stdout.trim(), signingKey(SECRET))).resolves.toEqual({
+    kind: 'staff', id: 'admin@adm-513437100', role: 'admin', unitId: 'adm-513437100', division: '513437100',
+  });
+}, 30_000);
+
+it('issues department, supervisor, auditor and information-officer tokens', async () => {
+  const key = signingKey(SECRET);
+  const claims = async (...args: string[]) => verifyToken((await token(...args)).stdout.trim(), key);
+  const [department, supervisor, auditor, officer] = await Promise.all([
+    claims('--role', 'department', '--division', '513437100001', '--department', 'water'),
+    claims('--role', 'supervisor', '--division', '513437'),
+    claims('--role', 'auditor', '--division', '513437100001'),
+    claims('--role', 'information-officer', '--division', '513437100001'),
+  ]);
+  expect(department).toEqual({ kind: 'staff', id: 'department@dep-513437-water', role: 'department', unitId: 'dep-513437-water', division: '513437', department: 'water' });
+  expect(supervisor).toEqual({ kind: 'staff', id: 'supervisor@adm-513437', role: 'supervisor', unitId: 'adm-513437', division: '513437' });
+  expect(auditor).toEqual({ kind: 'staff', id: 'auditor@adm-5134', role: 'auditor', unitId: 'adm-5134', division: '5134' });
+  expect(officer).toEqual({ kind: 'staff', id: 'information-officer@adm-513437100', role: 'information-officer', unitId: 'adm-513437100', division: '513437100001' });
+}, 30_000);
+
+it('explains a request it cannot satisfy on stderr and exits 2', async () => {
+  const supervisor = await token('--role', 'supervisor', '--division', '513437100');
+  expect(supervisor).toMatchObject({ code: 2, stdout: '' });
+  expect(supervisor.stderr).toMatch(/county or prefecture level.*513437/);
+  const department = await token('--role', 'department', '--division', '513437100001');
+  expect(department).toMatchObject({ code: 2, stdout: '' });
+  expect(department.stderr).toMatch(/--department/);
+  expect(await token('--role', 'admin', '--division', '999')).toMatchObject({ code: 2, stdout: '' });
+}, 30_000);
