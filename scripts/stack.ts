@@ -67,7 +67,7 @@ export async function ensureDatabase(url: string): Promise<void> {
 
 /**
  * Starts every process of the platform (each its own Node.js process running its TypeScript with
- * tsx) and resolves when all are ready: a service when it logs "<name> started", the gateway when
+ * tsx) and resolves when all are ready: a service when it reports {ready} over IPC, the gateway when
  * GET /healthz answers.
  * @throws Error when a process exits or is not ready in time (the others are stopped first).
  */
@@ -88,7 +88,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const launch = (name: ProcessName) => new Promise<void>((resolve, reject) => {
     const entry = join(ROOT, 'services', name, 'src', 'main.ts');
     const child = spawn(process.execPath, ['--import', 'tsx', entry], {
-      cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
     children.set(name, child);
     let ready = false;
@@ -96,8 +96,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const onLine = (line: string) => {
       if (options.output === 'inherit') process.stdout.write(`[${name}] ${line}\n`);
       else options.output?.(name, line);
-      if (!ready && name !== 'gateway' && line.includes(`"msg":"${name} started"`)) { ready = true; clearTimeout(timer); resolve(); }
     };
+    child.on('message', (message: { ready?: string }) => {
+      if (!ready && message.ready === name) { ready = true; clearTimeout(timer); resolve(); }
+    });
     for (const stream of [child.stdout, child.stderr]) {
       let buffer = '';
       stream?.on('data', (chunk: Buffer) => {

@@ -25,8 +25,9 @@ async function tokenFor(step: TimelineStep, holderAdminDivision: string): Promis
   return stack.staffToken('admin', holderAdminDivision);
 }
 
-async function replay(seedCase: SeedCase): Promise<{ id: string; reporterToken: string; actors: { action: string; role: string }[] }> {
+async function replay(seedCase: SeedCase): Promise<{ id: string; reporterToken: string; revision: number; actors: { action: string; role: string }[] }> {
   let id = '';
+  let revision = 0;
   let reporterToken = '';
   let adminDivision = '';
   const actors: { action: string; role: string }[] = [];
@@ -65,18 +66,19 @@ async function replay(seedCase: SeedCase): Promise<{ id: string; reporterToken: 
     const route = step.action === 'set-deadline' ? 'deadline' : step.action;
     const res = await stack.api('POST', `/api/v1/tickets/${id}/${route}`, { token, body });
     if (res.status !== 200) throw new Error(`${seedCase.id} ${step.action} at ${step.at}: ${res.status} ${JSON.stringify(res.body)}`);
+    revision = res.body.revision;
     actors.push({ action: step.action, role: step.by?.department ? 'department' : 'admin' });
   }
-  return { id, reporterToken, actors };
+  return { id, reporterToken, revision, actors };
 }
 
 describe.each(seedCases().map((c) => [c.id, c] as const))('timeline %s', (_id, seedCase) => {
   it('ends with what the case expects', async () => {
-    const { id, reporterToken, actors } = await replay(seedCase);
+    const { id, reporterToken, revision, actors } = await replay(seedCase);
     const auditor = await stack.staffToken('auditor', '5134');
     const expectation = seedCase.expect as Record<string, string | boolean>;
     const finalStatus = expectation['finalStatus'] === 'resolved' ? 'resolved' : 'in_progress';
-    const view = await stack.waitForTicket(id, auditor, (v) => v.status === finalStatus
+    const view = await stack.waitForTicket(id, auditor, (v) => v.status === finalStatus && v.revision >= revision
       && (!expectation['firstResponseBreached'] || v.escalations.length > 0));
 
     const routedDivision = /of (\d+)/.exec(String(expectation['routedTo']))![1]!;
@@ -92,7 +94,7 @@ describe.each(seedCases().map((c) => [c.id, c] as const))('timeline %s', (_id, s
       expect(view.resolutionDeadlineAnnounced).toBe(true);
     }
 
-    const history = (await stack.api('GET', `/api/v1/tickets/${id}/history`, { token: auditor })).body as any[];
+    const history = (await stack.api('GET', `/api/v1/tickets/${id}/history`, { token: auditor })).body.events as any[];
     const staffEvents = history.filter((e) => Object.values(ACTION_EVENT).includes(e.type));
     expect(staffEvents.map((e) => e.type)).toEqual(actors.map((a) => ACTION_EVENT[a.action]));
     staffEvents.forEach((e, i) => {

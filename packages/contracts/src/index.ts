@@ -11,3 +11,4 @@ export * as routing from './generated/tongban/routing/v1/routing';
 export * as casework from './generated/tongban/casework/v1/casework';
 export * as query from './generated/tongban/query/v1/query';
 export * as notification from './generated/tongban/notification/v1/notification';
+export * as audit from './generated/tongban/audit/v1/events';

@@ -77,6 +77,8 @@ export function runService(name: string, main: (host: ServiceHost) => Promise<vo
       host = await startServiceHost(name);
       await main(host);
       host.log.info('%s started', name);
+      // Tells a supervising parent (scripts/stack.ts) that this process is ready, whatever the log level.
+      process.send?.({ ready: name });
     } catch (err) {
       console.error(`${name} failed to start`, err);
       await host?.stop();

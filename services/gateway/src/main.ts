@@ -38,7 +38,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  // eslint-disable-next-line no-console
   console.error('gateway failed to start:', err);
   process.exit(1);
 });

@@ -1,6 +1,13 @@
 import type { Migration } from '@tongban/eventstore';
 
-/** The ticket read model: evolved state per ticket, with columns for filtering and scoping. */
+/**
+ * The query service's tables (append only: never edit an applied migration).
+ * 001: the ticket read model, evolved state per ticket with columns for filtering and scoping.
+ * 002: `ticket_stats`, one narrow row per ticket with what the statistics need (see stats/facts.ts),
+ *      stamped with the writing transaction's xid8 so that caches can load what changed since a
+ *      snapshot; `audit_anchor_heads`, the heads recorded by each anchor (a lookup derived from the
+ *      `audit-anchors` stream, rebuilt from it by the rebuild command).
+ */
 export const QUERY_MIGRATIONS: readonly Migration[] = [
   {
     id: '001_ticket_views',
@@ -29,5 +36,38 @@ export const QUERY_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX ticket_views_units ON ticket_views USING gin (units_involved);
       CREATE INDEX ticket_views_device ON ticket_views (reporter_device_id) WHERE reporter_device_id <> '';
       CREATE INDEX ticket_views_submitted ON ticket_views (submitted_at);`,
+  },
+  {
+    id: '002_ticket_stats_and_anchor_heads',
+    sql: `
+      CREATE TABLE ticket_stats (
+        ticket_id uuid PRIMARY KEY,
+        revision integer NOT NULL,
+        division text NOT NULL,
+        service_code text NOT NULL,
+        accountable_unit_id text NOT NULL,
+        handler_id text NOT NULL,
+        status text NOT NULL,
+        submitted_at timestamptz NOT NULL,
+        first_response_due_at timestamptz,
+        first_replied_at timestamptz,
+        resolution_due_at timestamptz,
+        resolution_paused boolean NOT NULL,
+        resolved_at timestamptz,
+        closed_at timestamptz,
+        rating smallint,
+        changed_xid xid8 NOT NULL DEFAULT pg_current_xact_id()
+      );
+      CREATE INDEX ticket_stats_changed ON ticket_stats (changed_xid);
+      CREATE INDEX ticket_stats_division ON ticket_stats (division text_pattern_ops, submitted_at);
+      CREATE TABLE audit_anchor_heads (
+        stream text NOT NULL,
+        anchor_revision integer NOT NULL,
+        revision integer NOT NULL,
+        hash text NOT NULL,
+        recorded_at timestamptz NOT NULL,
+        PRIMARY KEY (stream, anchor_revision)
+      );
+      CREATE INDEX audit_anchor_heads_anchor ON audit_anchor_heads (anchor_revision);`,
   },
 ];

@@ -2,6 +2,7 @@ import { commands } from '@tongban/contracts';
 import type { FastifyInstance } from 'fastify';
 import { asObject, callContext, parseUpstreamJson, type GatewayContext } from '../context';
 import { unaryCall } from '../grpc-clients';
+import { problems } from '../problem';
 import { setEtag } from '../revision';
 import {
   bearerSecurity, openObjectSchema, optionalText, problemResponses, text, ticketIdParams, type JsonSchema,
@@ -125,8 +126,10 @@ export function registerTicketRoutes(app: FastifyInstance, ctx: GatewayContext):
     },
   }, async (request, reply) => {
     const res = await unaryCall(clients.query, clients.query.getTicket, { ticketId: request.params.id }, callContext(request), callTimeoutMs);
-    const view = asObject(parseUpstreamJson(res.viewJson, 'ticket view'), 'ticket');
-    if (typeof view['revision'] === 'number') setEtag(reply, view['revision']);
+    const view = parseUpstreamJson(res.viewJson, 'ticket view');
+    if (view === null || typeof view !== 'object' || Array.isArray(view)) throw problems.badUpstream('the query service answered without a ticket view');
+    const revision = (view as { revision?: unknown }).revision;
+    if (typeof revision === 'number') setEtag(reply, revision);
     return view;
   });
 

@@ -67,6 +67,120 @@ export interface ListServicesResponse {
   servicesJson: string;
 }
 
+export interface VerifyTicketRequest {
+  ticketId: string;
+}
+
+/** Where the latest anchor of a stream put its head. */
+export interface AnchorReference {
+  /** Revision of the AuditAnchorRecorded event in the `audit-anchors` stream. */
+  anchorRevision: number;
+  /** The stream's head revision and hash recorded by that anchor. */
+  revision: number;
+  hash: string;
+  /** When the anchor was recorded (UTC ISO-8601). */
+  recordedAt: string;
+}
+
+export interface VerifyTicketResponse {
+  /** True when the chain is intact, matches the stream head row and the latest anchor. */
+  intact: boolean;
+  /** Events whose hash was checked. */
+  checkedEvents: number;
+  /** The first revision that is altered, missing or out of order (for a truncation: the first missing). */
+  firstBadRevision?:
+    | number
+    | undefined;
+  /** Why it is not intact (empty when intact). */
+  reason: string;
+  /** The stream checked, e.g. ticket-<id>. */
+  stream: string;
+  /** Last revision found in the store (-1: no events). */
+  lastRevision: number;
+  /** The latest anchor covering the stream, when there is one. */
+  anchor?: AnchorReference | undefined;
+}
+
+export interface VerifyTicketsRequest {
+  /** Division code (its subtree); empty = every ticket. */
+  division: string;
+  /** Continue after this ticket id (empty: from the start). */
+  afterTicketId: string;
+  /** Page size (default 200, at most 1000). */
+  limit: number;
+}
+
+export interface VerifyTicketsResponse {
+  /** JSON array of {ticketId, stream, intact, checkedEvents, firstBadRevision?, reason?, lastRevision, anchor?}. */
+  resultsJson: string;
+  /** Pass as after_ticket_id for the next page; empty when this was the last page. */
+  nextAfterTicketId: string;
+  /** Tickets in the division (or all), for progress reporting. */
+  totalTickets: number;
+}
+
+export interface ReplayTicketRequest {
+  ticketId: string;
+  /** Replay up to and including this revision. */
+  revision?:
+    | number
+    | undefined;
+  /** Replay the events that occurred at or before this instant (ISO-8601 with offset). */
+  at: string;
+}
+
+export interface ReplayTicketResponse {
+  /** JSON array of history entries up to that point (the shape of GetTicketHistory). */
+  eventsJson: string;
+  /** JSON of the ticket state evolved from those events (personal data masked as in the view). */
+  stateJson: string;
+  /** The revision replayed to (-1: no event at or before that point). */
+  revision: number;
+}
+
+export interface GetStatsRequest {
+  /** Division code (its subtree); empty = the caller's jurisdiction (supervisor) or everything (auditor). */
+  division: string;
+  /** Tickets submitted at or after this instant (ISO-8601 with offset); empty = no lower bound. */
+  from: string;
+  /** Tickets submitted before this instant; empty = no upper bound. */
+  to: string;
+  /** unit | county | handler | category; empty = one total row. */
+  groupBy: string;
+}
+
+export interface GetStatsResponse {
+  /** JSON {division, from, to, groupBy, generatedAt, total, groups: [{key, name, received, closed, …}]}. */
+  statsJson: string;
+}
+
+export interface ExportEventsRequest {
+  division: string;
+  /** Events recorded at or after this instant (ISO-8601); empty = no lower bound. */
+  from: string;
+  /** Events recorded before this instant; empty = no upper bound. */
+  to: string;
+  /** Personal data unmasked (auditor only, recorded as PersonalDataDisclosed on the first page). */
+  unmasked: boolean;
+  /** Why the personal data is needed (required with unmasked). */
+  reason: string;
+  /** Continue after this stream and revision (empty stream: from the start). */
+  afterStream: string;
+  afterRevision: number;
+  /** Page size (default 1000, at most 5000). */
+  limit: number;
+  /** ndjson | csv | json: recorded with an unmasked export. */
+  format: string;
+}
+
+export interface ExportEventsResponse {
+  /** JSON array of export rows (see the auditor CLI's export format). */
+  eventsJson: string;
+  /** Cursor of the next page; empty next_after_stream when done. */
+  nextAfterStream: string;
+  nextAfterRevision: number;
+}
+
 function createBaseGetTicketRequest(): GetTicketRequest {
   return { ticketId: "" };
 }
@@ -818,6 +932,1345 @@ export const ListServicesResponse: MessageFns<ListServicesResponse> = {
   },
 };
 
+function createBaseVerifyTicketRequest(): VerifyTicketRequest {
+  return { ticketId: "" };
+}
+
+export const VerifyTicketRequest: MessageFns<VerifyTicketRequest> = {
+  encode(message: VerifyTicketRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.ticketId !== "") {
+      writer.uint32(10).string(message.ticketId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): VerifyTicketRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseVerifyTicketRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.ticketId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): VerifyTicketRequest {
+    return {
+      ticketId: isSet(object.ticketId)
+        ? globalThis.String(object.ticketId)
+        : isSet(object.ticket_id)
+        ? globalThis.String(object.ticket_id)
+        : "",
+    };
+  },
+
+  toJSON(message: VerifyTicketRequest): unknown {
+    const obj: any = {};
+    if (message.ticketId !== "") {
+      obj.ticketId = message.ticketId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<VerifyTicketRequest>): VerifyTicketRequest {
+    return VerifyTicketRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<VerifyTicketRequest>): VerifyTicketRequest {
+    const message = createBaseVerifyTicketRequest();
+    message.ticketId = object.ticketId ?? "";
+    return message;
+  },
+};
+
+function createBaseAnchorReference(): AnchorReference {
+  return { anchorRevision: 0, revision: 0, hash: "", recordedAt: "" };
+}
+
+export const AnchorReference: MessageFns<AnchorReference> = {
+  encode(message: AnchorReference, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.anchorRevision !== 0) {
+      writer.uint32(8).int32(message.anchorRevision);
+    }
+    if (message.revision !== 0) {
+      writer.uint32(16).int32(message.revision);
+    }
+    if (message.hash !== "") {
+      writer.uint32(26).string(message.hash);
+    }
+    if (message.recordedAt !== "") {
+      writer.uint32(34).string(message.recordedAt);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AnchorReference {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAnchorReference();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.anchorRevision = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.revision = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.hash = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.recordedAt = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AnchorReference {
+    return {
+      anchorRevision: isSet(object.anchorRevision)
+        ? globalThis.Number(object.anchorRevision)
+        : isSet(object.anchor_revision)
+        ? globalThis.Number(object.anchor_revision)
+        : 0,
+      revision: isSet(object.revision) ? globalThis.Number(object.revision) : 0,
+      hash: isSet(object.hash) ? globalThis.String(object.hash) : "",
+      recordedAt: isSet(object.recordedAt)
+        ? globalThis.String(object.recordedAt)
+        : isSet(object.recorded_at)
+        ? globalThis.String(object.recorded_at)
+        : "",
+    };
+  },
+
+  toJSON(message: AnchorReference): unknown {
+    const obj: any = {};
+    if (message.anchorRevision !== 0) {
+      obj.anchorRevision = Math.round(message.anchorRevision);
+    }
+    if (message.revision !== 0) {
+      obj.revision = Math.round(message.revision);
+    }
+    if (message.hash !== "") {
+      obj.hash = message.hash;
+    }
+    if (message.recordedAt !== "") {
+      obj.recordedAt = message.recordedAt;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<AnchorReference>): AnchorReference {
+    return AnchorReference.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<AnchorReference>): AnchorReference {
+    const message = createBaseAnchorReference();
+    message.anchorRevision = object.anchorRevision ?? 0;
+    message.revision = object.revision ?? 0;
+    message.hash = object.hash ?? "";
+    message.recordedAt = object.recordedAt ?? "";
+    return message;
+  },
+};
+
+function createBaseVerifyTicketResponse(): VerifyTicketResponse {
+  return {
+    intact: false,
+    checkedEvents: 0,
+    firstBadRevision: undefined,
+    reason: "",
+    stream: "",
+    lastRevision: 0,
+    anchor: undefined,
+  };
+}
+
+export const VerifyTicketResponse: MessageFns<VerifyTicketResponse> = {
+  encode(message: VerifyTicketResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.intact !== false) {
+      writer.uint32(8).bool(message.intact);
+    }
+    if (message.checkedEvents !== 0) {
+      writer.uint32(16).int32(message.checkedEvents);
+    }
+    if (message.firstBadRevision !== undefined) {
+      writer.uint32(24).int32(message.firstBadRevision);
+    }
+    if (message.reason !== "") {
+      writer.uint32(34).string(message.reason);
+    }
+    if (message.stream !== "") {
+      writer.uint32(42).string(message.stream);
+    }
+    if (message.lastRevision !== 0) {
+      writer.uint32(48).int32(message.lastRevision);
+    }
+    if (message.anchor !== undefined) {
+      AnchorReference.encode(message.anchor, writer.uint32(58).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): VerifyTicketResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseVerifyTicketResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.intact = reader.bool();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.checkedEvents = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.firstBadRevision = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.stream = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.lastRevision = reader.int32();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.anchor = AnchorReference.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): VerifyTicketResponse {
+    return {
+      intact: isSet(object.intact) ? globalThis.Boolean(object.intact) : false,
+      checkedEvents: isSet(object.checkedEvents)
+        ? globalThis.Number(object.checkedEvents)
+        : isSet(object.checked_events)
+        ? globalThis.Number(object.checked_events)
+        : 0,
+      firstBadRevision: isSet(object.firstBadRevision)
+        ? globalThis.Number(object.firstBadRevision)
+        : isSet(object.first_bad_revision)
+        ? globalThis.Number(object.first_bad_revision)
+        : undefined,
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      stream: isSet(object.stream) ? globalThis.String(object.stream) : "",
+      lastRevision: isSet(object.lastRevision)
+        ? globalThis.Number(object.lastRevision)
+        : isSet(object.last_revision)
+        ? globalThis.Number(object.last_revision)
+        : 0,
+      anchor: isSet(object.anchor) ? AnchorReference.fromJSON(object.anchor) : undefined,
+    };
+  },
+
+  toJSON(message: VerifyTicketResponse): unknown {
+    const obj: any = {};
+    if (message.intact !== false) {
+      obj.intact = message.intact;
+    }
+    if (message.checkedEvents !== 0) {
+      obj.checkedEvents = Math.round(message.checkedEvents);
+    }
+    if (message.firstBadRevision !== undefined) {
+      obj.firstBadRevision = Math.round(message.firstBadRevision);
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    if (message.stream !== "") {
+      obj.stream = message.stream;
+    }
+    if (message.lastRevision !== 0) {
+      obj.lastRevision = Math.round(message.lastRevision);
+    }
+    if (message.anchor !== undefined) {
+      obj.anchor = AnchorReference.toJSON(message.anchor);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<VerifyTicketResponse>): VerifyTicketResponse {
+    return VerifyTicketResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<VerifyTicketResponse>): VerifyTicketResponse {
+    const message = createBaseVerifyTicketResponse();
+    message.intact = object.intact ?? false;
+    message.checkedEvents = object.checkedEvents ?? 0;
+    message.firstBadRevision = object.firstBadRevision ?? undefined;
+    message.reason = object.reason ?? "";
+    message.stream = object.stream ?? "";
+    message.lastRevision = object.lastRevision ?? 0;
+    message.anchor = (object.anchor !== undefined && object.anchor !== null)
+      ? AnchorReference.fromPartial(object.anchor)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseVerifyTicketsRequest(): VerifyTicketsRequest {
+  return { division: "", afterTicketId: "", limit: 0 };
+}
+
+export const VerifyTicketsRequest: MessageFns<VerifyTicketsRequest> = {
+  encode(message: VerifyTicketsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.division !== "") {
+      writer.uint32(10).string(message.division);
+    }
+    if (message.afterTicketId !== "") {
+      writer.uint32(18).string(message.afterTicketId);
+    }
+    if (message.limit !== 0) {
+      writer.uint32(24).int32(message.limit);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): VerifyTicketsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseVerifyTicketsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.division = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.afterTicketId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.limit = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): VerifyTicketsRequest {
+    return {
+      division: isSet(object.division) ? globalThis.String(object.division) : "",
+      afterTicketId: isSet(object.afterTicketId)
+        ? globalThis.String(object.afterTicketId)
+        : isSet(object.after_ticket_id)
+        ? globalThis.String(object.after_ticket_id)
+        : "",
+      limit: isSet(object.limit) ? globalThis.Number(object.limit) : 0,
+    };
+  },
+
+  toJSON(message: VerifyTicketsRequest): unknown {
+    const obj: any = {};
+    if (message.division !== "") {
+      obj.division = message.division;
+    }
+    if (message.afterTicketId !== "") {
+      obj.afterTicketId = message.afterTicketId;
+    }
+    if (message.limit !== 0) {
+      obj.limit = Math.round(message.limit);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<VerifyTicketsRequest>): VerifyTicketsRequest {
+    return VerifyTicketsRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<VerifyTicketsRequest>): VerifyTicketsRequest {
+    const message = createBaseVerifyTicketsRequest();
+    message.division = object.division ?? "";
+    message.afterTicketId = object.afterTicketId ?? "";
+    message.limit = object.limit ?? 0;
+    return message;
+  },
+};
+
+function createBaseVerifyTicketsResponse(): VerifyTicketsResponse {
+  return { resultsJson: "", nextAfterTicketId: "", totalTickets: 0 };
+}
+
+export const VerifyTicketsResponse: MessageFns<VerifyTicketsResponse> = {
+  encode(message: VerifyTicketsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.resultsJson !== "") {
+      writer.uint32(10).string(message.resultsJson);
+    }
+    if (message.nextAfterTicketId !== "") {
+      writer.uint32(18).string(message.nextAfterTicketId);
+    }
+    if (message.totalTickets !== 0) {
+      writer.uint32(24).int32(message.totalTickets);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): VerifyTicketsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseVerifyTicketsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.resultsJson = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.nextAfterTicketId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.totalTickets = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): VerifyTicketsResponse {
+    return {
+      resultsJson: isSet(object.resultsJson)
+        ? globalThis.String(object.resultsJson)
+        : isSet(object.results_json)
+        ? globalThis.String(object.results_json)
+        : "",
+      nextAfterTicketId: isSet(object.nextAfterTicketId)
+        ? globalThis.String(object.nextAfterTicketId)
+        : isSet(object.next_after_ticket_id)
+        ? globalThis.String(object.next_after_ticket_id)
+        : "",
+      totalTickets: isSet(object.totalTickets)
+        ? globalThis.Number(object.totalTickets)
+        : isSet(object.total_tickets)
+        ? globalThis.Number(object.total_tickets)
+        : 0,
+    };
+  },
+
+  toJSON(message: VerifyTicketsResponse): unknown {
+    const obj: any = {};
+    if (message.resultsJson !== "") {
+      obj.resultsJson = message.resultsJson;
+    }
+    if (message.nextAfterTicketId !== "") {
+      obj.nextAfterTicketId = message.nextAfterTicketId;
+    }
+    if (message.totalTickets !== 0) {
+      obj.totalTickets = Math.round(message.totalTickets);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<VerifyTicketsResponse>): VerifyTicketsResponse {
+    return VerifyTicketsResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<VerifyTicketsResponse>): VerifyTicketsResponse {
+    const message = createBaseVerifyTicketsResponse();
+    message.resultsJson = object.resultsJson ?? "";
+    message.nextAfterTicketId = object.nextAfterTicketId ?? "";
+    message.totalTickets = object.totalTickets ?? 0;
+    return message;
+  },
+};
+
+function createBaseReplayTicketRequest(): ReplayTicketRequest {
+  return { ticketId: "", revision: undefined, at: "" };
+}
+
+export const ReplayTicketRequest: MessageFns<ReplayTicketRequest> = {
+  encode(message: ReplayTicketRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.ticketId !== "") {
+      writer.uint32(10).string(message.ticketId);
+    }
+    if (message.revision !== undefined) {
+      writer.uint32(16).int32(message.revision);
+    }
+    if (message.at !== "") {
+      writer.uint32(26).string(message.at);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReplayTicketRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReplayTicketRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.ticketId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.revision = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.at = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ReplayTicketRequest {
+    return {
+      ticketId: isSet(object.ticketId)
+        ? globalThis.String(object.ticketId)
+        : isSet(object.ticket_id)
+        ? globalThis.String(object.ticket_id)
+        : "",
+      revision: isSet(object.revision) ? globalThis.Number(object.revision) : undefined,
+      at: isSet(object.at) ? globalThis.String(object.at) : "",
+    };
+  },
+
+  toJSON(message: ReplayTicketRequest): unknown {
+    const obj: any = {};
+    if (message.ticketId !== "") {
+      obj.ticketId = message.ticketId;
+    }
+    if (message.revision !== undefined) {
+      obj.revision = Math.round(message.revision);
+    }
+    if (message.at !== "") {
+      obj.at = message.at;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ReplayTicketRequest>): ReplayTicketRequest {
+    return ReplayTicketRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ReplayTicketRequest>): ReplayTicketRequest {
+    const message = createBaseReplayTicketRequest();
+    message.ticketId = object.ticketId ?? "";
+    message.revision = object.revision ?? undefined;
+    message.at = object.at ?? "";
+    return message;
+  },
+};
+
+function createBaseReplayTicketResponse(): ReplayTicketResponse {
+  return { eventsJson: "", stateJson: "", revision: 0 };
+}
+
+export const ReplayTicketResponse: MessageFns<ReplayTicketResponse> = {
+  encode(message: ReplayTicketResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.eventsJson !== "") {
+      writer.uint32(10).string(message.eventsJson);
+    }
+    if (message.stateJson !== "") {
+      writer.uint32(18).string(message.stateJson);
+    }
+    if (message.revision !== 0) {
+      writer.uint32(24).int32(message.revision);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReplayTicketResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReplayTicketResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.eventsJson = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.stateJson = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.revision = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ReplayTicketResponse {
+    return {
+      eventsJson: isSet(object.eventsJson)
+        ? globalThis.String(object.eventsJson)
+        : isSet(object.events_json)
+        ? globalThis.String(object.events_json)
+        : "",
+      stateJson: isSet(object.stateJson)
+        ? globalThis.String(object.stateJson)
+        : isSet(object.state_json)
+        ? globalThis.String(object.state_json)
+        : "",
+      revision: isSet(object.revision) ? globalThis.Number(object.revision) : 0,
+    };
+  },
+
+  toJSON(message: ReplayTicketResponse): unknown {
+    const obj: any = {};
+    if (message.eventsJson !== "") {
+      obj.eventsJson = message.eventsJson;
+    }
+    if (message.stateJson !== "") {
+      obj.stateJson = message.stateJson;
+    }
+    if (message.revision !== 0) {
+      obj.revision = Math.round(message.revision);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ReplayTicketResponse>): ReplayTicketResponse {
+    return ReplayTicketResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ReplayTicketResponse>): ReplayTicketResponse {
+    const message = createBaseReplayTicketResponse();
+    message.eventsJson = object.eventsJson ?? "";
+    message.stateJson = object.stateJson ?? "";
+    message.revision = object.revision ?? 0;
+    return message;
+  },
+};
+
+function createBaseGetStatsRequest(): GetStatsRequest {
+  return { division: "", from: "", to: "", groupBy: "" };
+}
+
+export const GetStatsRequest: MessageFns<GetStatsRequest> = {
+  encode(message: GetStatsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.division !== "") {
+      writer.uint32(10).string(message.division);
+    }
+    if (message.from !== "") {
+      writer.uint32(18).string(message.from);
+    }
+    if (message.to !== "") {
+      writer.uint32(26).string(message.to);
+    }
+    if (message.groupBy !== "") {
+      writer.uint32(34).string(message.groupBy);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetStatsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetStatsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.division = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.from = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.to = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.groupBy = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetStatsRequest {
+    return {
+      division: isSet(object.division) ? globalThis.String(object.division) : "",
+      from: isSet(object.from) ? globalThis.String(object.from) : "",
+      to: isSet(object.to) ? globalThis.String(object.to) : "",
+      groupBy: isSet(object.groupBy)
+        ? globalThis.String(object.groupBy)
+        : isSet(object.group_by)
+        ? globalThis.String(object.group_by)
+        : "",
+    };
+  },
+
+  toJSON(message: GetStatsRequest): unknown {
+    const obj: any = {};
+    if (message.division !== "") {
+      obj.division = message.division;
+    }
+    if (message.from !== "") {
+      obj.from = message.from;
+    }
+    if (message.to !== "") {
+      obj.to = message.to;
+    }
+    if (message.groupBy !== "") {
+      obj.groupBy = message.groupBy;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetStatsRequest>): GetStatsRequest {
+    return GetStatsRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetStatsRequest>): GetStatsRequest {
+    const message = createBaseGetStatsRequest();
+    message.division = object.division ?? "";
+    message.from = object.from ?? "";
+    message.to = object.to ?? "";
+    message.groupBy = object.groupBy ?? "";
+    return message;
+  },
+};
+
+function createBaseGetStatsResponse(): GetStatsResponse {
+  return { statsJson: "" };
+}
+
+export const GetStatsResponse: MessageFns<GetStatsResponse> = {
+  encode(message: GetStatsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.statsJson !== "") {
+      writer.uint32(10).string(message.statsJson);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetStatsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetStatsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.statsJson = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetStatsResponse {
+    return {
+      statsJson: isSet(object.statsJson)
+        ? globalThis.String(object.statsJson)
+        : isSet(object.stats_json)
+        ? globalThis.String(object.stats_json)
+        : "",
+    };
+  },
+
+  toJSON(message: GetStatsResponse): unknown {
+    const obj: any = {};
+    if (message.statsJson !== "") {
+      obj.statsJson = message.statsJson;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetStatsResponse>): GetStatsResponse {
+    return GetStatsResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetStatsResponse>): GetStatsResponse {
+    const message = createBaseGetStatsResponse();
+    message.statsJson = object.statsJson ?? "";
+    return message;
+  },
+};
+
+function createBaseExportEventsRequest(): ExportEventsRequest {
+  return {
+    division: "",
+    from: "",
+    to: "",
+    unmasked: false,
+    reason: "",
+    afterStream: "",
+    afterRevision: 0,
+    limit: 0,
+    format: "",
+  };
+}
+
+export const ExportEventsRequest: MessageFns<ExportEventsRequest> = {
+  encode(message: ExportEventsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.division !== "") {
+      writer.uint32(10).string(message.division);
+    }
+    if (message.from !== "") {
+      writer.uint32(18).string(message.from);
+    }
+    if (message.to !== "") {
+      writer.uint32(26).string(message.to);
+    }
+    if (message.unmasked !== false) {
+      writer.uint32(32).bool(message.unmasked);
+    }
+    if (message.reason !== "") {
+      writer.uint32(42).string(message.reason);
+    }
+    if (message.afterStream !== "") {
+      writer.uint32(50).string(message.afterStream);
+    }
+    if (message.afterRevision !== 0) {
+      writer.uint32(56).int32(message.afterRevision);
+    }
+    if (message.limit !== 0) {
+      writer.uint32(64).int32(message.limit);
+    }
+    if (message.format !== "") {
+      writer.uint32(74).string(message.format);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ExportEventsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseExportEventsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.division = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.from = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.to = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.unmasked = reader.bool();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.afterStream = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.afterRevision = reader.int32();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.limit = reader.int32();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.format = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ExportEventsRequest {
+    return {
+      division: isSet(object.division) ? globalThis.String(object.division) : "",
+      from: isSet(object.from) ? globalThis.String(object.from) : "",
+      to: isSet(object.to) ? globalThis.String(object.to) : "",
+      unmasked: isSet(object.unmasked) ? globalThis.Boolean(object.unmasked) : false,
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      afterStream: isSet(object.afterStream)
+        ? globalThis.String(object.afterStream)
+        : isSet(object.after_stream)
+        ? globalThis.String(object.after_stream)
+        : "",
+      afterRevision: isSet(object.afterRevision)
+        ? globalThis.Number(object.afterRevision)
+        : isSet(object.after_revision)
+        ? globalThis.Number(object.after_revision)
+        : 0,
+      limit: isSet(object.limit) ? globalThis.Number(object.limit) : 0,
+      format: isSet(object.format) ? globalThis.String(object.format) : "",
+    };
+  },
+
+  toJSON(message: ExportEventsRequest): unknown {
+    const obj: any = {};
+    if (message.division !== "") {
+      obj.division = message.division;
+    }
+    if (message.from !== "") {
+      obj.from = message.from;
+    }
+    if (message.to !== "") {
+      obj.to = message.to;
+    }
+    if (message.unmasked !== false) {
+      obj.unmasked = message.unmasked;
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    if (message.afterStream !== "") {
+      obj.afterStream = message.afterStream;
+    }
+    if (message.afterRevision !== 0) {
+      obj.afterRevision = Math.round(message.afterRevision);
+    }
+    if (message.limit !== 0) {
+      obj.limit = Math.round(message.limit);
+    }
+    if (message.format !== "") {
+      obj.format = message.format;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ExportEventsRequest>): ExportEventsRequest {
+    return ExportEventsRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ExportEventsRequest>): ExportEventsRequest {
+    const message = createBaseExportEventsRequest();
+    message.division = object.division ?? "";
+    message.from = object.from ?? "";
+    message.to = object.to ?? "";
+    message.unmasked = object.unmasked ?? false;
+    message.reason = object.reason ?? "";
+    message.afterStream = object.afterStream ?? "";
+    message.afterRevision = object.afterRevision ?? 0;
+    message.limit = object.limit ?? 0;
+    message.format = object.format ?? "";
+    return message;
+  },
+};
+
+function createBaseExportEventsResponse(): ExportEventsResponse {
+  return { eventsJson: "", nextAfterStream: "", nextAfterRevision: 0 };
+}
+
+export const ExportEventsResponse: MessageFns<ExportEventsResponse> = {
+  encode(message: ExportEventsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.eventsJson !== "") {
+      writer.uint32(10).string(message.eventsJson);
+    }
+    if (message.nextAfterStream !== "") {
+      writer.uint32(18).string(message.nextAfterStream);
+    }
+    if (message.nextAfterRevision !== 0) {
+      writer.uint32(24).int32(message.nextAfterRevision);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ExportEventsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseExportEventsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.eventsJson = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.nextAfterStream = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.nextAfterRevision = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ExportEventsResponse {
+    return {
+      eventsJson: isSet(object.eventsJson)
+        ? globalThis.String(object.eventsJson)
+        : isSet(object.events_json)
+        ? globalThis.String(object.events_json)
+        : "",
+      nextAfterStream: isSet(object.nextAfterStream)
+        ? globalThis.String(object.nextAfterStream)
+        : isSet(object.next_after_stream)
+        ? globalThis.String(object.next_after_stream)
+        : "",
+      nextAfterRevision: isSet(object.nextAfterRevision)
+        ? globalThis.Number(object.nextAfterRevision)
+        : isSet(object.next_after_revision)
+        ? globalThis.Number(object.next_after_revision)
+        : 0,
+    };
+  },
+
+  toJSON(message: ExportEventsResponse): unknown {
+    const obj: any = {};
+    if (message.eventsJson !== "") {
+      obj.eventsJson = message.eventsJson;
+    }
+    if (message.nextAfterStream !== "") {
+      obj.nextAfterStream = message.nextAfterStream;
+    }
+    if (message.nextAfterRevision !== 0) {
+      obj.nextAfterRevision = Math.round(message.nextAfterRevision);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ExportEventsResponse>): ExportEventsResponse {
+    return ExportEventsResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ExportEventsResponse>): ExportEventsResponse {
+    const message = createBaseExportEventsResponse();
+    message.eventsJson = object.eventsJson ?? "";
+    message.nextAfterStream = object.nextAfterStream ?? "";
+    message.nextAfterRevision = object.nextAfterRevision ?? 0;
+    return message;
+  },
+};
+
 /**
  * The read side: ticket views, histories and reference data. Views are JSON documents (the same
  * shape the gateway serves), so that the read model can grow without a contract change per field.
@@ -872,6 +2325,63 @@ export const QueryServiceService = {
       Buffer.from(ListServicesResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListServicesResponse => ListServicesResponse.decode(value),
   },
+  /** Auditor only: verifies one ticket's hash chain against the stream head and the latest anchor. */
+  verifyTicket: {
+    path: "/tongban.query.v1.QueryService/VerifyTicket" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: VerifyTicketRequest): Buffer => Buffer.from(VerifyTicketRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): VerifyTicketRequest => VerifyTicketRequest.decode(value),
+    responseSerialize: (value: VerifyTicketResponse): Buffer =>
+      Buffer.from(VerifyTicketResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): VerifyTicketResponse => VerifyTicketResponse.decode(value),
+  },
+  /** Auditor only: verifies the tickets of a division (or all), one page at a time, in ticket id order. */
+  verifyTickets: {
+    path: "/tongban.query.v1.QueryService/VerifyTickets" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: VerifyTicketsRequest): Buffer => Buffer.from(VerifyTicketsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): VerifyTicketsRequest => VerifyTicketsRequest.decode(value),
+    responseSerialize: (value: VerifyTicketsResponse): Buffer =>
+      Buffer.from(VerifyTicketsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): VerifyTicketsResponse => VerifyTicketsResponse.decode(value),
+  },
+  /** A ticket's events up to a revision or an instant and the state evolved from them (same decider). */
+  replayTicket: {
+    path: "/tongban.query.v1.QueryService/ReplayTicket" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ReplayTicketRequest): Buffer => Buffer.from(ReplayTicketRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ReplayTicketRequest => ReplayTicketRequest.decode(value),
+    responseSerialize: (value: ReplayTicketResponse): Buffer =>
+      Buffer.from(ReplayTicketResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ReplayTicketResponse => ReplayTicketResponse.decode(value),
+  },
+  /** Statistics per unit, county, handler or category. Supervisors: their subtree; auditors: all. */
+  getStats: {
+    path: "/tongban.query.v1.QueryService/GetStats" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetStatsRequest): Buffer => Buffer.from(GetStatsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetStatsRequest => GetStatsRequest.decode(value),
+    responseSerialize: (value: GetStatsResponse): Buffer => Buffer.from(GetStatsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetStatsResponse => GetStatsResponse.decode(value),
+  },
+  /**
+   * Auditor only: the events of a division's tickets in a time range, one page at a time; personal
+   * data masked unless `unmasked` (which is recorded as a PersonalDataDisclosed event).
+   */
+  exportEvents: {
+    path: "/tongban.query.v1.QueryService/ExportEvents" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ExportEventsRequest): Buffer => Buffer.from(ExportEventsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ExportEventsRequest => ExportEventsRequest.decode(value),
+    responseSerialize: (value: ExportEventsResponse): Buffer =>
+      Buffer.from(ExportEventsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ExportEventsResponse => ExportEventsResponse.decode(value),
+  },
 } as const;
 
 export interface QueryServiceServer extends UntypedServiceImplementation {
@@ -880,6 +2390,19 @@ export interface QueryServiceServer extends UntypedServiceImplementation {
   listTickets: handleUnaryCall<ListTicketsRequest, ListTicketsResponse>;
   listUnits: handleUnaryCall<ListUnitsRequest, ListUnitsResponse>;
   listServices: handleUnaryCall<ListServicesRequest, ListServicesResponse>;
+  /** Auditor only: verifies one ticket's hash chain against the stream head and the latest anchor. */
+  verifyTicket: handleUnaryCall<VerifyTicketRequest, VerifyTicketResponse>;
+  /** Auditor only: verifies the tickets of a division (or all), one page at a time, in ticket id order. */
+  verifyTickets: handleUnaryCall<VerifyTicketsRequest, VerifyTicketsResponse>;
+  /** A ticket's events up to a revision or an instant and the state evolved from them (same decider). */
+  replayTicket: handleUnaryCall<ReplayTicketRequest, ReplayTicketResponse>;
+  /** Statistics per unit, county, handler or category. Supervisors: their subtree; auditors: all. */
+  getStats: handleUnaryCall<GetStatsRequest, GetStatsResponse>;
+  /**
+   * Auditor only: the events of a division's tickets in a time range, one page at a time; personal
+   * data masked unless `unmasked` (which is recorded as a PersonalDataDisclosed event).
+   */
+  exportEvents: handleUnaryCall<ExportEventsRequest, ExportEventsResponse>;
 }
 
 export interface QueryServiceClient extends Client {
@@ -957,6 +2480,89 @@ export interface QueryServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListServicesResponse) => void,
+  ): ClientUnaryCall;
+  /** Auditor only: verifies one ticket's hash chain against the stream head and the latest anchor. */
+  verifyTicket(
+    request: VerifyTicketRequest,
+    callback: (error: ServiceError | null, response: VerifyTicketResponse) => void,
+  ): ClientUnaryCall;
+  verifyTicket(
+    request: VerifyTicketRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: VerifyTicketResponse) => void,
+  ): ClientUnaryCall;
+  verifyTicket(
+    request: VerifyTicketRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: VerifyTicketResponse) => void,
+  ): ClientUnaryCall;
+  /** Auditor only: verifies the tickets of a division (or all), one page at a time, in ticket id order. */
+  verifyTickets(
+    request: VerifyTicketsRequest,
+    callback: (error: ServiceError | null, response: VerifyTicketsResponse) => void,
+  ): ClientUnaryCall;
+  verifyTickets(
+    request: VerifyTicketsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: VerifyTicketsResponse) => void,
+  ): ClientUnaryCall;
+  verifyTickets(
+    request: VerifyTicketsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: VerifyTicketsResponse) => void,
+  ): ClientUnaryCall;
+  /** A ticket's events up to a revision or an instant and the state evolved from them (same decider). */
+  replayTicket(
+    request: ReplayTicketRequest,
+    callback: (error: ServiceError | null, response: ReplayTicketResponse) => void,
+  ): ClientUnaryCall;
+  replayTicket(
+    request: ReplayTicketRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ReplayTicketResponse) => void,
+  ): ClientUnaryCall;
+  replayTicket(
+    request: ReplayTicketRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ReplayTicketResponse) => void,
+  ): ClientUnaryCall;
+  /** Statistics per unit, county, handler or category. Supervisors: their subtree; auditors: all. */
+  getStats(
+    request: GetStatsRequest,
+    callback: (error: ServiceError | null, response: GetStatsResponse) => void,
+  ): ClientUnaryCall;
+  getStats(
+    request: GetStatsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetStatsResponse) => void,
+  ): ClientUnaryCall;
+  getStats(
+    request: GetStatsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetStatsResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Auditor only: the events of a division's tickets in a time range, one page at a time; personal
+   * data masked unless `unmasked` (which is recorded as a PersonalDataDisclosed event).
+   */
+  exportEvents(
+    request: ExportEventsRequest,
+    callback: (error: ServiceError | null, response: ExportEventsResponse) => void,
+  ): ClientUnaryCall;
+  exportEvents(
+    request: ExportEventsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ExportEventsResponse) => void,
+  ): ClientUnaryCall;
+  exportEvents(
+    request: ExportEventsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ExportEventsResponse) => void,
   ): ClientUnaryCall;
 }
 
