@@ -7,6 +7,7 @@ import { type TicketExecutor, actorContext, fail } from '@tongban/runtime';
 import canonicalize from 'canonicalize';
 import type pg from 'pg';
 import { v7 as uuidv7 } from 'uuid';
+import { type ClaimedIds, claimRetryWindow } from './open311-retries';
 import { nextReference } from './reference-number';
 
 /** Dependencies of the submission use case. */
@@ -15,6 +16,8 @@ export interface SubmissionDeps {
   executor: TicketExecutor;
   ref: ReferenceData;
   clock: Clock;
+  /** Retry window of Open311 submissions, seconds (see open311-retries.ts); 0 or absent: off. */
+  open311RetryWindowSeconds?: number;
 }
 
 type Submit = NonNullable<intake.SubmitTicketRequest['ticket']>;
@@ -23,7 +26,8 @@ type Submit = NonNullable<intake.SubmitTicketRequest['ticket']>;
  * SubmitTicket: validates service_code and division against the reference data, allocates id and
  * reference, and appends TicketSubmitted. Idempotent per caller and Idempotency-Key: the same key and
  * body returns the same ticket (replayed=true); the same key with another body fails ALREADY_EXISTS
- * (reason idempotency_key_reused).
+ * (reason idempotency_key_reused). Without a key, an Open311 submission with a device id is merged
+ * with the same client's, device's and body's submission inside the retry window (replayed=true).
  * @throws ServiceFailure INVALID_ARGUMENT (unknown_service_code, unknown_division, on_behalf_of_requires_staff),
  *   PERMISSION_DENIED (outside_jurisdiction), ALREADY_EXISTS; TicketRejection from the decider.
  */
@@ -37,7 +41,16 @@ export async function submitTicket(deps: SubmissionDeps, request: intake.SubmitT
     now: deps.clock.now(), actor, isWithin: (c, a) => deps.ref.divisions.isWithin(c, a),
   });
   const key = request.idempotencyKey.trim();
-  const ids = key ? await claimIdempotencyKey(deps, principal, key, ticket) : { ticketId: uuidv7(), reference: await nextReference(deps.pool, deps.clock.now()), replayed: false };
+  const window = deps.open311RetryWindowSeconds ?? 0;
+  const retryDevice = principal.kind === 'open311' && window > 0 ? principal.deviceId ?? '' : '';
+  // Claimed ids may already be taken by an earlier (possibly failed) attempt: appending again is then
+  // either the recovery of that attempt or an already_exists answered as a replay below.
+  const claimed = key !== '' || retryDevice !== '';
+  const ids: ClaimedIds = key
+    ? await claimIdempotencyKey(deps, principal, key, ticket)
+    : retryDevice
+      ? await claimRetryWindow(deps, `${principal.kind}:${principal.id}`, retryDevice, requestHash(ticket), window)
+      : { ticketId: uuidv7(), reference: await nextReference(deps.pool, deps.clock.now()), replayed: false };
   const command = toCommand(deps.ref, ticket, principal, ids.ticketId, ids.reference);
   try {
     const result = await deps.executor.execute(ids.ticketId, command, actor, {
@@ -48,7 +61,7 @@ export async function submitTicket(deps: SubmissionDeps, request: intake.SubmitT
     });
     return { ticketId: ids.ticketId, reference: ids.reference, revision: result.revision, replayed: false };
   } catch (err) {
-    if (key && err instanceof TicketRejection && err.reason === 'already_exists') {
+    if (claimed && err instanceof TicketRejection && err.reason === 'already_exists') {
       return { ticketId: ids.ticketId, reference: ids.reference, revision: 0, replayed: true };
     }
     throw err;

@@ -24,7 +24,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * caught up yet (read-your-writes right after a submission).
  * @throws ServiceFailure NOT_FOUND (ticket_not_found), PERMISSION_DENIED (outside_jurisdiction).
  */
-async function readableTicket(deps: QueryDeps, ticketId: string, principal: Principal): Promise<TicketState> {
+export async function readableTicket(deps: QueryDeps, ticketId: string, principal: Principal): Promise<TicketState> {
   if (!UUID.test(ticketId)) throw fail.notFound('ticket_not_found', `no ticket ${ticketId}`);
   const { rows } = await deps.pool.query<{ state: TicketState; units_involved: string[] }>(
     'SELECT state, units_involved FROM ticket_views WHERE ticket_id = $1', [ticketId],
@@ -71,6 +71,13 @@ export async function listTickets(deps: QueryDeps, req: query.ListTicketsRequest
   }
   if (req.status) where.push(`status = ${p(req.status)}`);
   if (req.unitId) where.push(`holder_unit_id = ${p(req.unitId)}`);
+  // Open311 GET requests filters (service_request_id, service_code, status, start/end date, token).
+  if (req.ticketIds.length > 0) where.push(`ticket_id::text = ANY(${p(req.ticketIds.map((id) => id.toLowerCase()))})`);
+  if (req.serviceCodes.length > 0) where.push(`service_code = ANY(${p(req.serviceCodes)})`);
+  if (req.statuses.length > 0) where.push(`status = ANY(${p(req.statuses)})`);
+  if (req.submittedFrom) where.push(`submitted_at >= ${p(instantOrFail(req.submittedFrom, 'submitted_from'))}`);
+  if (req.submittedTo) where.push(`submitted_at <= ${p(instantOrFail(req.submittedTo, 'submitted_to'))}`);
+  if (req.references.length > 0) where.push(`reference = ANY(${p(req.references)})`);
   const limit = Math.min(Math.max(req.limit || 50, 1), 500);
   const offset = Math.max(req.offset || 0, 0);
   const { rows } = await deps.pool.query<{ state: TicketState }>(
@@ -79,6 +86,13 @@ export async function listTickets(deps: QueryDeps, req: query.ListTicketsRequest
     params,
   );
   return { ticketsJson: JSON.stringify(rows.map((r) => ticketView(r.state, deps.ref, seesPersonalData(principal, r.state)))) };
+}
+
+/** An ISO-8601 instant as a Date. @throws ServiceFailure INVALID_ARGUMENT (invalid_instant). */
+function instantOrFail(value: string, field: string): Date {
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms)) throw fail.invalid('invalid_instant', `${field} must be an ISO-8601 instant with an offset`);
+  return new Date(ms);
 }
 
 /** ListUnits: the units of a division (administration and departments), or all top units when empty. */

@@ -27,7 +27,8 @@ export function historyEntries(events: readonly RecordedEvent[], options: { forR
     }));
 }
 
-function maskPersonalData(e: RecordedEvent): Record<string, unknown> {
+/** The event data with reporters' personal data masked (TicketSubmitted: reporter name, phone, email; onBehalfOf contact). */
+export function maskPersonalData(e: Pick<RecordedEvent, 'type' | 'data'>): Record<string, unknown> {
   if (e.type !== 'TicketSubmitted') return e.data;
   const reporter = (e.data['reporter'] ?? {}) as Record<string, unknown>;
   const onBehalfOf = e.data['onBehalfOf'] as Record<string, unknown> | undefined;

@@ -1,9 +1,14 @@
 /**
- * SLA legs (calendar hours). A leg runs from its start until it is stopped (first public reply for the
- * first-response leg; resolution for the resolution leg). Source of the figures: the catalogue's
- * slaPolicy (24 h first reply, 72 h resolution), from the Liangshan "time-limited handling" rule.
- * All instants are UTC ISO-8601 strings; durations are milliseconds.
+ * SLA legs. A leg runs from its start until it is stopped (first public reply for the first-response
+ * leg; resolution for the resolution leg). Source of the figures: the catalogue's slaPolicy (24 h first
+ * reply, 72 h resolution), from the Liangshan "time-limited handling" rule (限时办结制).
+ *
+ * Time counts on the leg's calendar (calendar hours unless the policy snapshot names a working-hours
+ * calendar, see calendar.ts). All instants are UTC ISO-8601 strings; durations are milliseconds of
+ * counted time.
  */
+import { type SlaCalendar, CALENDAR_HOURS, addWorkingTime, nextWorkingInstant, workingTimeBetween } from './calendar';
+import { calendarOrDefault } from './calendars';
 
 /** first_response: until the first public reply; resolution: until resolved. */
 export type SlaLegName = 'first_response' | 'resolution';
@@ -18,28 +23,42 @@ export interface SlaLeg {
   announced: boolean;
   /** Set while paused (waiting on the reporter). */
   pausedAt?: string;
-  /** Total paused time so far, ms. */
+  /** Total paused time so far, ms of counted time (calendar hours: elapsed ms). */
   pausedMs: number;
   /** When the leg was met (stopped), if it was. */
   stoppedAt?: string;
+  /** The calendar the leg counts on, when not calendar hours (a built-in calendar id). */
+  calendar?: string;
+  /** When the warning for the current due time was issued (cleared by a new announced deadline). */
+  warnedAt?: string;
+  /** When the breach of this leg was recorded (cleared by a new announced deadline). */
+  breachedAt?: string;
 }
 
 const HOUR_MS = 3_600_000;
 
+const iso = (ms: number): string => new Date(ms).toISOString();
+
 /** Adds hours to a UTC ISO instant (calendar hours). */
 export function addHours(instant: string, hours: number): string {
-  return new Date(Date.parse(instant) + hours * HOUR_MS).toISOString();
+  return iso(Date.parse(instant) + hours * HOUR_MS);
 }
 
-/** Starts a leg at `at` with a budget of `hours`. */
-export function startLeg(at: string, hours: number): SlaLeg {
-  return { startedAt: at, dueAt: addHours(at, hours), announced: false, pausedMs: 0 };
+/** The calendar a leg counts on (built-in lookup; calendar hours when none or unknown). */
+export function legCalendar(leg: SlaLeg): SlaCalendar {
+  return calendarOrDefault(leg.calendar);
 }
 
-/** Stops a running leg at `at` (no-op when already stopped). */
-export function stopLeg(leg: SlaLeg, at: string): SlaLeg {
+/** Starts a leg at `at` with a budget of `hours` of counted time on `calendar` (default calendar hours). */
+export function startLeg(at: string, hours: number, calendar: SlaCalendar = CALENDAR_HOURS): SlaLeg {
+  const due = addWorkingTime(calendar, Date.parse(at), hours * HOUR_MS);
+  return { startedAt: at, dueAt: iso(due), announced: false, pausedMs: 0, ...(calendar.continuous ? {} : { calendar: calendar.id }) };
+}
+
+/** Stops a running leg at `at` (no-op when already stopped). A pause in progress is counted first. */
+export function stopLeg(leg: SlaLeg, at: string, calendar: SlaCalendar = legCalendar(leg)): SlaLeg {
   if (leg.stoppedAt) return leg;
-  const resumed = leg.pausedAt ? resumeLeg(leg, at) : leg;
+  const resumed = leg.pausedAt ? resumeLeg(leg, at, calendar) : leg;
   return { ...resumed, stoppedAt: at };
 }
 
@@ -49,17 +68,22 @@ export function pauseLeg(leg: SlaLeg, at: string): SlaLeg {
   return { ...leg, pausedAt: at };
 }
 
-/** Resumes a paused leg at `at`: the due time moves later by the paused interval. */
-export function resumeLeg(leg: SlaLeg, at: string): SlaLeg {
+/**
+ * Resumes a paused leg at `at`: the due time moves later by the counted time of the pause (on a
+ * working-hours calendar, a pause over a weekend moves nothing; one over two working days, two days).
+ * A resume before the pause instant counts as no pause.
+ */
+export function resumeLeg(leg: SlaLeg, at: string, calendar: SlaCalendar = legCalendar(leg)): SlaLeg {
   if (!leg.pausedAt) return leg;
-  const paused = Math.max(0, Date.parse(at) - Date.parse(leg.pausedAt));
+  const paused = workingTimeBetween(calendar, Date.parse(leg.pausedAt), Date.parse(at));
   const { pausedAt: _ignored, ...rest } = leg;
-  return { ...rest, pausedMs: leg.pausedMs + paused, dueAt: new Date(Date.parse(leg.dueAt) + paused).toISOString() };
+  return { ...rest, pausedMs: leg.pausedMs + paused, dueAt: iso(addWorkingTime(calendar, Date.parse(leg.dueAt), paused)) };
 }
 
-/** Replaces the due time with an announced deadline. */
+/** Replaces the due time with an announced deadline (a new promise: it can be warned about and breached again). */
 export function announceDeadline(leg: SlaLeg, dueAt: string): SlaLeg {
-  return { ...leg, dueAt, announced: true };
+  const { warnedAt: _w, breachedAt: _b, ...rest } = leg;
+  return { ...rest, dueAt, announced: true };
 }
 
 /** True when the leg is running (not stopped, not paused). */
@@ -67,9 +91,36 @@ export function isRunning(leg: SlaLeg): boolean {
   return !leg.stoppedAt && !leg.pausedAt;
 }
 
-/** The warning instant: start + warnAtFraction × (due − start − paused). */
-export function warningAt(leg: SlaLeg, warnAtFraction: number): string {
+/**
+ * The warning instant: when `warnAtFraction` of the leg's budget has been used, i.e.
+ * start + paused + warnAtFraction × (due − start − paused) in counted time. On a working-hours calendar
+ * an instant outside working hours (e.g. exactly at closing time) moves to the next working minute.
+ */
+export function warningAt(leg: SlaLeg, warnAtFraction: number, calendar: SlaCalendar = legCalendar(leg)): string {
   const start = Date.parse(leg.startedAt);
-  const span = Date.parse(leg.dueAt) - leg.pausedMs - start;
-  return new Date(start + leg.pausedMs + Math.round(span * warnAtFraction)).toISOString();
+  const due = Date.parse(leg.dueAt);
+  const span = workingTimeBetween(calendar, start, due) - leg.pausedMs;
+  if (span <= 0) return leg.dueAt;
+  const at = addWorkingTime(calendar, start, leg.pausedMs + Math.round(span * warnAtFraction));
+  return iso(Math.min(due, nextWorkingInstant(calendar, at)));
+}
+
+/**
+ * Counted time used on a leg up to `at` (pauses excluded), ms. For a stopped leg, up to its stop.
+ * Source of "time already used" when a policy changes (see rebudgetLeg).
+ */
+export function usedTime(leg: SlaLeg, at: string, calendar: SlaCalendar = legCalendar(leg)): number {
+  const end = leg.stoppedAt ?? leg.pausedAt ?? at;
+  return Math.max(0, workingTimeBetween(calendar, Date.parse(leg.startedAt), Date.parse(end)) - leg.pausedMs);
+}
+
+/**
+ * Applies a changed budget (policy change) to a leg without restarting it: the time already used and
+ * the paused intervals are kept, so the new due time is start + paused + new budget (in counted time).
+ * Announced deadlines and stopped legs are left alone (the promise made to the reporter stands).
+ */
+export function rebudgetLeg(leg: SlaLeg, hours: number, calendar: SlaCalendar = legCalendar(leg)): SlaLeg {
+  if (leg.stoppedAt || leg.announced) return leg;
+  const due = addWorkingTime(calendar, Date.parse(leg.startedAt), leg.pausedMs + hours * HOUR_MS);
+  return { ...leg, dueAt: iso(due) };
 }

@@ -2,6 +2,7 @@ import type { DecideContext, TicketCommand } from './commands';
 import { DEFAULT_WORKFLOW_SETTINGS } from './commands';
 import { reject } from './errors';
 import type { TicketEvent } from './events';
+import { validateSlaPolicy } from '../sla/policy';
 import { authorize } from './permissions';
 import { FINAL_STATUSES, type TicketState, type TicketStatus } from './state';
 
@@ -45,6 +46,8 @@ function submit(c: Extract<TicketCommand, { type: 'SubmitTicket' }>, state: Tick
   maxLength(c.description, MAX_TEXT_LENGTH, 'description');
   if (c.lat !== undefined && (!Number.isFinite(c.lat) || c.lat < -90 || c.lat > 90)) throw reject.invalid('invalid_lat', 'lat must be within −90..90 (WGS84)');
   if (c.long !== undefined && (!Number.isFinite(c.long) || c.long < -180 || c.long > 180)) throw reject.invalid('invalid_long', 'long must be within −180..180 (WGS84)');
+  // The SLA policy snapshot: positive hours, 0 < warnAtFraction ≤ 1, a calendar every service knows.
+  if (c.policy) validateSlaPolicy(c.policy);
   authorize('SubmitTicket', ctx.actor, state, ctx);
   if (state.exists) throw reject.precondition('already_exists', 'the ticket already exists');
   const { type: _type, ...data } = c;
@@ -161,7 +164,7 @@ function decideOnExisting(c: Exclude<TicketCommand, { type: 'SubmitTicket' }>, s
       return [{ type: 'ResolutionVerified', data: { method: c.method, note: c.note, staffId: actor.id, unitId: actor.unitId ?? '' } }];
     case 'CloseTicket': {
       if (s.status !== 'resolved') throw reject.precondition('not_resolved', 'only a resolved ticket can be closed');
-      const closedBy = actor.kind === 'system' ? 'automatic' : actor.kind === 'citizen' || actor.id === s.reporter.staffId ? 'reporter' : 'staff';
+      const closedBy = actor.kind === 'system' ? 'automatic' : actor.kind === 'citizen' || actor.kind === 'open311' || actor.id === s.reporter.staffId ? 'reporter' : 'staff';
       if (closedBy === 'automatic' && Date.parse(s.resolvedAt ?? now) + settings.autoCloseDays * 86_400_000 > ctx.now.getTime()) {
         throw reject.precondition('objection_window_open', 'the reporter can still object');
       }
@@ -208,14 +211,15 @@ function decideOnExisting(c: Exclude<TicketCommand, { type: 'SubmitTicket' }>, s
     case 'IssueDeadlineWarning': {
       const leg = c.leg === 'first_response' ? s.sla.firstResponse : s.sla.resolution;
       if (!leg || leg.stoppedAt || leg.pausedAt || leg.dueAt !== c.dueAt || isFinal(s)) return [];
-      if (s.warnings.some((w) => w.leg === c.leg && w.dueAt === c.dueAt)) return [];
+      // Once per due time: already warned, or already breached (a warning after the breach says nothing new).
+      if (leg.warnedAt || leg.breachedAt || s.warnings.some((w) => w.leg === c.leg && w.dueAt === c.dueAt)) return [];
       return [{ type: 'DeadlineWarningIssued', data: { leg: c.leg, dueAt: c.dueAt } }];
     }
     case 'RecordDeadlineBreach': {
       const leg = c.leg === 'first_response' ? s.sla.firstResponse : s.sla.resolution;
       if (!leg || leg.stoppedAt || leg.pausedAt || leg.dueAt !== c.dueAt || isFinal(s)) return [];
       if (Date.parse(leg.dueAt) > ctx.now.getTime()) return [];
-      if (s.breaches.some((b) => b.leg === c.leg && b.dueAt === c.dueAt)) return [];
+      if (leg.breachedAt || s.breaches.some((b) => b.leg === c.leg && b.dueAt === c.dueAt)) return [];
       return [{ type: 'DeadlineBreached', data: { leg: c.leg, dueAt: c.dueAt, breachedAt: now } }];
     }
   }

@@ -1,3 +1,4 @@
+import { calendarOrDefault } from '../sla/calendars';
 import { announceDeadline, pauseLeg, resumeLeg, startLeg, stopLeg } from '../sla/legs';
 import type { TicketEventEnvelope } from './events';
 import { initialTicketState, type TicketState } from './state';
@@ -24,13 +25,27 @@ export function evolve(state: TicketState, event: TicketEventEnvelope): TicketSt
         title: d.title,
         description: d.description,
         address: d.address,
+        ...(d.lat !== undefined && d.lat !== null ? { lat: d.lat } : {}),
+        ...(d.long !== undefined && d.long !== null ? { long: d.long } : {}),
+        ...(d.mediaUrl ? { mediaUrl: d.mediaUrl } : {}),
         channel: d.channel,
-        reporter: { deviceId: d.reporter?.deviceId ?? '', staffId: d.reporter?.staffId ?? '', unitId: d.reporter?.unitId ?? '' },
+        reporter: {
+          deviceId: d.reporter?.deviceId ?? '', staffId: d.reporter?.staffId ?? '', unitId: d.reporter?.unitId ?? '',
+          // An Open311 client application acts for the reporters it submits for (as FixMyStreet does).
+          ...(event.actor?.kind === 'open311' && event.actor.id ? { clientId: event.actor.id } : {}),
+        },
         ...(d.onBehalfOf ? { onBehalfOf: { name: d.onBehalfOf.name, contact: d.onBehalfOf.contact } } : {}),
         status: 'submitted',
         submittedAt,
-        policy: { firstResponseHours: policy.firstResponseHours, resolutionHours: policy.resolutionHours, warnAtFraction: policy.warnAtFraction },
-        sla: { firstResponse: startLeg(submittedAt, policy.firstResponseHours), resolution: startLeg(submittedAt, policy.resolutionHours) },
+        policy: {
+          firstResponseHours: policy.firstResponseHours, resolutionHours: policy.resolutionHours, warnAtFraction: policy.warnAtFraction,
+          ...(policy.calendar ? { calendar: policy.calendar } : {}),
+        },
+        // Both legs run from the submission on the snapshot's calendar (calendar hours by default).
+        sla: {
+          firstResponse: startLeg(submittedAt, policy.firstResponseHours, calendarOrDefault(policy.calendar)),
+          resolution: startLeg(submittedAt, policy.resolutionHours, calendarOrDefault(policy.calendar)),
+        },
       };
     }
     case 'TicketRouted':
@@ -93,7 +108,9 @@ export function evolve(state: TicketState, event: TicketEventEnvelope): TicketSt
         holderUnitId: unitId,
         acceptedUnitIds: s.acceptedUnitIds.includes(unitId) ? s.acceptedUnitIds : [...s.acceptedUnitIds, unitId],
         transferredFromUnitId: '',
-        sla: { ...s.sla, resolution: startLeg(at, s.policy.resolutionHours) },
+        // A new resolution leg from the reopen instant: time while resolved/closed never counts, and an
+        // old due time long past does not make the reopened ticket overdue.
+        sla: { ...s.sla, resolution: startLeg(at, s.policy.resolutionHours, calendarOrDefault(s.policy.calendar)) },
       };
     }
     case 'TicketRated':
@@ -124,13 +141,31 @@ export function evolve(state: TicketState, event: TicketEventEnvelope): TicketSt
         escalations: [...s.escalations, { fromUnitId: d.fromUnitId, toUnitId: d.toUnitId, level: d.level, automatic: d.automatic, at, reason: d.reason }],
       };
     }
-    case 'DeadlineWarningIssued':
-      return { ...s, warnings: [...s.warnings, { leg: legName(event.data.leg), dueAt: event.data.dueAt ?? '' }] };
-    case 'DeadlineBreached':
-      return { ...s, breaches: [...s.breaches, { leg: legName(event.data.leg), dueAt: event.data.dueAt ?? '', breachedAt: event.data.breachedAt ?? at }] };
+    case 'DeadlineWarningIssued': {
+      const leg = legName(event.data.leg);
+      const dueAt = event.data.dueAt ?? '';
+      return { ...s, warnings: [...s.warnings, { leg, dueAt }], sla: markLeg(s.sla, leg, dueAt, { warnedAt: at }) };
+    }
+    case 'DeadlineBreached': {
+      const leg = legName(event.data.leg);
+      const dueAt = event.data.dueAt ?? '';
+      const breachedAt = event.data.breachedAt ?? at;
+      return { ...s, breaches: [...s.breaches, { leg, dueAt, breachedAt }], sla: markLeg(s.sla, leg, dueAt, { breachedAt }) };
+    }
     case 'InternalNoteAdded':
       return s;
   }
+}
+
+/**
+ * Marks the current leg as warned or breached when the event is about its current due time (a leg is
+ * warned and breached at most once per due time: a pause that later moves the due time does not re-arm it).
+ */
+function markLeg(sla: TicketState['sla'], leg: 'first_response' | 'resolution', dueAt: string, mark: { warnedAt: string } | { breachedAt: string }): TicketState['sla'] {
+  const key = leg === 'first_response' ? 'firstResponse' : 'resolution';
+  const current = sla[key];
+  if (!current || Date.parse(current.dueAt) !== Date.parse(dueAt)) return sla;
+  return { ...sla, [key]: { ...current, ...mark } };
 }
 
 function legName(leg: string): 'first_response' | 'resolution' {

@@ -4,7 +4,8 @@ import type { TicketState } from './state';
 
 /**
  * Who may run a command on a ticket. A grant names a relation between the actor and the ticket:
- * - reporter: the citizen device that submitted it, or the officer who submitted it on someone's behalf;
+ * - reporter: the citizen device that submitted it, the officer who submitted it on someone's behalf, or
+ *   the Open311 client application that submitted it (acting for its reporter);
  * - holder: admin or department staff of the unit that holds the ticket now;
  * - holderAdmin / holderDepartment: the same, restricted to that role;
  * - firstResponderUnit: admin of the first responder's unit (首问责任制: it stays accountable);
@@ -58,7 +59,8 @@ export function holdsGrant(grant: Grant, actor: ActorContext, state: TicketState
       return actor.kind === 'citizen' || actor.kind === 'open311' || (staff && (actor.role === 'information-officer' || actor.role === 'admin'));
     case 'reporter':
       return (actor.kind === 'citizen' && state.reporter.deviceId !== '' && actor.id === state.reporter.deviceId)
-        || (staff && state.reporter.staffId !== '' && actor.id === state.reporter.staffId);
+        || (staff && state.reporter.staffId !== '' && actor.id === state.reporter.staffId)
+        || (actor.kind === 'open311' && !!state.reporter.clientId && actor.id === state.reporter.clientId);
     case 'holder':
       return staff && (actor.role === 'admin' || actor.role === 'department') && actor.unitId === state.holderUnitId;
     case 'holderAdmin':

@@ -58,8 +58,18 @@ export interface TicketState {
   title: string;
   description: string;
   address: string;
+  /** WGS84 position given with the submission (Open311 lat/long), if any. */
+  lat?: number;
+  long?: number;
+  /** URL of media given with the submission (Open311 media_url), if any. */
+  mediaUrl?: string;
   channel: string;
-  reporter: { deviceId: string; staffId: string; unitId: string };
+  /**
+   * Who reported it: the citizen device, the officer who submitted on someone's behalf, and for an
+   * Open311 submission the client application (`clientId`, the API key's application) that acts for
+   * its reporter.
+   */
+  reporter: { deviceId: string; staffId: string; unitId: string; clientId?: string };
   onBehalfOf?: { name: string; contact: string };
   status: TicketStatus;
   submittedAt: string;
@@ -85,7 +95,8 @@ export interface TicketState {
   verifications: number;
   /** Total time the resolution deadline was extended by announcements, ms (for the extension cap). */
   extendedMs: number;
-  policy: { firstResponseHours: number; resolutionHours: number; warnAtFraction: number };
+  /** The SLA policy snapshot from TicketSubmitted (hours counted on `calendar`; absent = calendar hours). */
+  policy: { firstResponseHours: number; resolutionHours: number; warnAtFraction: number; calendar?: string };
   sla: { firstResponse?: SlaLeg; resolution?: SlaLeg };
   breaches: Breach[];
   warnings: { leg: SlaLegName; dueAt: string }[];

@@ -72,7 +72,7 @@ export const COMMAND_ROUTES: Readonly<Record<TicketCommandType, string>> = {
 /** Who a permission grant (ticket/permissions.ts) names, in words. */
 export const GRANT_LABELS: Readonly<Record<Grant, string>> = {
   submitter: 'citizen, Open311 client, information officer or admin',
-  reporter: 'the reporter (device or submitting officer)',
+  reporter: 'the reporter (device, submitting officer or submitting Open311 client)',
   holder: 'staff of the holding unit',
   holderAdmin: 'admin of the holding unit',
   holderDepartment: 'department staff of the holding unit',

@@ -62,6 +62,17 @@ export interface ExecuteReporterCommandResponse {
   outcome?: CommandOutcome | undefined;
 }
 
+export interface VerifyApiKeyRequest {
+  apiKey: string;
+}
+
+export interface VerifyApiKeyResponse {
+  /** True when the key exists and is not revoked. */
+  valid: boolean;
+  /** The client application the key was issued to (`npm run apikey -- create --name <app>`); empty when not valid. */
+  clientId: string;
+}
+
 function createBaseSubmitTicketRequest(): SubmitTicketRequest {
   return { ticket: undefined, idempotencyKey: "" };
 }
@@ -549,6 +560,168 @@ export const ExecuteReporterCommandResponse: MessageFns<ExecuteReporterCommandRe
   },
 };
 
+function createBaseVerifyApiKeyRequest(): VerifyApiKeyRequest {
+  return { apiKey: "" };
+}
+
+export const VerifyApiKeyRequest: MessageFns<VerifyApiKeyRequest> = {
+  encode(message: VerifyApiKeyRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.apiKey !== "") {
+      writer.uint32(10).string(message.apiKey);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): VerifyApiKeyRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseVerifyApiKeyRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.apiKey = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): VerifyApiKeyRequest {
+    return {
+      apiKey: isSet(object.apiKey)
+        ? globalThis.String(object.apiKey)
+        : isSet(object.api_key)
+        ? globalThis.String(object.api_key)
+        : "",
+    };
+  },
+
+  toJSON(message: VerifyApiKeyRequest): unknown {
+    const obj: any = {};
+    if (message.apiKey !== "") {
+      obj.apiKey = message.apiKey;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<VerifyApiKeyRequest>): VerifyApiKeyRequest {
+    return VerifyApiKeyRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<VerifyApiKeyRequest>): VerifyApiKeyRequest {
+    const message = createBaseVerifyApiKeyRequest();
+    message.apiKey = object.apiKey ?? "";
+    return message;
+  },
+};
+
+function createBaseVerifyApiKeyResponse(): VerifyApiKeyResponse {
+  return { valid: false, clientId: "" };
+}
+
+export const VerifyApiKeyResponse: MessageFns<VerifyApiKeyResponse> = {
+  encode(message: VerifyApiKeyResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.valid !== false) {
+      writer.uint32(8).bool(message.valid);
+    }
+    if (message.clientId !== "") {
+      writer.uint32(18).string(message.clientId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): VerifyApiKeyResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseVerifyApiKeyResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.valid = reader.bool();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.clientId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): VerifyApiKeyResponse {
+    return {
+      valid: isSet(object.valid) ? globalThis.Boolean(object.valid) : false,
+      clientId: isSet(object.clientId)
+        ? globalThis.String(object.clientId)
+        : isSet(object.client_id)
+        ? globalThis.String(object.client_id)
+        : "",
+    };
+  },
+
+  toJSON(message: VerifyApiKeyResponse): unknown {
+    const obj: any = {};
+    if (message.valid !== false) {
+      obj.valid = message.valid;
+    }
+    if (message.clientId !== "") {
+      obj.clientId = message.clientId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<VerifyApiKeyResponse>): VerifyApiKeyResponse {
+    return VerifyApiKeyResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<VerifyApiKeyResponse>): VerifyApiKeyResponse {
+    const message = createBaseVerifyApiKeyResponse();
+    message.valid = object.valid ?? false;
+    message.clientId = object.clientId ?? "";
+    return message;
+  },
+};
+
 /** Everything that enters from outside: submissions and the reporter's follow-ups. */
 export type IntakeServiceService = typeof IntakeServiceService;
 export const IntakeServiceService = {
@@ -579,6 +752,20 @@ export const IntakeServiceService = {
     responseDeserialize: (value: Buffer): ExecuteReporterCommandResponse =>
       ExecuteReporterCommandResponse.decode(value),
   },
+  /**
+   * Checks an Open311 API key (no token needed: the key is the credential). The gateway calls it before
+   * acting for an Open311 client and then acts with a short-lived open311 token for `client_id`.
+   */
+  verifyApiKey: {
+    path: "/tongban.intake.v1.IntakeService/VerifyApiKey" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: VerifyApiKeyRequest): Buffer => Buffer.from(VerifyApiKeyRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): VerifyApiKeyRequest => VerifyApiKeyRequest.decode(value),
+    responseSerialize: (value: VerifyApiKeyResponse): Buffer =>
+      Buffer.from(VerifyApiKeyResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): VerifyApiKeyResponse => VerifyApiKeyResponse.decode(value),
+  },
 } as const;
 
 export interface IntakeServiceServer extends UntypedServiceImplementation {
@@ -589,6 +776,11 @@ export interface IntakeServiceServer extends UntypedServiceImplementation {
   submitTicket: handleUnaryCall<SubmitTicketRequest, SubmitTicketResponse>;
   /** A reporter's follow-up on their own ticket. */
   executeReporterCommand: handleUnaryCall<ExecuteReporterCommandRequest, ExecuteReporterCommandResponse>;
+  /**
+   * Checks an Open311 API key (no token needed: the key is the credential). The gateway calls it before
+   * acting for an Open311 client and then acts with a short-lived open311 token for `client_id`.
+   */
+  verifyApiKey: handleUnaryCall<VerifyApiKeyRequest, VerifyApiKeyResponse>;
 }
 
 export interface IntakeServiceClient extends Client {
@@ -626,6 +818,25 @@ export interface IntakeServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ExecuteReporterCommandResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Checks an Open311 API key (no token needed: the key is the credential). The gateway calls it before
+   * acting for an Open311 client and then acts with a short-lived open311 token for `client_id`.
+   */
+  verifyApiKey(
+    request: VerifyApiKeyRequest,
+    callback: (error: ServiceError | null, response: VerifyApiKeyResponse) => void,
+  ): ClientUnaryCall;
+  verifyApiKey(
+    request: VerifyApiKeyRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: VerifyApiKeyResponse) => void,
+  ): ClientUnaryCall;
+  verifyApiKey(
+    request: VerifyApiKeyRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: VerifyApiKeyResponse) => void,
   ): ClientUnaryCall;
 }
 

@@ -46,6 +46,17 @@ export interface ListTicketsRequest {
   unitId: string;
   limit: number;
   offset: number;
+  /** Only these tickets (ids), when not empty. */
+  ticketIds: string[];
+  /** Only these service codes, when not empty. */
+  serviceCodes: string[];
+  /** Only these statuses, when not empty (combined with `status`). */
+  statuses: string[];
+  /** Submitted at or after / at or before these instants (ISO-8601 with offset), when not empty. */
+  submittedFrom: string;
+  submittedTo: string;
+  /** Only these human references (LS-2026-000123), when not empty. */
+  references: string[];
 }
 
 export interface ListTicketsResponse {
@@ -164,13 +175,16 @@ export interface ExportEventsRequest {
   unmasked: boolean;
   /** Why the personal data is needed (required with unmasked). */
   reason: string;
-  /** Continue after this stream and revision (empty stream: from the start). */
+  /** Continue after this ticket stream (empty: from the start). Pages end at ticket boundaries. */
   afterStream: string;
+  /** Reserved for a cursor inside a stream; ignored (pages end at ticket boundaries). */
   afterRevision: number;
-  /** Page size (default 1000, at most 5000). */
+  /** Tickets per page (default 200, at most 2000). */
   limit: number;
   /** ndjson | csv | json: recorded with an unmasked export. */
   format: string;
+  /** For the pages after the first of an unmasked export: the disclosure recorded for the first page. */
+  disclosureId: string;
 }
 
 export interface ExportEventsResponse {
@@ -178,7 +192,29 @@ export interface ExportEventsResponse {
   eventsJson: string;
   /** Cursor of the next page; empty next_after_stream when done. */
   nextAfterStream: string;
+  /** Always 0 (pages end at ticket boundaries). */
   nextAfterRevision: number;
+  /** The PersonalDataDisclosed event recording an unmasked export (empty when masked). */
+  disclosureId: string;
+}
+
+export interface ListTicketUpdatesRequest {
+  /** Changes recorded at or after this instant (ISO-8601 with offset); required. */
+  from: string;
+  /** Changes recorded at or before this instant; empty = now. */
+  to: string;
+  /** Only the changes of these tickets, when not empty. */
+  ticketIds: string[];
+  /** At most this many changes (default and maximum 1000). */
+  limit: number;
+}
+
+export interface ListTicketUpdatesResponse {
+  /**
+   * JSON array, oldest first, of {ticketId, eventId, revision, type, occurredAt, recordedAt, status
+   * (the ticket's status after the change), holderUnitId, data (the public fields of the event)}.
+   */
+  updatesJson: string;
 }
 
 function createBaseGetTicketRequest(): GetTicketRequest {
@@ -474,7 +510,18 @@ export const GetTicketHistoryResponse: MessageFns<GetTicketHistoryResponse> = {
 };
 
 function createBaseListTicketsRequest(): ListTicketsRequest {
-  return { status: "", unitId: "", limit: 0, offset: 0 };
+  return {
+    status: "",
+    unitId: "",
+    limit: 0,
+    offset: 0,
+    ticketIds: [],
+    serviceCodes: [],
+    statuses: [],
+    submittedFrom: "",
+    submittedTo: "",
+    references: [],
+  };
 }
 
 export const ListTicketsRequest: MessageFns<ListTicketsRequest> = {
@@ -490,6 +537,24 @@ export const ListTicketsRequest: MessageFns<ListTicketsRequest> = {
     }
     if (message.offset !== 0) {
       writer.uint32(32).int32(message.offset);
+    }
+    for (const v of message.ticketIds) {
+      writer.uint32(42).string(v!);
+    }
+    for (const v of message.serviceCodes) {
+      writer.uint32(50).string(v!);
+    }
+    for (const v of message.statuses) {
+      writer.uint32(58).string(v!);
+    }
+    if (message.submittedFrom !== "") {
+      writer.uint32(66).string(message.submittedFrom);
+    }
+    if (message.submittedTo !== "") {
+      writer.uint32(74).string(message.submittedTo);
+    }
+    for (const v of message.references) {
+      writer.uint32(82).string(v!);
     }
     return writer;
   },
@@ -539,6 +604,54 @@ export const ListTicketsRequest: MessageFns<ListTicketsRequest> = {
             message.offset = reader.int32();
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.ticketIds.push(reader.string());
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.serviceCodes.push(reader.string());
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.statuses.push(reader.string());
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.submittedFrom = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.submittedTo = reader.string();
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.references.push(reader.string());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -561,6 +674,32 @@ export const ListTicketsRequest: MessageFns<ListTicketsRequest> = {
         : "",
       limit: isSet(object.limit) ? globalThis.Number(object.limit) : 0,
       offset: isSet(object.offset) ? globalThis.Number(object.offset) : 0,
+      ticketIds: globalThis.Array.isArray(object?.ticketIds)
+        ? object.ticketIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.ticket_ids)
+        ? object.ticket_ids.map((e: any) => globalThis.String(e))
+        : [],
+      serviceCodes: globalThis.Array.isArray(object?.serviceCodes)
+        ? object.serviceCodes.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.service_codes)
+        ? object.service_codes.map((e: any) => globalThis.String(e))
+        : [],
+      statuses: globalThis.Array.isArray(object?.statuses)
+        ? object.statuses.map((e: any) => globalThis.String(e))
+        : [],
+      submittedFrom: isSet(object.submittedFrom)
+        ? globalThis.String(object.submittedFrom)
+        : isSet(object.submitted_from)
+        ? globalThis.String(object.submitted_from)
+        : "",
+      submittedTo: isSet(object.submittedTo)
+        ? globalThis.String(object.submittedTo)
+        : isSet(object.submitted_to)
+        ? globalThis.String(object.submitted_to)
+        : "",
+      references: globalThis.Array.isArray(object?.references)
+        ? object.references.map((e: any) => globalThis.String(e))
+        : [],
     };
   },
 
@@ -578,6 +717,24 @@ export const ListTicketsRequest: MessageFns<ListTicketsRequest> = {
     if (message.offset !== 0) {
       obj.offset = Math.round(message.offset);
     }
+    if (message.ticketIds?.length) {
+      obj.ticketIds = message.ticketIds;
+    }
+    if (message.serviceCodes?.length) {
+      obj.serviceCodes = message.serviceCodes;
+    }
+    if (message.statuses?.length) {
+      obj.statuses = message.statuses;
+    }
+    if (message.submittedFrom !== "") {
+      obj.submittedFrom = message.submittedFrom;
+    }
+    if (message.submittedTo !== "") {
+      obj.submittedTo = message.submittedTo;
+    }
+    if (message.references?.length) {
+      obj.references = message.references;
+    }
     return obj;
   },
 
@@ -590,6 +747,12 @@ export const ListTicketsRequest: MessageFns<ListTicketsRequest> = {
     message.unitId = object.unitId ?? "";
     message.limit = object.limit ?? 0;
     message.offset = object.offset ?? 0;
+    message.ticketIds = object.ticketIds?.map((e) => e) || [];
+    message.serviceCodes = object.serviceCodes?.map((e) => e) || [];
+    message.statuses = object.statuses?.map((e) => e) || [];
+    message.submittedFrom = object.submittedFrom ?? "";
+    message.submittedTo = object.submittedTo ?? "";
+    message.references = object.references?.map((e) => e) || [];
     return message;
   },
 };
@@ -1954,6 +2117,7 @@ function createBaseExportEventsRequest(): ExportEventsRequest {
     afterRevision: 0,
     limit: 0,
     format: "",
+    disclosureId: "",
   };
 }
 
@@ -1985,6 +2149,9 @@ export const ExportEventsRequest: MessageFns<ExportEventsRequest> = {
     }
     if (message.format !== "") {
       writer.uint32(74).string(message.format);
+    }
+    if (message.disclosureId !== "") {
+      writer.uint32(82).string(message.disclosureId);
     }
     return writer;
   },
@@ -2074,6 +2241,14 @@ export const ExportEventsRequest: MessageFns<ExportEventsRequest> = {
             message.format = reader.string();
             continue;
           }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.disclosureId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2105,6 +2280,11 @@ export const ExportEventsRequest: MessageFns<ExportEventsRequest> = {
         : 0,
       limit: isSet(object.limit) ? globalThis.Number(object.limit) : 0,
       format: isSet(object.format) ? globalThis.String(object.format) : "",
+      disclosureId: isSet(object.disclosureId)
+        ? globalThis.String(object.disclosureId)
+        : isSet(object.disclosure_id)
+        ? globalThis.String(object.disclosure_id)
+        : "",
     };
   },
 
@@ -2137,6 +2317,9 @@ export const ExportEventsRequest: MessageFns<ExportEventsRequest> = {
     if (message.format !== "") {
       obj.format = message.format;
     }
+    if (message.disclosureId !== "") {
+      obj.disclosureId = message.disclosureId;
+    }
     return obj;
   },
 
@@ -2154,12 +2337,13 @@ export const ExportEventsRequest: MessageFns<ExportEventsRequest> = {
     message.afterRevision = object.afterRevision ?? 0;
     message.limit = object.limit ?? 0;
     message.format = object.format ?? "";
+    message.disclosureId = object.disclosureId ?? "";
     return message;
   },
 };
 
 function createBaseExportEventsResponse(): ExportEventsResponse {
-  return { eventsJson: "", nextAfterStream: "", nextAfterRevision: 0 };
+  return { eventsJson: "", nextAfterStream: "", nextAfterRevision: 0, disclosureId: "" };
 }
 
 export const ExportEventsResponse: MessageFns<ExportEventsResponse> = {
@@ -2172,6 +2356,9 @@ export const ExportEventsResponse: MessageFns<ExportEventsResponse> = {
     }
     if (message.nextAfterRevision !== 0) {
       writer.uint32(24).int32(message.nextAfterRevision);
+    }
+    if (message.disclosureId !== "") {
+      writer.uint32(34).string(message.disclosureId);
     }
     return writer;
   },
@@ -2213,6 +2400,14 @@ export const ExportEventsResponse: MessageFns<ExportEventsResponse> = {
             message.nextAfterRevision = reader.int32();
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.disclosureId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2242,6 +2437,11 @@ export const ExportEventsResponse: MessageFns<ExportEventsResponse> = {
         : isSet(object.next_after_revision)
         ? globalThis.Number(object.next_after_revision)
         : 0,
+      disclosureId: isSet(object.disclosureId)
+        ? globalThis.String(object.disclosureId)
+        : isSet(object.disclosure_id)
+        ? globalThis.String(object.disclosure_id)
+        : "",
     };
   },
 
@@ -2256,6 +2456,9 @@ export const ExportEventsResponse: MessageFns<ExportEventsResponse> = {
     if (message.nextAfterRevision !== 0) {
       obj.nextAfterRevision = Math.round(message.nextAfterRevision);
     }
+    if (message.disclosureId !== "") {
+      obj.disclosureId = message.disclosureId;
+    }
     return obj;
   },
 
@@ -2267,6 +2470,201 @@ export const ExportEventsResponse: MessageFns<ExportEventsResponse> = {
     message.eventsJson = object.eventsJson ?? "";
     message.nextAfterStream = object.nextAfterStream ?? "";
     message.nextAfterRevision = object.nextAfterRevision ?? 0;
+    message.disclosureId = object.disclosureId ?? "";
+    return message;
+  },
+};
+
+function createBaseListTicketUpdatesRequest(): ListTicketUpdatesRequest {
+  return { from: "", to: "", ticketIds: [], limit: 0 };
+}
+
+export const ListTicketUpdatesRequest: MessageFns<ListTicketUpdatesRequest> = {
+  encode(message: ListTicketUpdatesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.from !== "") {
+      writer.uint32(10).string(message.from);
+    }
+    if (message.to !== "") {
+      writer.uint32(18).string(message.to);
+    }
+    for (const v of message.ticketIds) {
+      writer.uint32(26).string(v!);
+    }
+    if (message.limit !== 0) {
+      writer.uint32(32).int32(message.limit);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListTicketUpdatesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListTicketUpdatesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.from = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.to = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.ticketIds.push(reader.string());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.limit = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListTicketUpdatesRequest {
+    return {
+      from: isSet(object.from) ? globalThis.String(object.from) : "",
+      to: isSet(object.to) ? globalThis.String(object.to) : "",
+      ticketIds: globalThis.Array.isArray(object?.ticketIds)
+        ? object.ticketIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.ticket_ids)
+        ? object.ticket_ids.map((e: any) => globalThis.String(e))
+        : [],
+      limit: isSet(object.limit) ? globalThis.Number(object.limit) : 0,
+    };
+  },
+
+  toJSON(message: ListTicketUpdatesRequest): unknown {
+    const obj: any = {};
+    if (message.from !== "") {
+      obj.from = message.from;
+    }
+    if (message.to !== "") {
+      obj.to = message.to;
+    }
+    if (message.ticketIds?.length) {
+      obj.ticketIds = message.ticketIds;
+    }
+    if (message.limit !== 0) {
+      obj.limit = Math.round(message.limit);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListTicketUpdatesRequest>): ListTicketUpdatesRequest {
+    return ListTicketUpdatesRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListTicketUpdatesRequest>): ListTicketUpdatesRequest {
+    const message = createBaseListTicketUpdatesRequest();
+    message.from = object.from ?? "";
+    message.to = object.to ?? "";
+    message.ticketIds = object.ticketIds?.map((e) => e) || [];
+    message.limit = object.limit ?? 0;
+    return message;
+  },
+};
+
+function createBaseListTicketUpdatesResponse(): ListTicketUpdatesResponse {
+  return { updatesJson: "" };
+}
+
+export const ListTicketUpdatesResponse: MessageFns<ListTicketUpdatesResponse> = {
+  encode(message: ListTicketUpdatesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.updatesJson !== "") {
+      writer.uint32(10).string(message.updatesJson);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListTicketUpdatesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListTicketUpdatesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.updatesJson = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListTicketUpdatesResponse {
+    return {
+      updatesJson: isSet(object.updatesJson)
+        ? globalThis.String(object.updatesJson)
+        : isSet(object.updates_json)
+        ? globalThis.String(object.updates_json)
+        : "",
+    };
+  },
+
+  toJSON(message: ListTicketUpdatesResponse): unknown {
+    const obj: any = {};
+    if (message.updatesJson !== "") {
+      obj.updatesJson = message.updatesJson;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListTicketUpdatesResponse>): ListTicketUpdatesResponse {
+    return ListTicketUpdatesResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListTicketUpdatesResponse>): ListTicketUpdatesResponse {
+    const message = createBaseListTicketUpdatesResponse();
+    message.updatesJson = object.updatesJson ?? "";
     return message;
   },
 };
@@ -2382,6 +2780,22 @@ export const QueryServiceService = {
       Buffer.from(ExportEventsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ExportEventsResponse => ExportEventsResponse.decode(value),
   },
+  /**
+   * The public changes of tickets (accept, public replies, transfers, deadlines, resolution, close,
+   * reopen…) recorded in a time range, oldest first: Open311 servicerequestupdates. Open311 clients,
+   * auditors and system callers only; internal notes, non-public replies and personal data never appear.
+   */
+  listTicketUpdates: {
+    path: "/tongban.query.v1.QueryService/ListTicketUpdates" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListTicketUpdatesRequest): Buffer =>
+      Buffer.from(ListTicketUpdatesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListTicketUpdatesRequest => ListTicketUpdatesRequest.decode(value),
+    responseSerialize: (value: ListTicketUpdatesResponse): Buffer =>
+      Buffer.from(ListTicketUpdatesResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListTicketUpdatesResponse => ListTicketUpdatesResponse.decode(value),
+  },
 } as const;
 
 export interface QueryServiceServer extends UntypedServiceImplementation {
@@ -2403,6 +2817,12 @@ export interface QueryServiceServer extends UntypedServiceImplementation {
    * data masked unless `unmasked` (which is recorded as a PersonalDataDisclosed event).
    */
   exportEvents: handleUnaryCall<ExportEventsRequest, ExportEventsResponse>;
+  /**
+   * The public changes of tickets (accept, public replies, transfers, deadlines, resolution, close,
+   * reopen…) recorded in a time range, oldest first: Open311 servicerequestupdates. Open311 clients,
+   * auditors and system callers only; internal notes, non-public replies and personal data never appear.
+   */
+  listTicketUpdates: handleUnaryCall<ListTicketUpdatesRequest, ListTicketUpdatesResponse>;
 }
 
 export interface QueryServiceClient extends Client {
@@ -2563,6 +2983,26 @@ export interface QueryServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ExportEventsResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * The public changes of tickets (accept, public replies, transfers, deadlines, resolution, close,
+   * reopen…) recorded in a time range, oldest first: Open311 servicerequestupdates. Open311 clients,
+   * auditors and system callers only; internal notes, non-public replies and personal data never appear.
+   */
+  listTicketUpdates(
+    request: ListTicketUpdatesRequest,
+    callback: (error: ServiceError | null, response: ListTicketUpdatesResponse) => void,
+  ): ClientUnaryCall;
+  listTicketUpdates(
+    request: ListTicketUpdatesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListTicketUpdatesResponse) => void,
+  ): ClientUnaryCall;
+  listTicketUpdates(
+    request: ListTicketUpdatesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListTicketUpdatesResponse) => void,
   ): ClientUnaryCall;
 }
 

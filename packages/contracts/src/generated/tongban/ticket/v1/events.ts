@@ -33,6 +33,12 @@ export interface SlaPolicy {
   firstResponseHours: number;
   resolutionHours: number;
   warnAtFraction: number;
+  /**
+   * Calendar the hours count on (a built-in calendar id, packages/domain/data/calendars): absent or
+   * "calendar-hours" = every hour counts (the seed's rule); e.g. "cn-working-hours" = government office
+   * hours in Asia/Shanghai without public holidays.
+   */
+  calendar?: string | undefined;
 }
 
 export interface TicketSubmitted {
@@ -387,7 +393,7 @@ export const Reporter: MessageFns<Reporter> = {
 };
 
 function createBaseSlaPolicy(): SlaPolicy {
-  return { firstResponseHours: 0, resolutionHours: 0, warnAtFraction: 0 };
+  return { firstResponseHours: 0, resolutionHours: 0, warnAtFraction: 0, calendar: undefined };
 }
 
 export const SlaPolicy: MessageFns<SlaPolicy> = {
@@ -400,6 +406,9 @@ export const SlaPolicy: MessageFns<SlaPolicy> = {
     }
     if (message.warnAtFraction !== 0) {
       writer.uint32(25).double(message.warnAtFraction);
+    }
+    if (message.calendar !== undefined) {
+      writer.uint32(34).string(message.calendar);
     }
     return writer;
   },
@@ -441,6 +450,14 @@ export const SlaPolicy: MessageFns<SlaPolicy> = {
             message.warnAtFraction = reader.double();
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.calendar = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -470,6 +487,7 @@ export const SlaPolicy: MessageFns<SlaPolicy> = {
         : isSet(object.warn_at_fraction)
         ? globalThis.Number(object.warn_at_fraction)
         : 0,
+      calendar: isSet(object.calendar) ? globalThis.String(object.calendar) : undefined,
     };
   },
 
@@ -484,6 +502,9 @@ export const SlaPolicy: MessageFns<SlaPolicy> = {
     if (message.warnAtFraction !== 0) {
       obj.warnAtFraction = floatToJson(message.warnAtFraction);
     }
+    if (message.calendar !== undefined) {
+      obj.calendar = message.calendar;
+    }
     return obj;
   },
 
@@ -495,6 +516,7 @@ export const SlaPolicy: MessageFns<SlaPolicy> = {
     message.firstResponseHours = object.firstResponseHours ?? 0;
     message.resolutionHours = object.resolutionHours ?? 0;
     message.warnAtFraction = object.warnAtFraction ?? 0;
+    message.calendar = object.calendar ?? undefined;
     return message;
   },
 };

@@ -1,0 +1,122 @@
+/**
+ * Time-zone arithmetic without a library: offsets come from the IANA database built into the runtime
+ * (Intl.DateTimeFormat, ICU), so DST rules (Europe/London, America/New_York, …) are those of the tz
+ * database. Asia/Shanghai has had no DST since 1991 (+08:00).
+ *
+ * All instants are UTC epoch milliseconds; "local" means wall-clock fields in a zone.
+ */
+
+/** Wall-clock fields in a zone. month 1–12; weekday ISO 1 (Monday) – 7 (Sunday). */
+export interface LocalDateTime {
+  year: number;
+  month: number;
+  day: number;
+  hour: number;
+  minute: number;
+  second: number;
+  weekday: number;
+}
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatter(zone: string): Intl.DateTimeFormat {
+  let f = formatters.get(zone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone: zone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric', weekday: 'short',
+    });
+    formatters.set(zone, f);
+  }
+  return f;
+}
+
+const WEEKDAYS: Record<string, number> = { Mon: 1, Tue: 2, Wed: 3, Thu: 4, Fri: 5, Sat: 6, Sun: 7 };
+
+/** True when `zone` is an IANA time-zone name the runtime knows (e.g. Asia/Shanghai). */
+export function isValidTimeZone(zone: string): boolean {
+  if (!zone) return false;
+  try {
+    formatter(zone);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The wall-clock fields of instant `utcMs` (ms since the epoch, UTC) in `zone`.
+ * @throws RangeError for an unknown zone.
+ */
+export function toLocal(zone: string, utcMs: number): LocalDateTime {
+  const parts = formatter(zone).formatToParts(new Date(utcMs));
+  const get = (type: Intl.DateTimeFormatPartTypes): string => parts.find((p) => p.type === type)?.value ?? '0';
+  return {
+    year: Number(get('year')), month: Number(get('month')), day: Number(get('day')),
+    hour: Number(get('hour')), minute: Number(get('minute')), second: Number(get('second')),
+    weekday: WEEKDAYS[get('weekday')] ?? 1,
+  };
+}
+
+/** The zone's offset from UTC at instant `utcMs`, ms (e.g. +8 h for Asia/Shanghai, −4 h for New York in summer). */
+export function zoneOffsetMs(zone: string, utcMs: number): number {
+  const whole = Math.floor(utcMs / 1000) * 1000;
+  const l = toLocal(zone, whole);
+  return Date.UTC(l.year, l.month - 1, l.day, l.hour, l.minute, l.second) - whole;
+}
+
+/**
+ * The instant (UTC ms) at which the wall clock in `zone` shows the given local time.
+ * Local times skipped by a DST gap resolve to the same distance after the gap (02:30 on the spring-forward
+ * night in New York → 03:30 EDT); repeated times in a fall-back overlap resolve to the earlier instant
+ * (the Temporal/"compatible" rule). Assumes at most one offset change within ±24 h (true of the tz database).
+ */
+export function fromLocal(zone: string, year: number, month: number, day: number, hour = 0, minute = 0): number {
+  const wall = Date.UTC(year, month - 1, day, hour, minute);
+  const before = zoneOffsetMs(zone, wall - 86_400_000);
+  const after = zoneOffsetMs(zone, wall + 86_400_000);
+  const a = wall - before;
+  const b = wall - after;
+  const aValid = zoneOffsetMs(zone, a) === before;
+  const bValid = zoneOffsetMs(zone, b) === after;
+  if (aValid && bValid) return Math.min(a, b);
+  if (aValid) return a;
+  if (bValid) return b;
+  return a; // in a gap: the offset before the gap carries the time forward past it
+}
+
+/** The local calendar date (YYYY-MM-DD) of instant `utcMs` in `zone`. */
+export function localDate(zone: string, utcMs: number): string {
+  const l = toLocal(zone, utcMs);
+  return isoDate(l.year, l.month, l.day);
+}
+
+/** Formats a date as YYYY-MM-DD. */
+export function isoDate(year: number, month: number, day: number): string {
+  return `${String(year).padStart(4, '0')}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+}
+
+/** The date `days` after YYYY-MM-DD `date` (proleptic Gregorian, no zone involved). */
+export function addDays(date: string, days: number): string {
+  const [y, m, d] = date.split('-').map(Number);
+  const t = new Date(Date.UTC(y ?? 1970, (m ?? 1) - 1, (d ?? 1) + days));
+  return isoDate(t.getUTCFullYear(), t.getUTCMonth() + 1, t.getUTCDate());
+}
+
+/** ISO weekday (1 = Monday … 7 = Sunday) of YYYY-MM-DD `date`. */
+export function isoWeekday(date: string): number {
+  const [y, m, d] = date.split('-').map(Number);
+  const wd = new Date(Date.UTC(y ?? 1970, (m ?? 1) - 1, d ?? 1)).getUTCDay();
+  return wd === 0 ? 7 : wd;
+}
+
+/**
+ * Renders instant `utcMs` as ISO-8601 with the zone's offset, e.g. 2026-10-08T09:00:00.000+08:00
+ * (for responses that show a due time in a unit's zone).
+ */
+export function formatInZone(zone: string, utcMs: number): string {
+  const offset = zoneOffsetMs(zone, utcMs);
+  const local = new Date(utcMs + offset).toISOString().slice(0, -1);
+  const sign = offset < 0 ? '-' : '+';
+  const abs = Math.abs(offset) / 60_000;
+  return `${local}${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
+}

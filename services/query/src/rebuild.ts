@@ -1,0 +1,240 @@
+/**
+ * Rebuild: recreates every read model of the query service from the event store while the service
+ * keeps serving.
+ * 1. Note the store's global position (the catch-up starts there).
+ * 2. Fold every ticket stream, in stream order, into shadow tables `ticket_views__rb` and
+ *    `ticket_stats__rb` (no indexes while loading; then the live tables' indexes, by definition).
+ * 3. Swap in one transaction (drop the live tables, rename the shadows and their indexes to the
+ *    canonical names).
+ * 4. Catch up: project every event after the noted position (revision-guarded, so events the scan
+ *    already saw change nothing).
+ * 5. Rebuild `audit_anchor_heads` from the `audit-anchors` stream in one transaction.
+ * Uses the same fold (`foldTicket`) and row builders as the live projection, so the rebuilt tables
+ * equal the live ones.
+ */
+import type { EventStore, GlobalPosition, RecordedEvent } from '@tongban/eventstore';
+import type pg from 'pg';
+import { indexAnchors } from './audit/anchors';
+import { ANCHOR_STREAM, EVENT_SELECT, toRecorded } from './audit/streams';
+import { type FoldedTicket, VIEW_COLUMNS, foldTicket, projectTicketEvent, viewParams } from './projection';
+import { FACT_COLUMNS, factsParams, ticketFacts } from './stats/facts';
+
+/** What a rebuild did. */
+export interface RebuildResult {
+  tickets: number;
+  /** Ticket events folded by the scan (the catch-up not included). */
+  events: number;
+  /** Events projected by the catch-up after the swap. */
+  caughtUp: number;
+  anchors: number;
+  /** Wall time, ms. */
+  ms: number;
+  /** events / seconds of wall time. */
+  eventsPerSecond: number;
+}
+
+/** Options of {@link rebuildReadModels}. */
+export interface RebuildOptions {
+  /** Events read per query (default 20,000). */
+  pageSize?: number;
+  /** Tickets written per insert (default 1,000). */
+  writeBatch?: number;
+  /** Called after each page with the totals so far. */
+  onProgress?: (p: { events: number; tickets: number }) => void;
+}
+
+/** The read models rebuilt from ticket streams, with their column lists. */
+const TABLES = [
+  { name: 'ticket_views', columns: VIEW_COLUMNS },
+  { name: 'ticket_stats', columns: FACT_COLUMNS },
+] as const;
+
+const SHADOW = '__rb';
+
+const VIEW_TYPES: Record<string, string> = {
+  ticket_id: 'uuid', revision: 'integer', units_involved: 'text[]', submitted_at: 'timestamptz', updated_at: 'timestamptz',
+  first_response_due_at: 'timestamptz', resolution_due_at: 'timestamptz', state: 'jsonb',
+};
+const STATS_TYPES: Record<string, string> = {
+  ticket_id: 'uuid', revision: 'integer', submitted_at: 'timestamptz', first_response_due_at: 'timestamptz', first_replied_at: 'timestamptz',
+  resolution_due_at: 'timestamptz', resolution_paused: 'boolean', resolved_at: 'timestamptz', closed_at: 'timestamptz', rating: 'smallint',
+};
+
+function recordsetSql(table: string, columns: readonly string[], types: Record<string, string>): string {
+  const defs = columns.map((c) => `${c} ${types[c] ?? 'text'}`).join(', ');
+  return `INSERT INTO ${table} (${columns.join(', ')}) SELECT ${columns.join(', ')} FROM jsonb_to_recordset($1::jsonb) AS r(${defs})`;
+}
+
+function rowObject(columns: readonly string[], params: unknown[], state?: unknown): Record<string, unknown> {
+  const row: Record<string, unknown> = {};
+  columns.forEach((c, i) => { row[c] = c === 'state' ? state : params[i]; });
+  return row;
+}
+
+/** The last position below the snapshot horizon (null: an empty store). */
+async function currentPosition(db: pg.Pool): Promise<GlobalPosition | null> {
+  const { rows } = await db.query<{ transaction_id: string; global_position: string }>(
+    `SELECT transaction_id::text AS transaction_id, global_position::text AS global_position FROM events
+     WHERE transaction_id < (SELECT pg_snapshot_xmin(pg_current_snapshot()))
+     ORDER BY transaction_id DESC, global_position DESC LIMIT 1`,
+  );
+  const r = rows[0];
+  return r ? { transactionId: r.transaction_id, position: r.global_position } : null;
+}
+
+/** Rebuilds ticket_views, ticket_stats and audit_anchor_heads (see the module comment). */
+export async function rebuildReadModels(pool: pg.Pool, store: EventStore, options: RebuildOptions = {}): Promise<RebuildResult> {
+  const started = Date.now();
+  const pageSize = options.pageSize ?? 20_000;
+  const writeBatch = options.writeBatch ?? 1_000;
+  const start = await currentPosition(pool);
+
+  for (const t of TABLES) {
+    await pool.query(`DROP TABLE IF EXISTS ${t.name}${SHADOW}`);
+    await pool.query(`CREATE TABLE ${t.name}${SHADOW} (LIKE ${t.name} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)`);
+  }
+  const insertViews = recordsetSql(`ticket_views${SHADOW}`, VIEW_COLUMNS, VIEW_TYPES);
+  const insertStats = recordsetSql(`ticket_stats${SHADOW}`, FACT_COLUMNS, STATS_TYPES);
+
+  let views: Record<string, unknown>[] = [];
+  let facts: Record<string, unknown>[] = [];
+  let tickets = 0;
+  let events = 0;
+  const flush = async () => {
+    if (views.length === 0) return;
+    const v = views;
+    const f = facts;
+    views = [];
+    facts = [];
+    await pool.query(insertViews, [JSON.stringify(v)]);
+    await pool.query(insertStats, [JSON.stringify(f)]);
+  };
+  const finish = async (stream: string, folded: FoldedTicket) => {
+    if (!folded.state.exists) return;
+    const ticketId = stream.slice('ticket-'.length);
+    views.push(rowObject(VIEW_COLUMNS, viewParams(ticketId, folded.state, folded.units, false), folded.state));
+    facts.push(rowObject(FACT_COLUMNS, factsParams(ticketFacts(folded.state))));
+    tickets += 1;
+    if (views.length >= writeBatch) await flush();
+  };
+
+  let after: { stream: string; revision: number } = { stream: 'ticket-', revision: -1 };
+  let current: { stream: string; folded: FoldedTicket } | undefined;
+  for (;;) {
+    const { rows } = await pool.query<Parameters<typeof toRecorded>[0]>(
+      `SELECT ${EVENT_SELECT} FROM events e
+       WHERE (e.stream, e.revision) > ($1, $2) AND e.stream < 'ticket.'
+       ORDER BY e.stream, e.revision LIMIT $3`,
+      [after.stream, after.revision, pageSize],
+    );
+    if (rows.length === 0) break;
+    let run: RecordedEvent[] = [];
+    const fold = async () => {
+      if (run.length === 0) return;
+      const stream = run[0]!.stream;
+      if (current && current.stream !== stream) {
+        await finish(current.stream, current.folded);
+        current = undefined;
+      }
+      current = { stream, folded: foldTicket(run, current?.folded) };
+      run = [];
+    };
+    for (const row of rows) {
+      const e = toRecorded(row);
+      if (run.length && run[0]!.stream !== e.stream) await fold();
+      run.push(e);
+    }
+    await fold();
+    events += rows.length;
+    const last = rows[rows.length - 1]!;
+    after = { stream: last.stream, revision: Number(last.revision) };
+    options.onProgress?.({ events, tickets });
+  }
+  if (current) await finish(current.stream, current.folded);
+  await flush();
+
+  await swapInShadows(pool);
+  let caughtUp = 0;
+  let position = start;
+  for (;;) {
+    const batch = await store.readAll(position, 1000);
+    if (batch.length === 0) break;
+    for (const e of batch) {
+      if (e.stream.startsWith('ticket-')) {
+        await projectTicketEvent(pool, store, e);
+        caughtUp += 1;
+      }
+    }
+    position = batch[batch.length - 1]!.position;
+  }
+  const anchors = await rebuildAnchorIndex(pool, store);
+  const ms = Date.now() - started;
+  return { tickets, events, caughtUp, anchors, ms, eventsPerSecond: ms > 0 ? Math.round((events / ms) * 1000) : events };
+}
+
+/**
+ * Creates the live tables' indexes on the shadows (named `<index>__rb`), then in one transaction
+ * drops the live tables and renames the shadows, their primary keys and indexes to the live names.
+ */
+async function swapInShadows(pool: pg.Pool): Promise<void> {
+  const renames: string[] = [];
+  for (const t of TABLES) {
+    const { rows } = await pool.query<{ indexname: string; indexdef: string; is_pkey: boolean }>(
+      `SELECT i.indexname, i.indexdef, coalesce(c.contype = 'p', false) AS is_pkey FROM pg_indexes i
+       LEFT JOIN pg_constraint c ON c.conname = i.indexname AND c.conrelid = (i.schemaname || '.' || i.tablename)::regclass
+       WHERE i.schemaname = current_schema() AND i.tablename = $1`, [t.name],
+    );
+    for (const idx of rows) {
+      const shadowName = `${idx.indexname}${SHADOW}`;
+      const def = idx.indexdef
+        .replace(`INDEX ${idx.indexname} ON`, `INDEX ${shadowName} ON`)
+        .replace(new RegExp(`ON (\\w+\\.)?${t.name} `), (_m, schema: string | undefined) => `ON ${schema ?? ''}${t.name}${SHADOW} `);
+      await pool.query(def);
+      if (idx.is_pkey) {
+        await pool.query(`ALTER TABLE ${t.name}${SHADOW} ADD CONSTRAINT ${shadowName} PRIMARY KEY USING INDEX ${shadowName}`);
+        renames.push(`ALTER TABLE ${t.name} RENAME CONSTRAINT ${shadowName} TO ${idx.indexname}`);
+      } else {
+        renames.push(`ALTER INDEX ${shadowName} RENAME TO ${idx.indexname}`);
+      }
+    }
+  }
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query(`LOCK TABLE ${TABLES.map((t) => t.name).join(', ')} IN ACCESS EXCLUSIVE MODE`);
+    for (const t of TABLES) {
+      await client.query(`DROP TABLE ${t.name}`);
+      await client.query(`ALTER TABLE ${t.name}${SHADOW} RENAME TO ${t.name}`);
+    }
+    for (const sql of renames) await client.query(sql);
+    await client.query('COMMIT');
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
+}
+
+/** Recreates `audit_anchor_heads` from the anchors stream in one transaction; returns the anchors indexed. */
+export async function rebuildAnchorIndex(pool: pg.Pool, store: EventStore, pageSize = 20): Promise<number> {
+  const client = await pool.connect();
+  let count = 0;
+  try {
+    await client.query('BEGIN');
+    await client.query('DELETE FROM audit_anchor_heads');
+    for (let from = 0; ; from += pageSize) {
+      const anchors = await store.readStream(ANCHOR_STREAM, { fromRevision: from, toRevision: from + pageSize - 1 });
+      if (anchors.length === 0) break;
+      await indexAnchors(client, anchors);
+      count += anchors.length;
+    }
+    await client.query('COMMIT');
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
+  return count;
+}

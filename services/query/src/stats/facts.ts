@@ -1,0 +1,81 @@
+/**
+ * What the statistics need of one ticket, derived from its state (pure): one row of `ticket_stats`.
+ * Definitions (see stats.md in docs/audit.md):
+ * - accountable unit: the first responder's unit (首问责任制), else the unit it was routed to;
+ * - handler: the first responder (staff id), else none;
+ * - first reply: the first public reply (the stop of the first-response leg);
+ * - resolution: the stop of the resolution leg (the latest one after a reopen), with its due time as
+ *   extended by pauses and announced deadlines;
+ * - closedAt: when the ticket reached a final status (closed, rejected, duplicate, withdrawn).
+ */
+import type { TicketState } from '@tongban/domain';
+
+/** One ticket's facts. Instants are UTC ISO-8601 strings or null. */
+export interface TicketFacts {
+  ticketId: string;
+  revision: number;
+  division: string;
+  serviceCode: string;
+  accountableUnitId: string;
+  handlerId: string;
+  status: string;
+  submittedAt: string;
+  firstResponseDueAt: string | null;
+  firstRepliedAt: string | null;
+  resolutionDueAt: string | null;
+  resolutionPaused: boolean;
+  resolvedAt: string | null;
+  closedAt: string | null;
+  /** Satisfaction score 1–5, or null when not rated. */
+  rating: number | null;
+}
+
+/** The facts of a ticket state (which must exist). */
+export function ticketFacts(s: TicketState): TicketFacts {
+  const fr = s.sla.firstResponse;
+  const res = s.sla.resolution;
+  return {
+    ticketId: s.ticketId,
+    revision: s.revision,
+    division: s.division,
+    serviceCode: s.serviceCode,
+    accountableUnitId: s.firstResponder?.unitId || s.routedUnitId || '',
+    handlerId: s.firstResponder?.staffId ?? '',
+    status: s.status,
+    submittedAt: s.submittedAt,
+    firstResponseDueAt: fr?.dueAt ?? null,
+    firstRepliedAt: fr?.stoppedAt ?? null,
+    resolutionDueAt: res?.dueAt ?? null,
+    resolutionPaused: !!res?.pausedAt,
+    resolvedAt: res?.stoppedAt ?? null,
+    closedAt: s.closedAt ?? null,
+    rating: s.rating?.score ?? null,
+  };
+}
+
+/** Columns of `ticket_stats` in the order of {@link factsParams}. */
+export const FACT_COLUMNS = [
+  'ticket_id', 'revision', 'division', 'service_code', 'accountable_unit_id', 'handler_id', 'status', 'submitted_at',
+  'first_response_due_at', 'first_replied_at', 'resolution_due_at', 'resolution_paused', 'resolved_at', 'closed_at', 'rating',
+] as const;
+
+/** The facts as query parameters, in {@link FACT_COLUMNS} order. */
+export function factsParams(f: TicketFacts): unknown[] {
+  return [
+    f.ticketId, f.revision, f.division, f.serviceCode, f.accountableUnitId, f.handlerId, f.status, f.submittedAt,
+    f.firstResponseDueAt, f.firstRepliedAt, f.resolutionDueAt, f.resolutionPaused, f.resolvedAt, f.closedAt, f.rating,
+  ];
+}
+
+const UPDATE_SET = FACT_COLUMNS.filter((c) => c !== 'ticket_id').map((c) => `${c} = EXCLUDED.${c}`).join(', ');
+
+/**
+ * SQL upserting facts into a table shaped like `ticket_stats` (revision-guarded: a row only moves
+ * forward; every write stamps `changed_xid` with the writing transaction).
+ */
+export function upsertFactsSql(table = 'ticket_stats'): string {
+  const params = FACT_COLUMNS.map((_, i) => `$${i + 1}`).join(', ');
+  return `INSERT INTO ${table} (${FACT_COLUMNS.join(', ')}) VALUES (${params})
+    ON CONFLICT (ticket_id) DO UPDATE SET ${UPDATE_SET}, changed_xid = pg_current_xact_id()
+    WHERE ${table}.revision < EXCLUDED.revision`;
+}

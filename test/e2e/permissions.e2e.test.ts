@@ -1,0 +1,223 @@
+/**
+ * Issue 3, "who may do what": every role × every action × inside/outside jurisdiction, through the
+ * gateway over real sockets. Allowed actions succeed; denied ones get 403 problem+json and leave the
+ * ticket's stream unchanged. Reads are scoped the same way. Also: If-Match → 412 on a stale revision,
+ * and 50 concurrent replies are each recorded or answered with a clear conflict, revisions gapless.
+ *
+ * The expected matrix below is written from the issue's role definitions, not from the decider's table.
+ */
+import { type TestStack, startTestStack } from '../support/test-stack';
+
+let stack: TestStack;
+const tokens: Record<string, string> = {};
+
+/** Roles of the matrix; the ticket is in 锦城镇 (513437100001, 雷波县 513437), category dangerous-structure. */
+const ROLES = [
+  'citizen-reporter', 'citizen-other', 'officer-same-township', 'admin-holder', 'admin-other-township', 'admin-county',
+  'department-holder', 'department-other-county', 'supervisor-county', 'supervisor-prefecture', 'supervisor-other-county', 'auditor',
+] as const;
+type Role = (typeof ROLES)[number];
+
+type Setup = 'routed' | 'accepted' | 'transferred' | 'resolved';
+
+/** Action → the state it is tried in, a valid body, and the roles that may do it. */
+const MATRIX: Record<string, { setup: Setup; body: (ctx: { other: string }) => Record<string, unknown>; allowed: Role[] }> = {
+  accept: { setup: 'routed', body: () => ({}), allowed: ['admin-holder'] },
+  reply: { setup: 'accepted', body: () => ({ message: '正在处理', public: true }), allowed: ['admin-holder'] },
+  notes: { setup: 'accepted', body: () => ({ text: '内部记录' }), allowed: ['admin-holder', 'supervisor-county', 'supervisor-prefecture'] },
+  'request-information': { setup: 'accepted', body: () => ({ question: '请提供照片' }), allowed: ['admin-holder'] },
+  information: { setup: 'accepted', body: () => ({ text: '补充：墙高三米' }), allowed: ['citizen-reporter'] },
+  deadline: { setup: 'accepted', body: () => ({ dueAt: new Date(Date.now() + 5 * 86_400_000).toISOString(), reason: '需要施工' }), allowed: ['admin-holder'] },
+  transfer: { setup: 'accepted', body: () => ({ department: 'housing-construction', reason: '需规建部门处置' }), allowed: ['admin-holder'] },
+  handback: { setup: 'transferred', body: () => ({ findings: '已拆除' }), allowed: ['department-holder'] },
+  resolve: { setup: 'accepted', body: () => ({ resolution: '已处理' }), allowed: ['admin-holder'] },
+  verify: { setup: 'resolved', body: () => ({ method: 'call', note: '电话回访' }), allowed: ['admin-holder', 'supervisor-county', 'supervisor-prefecture'] },
+  close: { setup: 'resolved', body: () => ({ reason: '满意' }), allowed: ['citizen-reporter', 'admin-holder'] },
+  reopen: { setup: 'resolved', body: () => ({ reason: '墙又裂了' }), allowed: ['citizen-reporter'] },
+  rating: { setup: 'resolved', body: () => ({ score: 5 }), allowed: ['citizen-reporter'] },
+  reject: { setup: 'accepted', body: () => ({ reason: '不属于受理范围', category: 'out-of-scope' }), allowed: ['admin-holder'] },
+  duplicate: { setup: 'accepted', body: (c) => ({ of: c.other }), allowed: ['admin-holder'] },
+  withdraw: { setup: 'routed', body: () => ({ reason: '已自行解决' }), allowed: ['citizen-reporter'] },
+  reassign: { setup: 'accepted', body: () => ({ unit: 'adm-513437101', reason: '由西宁镇办理' }), allowed: ['supervisor-county', 'supervisor-prefecture'] },
+  escalate: { setup: 'accepted', body: () => ({ reason: '需县级协调' }), allowed: ['supervisor-county', 'supervisor-prefecture'] },
+};
+
+/** Roles that may read the ticket. */
+const READERS: Role[] = ['citizen-reporter', 'admin-holder', 'admin-county', 'supervisor-county', 'supervisor-prefecture', 'auditor'];
+
+beforeAll(async () => {
+  stack = await startTestStack();
+  const reporter = await stack.device();
+  tokens['citizen-reporter'] = reporter.token;
+  tokens['citizen-other'] = (await stack.device()).token;
+  tokens['officer-same-township'] = await stack.staffToken('information-officer', '513437100001');
+  tokens['admin-holder'] = await stack.staffToken('admin', '513437100');
+  tokens['admin-other-township'] = await stack.staffToken('admin', '513434114');
+  tokens['admin-county'] = await stack.staffToken('admin', '513437');
+  tokens['department-holder'] = await stack.staffToken('department', '513437', 'housing-construction');
+  tokens['department-other-county'] = await stack.staffToken('department', '513431', 'housing-construction');
+  tokens['supervisor-county'] = await stack.staffToken('supervisor', '513437');
+  tokens['supervisor-prefecture'] = await stack.staffToken('supervisor', '5134');
+  tokens['supervisor-other-county'] = await stack.staffToken('supervisor', '513431');
+  tokens['auditor'] = await stack.staffToken('auditor', '5134');
+}, 120_000);
+afterAll(async () => { await stack?.stop(); });
+
+async function post(id: string, action: string, role: Role, body: unknown, headers: Record<string, string> = {}) {
+  return stack.api('POST', `/api/v1/tickets/${id}/${action}`, { token: tokens[role]!, body, headers });
+}
+
+async function ok(id: string, action: string, role: Role, body: unknown = {}): Promise<void> {
+  const res = await post(id, action, role, body);
+  if (res.status !== 200) throw new Error(`${action} by ${role}: ${res.status} ${JSON.stringify(res.body)}`);
+}
+
+async function ticketIn(setup: Setup): Promise<string> {
+  const res = await stack.api('POST', '/api/v1/tickets', {
+    token: tokens['citizen-reporter']!,
+    body: { service_code: 'dangerous-structure', division: '513437100001', title: '围墙开裂', description: '西街围墙开裂倾斜' },
+  });
+  expect(res.status).toBe(201);
+  const id: string = res.body.id;
+  await stack.waitForTicket(id, tokens['auditor']!, (v) => v.status === 'routed');
+  if (setup === 'routed') return id;
+  await ok(id, 'accept', 'admin-holder');
+  if (setup === 'transferred') await ok(id, 'transfer', 'admin-holder', { department: 'housing-construction', reason: '转规建' });
+  if (setup === 'resolved') await ok(id, 'resolve', 'admin-holder', { resolution: '已处理' });
+  return id;
+}
+
+async function eventCount(id: string): Promise<number> {
+  const res = await stack.api('GET', `/api/v1/tickets/${id}/history`, { token: tokens['auditor']! });
+  return res.body.events.length;
+}
+
+describe.each(Object.entries(MATRIX))('%s', (action, spec) => {
+  it('denied roles get 403 problem+json and leave no event; allowed roles succeed', async () => {
+    const other = await ticketIn('routed');
+    const id = await ticketIn(spec.setup);
+    const before = await eventCount(id);
+    for (const role of ROLES.filter((r) => !spec.allowed.includes(r))) {
+      const res = await post(id, action, role, spec.body({ other }));
+      expect({ role, status: res.status }).toEqual({ role, status: 403 });
+      expect(res.headers.get('content-type')).toMatch(/application\/problem\+json/);
+      expect(typeof res.body.reason).toBe('string');
+    }
+    expect(await eventCount(id)).toBe(before);
+    for (const [i, role] of spec.allowed.entries()) {
+      const target = i === 0 ? id : await ticketIn(spec.setup);
+      const res = await post(target, action, role, spec.body({ other }));
+      expect({ role, status: res.status, body: res.status === 200 ? 'ok' : res.body }).toEqual({ role, status: 200, body: 'ok' });
+    }
+  }, 60_000);
+});
+
+it('scopes reads: other devices, other townships and other counties never see the ticket', async () => {
+  const id = await ticketIn('accepted');
+  for (const role of ROLES) {
+    const res = await stack.api('GET', `/api/v1/tickets/${id}`, { token: tokens[role]! });
+    expect({ role, status: res.status }).toEqual({ role, status: READERS.includes(role) ? 200 : 403 });
+    const list = await stack.api('GET', '/api/v1/tickets', { token: tokens[role]! });
+    expect(list.status).toBe(200);
+    const listed = list.body.tickets.some((t: { id: string }) => t.id === id);
+    if (!READERS.includes(role)) expect({ role, listed }).toEqual({ role, listed: false });
+  }
+}, 60_000);
+
+it('answers 412 on a stale If-Match and accepts the current revision', async () => {
+  const id = await ticketIn('accepted');
+  const view = await stack.waitForTicket(id, tokens['auditor']!, (v) => v.status === 'in_progress');
+  const stale = await post(id, 'notes', 'admin-holder', { text: 'x' }, { 'if-match': String(view.revision - 1) });
+  expect(stale.status).toBe(412);
+  expect(stale.body.reason).toBe('revision_mismatch');
+  const current = await post(id, 'notes', 'admin-holder', { text: 'y' }, { 'if-match': `"${view.revision}"` });
+  expect(current.status).toBe(200);
+  expect(current.headers.get('etag')).toBe(`"${view.revision + 1}"`);
+}, 60_000);
+
+it('records or clearly refuses each of 50 concurrent replies, with gapless revisions', async () => {
+  const id = await ticketIn('accepted');
+  const results = await Promise.all(Array.from({ length: 50 }, (_, i) => post(id, 'reply', 'admin-holder', { message: `reply ${i}`, public: false })));
+  const recorded = results.filter((r) => r.status === 200);
+  const refused = results.filter((r) => r.status !== 200);
+  for (const r of refused) {
+    expect(r.status).toBe(409);
+    expect(r.body.reason).toBe('revision_mismatch');
+  }
+  const history = (await stack.api('GET', `/api/v1/tickets/${id}/history`, { token: tokens['auditor']! })).body.events as { revision: number; type: string; data: { message?: string } }[];
+  expect(history.map((e) => e.revision)).toEqual(history.map((_, i) => i));
+  const replies = history.filter((e) => e.type === 'TicketReplied').map((e) => e.data.message).sort();
+  const answered = recorded.map((r) => r.body.revision);
+  expect(new Set(answered).size).toBe(recorded.length);
+  expect(replies).toHaveLength(recorded.length);
+  expect(recorded.length).toBeGreaterThan(0);
+}, 90_000);
+
+describe('bad input on the lifecycle routes', () => {
+  const cases: [string, string, Setup, (c: { id: string }) => unknown, number, string][] = [
+    ['reply to an unknown ticket', 'reply', 'accepted', () => ({ message: 'x', public: true }), 404, 'ticket_not_found'],
+    ['transfer without a reason', 'transfer', 'accepted', () => ({ department: 'transport', reason: '' }), 400, 'validation_failed'],
+    ['transfer to an unknown department', 'transfer', 'accepted', () => ({ department: 'no-such', reason: 'x' }), 400, 'unknown_department'],
+    ['deadline in the past', 'deadline', 'accepted', () => ({ dueAt: '2001-01-01T00:00:00+08:00', reason: 'x' }), 400, 'deadline_in_past'],
+    ['deadline without a reason', 'deadline', 'accepted', () => ({ dueAt: new Date(Date.now() + 86_400_000).toISOString(), reason: '' }), 400, 'validation_failed'],
+    ['rating 0', 'rating', 'resolved', () => ({ score: 0 }), 400, 'score_out_of_range'],
+    ['rating 6', 'rating', 'resolved', () => ({ score: 6 }), 400, 'score_out_of_range'],
+    ['a duplicate of itself', 'duplicate', 'accepted', (c) => ({ of: c.id }), 400, 'duplicate_of_itself'],
+    ['verify with an unknown method', 'verify', 'resolved', () => ({ method: 'telepathy', note: '' }), 400, 'validation_failed'],
+    ['reopen without a reason', 'reopen', 'resolved', () => ({ reason: '' }), 400, 'validation_failed'],
+    ['resolve without a body field', 'resolve', 'accepted', () => ({}), 400, 'validation_failed'],
+    ['reopen a ticket that is not resolved', 'reopen', 'accepted', () => ({ reason: 'x' }), 409, 'not_resolved'],
+    ['resolve twice', 'resolve', 'resolved', () => ({ resolution: 'again' }), 409, 'already_resolved'],
+    ['handback of a ticket never transferred', 'handback', 'accepted', () => ({ findings: 'x' }), 403, 'not_holder'],
+    ['reassign to an unknown unit', 'reassign', 'accepted', () => ({ unit: 'adm-000', reason: 'x' }), 400, 'unknown_unit'],
+  ];
+  const actorOf: Record<string, Role> = {
+    rating: 'citizen-reporter', reopen: 'citizen-reporter', reassign: 'supervisor-county', handback: 'admin-holder',
+  };
+  it.each(cases)('%s → %i', async (_name, action, setup, body, status, reason) => {
+    const id = await ticketIn(setup);
+    const target = reason === 'ticket_not_found' ? '01a22935-0000-7000-8000-000000000000' : id;
+    const before = await eventCount(id);
+    const res = await post(target, action, actorOf[action] ?? 'admin-holder', body({ id }));
+    expect({ status: res.status, reason: res.body.reason }).toEqual({ status, reason });
+    expect(res.headers.get('content-type')).toMatch(/application\/problem\+json/);
+    // Schema violations name the offending field.
+    if (reason === 'validation_failed') expect(JSON.stringify(res.body)).toMatch(/reason|method|resolution/);
+    expect(await eventCount(id)).toBe(before);
+  }, 30_000);
+});
+
+describe('first-inquiry responsibility through the API', () => {
+  it('keeps the first responder across transfer, escalation and reopen; only a supervisor reassignment changes it', async () => {
+    const id = await ticketIn('accepted');
+    await ok(id, 'transfer', 'admin-holder', { department: 'housing-construction', reason: '转规建' });
+    await ok(id, 'handback', 'department-holder', { findings: '已拆除' });
+    await ok(id, 'resolve', 'admin-holder', { resolution: '已处理' });
+    await ok(id, 'reopen', 'citizen-reporter', { reason: '又裂了' });
+    let view = await stack.waitForTicket(id, tokens['auditor']!, (v) => v.status === 'in_progress' && v.holder.id === 'adm-513437100');
+    expect(view.firstResponder).toMatchObject({ staffId: 'admin@adm-513437100', unitId: 'adm-513437100' });
+    await ok(id, 'escalate', 'supervisor-county', { reason: '县级督办' });
+    view = await stack.waitForTicket(id, tokens['auditor']!, (v) => v.holder.id === 'adm-513437');
+    expect(view.firstResponder.unitId).toBe('adm-513437100');
+    await ok(id, 'reassign', 'supervisor-county', { unit: 'adm-513437101', staff: 'admin@adm-513437101', reason: '改由西宁镇负责' });
+    view = await stack.waitForTicket(id, tokens['auditor']!, (v) => v.holder.id === 'adm-513437101');
+    expect(view.firstResponder).toMatchObject({ staffId: 'admin@adm-513437101', unitId: 'adm-513437101' });
+    const history = (await stack.api('GET', `/api/v1/tickets/${id}/history`, { token: tokens['auditor']! })).body.events as any[];
+    const reassigned = history.find((e) => e.type === 'TicketReassigned');
+    expect(reassigned.data).toMatchObject({ firstResponderChanged: true, reason: '改由西宁镇负责' });
+    expect(reassigned.actor.role).toBe('supervisor');
+  }, 60_000);
+
+  it('closes a resolved ticket automatically after the objection window', async () => {
+    await stack.setClock('2016-03-01T09:00:00+08:00');
+    const id = await ticketIn('resolved');
+    const internalNote = await post(id, 'notes', 'admin-holder', { text: '仅内部可见' });
+    expect(internalNote.status).toBe(200);
+    await stack.setClock('2016-03-09T09:00:00+08:00');
+    const view = await stack.waitForTicket(id, tokens['auditor']!, (v) => v.status === 'closed');
+    expect(view.closedAt >= '2016-03-08').toBe(true);
+    const mine = await stack.api('GET', `/api/v1/tickets/${id}/history`, { token: tokens['citizen-reporter']! });
+    expect(mine.body.events.map((e: any) => e.type)).not.toContain('InternalNoteAdded');
+    expect(mine.body.events.find((e: any) => e.type === 'TicketClosed').data.closedBy).toBe('automatic');
+  }, 60_000);
+});
