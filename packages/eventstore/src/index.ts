@@ -22,6 +22,7 @@ export { computeEventHash, GENESIS_HASH, verifyChain } from './hash';
 export type { ChainAnchor, ChainVerification, HashedEventFields } from './hash';
 export { PostgresEventStore, systemClock } from './postgres/adapter';
 export type { PostgresEventStoreOptions } from './postgres/adapter';
+export { KurrentDbEventStore, type KurrentDbEventStoreOptions } from './kurrentdb/adapter';
 export { migrateEventStore, eventStoreMigrations, EVENTSTORE_COMPONENT } from './postgres/migrations';
 export { runMigrations } from './postgres/migrator';
 export type { Migration } from './postgres/migrator';
