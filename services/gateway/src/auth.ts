@@ -1,5 +1,4 @@
-import { bearerToken, signToken, verifyToken, type Principal } from '@tongban/auth';
-import type { Clock } from '@tongban/domain';
+import { bearerToken, verifyToken, type Principal } from '@tongban/auth';
 import type { FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import { problems } from './problem';
 
@@ -60,24 +59,4 @@ export function authHooks(key: Uint8Array): { required: onRequestAsyncHookHandle
 export function requireCaller(request: FastifyRequest): Caller {
   if (!request.caller) throw problems.unauthenticated();
   return request.caller;
-}
-
-/** Lifetime of the gateway's own token, seconds. */
-export const GATEWAY_TOKEN_TTL_SECONDS = 300;
-
-/**
- * The gateway's own short-lived system token (`{kind: 'system', id: 'gateway'}`), used only to read
- * public reference data (units, services) for callers without a token; it never leaves the gateway.
- * Renewed a minute before it expires. `clock` must be real time (tokens ignore the test clock).
- */
-export function gatewayTokenSource(key: Uint8Array, clock: Clock): () => Promise<string> {
-  let cached: { token: string; renewAt: number } | undefined;
-  return async () => {
-    const now = clock.now();
-    if (!cached || now.getTime() >= cached.renewAt) {
-      const token = await signToken({ kind: 'system', id: 'gateway' }, key, now, GATEWAY_TOKEN_TTL_SECONDS);
-      cached = { token, renewAt: now.getTime() + (GATEWAY_TOKEN_TTL_SECONDS - 60) * 1000 };
-    }
-    return cached.token;
-  };
 }

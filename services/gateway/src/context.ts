@@ -15,8 +15,6 @@ export interface GatewayContext {
   callTimeoutMs: number;
   /** Authentication hooks (see auth.ts). */
   auth: { required: onRequestAsyncHookHandler; optional: onRequestAsyncHookHandler };
-  /** The gateway's own system token, for public reference reads by callers without a token. */
-  gatewayToken: () => Promise<string>;
 }
 
 /** The call context of an authenticated request: its token and correlation id. */

@@ -39,6 +39,10 @@ export interface FakeUpstreams {
   stop(): Promise<void>;
 }
 
+/** The one API key the fake intake accepts, and the client application it belongs to. */
+export const FAKE_API_KEY = 'tb311_0123456789abcdef_' + 'ab'.repeat(32);
+export const FAKE_API_CLIENT = 'test-app';
+
 function defaultAnswer(method: string, request: unknown): unknown {
   const req = request as { ticketId?: string };
   switch (method) {
@@ -52,6 +56,11 @@ function defaultAnswer(method: string, request: unknown): unknown {
     case 'query.listTickets': return { ticketsJson: JSON.stringify([{ id: 'ticket-1' }]) };
     case 'query.listUnits': return { unitsJson: JSON.stringify([{ id: 'adm-513437100', name: '锦城镇', kind: 'administration', division: '513437100' }]) };
     case 'query.listServices': return { servicesJson: JSON.stringify([{ service_code: 'road-damage' }]) };
+    case 'intake.verifyApiKey': {
+      const valid = (request as { apiKey?: string }).apiKey === FAKE_API_KEY;
+      return { valid, clientId: valid ? FAKE_API_CLIENT : '' };
+    }
+    case 'query.listTicketUpdates': return { updatesJson: '[]' };
     case 'notification.listInbox': return { messages: [{ id: 'm1', ticketId: 'ticket-1', kind: 'ticket-arrived', title: 't', body: 'b', createdAt: '2026-01-01T00:00:00.000Z', eventId: 'e1' }] };
     default: return {};
   }
@@ -80,12 +89,14 @@ export async function startFakeUpstreams(): Promise<FakeUpstreams> {
       callback(null, answer.response);
     }
   };
-  server.addService(intake.IntakeServiceService, { submitTicket: handler('intake.submitTicket'), executeReporterCommand: handler('intake.executeReporterCommand') });
+  server.addService(intake.IntakeServiceService, {
+    submitTicket: handler('intake.submitTicket'), executeReporterCommand: handler('intake.executeReporterCommand'), verifyApiKey: handler('intake.verifyApiKey'),
+  });
   server.addService(routing.RoutingServiceService, { executeRoutingCommand: handler('routing.executeRoutingCommand') });
   server.addService(casework.CaseworkServiceService, { executeCaseworkCommand: handler('casework.executeCaseworkCommand') });
   server.addService(query.QueryServiceService, {
     getTicket: handler('query.getTicket'), getTicketHistory: handler('query.getTicketHistory'), listTickets: handler('query.listTickets'),
-    listUnits: handler('query.listUnits'), listServices: handler('query.listServices'),
+    listUnits: handler('query.listUnits'), listServices: handler('query.listServices'), listTicketUpdates: handler('query.listTicketUpdates'),
   });
   server.addService(notification.NotificationServiceService, { listInbox: handler('notification.listInbox') });
   const port = await new Promise<number>((resolve, reject) => {

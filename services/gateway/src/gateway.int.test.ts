@@ -267,7 +267,7 @@ describe('tickets', () => {
     expect(fakes.callsTo('query.listTickets')[0]?.request).toMatchObject({ status: 'routed', unitId: 'adm-513437100', limit: 10, offset: 0 });
   });
 
-  it('serves the inbox and public reference data (no token needed for reference data)', async () => {
+  it('serves the inbox and public reference data (no token needed or forwarded for reference data)', async () => {
     const inbox = await (await fetch(`${gw.base}/api/v1/inbox`, { headers: auth(adminToken) })).json() as { messages: unknown[] };
     expect(inbox.messages).toEqual([{ id: 'm1', ticketId: 'ticket-1', kind: 'ticket-arrived', title: 't', body: 'b', createdAt: '2026-01-01T00:00:00.000Z', eventId: 'e1' }]);
 
@@ -276,10 +276,13 @@ describe('tickets', () => {
     expect(await units.json()).toEqual({ units: [{ id: 'adm-513437100', name: '锦城镇', kind: 'administration', division: '513437100' }] });
     const [call] = fakes.callsTo('query.listUnits');
     expect(call?.request).toEqual({ division: '513437100' });
-    const forwarded = String(call?.metadata.get('authorization')[0]).replace(/^Bearer /, '');
-    await expect(verifyToken(forwarded, key)).resolves.toEqual({ kind: 'system', id: 'gateway' });
+    // ListUnits and ListServices are public methods: the gateway forwards no token (and mints none).
+    expect(call?.metadata.get('authorization')).toEqual([]);
 
     expect(await (await fetch(`${gw.base}/api/v1/services`)).json()).toEqual({ services: [{ service_code: 'road-damage' }] });
+    // A caller's (valid) token is not forwarded either.
+    expect((await fetch(`${gw.base}/api/v1/services`, { headers: auth(citizenToken) })).status).toBe(200);
+    expect(fakes.callsTo('query.listServices').map((c) => c.metadata.get('authorization'))).toEqual([[], []]);
   });
 });
 

@@ -19,8 +19,11 @@ export interface GrpcClients {
 
 /** Who a call is made for: the caller's bearer token and the request's correlation id. */
 export interface CallContext {
-  /** The raw bearer token, forwarded as metadata `authorization: Bearer <token>`. */
-  token: string;
+  /**
+   * The raw bearer token, forwarded as metadata `authorization: Bearer <token>`; absent for the public
+   * methods that need none (reference data, API key checks).
+   */
+  token?: string;
   correlationId: string;
 }
 
@@ -47,10 +50,10 @@ export function closeGrpcClients(clients: GrpcClients): void {
   for (const name of GATEWAY_UPSTREAMS) clients[name].close();
 }
 
-/** The metadata of a call: `authorization` and `x-correlation-id`. */
+/** The metadata of a call: `authorization` (when there is a token) and `x-correlation-id`. */
 export function callMetadata(ctx: CallContext): Metadata {
   const metadata = new Metadata();
-  metadata.set('authorization', `Bearer ${ctx.token}`);
+  if (ctx.token) metadata.set('authorization', `Bearer ${ctx.token}`);
   metadata.set('x-correlation-id', ctx.correlationId);
   return metadata;
 }

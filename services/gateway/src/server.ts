@@ -1,13 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { signingKey } from '@tongban/auth';
 import type { Clock } from '@tongban/domain';
+import { type ReferenceData, loadReferenceData } from '@tongban/reference-data';
 import { type Config, type Logger, createLogger, loadConfig, systemClock } from '@tongban/runtime';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { authHooks, gatewayTokenSource } from './auth';
+import { authHooks } from './auth';
 import type { GatewayContext } from './context';
 import { registerDocs } from './docs';
+import { type Open311Config, loadOpen311Config } from './open311/config';
+import { sendErrors as sendOpen311Errors } from './open311/context';
+import { open311Errors } from './open311/errors';
+import { formatOfPath } from './open311/format';
+import { registerOpen311 } from './open311/plugin';
 import { DEFAULT_CALL_TIMEOUT_MS, closeGrpcClients, createGrpcClients } from './grpc-clients';
 import { PROBLEM_CONTENT_TYPE, type MappedProblem, problemDocument, toProblem } from './problem';
+import { registerAuditRoutes } from './routes/audit';
 import { registerCommandRoutes } from './routes/commands';
 import { registerDeviceRoutes } from './routes/devices';
 import { registerHealthRoutes } from './routes/health';
@@ -40,6 +47,10 @@ export interface GatewayOptions {
    * turn it off: @fastify/static needs require(esm), which Jest supports only from Node 24.9.
    */
   swaggerUi?: boolean;
+  /** Overrides of the Open311 settings (default: from the environment, see open311/config.ts). */
+  open311?: Partial<Open311Config>;
+  /** Reference data (catalogue, divisions, units) for Open311. Default: the package's files. */
+  referenceData?: ReferenceData;
 }
 
 const CORRELATION_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -58,8 +69,9 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, mapped
 
 /**
  * Builds the gateway (not yet listening): fastify with JSON-schema validation on every route, a 1 MiB
- * body limit, OpenAPI at /openapi.json and /docs, problem+json for every error, and the routes of
- * issues 2 and 3 over gRPC clients of intake, routing, casework, query and notification. The test clock
+ * body limit, OpenAPI at /openapi.json and /docs, problem+json for every error, the routes of
+ * issues 2 and 3 over gRPC clients of intake, routing, casework, query and notification, and Open311
+ * GeoReport v2 under /open311/v2 (its own errors and form bodies, see open311/plugin.ts). The test clock
  * routes exist only when `config.testClock`. Closing the instance closes the gRPC channels.
  */
 export function buildGateway(options: GatewayOptions = {}): FastifyInstance {
@@ -77,6 +89,14 @@ export function buildGateway(options: GatewayOptions = {}): FastifyInstance {
     logController: new LogController({ requestIdLogLabel: 'correlationId' }),
     // Bodies are validated strictly: no coercion, unknown properties rejected (not silently removed).
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: true, allErrors: false } },
+    // Requests fastify refuses before routing (a malformed URL): an Open311 document under /open311,
+    // problem+json elsewhere — never fastify's own body.
+    frameworkErrors: (err, request, reply) => {
+      if (request.url.startsWith('/open311')) {
+        return sendOpen311Errors(reply, formatOfPath(request.url), open311Errors.badRequest(`the request is malformed: ${err.message}`));
+      }
+      return sendProblem(request, reply, toProblem(err, { ifMatchSent: false }));
+    },
   });
 
   app.decorateRequest('caller', null);
@@ -120,7 +140,6 @@ export function buildGateway(options: GatewayOptions = {}): FastifyInstance {
     clock,
     callTimeoutMs: options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS,
     auth: authHooks(key),
-    gatewayToken: gatewayTokenSource(key, clock),
   };
 
   app.register(async (api) => {
@@ -131,6 +150,11 @@ export function buildGateway(options: GatewayOptions = {}): FastifyInstance {
     registerCommandRoutes(api, ctx);
     registerInboxRoutes(api, ctx);
     registerReferenceRoutes(api, ctx);
+    registerAuditRoutes(api, ctx);
+  });
+  registerOpen311(app, ctx, {
+    config: { ...loadOpen311Config(), ...options.open311 },
+    ref: options.referenceData ?? loadReferenceData(),
   });
 
   if (config.testClock) {

@@ -17,8 +17,10 @@ import { INTAKE_MIGRATIONS } from './migrations';
 
 const USAGE = 'usage: npm run -s apikey -- create --name <app> | revoke <key|key id> | list';
 
-/** Runs one command against `pool`; returns what to print on stdout. */
-export async function runApiKeyCommand(pool: pg.Pool, argv: readonly string[]): Promise<string> {
+/** Runs one command against `pool`; returns what to print on stdout (notes for the operator go to `note`). */
+export async function runApiKeyCommand(
+  pool: pg.Pool, argv: readonly string[], note: (line: string) => void = (line) => void process.stderr.write(`${line}\n`),
+): Promise<string> {
   const { positionals, values } = parseArgs({ args: [...argv], allowPositionals: true, options: { name: { type: 'string' } } });
   const [command, argument] = positionals;
   await runMigrations(pool, 'intake', INTAKE_MIGRATIONS);
@@ -26,7 +28,7 @@ export async function runApiKeyCommand(pool: pg.Pool, argv: readonly string[]): 
     case 'create': {
       if (!values.name) throw new ApiKeyError('invalid_name', `--name is required\n${USAGE}`);
       const { key, keyId } = await createApiKey(pool, values.name, systemClock);
-      process.stderr.write(`created key tb311_${keyId} for ${values.name}; keep it secret: it is shown only once\n`);
+      note(`created key tb311_${keyId} for ${values.name}; keep it secret: it is shown only once`);
       return key;
     }
     case 'revoke': {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Principal } from '@tongban/auth';
 import type { intake } from '@tongban/contracts';
-import { TicketRejection, decide, findService, initialTicketState, type Clock, type TicketCommand } from '@tongban/domain';
+import { DEFAULT_SLA_CONFIG, TicketRejection, decide, findService, initialTicketState, slaPolicyFor, type Clock, type TicketCommand } from '@tongban/domain';
 import type { ReferenceData } from '@tongban/reference-data';
 import { type TicketExecutor, actorContext, fail } from '@tongban/runtime';
 import canonicalize from 'canonicalize';
@@ -116,7 +116,8 @@ function toCommand(ref: ReferenceData, t: Submit, principal: Principal, ticketId
     ...(t.onBehalfOf?.name ? { onBehalfOf: { name: t.onBehalfOf.name, contact: t.onBehalfOf.contact } } : {}),
     attributes: t.attributes,
     mediaUrl: t.mediaUrl,
-    policy: { firstResponseHours: policy.firstResponseHours, resolutionHours: policy.resolutionHours, warnAtFraction: policy.warnAtFraction },
+    // The catalogue's hours on the calendar configured for the category or the responsible unit (issue 4).
+    policy: slaPolicyFor(policy, DEFAULT_SLA_CONFIG, { serviceCode: t.serviceCode, unitId: ref.responsibleUnit(t.division)?.id }),
   };
 }
 

@@ -896,6 +896,27 @@ describe('IssueDeadlineWarning / RecordDeadlineBreach (deadline service)', () =>
 });
 
 describe('evolve', () => {
+  it('keeps the position and media of a submission, and the Open311 client that acts for its reporter', () => {
+    const { type: _type, ...data } = submitCommand;
+    const client: ActorContext = { kind: 'open311', id: 'fixmystreet' };
+    const state = evolveAll([envelope({
+      type: 'TicketSubmitted',
+      data: { ...data, lat: 28.26, long: 103.57, mediaUrl: 'https://example.org/a.jpg', channel: 'open311', reporter: { ...REPORTER, deviceId: 'fms-1' }, submittedAt: T0 },
+    }, T0, client)]);
+    expect(state).toMatchObject({ lat: 28.26, long: 103.57, mediaUrl: 'https://example.org/a.jpg', reporter: { deviceId: 'fms-1', clientId: 'fixmystreet' } });
+    expect(evolveAll(SUBMITTED)).not.toHaveProperty('lat');
+    expect(evolveAll(SUBMITTED).reporter).not.toHaveProperty('clientId');
+  });
+
+  it('records a close by the submitting Open311 client as the reporter\'s', () => {
+    const client: ActorContext = { kind: 'open311', id: 'fixmystreet' };
+    const { type: _type, ...data } = submitCommand;
+    const submitted = envelope({ type: 'TicketSubmitted', data: { ...data, channel: 'open311', reporter: { ...REPORTER, deviceId: '' }, submittedAt: T0 } }, T0, client);
+    given(submitted, ev.routed(t(5)), ev.accepted(t(45)), ev.resolved(th(20)))
+      .when({ type: 'CloseTicket', reason: '确认' }, { actor: client, at: th(21) })
+      .then([{ type: 'TicketClosed', data: { reason: '确认', closedBy: 'reporter' } }]);
+  });
+
   it('advances the revision by one per event, also for events that change nothing else', () => {
     const state = evolveAll([...ACCEPTED, envelope({ type: 'InternalNoteAdded', data: { text: 'x', staffId: 'a', unitId: 'b' } }, th(1), A.townshipAdmin)]);
     expect(state.revision).toBe(3);

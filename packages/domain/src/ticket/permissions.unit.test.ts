@@ -1,6 +1,7 @@
 import type { TicketCommandType } from './commands';
 import { TicketRejection } from './errors';
 import { PERMISSIONS, authorize, isAllowed } from './permissions';
+import type { TicketState } from './state';
 import { SAMPLE_ACTORS, SAMPLE_SCENARIOS, type SampleActorName, TICKET_COMMAND_TYPES, buildScenario, sampleContext } from './transitions';
 
 // Every role × every action, on a ticket accepted by 锦城镇 (holder = first responder's unit) and on the
@@ -102,5 +103,25 @@ describe('authorize', () => {
   it('auditors appear in no grant: they read, never write', () => {
     for (const command of TICKET_COMMAND_TYPES) expect(isAllowed(command, SAMPLE_ACTORS.auditor, state, sampleContext(SAMPLE_ACTORS.auditor, state.updatedAt))).toBe(false);
     expect(Object.keys(PERMISSIONS).sort()).toEqual([...TICKET_COMMAND_TYPES].sort());
+  });
+});
+
+describe('an Open311 client application acts for the reporters it submitted for', () => {
+  const accepted = scenario('accepted by the township');
+  const client = { kind: 'open311', id: 'fixmystreet' } as const;
+  const viaClient: TicketState = { ...accepted, reporter: { ...accepted.reporter, deviceId: '', clientId: 'fixmystreet' } };
+  const allowed = (actor: typeof client | { kind: 'open311'; id: string }, state: TicketState = viaClient) =>
+    (['AddInformation', 'ReopenTicket', 'CloseTicket', 'RateTicket', 'WithdrawTicket'] as const)
+      .filter((c) => isAllowed(c, actor, state, sampleContext(actor, state.updatedAt)));
+
+  it('holds the reporter grant on its own submissions only', () => {
+    expect(allowed(client)).toEqual(['AddInformation', 'ReopenTicket', 'CloseTicket', 'RateTicket', 'WithdrawTicket']);
+    expect(allowed({ kind: 'open311', id: 'another-app' })).toEqual([]);
+    // A ticket from the app (no client) is nobody's through Open311.
+    expect(allowed(client, accepted)).toEqual([]);
+  });
+
+  it('may not act as staff', () => {
+    for (const c of ['ReplyToTicket', 'ResolveTicket', 'AcceptTicket'] as const) expect(isAllowed(c, client, viaClient, sampleContext(client, viaClient.updatedAt))).toBe(false);
   });
 });

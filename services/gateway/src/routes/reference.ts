@@ -5,14 +5,11 @@ import { openObjectSchema, problemResponses } from '../schemas';
 
 /**
  * Public reference data, served by the query service: units of a division and the service catalogue.
- * No token is needed; a token that is sent must be valid. Without one the gateway calls with its own
- * system token.
+ * No token is needed and none is forwarded (ListUnits and ListServices are public methods of the query
+ * service); a token that is sent must still be valid.
  */
 export function registerReferenceRoutes(app: FastifyInstance, ctx: GatewayContext): void {
-  const call = async (request: FastifyRequest): Promise<CallContext> => ({
-    token: request.caller?.token ?? await ctx.gatewayToken(),
-    correlationId: request.id,
-  });
+  const call = (request: FastifyRequest): CallContext => ({ correlationId: request.id });
 
   app.get<{ Querystring: { division?: string } }>('/api/v1/units', {
     onRequest: ctx.auth.optional,
@@ -28,7 +25,7 @@ export function registerReferenceRoutes(app: FastifyInstance, ctx: GatewayContex
       response: { 200: openObjectSchema, ...problemResponses(400, 404, 503) },
     },
   }, async (request) => {
-    const res = await unaryCall(ctx.clients.query, ctx.clients.query.listUnits, { division: request.query.division ?? '' }, await call(request), ctx.callTimeoutMs);
+    const res = await unaryCall(ctx.clients.query, ctx.clients.query.listUnits, { division: request.query.division ?? '' }, call(request), ctx.callTimeoutMs);
     return asObject(parseUpstreamJson(res.unitsJson, 'unit list'), 'units');
   });
 
@@ -40,7 +37,7 @@ export function registerReferenceRoutes(app: FastifyInstance, ctx: GatewayContex
       response: { 200: openObjectSchema, ...problemResponses(503) },
     },
   }, async (request) => {
-    const res = await unaryCall(ctx.clients.query, ctx.clients.query.listServices, {}, await call(request), ctx.callTimeoutMs);
+    const res = await unaryCall(ctx.clients.query, ctx.clients.query.listServices, {}, call(request), ctx.callTimeoutMs);
     return asObject(parseUpstreamJson(res.servicesJson, 'catalogue'), 'services');
   });
 }

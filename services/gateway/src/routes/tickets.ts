@@ -1,4 +1,4 @@
-import { commands } from '@tongban/contracts';
+import { commands, query } from '@tongban/contracts';
 import type { FastifyInstance } from 'fastify';
 import { asObject, callContext, parseUpstreamJson, type GatewayContext } from '../context';
 import { unaryCall } from '../grpc-clients';
@@ -163,9 +163,9 @@ export function registerTicketRoutes(app: FastifyInstance, ctx: GatewayContext):
     },
   }, async (request) => {
     const q = request.query;
-    const res = await unaryCall(clients.query, clients.query.listTickets, {
+    const res = await unaryCall(clients.query, clients.query.listTickets, query.ListTicketsRequest.fromPartial({
       status: q.status ?? '', unitId: q.unit ?? '', limit: Number(q.limit ?? 0), offset: Number(q.offset ?? 0),
-    }, callContext(request), callTimeoutMs);
+    }), callContext(request), callTimeoutMs);
     return asObject(parseUpstreamJson(res.ticketsJson, 'ticket list'), 'tickets');
   });
 }

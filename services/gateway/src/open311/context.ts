@@ -1,0 +1,61 @@
+import type { ReferenceData } from '@tongban/reference-data';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { GatewayContext } from '../context';
+import type { Open311Callers } from './callers';
+import type { Open311Config } from './config';
+import { type Open311Error, open311Errors, renderErrors } from './errors';
+import { type Open311Format, type Open311Value, render } from './format';
+import { CONTENT_LANGUAGE, type Open311Language, preferredLanguage } from './locale';
+import { Open311Params } from './params';
+
+/** What the Open311 route modules share. */
+export interface Open311Context {
+  gateway: GatewayContext;
+  config: Open311Config;
+  /** Reference data (catalogue, divisions, units): the same files the services load. */
+  ref: ReferenceData;
+  callers: Open311Callers;
+}
+
+/** Sends an Open311 document (200 unless told), in the request's language. */
+export function sendDocument(
+  reply: FastifyReply, format: Open311Format, root: string, value: Open311Value, lang?: Open311Language,
+): FastifyReply {
+  const { body, contentType } = render(format, root, value);
+  if (lang) reply.header('content-language', CONTENT_LANGUAGE[lang]).header('vary', 'Accept-Language');
+  return reply.code(200).type(contentType).send(body);
+}
+
+/** Sends an Open311 errors document with its HTTP status and headers. */
+export function sendErrors(reply: FastifyReply, format: Open311Format, error: Open311Error): FastifyReply {
+  const { body, contentType } = renderErrors(format, error);
+  return reply.code(error.status).headers(error.extras.headers ?? {}).type(contentType).send(body);
+}
+
+/** The language a request asks for. */
+export function languageOf(request: FastifyRequest): Open311Language {
+  return preferredLanguage(request.headers['accept-language']);
+}
+
+/** The query string parameters of a request. */
+export function queryParams(request: FastifyRequest): Open311Params {
+  return Open311Params.ofUrl(request.url);
+}
+
+/** The parameters of a POST: the form body's, then the query string's (the body wins). */
+export function formParams(request: FastifyRequest): Open311Params {
+  const body = typeof request.body === 'string' ? request.body : '';
+  const query = request.url.includes('?') ? request.url.slice(request.url.indexOf('?') + 1) : '';
+  return Open311Params.parse([body, query].filter((p) => p !== '').join('&'));
+}
+
+/**
+ * Checks `jurisdiction_id` when given (GeoReport v2: optional for a single-jurisdiction endpoint).
+ * @throws Open311Error 404 for another jurisdiction.
+ */
+export function checkJurisdiction(params: Open311Params, ctx: Open311Context): void {
+  const given = params.get('jurisdiction_id');
+  if (given !== undefined && given.trim().toLowerCase() !== ctx.config.jurisdictionId.toLowerCase()) {
+    throw open311Errors.notFound(`jurisdiction_id ${given} was not found (this endpoint serves ${ctx.config.jurisdictionId})`);
+  }
+}

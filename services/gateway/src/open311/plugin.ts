@@ -1,0 +1,50 @@
+import type { ReferenceData } from '@tongban/reference-data';
+import type { FastifyInstance } from 'fastify';
+import type { GatewayContext } from '../context';
+import { Open311Callers } from './callers';
+import type { Open311Config } from './config';
+import { type Open311Context, sendErrors } from './context';
+import { Open311Error, open311Errors, toOpen311Error } from './errors';
+import { formatOfPath } from './format';
+import { registerCatalogueRoutes } from './routes-catalogue';
+import { registerRequestRoutes } from './routes-requests';
+import { registerUpdateRoutes } from './routes-updates';
+
+/**
+ * Open311 GeoReport v2 under /open311/v2, in XML and JSON (the path suffix chooses), with the
+ * FixMyStreet servicerequestupdates extension. Its own encapsulated scope: POST bodies are
+ * application/x-www-form-urlencoded only (read as text and parsed with URLSearchParams), and every
+ * error — ours, a service's, fastify's, an unknown path under /open311 — is an Open311 errors document
+ * (404, 403 or 400; never a 5xx, never HTML), in the format of the path.
+ */
+export function registerOpen311(app: FastifyInstance, gateway: GatewayContext, options: { config: Open311Config; ref: ReferenceData }): void {
+  const ctx: Open311Context = {
+    gateway,
+    config: options.config,
+    ref: options.ref,
+    callers: new Open311Callers({ clients: gateway.clients, key: gateway.key, clock: gateway.clock, callTimeoutMs: gateway.callTimeoutMs }),
+  };
+  app.register(async (open311) => {
+    open311.removeAllContentTypeParsers();
+    open311.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
+      done(null, typeof body === 'string' ? body : body.toString('utf8'));
+    });
+    open311.addContentTypeParser('*', (_request, _payload, done) => {
+      done(new Open311Error(400, [{ code: 415, description: 'POST bodies must be application/x-www-form-urlencoded' }]), undefined);
+    });
+
+    open311.setErrorHandler((err, request, reply) => {
+      const mapped = toOpen311Error(err);
+      if (mapped.extras.serverSide) request.log.warn({ err, status: mapped.status }, 'open311 request failed behind the gateway');
+      else request.log.info({ status: mapped.status, errors: mapped.errors.length }, 'open311 request rejected');
+      return sendErrors(reply, formatOfPath(request.url), mapped);
+    });
+    open311.setNotFoundHandler((request, reply) => sendErrors(
+      reply, formatOfPath(request.url), open311Errors.notFound(`no Open311 resource ${request.method} ${request.url.split('?')[0] ?? ''}`),
+    ));
+
+    registerCatalogueRoutes(open311, ctx);
+    registerRequestRoutes(open311, ctx);
+    registerUpdateRoutes(open311, ctx);
+  }, { prefix: '/open311' });
+}

@@ -1,0 +1,133 @@
+import { loadReferenceData } from '@tongban/reference-data';
+import { Open311Error } from './errors';
+import { Open311Params } from './params';
+import { readSubmission, reporterName, titleOf } from './submission';
+
+const ref = loadReferenceData();
+
+function form(fields: Record<string, string | string[]>): Open311Params {
+  const p = new URLSearchParams();
+  for (const [k, v] of Object.entries(fields)) for (const one of Array.isArray(v) ? v : [v]) p.append(k, one);
+  return Open311Params.parse(p.toString());
+}
+
+function errorsOf(fields: Record<string, string | string[]>): { status: number; descriptions: string[] } {
+  try {
+    readSubmission(form(fields), ref, 'en');
+  } catch (err) {
+    if (err instanceof Open311Error) return { status: err.status, descriptions: err.errors.map((e) => e.description) };
+    throw err;
+  }
+  throw new Error('no error');
+}
+
+const base = { service_code: 'sanitation', address_id: '513437100001', description: '垃圾堆在路边' };
+
+describe('POST requests input', () => {
+  it('reads a complete request', () => {
+    const s = readSubmission(form({
+      ...base, lat: '28.26', long: '103.57', address_string: '锦城镇西街', 'attribute[waste_kind][]': ['household', 'sewage'],
+      device_id: 'dev-1', account_id: 'acc-1', first_name: '阿', last_name: '吉', email: 'a@example.org', phone: '13800000000', media_url: 'https://example.org/p.jpg',
+    }), ref, 'zh');
+    expect(s).toEqual({
+      serviceCode: 'sanitation', division: '513437100001', title: '垃圾堆在路边', description: '垃圾堆在路边', address: '锦城镇西街', lat: 28.26, long: 103.57,
+      attributes: { waste_kind: 'household,sewage' }, mediaUrl: 'https://example.org/p.jpg', reporterName: '吉阿', reporterPhone: '13800000000',
+      reporterEmail: 'a@example.org', accountId: 'acc-1', deviceId: 'dev-1',
+    });
+  });
+
+  it('accepts FixMyStreet\'s deviceid spelling', () => {
+    expect(readSubmission(form({ ...base, deviceid: 'fms-device' }), ref, 'zh').deviceId).toBe('fms-device');
+  });
+
+  it('answers 404 for an unknown service_code', () => {
+    expect(errorsOf({ ...base, service_code: 'potholes' })).toEqual({ status: 404, descriptions: ['service_code potholes was not found'] });
+  });
+
+  it('reports every problem at once', () => {
+    const { status, descriptions } = errorsOf({ description: '<b>x</b>', lat: '91', long: 'east', media_url: 'ftp://x' });
+    expect(status).toBe(400);
+    expect(descriptions).toEqual([
+      'service_code is required',
+      'lat must be a number from -90 to 90 (WGS84), not 91',
+      'long must be a number from -180 to 180 (WGS84), not east',
+      'description must not contain HTML or code',
+      'media_url must be an http or https URL',
+    ]);
+  });
+
+  it('requires a location', () => {
+    expect(errorsOf({ service_code: 'sanitation', description: 'x' }).descriptions).toEqual(['a location is required: lat and long, address_string or address_id']);
+    expect(errorsOf({ service_code: 'sanitation', description: 'x', lat: '28' }).descriptions).toContain('lat and long must be given together');
+  });
+
+  it('enforces required attributes and checks values', () => {
+    const code = { ...base, service_code: 'dangerous-structure' };
+    expect(errorsOf(code).descriptions).toEqual(['attribute[at_risk] is required (Is anyone at risk right now (under or near the structure)?)']);
+    expect(errorsOf({ ...code, 'attribute[at_risk]': 'maybe' }).descriptions[0]).toMatch(/^attribute\[at_risk\]: maybe is not one of its values/);
+    expect(errorsOf({ ...code, 'attribute[at_risk]': 'yes', 'attribute[colour]': 'red' }).descriptions).toEqual(['attribute[colour] is not an attribute of dangerous-structure']);
+    expect(readSubmission(form({ ...code, 'attribute[at_risk]': 'yes' }), ref, 'zh').attributes).toEqual({ at_risk: 'yes' });
+  });
+
+  describe('the division', () => {
+    it('comes from attribute[division]', () => {
+      const s = readSubmission(form({ service_code: 'sanitation', lat: '28.26', long: '103.57', 'attribute[division]': '513437100' }), ref, 'zh');
+      expect(s.division).toBe('513437100');
+      expect(s.attributes).toEqual({ division: '513437100' });
+    });
+
+    it('comes from address_id, a division code down to the village', () => {
+      expect(readSubmission(form(base), ref, 'zh').division).toBe('513437100001');
+      expect(errorsOf({ ...base, address_id: '99' }).descriptions[0]).toMatch(/^address_id 99 is not a division code/);
+    });
+
+    it('keeps the more precise of the two when they agree and refuses them when they do not', () => {
+      expect(readSubmission(form({ ...base, 'attribute[division]': '513437100' }), ref, 'zh').division).toBe('513437100001');
+      expect(errorsOf({ ...base, 'attribute[division]': '513401001' }).descriptions).toEqual(['attribute[division] 513401001 and address_id 513437100001 name different places']);
+    });
+
+    it('is required when only lat/long or an address text locates the report', () => {
+      const locations: Record<string, string>[] = [{ lat: '28.26', long: '103.57' }, { address_string: '锦城镇西街30号' }];
+      for (const location of locations) {
+        const { status, descriptions } = errorsOf({ service_code: 'sanitation', description: 'x', ...location });
+        expect(status).toBe(400);
+        expect(descriptions[0]).toMatch(/^attribute\[division\] is required when the location is only lat\/long or address_string/);
+        expect(descriptions[0]).toContain('address_id');
+      }
+    });
+  });
+
+  describe('the description', () => {
+    it('takes 4000 Chinese characters and refuses 4001, counting characters, not bytes or UTF-16 units', () => {
+      expect(readSubmission(form({ ...base, description: '危'.repeat(4000) }), ref, 'zh').description).toHaveLength(4000);
+      expect(errorsOf({ ...base, description: '危'.repeat(4001) }).descriptions).toEqual(['description is 4001 characters long; at most 4000 are allowed']);
+      expect(readSubmission(form({ ...base, description: '😀'.repeat(4000) }), ref, 'zh').description).toHaveLength(8000);
+    });
+
+    it('keeps text exactly as sent and refuses control characters', () => {
+      const text = '西街 ꆈꌠ 😀 e\u0301 温度<5度\n第二行';
+      expect(readSubmission(form({ ...base, description: text }), ref, 'zh').description).toBe(text);
+      expect(errorsOf({ ...base, description: 'a\u0007b' }).descriptions).toEqual(['description contains control characters']);
+    });
+
+    it('is the service name when none is given', () => {
+      const s = readSubmission(form({ service_code: 'sanitation', address_id: '513437100001' }), ref, 'en');
+      expect([s.title, s.description]).toEqual(['环境卫生与垃圾处理', '环境卫生与垃圾处理']);
+    });
+  });
+
+  it('derives a title from the first line without cutting a character apart', () => {
+    expect(titleOf('\n  第一行\n第二行', 'x')).toBe('第一行');
+    const family = '👩‍👩‍👧';
+    const title = titleOf(family.repeat(60), 'x');
+    // 5 code points each: 39 fit in the 200 code points of a title (with the ellipsis), 50 would not.
+    expect(title).toBe(`${family.repeat(39)}…`);
+    expect(titleOf('e\u0301'.repeat(60), 'x')).toBe(`${'e\u0301'.repeat(50)}…`);
+  });
+
+  it('writes Chinese and Yi names family name first', () => {
+    expect(reporterName('三', '张')).toBe('张三');
+    expect(reporterName('John', 'Smith')).toBe('John Smith');
+    expect(reporterName('', 'Smith')).toBe('Smith');
+  });
+});
