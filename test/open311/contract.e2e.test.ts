@@ -201,6 +201,11 @@ describe('POST Service Request', () => {
 describe('GET Service Request(s)', () => {
   it('serves one request with the spec fields and datetimes with an offset, the same in XML and JSON', async () => {
     const id = await submit(report({ lat: '28.2601', long: '103.5712', address_string: '雷波县锦城镇西街30号', media_url: 'https://example.org/wall.jpg' }));
+    // Routing is asynchronous: wait until the request names its agency, so both formats see the same state.
+    await waitFor(async () => {
+      const res = await call(base, 'GET', `requests/${id}.json`);
+      return res.status === 200 && (res.json as { agency_responsible?: string }[])[0]?.agency_responsible ? true : undefined;
+    }, { timeoutMs: 15_000, intervalMs: 50 });
     const { json } = await getBoth(base, `requests/${id}`);
     expect(json.json).toHaveLength(1);
     const r = json.json[0];

@@ -53,7 +53,12 @@ export async function startTestStack(extraEnv: NodeJS.ProcessEnv = {}): Promise<
   const logs: string[] = [];
   let stack: Stack;
   try {
-    stack = await startStack({ env, randomPorts: true, output: (name, line) => { logs.push(`[${name}] ${line}`); if (logs.length > 2000) logs.shift(); } });
+    const echo = process.env['TONGBAN_TEST_LOGS'] === '1';
+    stack = await startStack({ env, randomPorts: true, output: (name, line) => {
+      if (echo) process.stderr.write(`[${name}] ${line}\n`);
+      logs.push(`[${name}] ${line}`);
+      if (logs.length > 2000) logs.shift();
+    } });
   } catch (err) {
     console.error(logs.slice(-50).join('\n'));
     await db.drop();

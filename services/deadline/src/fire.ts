@@ -1,18 +1,20 @@
-import { type ActorContext, type TicketCommand, TicketRejection } from '@tongban/domain';
-import { DuplicateEventIdError } from '@tongban/eventstore';
+import { type ActorContext, type EscalationUnits, type TicketCommand, type TicketState, TicketRejection, escalationCommand } from '@tongban/domain';
+import { DuplicateEventIdError, type EventStore } from '@tongban/eventstore';
 import type { ReferenceData } from '@tongban/reference-data';
 import { type TicketExecutor, loadTicket } from '@tongban/runtime';
-import type { EventStore } from '@tongban/eventstore';
 import { v5 as uuidv5 } from 'uuid';
-import type { Timer } from './schedule';
+import { type Timer, type TimerSettings, nextEscalation } from './schedule';
 
 /** The deadline service acting on its own authority. */
 export const DEADLINE_ACTOR: ActorContext = { kind: 'system', id: 'deadline' };
 
 const TIMER_EVENT_NAMESPACE = 'c7f4f0a4-5a3e-4a8e-8d4b-0b6f2d9e1a37';
 
-/** Deterministic id of an event caused by a timer: the same timer can never write two events. */
-export function timerEventId(t: Timer, role: string): string {
+/**
+ * Deterministic id of an event caused by a timer (UUID v5 of ticket, leg, kind, due key and role): the same
+ * timer can never write two events, whichever replica fires it and however often.
+ */
+export function timerEventId(t: Pick<Timer, 'ticketId' | 'leg' | 'kind' | 'dueKey'>, role: string): string {
   return uuidv5(`${t.ticketId}/${t.leg}/${t.kind}/${t.dueKey}/${role}`, TIMER_EVENT_NAMESPACE);
 }
 
@@ -21,20 +23,31 @@ export interface FireDeps {
   executor: TicketExecutor;
   store: EventStore;
   ref: ReferenceData;
+  settings: TimerSettings;
+  /** The current instant (the service's clock). */
+  now: () => Date;
+}
+
+/** The escalation lookups from reference data: the supervising administration and the prefecture. */
+export function escalationUnits(ref: ReferenceData): EscalationUnits {
+  const top = ref.units.find((u) => u.kind === 'administration' && u.level === 'prefecture');
+  return { supervisingUnit: (id) => ref.unitsById.get(id) && ref.supervisingUnit(id)?.id, topUnitId: top?.id ?? '' };
 }
 
 /**
- * Fires a timer: a warning → DeadlineWarningIssued; a breach → DeadlineBreached and, on the first
- * breach, TicketEscalated (automatic) to the unit supervising the accountable unit (township → county
- * → prefecture); a re-escalation → TicketEscalated to the prefecture; auto-close → TicketClosed.
- * Rejections (the ticket moved on) and already-written deterministic events count as done.
+ * Fires a timer: a warning → DeadlineWarningIssued (to the holding unit, by the notification service);
+ * a breach → DeadlineBreached and, when it is the first, at once the level-1 TicketEscalated (automatic) to
+ * the unit supervising the accountable unit; an escalation timer → TicketEscalated of its level (level 2:
+ * the prefecture); auto-close → TicketClosed. Rejections (the ticket moved on) and already-written
+ * deterministic events count as done.
  */
 export async function fireTimer(deps: FireDeps, t: Timer): Promise<void> {
-  const run = async (command: TicketCommand, role: string) => {
+  const run = async (command: TicketCommand, key: Pick<Timer, 'leg' | 'kind' | 'dueKey'>, role: string): Promise<TicketState | undefined> => {
     try {
-      return await deps.executor.execute(t.ticketId, command, DEADLINE_ACTOR, {
-        correlationId: t.ticketId, channel: 'system', eventId: () => timerEventId(t, role),
+      const result = await deps.executor.execute(t.ticketId, command, DEADLINE_ACTOR, {
+        correlationId: t.ticketId, channel: 'system', eventId: (index) => timerEventId({ ticketId: t.ticketId, ...key }, index === 0 ? role : `${role}/${index}`),
       });
+      return result.state;
     } catch (err) {
       if (err instanceof TicketRejection || err instanceof DuplicateEventIdError) return undefined;
       throw err;
@@ -42,28 +55,36 @@ export async function fireTimer(deps: FireDeps, t: Timer): Promise<void> {
   };
   switch (t.kind) {
     case 'warning':
-      if (t.leg !== 'ticket') await run({ type: 'IssueDeadlineWarning', leg: t.leg, dueAt: t.dueKey }, 'warning');
+      if (t.leg !== 'ticket') await run({ type: 'IssueDeadlineWarning', leg: t.leg, dueAt: t.dueKey }, t, 'warning');
       return;
     case 'breach': {
       if (t.leg === 'ticket') return;
-      await run({ type: 'RecordDeadlineBreach', leg: t.leg, dueAt: t.dueKey }, 'breach');
-      const state = await loadTicket(deps.store, t.ticketId);
-      if (state.escalations.some((e) => e.automatic) || !state.breaches.length) return;
-      const accountable = state.firstResponder?.unitId || state.routedUnitId;
-      const to = deps.ref.supervisingUnit(accountable);
-      if (!to || to.id === state.supervisingUnitId) return;
-      await run({ type: 'EscalateTicket', toUnitId: to.id, reason: `${t.leg} was due ${t.dueKey} and is overdue`, automatic: true }, 'escalation');
+      const state = await run({ type: 'RecordDeadlineBreach', leg: t.leg, dueAt: t.dueKey }, t, 'breach');
+      // Escalate at once rather than waiting for the escalation timer the breach event will schedule; both
+      // paths use the same event id, so only one TicketEscalated can be written.
+      if (state) await escalate(deps, state, run);
       return;
     }
-    case 'escalation': {
-      const state = await loadTicket(deps.store, t.ticketId);
-      const top = deps.ref.units.find((u) => u.kind === 'administration' && u.level === 'prefecture');
-      if (!top || top.id === state.supervisingUnitId) return;
-      await run({ type: 'EscalateTicket', toUnitId: top.id, reason: `still unresolved after the breach of ${t.dueKey}`, automatic: true }, 'escalation');
+    case 'escalation':
+      await escalate(deps, await loadTicket(deps.store, t.ticketId), run, t.dueKey);
       return;
-    }
     case 'auto_close':
-      await run({ type: 'CloseTicket', reason: 'no objection within the window' }, 'auto_close');
+      await run({ type: 'CloseTicket', reason: 'no objection within the window' }, t, 'auto_close');
       return;
   }
+}
+
+type Run = (command: TicketCommand, key: Pick<Timer, 'leg' | 'kind' | 'dueKey'>, role: string) => Promise<TicketState | undefined>;
+
+/** Runs the escalation that is due now for `state` (if it is `expectedKey`, when given). */
+async function escalate(deps: FireDeps, state: TicketState, run: Run, expectedKey?: string): Promise<void> {
+  const next = nextEscalation(state, deps.settings);
+  if (!next || Date.parse(next.dueAt) > deps.now().getTime()) return;
+  const dueKey = `level-${next.level}`;
+  if (expectedKey && expectedKey !== dueKey) return;
+  const reason = next.level === 1
+    ? `${next.leg} was due and is overdue since ${next.breachedAt}`
+    : `${next.leg} still unmet ${deps.settings.reescalateAfterHours} h after its breach at ${next.breachedAt}`;
+  const command = escalationCommand(state, next.level, escalationUnits(deps.ref), reason);
+  if (command) await run(command, { leg: 'ticket', kind: 'escalation', dueKey }, 'escalation');
 }

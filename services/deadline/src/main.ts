@@ -3,22 +3,34 @@ import { runMigrations } from '@tongban/eventstore';
 import { TicketExecutor, consumeTicketEvents, runService } from '@tongban/runtime';
 import { fireTimer } from './fire';
 import { DEADLINE_MIGRATIONS } from './migrations';
+import { rebuildTimers } from './rebuild';
 import { rescheduleTicket, startTimerLoop } from './scheduler';
-import { fireDueTimers } from './timer-store';
+import { deadlineSettings } from './settings';
+import { fireDueTimers, nextDueAt, timerTableExists } from './timer-store';
 
 runService('deadline', async (host) => {
+  const settings = deadlineSettings(process.env, host.settings.autoCloseDays);
+  const lost = !(await timerTableExists(host.pool));
   await runMigrations(host.pool, 'deadline', DEADLINE_MIGRATIONS);
-  const settings = {
-    reescalateAfterHours: Number(process.env['TONGBAN_REESCALATE_HOURS'] ?? 24),
-    autoCloseDays: host.settings.autoCloseDays,
-  };
+  if (lost) {
+    // A new database, or the table was dropped: rebuild it from the event store before firing anything.
+    const report = await rebuildTimers(host.pool, host.store, settings);
+    if (report.tickets > 0) host.log.warn({ report }, 'timer table was missing: rebuilt from the event store');
+  }
   const executor = new TicketExecutor({ store: host.store, ref: host.ref, clock: host.clock, service: 'deadline', settings: host.settings });
-  const deps = { executor, store: host.store, ref: host.ref };
-  const loop = startTimerLoop(
-    () => fireDueTimers(host.pool, host.clock.now(), 100, (t) => fireTimer(deps, t)),
-    host.config.pollMs,
-    (err) => host.log.error({ err }, 'timer pass failed'),
-  );
+  const deps = { executor, store: host.store, ref: host.ref, settings, now: () => host.clock.now() };
+  const loop = startTimerLoop({
+    fireBatch: () => fireDueTimers(host.pool, host.clock.now(), settings.batch, (t) => fireTimer(deps, t), {
+      concurrency: settings.concurrency,
+      onError: (timer, err) => host.log.warn({ err, timer }, 'timer failed; retrying after a backoff'),
+    }),
+    pollMs: host.config.pollMs,
+    untilNextDue: async () => {
+      const next = await nextDueAt(host.pool);
+      return next ? next.getTime() - host.clock.now().getTime() : undefined;
+    },
+    onError: (err) => host.log.error({ err }, 'timer pass failed'),
+  });
   host.onStop(loop.stop);
   host.onClockChange(loop.wake);
   await consumeTicketEvents(host, 'deadline-timers', TICKET_EVENT_TYPES, async (event) => {

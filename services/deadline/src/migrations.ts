@@ -1,23 +1,12 @@
 import type { Migration } from '@tongban/eventstore';
+import { TIMER_TABLE_DDL } from './timer-store';
 
 /**
  * Durable timers: one row per (ticket, leg, kind) that is due to fire. Claimed with
  * FOR UPDATE SKIP LOCKED so each fires once across replicas; the events they cause have deterministic
- * ids, so a retry after a crash cannot write twice.
+ * ids, so a retry after a crash cannot write twice. The DDL is idempotent (the rebuild command recreates
+ * a lost table with it).
  */
 export const DEADLINE_MIGRATIONS: readonly Migration[] = [
-  {
-    id: '001_sla_timers',
-    sql: `
-      CREATE TABLE sla_timers (
-        ticket_id uuid NOT NULL,
-        leg text NOT NULL,
-        kind text NOT NULL,
-        due_at timestamptz NOT NULL,
-        due_key text NOT NULL,
-        attempts integer NOT NULL DEFAULT 0,
-        PRIMARY KEY (ticket_id, leg, kind)
-      );
-      CREATE INDEX sla_timers_due ON sla_timers (due_at);`,
-  },
+  { id: '001_sla_timers', sql: TIMER_TABLE_DDL },
 ];

@@ -9,36 +9,59 @@ export async function rescheduleTicket(pool: pg.Pool, store: EventStore, ticketI
   await replaceTimers(pool, ticketId, async () => desiredTimers(await loadTicket(store, ticketId), settings));
 }
 
+/** Options of {@link startTimerLoop}. */
+export interface TimerLoopOptions {
+  /** Fires one batch of due timers; returns how many it claimed (0: none due). */
+  fireBatch: () => Promise<number>;
+  /** Longest sleep between passes, ms (picks up timers written by other replicas or the rebuild). */
+  pollMs: number;
+  /** Milliseconds until the next timer is due (undefined: none), so the loop wakes exactly then. */
+  untilNextDue?: () => Promise<number | undefined>;
+  onError: (err: unknown) => void;
+}
+
 /**
- * Runs the firing loop: every `pollMs` (and when `wake()` is called, e.g. after a test-clock change)
- * fires due timers in batches until none is due. `stop()` waits for the running pass.
+ * Runs the firing loop: after each pass it sleeps until the next timer is due (at most `pollMs`); `wake()`
+ * (e.g. after a test-clock change or a new timer) starts a pass at once. `stop()` waits for the running pass.
  */
-export function startTimerLoop(fireBatch: () => Promise<number>, pollMs: number, onError: (err: unknown) => void): { wake(): void; stop(): Promise<void> } {
+export function startTimerLoop(options: TimerLoopOptions): { wake(): void; stop(): Promise<void> } {
   let stopped = false;
   let running: Promise<void> | undefined;
   let again = false;
+  let sleeper: NodeJS.Timeout | undefined;
+  const sleep = (ms: number) => {
+    if (sleeper) clearTimeout(sleeper);
+    sleeper = setTimeout(wake, Math.max(0, Math.min(options.pollMs, ms)));
+  };
   const pass = async () => {
     do {
       again = false;
       try {
-        while (!stopped && (await fireBatch()) > 0) { /* keep firing while timers are due */ }
+        while (!stopped && (await options.fireBatch()) > 0) { /* keep firing while timers are due */ }
       } catch (err) {
-        onError(err);
+        options.onError(err);
       }
     } while (again && !stopped);
+    if (stopped) return;
+    let next: number | undefined;
+    try {
+      next = await options.untilNextDue?.();
+    } catch (err) {
+      options.onError(err);
+    }
+    sleep(next ?? options.pollMs);
   };
-  const wake = () => {
+  function wake(): void {
     if (stopped) return;
     if (running) { again = true; return; }
     running = pass().finally(() => { running = undefined; });
-  };
-  const interval = setInterval(wake, pollMs);
+  }
   wake();
   return {
     wake,
     async stop() {
       stopped = true;
-      clearInterval(interval);
+      if (sleeper) clearTimeout(sleeper);
       await running;
     },
   };

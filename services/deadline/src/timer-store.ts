@@ -2,8 +2,48 @@ import type pg from 'pg';
 import type { Timer } from './schedule';
 
 /**
- * Replaces a ticket's timers with `timers` in one transaction, serialised per ticket by an advisory
- * lock. `compute` runs under the lock so that it reads the latest stream.
+ * The durable timer table, idempotent DDL (used by the migration and by the rebuild command, which
+ * recreates the table when it was lost). One row per (ticket, leg, kind); `due_key` names what the timer
+ * is for and makes the events it causes deterministic.
+ */
+export const TIMER_TABLE_DDL = `
+  CREATE TABLE IF NOT EXISTS sla_timers (
+    ticket_id uuid NOT NULL,
+    leg text NOT NULL,
+    kind text NOT NULL,
+    due_at timestamptz NOT NULL,
+    due_key text NOT NULL,
+    attempts integer NOT NULL DEFAULT 0,
+    PRIMARY KEY (ticket_id, leg, kind)
+  );
+  CREATE INDEX IF NOT EXISTS sla_timers_due ON sla_timers (due_at);`;
+
+/** Creates the timer table when it does not exist. */
+export async function ensureTimerTable(db: pg.Pool | pg.PoolClient): Promise<void> {
+  await db.query(TIMER_TABLE_DDL);
+}
+
+/** True when the timer table exists. */
+export async function timerTableExists(db: pg.Pool | pg.PoolClient): Promise<boolean> {
+  const { rows } = await db.query<{ t: string | null }>("SELECT to_regclass('sla_timers')::text AS t");
+  return rows[0]?.t != null;
+}
+
+/** Inserts timers in one statement (arrays unnested), replacing rows with the same key. */
+async function insertTimers(db: pg.PoolClient | pg.Pool, timers: readonly Timer[]): Promise<void> {
+  if (!timers.length) return;
+  await db.query(
+    `INSERT INTO sla_timers (ticket_id, leg, kind, due_at, due_key)
+     SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::text[])
+     ON CONFLICT (ticket_id, leg, kind) DO UPDATE SET due_at = EXCLUDED.due_at, due_key = EXCLUDED.due_key, attempts = 0`,
+    [timers.map((t) => t.ticketId), timers.map((t) => t.leg), timers.map((t) => t.kind), timers.map((t) => t.dueAt), timers.map((t) => t.dueKey)],
+  );
+}
+
+/**
+ * Replaces a ticket's timers with those `compute` returns, in one transaction serialised per ticket by an
+ * advisory lock (`compute` runs under the lock so that it reads the latest stream). A timer being fired
+ * (row-locked) makes this wait until the firing commits, so a fired timer is never resurrected.
  */
 export async function replaceTimers(pool: pg.Pool, ticketId: string, compute: () => Promise<Timer[]>): Promise<Timer[]> {
   const db = await pool.connect();
@@ -12,9 +52,7 @@ export async function replaceTimers(pool: pg.Pool, ticketId: string, compute: ()
     await db.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`sla:${ticketId}`]);
     const timers = await compute();
     await db.query('DELETE FROM sla_timers WHERE ticket_id = $1', [ticketId]);
-    for (const t of timers) {
-      await db.query('INSERT INTO sla_timers (ticket_id, leg, kind, due_at, due_key) VALUES ($1,$2,$3,$4,$5)', [t.ticketId, t.leg, t.kind, t.dueAt, t.dueKey]);
-    }
+    await insertTimers(db, timers);
     await db.query('COMMIT');
     return timers;
   } catch (err) {
@@ -25,42 +63,97 @@ export async function replaceTimers(pool: pg.Pool, ticketId: string, compute: ()
   }
 }
 
+/** Options of {@link fireDueTimers}. */
+export interface FireOptions {
+  /** Tickets fired in parallel within a batch (a ticket's own timers fire in due order, one at a time). Default 8. */
+  concurrency?: number;
+  /** Called when a timer's fire fails (it is retried after a backoff). */
+  onError?: (timer: Timer, err: unknown) => void;
+}
+
+interface TimerRow { ticket_id: string; leg: string; kind: string; due_at: Date; due_key: string; attempts: number }
+
+const toTimer = (r: TimerRow): Timer => ({ ticketId: r.ticket_id, leg: r.leg as Timer['leg'], kind: r.kind as Timer['kind'], dueAt: r.due_at.toISOString(), dueKey: r.due_key });
+
 /**
- * Claims up to `limit` timers due at or before `now` (row locks, SKIP LOCKED: replicas never take the
- * same row), runs `fire` for each inside the claiming transaction and deletes those that fired. A timer
- * whose fire fails is pushed back by a backoff and retried later.
- * @returns the number of timers that fired.
+ * Claims up to `limit` timers due at or before `now` (row locks with SKIP LOCKED: replicas never take
+ * the same row), fires them inside the claiming transaction — tickets in parallel, each ticket's timers
+ * in due order — and deletes those that fired, in the same transaction. A timer whose fire fails stays,
+ * pushed back by an exponential backoff (1 s … 60 s). A process killed mid-batch loses its locks with its
+ * connection: the rows are claimed again and fire again, and the deterministic event ids make the second
+ * fire write nothing new.
+ * @returns the number of timers claimed (fired or pushed back).
  */
-export async function fireDueTimers(pool: pg.Pool, now: Date, limit: number, fire: (t: Timer) => Promise<void>): Promise<number> {
+export async function fireDueTimers(pool: pg.Pool, now: Date, limit: number, fire: (t: Timer) => Promise<void>, options: FireOptions = {}): Promise<number> {
   const db = await pool.connect();
-  let fired = 0;
+  // A connection lost mid-batch (server restart, terminated session) fails the pending query; without a
+  // listener the client's 'error' event would crash the process instead.
+  let broken: unknown;
+  const onError = (err: unknown) => { broken = err; };
+  db.on('error', onError);
   try {
     await db.query('BEGIN');
-    const { rows } = await db.query<{ ticket_id: string; leg: string; kind: string; due_at: Date; due_key: string; attempts: number }>(
+    const { rows } = await db.query<TimerRow>(
       `SELECT ticket_id, leg, kind, due_at, due_key, attempts FROM sla_timers WHERE due_at <= $1
        ORDER BY due_at LIMIT $2 FOR UPDATE SKIP LOCKED`,
       [now, limit],
     );
-    for (const r of rows) {
-      const timer: Timer = { ticketId: r.ticket_id, leg: r.leg as Timer['leg'], kind: r.kind as Timer['kind'], dueAt: r.due_at.toISOString(), dueKey: r.due_key };
-      try {
-        await fire(timer);
-        await db.query('DELETE FROM sla_timers WHERE ticket_id = $1 AND leg = $2 AND kind = $3 AND due_key = $4', [r.ticket_id, r.leg, r.kind, r.due_key]);
-        fired++;
-      } catch {
-        const backoffMs = Math.min(60_000, 1000 * 2 ** r.attempts);
-        await db.query(
-          'UPDATE sla_timers SET attempts = attempts + 1, due_at = $5 WHERE ticket_id = $1 AND leg = $2 AND kind = $3 AND due_key = $4',
-          [r.ticket_id, r.leg, r.kind, r.due_key, new Date(now.getTime() + backoffMs)],
-        );
+    if (!rows.length) {
+      await db.query('COMMIT');
+      return 0;
+    }
+    const byTicket = new Map<string, TimerRow[]>();
+    for (const r of rows) byTicket.set(r.ticket_id, [...(byTicket.get(r.ticket_id) ?? []), r]);
+    const fired: TimerRow[] = [];
+    const failed: TimerRow[] = [];
+    const groups = [...byTicket.values()];
+    const worker = async () => {
+      for (let group = groups.shift(); group; group = groups.shift()) {
+        for (const r of group) {
+          try {
+            await fire(toTimer(r));
+            fired.push(r);
+          } catch (err) {
+            options.onError?.(toTimer(r), err);
+            failed.push(r);
+          }
+        }
       }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency ?? 8, groups.length)) }, worker));
+    if (fired.length) {
+      await db.query(
+        `DELETE FROM sla_timers t USING unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) AS f(ticket_id, leg, kind, due_key)
+         WHERE t.ticket_id = f.ticket_id AND t.leg = f.leg AND t.kind = f.kind AND t.due_key = f.due_key`,
+        [fired.map((r) => r.ticket_id), fired.map((r) => r.leg), fired.map((r) => r.kind), fired.map((r) => r.due_key)],
+      );
+    }
+    for (const r of failed) {
+      const backoffMs = Math.min(60_000, 1000 * 2 ** r.attempts);
+      await db.query(
+        'UPDATE sla_timers SET attempts = attempts + 1, due_at = $5 WHERE ticket_id = $1 AND leg = $2 AND kind = $3 AND due_key = $4',
+        [r.ticket_id, r.leg, r.kind, r.due_key, new Date(now.getTime() + backoffMs)],
+      );
     }
     await db.query('COMMIT');
-    return fired;
+    return rows.length;
   } catch (err) {
     await db.query('ROLLBACK').catch(() => undefined);
     throw err;
   } finally {
-    db.release();
+    db.off('error', onError);
+    db.release(broken instanceof Error ? broken : undefined);
   }
+}
+
+/** The earliest due time in the table (UTC), or undefined when it is empty. */
+export async function nextDueAt(db: pg.Pool): Promise<Date | undefined> {
+  const { rows } = await db.query<{ due_at: Date }>('SELECT due_at FROM sla_timers ORDER BY due_at LIMIT 1');
+  return rows[0]?.due_at;
+}
+
+/** Every timer of a ticket (for tests and the rebuild report), in due order. */
+export async function timersOf(db: pg.Pool, ticketId: string): Promise<Timer[]> {
+  const { rows } = await db.query<TimerRow>('SELECT ticket_id, leg, kind, due_at, due_key, attempts FROM sla_timers WHERE ticket_id = $1 ORDER BY due_at, leg, kind', [ticketId]);
+  return rows.map(toTimer);
 }

@@ -24,6 +24,25 @@ import { registerTestClockRoutes } from './routes/test-clock';
 import { registerTicketRoutes } from './routes/tickets';
 import { type TestClockControl, natsTestClock } from './test-clock';
 
+/** How much of an oversized body is read and discarded before answering 413, bytes and ms. */
+const DRAIN_LIMIT_BYTES = 64 * 1024 * 1024;
+const DRAIN_TIMEOUT_MS = 5_000;
+
+/** Reads and discards what remains of a request body, up to `limit` bytes or `timeoutMs`. */
+function drainRequest(raw: import('node:http').IncomingMessage, limit: number, timeoutMs: number): Promise<void> {
+  if (raw.readableEnded || raw.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    let seen = 0;
+    const done = () => { clearTimeout(timer); raw.removeListener('data', onData); resolve(); };
+    const onData = (chunk: Buffer) => { seen += chunk.length; if (seen > limit) done(); };
+    const timer = setTimeout(done, timeoutMs);
+    raw.on('data', onData);
+    raw.once('end', done);
+    raw.once('error', done);
+    raw.resume();
+  });
+}
+
 /** Largest accepted request body: 1 MiB (larger → 413 problem+json). */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
@@ -118,8 +137,14 @@ export function buildGateway(options: GatewayOptions = {}): FastifyInstance {
     defaultJsonParser(request, text, done);
   });
 
-  app.setErrorHandler((err, request, reply) => {
+  app.setErrorHandler(async (err, request, reply) => {
     const mapped = toProblem(err, { ifMatchSent: request.headers['if-match'] !== undefined });
+    // A body over the limit is refused before it is read: read and discard the rest (bounded) so the
+    // client gets the 413 instead of a broken pipe, and close the connection afterwards.
+    if (mapped.problem.status === 413) {
+      await drainRequest(request.raw, DRAIN_LIMIT_BYTES, DRAIN_TIMEOUT_MS);
+      void reply.header('connection', 'close');
+    }
     const { status, reason } = mapped.problem;
     if (status === 500) request.log.error({ err }, 'request failed: %s', reason);
     else if (mapped.serverError) request.log.warn({ status, reason, cause: err instanceof Error ? err.message : String(err) }, 'upstream failure');

@@ -80,7 +80,10 @@ export async function verifyTickets(deps: AuditDeps, req: query.VerifyTicketsReq
   const page = await candidateTicketStreams(deps.pool, {
     limit, ...(req.division ? { division: req.division } : {}), ...(req.afterTicketId ? { after: ticketStream(req.afterTicketId.toLowerCase()) } : {}),
   });
-  const [results, total] = await Promise.all([verifyStreams(deps.pool, page.streams), countTicketStreams(deps.pool, req.division || undefined)]);
+  // The total (for progress) is counted on the first page only.
+  const [results, total] = await Promise.all([
+    verifyStreams(deps.pool, page.streams), req.afterTicketId ? Promise.resolve(0) : countTicketStreams(deps.pool, req.division || undefined),
+  ]);
   return {
     resultsJson: JSON.stringify(results.map((v) => verificationJson(v.stream.slice('ticket-'.length), v))),
     nextAfterTicketId: page.next ? page.next.slice('ticket-'.length) : '',

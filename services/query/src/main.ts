@@ -7,6 +7,7 @@ import { exportEvents, getStats, replayTicket, verifyTicket, verifyTickets } fro
 import { getTicket, getTicketHistory, listServices, listTickets, listUnits } from './handlers';
 import { QUERY_MIGRATIONS } from './migrations';
 import { projectTicketEvent } from './projection';
+import { listTicketUpdates } from './public-updates';
 import { backfillTicketStats } from './stats/backfill';
 import { StatsCache } from './stats/cache';
 
@@ -27,6 +28,7 @@ runService('query', async (host) => {
     replayTicket: unary(host.key, host.log, (req: query.ReplayTicketRequest, p) => replayTicket(deps, req, p)),
     getStats: unary(host.key, host.log, (req: query.GetStatsRequest, p) => getStats(deps, req, p)),
     exportEvents: unary(host.key, host.log, (req: query.ExportEventsRequest, p) => exportEvents(deps, req, p)),
+    listTicketUpdates: unary(host.key, host.log, (req: query.ListTicketUpdatesRequest, p) => listTicketUpdates(deps, req, p)),
   });
   host.onStop(grpc.stop);
   await consumeTicketEvents(host, 'query-ticket-views', TICKET_EVENT_TYPES, (event) => projectTicketEvent(host.pool, host.store, event));

@@ -6,8 +6,8 @@
  *    `ticket_stats__rb` (no indexes while loading; then the live tables' indexes, by definition).
  * 3. Swap in one transaction (drop the live tables, rename the shadows and their indexes to the
  *    canonical names).
- * 4. Catch up: project every event after the noted position (revision-guarded, so events the scan
- *    already saw change nothing).
+ * 4. Catch up, once no transaction older than the swap is running: project every event after the
+ *    noted position (revision-guarded, so events the scan already saw change nothing).
  * 5. Rebuild `audit_anchor_heads` from the `audit-anchors` stream in one transaction.
  * Uses the same fold (`foldTicket`) and row builders as the live projection, so the rebuilt tables
  * equal the live ones.
@@ -74,9 +74,9 @@ function rowObject(columns: readonly string[], params: unknown[], state?: unknow
 /** The last position below the snapshot horizon (null: an empty store). */
 async function currentPosition(db: pg.Pool): Promise<GlobalPosition | null> {
   const { rows } = await db.query<{ transaction_id: string; global_position: string }>(
-    `SELECT transaction_id::text AS transaction_id, global_position::text AS global_position FROM events
-     WHERE transaction_id < (SELECT pg_snapshot_xmin(pg_current_snapshot()))
-     ORDER BY transaction_id DESC, global_position DESC LIMIT 1`,
+    `SELECT e.transaction_id::text AS transaction_id, e.global_position::text AS global_position FROM events e
+     WHERE e.transaction_id < (SELECT pg_snapshot_xmin(pg_current_snapshot()))
+     ORDER BY e.transaction_id DESC, e.global_position DESC LIMIT 1`,
   );
   const r = rows[0];
   return r ? { transactionId: r.transaction_id, position: r.global_position } : null;
@@ -100,14 +100,16 @@ export async function rebuildReadModels(pool: pg.Pool, store: EventStore, option
   let facts: Record<string, unknown>[] = [];
   let tickets = 0;
   let events = 0;
+  // One write in flight while the next tickets are folded (PostgreSQL and Node.js work in parallel).
+  let writing: Promise<unknown> = Promise.resolve();
   const flush = async () => {
     if (views.length === 0) return;
-    const v = views;
-    const f = facts;
+    const v = JSON.stringify(views);
+    const f = JSON.stringify(facts);
     views = [];
     facts = [];
-    await pool.query(insertViews, [JSON.stringify(v)]);
-    await pool.query(insertStats, [JSON.stringify(f)]);
+    await writing;
+    writing = Promise.all([pool.query(insertViews, [v]), pool.query(insertStats, [f])]);
   };
   const finish = async (stream: string, folded: FoldedTicket) => {
     if (!folded.state.exists) return;
@@ -118,16 +120,21 @@ export async function rebuildReadModels(pool: pg.Pool, store: EventStore, option
     if (views.length >= writeBatch) await flush();
   };
 
-  let after: { stream: string; revision: number } = { stream: 'ticket-', revision: -1 };
+  type Row = Parameters<typeof toRecorded>[0];
+  // The next page is read while this one is folded.
+  const readPage = (after: { stream: string; revision: number }) => pool.query<Row>(
+    `SELECT ${EVENT_SELECT} FROM events e
+     WHERE (e.stream, e.revision) > ($1, $2) AND e.stream < 'ticket.'
+     ORDER BY e.stream, e.revision LIMIT $3`,
+    [after.stream, after.revision, pageSize],
+  );
   let current: { stream: string; folded: FoldedTicket } | undefined;
+  let next = readPage({ stream: 'ticket-', revision: -1 });
   for (;;) {
-    const { rows } = await pool.query<Parameters<typeof toRecorded>[0]>(
-      `SELECT ${EVENT_SELECT} FROM events e
-       WHERE (e.stream, e.revision) > ($1, $2) AND e.stream < 'ticket.'
-       ORDER BY e.stream, e.revision LIMIT $3`,
-      [after.stream, after.revision, pageSize],
-    );
+    const { rows } = await next;
     if (rows.length === 0) break;
+    const last = rows[rows.length - 1]!;
+    next = rows.length < pageSize ? Promise.resolve({ rows: [] as Row[] } as pg.QueryResult<Row>) : readPage({ stream: last.stream, revision: Number(last.revision) });
     let run: RecordedEvent[] = [];
     const fold = async () => {
       if (run.length === 0) return;
@@ -146,14 +153,21 @@ export async function rebuildReadModels(pool: pg.Pool, store: EventStore, option
     }
     await fold();
     events += rows.length;
-    const last = rows[rows.length - 1]!;
-    after = { stream: last.stream, revision: Number(last.revision) };
     options.onProgress?.({ events, tickets });
   }
   if (current) await finish(current.stream, current.folded);
   await flush();
+  await writing;
 
-  await swapInShadows(pool);
+  const swapXid = await swapInShadows(pool);
+  // Every event the live projection could have written into the dropped tables committed before the
+  // swap; once no transaction older than the swap runs, readAll sees all of them.
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    const { rows } = await pool.query<{ passed: boolean }>('SELECT pg_snapshot_xmin(pg_current_snapshot()) > $1::xid8 AS passed', [swapXid]);
+    if (rows[0]?.passed) break;
+    await new Promise((r) => setTimeout(r, 20));
+  }
   let caughtUp = 0;
   let position = start;
   for (;;) {
@@ -174,9 +188,10 @@ export async function rebuildReadModels(pool: pg.Pool, store: EventStore, option
 
 /**
  * Creates the live tables' indexes on the shadows (named `<index>__rb`), then in one transaction
- * drops the live tables and renames the shadows, their primary keys and indexes to the live names.
+ * drops the live tables, renames the shadows, their primary keys and indexes to the live names, and
+ * grants the privileges the live tables had (e.g. SELECT to `tongban_auditor`).
  */
-async function swapInShadows(pool: pg.Pool): Promise<void> {
+async function swapInShadows(pool: pg.Pool): Promise<string> {
   const renames: string[] = [];
   for (const t of TABLES) {
     const { rows } = await pool.query<{ indexname: string; indexdef: string; is_pkey: boolean }>(
@@ -198,6 +213,14 @@ async function swapInShadows(pool: pg.Pool): Promise<void> {
       }
     }
   }
+  // Privileges granted on the live tables (e.g. SELECT to the read-only auditor role) carry over.
+  for (const t of TABLES) {
+    const { rows } = await pool.query<{ privilege_type: string; grantee: string }>(
+      `SELECT a.privilege_type, CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(a.grantee)) END AS grantee
+       FROM pg_class c, aclexplode(c.relacl) a WHERE c.oid = $1::regclass AND a.grantee <> c.relowner`, [t.name],
+    );
+    for (const g of rows) renames.push(`GRANT ${g.privilege_type} ON ${t.name} TO ${g.grantee}`);
+  }
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
@@ -207,7 +230,9 @@ async function swapInShadows(pool: pg.Pool): Promise<void> {
       await client.query(`ALTER TABLE ${t.name}${SHADOW} RENAME TO ${t.name}`);
     }
     for (const sql of renames) await client.query(sql);
+    const { rows } = await client.query<{ xid: string }>('SELECT pg_current_xact_id()::text AS xid');
     await client.query('COMMIT');
+    return rows[0]!.xid;
   } catch (err) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw err;

@@ -20,8 +20,11 @@ import { ANCHOR_STREAM, type Db, readHeads } from './streams';
 /** Type name of the anchor event. */
 export const ANCHOR_EVENT_TYPE = 'AuditAnchorRecorded';
 
-/** Default number of events covered by one anchor event (bounds its size). */
-export const DEFAULT_ANCHOR_BATCH = 5000;
+/**
+ * Default number of events covered by one anchor event. It bounds the event's size: at most 2,000
+ * heads of ~150 bytes, well under NATS's default 1 MB message limit (the relay publishes every event).
+ */
+export const DEFAULT_ANCHOR_BATCH = 2000;
 
 /** Default interval between anchor rounds, ms (TONGBAN_ANCHOR_INTERVAL_MS). */
 export const DEFAULT_ANCHOR_INTERVAL_MS = 60_000;
@@ -73,12 +76,14 @@ export async function latestAnchor(db: Db, store: EventStore): Promise<{ revisio
 
 /** Events after `after` in global order (below the snapshot horizon), audit anchors left out. */
 async function changedSince(db: Db, after: GlobalPosition | null, limit: number): Promise<ChangedRow[]> {
-  const select = `SELECT stream, revision::int AS revision, hash, transaction_id::text AS transaction_id, global_position::text AS global_position
-    FROM events WHERE transaction_id < (SELECT pg_snapshot_xmin(pg_current_snapshot())) AND stream <> '${ANCHOR_STREAM}'`;
+  // ORDER BY must name the columns qualified (e.), not the text aliases, to sort numerically.
+  const select = `SELECT e.stream, e.revision::int AS revision, e.hash, e.transaction_id::text AS transaction_id,
+      e.global_position::text AS global_position
+    FROM events e WHERE e.transaction_id < (SELECT pg_snapshot_xmin(pg_current_snapshot())) AND e.stream <> '${ANCHOR_STREAM}'`;
   const { rows } = after
-    ? await db.query<ChangedRow>(`${select} AND (transaction_id, global_position) > ($1::xid8, $2::bigint)
-        ORDER BY transaction_id, global_position LIMIT $3`, [after.transactionId, after.position, limit])
-    : await db.query<ChangedRow>(`${select} ORDER BY transaction_id, global_position LIMIT $1`, [limit]);
+    ? await db.query<ChangedRow>(`${select} AND (e.transaction_id, e.global_position) > ($1::xid8, $2::bigint)
+        ORDER BY e.transaction_id, e.global_position LIMIT $3`, [after.transactionId, after.position, limit])
+    : await db.query<ChangedRow>(`${select} ORDER BY e.transaction_id, e.global_position LIMIT $1`, [limit]);
   return rows;
 }
 

@@ -3,7 +3,8 @@
  * one loads only the rows written by transactions the previous snapshot did not see
  * (`changed_xid >= pg_snapshot_xmin` of that snapshot: a transaction invisible to a snapshot is either
  * running then — its xid is at least xmin — or starts later). A replaced table (the rebuild swaps
- * tables) is noticed by its OID and reloaded. Each replica keeps its own copy; nothing is shared.
+ * tables) is noticed by its OID and reloaded. Rows are read through a cursor in one scan. Each replica
+ * keeps its own copy; nothing is shared.
  */
 import type pg from 'pg';
 import { type FactsRecord, StatsTable } from './table';
@@ -59,18 +60,15 @@ export class StatsCache {
         this.table.clear();
         this.horizon = null;
       }
-      let after = '00000000-0000-0000-0000-000000000000';
-      let first = true;
+      // One scan through a cursor: every row (first load, replaced table) or what changed since the last snapshot.
+      await client.query(this.horizon === null
+        ? `DECLARE facts NO SCROLL CURSOR FOR ${SELECT}`
+        : `DECLARE facts NO SCROLL CURSOR FOR ${SELECT} WHERE changed_xid >= '${this.horizon.replace(/[^0-9]/g, '')}'::xid8`);
       for (;;) {
-        const page = await client.query<FactsRow>(
-          `${SELECT} WHERE ($1::xid8 IS NULL OR changed_xid >= $1::xid8) AND ticket_id ${first ? '>=' : '>'} $2::uuid ORDER BY ticket_id LIMIT $3`,
-          [this.horizon, after, this.pageSize],
-        );
+        const page = await client.query<FactsRow>(`FETCH ${this.pageSize} FROM facts`);
         for (const r of page.rows) this.table.upsert(toRecord(r));
         loaded += page.rows.length;
         if (page.rows.length < this.pageSize) break;
-        after = page.rows[page.rows.length - 1]!.ticket_id;
-        first = false;
       }
       await client.query('COMMIT');
       this.horizon = snapshot.xmin;

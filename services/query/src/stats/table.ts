@@ -4,9 +4,7 @@
  * where the same aggregation in SQL takes close to a second (see bench/stats.bench.ts).
  */
 import type { ReferenceData } from '@tongban/reference-data';
-import {
-  CLOSED_STATUSES, type GroupBy, type GroupFigures, OPEN_STATUSES, type StatsResult, countyOf, rate,
-} from './definitions';
+import { CLOSED_STATUSES, type GroupBy, type GroupFigures, OPEN_STATUSES, type StatsResult, countyOf, rate } from './definitions';
 
 const HOUR_MS = 3_600_000;
 
@@ -55,47 +53,9 @@ class Dict {
   }
 }
 
-interface Acc {
-  received: number; closed: number; frDue: number; frOnTime: number; resDue: number; resOnTime: number;
-  open: number; overdue: number; rated: number; ratingSum: number; frTimes: number[]; resTimes: number[];
-}
-
-const newAcc = (): Acc => ({
-  received: 0, closed: 0, frDue: 0, frOnTime: 0, resDue: 0, resOnTime: 0, open: 0, overdue: 0, rated: 0, ratingSum: 0, frTimes: [], resTimes: [],
-});
-
-/** The median of values (mean of the two middle ones for an even count); null for none. Reorders `values`. */
+/** The median of values (mean of the two middle ones for an even count); null for none. */
 export function median(values: number[]): number | null {
-  const n = values.length;
-  if (n === 0) return null;
-  const hi = select(values, n >> 1);
-  if (n % 2 === 1) return hi;
-  let lo = -Infinity;
-  for (let i = 0; i < n >> 1; i++) if (values[i]! > lo) lo = values[i]!;
-  return (lo + hi) / 2;
-}
-
-/** Quickselect: the k-th smallest (0-based); afterwards values[0..k) ≤ values[k]. */
-function select(a: number[], k: number): number {
-  let left = 0;
-  let right = a.length - 1;
-  while (right > left) {
-    const pivot = a[(left + right) >> 1]!;
-    let i = left;
-    let j = right;
-    while (i <= j) {
-      while (a[i]! < pivot) i++;
-      while (a[j]! > pivot) j--;
-      if (i <= j) {
-        const t = a[i]!; a[i] = a[j]!; a[j] = t;
-        i++; j--;
-      }
-    }
-    if (k <= j) right = j;
-    else if (k >= i) left = i;
-    else return a[k]!;
-  }
-  return a[k]!;
+  return medianOf(Float64Array.from(values), 0, values.length);
 }
 
 const STATUS = new Dict();
@@ -118,21 +78,35 @@ export class StatsTable {
   private readonly units = new Dict();
   private readonly handlers = new Dict();
   private readonly counties = new Dict();
-  private countyOfDivision = new Int32Array(0);
+  /** @internal column */
+  countyOfDivision = new Int32Array(0);
   private revision = new Int32Array(0);
-  private div = new Uint32Array(0);
-  private svc = new Uint32Array(0);
-  private unit = new Uint32Array(0);
-  private handler = new Uint32Array(0);
-  private status = new Uint8Array(0);
-  private paused = new Uint8Array(0);
-  private rating = new Uint8Array(0);
-  private submitted = new Float64Array(0);
-  private frDue = new Float64Array(0);
-  private frAt = new Float64Array(0);
-  private resDue = new Float64Array(0);
-  private resAt = new Float64Array(0);
-  private closedAt = new Float64Array(0);
+  /** @internal column */
+  div = new Uint32Array(0);
+  /** @internal column */
+  svc = new Uint32Array(0);
+  /** @internal column */
+  unit = new Uint32Array(0);
+  /** @internal column */
+  handler = new Uint32Array(0);
+  /** @internal column */
+  status = new Uint8Array(0);
+  /** @internal column */
+  paused = new Uint8Array(0);
+  /** @internal column */
+  rating = new Uint8Array(0);
+  /** @internal column */
+  submitted = new Float64Array(0);
+  /** @internal column */
+  frDue = new Float64Array(0);
+  /** @internal column */
+  frAt = new Float64Array(0);
+  /** @internal column */
+  resDue = new Float64Array(0);
+  /** @internal column */
+  resAt = new Float64Array(0);
+  /** @internal column */
+  closedAt = new Float64Array(0);
 
   /** Number of tickets held. */
   get size(): number {
@@ -202,104 +176,196 @@ export class StatsTable {
     this.closedAt[i] = r.closedMs;
   }
 
-  /** Computes the statistics (see definitions.ts) in one pass over the rows. */
+  // Scratch buffers of compute(), reused between calls (compute is synchronous).
+  private scratchGroup = new Int32Array(0);
+  private scratchFr = new Float64Array(0);
+  private scratchRes = new Float64Array(0);
+
+  /**
+   * Computes the statistics (see definitions.ts) in two passes over the columns: the first filters,
+   * groups and counts; the second places each group's durations in one contiguous segment of a typed
+   * buffer (a counting sort by group), so that medians are a quickselect per segment — no per-row
+   * allocation, whatever the number of tickets.
+   */
   compute(q: StatsQuery, ref?: ReferenceData): StatsResult {
+    const n = this.n;
+    if (this.scratchGroup.length < n) {
+      const size = Math.max(n, this.capacity);
+      this.scratchGroup = new Int32Array(size);
+      this.scratchFr = new Float64Array(size);
+      this.scratchRes = new Float64Array(size);
+    }
     const divMask = new Uint8Array(this.divisions.values.length);
     this.divisions.values.forEach((code, d) => { divMask[d] = code.startsWith(q.division) ? 1 : 0; });
     const keyDict = { unit: this.units, handler: this.handlers, category: this.services, county: this.counties, none: undefined }[q.groupBy];
-    const accs: (Acc | undefined)[] = [];
-    const total = newAcc();
-    const from = q.fromMs ?? -Infinity;
-    const to = q.toMs ?? Infinity;
-    const now = q.nowMs;
-    const { div, submitted, status, frAt, frDue, resAt, resDue, closedAt, paused, rating, countyOfDivision } = this;
+    const groups = keyDict ? keyDict.values.length : 1;
+    const c: Counters = {
+      received: new Float64Array(groups), closed: new Float64Array(groups), frDue: new Float64Array(groups), frOnTime: new Float64Array(groups),
+      resDue: new Float64Array(groups), resOnTime: new Float64Array(groups), open: new Float64Array(groups), overdue: new Float64Array(groups),
+      rated: new Float64Array(groups), ratingSum: new Float64Array(groups), frCount: new Int32Array(groups), resCount: new Int32Array(groups),
+    };
     const keyCol = q.groupBy === 'unit' ? this.unit : q.groupBy === 'handler' ? this.handler : q.groupBy === 'category' ? this.svc : undefined;
-    for (let i = 0; i < this.n; i++) {
-      if (divMask[div[i]!] === 0) continue;
-      const s = submitted[i]!;
-      if (s < from || s >= to) continue;
-      const g = keyCol ? keyCol[i]! : q.groupBy === 'county' ? countyOfDivision[div[i]!]! : 0;
-      const acc = accs[g] ?? (accs[g] = newAcc());
-      const st = status[i]!;
-      const end = Number.isNaN(closedAt[i]!) ? now : closedAt[i]!;
-      const fa = frAt[i]!;
-      const fd = frDue[i]!;
-      const ra = resAt[i]!;
-      const rd = resDue[i]!;
-      const isPaused = paused[i] === 1;
-      const open = OPEN_FLAG[st] === true;
-      const overdue = open && ((Number.isNaN(fa) && fd < now) || (Number.isNaN(ra) && !isPaused && rd < now));
-      const closed = CLOSED_FLAG[st] === true;
-      const score = rating[i]!;
-      add(acc, s, closed, fa, fd, ra, rd, isPaused, end, open, overdue, score);
-      if (keyDict) add(total, s, closed, fa, fd, ra, rd, isPaused, end, open, overdue, score);
+    const gOf = this.scratchGroup;
+    // Group of each row (-1: filtered out), then the counts: two small loops V8 optimizes well.
+    assignGroups(n, gOf, this.div, this.submitted, divMask, q.fromMs ?? -Infinity, q.toMs ?? Infinity,
+      keyCol ?? (q.groupBy === 'county' ? this.countyOfDivision : undefined), keyCol === undefined && q.groupBy === 'county');
+    countRows(n, gOf, this, q.nowMs, c);
+    const { submitted, frAt, resAt } = this;
+    // Durations, segment per group.
+    const frStart = new Int32Array(groups + 1);
+    const resStart = new Int32Array(groups + 1);
+    for (let g = 0; g < groups; g++) {
+      frStart[g + 1] = frStart[g]! + c.frCount[g]!;
+      resStart[g + 1] = resStart[g]! + c.resCount[g]!;
     }
-    const names = (key: string): string => groupName(q.groupBy, key, ref);
-    const groups: GroupFigures[] = [];
-    accs.forEach((acc, g) => {
-      if (!acc) return;
-      const key = keyDict ? keyDict.values[g]! : '*';
-      groups.push(figures(key, names(key), acc));
+    const frPos = frStart.slice(0, groups);
+    const resPos = resStart.slice(0, groups);
+    const frBuf = this.scratchFr;
+    const resBuf = this.scratchRes;
+    for (let i = 0; i < n; i++) {
+      const g = gOf[i]!;
+      if (g < 0) continue;
+      const fa = frAt[i]!;
+      if (!Number.isNaN(fa)) frBuf[frPos[g]!++] = fa - submitted[i]!;
+      const ra = resAt[i]!;
+      if (!Number.isNaN(ra)) resBuf[resPos[g]!++] = ra - submitted[i]!;
+    }
+    const figuresOf = (key: string, name: string, g: number): GroupFigures => ({
+      key, name, received: c.received[g]!, closed: c.closed[g]!, closeRate: c.received[g]! > 0 ? c.closed[g]! / c.received[g]! : null,
+      firstRepliesOnTime: rate(c.frOnTime[g]!, c.frDue[g]!), resolutionsOnTime: rate(c.resOnTime[g]!, c.resDue[g]!),
+      openNow: c.open[g]!, overdueNow: c.overdue[g]!,
+      medianHoursToFirstReply: hours(medianOf(frBuf, frStart[g]!, frStart[g + 1]!)),
+      medianHoursToResolution: hours(medianOf(resBuf, resStart[g]!, resStart[g + 1]!)),
+      satisfaction: { average: c.rated[g]! > 0 ? c.ratingSum[g]! / c.rated[g]! : null, rated: c.rated[g]! },
     });
-    groups.sort((a, b) => b.received - a.received || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-    const totalAcc = keyDict ? total : (accs[0] ?? newAcc());
+    const out: GroupFigures[] = [];
+    for (let g = 0; g < groups && keyDict; g++) {
+      if (c.received[g] === 0) continue;
+      const key = keyDict.values[g]!;
+      out.push(figuresOf(key, groupName(q.groupBy, key, ref), g));
+    }
+    out.sort((a, b) => b.received - a.received || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    // The total: sums of the groups; its medians over every segment at once (after the groups' own).
+    const sum = (a: Float64Array) => a.reduce((x, y) => x + y, 0);
+    const totalRated = sum(c.rated);
+    const total: GroupFigures = {
+      key: '*', name: 'total', received: sum(c.received), closed: sum(c.closed), closeRate: sum(c.received) > 0 ? sum(c.closed) / sum(c.received) : null,
+      firstRepliesOnTime: rate(sum(c.frOnTime), sum(c.frDue)), resolutionsOnTime: rate(sum(c.resOnTime), sum(c.resDue)),
+      openNow: sum(c.open), overdueNow: sum(c.overdue),
+      medianHoursToFirstReply: hours(medianOf(frBuf, 0, frStart[groups]!)),
+      medianHoursToResolution: hours(medianOf(resBuf, 0, resStart[groups]!)),
+      satisfaction: { average: totalRated > 0 ? sum(c.ratingSum) / totalRated : null, rated: totalRated },
+    };
     return {
       division: q.division,
       ...(q.fromMs !== undefined ? { from: new Date(q.fromMs).toISOString() } : {}),
       ...(q.toMs !== undefined ? { to: new Date(q.toMs).toISOString() } : {}),
       groupBy: q.groupBy,
       generatedAt: new Date(q.nowMs).toISOString(),
-      total: figures('*', 'total', totalAcc),
-      groups: keyDict ? groups : [],
+      total,
+      groups: keyDict ? out : [],
     };
   }
 }
 
-/** Adds one ticket to an accumulator (instants in epoch ms, NaN = none). */
-function add(
-  a: Acc, submittedMs: number, closed: boolean, fa: number, fd: number, ra: number, rd: number,
-  isPaused: boolean, end: number, open: boolean, overdue: boolean, score: number,
+/** Counters per group. */
+interface Counters {
+  received: Float64Array; closed: Float64Array; frDue: Float64Array; frOnTime: Float64Array; resDue: Float64Array; resOnTime: Float64Array;
+  open: Float64Array; overdue: Float64Array; rated: Float64Array; ratingSum: Float64Array; frCount: Int32Array; resCount: Int32Array;
+}
+
+/** gOf[i] = the group of row i, or -1 when it is outside the division or the submission range. */
+function assignGroups(
+  n: number, gOf: Int32Array, div: Uint32Array, submitted: Float64Array, divMask: Uint8Array, from: number, to: number,
+  key: Uint32Array | Int32Array | undefined, byDivision: boolean,
 ): void {
-  a.received += 1;
-  if (closed) a.closed += 1;
-  if (!Number.isNaN(fa)) {
-    a.frDue += 1;
-    if (fa <= fd) a.frOnTime += 1;
-    a.frTimes.push(fa - submittedMs);
-  } else if (fd < end) {
-    a.frDue += 1;
-  }
-  if (!Number.isNaN(ra)) {
-    a.resDue += 1;
-    if (ra <= rd) a.resOnTime += 1;
-    a.resTimes.push(ra - submittedMs);
-  } else if (!isPaused && rd < end) {
-    a.resDue += 1;
-  }
-  if (open) a.open += 1;
-  if (overdue) a.overdue += 1;
-  if (score > 0) {
-    a.rated += 1;
-    a.ratingSum += score;
+  for (let i = 0; i < n; i++) {
+    const s = submitted[i]!;
+    const d = div[i]!;
+    if (divMask[d] === 0 || s < from || s >= to) gOf[i] = -1;
+    else gOf[i] = key === undefined ? 0 : byDivision ? key[d]! : key[i]!;
   }
 }
 
-function figures(key: string, name: string, a: Acc): GroupFigures {
-  const hours = (ms: number | null) => (ms === null ? null : ms / HOUR_MS);
-  return {
-    key,
-    name,
-    received: a.received,
-    closed: a.closed,
-    closeRate: a.received > 0 ? a.closed / a.received : null,
-    firstRepliesOnTime: rate(a.frOnTime, a.frDue),
-    resolutionsOnTime: rate(a.resOnTime, a.resDue),
-    openNow: a.open,
-    overdueNow: a.overdue,
-    medianHoursToFirstReply: hours(median(a.frTimes)),
-    medianHoursToResolution: hours(median(a.resTimes)),
-    satisfaction: { average: a.rated > 0 ? a.ratingSum / a.rated : null, rated: a.rated },
-  };
+/** Adds every row with a group to its counters (see definitions.ts). */
+function countRows(n: number, gOf: Int32Array, t: StatsTable, now: number, c: Counters): void {
+  const { status, closedAt, frAt, frDue, resAt, resDue, paused, rating } = t;
+  for (let i = 0; i < n; i++) {
+    const g = gOf[i]!;
+    if (g < 0) continue;
+    const st = status[i]!;
+    const closedMs = closedAt[i]!;
+    const end = closedMs === closedMs ? closedMs : now;
+    const fa = frAt[i]!;
+    const fd = frDue[i]!;
+    const ra = resAt[i]!;
+    const rd = resDue[i]!;
+    const isPaused = paused[i] === 1;
+    c.received[g]! += 1;
+    if (CLOSED_FLAG[st] === true) c.closed[g]! += 1;
+    const replied = fa === fa;
+    if (replied) {
+      c.frDue[g]! += 1;
+      if (fa <= fd) c.frOnTime[g]! += 1;
+      c.frCount[g]! += 1;
+    } else if (fd < end) {
+      c.frDue[g]! += 1;
+    }
+    const resolved = ra === ra;
+    if (resolved) {
+      c.resDue[g]! += 1;
+      if (ra <= rd) c.resOnTime[g]! += 1;
+      c.resCount[g]! += 1;
+    } else if (!isPaused && rd < end) {
+      c.resDue[g]! += 1;
+    }
+    if (OPEN_FLAG[st] === true) {
+      c.open[g]! += 1;
+      if ((!replied && fd < now) || (!resolved && !isPaused && rd < now)) c.overdue[g]! += 1;
+    }
+    const score = rating[i]!;
+    if (score > 0) {
+      c.rated[g]! += 1;
+      c.ratingSum[g]! += score;
+    }
+  }
+}
+
+function hours(ms: number | null): number | null {
+  return ms === null ? null : ms / HOUR_MS;
+}
+
+/** The median of a[from..to) (mean of the two middle values for an even count); null when empty. Reorders that range. */
+function medianOf(a: Float64Array, from: number, to: number): number | null {
+  const n = to - from;
+  if (n <= 0) return null;
+  const k = from + (n >> 1);
+  const hi = selectIn(a, from, to - 1, k);
+  if (n % 2 === 1) return hi;
+  let lo = -Infinity;
+  for (let i = from; i < k; i++) if (a[i]! > lo) lo = a[i]!;
+  return (lo + hi) / 2;
+}
+
+/** Quickselect in a[left..right]: the value that belongs at index k; afterwards a[left..k) ≤ a[k]. */
+function selectIn(a: Float64Array | number[], left: number, right: number, k: number): number {
+  while (right > left) {
+    const pivot = a[(left + right) >> 1]!;
+    let i = left;
+    let j = right;
+    while (i <= j) {
+      while (a[i]! < pivot) i++;
+      while (a[j]! > pivot) j--;
+      if (i <= j) {
+        const t = a[i]!; a[i] = a[j]!; a[j] = t;
+        i++; j--;
+      }
+    }
+    if (k <= j) right = j;
+    else if (k >= i) left = i;
+    else return a[k]!;
+  }
+  return a[k]!;
 }
 
 /** Display name of a group key from the reference data (the key itself when unknown). */

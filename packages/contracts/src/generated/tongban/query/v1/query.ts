@@ -126,7 +126,7 @@ export interface VerifyTicketsResponse {
   resultsJson: string;
   /** Pass as after_ticket_id for the next page; empty when this was the last page. */
   nextAfterTicketId: string;
-  /** Tickets in the division (or all), for progress reporting. */
+  /** Tickets in the division (or all), for progress reporting; counted on the first page only (0 on later pages). */
   totalTickets: number;
 }
 

@@ -1,0 +1,48 @@
+/** Small helpers of the benchmarks: timing, percentiles, formatting. */
+
+/** Milliseconds since an arbitrary origin (monotonic, sub-millisecond). */
+export function nowMs(): number {
+  return Number(process.hrtime.bigint()) / 1e6;
+}
+
+/** Runs `fn` and returns its result with the elapsed milliseconds. */
+export async function timed<T>(fn: () => Promise<T> | T): Promise<{ value: T; ms: number }> {
+  const start = nowMs();
+  const value = await fn();
+  return { value, ms: nowMs() - start };
+}
+
+/** The p-th percentile (0–100, nearest rank) of samples. */
+export function percentile(samples: readonly number[], p: number): number {
+  if (samples.length === 0) return Number.NaN;
+  const sorted = [...samples].sort((a, b) => a - b);
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[rank]!;
+}
+
+/** Summary of latency samples, ms. */
+export interface Latency {
+  runs: number;
+  p50: number;
+  p95: number;
+  max: number;
+}
+
+/** Summarises latency samples. */
+export function latency(samples: readonly number[]): Latency {
+  return { runs: samples.length, p50: round(percentile(samples, 50)), p95: round(percentile(samples, 95)), max: round(Math.max(...samples)) };
+}
+
+/** Rounds to 2 decimals. */
+export function round(x: number): number {
+  return Math.round(x * 100) / 100;
+}
+
+/** Formats a table of rows (objects with the same keys) as aligned text. */
+export function table(rows: readonly Record<string, string | number>[]): string {
+  if (rows.length === 0) return '';
+  const keys = Object.keys(rows[0]!);
+  const width = keys.map((k) => Math.max(k.length, ...rows.map((r) => String(r[k]).length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padStart(width[i]!)).join('  ');
+  return [line(keys), line(width.map((w) => '-'.repeat(w))), ...rows.map((r) => line(keys.map((k) => String(r[k]))))].join('\n');
+}

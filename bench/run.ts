@@ -1,0 +1,188 @@
+/**
+ * `npm run bench [-- --tickets 100000 --stats-sizes 250000,1000000 --runs 100 --keep]` (not part of npm test)
+ *
+ * On a fresh database on the server of DATABASE_URL (bench_<time>, dropped afterwards unless --keep):
+ * 1. generates a workload of --tickets tickets (bench/workload, bulk mode) and reports its speed;
+ * 2. full rebuild of the read models (events/s), against a baseline: reading the same events in the
+ *    same order without processing them;
+ * 3. chain verification of every ticket (events/s), against the same baseline;
+ * 4. the statistics query (what GetStats does: refresh the in-memory table, compute) over a mix of
+ *    dashboard queries, p50/p95/max, at the generated size and at each of --stats-sizes (ticket_stats
+ *    amplified by cloning the generated tickets' rows under new ids, so the distribution is the
+ *    workload's), against two baselines measured in the same run: a plain `SELECT count(*)` over
+ *    ticket_stats and the same statistics computed by SQL (stats/sql.ts).
+ * Prints the numbers and writes them to bench/results/<time>.json.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { PostgresEventStore, runMigrations } from '@tongban/eventstore';
+import { loadReferenceData } from '@tongban/reference-data';
+import { loadConfig } from '@tongban/runtime';
+import pg from 'pg';
+import { candidateTicketStreams, verifyStreams } from '../services/query/src/audit/evidence';
+import { QUERY_MIGRATIONS } from '../services/query/src/migrations';
+import { rebuildReadModels } from '../services/query/src/rebuild';
+import { StatsCache } from '../services/query/src/stats/cache';
+import { statsBySql } from '../services/query/src/stats/sql';
+import type { StatsQuery } from '../services/query/src/stats/table';
+import { type Latency, latency, round, table, timed } from './lib';
+import { generateWorkload } from './workload/generate';
+
+const DAY = 86_400_000;
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      tickets: { type: 'string', default: '100000' }, 'stats-sizes': { type: 'string', default: '250000,1000000' },
+      runs: { type: 'string', default: '100' }, 'sql-runs': { type: 'string', default: '5' }, keep: { type: 'boolean', default: false },
+      now: { type: 'string', default: '2026-03-01T00:00:00Z' },
+    },
+  });
+  const tickets = Number(values.tickets);
+  const sizes = values['stats-sizes'].split(',').filter(Boolean).map(Number);
+  const runs = Number(values.runs);
+  const sqlRuns = Number(values['sql-runs']);
+  const now = new Date(values.now);
+  const ref = loadReferenceData();
+  const base = new URL(loadConfig().databaseUrl);
+  const name = `bench_${Date.now().toString(36)}`;
+  const admin = new URL(base);
+  admin.pathname = '/postgres';
+  const adminPool = new pg.Pool({ connectionString: admin.toString(), max: 1 });
+  await adminPool.query(`CREATE DATABASE ${name}`);
+  const url = new URL(base);
+  url.pathname = `/${name}`;
+  const pool = new pg.Pool({ connectionString: url.toString(), max: 6 });
+  const results: Record<string, unknown> = { database: name, tickets, now: now.toISOString(), startedAt: new Date().toISOString() };
+  const log = (text: string) => console.log(text);
+  try {
+    const store = await PostgresEventStore.create(pool);
+    await runMigrations(pool, 'query', QUERY_MIGRATIONS);
+
+    // 1. Workload.
+    log(`\n1. workload: ${tickets} tickets over 365 days (bulk mode, the real decider)`);
+    const gen = await generateWorkload(pool, ref, {
+      tickets, now, days: 365, onProgress: (done) => process.stderr.write(`\r   ${done}/${tickets}   `),
+    });
+    process.stderr.write('\n');
+    results['workload'] = { ...gen, ticketsPerSecond: Math.round(gen.tickets / (gen.ms / 1000)), eventsPerSecond: Math.round(gen.events / (gen.ms / 1000)) };
+    log(`   ${gen.events} events in ${(gen.ms / 1000).toFixed(1)} s: ${Math.round(gen.tickets / (gen.ms / 1000))} tickets/s, ${Math.round(gen.events / (gen.ms / 1000))} events/s`);
+    await pool.query('VACUUM ANALYZE events');
+
+    // 2. Baseline read, rebuild.
+    log('\n2. full rebuild of the read models');
+    const scan = await timed(async () => {
+      let n = 0;
+      for (let after = { stream: 'ticket-', revision: -1 }; ;) {
+        const { rows } = await pool.query<{ stream: string; revision: string }>(
+          `SELECT e.stream, e.revision::text AS revision, e.data, e.metadata, e.hash FROM events e
+           WHERE (e.stream, e.revision) > ($1, $2) AND e.stream < 'ticket.' ORDER BY e.stream, e.revision LIMIT 20000`,
+          [after.stream, after.revision],
+        );
+        if (rows.length === 0) return n;
+        n += rows.length;
+        const last = rows[rows.length - 1]!;
+        after = { stream: last.stream, revision: Number(last.revision) };
+      }
+    });
+    const scanRate = Math.round(scan.value / (scan.ms / 1000));
+    const rebuild = await rebuildReadModels(pool, store);
+    results['rebuild'] = { ...rebuild, baselineReadEventsPerSecond: scanRate, ratioToBaseline: round(rebuild.eventsPerSecond / scanRate) };
+    log(table([
+      { what: 'baseline: read every event (no processing)', events: scan.value, seconds: round(scan.ms / 1000), 'events/s': scanRate, ratio: 1 },
+      { what: 'rebuild ticket_views + ticket_stats (swap, indexes)', events: rebuild.events, seconds: round(rebuild.ms / 1000), 'events/s': rebuild.eventsPerSecond, ratio: round(rebuild.eventsPerSecond / scanRate) },
+    ]));
+
+    // 3. Verification of every chain.
+    log('\n3. verification of every ticket chain (as tongban-audit verify --all)');
+    const verified = await timed(async () => {
+      let events = 0;
+      let broken = 0;
+      for (let after: string | undefined; ;) {
+        const page = await candidateTicketStreams(pool, { limit: 500, ...(after ? { after } : {}) });
+        for (const v of await verifyStreams(pool, page.streams)) { events += v.checkedEvents; if (!v.intact) broken += 1; }
+        if (!page.next) return { events, broken };
+        after = page.next;
+      }
+    });
+    const verifyRate = Math.round(verified.value.events / (verified.ms / 1000));
+    results['verify'] = { ...verified.value, ms: round(verified.ms), eventsPerSecond: verifyRate, ratioToBaseline: round(verifyRate / scanRate) };
+    log(`   ${verified.value.events} events, ${verified.value.broken} broken, ${round(verified.ms / 1000)} s: ${verifyRate} events/s (${round(verifyRate / scanRate)} × the plain read)`);
+
+    // 4. Statistics.
+    log('\n4. statistics query (GetStats: refresh the in-memory table + compute), p50/p95/max in ms');
+    const county = '513437';
+    const township = '513437100';
+    const queries: { name: string; q: StatsQuery }[] = [
+      { name: 'auditor: everything, total', q: { division: '', groupBy: 'none', nowMs: now.getTime() } },
+      { name: 'auditor: everything by unit', q: { division: '', groupBy: 'unit', nowMs: now.getTime() } },
+      { name: 'auditor: last 90 days by county', q: { division: '5134', groupBy: 'county', nowMs: now.getTime(), fromMs: now.getTime() - 90 * DAY } },
+      { name: 'auditor: one month by category', q: { division: '', groupBy: 'category', nowMs: now.getTime(), fromMs: now.getTime() - 60 * DAY, toMs: now.getTime() - 30 * DAY } },
+      { name: 'county supervisor: by unit', q: { division: county, groupBy: 'unit', nowMs: now.getTime() } },
+      { name: 'county supervisor: 30 days by handler', q: { division: county, groupBy: 'handler', nowMs: now.getTime(), fromMs: now.getTime() - 30 * DAY } },
+      { name: 'township: total', q: { division: township, groupBy: 'none', nowMs: now.getTime() } },
+    ];
+    const statsRows: Record<string, string | number>[] = [];
+    const statsResults: Record<string, unknown>[] = [];
+    const measureAt = async (label: string) => {
+      const { rows } = await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM ticket_stats');
+      const size = rows[0]!.n;
+      await pool.query('VACUUM ANALYZE ticket_stats');
+      const count = await sample(10, async () => { await pool.query('SELECT count(*) FROM ticket_stats'); });
+      const cache = new StatsCache(pool);
+      const load = await timed(() => cache.refresh());
+      const mem = await sample(runs, async (i) => { await cache.refresh(); cache.table.compute(queries[i % queries.length]!.q, ref); });
+      const perQuery: Record<string, Latency> = {};
+      for (const { name, q } of queries) perQuery[name] = await sample(Math.max(5, Math.floor(runs / queries.length)), async () => { await cache.refresh(); cache.table.compute(q, ref); });
+      const sql = await sample(sqlRuns * queries.length, async (i) => { await statsBySql(pool, queries[i % queries.length]!.q, ref); });
+      statsResults.push({ label, tickets: size, coldLoadMs: round(load.ms), countStar: count, inMemory: mem, inMemoryPerQuery: perQuery, sql, ratioP95ToCountStar: round(mem.p95 / count.p50) });
+      statsRows.push(
+        { tickets: size, what: 'baseline: SELECT count(*) FROM ticket_stats', p50: count.p50, p95: count.p95, max: count.max, 'p95 / count(*) p50': round(count.p95 / count.p50) },
+        { tickets: size, what: 'baseline: the same statistics in SQL', p50: sql.p50, p95: sql.p95, max: sql.max, 'p95 / count(*) p50': round(sql.p95 / count.p50) },
+        { tickets: size, what: `GetStats in memory (cold load ${round(load.ms / 1000)} s)`, p50: mem.p50, p95: mem.p95, max: mem.max, 'p95 / count(*) p50': round(mem.p95 / count.p50) },
+      );
+      log(`   measured at ${size} tickets`);
+    };
+    await measureAt('generated');
+    for (const size of sizes) {
+      for (;;) {
+        const { rows } = await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM ticket_stats');
+        const missing = size - rows[0]!.n;
+        if (missing <= 0) break;
+        await pool.query(
+          `INSERT INTO ticket_stats (ticket_id, revision, division, service_code, accountable_unit_id, handler_id, status, submitted_at,
+             first_response_due_at, first_replied_at, resolution_due_at, resolution_paused, resolved_at, closed_at, rating)
+           SELECT gen_random_uuid(), revision, division, service_code, accountable_unit_id, handler_id, status, submitted_at,
+             first_response_due_at, first_replied_at, resolution_due_at, resolution_paused, resolved_at, closed_at, rating
+           FROM ticket_stats LIMIT $1`, [Math.min(missing, 200_000)],
+        );
+      }
+      await measureAt(`amplified to ${size}`);
+    }
+    results['stats'] = statsResults;
+    log(table(statsRows));
+    const last = statsResults[statsResults.length - 1] as { tickets: number; inMemory: Latency } | undefined;
+    if (last) log(`\n   target p95 ≤ 100 ms at 1,000,000 tickets: measured p95 ${last.inMemory.p95} ms at ${last.tickets} tickets`);
+  } finally {
+    await pool.end();
+    if (!values.keep) await adminPool.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await adminPool.end();
+  }
+  const dir = join(__dirname, 'results');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+  log(`\nresults: ${file}${values.keep ? ` (database ${name} kept)` : ''}`);
+}
+
+async function sample(n: number, fn: (i: number) => Promise<void>): Promise<Latency> {
+  const samples: number[] = [];
+  for (let i = 0; i < n; i++) samples.push((await timed(() => fn(i))).ms);
+  return latency(samples);
+}
+
+main().catch((err: unknown) => {
+  console.error('bench failed:', err);
+  process.exit(1);
+});

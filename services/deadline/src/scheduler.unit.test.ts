@@ -1,0 +1,59 @@
+import { DeadlineSettingsError, deadlineSettings } from './settings';
+import { startTimerLoop } from './scheduler';
+
+describe('the timer loop', () => {
+  it('sleeps until the next timer is due (not a whole poll interval) and fires it', async () => {
+    const started = Date.now();
+    const firedAt: number[] = [];
+    let due = started + 120;
+    const loop = startTimerLoop({
+      fireBatch: async () => {
+        if (Date.now() < due) return 0;
+        firedAt.push(Date.now());
+        due = Number.POSITIVE_INFINITY;
+        return 1;
+      },
+      pollMs: 5_000,
+      untilNextDue: async () => (Number.isFinite(due) ? due - Date.now() : undefined),
+      onError: (err) => { throw err; },
+    });
+    await new Promise((r) => setTimeout(r, 400));
+    await loop.stop();
+    expect(firedAt).toHaveLength(1);
+    expect((firedAt[0] ?? 0) - started).toBeGreaterThanOrEqual(119);
+    expect((firedAt[0] ?? 0) - started).toBeLessThan(300);
+  });
+
+  it('a wake() during a pass runs another pass; errors are reported and the loop goes on', async () => {
+    let passes = 0;
+    const errors: unknown[] = [];
+    const loop = startTimerLoop({
+      fireBatch: async () => { passes++; if (passes === 1) throw new Error('database down'); return 0; },
+      pollMs: 20,
+      onError: (err) => errors.push(err),
+    });
+    loop.wake();
+    await new Promise((r) => setTimeout(r, 120));
+    await loop.stop();
+    const after = passes;
+    await new Promise((r) => setTimeout(r, 60));
+    expect(errors).toHaveLength(1);
+    expect(passes).toBeGreaterThan(2);
+    expect(passes).toBe(after); // stopped means stopped
+  });
+});
+
+describe('deadline settings', () => {
+  it('defaults: re-escalate after 24 h, batches of 100, 8 tickets in parallel', () => {
+    expect(deadlineSettings({}, 7)).toEqual({ reescalateAfterHours: 24, autoCloseDays: 7, batch: 100, concurrency: 8 });
+    expect(deadlineSettings({ TONGBAN_REESCALATE_HOURS: '6' }, 7).reescalateAfterHours).toBe(6);
+  });
+
+  it.each([['TONGBAN_REESCALATE_HOURS', '-24'], ['TONGBAN_REESCALATE_HOURS', 'soon'], ['TONGBAN_TIMER_BATCH', '0']])('refuses %s=%s', (name, value) => {
+    expect(() => deadlineSettings({ [name]: value }, 7)).toThrow(DeadlineSettingsError);
+  });
+
+  it('refuses a non-positive objection window', () => {
+    expect(() => deadlineSettings({}, -1)).toThrow(/TONGBAN_AUTO_CLOSE_DAYS/);
+  });
+});
