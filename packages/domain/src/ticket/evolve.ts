@@ -93,8 +93,14 @@ export function evolve(state: TicketState, event: TicketEventEnvelope): TicketSt
       return { ...s, extendedMs, sla: { ...s.sla, resolution: announceDeadline(leg, dueAt) } };
     }
     case 'TicketResolved': {
+      // The resolution is told to the reporter, so it also answers a first response still owed
+      // (otherwise a reopen would find that leg running and overdue at once).
       const r = s.sla.resolution;
-      return { ...s, status: 'resolved', resolvedAt: at, sla: { ...s.sla, ...(r ? { resolution: stopLeg(r, at) } : {}) } };
+      const fr = s.sla.firstResponse;
+      return {
+        ...s, status: 'resolved', resolvedAt: at,
+        sla: { ...s.sla, ...(r ? { resolution: stopLeg(r, at) } : {}), ...(fr ? { firstResponse: stopLeg(fr, at) } : {}) },
+      };
     }
     case 'ResolutionVerified':
       return { ...s, verifications: s.verifications + 1 };
