@@ -1,4 +1,4 @@
 #!/usr/bin/env node
-// The auditor CLI (`tongban-audit`): runs services/query/src/cli/main.ts with tsx (no build step).
+// The auditor CLI (`tongban-audit`): services/query/src/cli/main.ts, run with tsx (no build step).
 require('tsx/cjs');
-require('../services/query/src/cli/main.ts');
+require('../services/query/src/cli/main.ts').main();

@@ -1,6 +1,9 @@
 import { SignJWT, jwtVerify, errors } from 'jose';
 import type { Principal } from './principal';
 
+/** The staff roles a token may name. */
+const STAFF_ROLES: readonly string[] = ['information-officer', 'admin', 'department', 'supervisor', 'auditor'];
+
 /** Issuer and audience of every Tongban token. */
 export const TOKEN_ISSUER = 'tongban';
 
@@ -44,7 +47,7 @@ export async function signToken(principal: Principal, key: Uint8Array, now: Date
  */
 export async function verifyToken(token: string, key: Uint8Array): Promise<Principal> {
   try {
-    const { payload } = await jwtVerify(token, key, { issuer: TOKEN_ISSUER, algorithms: ['HS256'] });
+    const { payload } = await jwtVerify(token, key, { issuer: TOKEN_ISSUER, algorithms: ['HS256'], requiredClaims: ['exp', 'iat'], maxTokenAge: '400d' });
     const id = payload.sub;
     const kind = payload['kind'];
     if (!id || typeof kind !== 'string') throw new UnauthenticatedError('token lacks subject or kind');
@@ -60,6 +63,7 @@ export async function verifyToken(token: string, key: Uint8Array): Promise<Princ
         if (typeof role !== 'string' || typeof unitId !== 'string' || typeof division !== 'string') {
           throw new UnauthenticatedError('staff token lacks role, unit or division');
         }
+        if (!STAFF_ROLES.includes(role)) throw new UnauthenticatedError(`unknown staff role ${role}`);
         return {
           kind, id, role: role as never, unitId, division,
           ...(typeof department === 'string' ? { department } : {}),

@@ -1,8 +1,24 @@
 import pino, { type Logger } from 'pino';
 
-/** A JSON logger (pino) named after the service. */
+/** Removes secrets from a logged URL (an Open311 api_key sent in a query string). */
+export function redactUrl(url: string): string {
+  return url.replace(/([?&]api_key=)[^&#]*/gi, '$1[redacted]');
+}
+
+/**
+ * A JSON logger (pino) named after the service. Authorization headers and api_key values are
+ * redacted from logged requests.
+ */
 export function createLogger(service: string, level = process.env['LOG_LEVEL'] ?? 'info'): Logger {
-  return pino({ name: service, level, base: { service } });
+  return pino({
+    name: service,
+    level,
+    base: { service },
+    redact: { paths: ['req.headers.authorization', 'headers.authorization', 'api_key', 'apiKey'], censor: '[redacted]' },
+    serializers: {
+      req: (req: { method?: string; url?: string; id?: string }) => ({ method: req.method, url: req.url ? redactUrl(req.url) : req.url, id: req.id }),
+    },
+  });
 }
 
 export type { Logger };

@@ -25,11 +25,18 @@ export async function authenticate(request: FastifyRequest, key: Uint8Array): Pr
   if (header === undefined || header === '') return null;
   const token = bearerToken(header);
   if (!token) throw problems.invalidToken('the Authorization header must be "Bearer <token>"');
+  let principal: Principal;
   try {
-    return { principal: await verifyToken(token, key), token };
+    principal = await verifyToken(token, key);
   } catch (err) {
     throw problems.invalidToken(err instanceof Error ? err.message : 'invalid token', err);
   }
+  // Clients hold staff or device tokens. System and Open311 tokens are minted inside the platform
+  // (the latter by this gateway after an api_key check) and are never accepted from outside.
+  if (principal.kind !== 'staff' && principal.kind !== 'citizen') {
+    throw problems.invalidToken(`a ${principal.kind} token cannot be used here`);
+  }
+  return { principal, token };
 }
 
 /**

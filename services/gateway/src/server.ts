@@ -108,6 +108,15 @@ export function buildGateway(options: GatewayOptions = {}): FastifyInstance {
     logController: new LogController({ requestIdLogLabel: 'correlationId' }),
     // Bodies are validated strictly: no coercion, unknown properties rejected (not silently removed).
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: true, allErrors: false } },
+    // Requests Node's HTTP parser refuses (oversized headers, malformed request lines): still a
+    // problem+json answer, then the connection is closed.
+    clientErrorHandler: (err: NodeJS.ErrnoException, socket) => {
+      if (!socket.writable) { socket.destroy(); return; }
+      const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+      const reason = status === 431 ? 'headers_too_large' : 'malformed_request';
+      const body = JSON.stringify({ type: `urn:tongban:problem:${reason}`, title: status === 431 ? 'Request Header Fields Too Large' : 'Bad Request', status, detail: 'the HTTP request could not be parsed', reason });
+      socket.end(`HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : 'Bad Request'}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    },
     // Requests fastify refuses before routing (a malformed URL): an Open311 document under /open311,
     // problem+json elsewhere — never fastify's own body.
     frameworkErrors: (err, request, reply) => {

@@ -1,6 +1,7 @@
 import type { DecideContext, TicketCommand } from './commands';
 import { DEFAULT_WORKFLOW_SETTINGS } from './commands';
 import { reject } from './errors';
+import { assertCleanText } from './text';
 import type { TicketEvent } from './events';
 import { validateSlaPolicy } from '../sla/policy';
 import { authorize } from './permissions';
@@ -24,6 +25,7 @@ const HANDLING: readonly TicketStatus[] = ['in_progress', 'awaiting_information'
  * @throws TicketRejection with kind not_found | invalid | forbidden | precondition and a typed reason.
  */
 export function decide(command: TicketCommand, state: TicketState, ctx: DecideContext): TicketEvent[] {
+  assertCleanText(command);
   if (command.type === 'SubmitTicket') return submit(command, state, ctx);
   if (!state.exists) throw reject.notFound('ticket_not_found', 'no such ticket');
   validate(command, state, ctx);

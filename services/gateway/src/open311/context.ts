@@ -42,10 +42,15 @@ export function queryParams(request: FastifyRequest): Open311Params {
   return Open311Params.ofUrl(request.url);
 }
 
-/** The parameters of a POST: the form body's, then the query string's (the body wins). */
+/**
+ * The parameters of a POST: the form body's, then the query string's (the body wins). An api_key is
+ * only taken from the body: a key in a URL ends up in logs and proxies.
+ * @throws Open311Error 400 when the query string carries an api_key.
+ */
 export function formParams(request: FastifyRequest): Open311Params {
   const body = typeof request.body === 'string' ? request.body : '';
   const query = request.url.includes('?') ? request.url.slice(request.url.indexOf('?') + 1) : '';
+  if (new URLSearchParams(query).has('api_key')) throw open311Errors.badRequest('api_key must be sent in the form body, not in the URL');
   return Open311Params.parse([body, query].filter((p) => p !== '').join('&'));
 }
 

@@ -6,7 +6,23 @@
 
 /** The parameters of a request. */
 export class Open311Params {
-  constructor(private readonly params: URLSearchParams) {}
+  /** Values per name, indexed once (URLSearchParams.getAll is linear, so per-name lookups would be quadratic). */
+  private readonly byName = new Map<string, string[]>();
+
+  constructor(params: URLSearchParams) {
+    for (const [name, value] of params) {
+      const values = this.byName.get(name);
+      if (values) values.push(value);
+      else this.byName.set(name, [value]);
+    }
+  }
+
+  /** How many name=value pairs were sent. */
+  get size(): number {
+    let n = 0;
+    for (const values of this.byName.values()) n += values.length;
+    return n;
+  }
 
   /** Parses a query string (with or without `?`) or a form body. */
   static parse(text: string): Open311Params {
@@ -21,12 +37,12 @@ export class Open311Params {
 
   /** The first non-empty value of a parameter, or undefined. */
   get(name: string): string | undefined {
-    return this.params.getAll(name).find((v) => v !== '');
+    return this.byName.get(name)?.find((v) => v !== '');
   }
 
   /** Every non-empty value of a parameter. */
   all(name: string): string[] {
-    return this.params.getAll(name).filter((v) => v !== '');
+    return (this.byName.get(name) ?? []).filter((v) => v !== '');
   }
 
   /** Every non-empty value of a comma-delimited list parameter, which may also be repeated. */
@@ -36,7 +52,7 @@ export class Open311Params {
 
   /** Every parameter name, once each, in order. */
   names(): string[] {
-    return [...new Set(this.params.keys())];
+    return [...this.byName.keys()];
   }
 }
 

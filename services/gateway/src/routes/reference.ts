@@ -20,7 +20,7 @@ export function registerReferenceRoutes(app: FastifyInstance, ctx: GatewayContex
       querystring: {
         type: 'object',
         additionalProperties: false,
-        properties: { division: { type: 'string', pattern: '^[0-9]{6,12}$', description: 'Division code.' } },
+        properties: { division: { type: 'string', pattern: '^[0-9]{4,12}$', description: 'Division code.' } },
       },
       response: { 200: openObjectSchema, ...problemResponses(400, 404, 503) },
     },

@@ -27,7 +27,7 @@ const submitBodySchema: JsonSchema = {
   additionalProperties: false,
   properties: {
     service_code: { type: 'string', minLength: 1, maxLength: 64, description: 'A service_code of GET /api/v1/services.' },
-    division: { type: 'string', pattern: '^[0-9]{6,12}$', description: 'Division code where the problem is (prefecture, county, township or village).' },
+    division: { type: 'string', pattern: '^[0-9]{4,12}$', description: 'Division code where the problem is (prefecture, county, township or village).' },
     title: text('Short title.', 200),
     description: text('What is wrong.'),
     address: optionalText('Street address or landmark.', 500),
@@ -59,8 +59,12 @@ const listQuerySchema: JsonSchema = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    status: { type: 'string', maxLength: 32, description: 'Filter by status (submitted, routed, in_progress, …).' },
-    unit: { type: 'string', maxLength: 128, description: 'Filter by holding unit id.' },
+    status: {
+      type: 'string',
+      enum: ['submitted', 'routed', 'in_progress', 'awaiting_information', 'resolved', 'closed', 'rejected', 'duplicate', 'withdrawn'],
+      description: 'Filter by status (see docs/ticket-lifecycle.md).',
+    },
+    unit: { type: 'string', pattern: '^(adm|dep)-[0-9a-z-]{4,64}$', description: 'Filter by holding unit id.' },
     limit: { type: 'string', pattern: '^[0-9]{1,4}$', description: 'Page size (default decided by the query service).' },
     offset: { type: 'string', pattern: '^[0-9]{1,9}$' },
   },

@@ -203,7 +203,8 @@ async function exportEvents(
   return 0;
 }
 
-if (require.main === module || process.argv[1]?.endsWith('tongban-audit.js')) {
+/** Runs the CLI on this process's arguments and streams and sets the exit code. */
+export function main(): void {
   runCli(process.argv.slice(2), { out: process.stdout, err: process.stderr, env: process.env }).then(
     (code) => { process.exitCode = code; },
     (err: unknown) => {
@@ -212,3 +213,5 @@ if (require.main === module || process.argv[1]?.endsWith('tongban-audit.js')) {
     },
   );
 }
+
+if (require.main === module) main();

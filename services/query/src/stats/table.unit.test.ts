@@ -50,6 +50,28 @@ describe('StatsTable', () => {
     expect(t.compute({ division: '999', groupBy: 'unit', nowMs: NOW }, ref)).toMatchObject({ total: { received: 0, closeRate: null, medianHoursToFirstReply: null }, groups: [] });
   });
 
+  it('computes exact medians through the histogram buckets (random data against a sort)', () => {
+    let seed = 7;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+    const t = new StatsTable();
+    const rows: FactsRecord[] = [];
+    for (let i = 0; i < 3000; i++) {
+      const fr = rnd() < 0.1 ? Number.NaN : T0 + Math.floor(rnd() ** 3 * 100 * H);
+      const row = ticket(i, { accountableUnitId: `u${i % 7}`, firstRepliedMs: fr, resolvedMs: rnd() < 0.5 ? T0 + 5 * H : T0 + Math.floor(rnd() * 200 * H) });
+      rows.push(row);
+      t.upsert(row);
+    }
+    const result = t.compute({ division: '', groupBy: 'unit', nowMs: NOW });
+    const naive = (list: FactsRecord[], pick: (r: FactsRecord) => number) => median(list.map(pick).filter((x) => !Number.isNaN(x)).map((x) => (x - T0) / H));
+    for (const g of result.groups) {
+      const mine = rows.filter((r) => r.accountableUnitId === g.key);
+      expect(g.medianHoursToFirstReply).toBeCloseTo(naive(mine, (r) => r.firstRepliedMs)!, 9);
+      expect(g.medianHoursToResolution).toBeCloseTo(naive(mine, (r) => r.resolvedMs)!, 9);
+    }
+    expect(result.total.medianHoursToFirstReply).toBeCloseTo(naive(rows, (r) => r.firstRepliedMs)!, 9);
+    expect(result.total.medianHoursToResolution).toBeCloseTo(naive(rows, (r) => r.resolvedMs)!, 9);
+  });
+
   it('median: odd, even, none', () => {
     expect(median([5, 1, 3])).toBe(3);
     expect(median([4, 1, 3, 2])).toBe(2.5);
