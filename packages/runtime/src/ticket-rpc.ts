@@ -28,10 +28,10 @@ export async function executeTicketRpc(
   command: TicketCommand,
 ): Promise<{ outcome: commands.CommandOutcome }> {
   if (!UUID.test(request.ticketId)) throw fail.notFound('ticket_not_found', `no ticket ${request.ticketId}`);
-  const result = await deps.executor.execute(request.ticketId, command, actorContext(principal, deps.ref), {
+  const result = await deps.executor.execute(request.ticketId.toLowerCase(), command, actorContext(principal, deps.ref), {
     correlationId: correlationId(metadata),
     channel: principal.kind === 'staff' ? 'web' : principal.kind === 'open311' ? 'open311' : 'app',
     ...(request.expectedRevision !== undefined ? { expectedRevision: request.expectedRevision } : {}),
   });
-  return { outcome: { ticketId: request.ticketId, revision: result.revision, eventTypes: result.eventTypes } };
+  return { outcome: { ticketId: request.ticketId.toLowerCase(), revision: result.revision, eventTypes: result.eventTypes } };
 }

@@ -26,14 +26,23 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  */
 export async function readableTicket(deps: QueryDeps, ticketId: string, principal: Principal): Promise<TicketState> {
   if (!UUID.test(ticketId)) throw fail.notFound('ticket_not_found', `no ticket ${ticketId}`);
-  const { rows } = await deps.pool.query<{ state: TicketState; units_involved: string[] }>(
-    'SELECT state, units_involved FROM ticket_views WHERE ticket_id = $1', [ticketId],
+  const id = ticketId.toLowerCase();
+  // The read model row, and the stream's head revision from the store: when the projection is behind
+  // (or has not seen the ticket yet) the state is evolved from the stream, so reads follow writes.
+  const { rows } = await deps.pool.query<{ state: TicketState | null; units_involved: string[] | null; head: string | null }>(
+    `SELECT v.state, v.units_involved, s.last_revision AS head
+       FROM (SELECT 1) one
+       LEFT JOIN ticket_views v ON v.ticket_id = $1
+       LEFT JOIN streams s ON s.stream = $2`,
+    [id, ticketStream(id)],
   );
-  let state = rows[0]?.state;
-  let units = rows[0]?.units_involved ?? [];
-  if (!state) {
-    state = evolveAll(toEnvelopes(await deps.store.readStream(ticketStream(ticketId))));
-    units = unitsInvolved([], state);
+  const row = rows[0];
+  let state = row?.state ?? undefined;
+  let units = row?.units_involved ?? [];
+  const head = row?.head === null || row?.head === undefined ? -1 : Number(row.head);
+  if (!state || state.revision < head) {
+    state = evolveAll(toEnvelopes(await deps.store.readStream(ticketStream(id))));
+    units = unitsInvolved(units, state);
   }
   if (!state.exists) throw fail.notFound('ticket_not_found', `no ticket ${ticketId}`);
   if (!mayRead(principal, state, units, deps.ref)) throw fail.forbidden('outside_jurisdiction', 'you may not read this ticket');
@@ -49,7 +58,7 @@ export async function getTicket(deps: QueryDeps, req: query.GetTicketRequest, pr
 /** GetTicketHistory: the events in order (from the store, so always complete). */
 export async function getTicketHistory(deps: QueryDeps, req: query.GetTicketHistoryRequest, principal: Principal): Promise<query.GetTicketHistoryResponse> {
   const state = await readableTicket(deps, req.ticketId, principal);
-  const events = await deps.store.readStream(ticketStream(req.ticketId));
+  const events = await deps.store.readStream(ticketStream(req.ticketId.toLowerCase()));
   const entries = historyEntries(events, { forReporter: isReporter(principal, state), showPersonalData: seesPersonalData(principal, state) });
   return { eventsJson: JSON.stringify(entries) };
 }

@@ -49,6 +49,7 @@ export function ticketView(s: TicketState, ref: ReferenceData, showPersonalData:
     local: { submittedAt: shanghaiTime(s.submittedAt), firstResponseDueAt: shanghaiTime(fr?.dueAt), resolutionDueAt: shanghaiTime(res?.dueAt) },
     lastPublicReply: s.lastPublicReply,
     resolvedAt: s.resolvedAt,
+    resolution: s.resolution,
     closedAt: s.closedAt,
     duplicateOf: s.duplicateOf,
     rating: s.rating,

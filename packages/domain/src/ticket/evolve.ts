@@ -98,7 +98,7 @@ export function evolve(state: TicketState, event: TicketEventEnvelope): TicketSt
       const r = s.sla.resolution;
       const fr = s.sla.firstResponse;
       return {
-        ...s, status: 'resolved', resolvedAt: at,
+        ...s, status: 'resolved', resolvedAt: at, resolution: event.data.resolution,
         sla: { ...s.sla, ...(r ? { resolution: stopLeg(r, at) } : {}), ...(fr ? { firstResponse: stopLeg(fr, at) } : {}) },
       };
     }

@@ -89,6 +89,8 @@ export interface TicketState {
   /** The unit supervising the ticket after an escalation (督办), if any. */
   supervisingUnitId?: string;
   resolvedAt?: string;
+  /** The handler's account of the resolution, told to the reporter. */
+  resolution?: string;
   closedAt?: string;
   duplicateOf?: string;
   rating?: { score: number; comment: string };

@@ -1,3 +1,4 @@
+import { type ReplayQuery, replayIfAsked, replayQuerystring } from './audit';
 import { commands, query } from '@tongban/contracts';
 import type { FastifyInstance } from 'fastify';
 import { asObject, callContext, parseUpstreamJson, type GatewayContext } from '../context';
@@ -137,20 +138,26 @@ export function registerTicketRoutes(app: FastifyInstance, ctx: GatewayContext):
     return view;
   });
 
-  app.get<{ Params: { id: string } }>('/api/v1/tickets/:id/history', {
+  app.get<{ Params: { id: string }; Querystring: ReplayQuery }>('/api/v1/tickets/:id/history', {
     onRequest: ctx.auth.required,
     schema: {
       tags: ['tickets'],
-      summary: "A ticket's events in order",
-      description: 'Each entry: revision, type, occurredAt, recordedAt, actor, data.',
+      summary: "A ticket's events in order; with ?revision=N or ?at=<instant>, replayed to that point",
+      description: 'Each entry: revision, type, occurredAt, recordedAt, actor, data. With revision/at: also the state evolved by the same decider code as live.',
       security: bearerSecurity,
       params: ticketIdParams,
+      querystring: replayQuerystring,
       response: {
-        200: { type: 'object', properties: { id: { type: 'string' }, events: { type: 'array', items: openObjectSchema } } },
-        ...problemResponses(401, 403, 404, 503),
+        200: {
+          type: 'object',
+          properties: { id: { type: 'string' }, revision: { type: 'integer' }, state: openObjectSchema, events: { type: 'array', items: openObjectSchema } },
+        },
+        ...problemResponses(400, 401, 403, 404, 503),
       },
     },
   }, async (request) => {
+    const replayed = await replayIfAsked(ctx, request);
+    if (replayed) return replayed;
     const res = await unaryCall(clients.query, clients.query.getTicketHistory, { ticketId: request.params.id }, callContext(request), callTimeoutMs);
     const events = parseUpstreamJson(res.eventsJson, 'history');
     return { id: request.params.id, events: Array.isArray(events) ? events : [] };
