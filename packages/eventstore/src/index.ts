@@ -29,3 +29,6 @@ export type { Migration } from './postgres/migrator';
 export { describeEventStoreConformance } from './conformance';
 export type { ConformanceTarget, ManualClock } from './conformance';
 export { newTestEvent, newTicketStream } from './fixtures';
+
+export { toRecordedEvent } from './postgres/rows';
+export type { EventRow } from './postgres/rows';

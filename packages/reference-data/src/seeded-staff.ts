@@ -1,17 +1,10 @@
+import type { StaffPrincipal } from '@tongban/auth';
 import type { StaffRole, Unit } from '@tongban/domain';
 import { seededStaffId } from '@tongban/domain';
 import type { ReferenceData } from './index';
 
-/** The claims of a seeded staff member's token (see @tongban/auth StaffPrincipal). */
-export interface SeededStaffClaims {
-  kind: 'staff';
-  id: string;
-  role: StaffRole;
-  unitId: string;
-  /** Jurisdiction root: the unit's division (for an information officer, the village or township given). */
-  division: string;
-  department?: string;
-}
+/** The claims of a seeded staff member's token: a staff principal (see @tongban/auth). */
+export type SeededStaffClaims = StaffPrincipal;
 
 /** Thrown when no seeded staff member matches the role and division. */
 export class UnknownStaffError extends Error {

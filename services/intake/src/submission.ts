@@ -59,7 +59,7 @@ export async function submitTicket(deps: SubmissionDeps, request: intake.SubmitT
       ...(ticket.onBehalfOf?.name ? { onBehalfOf: ticket.onBehalfOf.name } : {}),
       eventId: () => ids.ticketId,
     });
-    return { ticketId: ids.ticketId, reference: ids.reference, revision: result.revision, replayed: false };
+    return { ticketId: ids.ticketId, reference: ids.reference, revision: result.revision, replayed: ids.replayed };
   } catch (err) {
     if (claimed && err instanceof TicketRejection && err.reason === 'already_exists') {
       return { ticketId: ids.ticketId, reference: ids.reference, revision: 0, replayed: true };

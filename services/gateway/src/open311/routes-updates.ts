@@ -10,7 +10,7 @@ import { open311Errors } from './errors';
 import { OPEN311_FORMATS, list } from './format';
 import { type TicketUpdateForOpen311, type TicketViewForOpen311, updateElement, updateId } from './mapping';
 import { type Open311Params, parseW3cDatetime } from './params';
-import { FIELD_LIMITS, checkText } from './submission';
+import { FIELD_LIMITS, checkText, isHttpUrl } from './submission';
 
 /** Default span of GET servicerequestupdates without start_date: the last 24 hours before end_date. */
 export const DEFAULT_UPDATES_HOURS = 24;
@@ -118,6 +118,7 @@ export function registerUpdateRoutes(app: FastifyInstance, ctx: Open311Context):
       if (updateIdText !== undefined) errors.push(...checkText('update_id', updateIdText, 128));
       const mediaUrl = params.get('media_url');
       if (mediaUrl !== undefined) errors.push(...checkText('media_url', mediaUrl, FIELD_LIMITS.media_url));
+      if (mediaUrl !== undefined && !isHttpUrl(mediaUrl)) errors.push('media_url must be an http or https URL');
       const deviceId = params.get('device_id') ?? params.get('deviceid');
       if (deviceId !== undefined) errors.push(...checkText('device_id', deviceId, FIELD_LIMITS.device_id));
       if (errors.length > 0 || id === undefined || description === undefined) throw open311Errors.badRequest(...errors);

@@ -74,7 +74,8 @@ export function reporterName(first: string, last: string): string {
   return [first, last].filter((p) => p !== '').join(' ');
 }
 
-function isHttpUrl(text: string): boolean {
+/** True for an absolute http or https URL (media_url may not be javascript:, file: or data:). */
+export function isHttpUrl(text: string): boolean {
   try {
     const url = new URL(text);
     return url.protocol === 'http:' || url.protocol === 'https:';

@@ -3,7 +3,7 @@
  * the PostgreSQL adapter's (packages/eventstore rows.ts): recomputed hashes must see exactly what the
  * adapter returns — jsonb data and metadata as parsed, `recorded_at` as `Date#toISOString()`.
  */
-import type { RecordedEvent } from '@tongban/eventstore';
+import { type EventRow, type RecordedEvent, toRecordedEvent } from '@tongban/eventstore';
 import type pg from 'pg';
 
 /** The stream holding AuditAnchorRecorded events. */
@@ -23,40 +23,13 @@ export function ticketIdOf(stream: string): string | undefined {
 /** A database handle: a pool or a client. */
 export type Db = pg.Pool | pg.PoolClient | pg.Client;
 
-interface EventRow {
-  id: string;
-  type: string;
-  stream: string;
-  revision: string;
-  transaction_id: string;
-  global_position: string;
-  recorded_at: Date;
-  data: Record<string, unknown>;
-  metadata: RecordedEvent['metadata'];
-  prev_hash: string;
-  hash: string;
-}
-
 /** Columns selecting an `events` row as {@link EventRow}. */
 export const EVENT_SELECT = `e.id::text AS id, e.type, e.stream, e.revision::text AS revision,
   e.transaction_id::text AS transaction_id, e.global_position::text AS global_position,
   e.recorded_at, e.data, e.metadata, e.prev_hash, e.hash`;
 
-/** Converts an `events` row (selected with {@link EVENT_SELECT}) to a RecordedEvent. */
-export function toRecorded(row: EventRow): RecordedEvent {
-  return {
-    id: row.id,
-    type: row.type,
-    stream: row.stream,
-    revision: Number(row.revision),
-    position: { transactionId: row.transaction_id, position: row.global_position },
-    recordedAt: row.recorded_at.toISOString(),
-    data: row.data,
-    metadata: row.metadata,
-    prevHash: row.prev_hash,
-    hash: row.hash,
-  };
-}
+/** Converts an `events` row (selected with {@link EVENT_SELECT}) to a RecordedEvent (the store's own mapping). */
+export const toRecorded = toRecordedEvent;
 
 /** The events of several streams, by stream, each in revision order (streams without events are absent). */
 export async function readStreams(db: Db, streams: readonly string[]): Promise<Map<string, RecordedEvent[]>> {
