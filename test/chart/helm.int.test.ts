@@ -30,6 +30,22 @@ maybe('helm chart', () => {
     expect(out).not.toContain('TONGBAN_TEST_CLOCK');
   });
 
+  it('sets the extension cap and the SLA configuration only when given; the SLA file is mounted into intake', () => {
+    const plain = run(['template', 'tb', chart, ...secret]);
+    expect(plain).not.toContain('TONGBAN_MAX_EXTENSION_HOURS');
+    expect(plain).not.toContain('TONGBAN_SLA_CONFIG');
+    expect(plain).not.toContain('sla-config');
+    const out = run(['template', 'tb', chart, ...secret, '--set', 'maxExtensionHours=240',
+      '--set-json', 'slaConfig={"calendarByServiceCode":{"sanitation":"cn-working-hours"}}']);
+    expect(out).toContain('- name: TONGBAN_MAX_EXTENSION_HOURS\n              value: "240"');
+    expect(out).toContain('name: tb-tongban-sla-config');
+    expect(out).toContain('sla-config.json: "{\\"calendarByServiceCode\\":{\\"sanitation\\":\\"cn-working-hours\\"}}"');
+    const intake = out.split('---').find((doc) => doc.includes('kind: Deployment') && doc.includes('name: tb-tongban-intake\n')) ?? '';
+    expect(intake).toContain('- name: TONGBAN_SLA_CONFIG\n              value: "/etc/tongban/sla/sla-config.json"');
+    expect(intake).toContain('mountPath: /etc/tongban/sla');
+    expect(out.match(/name: TONGBAN_SLA_CONFIG/g)).toHaveLength(1);
+  });
+
   it('refuses to render without a JWT secret', () => {
     expect(() => run(['template', 'tb', chart])).toThrow(/jwtSecret must be set/);
   });

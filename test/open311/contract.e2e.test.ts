@@ -49,6 +49,12 @@ async function submit(form: Form, format: 'xml' | 'json' = 'json'): Promise<stri
   expect(typeof request.service_request_id).toBe('string');
   expect(request.service_request_id).not.toBe('');
   expect(request.token).toBeUndefined();
+  // Routing is asynchronous: wait until the request names its agency, so that reads in both formats
+  // that follow see the same state.
+  await waitFor(async () => {
+    const read = await call(base, 'GET', `requests/${request.service_request_id}.json`);
+    return read.status === 200 && (read.json as { agency_responsible?: string }[])[0]?.agency_responsible ? true : undefined;
+  }, { timeoutMs: 15_000, intervalMs: 50 });
   return request.service_request_id;
 }
 
@@ -201,11 +207,6 @@ describe('POST Service Request', () => {
 describe('GET Service Request(s)', () => {
   it('serves one request with the spec fields and datetimes with an offset, the same in XML and JSON', async () => {
     const id = await submit(report({ lat: '28.2601', long: '103.5712', address_string: '雷波县锦城镇西街30号', media_url: 'https://example.org/wall.jpg' }));
-    // Routing is asynchronous: wait until the request names its agency, so both formats see the same state.
-    await waitFor(async () => {
-      const res = await call(base, 'GET', `requests/${id}.json`);
-      return res.status === 200 && (res.json as { agency_responsible?: string }[])[0]?.agency_responsible ? true : undefined;
-    }, { timeoutMs: 15_000, intervalMs: 50 });
     const { json } = await getBoth(base, `requests/${id}`);
     expect(json.json).toHaveLength(1);
     const r = json.json[0];
@@ -311,6 +312,28 @@ describe('Service request updates (FixMyStreet extension)', () => {
       const [update] = f === 'json' ? res.json : (res.xml!.body as any).request_update;
       expect(update.update_id).toEqual(expect.any(String));
     }
+  });
+
+  it('writes a repeated update (same client, request and update_id) once and answers the same update_id', async () => {
+    const id = await submit(report({ description: '重复提交的更新', device_id: 'repeat-device' }));
+    await waitFor(async () => {
+      const res = await call(base, 'GET', `requests/${id}.json`);
+      return res.status === 200 && res.json[0].status === 'open' ? res : undefined;
+    }, { timeoutMs: 10_000, intervalMs: 100 });
+    const form = { api_key: apiKey, service_request_id: id, description: '补充：裂缝变宽', status: 'OPEN', update_id: 'fms-repeat-1' };
+    const answers: string[] = [];
+    for (const f of [...FORMATS, 'json']) {
+      const res = await call(base, 'POST', `servicerequestupdates.${f}`, { form });
+      expect(res.status).toBe(200);
+      answers.push((f === 'json' ? res.json : (res.xml!.body as any).request_update)[0].update_id);
+    }
+    expect(new Set(answers).size).toBe(1);
+    const another = await call(base, 'POST', 'servicerequestupdates.json', { form: { ...form, update_id: 'fms-repeat-2' } });
+    expect(another.json[0].update_id).not.toBe(answers[0]);
+    const { rows } = await pool.query<{ n: string }>(
+      "SELECT count(*) AS n FROM events WHERE stream = $1 AND type = 'InformationAdded'", [`ticket-${id}`],
+    );
+    expect(Number(rows[0]!.n)).toBe(2);
   });
 
   it('answers 403 without a key or from another client, 404 for an unknown request, 400 for a bad update', async () => {

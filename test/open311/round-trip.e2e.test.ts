@@ -139,10 +139,17 @@ it('shows every change of an Open311 report handled through the staff API, and t
     api_key: apiKey, service_request_id: id, status: 'CLOSED', description: '确认已处理，谢谢', updated_datetime: new Date().toISOString(), update_id: 'fms-78',
   } });
   expect(confirm.status).toBe(200);
+  // The client retries the confirmation (same update_id): nothing is written, the same update_id answers.
+  const retried = await call(stack.url, 'POST', 'servicerequestupdates.xml', { form: {
+    api_key: apiKey, service_request_id: id, status: 'CLOSED', description: '确认已处理，谢谢', updated_datetime: new Date().toISOString(), update_id: 'fms-78',
+  } });
+  expect(retried.status).toBe(200);
+  expect(retried.text).toBe(confirm.text);
   updates = await waitForUpdates(id, 10);
   expect(updates.slice(7).map((u) => u.status)).toEqual(['REOPEN', 'FIXED', 'CLOSED']);
   const history = await stack.api('GET', `/api/v1/tickets/${id}/history`, { token: admin });
   const closed = history.body.events.find((e: any) => e.type === 'TicketClosed');
+  expect(history.body.events.filter((e: any) => e.type === 'TicketClosed')).toHaveLength(1);
   expect(closed).toMatchObject({ channel: 'open311', actor: { kind: 'open311', id: 'fixmystreet-lsz' }, data: { closedBy: 'reporter' } });
   expect(history.body.events.find((e: any) => e.type === 'TicketSubmitted')).toMatchObject({ channel: 'open311', actor: { kind: 'open311', id: 'fixmystreet-lsz' } });
 

@@ -15,6 +15,10 @@ app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
   value: {{ .Values.logLevel | quote }}
 - name: TONGBAN_AUTO_CLOSE_DAYS
   value: {{ .Values.autoCloseDays | quote }}
+{{- if .Values.maxExtensionHours }}
+- name: TONGBAN_MAX_EXTENSION_HOURS
+  value: {{ .Values.maxExtensionHours | quote }}
+{{- end }}
 - name: TONGBAN_JWT_SECRET
   valueFrom:
     secretKeyRef:
@@ -26,3 +30,6 @@ app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
   value: "{{ include "tongban.fullname" $root }}-{{ $name }}:{{ $svc.port }}"
 {{- end }}
 {{- end -}}
+
+{{/* Where the SLA configuration (values.slaConfig) is mounted in the intake container. */}}
+{{- define "tongban.slaConfigPath" -}}/etc/tongban/sla/sla-config.json{{- end -}}

@@ -1,3 +1,5 @@
+import { DEFAULT_WORKFLOW_SETTINGS } from '@tongban/domain';
+
 /** The service names of the platform, in start order. */
 export const SERVICE_NAMES = ['intake', 'routing', 'casework', 'deadline', 'notification', 'query'] as const;
 
@@ -34,14 +36,39 @@ export interface Config {
   pollMs: number;
   /** Days after resolution before automatic close (TONGBAN_AUTO_CLOSE_DAYS, default 7). */
   autoCloseDays: number;
+  /** Total cap on announced-deadline extensions per ticket, hours (TONGBAN_MAX_EXTENSION_HOURS, default 2160 = 90 days). */
+  maxExtensionHours: number;
+  /**
+   * Path of an SLA configuration file (TONGBAN_SLA_CONFIG; the format of packages/domain/data/calendars/sla-config.json),
+   * read and validated with parseSlaConfig at start; unset: the shipped configuration.
+   */
+  slaConfigPath?: string;
   /** Log level (LOG_LEVEL, default info). */
   logLevel: string;
+}
+
+/** An invalid configuration value (the process does not start on it). */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  readonly code = 'invalid_config';
+}
+
+/** A positive number from the environment, or `fallback` when unset or empty. @throws ConfigError otherwise. */
+function positiveNumber(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0) throw new ConfigError(`${name} must be a positive number (got "${raw}")`);
+  return value;
 }
 
 /** The development default secret. Never used when TONGBAN_JWT_SECRET is set (the Helm chart sets it). */
 export const DEV_JWT_SECRET = 'tongban-development-secret-change-me-0123456789';
 
-/** Reads the configuration from an environment map. */
+/**
+ * Reads the configuration from an environment map.
+ * @throws ConfigError for a TONGBAN_MAX_EXTENSION_HOURS that is not a positive number.
+ */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const addresses = Object.fromEntries(
     Object.entries(DEFAULT_GRPC_PORTS).map(([name, port]) => [name, env[`${name.toUpperCase()}_ADDR`] ?? `127.0.0.1:${port}`]),
@@ -59,6 +86,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: env['HOST'] ?? '0.0.0.0',
     pollMs: Number(env['TONGBAN_POLL_MS'] ?? 200),
     autoCloseDays: Number(env['TONGBAN_AUTO_CLOSE_DAYS'] ?? 7),
+    maxExtensionHours: positiveNumber(env, 'TONGBAN_MAX_EXTENSION_HOURS', DEFAULT_WORKFLOW_SETTINGS.maxExtensionHours),
+    ...(env['TONGBAN_SLA_CONFIG'] ? { slaConfigPath: env['TONGBAN_SLA_CONFIG'] } : {}),
     logLevel: env['LOG_LEVEL'] ?? 'info',
   };
 }

@@ -1,6 +1,7 @@
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { signingKey } from '@tongban/auth';
-import { DEFAULT_WORKFLOW_SETTINGS, type Clock, type WorkflowSettings } from '@tongban/domain';
+import { readFileSync } from 'node:fs';
+import { DEFAULT_SLA_CONFIG, DEFAULT_WORKFLOW_SETTINGS, type Clock, type SlaConfig, type WorkflowSettings, parseSlaConfig } from '@tongban/domain';
 import { PostgresEventStore, type EventStore } from '@tongban/eventstore';
 import { loadReferenceData, type ReferenceData } from '@tongban/reference-data';
 import pg from 'pg';
@@ -22,6 +23,8 @@ export interface ServiceHost {
   key: Uint8Array;
   /** Workflow settings (auto-close window, extension cap) from configuration. */
   settings: WorkflowSettings;
+  /** SLA configuration for new tickets (TONGBAN_SLA_CONFIG, validated at start; else the shipped one). */
+  slaConfig: SlaConfig;
   /** Registers a function run on clock changes (test clock only). */
   onClockChange(listener: () => void): void;
   /** Registers a shutdown step; steps run in reverse order. */
@@ -38,6 +41,8 @@ export interface ServiceHost {
 export async function startServiceHost(name: string, env: NodeJS.ProcessEnv = process.env): Promise<ServiceHost> {
   const config = loadConfig(env);
   const log = createLogger(name, config.logLevel);
+  const ref = loadReferenceData();
+  const slaConfig = config.slaConfigPath ? loadSlaConfig(config.slaConfigPath, ref) : DEFAULT_SLA_CONFIG;
   const testClock = config.testClock ? new TestClock() : undefined;
   const clock: Clock = testClock ?? systemClock;
   const pool = new pg.Pool({ connectionString: config.databaseUrl, max: 10 });
@@ -53,9 +58,10 @@ export async function startServiceHost(name: string, env: NodeJS.ProcessEnv = pr
   }
   const host: ServiceHost = {
     name, config, log, clock, pool, store, nc,
-    ref: loadReferenceData(),
+    ref,
     key: signingKey(config.jwtSecret),
-    settings: { ...DEFAULT_WORKFLOW_SETTINGS, autoCloseDays: config.autoCloseDays },
+    settings: { ...DEFAULT_WORKFLOW_SETTINGS, autoCloseDays: config.autoCloseDays, maxExtensionHours: config.maxExtensionHours },
+    slaConfig,
     onClockChange: (l) => void listeners.push(l),
     onStop: (s) => void stops.push(s),
     async stop() {
@@ -67,6 +73,20 @@ export async function startServiceHost(name: string, env: NodeJS.ProcessEnv = pr
     },
   };
   return host;
+}
+
+/**
+ * Reads and validates an SLA configuration file against the catalogue's policy.
+ * @throws SlaConfigError (unknown calendar, invalid hours) or the read/JSON error, naming the file.
+ */
+export function loadSlaConfig(path: string, ref: ReferenceData): SlaConfig {
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new Error(`TONGBAN_SLA_CONFIG: cannot read ${path}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
+  return parseSlaConfig(json, ref.catalogue.slaPolicy);
 }
 
 /** Runs `main` and stops the host cleanly on SIGINT/SIGTERM; exits non-zero when start fails. */

@@ -45,7 +45,14 @@ export async function fireTimer(deps: FireDeps, t: Timer): Promise<void> {
   const run = async (command: TicketCommand, key: Pick<Timer, 'leg' | 'kind' | 'dueKey'>, role: string): Promise<TicketState | undefined> => {
     try {
       const result = await deps.executor.execute(t.ticketId, command, DEADLINE_ACTOR, {
-        correlationId: t.ticketId, channel: 'system', eventId: (index) => timerEventId({ ticketId: t.ticketId, ...key }, index === 0 ? role : `${role}/${index}`),
+        correlationId: t.ticketId, channel: 'system', eventId: (index, event) => {
+          // The level-1 escalation carried by a breach keeps the id the escalation timer would give it, so the
+          // two paths (and older replicas that append it separately) can never write it twice.
+          if (index > 0 && event.type === 'TicketEscalated' && command.type === 'RecordDeadlineBreach') {
+            return timerEventId({ ticketId: t.ticketId, leg: 'ticket', kind: 'escalation', dueKey: `level-${event.data.level}` }, 'escalation');
+          }
+          return timerEventId({ ticketId: t.ticketId, ...key }, index === 0 ? role : `${role}/${index}`);
+        },
       });
       return result.state;
     } catch (err) {
@@ -59,9 +66,15 @@ export async function fireTimer(deps: FireDeps, t: Timer): Promise<void> {
       return;
     case 'breach': {
       if (t.leg === 'ticket') return;
-      const state = await run({ type: 'RecordDeadlineBreach', leg: t.leg, dueAt: t.dueKey }, t, 'breach');
-      // Escalate at once rather than waiting for the escalation timer the breach event will schedule; both
-      // paths use the same event id, so only one TicketEscalated can be written.
+      // One append carries the breach and, when it is the ticket's first, the level-1 automatic escalation
+      // (the target is the unit supervising the accountable unit, from the state before the breach).
+      const before = await loadTicket(deps.store, t.ticketId);
+      const target = before.escalations.length === 0
+        ? escalationCommand(before, 1, escalationUnits(deps.ref), '')?.toUnitId
+        : undefined;
+      const state = await run({ type: 'RecordDeadlineBreach', leg: t.leg, dueAt: t.dueKey, ...(target ? { toUnitId: target } : {}) }, t, 'breach');
+      // Anything still due (e.g. the ticket changed between the read and the append) escalates here; the
+      // same event id as the escalation timer's means only one TicketEscalated can be written.
       if (state) await escalate(deps, state, run);
       return;
     }

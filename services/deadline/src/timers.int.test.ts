@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { v7 as uuidv7 } from 'uuid';
-import { type FireDeps, fireTimer } from './fire';
+import { type FireDeps, fireTimer, timerEventId } from './fire';
 import { DEADLINE_MIGRATIONS } from './migrations';
 import { rebuildTimers } from './rebuild';
 import { type Timer, DEFAULT_TIMER_SETTINGS } from './schedule';
@@ -130,6 +130,54 @@ describe('firing timers through the executor', () => {
     expect(calls).toBe(2);
     const types = await typesOf(id);
     expect([count(types, 'DeadlineWarningIssued'), count(types, 'DeadlineBreached'), count(types, 'TicketEscalated')]).toEqual([1, 1, 1]);
+  });
+});
+
+describe('one append per breach; tickets in parallel', () => {
+  it('the first breach and its level-1 escalation are one append, the escalation with the escalation timer\'s id', async () => {
+    const id = await newTicket(0, true);
+    await fireAt(24.5, [id]);
+    const events = (await store.readStream(`ticket-${id}`)).filter((e) => e.type === 'DeadlineBreached' || e.type === 'TicketEscalated');
+    expect(events.map((e) => e.type)).toEqual(['DeadlineBreached', 'TicketEscalated']);
+    const [breached, escalated] = events;
+    expect(escalated?.position.transactionId).toBe(breached?.position.transactionId);
+    expect(escalated?.id).toBe(timerEventId({ ticketId: id, leg: 'ticket', kind: 'escalation', dueKey: 'level-1' }, 'escalation'));
+    expect(escalated?.data).toMatchObject({ level: 1, automatic: true, toUnitId: 'adm-513437' });
+    // Fired again (a retry, another replica): nothing new.
+    await fireTimer(deps, { ticketId: id, leg: 'first_response', kind: 'breach', dueAt: at(24).toISOString(), dueKey: at(24).toISOString() });
+    const types = await typesOf(id);
+    expect([count(types, 'DeadlineBreached'), count(types, 'TicketEscalated')]).toEqual([1, 1]);
+  });
+
+  it('fires up to `concurrency` tickets at once, never two timers of one ticket at once, each ticket\'s in due order', async () => {
+    const tickets = Array.from({ length: 12 }, () => uuidv7());
+    const due = (i: number) => new Date(T0 + i * 1000).toISOString();
+    const rows = tickets.flatMap((t) => [
+      { t, leg: 'first_response', kind: 'warning', due: due(1) },
+      { t, leg: 'first_response', kind: 'breach', due: due(2) },
+      { t, leg: 'resolution', kind: 'warning', due: due(3) },
+    ]);
+    await pool.query(
+      `INSERT INTO sla_timers (ticket_id, leg, kind, due_at, due_key) SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::text[])`,
+      [rows.map((r) => r.t), rows.map((r) => r.leg), rows.map((r) => r.kind), rows.map((r) => r.due), rows.map((r) => r.due)],
+    );
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const busy = new Set<string>();
+    const order = new Map<string, string[]>();
+    const claimed = await fireDueTimers(pool, at(1), 100, async (t) => {
+      if (busy.has(t.ticketId)) throw new Error(`two timers of ${t.ticketId} at once`);
+      busy.add(t.ticketId);
+      maxInFlight = Math.max(maxInFlight, ++inFlight);
+      await new Promise((r) => setTimeout(r, 5));
+      order.set(t.ticketId, [...(order.get(t.ticketId) ?? []), t.dueAt]);
+      inFlight--;
+      busy.delete(t.ticketId);
+    }, { concurrency: 4, onError: (_t, err) => { throw err; } });
+    expect(claimed).toBe(rows.length);
+    expect(maxInFlight).toBe(4);
+    for (const t of tickets) expect(order.get(t)).toEqual([due(1), due(2), due(3)]);
+    expect(Number((await pool.query('SELECT count(*) AS n FROM sla_timers')).rows[0].n)).toBe(0);
   });
 });
 

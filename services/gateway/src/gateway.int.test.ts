@@ -326,7 +326,7 @@ describe('commands', () => {
     expect(res.status).toBe(200);
     const calls = fakes.calls.filter((c) => c.method.endsWith('Command'));
     expect(calls.map((c) => c.method)).toEqual([method]);
-    expect(calls[0]?.request).toEqual({ ticketId: 't1', command });
+    expect(calls[0]?.request).toEqual({ ticketId: 't1', ...(method.startsWith('intake.') ? { clientUpdateId: '' } : {}), command });
   });
 
   it('covers every command route in the table above', () => {

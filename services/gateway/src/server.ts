@@ -7,6 +7,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, t
 import { authHooks } from './auth';
 import type { GatewayContext } from './context';
 import { registerDocs } from './docs';
+import { type RateLimitSettings, loadRateLimits, registerRateLimits, trustProxyOf } from './rate-limit';
 import { type Open311Config, loadOpen311Config } from './open311/config';
 import { sendErrors as sendOpen311Errors } from './open311/context';
 import { open311Errors } from './open311/errors';
@@ -70,6 +71,10 @@ export interface GatewayOptions {
   open311?: Partial<Open311Config>;
   /** Reference data (catalogue, divisions, units) for Open311. Default: the package's files. */
   referenceData?: ReferenceData;
+  /** Overrides of the rate limits (default: from the environment, see rate-limit.ts). */
+  rateLimits?: Partial<RateLimitSettings>;
+  /** Which proxies' X-Forwarded-For to believe for request.ip (default: TONGBAN_TRUST_PROXY, see rate-limit.ts). */
+  trustProxy?: boolean | string;
 }
 
 const CORRELATION_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -104,6 +109,7 @@ export function buildGateway(options: GatewayOptions = {}): FastifyInstance {
     // pino's Logger is a FastifyBaseLogger; the cast keeps FastifyInstance's default type parameters.
     loggerInstance: log as FastifyBaseLogger,
     bodyLimit: BODY_LIMIT_BYTES,
+    trustProxy: options.trustProxy ?? trustProxyOf(),
     genReqId: (req) => correlationIdOf(req.headers['x-correlation-id']),
     logController: new LogController({ requestIdLogLabel: 'correlationId' }),
     // Bodies are validated strictly: no coercion, unknown properties rejected (not silently removed).
@@ -166,6 +172,8 @@ export function buildGateway(options: GatewayOptions = {}): FastifyInstance {
     serverError: false,
   }));
 
+  const rateLimits: RateLimitSettings = { ...loadRateLimits(), ...options.rateLimits };
+  registerRateLimits(app, rateLimits);
   registerDocs(app, { ui: options.swaggerUi ?? true });
 
   const ctx: GatewayContext = {
@@ -189,6 +197,7 @@ export function buildGateway(options: GatewayOptions = {}): FastifyInstance {
   registerOpen311(app, ctx, {
     config: { ...loadOpen311Config(), ...options.open311 },
     ref: options.referenceData ?? loadReferenceData(),
+    rateLimits,
   });
 
   if (config.testClock) {

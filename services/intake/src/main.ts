@@ -1,20 +1,20 @@
 import { intake } from '@tongban/contracts';
 import { runMigrations } from '@tongban/eventstore';
-import { TicketExecutor, executeTicketRpc, publicUnary, runService, startGrpcServer, unary } from '@tongban/runtime';
+import { TicketExecutor, publicUnary, runService, startGrpcServer, unary } from '@tongban/runtime';
 import { verifyApiKey } from './api-keys';
+import { executeReporterCommand } from './client-updates';
 import { INTAKE_MIGRATIONS } from './migrations';
 import { retryWindowSeconds } from './open311-retries';
-import { reporterCommand } from './reporter-commands';
 import { submitTicket } from './submission';
 
 runService('intake', async (host) => {
   await runMigrations(host.pool, 'intake', INTAKE_MIGRATIONS);
   const executor = new TicketExecutor({ store: host.store, ref: host.ref, clock: host.clock, service: 'intake', settings: host.settings });
-  const deps = { pool: host.pool, executor, ref: host.ref, clock: host.clock, open311RetryWindowSeconds: retryWindowSeconds() };
+  const deps = { pool: host.pool, executor, ref: host.ref, clock: host.clock, open311RetryWindowSeconds: retryWindowSeconds(), slaConfig: host.slaConfig };
   const grpc = await startGrpcServer(host.config.addresses.intake, intake.IntakeServiceService, {
     submitTicket: unary(host.key, host.log, (req: intake.SubmitTicketRequest, principal) => submitTicket(deps, req, principal)),
     executeReporterCommand: unary(host.key, host.log, (req: intake.ExecuteReporterCommandRequest, principal, md) =>
-      executeTicketRpc(deps, req, principal, md, reporterCommand(req, principal))),
+      executeReporterCommand({ ...deps, store: host.store }, req, principal, md)),
     // The API key is the credential: no token (see api-keys.ts).
     verifyApiKey: publicUnary(host.log, async (req: intake.VerifyApiKeyRequest): Promise<intake.VerifyApiKeyResponse> => {
       const clientId = await verifyApiKey(host.pool, req.apiKey);

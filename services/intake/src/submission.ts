@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Principal } from '@tongban/auth';
 import type { intake } from '@tongban/contracts';
-import { DEFAULT_SLA_CONFIG, TicketRejection, decide, findService, initialTicketState, slaPolicyFor, type Clock, type TicketCommand } from '@tongban/domain';
+import { DEFAULT_SLA_CONFIG, TicketRejection, decide, findService, initialTicketState, slaPolicyFor, type Clock, type SlaConfig, type TicketCommand } from '@tongban/domain';
 import type { ReferenceData } from '@tongban/reference-data';
 import { type TicketExecutor, actorContext, fail } from '@tongban/runtime';
 import canonicalize from 'canonicalize';
@@ -18,6 +18,8 @@ export interface SubmissionDeps {
   clock: Clock;
   /** Retry window of Open311 submissions, seconds (see open311-retries.ts); 0 or absent: off. */
   open311RetryWindowSeconds?: number;
+  /** Calendars and hours for new tickets (TONGBAN_SLA_CONFIG, `host.slaConfig`); absent: the shipped configuration. */
+  slaConfig?: SlaConfig;
 }
 
 type Submit = NonNullable<intake.SubmitTicketRequest['ticket']>;
@@ -37,7 +39,7 @@ export async function submitTicket(deps: SubmissionDeps, request: intake.SubmitT
   validateAgainstReference(deps.ref, ticket, principal);
   const actor = actorContext(principal, deps.ref);
   // Validate the whole command before an idempotency key is claimed or a reference allocated.
-  decide(toCommand(deps.ref, ticket, principal, 'validation', 'validation'), initialTicketState(), {
+  decide(toCommand(deps, ticket, principal, 'validation', 'validation'), initialTicketState(), {
     now: deps.clock.now(), actor, isWithin: (c, a) => deps.ref.divisions.isWithin(c, a),
   });
   const key = request.idempotencyKey.trim();
@@ -51,7 +53,7 @@ export async function submitTicket(deps: SubmissionDeps, request: intake.SubmitT
     : retryDevice
       ? await claimRetryWindow(deps, `${principal.kind}:${principal.id}`, retryDevice, requestHash(ticket), window)
       : { ticketId: uuidv7(), reference: await nextReference(deps.pool, deps.clock.now()), replayed: false };
-  const command = toCommand(deps.ref, ticket, principal, ids.ticketId, ids.reference);
+  const command = toCommand(deps, ticket, principal, ids.ticketId, ids.reference);
   try {
     const result = await deps.executor.execute(ids.ticketId, command, actor, {
       correlationId: ids.ticketId,
@@ -90,7 +92,8 @@ function channelOf(t: Submit, principal: Principal): string {
   return 'app';
 }
 
-function toCommand(ref: ReferenceData, t: Submit, principal: Principal, ticketId: string, reference: string): TicketCommand {
+function toCommand(deps: Pick<SubmissionDeps, 'ref' | 'slaConfig'>, t: Submit, principal: Principal, ticketId: string, reference: string): TicketCommand {
+  const ref = deps.ref;
   const policy = ref.catalogue.slaPolicy;
   return {
     type: 'SubmitTicket',
@@ -117,7 +120,7 @@ function toCommand(ref: ReferenceData, t: Submit, principal: Principal, ticketId
     attributes: t.attributes,
     mediaUrl: t.mediaUrl,
     // The catalogue's hours on the calendar configured for the category or the responsible unit (issue 4).
-    policy: slaPolicyFor(policy, DEFAULT_SLA_CONFIG, { serviceCode: t.serviceCode, unitId: ref.responsibleUnit(t.division)?.id }),
+    policy: slaPolicyFor(policy, deps.slaConfig ?? DEFAULT_SLA_CONFIG, { serviceCode: t.serviceCode, unitId: ref.responsibleUnit(t.division)?.id }),
   };
 }
 

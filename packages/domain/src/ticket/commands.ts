@@ -32,7 +32,11 @@ export type TicketCommand =
   | { type: 'ReassignTicket'; toUnitId: string; toUnitDivision: string; toStaffId: string; reason: string }
   | { type: 'EscalateTicket'; toUnitId: string; reason: string; automatic: boolean }
   | { type: 'IssueDeadlineWarning'; leg: SlaLegName; dueAt: string }
-  | { type: 'RecordDeadlineBreach'; leg: SlaLegName; dueAt: string };
+  /**
+   * `toUnitId` (optional): the unit to escalate to at once (the level-1 automatic escalation, 督办) when this
+   * breach is the ticket's first and nothing has escalated it yet — one append carries both events.
+   */
+  | { type: 'RecordDeadlineBreach'; leg: SlaLegName; dueAt: string; toUnitId?: string };
 
 /** Command type names (also the action names of the permission table). */
 export type TicketCommandType = TicketCommand['type'];

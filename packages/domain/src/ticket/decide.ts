@@ -222,7 +222,17 @@ function decideOnExisting(c: Exclude<TicketCommand, { type: 'SubmitTicket' }>, s
       if (!leg || leg.stoppedAt || leg.pausedAt || leg.dueAt !== c.dueAt || isFinal(s)) return [];
       if (Date.parse(leg.dueAt) > ctx.now.getTime()) return [];
       if (leg.breachedAt || s.breaches.some((b) => b.leg === c.leg && b.dueAt === c.dueAt)) return [];
-      return [{ type: 'DeadlineBreached', data: { leg: c.leg, dueAt: c.dueAt, breachedAt: now } }];
+      const breached: TicketEvent = { type: 'DeadlineBreached', data: { leg: c.leg, dueAt: c.dueAt, breachedAt: now } };
+      // With a target, the first automatic escalation rides in the same append: only when nothing has
+      // escalated the ticket yet (a supervisor's escalation stands for level 1), it is open and routed, and
+      // the target is neither the holder nor already supervising.
+      const escalate = c.toUnitId && s.escalations.length === 0 && OPEN.includes(s.status)
+        && c.toUnitId !== s.holderUnitId && c.toUnitId !== s.supervisingUnitId;
+      if (!escalate) return [breached];
+      return [breached, {
+        type: 'TicketEscalated',
+        data: { fromUnitId: s.holderUnitId, toUnitId: c.toUnitId ?? '', reason: `${c.leg} was due and is overdue since ${now}`, level: 1, automatic: true },
+      }];
     }
   }
 }

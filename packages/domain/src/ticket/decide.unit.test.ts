@@ -889,6 +889,26 @@ describe('IssueDeadlineWarning / RecordDeadlineBreach (deadline service)', () =>
     given(...announced).when(breach('resolution', th(100)), { actor: A.deadline, at: th(100) }).then([expect.objectContaining({ type: 'DeadlineBreached' })]);
   });
 
+  it('with a target, the first breach carries the level-1 automatic escalation in the same decision', () => {
+    const command: TicketCommand = { type: 'RecordDeadlineBreach', leg: 'first_response', dueAt: FIRST_RESPONSE_DUE, toUnitId: COUNTY };
+    const state = given(...ACCEPTED).when(command, { actor: A.deadline, at: th(24) }).then([
+      { type: 'DeadlineBreached', data: { leg: 'first_response', dueAt: FIRST_RESPONSE_DUE, breachedAt: th(24) } },
+      { type: 'TicketEscalated', data: { fromUnitId: TOWNSHIP, toUnitId: COUNTY, reason: `first_response was due and is overdue since ${th(24)}`, level: 1, automatic: true } },
+    ]);
+    expect(state.holderUnitId).toBe(TOWNSHIP);
+    expect(state.supervisingUnitId).toBe(COUNTY);
+    expect(state.escalations).toEqual([expect.objectContaining({ level: 1, automatic: true, toUnitId: COUNTY })]);
+    // Already escalated (automatically or by a supervisor), or the target holds the ticket: the breach alone.
+    const second: TicketCommand = { type: 'RecordDeadlineBreach', leg: 'resolution', dueAt: RESOLUTION_DUE, toUnitId: COUNTY };
+    given(...ACCEPTED, ev.breached(th(24), 'first_response', FIRST_RESPONSE_DUE), ev.escalated(th(24), TOWNSHIP, COUNTY, 1, true))
+      .when(second, { actor: A.deadline, at: th(72) }).then([expect.objectContaining({ type: 'DeadlineBreached' })]);
+    given(...ACCEPTED, ev.escalated(th(2))).when(command, { actor: A.deadline, at: th(24) }).then([expect.objectContaining({ type: 'DeadlineBreached' })]);
+    given(...ACCEPTED).when({ ...command, toUnitId: TOWNSHIP }, { actor: A.deadline, at: th(24) }).then([expect.objectContaining({ type: 'DeadlineBreached' })]);
+    // Before routing nobody holds the ticket: no escalation. Nothing due: nothing at all.
+    given(...SUBMITTED).when(command, { actor: A.deadline, at: th(24) }).then([expect.objectContaining({ type: 'DeadlineBreached' })]);
+    given(...ACCEPTED).when(command, { actor: A.deadline, at: th(23) }).then([]);
+  });
+
   it('are internal: staff may not issue them', () => {
     given(...ACCEPTED).when(breach('first_response', FIRST_RESPONSE_DUE), { actor: A.countySupervisor, at: th(25) }).thenRejects('forbidden', 'role_not_allowed');
     given(...ACCEPTED).when(warn('first_response', FIRST_RESPONSE_DUE), { actor: A.townshipAdmin, at: th(18) }).thenRejects('forbidden', 'role_not_allowed');

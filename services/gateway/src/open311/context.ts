@@ -3,7 +3,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { GatewayContext } from '../context';
 import type { Open311Callers } from './callers';
 import type { Open311Config } from './config';
-import { type Open311Error, open311Errors, renderErrors } from './errors';
+import type { Open311Limits } from '../rate-limit';
+import { Open311Error, open311Errors, renderErrors } from './errors';
 import { type Open311Format, type Open311Value, render } from './format';
 import { CONTENT_LANGUAGE, type Open311Language, preferredLanguage } from './locale';
 import { Open311Params } from './params';
@@ -15,6 +16,8 @@ export interface Open311Context {
   /** Reference data (catalogue, divisions, units): the same files the services load. */
   ref: ReferenceData;
   callers: Open311Callers;
+  /** Rate limits of POSTs (per client application once its api_key is verified). */
+  limits: Open311Limits;
 }
 
 /** Sends an Open311 document (200 unless told), in the request's language. */
@@ -63,4 +66,22 @@ export function checkJurisdiction(params: Open311Params, ctx: Open311Context): v
   if (given !== undefined && given.trim().toLowerCase() !== ctx.config.jurisdictionId.toLowerCase()) {
     throw open311Errors.notFound(`jurisdiction_id ${given} was not found (this endpoint serves ${ctx.config.jurisdictionId})`);
   }
+}
+
+/**
+ * The client application of a POST's api_key, within the rate limits: an IP with too many failed
+ * verifications is refused before the key is checked, a verified client is counted per client id.
+ * @throws Open311Error 403 (key missing, unknown or revoked); HttpProblem 429 (rate limited).
+ */
+export async function verifiedClient(ctx: Open311Context, request: FastifyRequest, apiKey: string | undefined): Promise<string> {
+  await ctx.limits.beforeVerify(request);
+  let clientId: string;
+  try {
+    clientId = await ctx.callers.clientOf(apiKey, request.id);
+  } catch (err) {
+    if (err instanceof Open311Error && err.status === 403) await ctx.limits.failedVerification(request);
+    throw err;
+  }
+  await ctx.limits.verified(request, clientId);
+  return clientId;
 }

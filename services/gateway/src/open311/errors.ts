@@ -9,7 +9,8 @@ import { type Open311Format, list, render } from './format';
  * is `<errors><error><code/><description/></error>…</errors>` or `[{"code":…,"description":…}]`, with
  * every problem found at once. `code` is the HTTP status, except for general service errors where it
  * says what went wrong (503 unavailable, 504 timeout, 413 body too large, 415 not form-urlencoded),
- * which the spec allows ("the code in the response body shouldn't necessarily match").
+ * which the spec allows ("the code in the response body shouldn't necessarily match"). The one status
+ * beyond the spec is 429 (code 429, with Retry-After) for the gateway's rate limits.
  */
 
 /** One entry of the errors document. */
@@ -18,8 +19,8 @@ export interface Open311ErrorItem {
   description: string;
 }
 
-/** The HTTP statuses Open311 uses. */
-export type Open311Status = 400 | 403 | 404;
+/** The HTTP statuses Open311 uses (429, which the spec lacks, for the gateway's rate limits). */
+export type Open311Status = 400 | 403 | 404 | 429;
 
 /** A failure answered as an Open311 errors document. */
 export class Open311Error extends Error {
@@ -82,6 +83,7 @@ export function toOpen311Error(err: unknown): Open311Error {
   if (err instanceof HttpProblem) {
     if (err.status === 404) return open311Errors.notFound(err.message);
     if (err.status === 403 || err.status === 401) return open311Errors.forbidden(err.message);
+    if (err.status === 429) return new Open311Error(429, [{ code: 429, description: err.message }], { headers: err.extras.headers ?? {} });
     return err.status >= 500 ? open311Errors.general(400, 'general service error; if it persists, tell the operators', err) : open311Errors.badRequest(err.message);
   }
   const f = err as FastifyLikeError;

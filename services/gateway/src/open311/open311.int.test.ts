@@ -190,7 +190,7 @@ describe('servicerequestupdates', () => {
     });
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual([{ update_id: `${TICKET}-5` }]);
-    expect(fakes.callsTo('intake.executeReporterCommand')[0]?.request).toMatchObject({ ticketId: TICKET, command });
+    expect(fakes.callsTo('intake.executeReporterCommand')[0]?.request).toMatchObject({ ticketId: TICKET, clientUpdateId: 'fms-1', command });
     await expect(tokenOf('intake.executeReporterCommand')).resolves.toEqual({ kind: 'open311', id: FAKE_API_CLIENT });
   });
 

@@ -1,6 +1,7 @@
 import type { ReferenceData } from '@tongban/reference-data';
 import type { FastifyInstance } from 'fastify';
 import type { GatewayContext } from '../context';
+import { type RateLimitSettings, open311Limits } from '../rate-limit';
 import { Open311Callers } from './callers';
 import type { Open311Config } from './config';
 import { type Open311Context, sendErrors } from './context';
@@ -15,16 +16,20 @@ import { registerUpdateRoutes } from './routes-updates';
  * FixMyStreet servicerequestupdates extension. Its own encapsulated scope: POST bodies are
  * application/x-www-form-urlencoded only (read as text and parsed with URLSearchParams), and every
  * error — ours, a service's, fastify's, an unknown path under /open311 — is an Open311 errors document
- * (404, 403 or 400; never a 5xx, never HTML), in the format of the path.
+ * (404, 403 or 400, 429 when rate limited; never a 5xx, never HTML), in the format of the path.
  */
-export function registerOpen311(app: FastifyInstance, gateway: GatewayContext, options: { config: Open311Config; ref: ReferenceData }): void {
-  const ctx: Open311Context = {
-    gateway,
-    config: options.config,
-    ref: options.ref,
-    callers: new Open311Callers({ clients: gateway.clients, key: gateway.key, clock: gateway.clock, callTimeoutMs: gateway.callTimeoutMs }),
-  };
+export function registerOpen311(
+  app: FastifyInstance, gateway: GatewayContext, options: { config: Open311Config; ref: ReferenceData; rateLimits: RateLimitSettings },
+): void {
   app.register(async (open311) => {
+    // Created here: the rate limiter's decorator exists once the plugins registered before have loaded.
+    const ctx: Open311Context = {
+      gateway,
+      config: options.config,
+      ref: options.ref,
+      callers: new Open311Callers({ clients: gateway.clients, key: gateway.key, clock: gateway.clock, callTimeoutMs: gateway.callTimeoutMs }),
+      limits: open311Limits(open311, options.rateLimits),
+    };
     open311.removeAllContentTypeParsers();
     open311.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
       done(null, typeof body === 'string' ? body : body.toString('utf8'));

@@ -5,7 +5,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { parseUpstreamJson } from '../context';
 import { type CallContext, unaryCall } from '../grpc-clients';
 import { isGrpcError } from '../problem';
-import { type Open311Context, checkJurisdiction, formParams, languageOf, queryParams, sendDocument } from './context';
+import { type Open311Context, checkJurisdiction, formParams, languageOf, queryParams, sendDocument, verifiedClient } from './context';
 import { open311Errors } from './errors';
 import { OPEN311_FORMATS, list } from './format';
 import { CLOSED_STATUSES, OPEN_STATUSES, type TicketViewForOpen311, requestElement, serviceNotice } from './mapping';
@@ -129,13 +129,15 @@ export function registerRequestRoutes(app: FastifyInstance, ctx: Open311Context)
 
   for (const format of OPEN311_FORMATS) {
     app.post(`/v2/requests.${format}`, {
+      // Limited per client application once its api_key is verified (see verifiedClient), not per IP.
+      config: { rateLimit: false },
       schema: {
         tags: ['open311'], summary: `Create a service request (${format.toUpperCase()})`,
         description: 'application/x-www-form-urlencoded: api_key, service_code, a location (lat & long, address_string or address_id), attribute[code], description (≤ 4000 characters), device_id, account_id, first_name, last_name, email, phone, media_url. A retry of the same body from the same device within the retry window returns the same service_request_id.',
       },
     }, async (request, reply) => {
       const params = formParams(request);
-      const clientId = await ctx.callers.clientOf(params.get('api_key'), request.id);
+      const clientId = await verifiedClient(ctx, request, params.get('api_key'));
       checkJurisdiction(params, ctx);
       const lang = languageOf(request);
       const s = readSubmission(params, ctx.ref, lang);

@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { parseUpstreamJson } from '../context';
 import { unaryCall } from '../grpc-clients';
 import { isGrpcError } from '../problem';
-import { type Open311Context, checkJurisdiction, formParams, languageOf, queryParams, sendDocument } from './context';
+import { type Open311Context, checkJurisdiction, formParams, languageOf, queryParams, sendDocument, verifiedClient } from './context';
 import { open311Errors } from './errors';
 import { OPEN311_FORMATS, list } from './format';
 import { type TicketUpdateForOpen311, type TicketViewForOpen311, updateElement, updateId } from './mapping';
@@ -96,13 +96,15 @@ export function registerUpdateRoutes(app: FastifyInstance, ctx: Open311Context):
     });
 
     app.post(`/v2/servicerequestupdates.${format}`, {
+      // Limited per client application once its api_key is verified (see verifiedClient), not per IP.
+      config: { rateLimit: false },
       schema: {
         tags: ['open311'], summary: `Post a reporter's update (${format.toUpperCase()})`,
         description: 'application/x-www-form-urlencoded: api_key, service_request_id, description (≤ 4000 characters), status (OPEN, CLOSED, FIXED, REOPEN…), updated_datetime, update_id, media_url. Only the client application that submitted the request may post for its reporter: on a resolved request CLOSED/FIXED confirms, another status reopens; otherwise the description is added information.',
       },
     }, async (request, reply) => {
       const params = formParams(request);
-      const clientId = await ctx.callers.clientOf(params.get('api_key'), request.id);
+      const clientId = await verifiedClient(ctx, request, params.get('api_key'));
       checkJurisdiction(params, ctx);
       const errors: string[] = [];
       const id = params.get('service_request_id');
@@ -136,7 +138,11 @@ export function registerUpdateRoutes(app: FastifyInstance, ctx: Open311Context):
       const command: intake.ExecuteReporterCommandRequest['command'] = action === 'close'
         ? { $case: 'close', value: { reason: text } }
         : action === 'reopen' ? { $case: 'reopen', value: { reason: text } } : { $case: 'addInformation', value: { text } };
-      const res = await unaryCall(clients.intake, clients.intake.executeReporterCommand, { ticketId: view.id, command }, call, callTimeoutMs);
+      // The client's update_id makes the post idempotent: intake derives the event ids from (client,
+      // request, update_id), so a repeat writes nothing and answers the update_id of the first write.
+      const res = await unaryCall(clients.intake, clients.intake.executeReporterCommand, {
+        ticketId: view.id, clientUpdateId: updateIdText ?? '', command,
+      }, call, callTimeoutMs);
       const account = params.get('account_id');
       return sendDocument(reply, format, 'service_request_updates', list('request_update', [{
         update_id: updateId(view.id, res.outcome?.revision ?? 0),

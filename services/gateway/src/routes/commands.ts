@@ -183,7 +183,7 @@ export async function executeCommand(
   let outcome: commands.CommandOutcome | undefined;
   switch (up.service) {
     case 'intake':
-      ({ outcome } = await unaryCall(clients.intake, clients.intake.executeReporterCommand, { ...base, command: up.command }, call, timeoutMs));
+      ({ outcome } = await unaryCall(clients.intake, clients.intake.executeReporterCommand, { ...base, clientUpdateId: '', command: up.command }, call, timeoutMs));
       break;
     case 'routing':
       ({ outcome } = await unaryCall(clients.routing, clients.routing.executeRoutingCommand, { ...base, command: up.command }, call, timeoutMs));

@@ -48,7 +48,15 @@ export interface SubmitTicketResponse {
 export interface ExecuteReporterCommandRequest {
   ticketId: string;
   /** Exact expected stream revision (HTTP If-Match); absent: retried on conflict. */
-  expectedRevision?: number | undefined;
+  expectedRevision?:
+    | number
+    | undefined;
+  /**
+   * The caller's own id of this follow-up (Open311 `update_id`); empty: none. The events are written with
+   * ids derived from (caller, ticket_id, client_update_id), so a repeat with the same id writes nothing
+   * and answers the revision of the first write.
+   */
+  clientUpdateId: string;
   command?:
     | { $case: "addInformation"; value: AddInformation }
     | { $case: "close"; value: CloseTicket }
@@ -286,7 +294,7 @@ export const SubmitTicketResponse: MessageFns<SubmitTicketResponse> = {
 };
 
 function createBaseExecuteReporterCommandRequest(): ExecuteReporterCommandRequest {
-  return { ticketId: "", expectedRevision: undefined, command: undefined };
+  return { ticketId: "", expectedRevision: undefined, clientUpdateId: "", command: undefined };
 }
 
 export const ExecuteReporterCommandRequest: MessageFns<ExecuteReporterCommandRequest> = {
@@ -296,6 +304,9 @@ export const ExecuteReporterCommandRequest: MessageFns<ExecuteReporterCommandReq
     }
     if (message.expectedRevision !== undefined) {
       writer.uint32(16).int64(message.expectedRevision);
+    }
+    if (message.clientUpdateId !== "") {
+      writer.uint32(26).string(message.clientUpdateId);
     }
     switch (message.command?.$case) {
       case "addInformation":
@@ -344,6 +355,14 @@ export const ExecuteReporterCommandRequest: MessageFns<ExecuteReporterCommandReq
             }
 
             message.expectedRevision = longToNumber(reader.int64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.clientUpdateId = reader.string();
             continue;
           }
           case 10: {
@@ -410,6 +429,11 @@ export const ExecuteReporterCommandRequest: MessageFns<ExecuteReporterCommandReq
         : isSet(object.expected_revision)
         ? globalThis.Number(object.expected_revision)
         : undefined,
+      clientUpdateId: isSet(object.clientUpdateId)
+        ? globalThis.String(object.clientUpdateId)
+        : isSet(object.client_update_id)
+        ? globalThis.String(object.client_update_id)
+        : "",
       command: isSet(object.addInformation)
         ? { $case: "addInformation", value: AddInformation.fromJSON(object.addInformation) }
         : isSet(object.add_information)
@@ -434,6 +458,9 @@ export const ExecuteReporterCommandRequest: MessageFns<ExecuteReporterCommandReq
     if (message.expectedRevision !== undefined) {
       obj.expectedRevision = Math.round(message.expectedRevision);
     }
+    if (message.clientUpdateId !== "") {
+      obj.clientUpdateId = message.clientUpdateId;
+    }
     if (message.command?.$case === "addInformation") {
       obj.addInformation = AddInformation.toJSON(message.command.value);
     } else if (message.command?.$case === "close") {
@@ -455,6 +482,7 @@ export const ExecuteReporterCommandRequest: MessageFns<ExecuteReporterCommandReq
     const message = createBaseExecuteReporterCommandRequest();
     message.ticketId = object.ticketId ?? "";
     message.expectedRevision = object.expectedRevision ?? undefined;
+    message.clientUpdateId = object.clientUpdateId ?? "";
     switch (object.command?.$case) {
       case "addInformation": {
         if (object.command?.value !== undefined && object.command?.value !== null) {

@@ -1,0 +1,109 @@
+/**
+ * Reporter follow-ups with a client update id (Open311 update_id) against a real PostgreSQL: a repeat
+ * — sequential or concurrent, before or after the ticket moved on — writes nothing and answers the
+ * first write's revision; another client or another update id writes anew.
+ */
+import { Metadata } from '@grpc/grpc-js';
+import type { Principal } from '@tongban/auth';
+import { intake } from '@tongban/contracts';
+import type { ActorContext, Clock } from '@tongban/domain';
+import { PostgresEventStore, runMigrations } from '@tongban/eventstore';
+import { loadReferenceData } from '@tongban/reference-data';
+import { TicketExecutor } from '@tongban/runtime';
+import { type TestDatabase, createTestDatabase } from '@tongban/testing';
+import pg from 'pg';
+import { clientUpdateEventId, executeReporterCommand } from './client-updates';
+import { INTAKE_MIGRATIONS } from './migrations';
+import { submitTicket } from './submission';
+
+const ref = loadReferenceData();
+const TOWNSHIP = 'adm-513437100';
+const FMS: Principal = { kind: 'open311', id: 'fixmystreet', deviceId: 'device-1' };
+const OTHER: Principal = { kind: 'open311', id: 'other-app' };
+const ROUTING: ActorContext = { kind: 'system', id: 'routing' };
+const ADMIN: ActorContext = { kind: 'staff', id: `admin@${TOWNSHIP}`, role: 'admin', unitId: TOWNSHIP, unitKind: 'administration', unitDivision: '513437100', unitLevel: 'township' };
+const clock: Clock = { now: () => new Date() };
+
+let db: TestDatabase;
+let pool: pg.Pool;
+let store: PostgresEventStore;
+let executor: TicketExecutor;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  pool = new pg.Pool({ connectionString: db.url, max: 8 });
+  store = await PostgresEventStore.create(pool, clock);
+  await runMigrations(pool, 'intake', INTAKE_MIGRATIONS);
+  executor = new TicketExecutor({ store, ref, clock, service: 'test' });
+});
+afterAll(async () => {
+  await pool?.end();
+  await db?.drop();
+});
+
+/** A ticket submitted by the FMS client and routed to the township. */
+async function routedTicket(): Promise<string> {
+  const res = await submitTicket({ pool, executor, ref, clock }, intake.SubmitTicketRequest.fromPartial({
+    ticket: { serviceCode: 'dangerous-structure', division: '513437100001', title: '危墙', description: '围墙出现裂缝', attributes: { at_risk: 'yes' } },
+  }), FMS);
+  await executor.execute(res.ticketId, { type: 'RouteTicket', unitId: TOWNSHIP, division: '513437100', suggestedDepartment: 'housing-construction' }, ROUTING, { correlationId: 'test' });
+  return res.ticketId;
+}
+
+function post(ticketId: string, principal: Principal, clientUpdateId: string, command: intake.ExecuteReporterCommandRequest['command']) {
+  return executeReporterCommand({ executor, store, ref }, { ticketId, clientUpdateId, command }, principal, new Metadata());
+}
+const info = (text: string): intake.ExecuteReporterCommandRequest['command'] => ({ $case: 'addInformation', value: { text } });
+const typesOf = async (ticketId: string) => (await store.readStream(`ticket-${ticketId}`)).map((e) => e.type);
+const count = (types: string[], type: string) => types.filter((t) => t === type).length;
+
+it('derives event ids from caller, ticket, update id and index', () => {
+  const id = clientUpdateEventId(FMS, '0190a0a0-0000-7000-8000-000000000001', 'u-1', 0);
+  expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  expect(clientUpdateEventId(FMS, '0190A0A0-0000-7000-8000-000000000001', 'u-1', 0)).toBe(id);
+  expect(clientUpdateEventId(OTHER, '0190a0a0-0000-7000-8000-000000000001', 'u-1', 0)).not.toBe(id);
+  expect(clientUpdateEventId(FMS, '0190a0a0-0000-7000-8000-000000000001', 'u-2', 0)).not.toBe(id);
+  expect(clientUpdateEventId(FMS, '0190a0a0-0000-7000-8000-000000000001', 'u-1', 1)).not.toBe(id);
+});
+
+it('writes a repeated update once and answers the first revision', async () => {
+  const ticketId = await routedTicket();
+  const first = await post(ticketId, FMS, 'fms-1', info('补充：裂缝变宽'));
+  const second = await post(ticketId, FMS, 'fms-1', info('补充：裂缝变宽'));
+  const third = await post(ticketId, FMS, 'fms-1', info('补充：裂缝变宽'));
+  expect(first.outcome.eventTypes).toEqual(['InformationAdded']);
+  expect(second.outcome).toEqual(first.outcome);
+  expect(third.outcome).toEqual(first.outcome);
+  // another update id writes again, and so would another client (refused here: not its request)
+  const next = await post(ticketId, FMS, 'fms-2', info('再补充'));
+  expect(next.outcome.revision).toBe(first.outcome.revision + 1);
+  // without an update id nothing is deduplicated
+  await post(ticketId, FMS, '', info('再补充'));
+  await post(ticketId, FMS, '', info('再补充'));
+  expect(count(await typesOf(ticketId), 'InformationAdded')).toBe(4);
+  // still answered after later events
+  expect((await post(ticketId, FMS, 'fms-1', info('补充：裂缝变宽'))).outcome).toEqual(first.outcome);
+});
+
+it('writes concurrent repeats once', async () => {
+  const ticketId = await routedTicket();
+  const results = await Promise.all(Array.from({ length: 5 }, () => post(ticketId, FMS, 'fms-c', info('同时发送'))));
+  expect(count(await typesOf(ticketId), 'InformationAdded')).toBe(1);
+  for (const r of results) expect(r.outcome).toEqual(results[0]!.outcome);
+});
+
+it('answers a repeated confirmation after the ticket closed, instead of refusing it', async () => {
+  const ticketId = await routedTicket();
+  await executor.execute(ticketId, { type: 'AcceptTicket' }, ADMIN, { correlationId: 'test' });
+  await executor.execute(ticketId, { type: 'ResolveTicket', resolution: '已拆除' }, ADMIN, { correlationId: 'test' });
+  const close = await post(ticketId, FMS, 'fms-close', { $case: 'close', value: { reason: '确认' } });
+  expect(close.outcome.eventTypes).toEqual(['TicketClosed']);
+  const again = await post(ticketId, FMS, 'fms-close', { $case: 'close', value: { reason: '确认' } });
+  expect(again.outcome).toEqual(close.outcome);
+  expect(count(await typesOf(ticketId), 'TicketClosed')).toBe(1);
+});
+
+it('refuses an overlong update id', async () => {
+  const ticketId = await routedTicket();
+  await expect(post(ticketId, FMS, 'x'.repeat(257), info('x'))).rejects.toMatchObject({ reason: 'invalid_client_update_id' });
+});

@@ -1,0 +1,84 @@
+import type { Metadata } from '@grpc/grpc-js';
+import type { Principal } from '@tongban/auth';
+import type { commands, intake } from '@tongban/contracts';
+import { ticketStream } from '@tongban/domain';
+import { DuplicateEventIdError, type EventStore } from '@tongban/eventstore';
+import type { ReferenceData } from '@tongban/reference-data';
+import { type TicketExecutor, actorContext, correlationId, executeTicketRpc, fail } from '@tongban/runtime';
+import { v5 as uuidv5 } from 'uuid';
+import { reporterCommand } from './reporter-commands';
+
+/**
+ * Reporter follow-ups that carry the caller's own id (Open311 `update_id`, FixMyStreet's retry key):
+ * the events are written with ids derived from (caller, ticket, client update id, index), so a repeat
+ * cannot write twice. Before executing, the stream is searched for the first derived id: when it is
+ * there, the repeat is answered with the revision of that earlier write and nothing is decided again
+ * (the ticket may have moved on — a confirmed request is closed, a second "close" would be refused).
+ * Two concurrent posts that both miss it race on the append: the loser either re-appends the same id at
+ * the same revision (the store's idempotent repeat) or finds it at an earlier one (DuplicateEventIdError),
+ * which is answered the same way.
+ */
+
+/** Longest client update id accepted (the gateway allows 128 characters). */
+export const MAX_CLIENT_UPDATE_ID_LENGTH = 256;
+
+const CLIENT_UPDATE_NAMESPACE = '5b0e6f0c-2f7d-4f63-9a8e-3c1d7a4b9e21';
+
+/**
+ * Deterministic id of the `index`-th event written for a client's update: UUID v5 of the caller
+ * (kind and id — for Open311 the client application), the ticket and the client's update id.
+ */
+export function clientUpdateEventId(principal: Pick<Principal, 'kind' | 'id'>, ticketId: string, clientUpdateId: string, index: number): string {
+  return uuidv5(JSON.stringify([principal.kind, principal.id, ticketId.toLowerCase(), clientUpdateId, index]), CLIENT_UPDATE_NAMESPACE);
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The outcome of an earlier write of the same client update, if the stream holds one. */
+async function earlierOutcome(store: EventStore, ticketId: string, ids: (index: number) => string): Promise<commands.CommandOutcome | undefined> {
+  const events = await store.readStream(ticketStream(ticketId));
+  const first = events.findIndex((e) => e.id === ids(0));
+  if (first < 0) return undefined;
+  const written = [];
+  for (let i = first; i < events.length && events[i]!.id === ids(written.length); i++) written.push(events[i]!);
+  return { ticketId, revision: written[written.length - 1]!.revision, eventTypes: written.map((e) => e.type) };
+}
+
+/**
+ * ExecuteReporterCommand: without `client_update_id` as every ticket command; with one, at most once
+ * per (caller, ticket, client update id) — a repeat answers the first write's outcome.
+ * @throws ServiceFailure INVALID_ARGUMENT (missing_command, invalid_client_update_id), NOT_FOUND; whatever the executor throws.
+ */
+export async function executeReporterCommand(
+  deps: { executor: TicketExecutor; store: EventStore; ref: ReferenceData },
+  request: intake.ExecuteReporterCommandRequest,
+  principal: Principal,
+  metadata: Metadata,
+): Promise<{ outcome: commands.CommandOutcome }> {
+  const command = reporterCommand(request, principal);
+  const clientUpdateId = request.clientUpdateId ?? '';
+  if (clientUpdateId === '') return executeTicketRpc(deps, request, principal, metadata, command);
+  if (clientUpdateId.length > MAX_CLIENT_UPDATE_ID_LENGTH) {
+    throw fail.invalid('invalid_client_update_id', `client_update_id must be at most ${MAX_CLIENT_UPDATE_ID_LENGTH} characters`);
+  }
+  if (!UUID.test(request.ticketId)) throw fail.notFound('ticket_not_found', `no ticket ${request.ticketId}`);
+  const ticketId = request.ticketId.toLowerCase();
+  const ids = (index: number) => clientUpdateEventId(principal, ticketId, clientUpdateId, index);
+
+  const before = await earlierOutcome(deps.store, ticketId, ids);
+  if (before) return { outcome: before };
+  try {
+    const result = await deps.executor.execute(ticketId, command, actorContext(principal, deps.ref), {
+      correlationId: correlationId(metadata),
+      channel: principal.kind === 'staff' ? 'web' : principal.kind === 'open311' ? 'open311' : 'app',
+      ...(request.expectedRevision !== undefined ? { expectedRevision: request.expectedRevision } : {}),
+      eventId: (index) => ids(index),
+    });
+    return { outcome: { ticketId, revision: result.revision, eventTypes: result.eventTypes } };
+  } catch (err) {
+    if (!(err instanceof DuplicateEventIdError)) throw err;
+    const raced = await earlierOutcome(deps.store, ticketId, ids);
+    if (!raced) throw err;
+    return { outcome: raced };
+  }
+}
