@@ -108,12 +108,7 @@ it('the in-memory statistics equal the SQL statistics', async () => {
     { division: '5134', groupBy: 'county', nowMs: NOW.getTime(), fromMs: NOW.getTime() - 20 * 86_400_000 },
     { division: county, groupBy: 'handler', nowMs: NOW.getTime() - 86_400_000 },
     { division: '', groupBy: 'category', nowMs: NOW.getTime(), fromMs: NOW.getTime() - 25 * 86_400_000, toMs: NOW.getTime() - 5 * 86_400_000 },
-    // A whole month in Asia/Shanghai (as `from=2026-02-01&to=2026-03-01`): whole cells of settled tickets, nothing cut.
-    { division: '', groupBy: 'unit', nowMs: NOW.getTime(), fromMs: Date.parse('2026-02-01T00:00:00+08:00'), toMs: Date.parse('2026-03-01T00:00:00+08:00') },
   ];
-  // Settled tickets are served from pre-aggregated cells, the others row by row: both paths are compared with SQL.
-  expect(cache.table.layout.settled).toBeGreaterThan(50);
-  expect(cache.table.layout.live).toBeGreaterThan(10);
   for (const q of queries) {
     const mem = cache.table.compute(q, ref);
     const sql = await statsBySql(t.pool, q, ref);
