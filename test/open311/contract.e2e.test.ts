@@ -49,10 +49,10 @@ async function submit(form: Form, format: 'xml' | 'json' = 'json'): Promise<stri
   expect(typeof request.service_request_id).toBe('string');
   expect(request.service_request_id).not.toBe('');
   expect(request.token).toBeUndefined();
-  // Routing is asynchronous: wait until the request names its agency, so that reads in both formats
-  // that follow see the same state.
+  // Routing and the read model are asynchronous: wait until the list (served from the read model, the
+  // laggiest view) names the agency, so that reads in both formats that follow see the same state.
   await waitFor(async () => {
-    const read = await call(base, 'GET', `requests/${request.service_request_id}.json`);
+    const read = await call(base, 'GET', `requests.json?service_request_id=${request.service_request_id}`);
     return read.status === 200 && (read.json as { agency_responsible?: string }[])[0]?.agency_responsible ? true : undefined;
   }, { timeoutMs: 15_000, intervalMs: 50 });
   return request.service_request_id;
