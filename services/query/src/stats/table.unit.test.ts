@@ -72,6 +72,89 @@ describe('StatsTable', () => {
     expect(result.total.medianHoursToResolution).toBeCloseTo(naive(rows, (r) => r.resolvedMs)!, 9);
   });
 
+  it('the pre-aggregated path (settled cells + live rows) equals the per-row path, through reopens and late ratings', () => {
+    let seed = 11;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
+    const divisions = ['513437100001', '513437100002', '513437101001', '513401001001', '513401002003', '5134'];
+    const statuses = ['submitted', 'routed', 'in_progress', 'awaiting_information', 'resolved', 'closed', 'rejected', 'duplicate', 'withdrawn'];
+    const row = (id: number, revision: number): FactsRecord => {
+      const submittedMs = T0 + Math.floor(rnd() * 60 * 24) * H + Math.floor(rnd() * H);
+      const status = pick(statuses);
+      const final = ['closed', 'rejected', 'duplicate', 'withdrawn'].includes(status);
+      const division = pick(divisions);
+      const fr = rnd() < 0.2 ? Number.NaN : submittedMs + Math.floor(rnd() ** 2 * 60 * H);
+      const res = rnd() < 0.3 ? Number.NaN : submittedMs + Math.floor(rnd() * 200 * H);
+      return ticket(id, {
+        revision, division, serviceCode: pick(['sanitation', 'water-supply', 'roads']), accountableUnitId: pick(['adm-513437100', 'adm-513401001', '']),
+        handlerId: pick(['a', 'b', 'c', '']), status, submittedMs, firstResponseDueMs: submittedMs + 24 * H, firstRepliedMs: fr,
+        resolutionDueMs: submittedMs + 72 * H, resolutionPaused: rnd() < 0.1, resolvedMs: res,
+        // A reopened ticket may keep its earlier closedAt; a final one has one (rarely missing, then it stays per-row).
+        closedMs: final ? (rnd() < 0.05 ? Number.NaN : submittedMs + Math.floor(rnd() * 300 * H)) : rnd() < 0.2 ? submittedMs + 50 * H : Number.NaN,
+        rating: rnd() < 0.4 ? 1 + Math.floor(rnd() * 5) : 0,
+      });
+    };
+    const t = new StatsTable();
+    for (let i = 0; i < 4000; i++) t.upsert(row(i, 1));
+    // Later revisions: settled → live (reopen), live → settled, settled → settled (a rating after closing).
+    for (let k = 0; k < 1500; k++) t.upsert(row(Math.floor(rnd() * 4000), 2 + k));
+    const layout = t.layout;
+    expect(layout.settled).toBeGreaterThan(1000);
+    expect(layout.live).toBeGreaterThan(1000);
+    expect(layout.cells).toBeGreaterThan(100);
+    const nowMs = T0 + 65 * 24 * H;
+    const day = 24 * H;
+    const shanghaiMidnight = T0 - 8 * H;
+    const ranges: { fromMs?: number; toMs?: number }[] = [
+      {}, { fromMs: T0 + 10 * day }, { toMs: T0 + 30 * day + 5 * H }, { fromMs: shanghaiMidnight + 7 * day, toMs: shanghaiMidnight + 37 * day },
+      { fromMs: T0 + 3 * day + 17 * H, toMs: T0 + 3 * day + 20 * H }, { fromMs: T0 + 20 * day + 1, toMs: T0 + 41 * day - 1 },
+      // Whole months in Asia/Shanghai (cells only, nothing cut) and ranges cutting one or two months.
+      { fromMs: Date.parse('2026-02-01T00:00:00+08:00'), toMs: Date.parse('2026-03-01T00:00:00+08:00') },
+      { fromMs: Date.parse('2026-01-01T00:00:00+08:00') }, { toMs: Date.parse('2026-02-01T00:00:00+08:00') },
+      { fromMs: Date.parse('2026-01-15T00:00:00+08:00'), toMs: Date.parse('2026-02-01T00:00:00+08:00') },
+    ];
+    for (const groupBy of ['none', 'unit', 'county', 'handler', 'category'] as const) {
+      for (const division of ['', '5134', '513437', '513437100', '513401001001']) {
+        for (const r of ranges) {
+          for (const now of [nowMs, T0 + 20 * day]) {
+            const q = { division, groupBy, nowMs: now, ...r };
+            expect(t.compute(q, ref, { path: 'aggregated' })).toEqual(t.compute(q, ref, { path: 'rowwise' }));
+          }
+        }
+      }
+    }
+    const all = t.compute({ division: '', groupBy: 'none', nowMs });
+    expect(all.total.received).toBe(4000);
+    expect(all.total.medianHoursToResolution).not.toBeNull();
+    // Cleared and reloaded: the same answer.
+    const before = t.compute({ division: '513437', groupBy: 'unit', nowMs, fromMs: T0 + 5 * day + 3 * H }, ref, { path: 'aggregated' });
+    const rows: FactsRecord[] = [];
+    seed = 11;
+    for (let i = 0; i < 4000; i++) rows.push(row(i, 1));
+    for (let k = 0; k < 1500; k++) { const id = Math.floor(rnd() * 4000); rows.push(row(id, 2 + k)); }
+    t.clear();
+    expect(t.layout).toMatchObject({ rows: 0, live: 0, settled: 0, cells: 0 });
+    for (const r of rows) t.upsert(r);
+    expect(t.compute({ division: '513437', groupBy: 'unit', nowMs, fromMs: T0 + 5 * day + 3 * H }, ref, { path: 'aggregated' })).toEqual(before);
+    expect(t.layout.path).toBe(t.layout.settled >= 4 * t.layout.cells ? 'aggregated' : 'rowwise');
+  });
+
+  it('a settled ticket moves between cells and the live rows as it is rewritten', () => {
+    const t = new StatsTable();
+    t.upsert(ticket(1));
+    expect(t.layout).toMatchObject({ rows: 1, live: 0, settled: 1, cells: 1 });
+    t.upsert(ticket(1, { revision: 4, status: 'in_progress', resolvedMs: NaN })); // reopened, keeps its closedAt
+    expect(t.layout).toMatchObject({ rows: 1, live: 1, settled: 0 });
+    expect(t.compute({ division: '', groupBy: 'none', nowMs: NOW }, undefined, { path: 'aggregated' }).total).toMatchObject({ openNow: 1, closed: 0, medianHoursToResolution: null });
+    t.upsert(ticket(1, { revision: 5, resolvedMs: T0 + 30 * H, closedMs: T0 + 40 * H, rating: 2 }));
+    expect(t.layout).toMatchObject({ rows: 1, live: 0, settled: 1 });
+    expect(t.compute({ division: '', groupBy: 'none', nowMs: NOW }, undefined, { path: 'aggregated' }).total).toMatchObject({ openNow: 0, closed: 1, medianHoursToResolution: 30, satisfaction: { average: 2, rated: 1 } });
+    // One settled ticket in one cell: auto takes the per-row path; eight in the same cell: the cells.
+    expect(t.layout.path).toBe('rowwise');
+    for (let i = 2; i <= 8; i++) t.upsert(ticket(i));
+    expect(t.layout).toMatchObject({ settled: 8, cells: 1, path: 'aggregated' });
+  });
+
   it('median: odd, even, none', () => {
     expect(median([5, 1, 3])).toBe(3);
     expect(median([4, 1, 3, 2])).toBe(2.5);
