@@ -5,30 +5,56 @@ import type { EventStore, RecordedEvent } from '@tongban/eventstore';
 import { toEnvelopes } from '@tongban/runtime';
 import type pg from 'pg';
 import { v5 as uuidv5 } from 'uuid';
-import { noticesFor } from './recipients';
+import { ChannelDeliveryError, type NotificationChannel, type NoticeContext } from './channels';
+import { type Notice, noticesFor } from './recipients';
 
 const MESSAGE_NAMESPACE = '8e0f3a52-41f4-4c43-9b55-5f2d1a1c7e90';
 
-/**
- * Delivers the in-app inbox messages an event causes. The ticket's state at the event's revision is
- * read from the store; one row per (event, recipient) with a deterministic id, inserted with
- * ON CONFLICT DO NOTHING, so a redelivered event delivers nothing twice.
- */
-export async function deliverInboxMessages(pool: pg.Pool, store: EventStore, event: RecordedEvent, createdAt: Date): Promise<number> {
-  const state = evolveAll(toEnvelopes(await store.readStream(event.stream, { toRevision: event.revision })));
-  let delivered = 0;
-  for (const notice of noticesFor(event, state)) {
-    const id = uuidv5(`${event.id}/${notice.recipient.kind}/${notice.recipient.id}`, MESSAGE_NAMESPACE);
-    const res = await pool.query(
-      `INSERT INTO inbox_messages (id, recipient_kind, recipient_id, ticket_id, kind, title, body, created_at, event_id)
-       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9) ON CONFLICT DO NOTHING`,
-      [id, notice.recipient.kind, notice.recipient.id, state.ticketId, notice.kind, notice.title, notice.body, createdAt, event.id],
-    );
-    delivered += res.rowCount ?? 0;
-  }
-  return delivered;
+/** The deterministic message id of a notice: one per (event, recipient), the same on every redelivery. */
+export function messageIdOf(event: Pick<RecordedEvent, 'id'>, notice: Pick<Notice, 'recipient'>): string {
+  return uuidv5(`${event.id}/${notice.recipient.kind}/${notice.recipient.id}`, MESSAGE_NAMESPACE);
 }
 
+/**
+ * The in-app inbox as a channel: one row per message id, inserted with ON CONFLICT DO NOTHING, so a
+ * redelivered event delivers nothing twice.
+ */
+export function inboxChannel(pool: pg.Pool): NotificationChannel {
+  return {
+    name: 'inbox',
+    async deliver(notice: Notice, ctx: NoticeContext): Promise<void> {
+      await pool.query(
+        `INSERT INTO inbox_messages (id, recipient_kind, recipient_id, ticket_id, kind, title, body, created_at, event_id)
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9) ON CONFLICT DO NOTHING`,
+        [ctx.messageId, notice.recipient.kind, notice.recipient.id, ctx.state.ticketId, notice.kind, notice.title, notice.body, ctx.createdAt, ctx.event.id],
+      );
+    },
+  };
+}
+
+/**
+ * Hands every notice an event causes to every channel. The ticket's state at the event's revision is
+ * read from the store. Every channel gets every notice even when another fails; then, when any failed,
+ * throws {@link ChannelDeliveryError} so that the consumer redelivers the event (channels are idempotent
+ * per message id, so what succeeded is not repeated).
+ */
+export async function deliverNotices(channels: readonly NotificationChannel[], store: EventStore, event: RecordedEvent, createdAt: Date): Promise<number> {
+  const state = evolveAll(toEnvelopes(await store.readStream(event.stream, { toRevision: event.revision })));
+  const notices = noticesFor(event, state);
+  const failures: { channel: string; messageId: string; error: unknown }[] = [];
+  for (const notice of notices) {
+    const context: NoticeContext = { messageId: messageIdOf(event, notice), event, state, createdAt };
+    for (const channel of channels) {
+      try {
+        await channel.deliver(notice, context);
+      } catch (error) {
+        failures.push({ channel: channel.name, messageId: context.messageId, error });
+      }
+    }
+  }
+  if (failures.length > 0) throw new ChannelDeliveryError(failures);
+  return notices.length;
+}
 
 /**
  * ListInbox: the caller's messages, newest first: a device's own; a staff member's own plus their unit's.

@@ -1,0 +1,35 @@
+import type { TicketState } from '@tongban/domain';
+import type { RecordedEvent } from '@tongban/eventstore';
+import type { Notice } from './recipients';
+
+/** What a channel knows about a notice beside its content. */
+export interface NoticeContext {
+  /** Deterministic per (event, recipient): the same on every redelivery of the event (see {@link messageIdOf}). */
+  messageId: string;
+  /** The event that caused the notice. */
+  event: RecordedEvent;
+  /** The ticket's state at the event's revision. */
+  state: TicketState;
+  /** When the notice is being handled (the service clock). */
+  createdAt: Date;
+}
+
+/**
+ * One way of telling someone (in-app inbox, signed webhook, …). `deliver` must be idempotent per
+ * `context.messageId` (a redelivered event calls it again) and throws when delivery failed and should
+ * be retried: the event is then redelivered by the consumer, with backoff, up to its dead letter.
+ */
+export interface NotificationChannel {
+  readonly name: string;
+  deliver(notice: Notice, context: NoticeContext): Promise<void>;
+}
+
+/** One or more channels failed for an event; the event is to be redelivered. */
+export class ChannelDeliveryError extends Error {
+  override readonly name = 'ChannelDeliveryError';
+  readonly code = 'channel_delivery_failed';
+  constructor(readonly failures: readonly { channel: string; messageId: string; error: unknown }[]) {
+    super(`notification delivery failed: ${failures.map((f) => `${f.channel} ${f.messageId}: ${f.error instanceof Error ? f.error.message : String(f.error)}`).join('; ')}`,
+      { cause: failures[0]?.error });
+  }
+}
