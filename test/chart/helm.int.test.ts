@@ -49,4 +49,11 @@ maybe('helm chart', () => {
   it('refuses to render without a JWT secret', () => {
     expect(() => run(['template', 'tb', chart])).toThrow(/jwtSecret must be set/);
   });
+
+  it('puts webhook subscriptions in a Secret read only by the notification service', () => {
+    const out = run(['template', 'tb', chart, ...secret, '--set', 'webhooks[0].id=county', '--set', 'webhooks[0].url=https://example.org/hook', '--set', 'webhooks[0].secret=s3cret']);
+    expect(out).toContain('name: tb-tongban-webhooks');
+    expect(out.match(/name: TONGBAN_WEBHOOKS/g)).toHaveLength(1);
+    expect(run(['template', 'tb', chart, ...secret])).not.toContain('TONGBAN_WEBHOOKS');
+  });
 });
