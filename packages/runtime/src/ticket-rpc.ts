@@ -1,3 +1,4 @@
+import { isTicketId } from '@tongban/domain';
 import type { Metadata } from '@grpc/grpc-js';
 import type { Principal } from '@tongban/auth';
 import type { commands } from '@tongban/contracts';
@@ -14,7 +15,6 @@ export interface TicketCommandRequest {
   expectedRevision?: number | undefined;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * Runs one ticket command for a gRPC call and answers with the outcome.
@@ -27,7 +27,7 @@ export async function executeTicketRpc(
   metadata: Metadata,
   command: TicketCommand,
 ): Promise<{ outcome: commands.CommandOutcome }> {
-  if (!UUID.test(request.ticketId)) throw fail.notFound('ticket_not_found', `no ticket ${request.ticketId}`);
+  if (!isTicketId(request.ticketId)) throw fail.notFound('ticket_not_found', `no ticket ${request.ticketId}`);
   const result = await deps.executor.execute(request.ticketId.toLowerCase(), command, actorContext(principal, deps.ref), {
     correlationId: correlationId(metadata),
     channel: principal.kind === 'staff' ? 'web' : principal.kind === 'open311' ? 'open311' : 'app',

@@ -1,3 +1,4 @@
+import { isTicketId } from '@tongban/domain';
 import { casework } from '@tongban/contracts';
 import { TicketExecutor, executeTicketRpc, fail, loadTicket, runService, startGrpcServer, unary } from '@tongban/runtime';
 import { caseworkCommand } from './commands';
@@ -9,7 +10,7 @@ runService('casework', async (host) => {
     executeCaseworkCommand: unary(host.key, host.log, async (req: casework.ExecuteCaseworkCommandRequest, principal, md) => {
       const command = caseworkCommand(req);
       if (command.type === 'MarkDuplicate' && command.ofTicketId !== req.ticketId) {
-        const original = /^[0-9a-f-]{36}$/i.test(command.ofTicketId) ? await loadTicket(host.store, command.ofTicketId) : undefined;
+        const original = isTicketId(command.ofTicketId) ? await loadTicket(host.store, command.ofTicketId) : undefined;
         if (!original?.exists) throw fail.invalid('duplicate_target_not_found', `no ticket ${command.ofTicketId} to be a duplicate of`);
       }
       return executeTicketRpc(deps, req, principal, md, command);

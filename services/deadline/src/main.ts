@@ -1,4 +1,4 @@
-import { TICKET_EVENT_TYPES } from '@tongban/domain';
+import { TICKET_EVENT_TYPES, ticketIdOf } from '@tongban/domain';
 import { runMigrations } from '@tongban/eventstore';
 import { TicketExecutor, consumeTicketEvents, runService } from '@tongban/runtime';
 import { fireTimer } from './fire';
@@ -34,7 +34,7 @@ runService('deadline', async (host) => {
   host.onStop(loop.stop);
   host.onClockChange(loop.wake);
   await consumeTicketEvents(host, 'deadline-timers', TICKET_EVENT_TYPES, async (event) => {
-    await rescheduleTicket(host.pool, host.store, event.stream.replace(/^ticket-/, ''), settings);
+    await rescheduleTicket(host.pool, host.store, ticketIdOf(event.stream) ?? '', settings);
     loop.wake();
   });
   host.log.info('deadline timers running');

@@ -1,7 +1,7 @@
 import type { Metadata } from '@grpc/grpc-js';
 import type { Principal } from '@tongban/auth';
 import type { commands, intake } from '@tongban/contracts';
-import { ticketStream } from '@tongban/domain';
+import { ticketStream, isTicketId } from '@tongban/domain';
 import { DuplicateEventIdError, type EventStore } from '@tongban/eventstore';
 import type { ReferenceData } from '@tongban/reference-data';
 import { type TicketExecutor, actorContext, correlationId, executeTicketRpc, fail } from '@tongban/runtime';
@@ -32,7 +32,6 @@ export function clientUpdateEventId(principal: Pick<Principal, 'kind' | 'id'>, t
   return uuidv5(JSON.stringify([principal.kind, principal.id, ticketId.toLowerCase(), clientUpdateId, index]), CLIENT_UPDATE_NAMESPACE);
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The outcome of an earlier write of the same client update, if the stream holds one. */
 async function earlierOutcome(store: EventStore, ticketId: string, ids: (index: number) => string): Promise<commands.CommandOutcome | undefined> {
@@ -61,7 +60,7 @@ export async function executeReporterCommand(
   if (clientUpdateId.length > MAX_CLIENT_UPDATE_ID_LENGTH) {
     throw fail.invalid('invalid_client_update_id', `client_update_id must be at most ${MAX_CLIENT_UPDATE_ID_LENGTH} characters`);
   }
-  if (!UUID.test(request.ticketId)) throw fail.notFound('ticket_not_found', `no ticket ${request.ticketId}`);
+  if (!isTicketId(request.ticketId)) throw fail.notFound('ticket_not_found', `no ticket ${request.ticketId}`);
   const ticketId = request.ticketId.toLowerCase();
   const ids = (index: number) => clientUpdateEventId(principal, ticketId, clientUpdateId, index);
 

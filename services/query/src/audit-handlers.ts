@@ -3,6 +3,7 @@
  * GetStats, ExportEvents. Verify and export are for auditors only (PERMISSION_DENIED auditor_only);
  * replay follows the history's read rules; statistics are for supervisors (their subtree) and auditors.
  */
+import { isTicketId } from '@tongban/domain';
 import type { Principal, StaffPrincipal } from '@tongban/auth';
 import type { query } from '@tongban/contracts';
 import type { Clock } from '@tongban/domain';
@@ -26,7 +27,6 @@ export interface AuditDeps extends QueryDeps {
   stats: StatsCache;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * The caller as an auditor.
@@ -53,7 +53,7 @@ function verificationJson(ticketId: string, v: StreamVerification) {
  */
 export async function verifyTicket(deps: AuditDeps, req: query.VerifyTicketRequest, principal: Principal): Promise<query.VerifyTicketResponse> {
   requireAuditor(principal);
-  if (!UUID.test(req.ticketId)) throw fail.notFound('ticket_not_found', `no ticket ${req.ticketId}`);
+  if (!isTicketId(req.ticketId)) throw fail.notFound('ticket_not_found', `no ticket ${req.ticketId}`);
   const v = await verifyStream(deps.pool, deps.store, ticketStream(req.ticketId.toLowerCase()));
   if (!v.known && v.checkedEvents === 0) {
     // Nothing in the store, no head row, no anchor: still report a ticket the read model knows (deleted stream).
@@ -75,7 +75,7 @@ export async function verifyTicket(deps: AuditDeps, req: query.VerifyTicketReque
 export async function verifyTickets(deps: AuditDeps, req: query.VerifyTicketsRequest, principal: Principal): Promise<query.VerifyTicketsResponse> {
   requireAuditor(principal);
   if (req.division && !deps.ref.divisions.get(req.division)) throw fail.notFound('unknown_division', `unknown division ${req.division}`);
-  if (req.afterTicketId && !UUID.test(req.afterTicketId)) throw fail.invalid('invalid_cursor', 'after_ticket_id must be a ticket id');
+  if (req.afterTicketId && !isTicketId(req.afterTicketId)) throw fail.invalid('invalid_cursor', 'after_ticket_id must be a ticket id');
   const limit = Math.min(Math.max(req.limit || 200, 1), 1000);
   const page = await candidateTicketStreams(deps.pool, {
     limit, ...(req.division ? { division: req.division } : {}), ...(req.afterTicketId ? { after: ticketStream(req.afterTicketId.toLowerCase()) } : {}),
@@ -154,7 +154,7 @@ export async function exportEvents(
     if (req.disclosureId) {
       const { rows } = await deps.pool.query<{ data: Record<string, unknown>; actor_id: string }>(
         `SELECT data, metadata->'actor'->>'id' AS actor_id FROM events WHERE id = $1::uuid AND stream = $2`,
-        [UUID.test(req.disclosureId) ? req.disclosureId : '00000000-0000-0000-0000-000000000000', DISCLOSURE_STREAM],
+        [isTicketId(req.disclosureId) ? req.disclosureId : '00000000-0000-0000-0000-000000000000', DISCLOSURE_STREAM],
       );
       const d = rows[0];
       if (!d || d.actor_id !== auditor.id || d.data['division'] !== scope.division || (d.data['from'] ?? null) !== scope.from || (d.data['to'] ?? null) !== scope.to) {

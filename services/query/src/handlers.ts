@@ -1,6 +1,6 @@
 import type { Principal } from '@tongban/auth';
 import type { query } from '@tongban/contracts';
-import { type TicketState, evolveAll, ticketStream } from '@tongban/domain';
+import { type TicketState, evolveAll, ticketStream, isTicketId } from '@tongban/domain';
 import type { EventStore } from '@tongban/eventstore';
 import type { ReferenceData } from '@tongban/reference-data';
 import { fail, toEnvelopes } from '@tongban/runtime';
@@ -17,7 +17,6 @@ export interface QueryDeps {
   ref: ReferenceData;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * Loads a ticket for a reader: from the read model, or from the store when the projection has not
@@ -25,7 +24,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * @throws ServiceFailure NOT_FOUND (ticket_not_found), PERMISSION_DENIED (outside_jurisdiction).
  */
 export async function readableTicket(deps: QueryDeps, ticketId: string, principal: Principal): Promise<TicketState> {
-  if (!UUID.test(ticketId)) throw fail.notFound('ticket_not_found', `no ticket ${ticketId}`);
+  if (!isTicketId(ticketId)) throw fail.notFound('ticket_not_found', `no ticket ${ticketId}`);
   const id = ticketId.toLowerCase();
   // The read model row, and the stream's head revision from the store: when the projection is behind
   // (or has not seen the ticket yet) the state is evolved from the stream, so reads follow writes.

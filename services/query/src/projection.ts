@@ -1,4 +1,4 @@
-import { type TicketState, evolve, initialTicketState, ticketStream } from '@tongban/domain';
+import { type TicketState, evolve, initialTicketState, ticketStream, ticketIdOf } from '@tongban/domain';
 import type { EventStore, RecordedEvent } from '@tongban/eventstore';
 import { toEnvelopes } from '@tongban/runtime';
 import type pg from 'pg';
@@ -18,7 +18,7 @@ export function unitsInvolved(previous: readonly string[], s: TicketState): stri
  * The upserts only ever move a row forward (revision-guarded).
  */
 export async function projectTicketEvent(pool: pg.Pool, store: EventStore, event: RecordedEvent): Promise<void> {
-  const ticketId = event.stream.replace(/^ticket-/, '');
+  const ticketId = ticketIdOf(event.stream) ?? '';
   const { rows } = await pool.query<{ revision: number; state: TicketState; units_involved: string[] }>(
     'SELECT revision, state, units_involved FROM ticket_views WHERE ticket_id = $1', [ticketId],
   );

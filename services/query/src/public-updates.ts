@@ -6,7 +6,7 @@
  */
 import type { Principal } from '@tongban/auth';
 import type { query } from '@tongban/contracts';
-import { type TicketEventEnvelope, type TicketState, evolve, initialTicketState } from '@tongban/domain';
+import { type TicketEventEnvelope, type TicketState, evolve, initialTicketState, ticketIdOf, isTicketId } from '@tongban/domain';
 import { fail } from '@tongban/runtime';
 import type pg from 'pg';
 
@@ -47,7 +47,6 @@ export interface TicketUpdate {
 /** Largest (and default) page. */
 export const MAX_UPDATES = 1000;
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 interface Row {
   id: string;
@@ -95,7 +94,7 @@ export async function listTicketUpdates(
   const from = instant(req.from, 'from');
   const to = req.to ? instant(req.to, 'to') : (deps.clock?.now() ?? new Date());
   const limit = Math.min(Math.max(req.limit || MAX_UPDATES, 1), MAX_UPDATES);
-  const streams = req.ticketIds.filter((id) => UUID.test(id)).map((id) => `ticket-${id.toLowerCase()}`);
+  const streams = req.ticketIds.filter((id) => isTicketId(id)).map((id) => `ticket-${id.toLowerCase()}`);
   if (req.ticketIds.length > 0 && streams.length === 0) return { updatesJson: '[]' };
 
   const params: unknown[] = [Object.keys(PUBLIC_UPDATE_FIELDS), from, to, limit];
@@ -127,7 +126,7 @@ export async function listTicketUpdates(
   const updates: TicketUpdate[] = rows.map((r) => {
     const state = after.get(`${r.stream}@${r.revision}`);
     return {
-      ticketId: r.stream.replace(/^ticket-/, ''),
+      ticketId: ticketIdOf(r.stream) ?? r.stream,
       eventId: r.id,
       revision: Number(r.revision),
       type: r.type,

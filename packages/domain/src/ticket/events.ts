@@ -43,7 +43,22 @@ export const TICKET_EVENT_TYPES: readonly TicketEventType[] = [
   'TicketEscalated', 'DeadlineWarningIssued', 'DeadlineBreached',
 ];
 
-/** The ticket stream name for a ticket id. */
+/** Prefix of every ticket stream name. */
+export const TICKET_STREAM_PREFIX = 'ticket-';
+
+/** The ticket stream name for a ticket id (ids are lower-case UUIDs). */
 export function ticketStream(ticketId: string): string {
-  return `ticket-${ticketId}`;
+  return `${TICKET_STREAM_PREFIX}${ticketId}`;
+}
+
+/** The ticket id of a ticket stream name, or undefined for any other stream. */
+export function ticketIdOf(stream: string): string | undefined {
+  return stream.startsWith(TICKET_STREAM_PREFIX) ? stream.slice(TICKET_STREAM_PREFIX.length) : undefined;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** True when `id` has the shape of a ticket id (a UUID, either case). */
+export function isTicketId(id: string): boolean {
+  return UUID.test(id);
 }

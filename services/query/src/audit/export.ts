@@ -4,6 +4,7 @@
  * see disclosure.ts). Pages end at ticket boundaries: a page holds every matching event of up to
  * `limit` tickets, in ticket id order, each ticket's events in revision order.
  */
+import { ticketIdOf } from '@tongban/domain';
 import type { RecordedEvent } from '@tongban/eventstore';
 import { mask } from '../access';
 import { maskPersonalData } from '../history';
@@ -60,7 +61,7 @@ export interface ExportQuery {
 export function exportRow(e: RecordedEvent, ticket: { reference: string; division: string }, unmasked: boolean): ExportRow {
   const m = e.metadata;
   return {
-    ticketId: e.stream.replace(/^ticket-/, ''),
+    ticketId: ticketIdOf(e.stream) ?? e.stream,
     reference: ticket.reference,
     division: ticket.division,
     stream: e.stream,
@@ -89,7 +90,7 @@ export function exportRow(e: RecordedEvent, ticket: { reference: string; divisio
  * before `to`, last changed at or after `from`); their events are read from the store.
  */
 export async function exportPage(db: Db, q: ExportQuery): Promise<{ rows: ExportRow[]; nextAfterStream?: string }> {
-  const afterId = q.afterStream?.startsWith('ticket-') ? q.afterStream.slice(7) : null;
+  const afterId = (q.afterStream && ticketIdOf(q.afterStream)) || null;
   const { rows: tickets } = await db.query<{ ticket_id: string; reference: string; division: string }>(
     `SELECT ticket_id::text AS ticket_id, reference, division FROM ticket_views
      WHERE division LIKE $1 AND ($2::uuid IS NULL OR ticket_id > $2::uuid)

@@ -12,13 +12,8 @@ export const ANCHOR_STREAM = 'audit-anchors';
 /** The stream holding PersonalDataDisclosed events (unmasked exports). */
 export const DISCLOSURE_STREAM = 'audit-disclosures';
 
-/** Ticket streams are `ticket-<uuid>`; every other stream is left out of ticket verification. */
-export const TICKET_STREAM_PREFIX = 'ticket-';
-
-/** The ticket id of a ticket stream name, or undefined for another stream. */
-export function ticketIdOf(stream: string): string | undefined {
-  return stream.startsWith(TICKET_STREAM_PREFIX) ? stream.slice(TICKET_STREAM_PREFIX.length) : undefined;
-}
+/** Ticket streams are `ticket-<uuid>` (the domain's naming); every other stream is left out of ticket verification. */
+export { TICKET_STREAM_PREFIX, ticketIdOf } from '@tongban/domain';
 
 /** A database handle: a pool or a client. */
 export type Db = pg.Pool | pg.PoolClient | pg.Client;

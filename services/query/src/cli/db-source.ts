@@ -3,6 +3,7 @@
  * unmasked export first appends a PersonalDataDisclosed event, which a read-only role cannot do — so
  * with `tongban_auditor` an unmasked export is refused (use the API, which records it).
  */
+import { ticketIdOf, isTicketId } from '@tongban/domain';
 import { PostgresEventStore } from '@tongban/eventstore';
 import pg from 'pg';
 import { verifyAnchorStream } from '../audit/anchors';
@@ -12,11 +13,10 @@ import { exportPage } from '../audit/export';
 import type { StreamVerification } from '../audit/verify';
 import { type AuditSource, CliError, type ExportRequest, type TicketVerification } from './source';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function toTicket(v: StreamVerification): TicketVerification {
   return {
-    ticketId: v.stream.replace(/^ticket-/, ''), stream: v.stream, intact: v.intact, checkedEvents: v.checkedEvents, lastRevision: v.lastRevision,
+    ticketId: ticketIdOf(v.stream) ?? v.stream, stream: v.stream, intact: v.intact, checkedEvents: v.checkedEvents, lastRevision: v.lastRevision,
     ...(v.firstBadRevision !== undefined ? { firstBadRevision: v.firstBadRevision } : {}), ...(v.reason ? { reason: v.reason } : {}),
     ...(v.anchor ? { anchor: v.anchor } : {}),
   };
@@ -32,7 +32,7 @@ export function databaseSource(url: string, auditor: string): AuditSource {
   return {
     description: `database ${safeUrl.host}${safeUrl.pathname} as ${decodeURIComponent(safeUrl.username || '(default user)')}`,
     async verifyTicket(ticketId) {
-      if (!UUID.test(ticketId)) throw new CliError(`not a ticket id: ${ticketId}`);
+      if (!isTicketId(ticketId)) throw new CliError(`not a ticket id: ${ticketId}`);
       const v = await verifyStream(pool, store, `ticket-${ticketId.toLowerCase()}`);
       if (!v.known && v.checkedEvents === 0) {
         const { rowCount } = await pool.query('SELECT 1 FROM ticket_views WHERE ticket_id = $1', [ticketId]);
@@ -45,11 +45,11 @@ export function databaseSource(url: string, auditor: string): AuditSource {
       const page = await candidateTicketStreams(pool, { limit, ...(division ? { division } : {}), ...(after ? { after: `ticket-${after}` } : {}) });
       const results = (await verifyStreams(pool, page.streams)).map(toTicket);
       const total = after ? 0 : await countTicketStreams(pool, division);
-      return { results, total, ...(page.next ? { next: page.next.replace(/^ticket-/, '') } : {}) };
+      return { results, total, ...(page.next ? { next: (ticketIdOf(page.next) ?? page.next) } : {}) };
     },
     verifyAnchors: (onProgress) => verifyAnchorStream(pool, store, { onProgress }),
     async history(ticketId) {
-      if (!UUID.test(ticketId)) throw new CliError(`not a ticket id: ${ticketId}`);
+      if (!isTicketId(ticketId)) throw new CliError(`not a ticket id: ${ticketId}`);
       const events = await store.readStream(`ticket-${ticketId.toLowerCase()}`);
       if (events.length === 0) throw new CliError(`no ticket ${ticketId}`);
       return events.map((e) => ({
