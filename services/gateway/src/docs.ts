@@ -1,9 +1,14 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 
 /** Route-schema marker of an operation whose JSON body may be omitted (removed from the published document). */
 export const OPTIONAL_BODY = 'x-optional-body';
+
+/** preValidation hook of the OPTIONAL_BODY routes: an omitted (or empty JSON) body becomes `{}`. */
+export async function emptyBodyAsObject(request: FastifyRequest): Promise<void> {
+  if (request.body === undefined || request.body === null) request.body = {};
+}
 
 /**
  * Marks request bodies of operations carrying OPTIONAL_BODY as not required (@fastify/swagger always

@@ -1,4 +1,5 @@
 import { request as httpRequest } from 'node:http';
+import { createConnection } from 'node:net';
 import { status } from '@grpc/grpc-js';
 import { signToken, signingKey, verifyToken, type Principal } from '@tongban/auth';
 import { SERVICE_NAMES, type ServiceName } from '@tongban/runtime';
@@ -117,6 +118,26 @@ describe('problem+json for bad requests', () => {
     expect(res.type).toMatch(/^application\/problem\+json/);
     expect(JSON.parse(res.body)).toMatchObject({ status: 413, reason: 'payload_too_large' });
     expect(fakes.calls).toHaveLength(0);
+  });
+
+  it.each([
+    ['a malformed request line', 'NOT A REQUEST\r\n\r\n', 400, 'Bad Request', 'malformed_request'],
+    ['oversized headers', `GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(64 * 1024)}\r\n\r\n`, 431, 'Request Header Fields Too Large', 'headers_too_large'],
+  ])('answers %s Node cannot parse with problem+json', async (_name, raw, httpStatus, title, reason) => {
+    const { port } = new URL(gw.base);
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = createConnection({ host: '127.0.0.1', port: Number(port) }, () => socket.end(raw));
+      let text = '';
+      socket.setEncoding('utf8');
+      socket.on('data', (c: string) => { text += c; });
+      socket.on('close', () => resolve(text));
+      socket.on('error', reject);
+    });
+    expect(answer.startsWith(`HTTP/1.1 ${httpStatus} ${title}\r\n`)).toBe(true);
+    expect(answer).toMatch(/\r\nContent-Type: application\/problem\+json\r\n/);
+    expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4))).toEqual({
+      type: `urn:tongban:problem:${reason}`, title, status: httpStatus, detail: 'the HTTP request could not be parsed', reason,
+    });
   });
 
   it('answers an unsupported media type with 415', async () => {

@@ -118,10 +118,11 @@ export function buildGateway(options: GatewayOptions = {}): FastifyInstance {
     // problem+json answer, then the connection is closed.
     clientErrorHandler: (err: NodeJS.ErrnoException, socket) => {
       if (!socket.writable) { socket.destroy(); return; }
-      const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
-      const reason = status === 431 ? 'headers_too_large' : 'malformed_request';
-      const body = JSON.stringify({ type: `urn:tongban:problem:${reason}`, title: status === 431 ? 'Request Header Fields Too Large' : 'Bad Request', status, detail: 'the HTTP request could not be parsed', reason });
-      socket.end(`HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : 'Bad Request'}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+      const problem = err.code === 'HPE_HEADER_OVERFLOW'
+        ? problemDocument(431, 'headers_too_large', 'the HTTP request could not be parsed')
+        : problemDocument(400, 'malformed_request', 'the HTTP request could not be parsed');
+      const body = JSON.stringify(problem);
+      socket.end(`HTTP/1.1 ${problem.status} ${problem.title}\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
     },
     // Requests fastify refuses before routing (a malformed URL): an Open311 document under /open311,
     // problem+json elsewhere — never fastify's own body.

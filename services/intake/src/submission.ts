@@ -51,7 +51,7 @@ export async function submitTicket(deps: SubmissionDeps, request: intake.SubmitT
   const ids: ClaimedIds = key
     ? await claimIdempotencyKey(deps, principal, key, ticket)
     : retryDevice
-      ? await claimRetryWindow(deps, `${principal.kind}:${principal.id}`, retryDevice, requestHash(ticket), window)
+      ? await claimRetryWindow(deps, claimOwner(principal), retryDevice, requestHash(ticket), window)
       : { ticketId: uuidv7(), reference: await nextReference(deps.pool, deps.clock.now()), replayed: false };
   const command = toCommand(deps, ticket, principal, ids.ticketId, ids.reference);
   try {
@@ -129,26 +129,35 @@ export function requestHash(t: Submit): string {
   return createHash('sha256').update(canonicalize(t) ?? '').digest('hex');
 }
 
-async function claimIdempotencyKey(deps: SubmissionDeps, principal: Principal, key: string, t: Submit): Promise<{ ticketId: string; reference: string; replayed: boolean }> {
-  const owner = `${principal.kind}:${principal.id}`;
+/** The owner of a claim (idempotency key, retry window): `<kind>:<id>` of the caller. */
+function claimOwner(principal: Principal): string {
+  return `${principal.kind}:${principal.id}`;
+}
+
+/**
+ * Claims the ticket id for an Idempotency-Key: the earlier claim's when the key was used (replayed; the
+ * same body only), else a new id and reference. Concurrent claims race on the row; the loser gets the
+ * winner's ticket.
+ */
+async function claimIdempotencyKey(deps: SubmissionDeps, principal: Principal, key: string, t: Submit): Promise<ClaimedIds> {
+  const owner = claimOwner(principal);
   const hash = requestHash(t);
-  const existing = await deps.pool.query<{ request_hash: string; ticket_id: string; reference: string }>(
+  const current = async () => (await deps.pool.query<{ request_hash: string; ticket_id: string; reference: string }>(
     'SELECT request_hash, ticket_id, reference FROM intake_idempotency WHERE principal = $1 AND idempotency_key = $2', [owner, key],
-  );
-  let row = existing.rows[0];
+  )).rows[0];
+  let row = await current();
   if (!row) {
     const ticketId = uuidv7();
-    const reference = await nextReference(deps.pool, deps.clock.now());
-    const inserted = await deps.pool.query<{ request_hash: string; ticket_id: string; reference: string }>(
+    const now = deps.clock.now();
+    const reference = await nextReference(deps.pool, now);
+    const inserted = await deps.pool.query(
       `INSERT INTO intake_idempotency (principal, idempotency_key, request_hash, ticket_id, reference, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING RETURNING request_hash, ticket_id, reference`,
-      [owner, key, hash, ticketId, reference, deps.clock.now()],
+       VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`,
+      [owner, key, hash, ticketId, reference, now],
     );
-    row = inserted.rows[0] ?? (await deps.pool.query<{ request_hash: string; ticket_id: string; reference: string }>(
-      'SELECT request_hash, ticket_id, reference FROM intake_idempotency WHERE principal = $1 AND idempotency_key = $2', [owner, key],
-    )).rows[0];
+    if (inserted.rowCount) return { ticketId, reference, replayed: false };
+    row = await current();
     if (!row) throw new Error('idempotency row vanished');
-    if (inserted.rows[0]) return { ticketId: row.ticket_id, reference: row.reference, replayed: false };
   }
   if (row.request_hash !== hash) {
     throw fail.alreadyExists('idempotency_key_reused', 'this Idempotency-Key was used with a different request body');

@@ -1,12 +1,16 @@
+import { status } from '@grpc/grpc-js';
 import type { ReferenceData } from '@tongban/reference-data';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { GatewayContext } from '../context';
+import { type GatewayContext, parseUpstreamJson } from '../context';
+import { type CallContext, unaryCall } from '../grpc-clients';
+import { isGrpcError } from '../problem';
 import type { Open311Callers } from './callers';
 import type { Open311Config } from './config';
 import type { Open311Limits } from '../rate-limit';
 import { Open311Error, open311Errors, renderErrors } from './errors';
 import { type Open311Format, type Open311Value, render } from './format';
 import { CONTENT_LANGUAGE, type Open311Language, preferredLanguage } from './locale';
+import type { TicketViewForOpen311 } from './mapping';
 import { Open311Params } from './params';
 
 /** What the Open311 route modules share. */
@@ -84,4 +88,25 @@ export async function verifiedClient(ctx: Open311Context, request: FastifyReques
   }
   await ctx.limits.verified(request, clientId);
   return clientId;
+}
+
+/** The call context of an anonymous Open311 read: the cached `public` token and the correlation id. */
+export async function publicCall(ctx: Open311Context, request: FastifyRequest): Promise<CallContext> {
+  return { token: await ctx.callers.publicToken(), correlationId: request.id };
+}
+
+/**
+ * The query view of a service request.
+ * @throws Open311Error 404 when the query service knows no such request (or answers without a view).
+ */
+export async function requestView(ctx: Open311Context, id: string, call: CallContext): Promise<TicketViewForOpen311> {
+  const { clients, callTimeoutMs } = ctx.gateway;
+  const notFound = () => open311Errors.notFound(`service_request_id ${id} was not found`);
+  const res = await unaryCall(clients.query, clients.query.getTicket, { ticketId: id }, call, callTimeoutMs).catch((err: unknown) => {
+    if (isGrpcError(err) && err.code === status.NOT_FOUND) throw notFound();
+    throw err;
+  });
+  const view = parseUpstreamJson(res.viewJson, 'ticket view') as TicketViewForOpen311 | null;
+  if (!view || typeof view !== 'object') throw notFound();
+  return view;
 }

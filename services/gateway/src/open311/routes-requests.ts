@@ -1,11 +1,11 @@
-import { status } from '@grpc/grpc-js';
 import { commands, query } from '@tongban/contracts';
 import { findService } from '@tongban/domain';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { parseUpstreamJson } from '../context';
 import { type CallContext, unaryCall } from '../grpc-clients';
-import { isGrpcError } from '../problem';
-import { type Open311Context, checkJurisdiction, formParams, languageOf, queryParams, sendDocument, verifiedClient } from './context';
+import {
+  type Open311Context, checkJurisdiction, formParams, languageOf, publicCall, queryParams, requestView, sendDocument, verifiedClient,
+} from './context';
 import { open311Errors } from './errors';
 import { OPEN311_FORMATS, list } from './format';
 import { CLOSED_STATUSES, OPEN_STATUSES, type TicketViewForOpen311, requestElement, serviceNotice } from './mapping';
@@ -125,7 +125,6 @@ async function listViews(ctx: Open311Context, q: RequestsQuery, call: CallContex
  */
 export function registerRequestRoutes(app: FastifyInstance, ctx: Open311Context): void {
   const { clients, callTimeoutMs } = ctx.gateway;
-  const publicCall = async (request: FastifyRequest): Promise<CallContext> => ({ token: await ctx.callers.publicToken(), correlationId: request.id });
 
   for (const format of OPEN311_FORMATS) {
     app.post(`/v2/requests.${format}`, {
@@ -169,7 +168,7 @@ export function registerRequestRoutes(app: FastifyInstance, ctx: Open311Context)
       checkJurisdiction(params, ctx);
       const q = readRequestsQuery(params, ctx, ctx.gateway.clock.now());
       const lang = languageOf(request);
-      const views = await listViews(ctx, q, await publicCall(request));
+      const views = await listViews(ctx, q, await publicCall(ctx, request));
       return sendDocument(reply, format, 'service_requests', list('request', views.map((v) => requestElement(v, ctx.ref.catalogue, lang))), lang);
     });
 
@@ -178,13 +177,7 @@ export function registerRequestRoutes(app: FastifyInstance, ctx: Open311Context)
     }, async (request, reply) => {
       checkJurisdiction(queryParams(request), ctx);
       const id = request.params.service_request_id;
-      const res = await unaryCall(clients.query, clients.query.getTicket, { ticketId: id }, await publicCall(request), callTimeoutMs)
-        .catch((err: unknown) => {
-          if (isGrpcError(err) && err.code === status.NOT_FOUND) throw open311Errors.notFound(`service_request_id ${id} was not found`);
-          throw err;
-        });
-      const view = parseUpstreamJson(res.viewJson, 'ticket view') as TicketViewForOpen311 | null;
-      if (!view || typeof view !== 'object') throw open311Errors.notFound(`service_request_id ${id} was not found`);
+      const view = await requestView(ctx, id, await publicCall(ctx, request));
       const lang = languageOf(request);
       return sendDocument(reply, format, 'service_requests', list('request', [requestElement(view, ctx.ref.catalogue, lang)]), lang);
     });
@@ -196,7 +189,7 @@ export function registerRequestRoutes(app: FastifyInstance, ctx: Open311Context)
       const token = request.params.token;
       const notFound = () => open311Errors.notFound(`token ${token} was not found`);
       if (!REFERENCE.test(token)) throw notFound();
-      const res = await unaryCall(clients.query, clients.query.listTickets, query.ListTicketsRequest.fromPartial({ references: [token], limit: 1 }), await publicCall(request), callTimeoutMs);
+      const res = await unaryCall(clients.query, clients.query.listTickets, query.ListTicketsRequest.fromPartial({ references: [token], limit: 1 }), await publicCall(ctx, request), callTimeoutMs);
       const [view] = (parseUpstreamJson(res.ticketsJson, 'ticket list') ?? []) as TicketViewForOpen311[];
       if (!view) throw notFound();
       return sendDocument(reply, format, 'service_requests', list('request', [{ service_request_id: view.id, token }]));

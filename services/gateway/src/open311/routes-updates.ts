@@ -1,14 +1,14 @@
-import { status } from '@grpc/grpc-js';
 import { type intake, query } from '@tongban/contracts';
 import { MAX_TEXT_LENGTH } from '@tongban/domain';
 import type { FastifyInstance } from 'fastify';
 import { parseUpstreamJson } from '../context';
 import { unaryCall } from '../grpc-clients';
-import { isGrpcError } from '../problem';
-import { type Open311Context, checkJurisdiction, formParams, languageOf, queryParams, sendDocument, verifiedClient } from './context';
+import {
+  type Open311Context, checkJurisdiction, formParams, languageOf, publicCall, queryParams, requestView, sendDocument, verifiedClient,
+} from './context';
 import { open311Errors } from './errors';
 import { OPEN311_FORMATS, list } from './format';
-import { type TicketUpdateForOpen311, type TicketViewForOpen311, updateElement, updateId } from './mapping';
+import { type TicketUpdateForOpen311, updateElement, updateId } from './mapping';
 import { type Open311Params, parseW3cDatetime } from './params';
 import { FIELD_LIMITS, checkText, isHttpUrl } from './submission';
 
@@ -85,10 +85,9 @@ export function registerUpdateRoutes(app: FastifyInstance, ctx: Open311Context):
       const range = readUpdatesRange(params, ctx.gateway.clock.now());
       const ticketIds = params.list('service_request_id');
       if (ticketIds.length > MAX_UPDATES) throw open311Errors.badRequest(`at most ${MAX_UPDATES} service_request_id may be given`);
-      const token = await ctx.callers.publicToken();
       const res = await unaryCall(clients.query, clients.query.listTicketUpdates, query.ListTicketUpdatesRequest.fromPartial({
         from: range.from, to: range.to, ticketIds, limit: MAX_UPDATES,
-      }), { token, correlationId: request.id }, callTimeoutMs);
+      }), await publicCall(ctx, request), callTimeoutMs);
       const updates = parseUpstreamJson(res.updatesJson, 'update list');
       const lang = languageOf(request);
       const elements = (Array.isArray(updates) ? updates as TicketUpdateForOpen311[] : []).map((u) => updateElement(u, ctx.ref, lang));
@@ -127,12 +126,7 @@ export function registerUpdateRoutes(app: FastifyInstance, ctx: Open311Context):
 
       const token = await ctx.callers.clientToken(clientId, deviceId);
       const call = { token, correlationId: request.id };
-      const viewRes = await unaryCall(clients.query, clients.query.getTicket, { ticketId: id }, call, callTimeoutMs).catch((err: unknown) => {
-        if (isGrpcError(err) && err.code === status.NOT_FOUND) throw open311Errors.notFound(`service_request_id ${id} was not found`);
-        throw err;
-      });
-      const view = parseUpstreamJson(viewRes.viewJson, 'ticket view') as TicketViewForOpen311 | null;
-      if (!view) throw open311Errors.notFound(`service_request_id ${id} was not found`);
+      const view = await requestView(ctx, id, call);
       const text = mediaUrl ? `${description}\n${mediaUrl}` : description;
       const action = reporterAction(view.status, statusText);
       const command: intake.ExecuteReporterCommandRequest['command'] = action === 'close'

@@ -26,7 +26,7 @@ const INSTANT = {
 };
 const TICKET_ID = { type: 'string', pattern: '^[0-9a-fA-F-]{36}$' };
 
-/** Query string of the replay (and of /history when the lead wires it, see {@link replayIfAsked}). */
+/** Query string of the replay (and of /history, see {@link replayIfAsked}). */
 export const replayQuerystring: JsonSchema = {
   type: 'object',
   additionalProperties: false,

@@ -1,10 +1,10 @@
 import type { Principal } from '@tongban/auth';
 import type { casework, commands, intake, routing } from '@tongban/contracts';
 import { REJECTION_CATEGORIES, VERIFICATION_METHODS } from '@tongban/domain';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { requireCaller } from '../auth';
 import { callContext, type GatewayContext } from '../context';
-import { OPTIONAL_BODY } from '../docs';
+import { OPTIONAL_BODY, emptyBodyAsObject } from '../docs';
 import { unaryCall, type CallContext, type GrpcClients } from '../grpc-clients';
 import { problems } from '../problem';
 import { expectedRevision, setEtag } from '../revision';
@@ -222,8 +222,4 @@ export function registerCommandRoutes(app: FastifyInstance, ctx: GatewayContext)
       return { id: outcome.ticketId || request.params.id, revision: outcome.revision, events: outcome.eventTypes };
     });
   }
-}
-
-async function emptyBodyAsObject(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
-  if (request.body === undefined || request.body === null) request.body = {};
 }

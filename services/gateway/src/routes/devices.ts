@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { signToken } from '@tongban/auth';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { GatewayContext } from '../context';
-import { OPTIONAL_BODY } from '../docs';
+import { OPTIONAL_BODY, emptyBodyAsObject } from '../docs';
 import { problemResponses } from '../schemas';
 
 /**
@@ -12,9 +12,7 @@ import { problemResponses } from '../schemas';
  */
 export function registerDeviceRoutes(app: FastifyInstance, ctx: GatewayContext): void {
   app.post('/api/v1/devices', {
-    preValidation: async (request: FastifyRequest, _reply: FastifyReply) => {
-      if (request.body === undefined || request.body === null) request.body = {};
-    },
+    preValidation: emptyBodyAsObject,
     schema: {
       tags: ['auth'],
       [OPTIONAL_BODY]: true,
