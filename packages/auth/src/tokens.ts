@@ -1,8 +1,6 @@
 import { SignJWT, jwtVerify, errors } from 'jose';
+import { STAFF_ROLES } from '@tongban/domain';
 import type { Principal } from './principal';
-
-/** The staff roles a token may name. */
-const STAFF_ROLES: readonly string[] = ['information-officer', 'admin', 'department', 'supervisor', 'auditor'];
 
 /** Issuer and audience of every Tongban token. */
 export const TOKEN_ISSUER = 'tongban';
@@ -63,7 +61,7 @@ export async function verifyToken(token: string, key: Uint8Array): Promise<Princ
         if (typeof role !== 'string' || typeof unitId !== 'string' || typeof division !== 'string') {
           throw new UnauthenticatedError('staff token lacks role, unit or division');
         }
-        if (!STAFF_ROLES.includes(role)) throw new UnauthenticatedError(`unknown staff role ${role}`);
+        if (!(STAFF_ROLES as readonly string[]).includes(role)) throw new UnauthenticatedError(`unknown staff role ${role}`);
         return {
           kind, id, role: role as never, unitId, division,
           ...(typeof department === 'string' ? { department } : {}),

@@ -7,11 +7,10 @@ const SHARED = join(__dirname, '..', '..', '..', '..', 'shared', 'data');
 describe('reference data', () => {
   const ref = loadReferenceData(DATA_DIR);
 
-  it.each(['liangshan-divisions.json', 'service-catalog.json', 'seed-cases.json'])('the copy of %s matches ../shared/data', (name) => {
-    if (!existsSync(join(SHARED, name))) {
-      console.warn(`skipped: ${SHARED} not present, cannot compare ${name}`);
-      return;
-    }
+  // Outside a checkout that has ../shared/data there is nothing to compare with: skipped (reported as such), not passed.
+  const hasShared = existsSync(SHARED);
+  const compare = hasShared ? it.each : it.skip.each;
+  compare(['liangshan-divisions.json', 'service-catalog.json', 'seed-cases.json'])(`the copy of %s matches ../shared/data${hasShared ? '' : ' (skipped: ../shared/data not present)'}`, (name) => {
     expect(readFileSync(join(DATA_DIR, name), 'utf8')).toBe(readFileSync(join(SHARED, name), 'utf8'));
   });
 

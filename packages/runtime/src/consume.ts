@@ -1,6 +1,6 @@
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { RecordedEvent } from '@tongban/eventstore';
-import { ensureDeadLetterStream, ensureTicketEventsStream, startConsumer } from '@tongban/messaging';
+import { deadLetterSubjectFor, ensureDeadLetterStream, ensureTicketEventsStream, eventSubject, startConsumer } from '@tongban/messaging';
 import type { ServiceHost } from './service-host';
 
 /** Names of the event streams for a host's configuration (isolated per namespace in tests). */
@@ -22,6 +22,7 @@ export async function consumeTicketEvents(
   await ensureTicketEventsStream(jsm, { streamName: names.stream, subjectPrefix: names.prefix });
   await ensureDeadLetterStream(jsm, { streamName: names.deadLetterStream, subjectPrefix: names.deadLetterPrefix });
   const wanted = new Set(eventTypes);
+  const only = eventTypes.length === 1 ? eventTypes[0] : undefined;
   const name = `${host.config.namespace}-${durable}`.replace(/[^A-Za-z0-9_-]/g, '_');
   const consumer = await startConsumer({
     js: jetstream(host.nc),
@@ -29,8 +30,8 @@ export async function consumeTicketEvents(
     streamName: names.stream,
     durable: name,
     // One filter subject (nats-server 2.9 has no multi-filter consumers): one type, or all and skip.
-    filterSubjects: eventTypes.length === 1 ? [`${names.prefix}.${eventTypes[0]}`] : [`${names.prefix}.>`],
-    deadLetterSubject: `${names.deadLetterPrefix}.${name}`,
+    filterSubjects: [only ? eventSubject(names.prefix, only) : `${names.prefix}.>`],
+    deadLetterSubject: deadLetterSubjectFor(name, names.deadLetterPrefix),
     handler: async (event) => {
       if (wanted.has(event.type)) await handler(event);
     },

@@ -1,4 +1,4 @@
-import { Server, ServerCredentials, type ServiceDefinition, type UntypedServiceImplementation, type sendUnaryData, type ServerUnaryCall, type Metadata } from '@grpc/grpc-js';
+import { Server, ServerCredentials, status, type ServiceDefinition, type ServiceError, type UntypedServiceImplementation, type sendUnaryData, type ServerUnaryCall, type Metadata } from '@grpc/grpc-js';
 import { bearerToken, verifyToken, type Principal } from '@tongban/auth';
 import type { Logger } from 'pino';
 import { randomUUID } from 'node:crypto';
@@ -26,9 +26,7 @@ export function unary<Req, Res>(key: Uint8Array, log: Logger, handler: UnaryHand
         const principal = await verifyToken(token ?? '', key);
         callback(null, await handler(call.request, principal, call.metadata));
       } catch (err) {
-        const mapped = toServiceError(err);
-        if (mapped.code === 13) log.error({ err }, 'unexpected error in %s', call.getPath());
-        callback(mapped, null);
+        callback(mapFailure(err, log, call.getPath()), null);
       }
     })();
   };
@@ -39,13 +37,16 @@ export function publicUnary<Req, Res>(log: Logger, handler: (request: Req) => Pr
   return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>): void => {
     handler(call.request).then(
       (res) => callback(null, res),
-      (err: unknown) => {
-        const mapped = toServiceError(err);
-        if (mapped.code === 13) log.error({ err }, 'unexpected error in %s', call.getPath());
-        callback(mapped, null);
-      },
+      (err: unknown) => callback(mapFailure(err, log, call.getPath()), null),
     );
   };
+}
+
+/** Maps a handler failure through `toServiceError`, logging the unexpected ones (INTERNAL). */
+function mapFailure(err: unknown, log: Logger, path: string): Partial<ServiceError> {
+  const mapped = toServiceError(err);
+  if (mapped.code === status.INTERNAL) log.error({ err }, 'unexpected error in %s', path);
+  return mapped;
 }
 
 /**

@@ -1,8 +1,9 @@
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { signingKey } from '@tongban/auth';
 import { readFileSync } from 'node:fs';
 import { DEFAULT_SLA_CONFIG, DEFAULT_WORKFLOW_SETTINGS, type Clock, type SlaConfig, type WorkflowSettings, parseSlaConfig } from '@tongban/domain';
 import { PostgresEventStore, type EventStore } from '@tongban/eventstore';
+import { connectNats } from '@tongban/messaging';
 import { loadReferenceData, type ReferenceData } from '@tongban/reference-data';
 import pg from 'pg';
 import { TestClock, followTestClock, systemClock } from './clock';
@@ -48,7 +49,7 @@ export async function startServiceHost(name: string, env: NodeJS.ProcessEnv = pr
   const pool = new pg.Pool({ connectionString: config.databaseUrl, max: 10 });
   pool.on('error', (err) => log.warn({ err }, 'idle PostgreSQL client error'));
   const store = await PostgresEventStore.create(pool, clock);
-  const nc = await connect({ servers: config.natsUrl, name: `tongban-${name}`, maxReconnectAttempts: -1 });
+  const nc = await connectNats(config.natsUrl, { name: `tongban-${name}` });
   const listeners: (() => void)[] = [];
   const stops: (() => Promise<void> | void)[] = [];
   if (testClock) {

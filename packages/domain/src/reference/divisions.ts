@@ -12,9 +12,6 @@ export interface Division {
   parent: string | null;
 }
 
-/** Levels in order from the top; used for "one level up" (escalation) and comparisons. */
-export const DIVISION_LEVELS: readonly DivisionLevel[] = ['prefecture', 'county', 'township', 'village'];
-
 /**
  * Lookup over the division hierarchy.
  * Jurisdiction is the subtree of a division; codes are hierarchical (a child's code starts with its

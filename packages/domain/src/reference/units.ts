@@ -25,8 +25,11 @@ export interface StaffMember {
   name: string;
 }
 
-/** Staff roles (see the permission table in ticket/permissions.ts). */
-export type StaffRole = 'information-officer' | 'admin' | 'department' | 'supervisor' | 'auditor';
+/** Every staff role (see the permission table in ticket/permissions.ts). */
+export const STAFF_ROLES = ['information-officer', 'admin', 'department', 'supervisor', 'auditor'] as const;
+
+/** A staff role. */
+export type StaffRole = (typeof STAFF_ROLES)[number];
 
 /** Id of the administration unit of a division. */
 export function administrationUnitId(division: string): string {
