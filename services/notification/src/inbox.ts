@@ -6,7 +6,7 @@ import { toEnvelopes } from '@tongban/runtime';
 import type pg from 'pg';
 import { v5 as uuidv5 } from 'uuid';
 import { ChannelDeliveryError, type NotificationChannel, type NoticeContext } from './channels';
-import { type Notice, noticesFor } from './recipients';
+import { NOTIFYING_EVENT_TYPES, type Notice, noticesFor } from './recipients';
 
 const MESSAGE_NAMESPACE = '8e0f3a52-41f4-4c43-9b55-5f2d1a1c7e90';
 
@@ -34,11 +34,13 @@ export function inboxChannel(pool: pg.Pool): NotificationChannel {
 
 /**
  * Hands every notice an event causes to every channel. The ticket's state at the event's revision is
- * read from the store. Every channel gets every notice even when another fails; then, when any failed,
- * throws {@link ChannelDeliveryError} so that the consumer redelivers the event (channels are idempotent
- * per message id, so what succeeded is not repeated).
+ * read from the store (only for event types that can give notices). Every channel gets every notice
+ * even when another fails; then, when any failed, throws {@link ChannelDeliveryError} so that the
+ * consumer redelivers the event (channels are idempotent per message id, so what succeeded is not
+ * repeated).
  */
 export async function deliverNotices(channels: readonly NotificationChannel[], store: EventStore, event: RecordedEvent, createdAt: Date): Promise<number> {
+  if (!NOTIFYING_EVENT_TYPES.has(event.type)) return 0; // no notice whatever the state: skip reading the stream
   const state = evolveAll(toEnvelopes(await store.readStream(event.stream, { toRevision: event.revision })));
   const notices = noticesFor(event, state);
   const failures: { channel: string; messageId: string; error: unknown }[] = [];

@@ -1,4 +1,4 @@
-import type { TicketState } from '@tongban/domain';
+import type { TicketEvent, TicketState } from '@tongban/domain';
 import type { RecordedEvent } from '@tongban/eventstore';
 
 /** Who receives a message: a unit's inbox, a staff member's, or a citizen device's. */
@@ -28,6 +28,12 @@ export function reporterOf(s: TicketState): Recipient | undefined {
  * routed/transferred/reopened → the unit now holding it; public reply, resolution, request for
  * information → the reporter; escalation → the supervising unit; deadline warning/breach → the holder.
  */
+/** The event types {@link noticesFor} can give notices for (every other type gives none, whatever the state). */
+export const NOTIFYING_EVENT_TYPES: ReadonlySet<string> = new Set<string>([
+  'TicketRouted', 'TicketTransferred', 'TicketHandedBack', 'TicketReopened', 'TicketReplied', 'TicketResolved',
+  'InformationRequested', 'TicketEscalated', 'DeadlineWarningIssued', 'DeadlineBreached',
+] satisfies TicketEvent['type'][]);
+
 export function noticesFor(event: RecordedEvent, s: TicketState): Notice[] {
   const ref = `${s.reference} ${s.title}`;
   const d = event.data as Record<string, unknown>;

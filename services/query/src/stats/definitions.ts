@@ -78,6 +78,28 @@ export function rate(count: number, of: number): Rate {
   return { count, of, rate: of > 0 ? count / of : null };
 }
 
+/** The order of groups in a result: most received first, then by key. */
+export function byReceivedThenKey(a: GroupFigures, b: GroupFigures): number {
+  return b.received - a.received || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+}
+
+/** A result of a query, with its total and groups (the range and "now" are taken from the query). */
+export function statsResult(
+  q: { division: string; fromMs?: number; toMs?: number; groupBy: GroupBy; nowMs: number },
+  total: GroupFigures,
+  groups: GroupFigures[],
+): StatsResult {
+  return {
+    division: q.division,
+    ...(q.fromMs !== undefined ? { from: new Date(q.fromMs).toISOString() } : {}),
+    ...(q.toMs !== undefined ? { to: new Date(q.toMs).toISOString() } : {}),
+    groupBy: q.groupBy,
+    generatedAt: new Date(q.nowMs).toISOString(),
+    total,
+    groups,
+  };
+}
+
 /** The county key of a division code: its first 6 digits (the prefecture's 4-digit code stays as is). */
 export function countyOf(division: string): string {
   return division.length >= 6 ? division.slice(0, 6) : division;

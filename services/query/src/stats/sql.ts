@@ -5,7 +5,7 @@
  */
 import type { ReferenceData } from '@tongban/reference-data';
 import type pg from 'pg';
-import { CLOSED_STATUSES, type GroupFigures, OPEN_STATUSES, type StatsResult, rate } from './definitions';
+import { CLOSED_STATUSES, type GroupFigures, OPEN_STATUSES, type StatsResult, byReceivedThenKey, rate, statsResult } from './definitions';
 import { type StatsQuery, groupName } from './table';
 
 const KEY_EXPR: Record<StatsQuery['groupBy'], string> = {
@@ -17,7 +17,7 @@ const KEY_EXPR: Record<StatsQuery['groupBy'], string> = {
 };
 
 interface Row {
-  key: string; received: number; closed: number; fr_due: number; fr_on_time: number; res_due: number; res_on_time: number;
+  key: string; is_total: boolean; received: number; closed: number; fr_due: number; fr_on_time: number; res_due: number; res_on_time: number;
   open_now: number; overdue_now: number; median_fr: number | null; median_res: number | null; avg_rating: number | null; rated: number;
 }
 
@@ -64,19 +64,11 @@ export async function statsBySql(db: pg.Pool | pg.PoolClient, q: StatsQuery, ref
     medianHoursToResolution: r.median_res,
     satisfaction: { average: r.avg_rating, rated: r.rated },
   });
-  const totalRow = rows.find((r) => (r as Row & { is_total: boolean }).is_total);
-  const empty: Row = { key: '*', received: 0, closed: 0, fr_due: 0, fr_on_time: 0, res_due: 0, res_on_time: 0, open_now: 0, overdue_now: 0, median_fr: null, median_res: null, avg_rating: null, rated: 0 };
+  const totalRow = rows.find((r) => r.is_total);
+  const empty: Row = { key: '*', is_total: true, received: 0, closed: 0, fr_due: 0, fr_on_time: 0, res_due: 0, res_on_time: 0, open_now: 0, overdue_now: 0, median_fr: null, median_res: null, avg_rating: null, rated: 0 };
   const groups = q.groupBy === 'none' ? [] : rows
-    .filter((r) => !(r as Row & { is_total: boolean }).is_total)
+    .filter((r) => !r.is_total)
     .map((r) => toFigures(r, groupName(q.groupBy, r.key, ref)))
-    .sort((a, b) => b.received - a.received || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  return {
-    division: q.division,
-    ...(q.fromMs !== undefined ? { from: new Date(q.fromMs).toISOString() } : {}),
-    ...(q.toMs !== undefined ? { to: new Date(q.toMs).toISOString() } : {}),
-    groupBy: q.groupBy,
-    generatedAt: new Date(q.nowMs).toISOString(),
-    total: { ...toFigures({ ...(totalRow ?? empty), key: '*' }, 'total') },
-    groups,
-  };
+    .sort(byReceivedThenKey);
+  return statsResult(q, toFigures({ ...(totalRow ?? empty), key: '*' }, 'total'), groups);
 }

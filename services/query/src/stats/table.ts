@@ -18,24 +18,18 @@
  * on a generated workload the fine key gives about one settled ticket per cell, and then it is slower.
  */
 import type { ReferenceData } from '@tongban/reference-data';
-import { CLOSED_STATUSES, type GroupBy, type GroupFigures, OPEN_STATUSES, type StatsResult, countyOf, rate } from './definitions';
+import type { TicketFacts } from './facts';
+import { CLOSED_STATUSES, type GroupBy, type GroupFigures, OPEN_STATUSES, type StatsResult, byReceivedThenKey, countyOf, rate, statsResult } from './definitions';
 
 const HOUR_MS = 3_600_000;
 
-/** One ticket as the table stores it: facts with instants as epoch milliseconds (NaN = none). */
-export interface FactsRecord {
-  ticketId: string;
-  revision: number;
-  division: string;
-  serviceCode: string;
-  accountableUnitId: string;
-  handlerId: string;
-  status: string;
+/** One ticket as the table stores it: its facts with instants as epoch milliseconds (NaN = none). */
+export interface FactsRecord extends Pick<TicketFacts,
+  'ticketId' | 'revision' | 'division' | 'serviceCode' | 'accountableUnitId' | 'handlerId' | 'status' | 'resolutionPaused'> {
   submittedMs: number;
   firstResponseDueMs: number;
   firstRepliedMs: number;
   resolutionDueMs: number;
-  resolutionPaused: boolean;
   resolvedMs: number;
   closedMs: number;
   /** 1–5, or 0 when not rated. */
@@ -456,7 +450,7 @@ export class StatsTable {
       const key = keyDict.values[g]!;
       out.push(figuresOf(key, groupName(q.groupBy, key, ref), g));
     }
-    out.sort((a, b) => b.received - a.received || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    out.sort(byReceivedThenKey);
     const totalRated = sumOf(c.rated);
     const received = sumOf(c.received);
     const total: GroupFigures = {
@@ -467,15 +461,7 @@ export class StatsTable {
       medianHoursToResolution: hours(medianFrom(resTotal, cand.resTotal)),
       satisfaction: { average: totalRated > 0 ? sumOf(c.ratingSum) / totalRated : null, rated: totalRated },
     };
-    return {
-      division: q.division,
-      ...(q.fromMs !== undefined ? { from: new Date(q.fromMs).toISOString() } : {}),
-      ...(q.toMs !== undefined ? { to: new Date(q.toMs).toISOString() } : {}),
-      groupBy: q.groupBy,
-      generatedAt: new Date(q.nowMs).toISOString(),
-      total,
-      groups: keyDict ? out : [],
-    };
+    return statsResult(q, total, keyDict ? out : []);
   }
 }
 
