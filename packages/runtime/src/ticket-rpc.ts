@@ -1,13 +1,12 @@
-import { isTicketId } from '@tongban/domain';
 import type { Metadata } from '@grpc/grpc-js';
 import type { Principal } from '@tongban/auth';
 import type { commands } from '@tongban/contracts';
-import type { TicketCommand } from '@tongban/domain';
+import { type TicketCommand, isTicketId } from '@tongban/domain';
 import type { ReferenceData } from '@tongban/reference-data';
 import { actorContext } from './actor';
 import { fail } from './grpc-errors';
 import { correlationId } from './grpc-server';
-import type { TicketExecutor } from './ticket-executor';
+import type { ExecuteOptions, TicketExecutor } from './ticket-executor';
 
 /** The common part of every Execute…CommandRequest. */
 export interface TicketCommandRequest {
@@ -15,9 +14,9 @@ export interface TicketCommandRequest {
   expectedRevision?: number | undefined;
 }
 
-
 /**
- * Runs one ticket command for a gRPC call and answers with the outcome.
+ * Runs one ticket command for a gRPC call and answers with the outcome. `eventId` gives deterministic
+ * event ids (idempotent client updates); default UUIDv7.
  * @throws ServiceFailure INVALID_ARGUMENT (invalid_ticket_id); whatever the executor throws.
  */
 export async function executeTicketRpc(
@@ -26,12 +25,14 @@ export async function executeTicketRpc(
   principal: Principal,
   metadata: Metadata,
   command: TicketCommand,
+  eventId?: ExecuteOptions['eventId'],
 ): Promise<{ outcome: commands.CommandOutcome }> {
   if (!isTicketId(request.ticketId)) throw fail.notFound('ticket_not_found', `no ticket ${request.ticketId}`);
   const result = await deps.executor.execute(request.ticketId.toLowerCase(), command, actorContext(principal, deps.ref), {
     correlationId: correlationId(metadata),
     channel: principal.kind === 'staff' ? 'web' : principal.kind === 'open311' ? 'open311' : 'app',
     ...(request.expectedRevision !== undefined ? { expectedRevision: request.expectedRevision } : {}),
+    ...(eventId ? { eventId } : {}),
   });
   return { outcome: { ticketId: request.ticketId.toLowerCase(), revision: result.revision, eventTypes: result.eventTypes } };
 }

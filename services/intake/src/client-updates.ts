@@ -4,7 +4,7 @@ import type { commands, intake } from '@tongban/contracts';
 import { ticketStream, isTicketId } from '@tongban/domain';
 import { DuplicateEventIdError, type EventStore } from '@tongban/eventstore';
 import type { ReferenceData } from '@tongban/reference-data';
-import { type TicketExecutor, actorContext, correlationId, executeTicketRpc, fail } from '@tongban/runtime';
+import { type TicketExecutor, executeTicketRpc, fail } from '@tongban/runtime';
 import { v5 as uuidv5 } from 'uuid';
 import { reporterCommand } from './reporter-commands';
 
@@ -67,13 +67,7 @@ export async function executeReporterCommand(
   const before = await earlierOutcome(deps.store, ticketId, ids);
   if (before) return { outcome: before };
   try {
-    const result = await deps.executor.execute(ticketId, command, actorContext(principal, deps.ref), {
-      correlationId: correlationId(metadata),
-      channel: principal.kind === 'staff' ? 'web' : principal.kind === 'open311' ? 'open311' : 'app',
-      ...(request.expectedRevision !== undefined ? { expectedRevision: request.expectedRevision } : {}),
-      eventId: (index) => ids(index),
-    });
-    return { outcome: { ticketId, revision: result.revision, eventTypes: result.eventTypes } };
+    return await executeTicketRpc(deps, { ...request, ticketId }, principal, metadata, command, ids);
   } catch (err) {
     if (!(err instanceof DuplicateEventIdError)) throw err;
     const raced = await earlierOutcome(deps.store, ticketId, ids);
