@@ -4,13 +4,53 @@ const tseslint = require('typescript-eslint');
 const IO_MODULES = ['node:*', 'fs', 'net', 'http', 'https', 'child_process', 'pg', 'pg-*', '@nats-io/*', '@grpc/*', 'fastify', '@fastify/*', 'undici', 'nodemailer', 'pino', '@tongban/eventstore', '@tongban/messaging', '@tongban/runtime'];
 
 module.exports = tseslint.config(
-  { ignores: ['**/node_modules/**', 'packages/contracts/src/generated/**'] },
+  { ignores: ['**/node_modules/**', 'packages/contracts/src/generated/**', 'apps/*/dist/**', 'test-output/**'] },
   {
-    files: ['**/*.ts'],
-    languageOptions: { parser: tseslint.parser },
-    plugins: { '@typescript-eslint': tseslint.plugin },
+    files: ['**/*.ts', '**/*.tsx'],
+    extends: [tseslint.configs.recommendedTypeChecked],
+    languageOptions: { parser: tseslint.parser, parserOptions: { projectService: true, tsconfigRootDir: __dirname } },
     rules: {
-      '@typescript-eslint/no-floating-promises': 'off',
+      // A promise nobody awaits loses its rejection: await it, or mark fire-and-forget with `void`.
+      '@typescript-eslint/no-floating-promises': 'error',
+      // Type-only imports say so (`import type`, never `import('…')` in annotations), so they vanish at runtime.
+      '@typescript-eslint/consistent-type-imports': 'error',
+      // Switched off — require-await: an async function without await still turns a throw into a rejection;
+      // dropping `async` from the ~45 (interface implementations, fastify handlers) would change that behaviour.
+      '@typescript-eslint/require-await': 'off',
+      // Switched off — unbound-method: the hits pass a gRPC client's method to unaryCall(client, method), which
+      // calls it with the client as `this` (false positives, ~50).
+      '@typescript-eslint/unbound-method': 'off',
+      // Switched off — no-base-to-string: String() of fields of events read as unknown records (audit timeline,
+      // provider answers; 40); typing them is issue 17 item 1 (decode stored events once).
+      '@typescript-eslint/no-base-to-string': 'off',
+      // Switched off for now — sites still to fix (issue 17 item 3, not done in the 2026-12-02 session):
+      // no-unnecessary-type-assertion (36, all --fix), no-unsafe-* (19 in src: eventstore validation.ts,
+      // stats/table.ts, sms-channel.ts, console Actions.tsx), no-misused-promises (async JSX handlers, fastify
+      // frameworkErrors), no-unused-vars (underscore names and 5 unused), restrict-template-expressions (5),
+      // prefer-const (2), only-throw-error, no-redundant-type-constituents, no-this-alias (1 each).
+      '@typescript-eslint/no-unnecessary-type-assertion': 'off',
+      '@typescript-eslint/no-unsafe-assignment': 'off',
+      '@typescript-eslint/no-unsafe-member-access': 'off',
+      '@typescript-eslint/no-unsafe-call': 'off',
+      '@typescript-eslint/no-unsafe-argument': 'off',
+      '@typescript-eslint/no-unsafe-return': 'off',
+      '@typescript-eslint/no-misused-promises': 'off',
+      '@typescript-eslint/no-unused-vars': 'off',
+      '@typescript-eslint/restrict-template-expressions': 'off',
+      'prefer-const': 'off',
+      '@typescript-eslint/only-throw-error': 'off',
+      '@typescript-eslint/no-redundant-type-constituents': 'off',
+      '@typescript-eslint/no-this-alias': 'off',
+    },
+  },
+  {
+    // Tests read HTTP/gRPC/JSON answers as `any` (69 explicit), reject with plain values in browser scripts (3)
+    // and await a Promise.all of maybe-promises (1): switched off there.
+    files: ['**/*.test.ts', '**/*.test.tsx', 'test/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-explicit-any': 'off',
+      '@typescript-eslint/prefer-promise-reject-errors': 'off',
+      '@typescript-eslint/await-thenable': 'off',
     },
   },
   {
@@ -21,6 +61,17 @@ module.exports = tseslint.config(
         patterns: [{ group: IO_MODULES, message: 'domain code is pure: no I/O imports (DESIGN.md, Conventions)' }],
       }],
       'no-restricted-globals': ['error', { name: 'fetch', message: 'no I/O in the domain' }, { name: 'process', message: 'no environment access in the domain' }],
+    },
+  },
+  {
+    // Time and chance are inputs of the decider, never read inside it (its tests need neither either).
+    files: ['packages/domain/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': ['error',
+        { selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']", message: 'the domain is given the time (a `now` argument), it never reads the clock' },
+        { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: 'the domain is given the time (a `now` argument): new Date() without arguments reads the clock' },
+        { selector: "CallExpression[callee.object.name='Math'][callee.property.name='random']", message: 'the domain is deterministic: take randomness as an input' },
+      ],
     },
   },
 );

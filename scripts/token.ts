@@ -11,14 +11,19 @@
  * - information-officer: the township administration of the code; the token's division is the code itself
  *   (a village officer's jurisdiction).
  * The unit is chosen by `seededStaff` (@tongban/reference-data), as the test stack does.
- * Signed with TONGBAN_JWT_SECRET (or the development default). Only the token goes to stdout, so that
+ * Signed with the installation's key, as identity signs: derived from TONGBAN_JWT_SECRET when set, else the
+ * generated installation key in DATABASE_URL's table `identity_installation_key` (created if the platform
+ * has not started yet). Only the token goes to stdout, so that
  * `TOKEN=$(npm run -s token -- --role admin --division 513437100001)` works; errors go to stderr, exit 2.
+ * Nothing secret is logged: not the secret, not the key (the token itself goes to stdout only).
  */
 import { parseArgs } from 'node:util';
-import { signToken, signingKey } from '@tongban/auth';
+import { signToken } from '@tongban/auth';
 import { STAFF_ROLES, type StaffRole } from '@tongban/domain';
 import { loadReferenceData, seededStaff } from '@tongban/reference-data';
+import { createPool } from '@tongban/eventstore';
 import { loadConfig, systemClock } from '@tongban/runtime';
+import { loadKeyRing } from '../services/identity/src/signing-keys';
 
 const USAGE = `usage: npm run -s token -- --role <${STAFF_ROLES.join('|')}> --division <code> [--department <type>] [--ttl <seconds>]`;
 
@@ -85,7 +90,14 @@ async function main(): Promise<void> {
       return;
     }
     const principal = seededStaff(loadReferenceData(), args.role, args.division, args.department);
-    const token = await signToken(principal, signingKey(loadConfig().jwtSecret), systemClock.now(), args.ttlSeconds);
+    const pool = createPool(loadConfig().databaseUrl, { max: 1 });
+    let ring;
+    try {
+      ring = await loadKeyRing(process.env, pool);
+    } finally {
+      await pool.end();
+    }
+    const token = await signToken(principal, ring.signing, systemClock.now(), args.ttlSeconds);
     process.stdout.write(`${token}\n`);
   } catch (err) {
     process.stderr.write(`token: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -15,7 +15,7 @@ import {
   type ActorContext, FINAL_STATUSES, type TicketCommand, type TicketState, administrationUnitId, findService, seededStaffId, warningAt,
 } from '@tongban/domain';
 import type { ReferenceData } from '@tongban/reference-data';
-import { Prng } from './prng';
+import type { Prng } from './prng';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;

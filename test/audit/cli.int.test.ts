@@ -11,7 +11,7 @@ import { recordAnchors } from '../../services/query/src/audit/anchors';
 import { DISCLOSURE_STREAM } from '../../services/query/src/audit/streams';
 import { runCli } from '../../services/query/src/cli/main';
 import { rebuildReadModels } from '../../services/query/src/rebuild';
-import { type QueryTestDb, createQueryTestDb } from '../../services/query/src/test-db';
+import { type QueryTestDb, createQueryTestDb } from '../../services/query/src/testing/test-db';
 
 let t: QueryTestDb;
 let readOnlyUrl: string;

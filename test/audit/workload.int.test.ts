@@ -17,7 +17,7 @@ import { StatsCache } from '../../services/query/src/stats/cache';
 import type { GroupFigures, StatsResult } from '../../services/query/src/stats/definitions';
 import { statsBySql } from '../../services/query/src/stats/sql';
 import type { StatsQuery } from '../../services/query/src/stats/table';
-import { type QueryTestDb, createQueryTestDb } from '../../services/query/src/test-db';
+import { type QueryTestDb, createQueryTestDb } from '../../services/query/src/testing/test-db';
 
 const ref = loadReferenceData();
 const NOW = new Date('2026-03-01T00:00:00.000Z');

@@ -8,9 +8,14 @@
  * - B waits on the reporter from 1 h to 80 h: no resolution breach while paused; the answer moves the due
  *   time by the pause, and it is breached at the moved time;
  * - C is resolved, then reopened long after its old due time: not overdue, breached only 72 h after the reopen;
- * - D: bad input (a deadline in the past, an extension without a reason) → 400 problem+json, nothing written.
+ * - D: bad input (a deadline in the past, an extension without a reason) → 400 problem+json, nothing written;
+ * - E and F (issue 16 item 9): accepted 09:10, then at 09:20 E's unit asks the reporter a question and F's
+ *   announces a resolution deadline — each meets the first response: no warning at 18 h, no breach or
+ *   escalation at 24 h (while A, submitted after them, is warned and breached), and the statistics count
+ *   them as first replies on time.
  */
-import { type TestStack, startTestStack } from '../support/test-stack';
+import { waitFor } from '@tongban/testing';
+import { STACK_START_TIMEOUT_MS, type TestStack, startTestStack } from '../support/test-stack';
 
 const HOUR = 3_600_000;
 /** Tuesday 1 December 2026, 09:00 in Asia/Shanghai. */
@@ -21,7 +26,7 @@ const COUNTY = 'adm-513437';
 const PREFECTURE = 'adm-5134';
 
 let stack: TestStack;
-beforeAll(async () => { stack = await startTestStack({ TONGBAN_REESCALATE_HOURS: '24' }); }, 60_000);
+beforeAll(async () => { stack = await startTestStack({ TONGBAN_REESCALATE_HOURS: '24' }); }, STACK_START_TIMEOUT_MS);
 afterAll(async () => { await stack?.stop(); });
 
 it('warns, breaches, escalates twice, pauses, reopens and survives kill -9 of the deadline service', async () => {
@@ -57,19 +62,44 @@ it('warns, breaches, escalates twice, pauses, reopens and survives kill -9 of th
     }
   };
   const countOf = (events: any[], type: string, leg?: string) => events.filter((e) => e.type === type && (!leg || e.data?.leg === leg)).length;
+  const timers = stack.pool(1);
+  /**
+   * The deadline service has handled every timer due by `clock` (fired it, or found it stale: its row is
+   * gone with its transaction committed), and `ticketId`'s resolution breach is scheduled at `dueAt`: the
+   * positive signal that a wrong breach would have been written by now (instead of a fixed wait).
+   */
+  const timersSettled = (clock: string, ticketId: string, dueAt: string) => waitFor(async () => {
+    const { rows } = await timers.query<{ overdue: number; scheduled: number }>(
+      `SELECT count(*) FILTER (WHERE due_at <= $1::timestamptz)::int AS overdue,
+         count(*) FILTER (WHERE ticket_id = $2 AND leg = 'resolution' AND kind = 'breach' AND due_at = $3::timestamptz)::int AS scheduled
+       FROM sla_timers`, [clock, ticketId, dueAt]);
+    return rows[0]!.overdue === 0 && rows[0]!.scheduled === 1;
+  }, { timeoutMs: 20_000, intervalMs: 50, description: `every timer due by ${clock} handled, ${ticketId}'s breach at ${dueAt}` });
 
+  // E and F first: their (stale) timers would be due before A's, so A's breach comes after any wrong one of theirs.
+  const [e, f] = [await submit('E 先向群众提问'), await submit('F 先告知办结期限')];
   const [a, b, c, d] = [await submit('A 无人答复'), await submit('B 待补充信息'), await submit('C 重新打开'), await submit('D 错误输入')];
   // The test clock keeps running from the instant it was set: due times count from each submission instant.
   const submittedAt = new Map<string, number>();
-  for (const id of [a, b, c, d]) {
+  for (const id of [a, b, c, d, e, f]) {
     const v = await view(id, (x) => x.status === 'routed');
     submittedAt.set(id, Date.parse(v.submittedAt));
     expect([Date.parse(v.firstResponseDueAt), Date.parse(v.resolutionDueAt)]).toEqual([Date.parse(v.submittedAt) + 24 * HOUR, Date.parse(v.submittedAt) + 72 * HOUR]);
   }
   const due = (id: string, hours: number): string => new Date((submittedAt.get(id) ?? 0) + hours * HOUR).toISOString();
   const near = (iso: string, expected: string, toleranceMs = 30_000): void => expect(Math.abs(Date.parse(iso) - Date.parse(expected))).toBeLessThan(toleranceMs);
-  for (const id of [b, c, d]) await act(id, 'accept', {});
+  // A is signed for (签收, issue 14 item 2) at once and then left unanswered; B, C, D are accepted too.
+  for (const id of [a, b, c, d]) await act(id, 'accept', {});
   for (const id of [b, c]) await act(id, 'reply', { message: '已收到，正在处理。', public: true });
+
+  // E, F — accepted 09:10; at 09:20 a question to the reporter (E), an announced deadline (F): each is the first reply.
+  await stack.setClock(at(1 / 6));
+  for (const id of [e, f]) await act(id, 'accept', {});
+  await stack.setClock(at(1 / 3));
+  await act(e, 'request-information', { question: '围墙靠近哪条路？' });
+  await act(f, 'deadline', { dueAt: at(400), reason: '需要施工，三天内无法完成' });
+  for (const id of [e, f]) near((await view(id, (v) => !!v.firstRespondedAt)).firstRespondedAt, at(1 / 3));
+  expect((await view(e, () => true)).status).toBe('awaiting_information');
 
   // D — bad input: 400 problem+json and nothing written.
   const before = (await history(d)).length;
@@ -96,6 +126,7 @@ it('warns, breaches, escalates twice, pauses, reopens and survives kill -9 of th
   const warned = await view(a, (v) => v.warnings.length === 1);
   expect(warned.warnings).toEqual([{ leg: 'first_response', dueAt: due(a, 24) }]);
   expect(warned.breaches).toEqual([]);
+  for (const id of [e, f]) expect((await view(id, () => true)).warnings).toEqual([]);
 
   // A — breach of the first response and the first escalation, one level up (township → county).
   await stack.setClock(at(24.02));
@@ -109,6 +140,14 @@ it('warns, breaches, escalates twice, pauses, reopens and survives kill -9 of th
   await inbox(supervisor, (m) => m.ticketId === a && m.kind === 'escalated');
   // B (first response met, resolution paused) and C (resolved) have nothing due.
   expect((await view(b, () => true)).breaches).toEqual([]);
+  // E, F — their first response was met by the question / the announced deadline: no breach, no escalation.
+  for (const id of [e, f]) expect(await view(id, () => true)).toMatchObject({ warnings: [], breaches: [], escalations: [], supervisingUnit: null });
+  // Statistics follow: first replies on time are B, C (public replies), E (question) and F (deadline), of six due.
+  const figures = await waitFor(async () => {
+    const res = await api('GET', '/api/v1/stats?division=513437', { token: supervisor });
+    return res.status === 200 && res.body.total.firstRepliesOnTime.of === 6 ? res.body.total : undefined;
+  }, { timeoutMs: 15_000, intervalMs: 100 });
+  expect(figures.firstRepliesOnTime).toMatchObject({ count: 4, of: 6 });
 
   // A — still unanswered 24 h after the breach: the second escalation, to the prefecture.
   await stack.setClock(at(48.05));
@@ -130,7 +169,8 @@ it('warns, breaches, escalates twice, pauses, reopens and survives kill -9 of th
   expect(resumed.breaches).toEqual([]);
   const reopened = await view(c, (v) => v.status === 'in_progress');
   near(reopened.resolutionDueAt, at(80 + 72)); // a new 72 h leg from the reopen
-  await new Promise((r) => setTimeout(r, 1500)); // give a wrong breach every chance to appear
+  await timersSettled(at(80), c, reopened.resolutionDueAt); // a wrong breach of C's old due time would be written by now
+  expect(countOf(await history(c), 'DeadlineBreached')).toBe(0);
   expect((await view(c, () => true)).breaches).toEqual([]);
   expect(reopened.breaches).toEqual([]);
   const aHistory = await history(a);
@@ -140,7 +180,8 @@ it('warns, breaches, escalates twice, pauses, reopens and survives kill -9 of th
   // B — breached at its moved due time (72 h + the 79 h pause), not before.
   const bDue = Date.parse(resumed.resolutionDueAt);
   await stack.setClock(new Date(bDue - HOUR / 2).toISOString());
-  await new Promise((r) => setTimeout(r, 500));
+  await timersSettled(new Date(bDue - HOUR / 2).toISOString(), b, resumed.resolutionDueAt);
+  expect(countOf(await history(b), 'DeadlineBreached', 'resolution')).toBe(0);
   expect((await view(b, () => true)).breaches).toEqual([]);
   await stack.setClock(new Date(bDue + 60_000).toISOString());
   const bBreached = await view(b, (v) => v.breaches.length === 1 && v.escalations.length === 1);
@@ -154,7 +195,7 @@ it('warns, breaches, escalates twice, pauses, reopens and survives kill -9 of th
   expect(cBreached.breaches[0]).toMatchObject({ leg: 'resolution', dueAt: reopened.resolutionDueAt });
 
   // Every timer fired once: no duplicates anywhere.
-  for (const id of [a, b, c, d]) {
+  for (const id of [a, b, c, d, e, f]) {
     const events = await history(id);
     const keys = events.filter((e) => e.type.startsWith('Deadline')).map((e) => `${e.type}/${e.data?.leg}/${e.data?.dueAt}`);
     expect(new Set(keys).size).toBe(keys.length);

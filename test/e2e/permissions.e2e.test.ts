@@ -4,12 +4,18 @@
  * ticket's stream unchanged. Reads are scoped the same way. Also: If-Match → 412 on a stale revision,
  * and 50 concurrent replies are each recorded or answered with a clear conflict, revisions gapless.
  *
+ * Staff act with access tokens obtained as people get them (issue 9 §4): the bootstrap directory-admin
+ * creates one person per (role, unit) and each signs in (test/support/staff-sign-in.ts).
+ *
  * The expected matrix below is written from the issue's role definitions, not from the decider's table.
  */
-import { type TestStack, startTestStack } from '../support/test-stack';
+import { BOOTSTRAP_PASSWORD, type StaffSession, type StaffSpec, createStaffPeople, signInBootstrapAdmin } from '../support/staff-sign-in';
+import { STACK_START_TIMEOUT_MS, type TestStack, startTestStack } from '../support/test-stack';
 
 let stack: TestStack;
-const tokens: Record<string, string> = {};
+const citizens: Record<string, string> = {};
+/** The staff of the matrix, each a person created by the bootstrap directory-admin and signed in (issue 9 §4). */
+let staff: Record<StaffRole, StaffSession>;
 
 /** Roles of the matrix; the ticket is in 锦城镇 (513437100001, 雷波县 513437), category dangerous-structure. */
 const ROLES = [
@@ -17,8 +23,28 @@ const ROLES = [
   'department-holder', 'department-other-county', 'supervisor-county', 'supervisor-prefecture', 'supervisor-other-county', 'auditor',
 ] as const;
 type Role = (typeof ROLES)[number];
+type StaffRole = Exclude<Role, 'citizen-reporter' | 'citizen-other'>;
 
-type Setup = 'routed' | 'accepted' | 'transferred' | 'resolved';
+/** Each staff role's (role, unit) as `npm run token` names it. */
+const STAFF: Record<StaffRole, StaffSpec> = {
+  'officer-same-township': { role: 'information-officer', division: '513437100001' },
+  'admin-holder': { role: 'admin', division: '513437100' },
+  'admin-other-township': { role: 'admin', division: '513434114' },
+  'admin-county': { role: 'admin', division: '513437' },
+  'department-holder': { role: 'department', division: '513437', department: 'housing-construction' },
+  'department-other-county': { role: 'department', division: '513431', department: 'housing-construction' },
+  'supervisor-county': { role: 'supervisor', division: '513437' },
+  'supervisor-prefecture': { role: 'supervisor', division: '5134' },
+  'supervisor-other-county': { role: 'supervisor', division: '513431' },
+  'auditor': { role: 'auditor', division: '5134' },
+};
+
+/** The access token of a role of the matrix. */
+async function tokenOf(role: Role): Promise<string> {
+  return role === 'citizen-reporter' || role === 'citizen-other' ? citizens[role]! : staff[role].token();
+}
+
+type Setup = 'routed' | 'accepted' | 'transferred' | 'resolved' | 'returned';
 
 /** Action → the state it is tried in, a valid body, and the roles that may do it. */
 const MATRIX: Record<string, { setup: Setup; body: (ctx: { other: string }) => Record<string, unknown>; allowed: Role[] }> = {
@@ -40,31 +66,26 @@ const MATRIX: Record<string, { setup: Setup; body: (ctx: { other: string }) => R
   withdraw: { setup: 'routed', body: () => ({ reason: '已自行解决' }), allowed: ['citizen-reporter'] },
   reassign: { setup: 'accepted', body: () => ({ unit: 'adm-513437101', reason: '由西宁镇办理' }), allowed: ['supervisor-county', 'supervisor-prefecture'] },
   escalate: { setup: 'accepted', body: () => ({ reason: '需县级协调' }), allowed: ['supervisor-county', 'supervisor-prefecture'] },
+  // Issue 14 item 3: the receiving unit returns (退单); the area's supervisors review a routed ticket's return.
+  return: { setup: 'routed', body: () => ({ reasonCode: 'wrong_place', reason: '属西宁镇' }), allowed: ['admin-holder'] },
+  // Issue 14 item 4: the first responder's unit calls the reporter back.
+  callback: { setup: 'resolved', body: () => ({ reached: true, channel: 'phone', rating: 'satisfied' }), allowed: ['admin-holder'] },
+  'return-review': { setup: 'returned', body: () => ({ approve: false, reason: '属锦城镇辖区' }), allowed: ['supervisor-county', 'supervisor-prefecture'] },
 };
 
 /** Roles that may read the ticket. */
 const READERS: Role[] = ['citizen-reporter', 'admin-holder', 'admin-county', 'supervisor-county', 'supervisor-prefecture', 'auditor'];
 
 beforeAll(async () => {
-  stack = await startTestStack();
-  const reporter = await stack.device();
-  tokens['citizen-reporter'] = reporter.token;
-  tokens['citizen-other'] = (await stack.device()).token;
-  tokens['officer-same-township'] = await stack.staffToken('information-officer', '513437100001');
-  tokens['admin-holder'] = await stack.staffToken('admin', '513437100');
-  tokens['admin-other-township'] = await stack.staffToken('admin', '513434114');
-  tokens['admin-county'] = await stack.staffToken('admin', '513437');
-  tokens['department-holder'] = await stack.staffToken('department', '513437', 'housing-construction');
-  tokens['department-other-county'] = await stack.staffToken('department', '513431', 'housing-construction');
-  tokens['supervisor-county'] = await stack.staffToken('supervisor', '513437');
-  tokens['supervisor-prefecture'] = await stack.staffToken('supervisor', '5134');
-  tokens['supervisor-other-county'] = await stack.staffToken('supervisor', '513431');
-  tokens['auditor'] = await stack.staffToken('auditor', '5134');
-}, 120_000);
+  stack = await startTestStack({ TONGBAN_BOOTSTRAP_PASSWORD: BOOTSTRAP_PASSWORD });
+  citizens['citizen-reporter'] = (await stack.device()).token;
+  citizens['citizen-other'] = (await stack.device()).token;
+  staff = await createStaffPeople(stack, await signInBootstrapAdmin(stack), STAFF);
+}, STACK_START_TIMEOUT_MS + 120_000);
 afterAll(async () => { await stack?.stop(); });
 
 async function post(id: string, action: string, role: Role, body: unknown, headers: Record<string, string> = {}) {
-  return stack.api('POST', `/api/v1/tickets/${id}/${action}`, { token: tokens[role]!, body, headers });
+  return stack.api('POST', `/api/v1/tickets/${id}/${action}`, { token: await tokenOf(role), body, headers });
 }
 
 async function ok(id: string, action: string, role: Role, body: unknown = {}): Promise<void> {
@@ -74,13 +95,17 @@ async function ok(id: string, action: string, role: Role, body: unknown = {}): P
 
 async function ticketIn(setup: Setup): Promise<string> {
   const res = await stack.api('POST', '/api/v1/tickets', {
-    token: tokens['citizen-reporter']!,
+    token: await tokenOf('citizen-reporter'),
     body: { service_code: 'dangerous-structure', division: '513437100001', title: '围墙开裂', description: '西街围墙开裂倾斜' },
   });
   expect(res.status).toBe(201);
   const id: string = res.body.id;
-  await stack.waitForTicket(id, tokens['auditor']!, (v) => v.status === 'routed');
+  await stack.waitForTicket(id, await tokenOf('auditor'), (v) => v.status === 'routed');
   if (setup === 'routed') return id;
+  if (setup === 'returned') {
+    await ok(id, 'return', 'admin-holder', { reasonCode: 'wrong_place', reason: '属西宁镇' });
+    return id;
+  }
   await ok(id, 'accept', 'admin-holder');
   if (setup === 'transferred') await ok(id, 'transfer', 'admin-holder', { department: 'housing-construction', reason: '转规建' });
   if (setup === 'resolved') await ok(id, 'resolve', 'admin-holder', { resolution: '已处理' });
@@ -88,7 +113,7 @@ async function ticketIn(setup: Setup): Promise<string> {
 }
 
 async function eventCount(id: string): Promise<number> {
-  const res = await stack.api('GET', `/api/v1/tickets/${id}/history`, { token: tokens['auditor']! });
+  const res = await stack.api('GET', `/api/v1/tickets/${id}/history`, { token: await tokenOf('auditor') });
   return res.body.events.length;
 }
 
@@ -115,9 +140,9 @@ describe.each(Object.entries(MATRIX))('%s', (action, spec) => {
 it('scopes reads: other devices, other townships and other counties never see the ticket', async () => {
   const id = await ticketIn('accepted');
   for (const role of ROLES) {
-    const res = await stack.api('GET', `/api/v1/tickets/${id}`, { token: tokens[role]! });
+    const res = await stack.api('GET', `/api/v1/tickets/${id}`, { token: await tokenOf(role) });
     expect({ role, status: res.status }).toEqual({ role, status: READERS.includes(role) ? 200 : 403 });
-    const list = await stack.api('GET', '/api/v1/tickets', { token: tokens[role]! });
+    const list = await stack.api('GET', '/api/v1/tickets', { token: await tokenOf(role) });
     expect(list.status).toBe(200);
     const listed = list.body.tickets.some((t: { id: string }) => t.id === id);
     if (!READERS.includes(role)) expect({ role, listed }).toEqual({ role, listed: false });
@@ -126,7 +151,7 @@ it('scopes reads: other devices, other townships and other counties never see th
 
 it('answers 412 on a stale If-Match and accepts the current revision', async () => {
   const id = await ticketIn('accepted');
-  const view = await stack.waitForTicket(id, tokens['auditor']!, (v) => v.status === 'in_progress');
+  const view = await stack.waitForTicket(id, await tokenOf('auditor'), (v) => v.status === 'in_progress');
   const stale = await post(id, 'notes', 'admin-holder', { text: 'x' }, { 'if-match': String(view.revision - 1) });
   expect(stale.status).toBe(412);
   expect(stale.body.reason).toBe('revision_mismatch');
@@ -144,7 +169,7 @@ it('records or clearly refuses each of 50 concurrent replies, with gapless revis
     expect(r.status).toBe(409);
     expect(r.body.reason).toBe('revision_mismatch');
   }
-  const history = (await stack.api('GET', `/api/v1/tickets/${id}/history`, { token: tokens['auditor']! })).body.events as { revision: number; type: string; data: { message?: string } }[];
+  const history = (await stack.api('GET', `/api/v1/tickets/${id}/history`, { token: await tokenOf('auditor') })).body.events as { revision: number; type: string; data: { message?: string } }[];
   expect(history.map((e) => e.revision)).toEqual(history.map((_, i) => i));
   const replies = history.filter((e) => e.type === 'TicketReplied').map((e) => e.data.message).sort();
   const answered = recorded.map((r) => r.body.revision);
@@ -194,18 +219,19 @@ describe('first-inquiry responsibility through the API', () => {
     await ok(id, 'handback', 'department-holder', { findings: '已拆除' });
     await ok(id, 'resolve', 'admin-holder', { resolution: '已处理' });
     await ok(id, 'reopen', 'citizen-reporter', { reason: '又裂了' });
-    let view = await stack.waitForTicket(id, tokens['auditor']!, (v) => v.status === 'in_progress' && v.holder.id === 'adm-513437100');
-    expect(view.firstResponder).toMatchObject({ staffId: 'admin@adm-513437100', unitId: 'adm-513437100' });
+    let view = await stack.waitForTicket(id, await tokenOf('auditor'), (v) => v.status === 'in_progress' && v.holder.id === 'adm-513437100');
+    expect(view.firstResponder).toMatchObject({ staffId: staff['admin-holder'].id, unitId: 'adm-513437100' });
     await ok(id, 'escalate', 'supervisor-county', { reason: '县级督办' });
-    view = await stack.waitForTicket(id, tokens['auditor']!, (v) => v.holder.id === 'adm-513437');
+    view = await stack.waitForTicket(id, await tokenOf('auditor'), (v) => v.holder.id === 'adm-513437');
     expect(view.firstResponder.unitId).toBe('adm-513437100');
+    // A seeded staff member of the unit (development identity); a person of the directory: test/identity/directory-staff.e2e.test.ts.
     await ok(id, 'reassign', 'supervisor-county', { unit: 'adm-513437101', staff: 'admin@adm-513437101', reason: '改由西宁镇负责' });
-    view = await stack.waitForTicket(id, tokens['auditor']!, (v) => v.holder.id === 'adm-513437101');
+    view = await stack.waitForTicket(id, await tokenOf('auditor'), (v) => v.holder.id === 'adm-513437101');
     expect(view.firstResponder).toMatchObject({ staffId: 'admin@adm-513437101', unitId: 'adm-513437101' });
-    const history = (await stack.api('GET', `/api/v1/tickets/${id}/history`, { token: tokens['auditor']! })).body.events as any[];
+    const history = (await stack.api('GET', `/api/v1/tickets/${id}/history`, { token: await tokenOf('auditor') })).body.events as any[];
     const reassigned = history.find((e) => e.type === 'TicketReassigned');
     expect(reassigned.data).toMatchObject({ firstResponderChanged: true, reason: '改由西宁镇负责' });
-    expect(reassigned.actor.role).toBe('supervisor');
+    expect(reassigned.actor).toMatchObject({ id: staff['supervisor-county'].id, role: 'supervisor' });
   }, 60_000);
 
   it('closes a resolved ticket automatically after the objection window', async () => {
@@ -214,9 +240,9 @@ describe('first-inquiry responsibility through the API', () => {
     const internalNote = await post(id, 'notes', 'admin-holder', { text: '仅内部可见' });
     expect(internalNote.status).toBe(200);
     await stack.setClock('2016-03-09T09:00:00+08:00');
-    const view = await stack.waitForTicket(id, tokens['auditor']!, (v) => v.status === 'closed');
+    const view = await stack.waitForTicket(id, await tokenOf('auditor'), (v) => v.status === 'closed');
     expect(view.closedAt >= '2016-03-08').toBe(true);
-    const mine = await stack.api('GET', `/api/v1/tickets/${id}/history`, { token: tokens['citizen-reporter']! });
+    const mine = await stack.api('GET', `/api/v1/tickets/${id}/history`, { token: await tokenOf('citizen-reporter') });
     expect(mine.body.events.map((e: any) => e.type)).not.toContain('InternalNoteAdded');
     expect(mine.body.events.find((e: any) => e.type === 'TicketClosed').data.closedBy).toBe('automatic');
   }, 60_000);

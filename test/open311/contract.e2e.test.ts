@@ -168,7 +168,7 @@ describe('POST Service Request', () => {
     const cases: [Form, string][] = [
       [report({ address_id: undefined }), 'location'],
       [report({ 'attribute[at_risk]': undefined }), 'attribute[at_risk]'],
-      [report({ address_id: undefined, lat: '28.26', long: '103.57' }), 'attribute[division]'],
+      [report({ address_id: undefined, lat: '30.5723', long: '104.0665' }), 'lat/long 30.5723, 104.0665'],
       [report({ address_id: '12345' }), 'address_id'],
       [report({ 'attribute[at_risk]': 'perhaps' }), 'attribute[at_risk]'],
     ];
@@ -185,6 +185,16 @@ describe('POST Service Request', () => {
     });
     const { json } = await getBoth(base, `requests/${id}`);
     expect(json.json[0]).toMatchObject({ service_request_id: id, lat: 28.26, long: 103.57, address_id: '513437100' });
+  });
+
+  it('accepts lat/long alone (WGS-84 by default, or GCJ-02) and routes it to the county, or to the township named in address_string', async () => {
+    const county = await submit({ api_key: apiKey, service_code: 'sanitation', lat: '28.2663', long: '103.5698', description: '只有经纬度' });
+    const township = await submit({
+      api_key: apiKey, service_code: 'sanitation', lat: '28.2631', long: '103.5716', coordinate_system: 'GCJ-02', address_string: '锦城镇西街', description: '经纬度和地址',
+    });
+    const read = async (id: string) => ((await call(base, 'GET', `requests/${id}.json`)).json as Record<string, unknown>[])[0];
+    expect(await read(county)).toMatchObject({ address_id: '513437', agency_responsible: expect.stringContaining('雷波县') });
+    expect(await read(township)).toMatchObject({ address_id: '513437100', agency_responsible: expect.stringContaining('锦城镇') });
   });
 
   it('gives a retry of the same body from the same device the same service_request_id', async () => {

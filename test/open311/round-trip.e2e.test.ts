@@ -5,29 +5,23 @@
  * reporter then reopens it through POST servicerequestupdates, the township resolves it again and the
  * reporter confirms with CLOSED. A transfer and a hand-back show as internal referrals.
  */
-import { createTestDatabase, type TestDatabase, waitFor } from '@tongban/testing';
-import pg from 'pg';
-import { runApiKeyCommand } from '../../services/intake/src/apikey-cli';
-import { type TestStack, startTestStack } from '../support/test-stack';
+import { waitFor } from '@tongban/testing';
+import type { TestStack } from '../support/test-stack';
 import { call, getBoth } from './support/client';
 import { updateProblems, requestProblems } from './support/georeport';
+import { type Open311Stack, startOpen311Stack } from './support/stack';
 
-let db: TestDatabase;
-let pool: pg.Pool;
+let platform: Open311Stack;
 let stack: TestStack;
 let apiKey: string;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  stack = await startTestStack({ DATABASE_URL: db.url });
-  pool = new pg.Pool({ connectionString: db.url, max: 2 });
-  apiKey = await runApiKeyCommand(pool, ['create', '--name', 'fixmystreet-lsz'], () => undefined);
+  platform = await startOpen311Stack('fixmystreet-lsz');
+  ({ stack, apiKey } = platform);
 }, 120_000);
 
 afterAll(async () => {
-  await pool?.end();
-  await stack?.stop();
-  await db?.drop();
+  await platform?.stop();
 });
 
 const TOWNSHIP = { unit: 'adm-513437100', name: '锦城镇', division: '513437100' };

@@ -1,10 +1,12 @@
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import { signToken, signingKey } from '@tongban/auth';
+import { signToken, type SigningKey } from '@tongban/auth';
+import { createPool } from '@tongban/eventstore';
 import { loadReferenceData, seededStaff } from '@tongban/reference-data';
-import { DEV_JWT_SECRET } from '@tongban/runtime';
 import { createTestDatabase, natsUrl, uniqueName, waitFor } from '@tongban/testing';
+import pg from 'pg';
 import { type ProcessName, type Stack, startStack } from '../../scripts/stack';
+import { loadKeyRing } from '../../services/identity/src/signing-keys';
 
 /** An HTTP answer: status, headers and the parsed body. */
 export interface ApiResponse<T = any> {
@@ -28,15 +30,62 @@ export interface TestStack {
   waitForTicket(id: string, token: string, predicate: (view: any) => boolean, timeoutMs?: number): Promise<any>;
   kill(name: ProcessName, signal?: NodeJS.Signals): Promise<void>;
   restart(name: ProcessName): Promise<void>;
+  /** See Stack.signal (SIGSTOP/SIGCONT to freeze a process). */
+  signal: Stack['signal'];
+  /** See Stack.addReplica. */
+  addReplica: Stack['addReplica'];
+  /** Processes that exited without being told to. */
+  unexpectedExits: Stack['unexpectedExits'];
+  /** See Stack.metricsUrl (start the stack with TONGBAN_HEALTH_PORT=0 for the services' and relay's). */
+  metricsUrl: Stack['metricsUrl'];
+  /** The last lines of every process's output (at most 2000), `[name] line`. */
+  logs(): string[];
+  /** The environment every process got (DATABASE_URL, NATS_URL, TONGBAN_NAMESPACE, …). */
+  env: NodeJS.ProcessEnv;
+  /**
+   * A pool on the stack's database for the test's own queries (at most `max` connections, default 2).
+   * A lost connection (a PostgreSQL restart, the database dropped) is not an unhandled error; `stop()`
+   * ends the pool before the database is dropped.
+   */
+  pool(max?: number): pg.Pool;
+  /** Stops the processes, ends the pools of `pool()`, deletes the streams and drops the database. Idempotent. */
   stop(): Promise<void>;
 }
 
-const ref = loadReferenceData();
-const key = signingKey(DEV_JWT_SECRET);
+/** Options of {@link startTestStack} beside the environment. */
+export interface TestStackOptions {
+  /** Server on which the test database is created (default: the shared test server). */
+  databaseBaseUrl?: string;
+  /** Lines kept by logs() (default 2000). */
+  keepLogLines?: number;
+}
 
-/** Starts the stack with the test clock on, each process a real process, against real NATS and PostgreSQL. */
-export async function startTestStack(extraEnv: NodeJS.ProcessEnv = {}): Promise<TestStack> {
-  const db = await createTestDatabase();
+const ref = loadReferenceData();
+
+/** How long a stack may take to start, ms: generous, since test files start stacks side by side on busy machines. */
+export const STACK_START_TIMEOUT_MS = 150_000;
+
+/**
+ * Every stack started by this test file, finished starting or not. A `beforeAll` that times out leaves
+ * its start running; without this the processes would outlive the file (and keep jest from exiting).
+ */
+const starts = new Set<Promise<TestStack | undefined>>();
+afterAll(async () => {
+  for (const start of starts) await (await start)?.stop();
+}, STACK_START_TIMEOUT_MS + 30_000);
+
+/**
+ * Starts the stack with the test clock on, each process a real process, against real NATS and PostgreSQL.
+ * Stopped when the test file ends even when the test forgot to (or its `beforeAll` gave up waiting).
+ */
+export function startTestStack(extraEnv: NodeJS.ProcessEnv = {}, options: TestStackOptions = {}): Promise<TestStack> {
+  const start = launchTestStack(extraEnv, options);
+  starts.add(start.catch(() => undefined));
+  return start;
+}
+
+async function launchTestStack(extraEnv: NodeJS.ProcessEnv, options: TestStackOptions): Promise<TestStack> {
+  const db = await createTestDatabase(options.databaseBaseUrl);
   const ns = uniqueName('e2e').replace(/[^A-Za-z0-9_]/g, '_');
   const env: NodeJS.ProcessEnv = {
     DATABASE_URL: db.url,
@@ -46,7 +95,6 @@ export async function startTestStack(extraEnv: NodeJS.ProcessEnv = {}): Promise<
     TONGBAN_EVENTS_STREAM: `${ns}_EVENTS`,
     TONGBAN_EVENTS_SUBJECT: `${ns}.events`,
     TONGBAN_POLL_MS: '50',
-    TONGBAN_JWT_SECRET: DEV_JWT_SECRET,
     LOG_LEVEL: 'warn',
     ...extraEnv,
   };
@@ -54,10 +102,10 @@ export async function startTestStack(extraEnv: NodeJS.ProcessEnv = {}): Promise<
   let stack: Stack;
   try {
     const echo = process.env['TONGBAN_TEST_LOGS'] === '1';
-    stack = await startStack({ env, randomPorts: true, output: (name, line) => {
+    stack = await startStack({ env, randomPorts: true, readyTimeoutMs: STACK_START_TIMEOUT_MS, output: (name, line) => {
       if (echo) process.stderr.write(`[${name}] ${line}\n`);
       logs.push(`[${name}] ${line}`);
-      if (logs.length > 2000) logs.shift();
+      if (logs.length > (options.keepLogLines ?? 2000)) logs.shift();
     } });
   } catch (err) {
     console.error(logs.slice(-50).join('\n'));
@@ -76,10 +124,27 @@ export async function startTestStack(extraEnv: NodeJS.ProcessEnv = {}): Promise<
     try { body = text ? JSON.parse(text) : undefined; } catch { /* not JSON */ }
     return { status: res.status, headers: res.headers, body: body as any };
   };
+  // Staff tokens are signed as `npm run token` signs them: with the installation key that identity
+  // generated in the database the stack runs on (its own, or the test's DATABASE_URL; or TONGBAN_JWT_SECRET
+  // when the test sets one).
+  let signing: Promise<SigningKey> | undefined;
+  const signingKey = () => {
+    signing ??= (async () => {
+      const pool = createPool(env['DATABASE_URL'] ?? db.url, { max: 1 });
+      try {
+        return (await loadKeyRing(env, pool)).signing;
+      } finally {
+        await pool.end();
+      }
+    })();
+    return signing;
+  };
+  let stopped = false;
+  const pools: pg.Pool[] = [];
   return {
     url: stack.gatewayUrl,
     api,
-    staffToken: (role, division, department) => signToken(seededStaff(ref, role, division, department), key, new Date()),
+    staffToken: async (role, division, department) => signToken(seededStaff(ref, role, division, department), await signingKey(), new Date()),
     async device() {
       const res = await api('POST', '/api/v1/devices');
       if (res.status !== 201) throw new Error(`device: ${res.status} ${JSON.stringify(res.body)}`);
@@ -103,9 +168,26 @@ export async function startTestStack(extraEnv: NodeJS.ProcessEnv = {}): Promise<
     },
     kill: (name, signal) => stack.kill(name, signal),
     restart: (name) => stack.restart(name),
+    signal: (name, signal) => stack.signal(name, signal),
+    addReplica: (name, replicaEnv) => stack.addReplica(name, replicaEnv),
+    unexpectedExits: () => stack.unexpectedExits(),
+    metricsUrl: (name) => stack.metricsUrl(name),
+    logs: () => [...logs],
+    env,
+    pool(max = 2) {
+      const pool = new pg.Pool({ connectionString: db.url, max });
+      // Idle clients see the server go away (restarts in resilience tests, the drop at the end).
+      pool.on('error', () => undefined);
+      pools.push(pool);
+      return pool;
+    },
     async stop() {
+      if (stopped) return; // idempotent: the file's own afterAll and the safety net above
+      stopped = true;
       await stack.stop();
-      const nc = await connect({ servers: natsUrl() });
+      // The safety net above may run before the file's own afterAll: end the test's clients first.
+      await Promise.all(pools.map((p) => (p.ended ? undefined : p.end().catch(() => undefined))));
+      const nc = await connect({ servers: (env['NATS_URL'] ?? natsUrl()).split(',') });
       const jsm = await jetstreamManager(nc);
       for (const s of [`${ns}_EVENTS`, `${ns}_EVENTS_DEADLETTER`, `KV_${ns}_test_clock`]) await jsm.streams.delete(s).catch(() => undefined);
       await nc.close();

@@ -1,3 +1,4 @@
-/** Authentication: principals and their tokens. */
+/** Authentication: principals, their tokens and the signing keys. */
 export * from './principal';
 export * from './tokens';
+export * from './keys';

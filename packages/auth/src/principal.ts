@@ -29,6 +29,17 @@ export interface Open311Principal {
   deviceId?: string;
 }
 
+/**
+ * A signed-in person acting in no ticket role: someone who holds none (a directory-admin only), or who must
+ * change a one-time password first. Accepted by identity (me, password, staff directory) only; the ticket
+ * services refuse it (unknown kind → UNAUTHENTICATED).
+ */
+export interface PersonPrincipal {
+  kind: 'person';
+  /** Staff account id. */
+  id: string;
+}
+
 /** A service acting on its own authority (routing, deadline). */
 export interface SystemPrincipal {
   kind: 'system';
@@ -38,3 +49,6 @@ export interface SystemPrincipal {
 
 /** Whoever a request acts for. */
 export type Principal = StaffPrincipal | CitizenPrincipal | Open311Principal | SystemPrincipal;
+
+/** Whoever a token may name: a principal, or a person without a ticket role (identity only). */
+export type TokenSubject = Principal | PersonPrincipal;

@@ -1,6 +1,7 @@
 import { SignJWT, jwtVerify, errors } from 'jose';
 import { STAFF_ROLES } from '@tongban/domain';
-import type { Principal } from './principal';
+import type { SigningKey, VerificationKeys } from './keys';
+import type { PersonPrincipal, Principal, TokenSubject } from './principal';
 
 /** Issuer and audience of every Tongban token. */
 export const TOKEN_ISSUER = 'tongban';
@@ -14,38 +15,59 @@ export class UnauthenticatedError extends Error {
   }
 }
 
-/** The signing key (HS256) from configuration; at least 32 bytes. */
-export function signingKey(secret: string): Uint8Array {
-  const key = new TextEncoder().encode(secret);
-  if (key.length < 32) throw new Error('TONGBAN_JWT_SECRET must be at least 32 bytes');
-  return key;
-}
-
 /**
- * Signs a token for a principal. `ttlSeconds` defaults to 12 h for staff, 365 days for devices.
+ * Signs a token for a principal (EdDSA/Ed25519, header `kid`; only the identity service and the
+ * operator's `npm run token` hold a signing key). `ttlSeconds` defaults to 12 h for staff, 365 days for devices.
  * `now` (UTC) is the issuing time (from the injected clock).
  */
-export async function signToken(principal: Principal, key: Uint8Array, now: Date, ttlSeconds?: number): Promise<string> {
+export async function signToken(principal: TokenSubject, key: SigningKey, now: Date, ttlSeconds?: number): Promise<string> {
   const ttl = ttlSeconds ?? (principal.kind === 'staff' ? 12 * 3600 : 365 * 86400);
   const iat = Math.floor(now.getTime() / 1000);
   const { id, ...claims } = principal;
   return new SignJWT({ ...claims })
-    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setProtectedHeader({ alg: 'EdDSA', typ: 'JWT', kid: key.kid })
     .setSubject(id)
     .setIssuer(TOKEN_ISSUER)
     .setIssuedAt(iat)
     .setExpirationTime(iat + ttl)
-    .sign(key);
+    .sign(key.privateKey);
+}
+
+/** The kid is not among the accepted keys (retired, or never ours). */
+class UnknownKeyError extends Error {}
+
+/**
+ * Verifies a token (EdDSA, by its `kid` among `keys`) and returns its principal. Expiry is checked
+ * against real time (tokens are not subject to the test clock).
+ * @throws UnauthenticatedError when the token is invalid, expired or signed by a key not accepted;
+ *   whatever `keys` throws when the keys cannot be fetched (identity unreachable: the caller answers
+ *   UNAVAILABLE, not 401).
+ */
+export async function verifyToken(token: string, keys: VerificationKeys): Promise<Principal> {
+  const subject = await verifyTokenSubject(token, keys);
+  if (subject.kind === 'person') throw new UnauthenticatedError('this token acts in no role: select a role (POST /api/v1/auth/refresh {roleId})');
+  return subject;
 }
 
 /**
- * Verifies a token and returns its principal. Expiry is checked against real time (tokens are not
- * subject to the test clock).
- * @throws UnauthenticatedError when the token is invalid or expired.
+ * As verifyToken, but also accepts a person token without a ticket role (identity's own methods: me,
+ * password change, the staff directory).
  */
-export async function verifyToken(token: string, key: Uint8Array): Promise<Principal> {
+export async function verifyTokenSubject(token: string, keys: VerificationKeys): Promise<TokenSubject> {
+  let keyFailure: unknown;
   try {
-    const { payload } = await jwtVerify(token, key, { issuer: TOKEN_ISSUER, algorithms: ['HS256'], requiredClaims: ['exp', 'iat'], maxTokenAge: '400d' });
+    const { payload } = await jwtVerify(token, async (header) => {
+      if (typeof header.kid !== 'string') throw new UnknownKeyError('token has no key id');
+      let key;
+      try {
+        key = await keys.key(header.kid);
+      } catch (err) {
+        keyFailure = err;
+        throw err;
+      }
+      if (!key) throw new UnknownKeyError(`unknown signing key ${header.kid}`);
+      return key;
+    }, { issuer: TOKEN_ISSUER, algorithms: ['EdDSA'], requiredClaims: ['exp', 'iat'], maxTokenAge: '400d' });
     const id = payload.sub;
     const kind = payload['kind'];
     if (!id || typeof kind !== 'string') throw new UnauthenticatedError('token lacks subject or kind');
@@ -56,6 +78,8 @@ export async function verifyToken(token: string, key: Uint8Array): Promise<Princ
         return { kind, id, ...(typeof payload['deviceId'] === 'string' ? { deviceId: payload['deviceId'] } : {}) };
       case 'system':
         return { kind, id };
+      case 'person':
+        return { kind, id } satisfies PersonPrincipal;
       case 'staff': {
         const { role, unitId, division, department } = payload as Record<string, unknown>;
         if (typeof role !== 'string' || typeof unitId !== 'string' || typeof division !== 'string') {
@@ -71,7 +95,9 @@ export async function verifyToken(token: string, key: Uint8Array): Promise<Princ
         throw new UnauthenticatedError(`unknown principal kind ${kind}`);
     }
   } catch (err) {
+    if (keyFailure !== undefined) throw keyFailure;
     if (err instanceof UnauthenticatedError) throw err;
+    if (err instanceof UnknownKeyError) throw new UnauthenticatedError(err.message, { cause: err });
     const reason = err instanceof errors.JWTExpired ? 'token expired' : 'invalid token';
     throw new UnauthenticatedError(reason, { cause: err });
   }

@@ -12,3 +12,5 @@ export * as casework from './generated/tongban/casework/v1/casework';
 export * as query from './generated/tongban/query/v1/query';
 export * as notification from './generated/tongban/notification/v1/notification';
 export * as audit from './generated/tongban/audit/v1/events';
+export * as identity from './generated/tongban/identity/v1/identity';
+export * as identityEvents from './generated/tongban/identity/v1/events';

@@ -16,3 +16,4 @@ export * from './ticket/commands';
 export * from './ticket/permissions';
 export * from './ticket/evolve';
 export * from './ticket/decide';
+export * from './ticket/actions';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
-import { newTestEvent } from './fixtures';
+import { newTestEvent } from './testing/fixtures';
 import { computeEventHash, GENESIS_HASH, verifyChain } from './hash';
 import type { RecordedEvent } from './port';
 

@@ -1,6 +1,6 @@
 /**
  * @tongban/eventstore: the event store port, the per-stream hash chain, the PostgreSQL adapter and
- * the conformance suite every adapter runs.
+ * the KurrentDB adapter. Test helpers (the conformance suite, fixtures): `@tongban/eventstore/testing`.
  */
 export {
   DuplicateEventIdError,
@@ -20,15 +20,23 @@ export type {
 } from './port';
 export { computeEventHash, GENESIS_HASH, verifyChain } from './hash';
 export type { ChainAnchor, ChainVerification, HashedEventFields } from './hash';
-export { PostgresEventStore, systemClock } from './postgres/adapter';
+export { systemClock } from './clock';
+export { PostgresEventStore } from './postgres/adapter';
+export { createPool, guardPool } from './postgres/pool';
+export { pipelineStall } from './postgres/stall';
+export type { HorizonHolder, PipelineHold } from './postgres/stall';
+export type { CreatePoolOptions } from './postgres/pool';
+export { isTransientError, TransientError } from './transient';
+export { EVENT_TYPE_PATTERN } from './validation';
 export type { PostgresEventStoreOptions } from './postgres/adapter';
 export { KurrentDbEventStore, type KurrentDbEventStoreOptions } from './kurrentdb/adapter';
 export { migrateEventStore, eventStoreMigrations, EVENTSTORE_COMPONENT } from './postgres/migrations';
 export { runMigrations } from './postgres/migrator';
+export { inTransaction, withTransaction } from './postgres/transaction';
+export type { TransactionControl, TransactionOptions, TransactionWork } from './postgres/transaction';
+export { AdvisoryLeader, LeadershipLostError } from './postgres/leader';
+export type { LeaderLockKey } from './postgres/leader';
 export type { Migration } from './postgres/migrator';
-export { describeEventStoreConformance } from './conformance';
-export type { ConformanceTarget, ManualClock } from './conformance';
-export { newTestEvent, newTicketStream } from './fixtures';
 
 export { toRecordedEvent } from './postgres/rows';
 export type { EventRow } from './postgres/rows';

@@ -138,8 +138,5 @@ export class InvalidAppendError extends Error {
   }
 }
 
-/** Source of the store's recording time; injected so that tests can move time. */
-export interface Clock {
-  /** The current instant (a valid Date; stored with millisecond precision, UTC). */
-  now(): Date;
-}
+/** Source of the store's recording time (stored with millisecond precision, UTC): the platform's one clock type. */
+export type { Clock } from '@tongban/domain';

@@ -3,8 +3,15 @@ import { validate as isUuid } from 'uuid';
 import { InvalidAppendError, type ExpectedRevision, type NewEvent } from './port';
 
 /**
+ * What an event type may look like: letters, digits, `_` and `-` (at most 128), so that it is one NATS
+ * subject token (`tickets.events.<type>`) — a type with a `.`, `*`, `>` or a space could never be
+ * published, and would hold back every event behind it.
+ */
+export const EVENT_TYPE_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
+
+/**
  * Checks an append's arguments: non-empty stream name; at least one event; each with a UUID id
- * (unique within the batch, compared case-insensitively), a non-empty type and object data and
+ * (unique within the batch, compared case-insensitively), a type matching {@link EVENT_TYPE_PATTERN}, object data and
  * metadata; expected revision one of the four modes (exact: a non-negative safe integer).
  * @throws InvalidAppendError naming the first problem.
  */
@@ -27,6 +34,9 @@ export function validateAppend(stream: string, events: readonly NewEvent[], expe
     if (seen.has(id)) throw new InvalidAppendError(`${where}: id ${id} appears twice in the batch`);
     seen.add(id);
     if (typeof event.type !== 'string' || event.type.length === 0) throw new InvalidAppendError(`${where}: type must be a non-empty string`);
+    if (!EVENT_TYPE_PATTERN.test(event.type)) {
+      throw new InvalidAppendError(`${where}: type ${JSON.stringify(event.type)} must be letters, digits, _ or - (one NATS subject token)`);
+    }
     if (!isPlainObject(event.data)) throw new InvalidAppendError(`${where}: data must be a JSON object`);
     if (!isPlainObject(event.metadata)) throw new InvalidAppendError(`${where}: metadata must be a JSON object`);
   });

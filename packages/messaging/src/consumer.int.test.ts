@@ -1,10 +1,12 @@
 import type { JsMsg } from '@nats-io/jetstream';
-import { newTicketStream, type RecordedEvent } from '@tongban/eventstore';
+import { headers } from '@nats-io/transport-node';
+import { type RecordedEvent } from '@tongban/eventstore';
+import { newTicketStream } from '@tongban/eventstore/testing';
 import { uniqueName, waitFor } from '@tongban/testing';
-import { startConsumer, type ConsumerOptions, type RunningConsumer } from './consumer';
+import { startConsumer, type ConsumerOptions, type ConsumerStatus, type RunningConsumer } from './consumer';
 import { DeadLetterHeaders } from './dead-letter';
 import { decodeEnvelope, encodeEnvelope } from './envelope';
-import { setupMessagingTest, type MessagingTestEnv } from './test-env';
+import { setupMessagingTest, type MessagingTestEnv } from './testing/env';
 
 describe('startConsumer', () => {
   let env: MessagingTestEnv;
@@ -29,7 +31,7 @@ describe('startConsumer', () => {
       jsm: env.jsm,
       streamName: env.streamName,
       deadLetterSubject: `${env.deadLetterPrefix}.${options.durable}`,
-      onError: () => undefined,
+      onStatus: () => undefined,
       ...options,
     });
     consumers.push(consumer);
@@ -58,6 +60,43 @@ describe('startConsumer', () => {
       },
       { description: 'everything acked' },
     );
+  });
+
+  it('handles different tickets in parallel and the events of one ticket one after another, in stream order', async () => {
+    const streams = Array.from({ length: 6 }, () => newTicketStream());
+    const all: RecordedEvent[] = [];
+    for (const stream of streams) all.push(...await env.appendEvents(stream, 8));
+    // Interleaved on the bus, as the relay publishes them in global order; the stream named in the header.
+    const interleaved = Array.from({ length: 8 }, (_, i) => streams.map((stream) => all.filter((e) => e.stream === stream)[i]!)).flat();
+    for (const event of interleaved) {
+      const h = headers();
+      h.set('Tongban-Stream', event.stream);
+      await env.js.publish(`${env.subjectPrefix}.${event.type}`, encodeEnvelope(event), { msgID: event.id, headers: h });
+    }
+    const seen = new Map<string, number[]>();
+    const busy = new Set<string>();
+    let active = 0;
+    let maxActive = 0;
+    const overlaps: string[] = [];
+    await start({
+      durable: uniqueName('parallel'),
+      concurrency: 4,
+      handler: async (event) => {
+        if (busy.has(event.stream)) overlaps.push(event.stream);
+        busy.add(event.stream);
+        active += 1;
+        maxActive = Math.max(maxActive, active);
+        await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 20));
+        seen.set(event.stream, [...(seen.get(event.stream) ?? []), event.revision]);
+        active -= 1;
+        busy.delete(event.stream);
+      },
+    });
+    await waitFor(() => [...seen.values()].reduce((n, r) => n + r.length, 0) === 48, { description: '48 events handled' });
+    expect(overlaps).toEqual([]);
+    for (const stream of streams) expect(seen.get(stream)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect(maxActive).toBeGreaterThan(1);
+    expect(maxActive).toBeLessThanOrEqual(4);
   });
 
   it('redelivers after a failure (nak with backoff) and dead-letters a poison message after maxDeliver deliveries', async () => {
@@ -97,10 +136,12 @@ describe('startConsumer', () => {
     expect(dead.header.get(DeadLetterHeaders.consumer)).toBe(durable);
     await waitFor(() => done.length === 2, { description: 'the healthy events' });
     expect(done).toEqual([events[0]!.id, events[2]!.id]);
-    // Terminated: not delivered again.
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    // Terminated: not delivered again — the server holds nothing pending or unacknowledged for this consumer.
+    const info = await waitFor(async () => {
+      const i = await env.jsm.consumers.info(env.streamName, durable);
+      return i.num_ack_pending === 0 && i.num_pending === 0 ? i : undefined;
+    }, { description: 'nothing left to deliver' });
     expect(attempts.get(poison.id)).toHaveLength(3);
-    const info = await env.jsm.consumers.info(env.streamName, durable);
     expect(info.num_ack_pending).toBe(0);
     expect((await env.jsm.streams.info(env.deadLetterStream)).state.messages).toBe(1);
   });
@@ -121,10 +162,12 @@ describe('startConsumer', () => {
     const [event] = await env.appendEvents(newTicketStream(), 1);
     await publish([event!]);
     let calls = 0;
+    let deadLetterFailures = 0;
     const durable = uniqueName('nodlq');
     await start({
       durable,
       maxDeliver: 1,
+      onStatus: (status) => { if (status.type === 'dead_letter_failed') deadLetterFailures += 1; },
       nakDelayMs: () => 30,
       deadLetterSubject: `${uniqueName('nowhere')}.deadletter`,
       handler: async () => {
@@ -133,9 +176,76 @@ describe('startConsumer', () => {
       },
     });
     await waitFor(() => calls >= 1, { description: 'a delivery' });
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // The dead letter was tried and failed (the message is nak'd back instead of dropped).
+    await waitFor(() => deadLetterFailures >= 1, { description: 'the failed dead letter' });
     const info = await env.jsm.consumers.info(env.streamName, durable);
     expect(info.num_ack_pending + info.num_pending).toBe(1);
+  });
+
+  it('retries a transient failure in place for as long as it lasts (no redelivery, no dead letter), then acks', async () => {
+    const [event] = await env.appendEvents(newTicketStream(), 1);
+    await publish([event!]);
+    const deliveries: number[] = [];
+    const statuses: ConsumerStatus[] = [];
+    const durable = uniqueName('outage');
+    await start({
+      durable,
+      maxDeliver: 2,
+      transientDelayMs: () => 20,
+      onStatus: (s) => statuses.push(s),
+      handler: async (_e, msg) => {
+        deliveries.push(msg.info.deliveryCount);
+        if (deliveries.length <= 30) throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+      },
+    });
+    await waitFor(async () => {
+      const info = await env.jsm.consumers.info(env.streamName, durable);
+      return deliveries.length === 31 && info.num_ack_pending === 0 && info.num_pending === 0;
+    }, { timeoutMs: 10_000, description: '30 transient failures, then success and ack' });
+    expect(new Set(deliveries)).toEqual(new Set([1])); // the same delivery, retried in place
+    expect((await env.jsm.streams.info(env.deadLetterStream)).state.messages).toBe(0);
+    expect(statuses.filter((s) => s.type === 'outage')[0]).toMatchObject({ attempts: 1, event: { id: event!.id } });
+    expect(statuses.find((s) => s.type === 'recovered')).toMatchObject({ attempts: 30 });
+    expect(statuses.some((s) => s.type === 'dead_lettered' || s.type === 'handler_failed')).toBe(false);
+  });
+
+  it('counts only deterministic failures toward the dead-letter limit', async () => {
+    const [event] = await env.appendEvents(newTicketStream(), 1);
+    await publish([event!]);
+    let calls = 0;
+    const durable = uniqueName('mixed');
+    await start({
+      durable,
+      maxDeliver: 2,
+      nakDelayMs: () => 20,
+      transientDelayMs: () => 10,
+      handler: async () => {
+        calls += 1;
+        // transient, transient, deterministic, transient, transient, deterministic → dead letter
+        if (calls % 3 === 0) throw new TypeError('bad data');
+        throw Object.assign(new Error('Connection terminated unexpectedly'), {});
+      },
+    });
+    const dead = await waitFor(() => env.jsm.streams.getMessage(env.deadLetterStream, { seq: 1 }), { timeoutMs: 10_000, description: 'the dead letter' });
+    expect(calls).toBe(6);
+    expect(dead.header.get(DeadLetterHeaders.errorName)).toBe('TypeError');
+    expect(dead.header.get(DeadLetterHeaders.reason)).toBe('handler_failed');
+    expect(dead.header.get(DeadLetterHeaders.deliveryCount)).toBe('2');
+  });
+
+  it('parks a poison message at once (an event the handler cannot read), naming the reason', async () => {
+    const [event] = await env.appendEvents(newTicketStream(), 1, ['BogusEvent']);
+    await publish([event!]);
+    const handler = jest.fn(async () => {
+      throw Object.assign(new Error('unknown event type BogusEvent at revision 0'), { poison: true, reason: 'unknown_event_type' });
+    });
+    const statuses: ConsumerStatus[] = [];
+    await start({ durable: uniqueName('poison'), handler, onStatus: (s) => statuses.push(s) });
+    const dead = await waitFor(() => env.jsm.streams.getMessage(env.deadLetterStream, { seq: 1 }), { description: 'the dead letter' });
+    expect(dead.header.get(DeadLetterHeaders.reason)).toBe('unknown_event_type');
+    expect(decodeEnvelope(dead.data).id).toBe(event!.id);
+    expect(handler).toHaveBeenCalledTimes(1);
+    expect(statuses.find((s) => s.type === 'dead_lettered')).toMatchObject({ reason: 'unknown_event_type', event: { id: event!.id } });
   });
 
   it('stop() waits for the message in hand', async () => {

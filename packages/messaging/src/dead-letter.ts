@@ -15,8 +15,12 @@ export const DeadLetterHeaders = {
   originalSequence: 'Tongban-Original-Sequence',
   /** Deliveries made before giving up. */
   deliveryCount: 'Tongban-Delivery-Count',
-  /** Durable consumer that gave up. */
+  /** Durable consumer that gave up (or the relay). */
   consumer: 'Tongban-Consumer',
+  /** Machine reason: handler_failed, unknown_event_type, undecodable_envelope, unpublishable_event, delivery_limit. */
+  reason: 'Tongban-Reason',
+  /** On a re-drive copy: the dead letter's sequence in the dead-letter stream. */
+  redriveOf: 'Tongban-Redrive-Of',
 } as const;
 
 /**
@@ -31,6 +35,7 @@ export async function publishDeadLetter(
   msg: JsMsg,
   error: unknown,
   durable: string,
+  reason = 'handler_failed',
 ): Promise<void> {
   const h = headers();
   for (const [key, values] of msg.headers ?? []) {
@@ -45,6 +50,7 @@ export async function publishDeadLetter(
   h.set(DeadLetterHeaders.originalSequence, String(msg.seq));
   h.set(DeadLetterHeaders.deliveryCount, String(msg.info.deliveryCount));
   h.set(DeadLetterHeaders.consumer, durable);
+  h.set(DeadLetterHeaders.reason, reason);
   await js.publish(subject, msg.data, { headers: h, msgID: `${durable}:${msg.info.stream}:${msg.seq}` });
 }
 

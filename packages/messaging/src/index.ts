@@ -1,11 +1,12 @@
 /**
  * @tongban/messaging: NATS JetStream plumbing — stream declarations, the relay from the event store,
- * durable consumers with dead-lettering, and processed-event deduplication.
+ * durable consumers with dead-lettering.
  */
 export { connectNats, ensureTicketEventsStream, ensureDeadLetterStream, MIN_DUPLICATE_WINDOW_MS } from './nats';
 export type { EnsureStreamOptions } from './nats';
 export {
   eventSubject,
+  isSubjectToken,
   deadLetterSubjectFor,
   TICKET_EVENTS_STREAM,
   TICKET_EVENTS_PREFIX,
@@ -16,9 +17,11 @@ export { encodeEnvelope, decodeEnvelope, EnvelopeDecodeError } from './envelope'
 export { Relay } from './relay';
 export type { RelayOptions, RelayHooks, RelayStats } from './relay';
 export { migrateRelay, loadCheckpoint, saveCheckpoint, relayMigrations } from './checkpoint';
-export { startConsumer, defaultNakDelayMs } from './consumer';
-export type { ConsumerOptions, EventHandler, RunningConsumer } from './consumer';
+export { startConsumer, defaultNakDelayMs, defaultTransientDelayMs } from './consumer';
+export type { ConsumerOptions, ConsumerStatus, EventHandler, RunningConsumer } from './consumer';
+export { listDeadLetters, redriveDeadLetters, redriveSubject, REDRIVE_SUFFIX } from './dead-letters';
+export type { DeadLetter, DeadLetterLocation, RedriveOptions, RedriveResult } from './dead-letters';
+export { consumerMetrics, relayMetrics, singleMetric } from './metrics';
+export { consumerLag } from './lag';
+export type { ConsumerLag } from './lag';
 export { publishDeadLetter, DeadLetterHeaders } from './dead-letter';
-export { withProcessedEvent, migrateProcessedEvents, processedEventsMigrations } from './processed';
-
-export { migrateMessaging } from './migrations';

@@ -31,13 +31,14 @@ export interface EnsureStreamOptions {
   subjectPrefix?: string;
   /** Deduplication window by `Nats-Msg-Id`, in ms; raised to at least 10 minutes. */
   duplicateWindowMs?: number;
-  /** Replicas (default 1; 3 on a cluster). */
+  /** Replicas (default 1; 3 on a cluster). When given, an existing stream is scaled to it. */
   replicas?: number;
 }
 
 /**
  * Creates the ticket events stream (file storage, limits retention) over `<subjectPrefix>.>` with a
- * duplicate window of at least 10 minutes, or updates an existing one to those subjects and window.
+ * duplicate window of at least 10 minutes, or updates an existing one to those subjects, window and
+ * replicas.
  * Safe to call from every replica at start.
  * @returns the stream info after the change.
  * @throws JetStreamApiError when JetStream refuses (e.g. subjects overlap another stream).
@@ -64,6 +65,7 @@ async function ensureStream(
   const wanted = {
     subjects: [`${subjectPrefix}.>`],
     duplicate_window: nanos(Math.max(options.duplicateWindowMs ?? MIN_DUPLICATE_WINDOW_MS, MIN_DUPLICATE_WINDOW_MS)),
+    ...(options.replicas !== undefined ? { num_replicas: options.replicas } : {}),
   };
   const existing = await streamInfo(jsm, name);
   if (existing) return jsm.streams.update(name, { ...existing.config, ...wanted });

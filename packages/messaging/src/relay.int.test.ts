@@ -1,10 +1,12 @@
-import { newTicketStream, type RecordedEvent } from '@tongban/eventstore';
+import { type RecordedEvent } from '@tongban/eventstore';
+import { appendUnchecked, newTestEvent, newTicketStream } from '@tongban/eventstore/testing';
 import { uniqueName, waitFor } from '@tongban/testing';
 import { loadCheckpoint } from './checkpoint';
+import { DeadLetterHeaders } from './dead-letter';
 import { startConsumer, type RunningConsumer } from './consumer';
 import { decodeEnvelope } from './envelope';
 import { Relay, type RelayOptions } from './relay';
-import { setupMessagingTest, type MessagingTestEnv } from './test-env';
+import { setupMessagingTest, type MessagingTestEnv } from './testing/env';
 
 describe('Relay', () => {
   let env: MessagingTestEnv;
@@ -68,13 +70,26 @@ describe('Relay', () => {
     expect(relay.checkpoint).toEqual(expected[11]!.position);
   });
 
-  it('wakes early when notified', async () => {
+  it('is woken by the append itself (LISTEN eventstore_appended), not by its poll', async () => {
     const relay = newRelay({ intervalMs: 60_000 });
     relay.start();
     await waitFor(() => relay.isLeader, { description: 'relay to lead' });
-    await new Promise((resolve) => setTimeout(resolve, 100)); // its first poll found nothing; it sleeps
-    await env.appendEvents(newTicketStream(), 1);
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    await waitFor(() => relay.stats.reads >= 1, { description: 'its first poll (finds nothing; then it sleeps a minute)' });
+    const started = Date.now();
+    await env.appendEvents(newTicketStream(), 3);
+    await waitFor(async () => (await env.messageCount()) === 3, { timeoutMs: 5000, intervalMs: 10, description: '3 messages' });
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+
+  it('wakes early when notified', async () => {
+    const relay = newRelay({ intervalMs: 60_000, listen: false });
+    relay.start();
+    await waitFor(() => relay.isLeader, { description: 'relay to lead' });
+    await waitFor(() => relay.stats.reads >= 1, { description: 'its first poll (finds nothing; then it sleeps)' });
+    const [event] = await env.appendEvents(newTicketStream(), 1);
+    // The event is readable, yet the sleeping relay has not read again, so it cannot have published it.
+    await waitFor(async () => (await env.store.readAll(null, 1000)).some((e) => e.id === event!.id), { description: 'the event to be readable' });
+    expect(relay.stats.reads).toBe(1);
     expect(await env.messageCount()).toBe(0);
     relay.notify();
     await waitForMessages(1);
@@ -143,8 +158,8 @@ describe('Relay', () => {
     const [a, b] = [newRelay(), newRelay()];
     a.start();
     b.start();
-    await waitFor(() => a.isLeader || b.isLeader, { description: 'a leader' });
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // Both have tried the lock (the one not leading was refused), instead of sleeping.
+    await waitFor(() => (a.isLeader || b.isLeader) && a.stats.leadAttempts >= 1 && b.stats.leadAttempts >= 1, { description: 'a leader, and both to have tried the lock' });
     expect([a.isLeader, b.isLeader].filter(Boolean)).toHaveLength(1);
     const [leader, follower] = a.isLeader ? [a, b] : [b, a];
 
@@ -160,5 +175,31 @@ describe('Relay', () => {
     expect(follower.stats).toMatchObject({ published: 5, duplicates: 0 });
     const ids = (await storedMessages(10)).map((m) => m.header.get('Nats-Msg-Id'));
     expect(ids).toEqual((await readAllOrder()).map((e) => e.id));
+  });
+
+  it('parks an event that can never be published (a type that is not a subject token) and carries on with the rest', async () => {
+    const stream = newTicketStream();
+    await env.appendEvents(stream, 2);
+    // Stored by an older writer: the store itself now refuses such a type.
+    await appendUnchecked(env.pool, stream, newTestEvent('Bogus.Event', { note: 'legacy' }));
+    const other = newTicketStream();
+    await env.appendEvents(other, 3);
+    const parked: { id: string; reason: string }[] = [];
+    const relay = newRelay({
+      deadLetterSubject: `${env.deadLetterPrefix}.test-relay`,
+      onParked: (event, reason) => parked.push({ id: event.id, reason }),
+    });
+    relay.start();
+    await waitForMessages(5);
+    await waitFor(() => relay.stats.parked === 1 && relay.stats.published === 5, { description: 'four published, one parked' });
+    const all = await readAllOrder();
+    const bogus = all.find((e) => e.type === 'Bogus.Event')!;
+    expect(parked).toEqual([{ id: bogus.id, reason: 'unpublishable_event' }]);
+    const dead = await env.jsm.streams.getMessage(env.deadLetterStream, { seq: 1 });
+    expect(dead!.subject).toBe(`${env.deadLetterPrefix}.test-relay`);
+    expect(dead!.header.get(DeadLetterHeaders.reason)).toBe('unpublishable_event');
+    expect(dead!.header.get(DeadLetterHeaders.consumer)).toBe('test-relay');
+    expect(decodeEnvelope(dead!.data)).toEqual(bogus);
+    expect(await loadCheckpoint(env.pool, 'test-relay')).toEqual(all[all.length - 1]!.position);
   });
 });

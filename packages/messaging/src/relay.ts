@@ -5,11 +5,13 @@
  */
 import type { JetStreamClient } from '@nats-io/jetstream';
 import { headers } from '@nats-io/transport-node';
-import type { EventStore, GlobalPosition, RecordedEvent } from '@tongban/eventstore';
-import type pg from 'pg';
-import { loadCheckpoint, migrateRelay, saveCheckpoint } from './checkpoint';
+import { AdvisoryLeader, type EventStore, type GlobalPosition, type RecordedEvent } from '@tongban/eventstore';
+import pg from 'pg';
+import { loadCheckpoint, saveCheckpoint } from './checkpoint';
+import { DeadLetterHeaders } from './dead-letter';
 import { encodeEnvelope } from './envelope';
-import { eventSubject, TICKET_EVENTS_PREFIX } from './subjects';
+import { consumerMetrics, relayMetrics } from './metrics';
+import { deadLetterSubjectFor, isSubjectToken, TICKET_EVENTS_PREFIX } from './subjects';
 
 /** Test seams of the relay. */
 export interface RelayHooks {
@@ -29,14 +31,30 @@ export interface RelayOptions {
   name?: string;
   /** Events go to `<subjectPrefix>.<EventType>` (default `tickets.events`). */
   subjectPrefix?: string;
-  /** Pause between polls when caught up, ms (default 100). */
+  /** Pause between polls when caught up, ms (default 100). With `listen`, a fallback: appends wake the relay at once. */
   intervalMs?: number;
-  /** Events read and published per batch (default 100). */
+  /**
+   * LISTEN on `eventstore_appended` (notified by every append at commit) on a dedicated connection and
+   * read at once when notified (default true). An event committed while an older transaction still runs
+   * is not readable yet: after a notified read finds nothing, the relay reads again after 5, 10, 20, 40 ms.
+   */
+  listen?: boolean;
+  /** Events read and published per batch (default 200; published pipelined, every PubAck awaited before the checkpoint). */
   batchSize?: number;
   /** PubAck timeout per message, ms (default 5000). */
   publishTimeoutMs?: number;
   /** Told about every failed attempt (the relay retries after `intervalMs`). Default: console.error. */
   onError?: (error: unknown) => void;
+  /**
+   * Where an event that can never be published is parked (an event type that is not a subject token,
+   * a payload over the server's limit), so that it does not hold back every later event. Default
+   * `tickets.deadletter.relay`; a stream must capture it (see ensureDeadLetterStream).
+   */
+  deadLetterSubject?: string;
+  /** Told about every parked event (an alert: log it as an error). Default: console.error. */
+  onParked?: (event: RecordedEvent, reason: string, error: unknown) => void;
+  /** Told about every event published (JetStream acknowledged it), e.g. for a debug log line. */
+  onPublished?: (event: RecordedEvent) => void;
   hooks?: RelayHooks;
 }
 
@@ -50,15 +68,25 @@ export interface RelayStats {
   batches: number;
   /** Failed attempts. */
   errors: number;
+  /** Events parked in the dead-letter subject instead of published. */
+  parked: number;
+  /** Reads of the store (polls) while leading: a test waits for one instead of sleeping through it. */
+  reads: number;
+  /** Completed attempts to take the lock, successful or refused. */
+  leadAttempts: number;
 }
+
+/** Shortest pause between reads while caught up, ms (see Relay.run). */
+const MIN_READ_GAP_MS = 10;
 
 /** Advisory lock class of relays ("relay" in ASCII); the object key is hashtext(name). */
 const RELAY_LOCK_CLASS = 0x72656c61;
 
 /**
- * Polls `store.readAll` from its checkpoint in PostgreSQL and publishes each event to
- * `<prefix>.<EventType>` with `Nats-Msg-Id` = event id and the RecordedEvent JSON as payload,
- * awaiting each PubAck in order, then saves the checkpoint after the batch.
+ * Reads `store.readAll` from its checkpoint in PostgreSQL — woken by `LISTEN eventstore_appended`,
+ * else every `intervalMs` — and publishes each event to `<prefix>.<EventType>` with `Nats-Msg-Id` =
+ * event id and the RecordedEvent JSON as payload, a batch pipelined (all sent, then every PubAck
+ * awaited), then saves the checkpoint after the batch.
  *
  * Only the replica holding the session-level advisory lock (on a dedicated pooled client) publishes;
  * the others retry the lock every `intervalMs`. On any error the relay lets the lock go (ending that
@@ -72,35 +100,37 @@ export class Relay {
   private readonly batchSize: number;
   private readonly publishTimeoutMs: number;
   private readonly onError: (error: unknown) => void;
-  private lockClient: pg.PoolClient | null = null;
-  private lockLost: Error | null = null;
-  private readonly onLockClientError = (error: Error): void => {
-    this.lockLost = error;
-  };
+  private readonly leader: AdvisoryLeader;
   private position: GlobalPosition | null = null;
   private loop: Promise<void> | null = null;
   private stopping = false;
   private notified = false;
+  /** Fast re-reads left after a notification found nothing readable yet. */
+  private quickRetries = 0;
+  /** When the last read started (ms since the epoch). */
+  private lastReadAt = 0;
   private wake: (() => void) | null = null;
-  private readonly counters: RelayStats = { published: 0, duplicates: 0, batches: 0, errors: 0 };
+  private listener: pg.Client | null = null;
+  private listening: Promise<void> | null = null;
+  private readonly counters: RelayStats = { published: 0, duplicates: 0, batches: 0, errors: 0, parked: 0, reads: 0, leadAttempts: 0 };
+  private readonly deadLetterSubject: string;
+  private readonly onParked: (event: RecordedEvent, reason: string, error: unknown) => void;
 
   constructor(private readonly options: RelayOptions) {
     this.name = options.name ?? 'ticket-events';
     this.prefix = options.subjectPrefix ?? TICKET_EVENTS_PREFIX;
     this.intervalMs = options.intervalMs ?? 100;
-    this.batchSize = options.batchSize ?? 100;
+    this.batchSize = options.batchSize ?? 200;
     this.publishTimeoutMs = options.publishTimeoutMs ?? 5000;
     this.onError = options.onError ?? ((error) => console.error(`relay ${this.name}:`, error));
-  }
-
-  /** Creates `relay_checkpoints` if missing (idempotent). Run once at start, before {@link start}. */
-  static migrate(pool: pg.Pool): Promise<string[]> {
-    return migrateRelay(pool);
+    this.deadLetterSubject = options.deadLetterSubject ?? deadLetterSubjectFor('relay');
+    this.onParked = options.onParked ?? ((event, reason, error) => console.error(`relay ${this.name}: parked event ${event.id} (${reason})`, error));
+    this.leader = new AdvisoryLeader(options.pool, { classId: RELAY_LOCK_CLASS, object: this.name });
   }
 
   /** True while this instance holds the lock (is the publishing replica). */
   get isLeader(): boolean {
-    return this.lockClient !== null;
+    return this.leader.isLeader;
   }
 
   /** The last saved checkpoint as known to this instance (null before the first batch or when not leader). */
@@ -118,6 +148,38 @@ export class Relay {
     if (this.loop) return;
     this.stopping = false;
     this.loop = this.run();
+    if (this.options.listen ?? true) this.listening = this.listen();
+  }
+
+  /** Keeps a LISTEN connection while running (reconnecting after errors); every notification wakes the loop. */
+  private async listen(): Promise<void> {
+    let failures = 0;
+    while (!this.stopping) {
+      const client = new pg.Client(this.options.pool.options);
+      const ended = new Promise<void>((resolve) => {
+        client.once('end', resolve);
+        client.on('error', () => resolve());
+      });
+      try {
+        client.on('notification', () => {
+          if (!this.leader.isLeader) return; // a standby replica keeps its lock-retry pace
+          this.quickRetries = 4;
+          this.notify();
+        });
+        await client.connect();
+        await client.query('LISTEN eventstore_appended');
+        this.listener = client;
+        failures = 0;
+        this.notify(); // anything appended while not listening
+        await ended;
+      } catch {
+        failures += 1;
+      } finally {
+        this.listener = null;
+        await client.end().catch(() => undefined);
+      }
+      if (!this.stopping) await new Promise((resolve) => setTimeout(resolve, Math.min(100 * 2 ** failures, 5000)));
+    }
   }
 
   /** Wakes the loop now instead of after the poll interval (e.g. after a local append). */
@@ -133,64 +195,57 @@ export class Relay {
     const loop = this.loop;
     if (loop) await loop;
     this.loop = null;
+    await this.listener?.end().catch(() => undefined);
+    await this.listening;
+    this.listening = null;
   }
 
   private async run(): Promise<void> {
     while (!this.stopping) {
       let more = false;
       try {
-        if (!this.lockClient) await this.tryLead();
-        if (this.lockClient) more = await this.relayBatch();
+        if (!this.leader.isLeader) await this.tryLead();
+        if (this.leader.isLeader) more = await this.relayBatch();
       } catch (error) {
         this.counters.errors += 1;
         this.onError(error);
         this.abdicate(error);
       }
-      if (!more && !this.stopping) await this.sleep();
+      if (!more && !this.stopping) {
+        await this.sleep(this.quickRetries > 0 ? 5 * 2 ** (4 - this.quickRetries--) : this.intervalMs);
+        // Caught up: under a stream of appends, read at most every MIN_READ_GAP_MS (each notification
+        // would otherwise start a read of one or two events, and the read horizon costs a scan of
+        // pg_stat_activity); a full batch is followed at once.
+        const gap = this.lastReadAt + MIN_READ_GAP_MS - Date.now();
+        if (gap > 0 && !this.stopping) await new Promise((resolve) => setTimeout(resolve, gap));
+      }
     }
-    await this.resign();
+    await this.leader.resign();
   }
 
-  /** Tries to take the lock; on success loads the checkpoint. */
+  /** Tries to take the lock; on success loads the checkpoint (in the lock's session). */
   private async tryLead(): Promise<void> {
-    const client = await this.options.pool.connect();
-    this.lockLost = null;
-    client.on('error', this.onLockClientError);
-    try {
-      const { rows } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, hashtext($2)) AS ok', [
-        RELAY_LOCK_CLASS,
-        this.name,
-      ]);
-      if (!rows[0]?.ok) {
-        this.release(client);
-        return;
-      }
-      this.lockClient = client;
-      this.position = await loadCheckpoint(client, this.name);
-    } catch (error) {
-      if (this.lockClient !== client) this.release(client, error);
-      throw error;
-    }
+    const led = await this.leader.tryLead();
+    this.counters.leadAttempts += 1;
+    if (!led) return;
+    this.position = await loadCheckpoint(this.leader.client!, this.name);
   }
 
   /** Publishes one batch and saves its checkpoint. Returns true when the batch was full (more may wait). */
   private async relayBatch(): Promise<boolean> {
-    const client = this.lockClient!;
+    this.lastReadAt = Date.now();
+    const client = this.leader.client!;
     const batch = await this.options.store.readAll(this.position, this.batchSize);
+    this.counters.reads += 1;
     if (batch.length === 0) return false;
-    for (const event of batch) {
-      if (this.lockLost) throw new Error('relay lock session lost', { cause: this.lockLost });
-      const h = headers();
-      h.set('Tongban-Stream', event.stream);
-      h.set('Tongban-Revision', String(event.revision));
-      const ack = await this.options.js.publish(eventSubject(this.prefix, event.type), encodeEnvelope(event), {
-        msgID: event.id,
-        headers: h,
-        timeout: this.publishTimeoutMs,
-      });
-      this.counters.published += 1;
-      if (ack.duplicate) this.counters.duplicates += 1;
-    }
+    this.quickRetries = 0;
+    this.leader.assertLeading();
+    // Pipelined: every message is sent at once (in order, on one connection), then every PubAck awaited.
+    // One failure fails the batch, which is published again from the checkpoint (JetStream drops repeats).
+    const results = await Promise.allSettled(batch.map((event) => this.publish(event)));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    this.leader.assertLeading();
     await this.options.hooks?.afterPublish?.(batch);
     const last = batch[batch.length - 1]!.position;
     if (!(await saveCheckpoint(client, this.name, last))) {
@@ -203,35 +258,68 @@ export class Relay {
     return batch.length === this.batchSize;
   }
 
-  /** After an error: end the lock session (the server releases the lock) so the next attempt starts clean. */
-  private abdicate(error: unknown): void {
-    const client = this.lockClient;
-    this.lockClient = null;
-    this.position = null;
-    if (client) this.release(client, error);
-  }
-
-  /** On stop: unlock and return the client to the pool (destroy it if unlocking fails). */
-  private async resign(): Promise<void> {
-    const client = this.lockClient;
-    this.lockClient = null;
-    if (!client) return;
+  /**
+   * Publishes one event to `<prefix>.<type>`. An event that can never be published (a type that is not
+   * a subject token, a payload the server refuses as too large) is parked instead; any other failure
+   * (NATS away, a timeout) is thrown, and the batch is tried again from the checkpoint.
+   */
+  private async publish(event: RecordedEvent): Promise<void> {
+    const h = headers();
+    h.set('Tongban-Stream', event.stream);
+    h.set('Tongban-Revision', String(event.revision));
+    // The caller's correlation id, readable without decoding the envelope (which carries it in metadata).
+    if (event.metadata.correlationId) h.set('Tongban-Correlation-Id', event.metadata.correlationId);
+    if (!isSubjectToken(event.type)) {
+      return this.park(event, 'unpublishable_event', new Error(`event type ${JSON.stringify(event.type)} is not a valid subject token`));
+    }
     try {
-      await client.query('SELECT pg_advisory_unlock($1, hashtext($2))', [RELAY_LOCK_CLASS, this.name]);
-      this.release(client);
+      const ack = await this.options.js.publish(`${this.prefix}.${event.type}`, encodeEnvelope(event), {
+        msgID: event.id,
+        headers: h,
+        timeout: this.publishTimeoutMs,
+      });
+      this.counters.published += 1;
+      relayMetrics().published.inc({ duplicate: ack.duplicate ? 'true' : 'false' });
+      this.options.onPublished?.(event);
+      if (ack.duplicate) this.counters.duplicates += 1;
     } catch (error) {
-      this.release(client, error);
+      if (!isRefusedForGood(error)) throw error;
+      await this.park(event, 'unpublishable_event', error);
     }
   }
 
-  /** Returns the client to the pool; with an error, destroys it (ending its session and any lock). */
-  private release(client: pg.PoolClient, error?: unknown): void {
-    client.removeListener('error', this.onLockClientError);
-    if (error === undefined) client.release();
-    else client.release(error instanceof Error ? error : new Error(String(error)));
+  /** Stores `event` (its envelope, or without `data` when even that is refused) in the dead-letter subject. */
+  private async park(event: RecordedEvent, reason: string, error: unknown): Promise<void> {
+    const h = headers();
+    const err = error instanceof Error ? error : new Error(String(error));
+    h.set(DeadLetterHeaders.error, err.message.replace(/[\r\n]+/g, ' ').slice(0, 1000));
+    h.set(DeadLetterHeaders.errorName, err.name);
+    const parker = this.deadLetterSubject.slice(this.deadLetterSubject.lastIndexOf('.') + 1);
+    h.set(DeadLetterHeaders.consumer, parker);
+    h.set(DeadLetterHeaders.reason, reason);
+    h.set(DeadLetterHeaders.deliveryCount, '1');
+    h.set('Tongban-Stream', event.stream);
+    h.set('Tongban-Revision', String(event.revision));
+    const publish = (payload: Uint8Array) =>
+      this.options.js.publish(this.deadLetterSubject, payload, { msgID: `relay:${event.id}`, headers: h, timeout: this.publishTimeoutMs });
+    try {
+      await publish(encodeEnvelope(event));
+    } catch (publishError) {
+      if (!isRefusedForGood(publishError)) throw publishError;
+      await publish(encodeEnvelope({ ...event, data: { omitted: 'payload too large to park' } }));
+    }
+    this.counters.parked += 1;
+    consumerMetrics().deadLetters.inc({ consumer: parker, reason });
+    this.onParked(event, reason, error);
   }
 
-  private sleep(): Promise<void> {
+  /** After an error: end the lock session (the server releases the lock) so the next attempt starts clean. */
+  private abdicate(error: unknown): void {
+    this.position = null;
+    this.leader.abdicate(error);
+  }
+
+  private sleep(ms: number): Promise<void> {
     if (this.notified) {
       this.notified = false;
       return Promise.resolve();
@@ -243,8 +331,14 @@ export class Relay {
         this.notified = false;
         resolve();
       };
-      const timer = setTimeout(done, this.intervalMs);
+      const timer = setTimeout(done, ms);
       this.wake = done;
     });
   }
+}
+
+/** A publish the server or client refuses whatever happens later (payload too large, invalid subject). */
+function isRefusedForGood(error: unknown): boolean {
+  const e = error as { name?: unknown; message?: unknown } | null;
+  return e?.name === 'InvalidArgumentError' || e?.name === 'InvalidSubjectError' || /max_payload|maximum payload/i.test(String(e?.message ?? ''));
 }

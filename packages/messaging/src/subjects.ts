@@ -11,6 +11,11 @@ export const DEAD_LETTER_PREFIX = 'tickets.deadletter';
 
 const TOKEN = /^[A-Za-z0-9_-]+$/;
 
+/** True when `token` is one NATS subject token of the kind the platform uses (letters, digits, `_`, `-`). */
+export function isSubjectToken(token: string): boolean {
+  return TOKEN.test(token);
+}
+
 /**
  * The subject an event of `type` is published on: `<prefix>.<type>`.
  * @throws Error when `type` is not a single subject token (letters, digits, `_`, `-`).

@@ -77,3 +77,4 @@ function seededRoles(unit: Unit): StaffRole[] {
   return ['admin', 'information-officer'];
 }
 export * from './seeded-staff';
+export * from './location';

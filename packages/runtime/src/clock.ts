@@ -2,8 +2,8 @@ import type { Clock } from '@tongban/domain';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { Kvm } from '@nats-io/kv';
 
-/** The real clock. */
-export const systemClock: Clock = { now: () => new Date() };
+/** The real clock (one for the platform, defined beside the event store's default). */
+export { systemClock } from '@tongban/eventstore';
 
 /**
  * A settable clock for tests: `now()` = real time + offset, so time keeps moving from the instant
@@ -29,17 +29,24 @@ export function testClockNames(namespace: string): { bucket: string; subject: st
   return { bucket: `${namespace}_test_clock`.replace(/[^A-Za-z0-9_-]/g, '_'), subject: `${namespace}.testclock.set` };
 }
 
+/** The test clock's KV bucket (created when missing) with `replicas` JetStream replicas. */
+function testClockBucket(nc: NatsConnection, namespace: string, replicas: number) {
+  return new Kvm(nc).create(testClockNames(namespace).bucket, { history: 1, replicas });
+}
+
 /**
  * Joins the platform-wide test clock: loads the current offset from the NATS KV bucket, then follows
  * changes announced on the test clock subject, answering each with the service name so that the
  * setter can wait until every service has the new time. Returns a function that stops following.
- * Listeners are called after each change (e.g. the deadline service re-checks its timers).
+ * `onChange` is called after each change (e.g. the deadline service re-checks its timers); `replicas`
+ * are the bucket's (TONGBAN_NATS_REPLICAS).
  */
 export async function followTestClock(
-  nc: NatsConnection, clock: TestClock, service: string, namespace: string, onChange?: () => void,
+  nc: NatsConnection, clock: TestClock, service: string, namespace: string, options: { onChange?: () => void; replicas?: number } = {},
 ): Promise<() => void> {
   const names = testClockNames(namespace);
-  const kv = await new Kvm(nc).create(names.bucket, { history: 1 });
+  const onChange = options.onChange;
+  const kv = await testClockBucket(nc, namespace, options.replicas ?? 1);
   const entry = await kv.get('offset');
   if (entry && entry.value.length > 0) clock.setOffset(Number(entry.string()));
   const sub = nc.subscribe(names.subject, {
@@ -60,11 +67,11 @@ export async function followTestClock(
  * `services`. Returns the services that acknowledged.
  */
 export async function setTestClock(
-  nc: NatsConnection, namespace: string, instant: Date, services: readonly string[], waitMs = 2000,
+  nc: NatsConnection, namespace: string, instant: Date, services: readonly string[], waitMs = 2000, replicas = 1,
 ): Promise<{ offsetMs: number; acknowledged: string[] }> {
   const names = testClockNames(namespace);
   const offsetMs = instant.getTime() - Date.now();
-  const kv = await new Kvm(nc).create(names.bucket, { history: 1 });
+  const kv = await testClockBucket(nc, namespace, replicas);
   await kv.put('offset', String(offsetMs));
   const acknowledged = new Set<string>();
   const replies = await nc.requestMany(names.subject, String(offsetMs), { strategy: 'timer', maxWait: waitMs });

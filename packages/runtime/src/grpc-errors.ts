@@ -1,7 +1,8 @@
 import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
 import { UnauthenticatedError } from '@tongban/auth';
 import { TicketRejection } from '@tongban/domain';
-import { WrongExpectedRevisionError } from '@tongban/eventstore';
+import { WrongExpectedRevisionError, isTransientError } from '@tongban/eventstore';
+import { UndecodableEventError } from './ticket-events';
 
 /** Metadata key carrying the machine-readable reason of a failed call. */
 export const REASON_KEY = 'tongban-reason';
@@ -38,7 +39,11 @@ const REJECTION_CODES = {
  * The one place where service errors become gRPC statuses:
  * TicketRejection → INVALID_ARGUMENT / PERMISSION_DENIED / FAILED_PRECONDITION / NOT_FOUND;
  * WrongExpectedRevisionError → ABORTED (reason revision_mismatch); UnauthenticatedError → UNAUTHENTICATED;
- * ServiceFailure → its code; anything else → INTERNAL (message hidden).
+ * UndecodableEventError (the ticket's stream holds an event this code cannot read) → FAILED_PRECONDITION
+ * (reason undecodable_event, the message naming the revision and type);
+ * ServiceFailure → its code; a transient failure of a dependency (PostgreSQL down or restarting, a lost
+ * connection, a timeout: see `isTransientError`) → UNAVAILABLE (reason `unavailable`, which the gateway
+ * answers 503 with Retry-After); anything else → INTERNAL (message hidden).
  */
 export function toServiceError(err: unknown): Partial<ServiceError> {
   const build = (code: status, reason: string, details: string): Partial<ServiceError> => {
@@ -50,5 +55,7 @@ export function toServiceError(err: unknown): Partial<ServiceError> {
   if (err instanceof ServiceFailure) return build(err.grpcCode, err.reason, err.message);
   if (err instanceof WrongExpectedRevisionError) return build(status.ABORTED, 'revision_mismatch', err.message);
   if (err instanceof UnauthenticatedError) return build(status.UNAUTHENTICATED, 'unauthenticated', err.message);
+  if (err instanceof UndecodableEventError) return build(status.FAILED_PRECONDITION, err.code, err.message);
+  if (isTransientError(err)) return build(status.UNAVAILABLE, 'unavailable', 'a dependency of the service is unavailable; retry later');
   return build(status.INTERNAL, 'internal', 'internal error');
 }

@@ -1,11 +1,25 @@
 import { Server, ServerCredentials, status, type ServiceDefinition, type ServiceError, type UntypedServiceImplementation, type sendUnaryData, type ServerUnaryCall, type Metadata } from '@grpc/grpc-js';
-import { bearerToken, verifyToken, type Principal } from '@tongban/auth';
+import { bearerToken, verifyToken, type Principal, type VerificationKeys } from '@tongban/auth';
 import type { Logger } from 'pino';
 import { randomUUID } from 'node:crypto';
+import { HealthImplementation } from 'grpc-health-check';
+import { grpcListenAddress, type ServiceName } from './config';
 import { toServiceError } from './grpc-errors';
+import { handlingContext, withHandlingContext } from './context';
+import type { Health } from './health';
+import { observeGrpcCall } from './metrics';
+import type { ServiceHost } from './service-host';
 
-/** The correlation id of a call (metadata `x-correlation-id`), or a new one. */
+/**
+ * The correlation id of a call: the one being handled (set once per call by the unary wrappers), else
+ * metadata `x-correlation-id`, else a new one.
+ */
 export function correlationId(metadata: Metadata): string {
+  return handlingContext()?.correlationId ?? metadataCorrelationId(metadata);
+}
+
+/** Metadata `x-correlation-id` when well-formed (1–128 characters), else a new UUID. */
+function metadataCorrelationId(metadata: Metadata): string {
   const value = metadata.get('x-correlation-id')[0];
   return typeof value === 'string' && value.length > 0 && value.length <= 128 ? value : randomUUID();
 }
@@ -17,47 +31,85 @@ export type UnaryHandler<Req, Res> = (request: Req, principal: Principal, metada
  * Wraps a unary handler for @grpc/grpc-js: verifies the bearer token in metadata `authorization`,
  * runs the handler and maps any failure through `toServiceError`. Unexpected errors are logged.
  */
-export function unary<Req, Res>(key: Uint8Array, log: Logger, handler: UnaryHandler<Req, Res>) {
-  return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>): void => {
-    void (async () => {
+export function unary<Req, Res>(keys: VerificationKeys, log: Logger, handler: UnaryHandler<Req, Res>) {
+  return (call: ServerUnaryCall<Req, Res>, done: sendUnaryData<Res>): void => {
+    const callback = measuredCallback(call, done);
+    void withHandlingContext({ correlationId: metadataCorrelationId(call.metadata) }, async () => {
       try {
         const raw = call.metadata.get('authorization')[0];
         const token = bearerToken(typeof raw === 'string' ? raw : undefined);
-        const principal = await verifyToken(token ?? '', key);
+        const principal = await verifyToken(token ?? '', keys);
         callback(null, await handler(call.request, principal, call.metadata));
+        log.debug({ method: call.getPath() }, 'call handled');
       } catch (err) {
         callback(mapFailure(err, log, call.getPath()), null);
       }
-    })();
+    });
   };
 }
 
 /** A unary handler that needs no caller identity (public reference data). Failures are mapped as in `unary`. */
 export function publicUnary<Req, Res>(log: Logger, handler: (request: Req) => Promise<Res>) {
-  return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>): void => {
-    handler(call.request).then(
+  return (call: ServerUnaryCall<Req, Res>, done: sendUnaryData<Res>): void => {
+    const callback = measuredCallback(call, done);
+    withHandlingContext({ correlationId: metadataCorrelationId(call.metadata) }, () => handler(call.request)).then(
       (res) => callback(null, res),
       (err: unknown) => callback(mapFailure(err, log, call.getPath()), null),
     );
   };
 }
 
+/**
+ * A unary handler for methods that serve anonymous callers too (public files): the principal when the
+ * call carries a valid bearer token, undefined without one; an invalid token is UNAUTHENTICATED.
+ */
+export function optionalAuthUnary<Req, Res>(keys: VerificationKeys, log: Logger, handler: (request: Req, principal: Principal | undefined) => Promise<Res>) {
+  return (call: ServerUnaryCall<Req, Res>, done: sendUnaryData<Res>): void => {
+    const callback = measuredCallback(call, done);
+    void withHandlingContext({ correlationId: metadataCorrelationId(call.metadata) }, async () => {
+      try {
+        const raw = call.metadata.get('authorization')[0];
+        const principal = typeof raw === 'string' && raw !== '' ? await verifyToken(bearerToken(raw) ?? '', keys) : undefined;
+        callback(null, await handler(call.request, principal));
+        log.debug({ method: call.getPath() }, 'call handled');
+      } catch (err) {
+        callback(mapFailure(err, log, call.getPath()), null);
+      }
+    });
+  };
+}
+
+/** `callback` recording the call in `tongban_grpc_server_*` (method, status code) when it answers. */
+export function measuredCallback<Req, Res>(call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>): sendUnaryData<Res> {
+  const end = observeGrpcCall(call.getPath());
+  return (error, value) => {
+    end(error ? (error as Partial<ServiceError>).code : status.OK);
+    callback(error, value);
+  };
+}
+
+/** Largest gRPC message a server accepts by default, bytes. */
+export const DEFAULT_MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
+
 /** Maps a handler failure through `toServiceError`, logging the unexpected ones (INTERNAL). */
 function mapFailure(err: unknown, log: Logger, path: string): Partial<ServiceError> {
   const mapped = toServiceError(err);
   if (mapped.code === status.INTERNAL) log.error({ err }, 'unexpected error in %s', path);
+  else if (mapped.code === status.UNAVAILABLE) log.warn({ err: err instanceof Error ? err.message : String(err) }, 'dependency unavailable in %s', path);
   return mapped;
 }
 
 /**
- * Starts a gRPC server on `address` (host:port) with one service. Resolves once bound.
+ * Starts a gRPC server on `address` (host:port) with one service. Resolves once bound. Requests larger
+ * than `maxMessageBytes` (default 4 MiB; intake raises it for attachments) are refused RESOURCE_EXHAUSTED.
  * @throws Error when the port cannot be bound.
  */
 export async function startGrpcServer(
-  address: string, definition: ServiceDefinition, implementation: UntypedServiceImplementation,
+  address: string, definition: ServiceDefinition, implementation: UntypedServiceImplementation, options: { maxMessageBytes?: number; health?: Health } = {},
 ): Promise<{ server: Server; port: number; stop(): Promise<void> }> {
-  const server = new Server({ 'grpc.max_receive_message_length': 4 * 1024 * 1024 });
+  const server = new Server({ 'grpc.max_receive_message_length': options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES });
   server.addService(definition, implementation);
+  const stopHealth = options.health ? serveHealth(server, definition, options.health) : () => undefined;
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(address, ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p)));
   });
@@ -65,8 +117,44 @@ export async function startGrpcServer(
     server,
     port,
     stop: () => new Promise<void>((resolve) => {
+      stopHealth();
       const timer = setTimeout(() => { server.forceShutdown(); resolve(); }, 3000);
       server.tryShutdown(() => { clearTimeout(timer); resolve(); });
     }),
   };
+}
+
+/**
+ * Adds the standard `grpc.health.v1.Health` service (grpc-health-check) to `server`: the overall status
+ * ("") and the served service's full name are SERVING while every check of `health` passes, else
+ * NOT_SERVING. The status follows each evaluation of `health` (the process's heartbeat runs one every
+ * second, see `startHeartbeat`) instead of running the checks on a timer of its own.
+ * Returns a function that stops following.
+ */
+function serveHealth(server: Server, definition: ServiceDefinition, health: Health): () => void {
+  const first = Object.values(definition)[0]?.path ?? '';
+  const serviceName = first.split('/')[1] ?? '';
+  const impl = new HealthImplementation({ '': 'NOT_SERVING', [serviceName]: 'NOT_SERVING' });
+  impl.addToServer(server);
+  return health.onReport((report) => {
+    const status = report.ready ? 'SERVING' : 'NOT_SERVING';
+    impl.setStatus('', status);
+    impl.setStatus(serviceName, status);
+  });
+}
+
+/**
+ * Serves a service's gRPC API on its listen address (see `grpcListenAddress`), with the gRPC health
+ * service reflecting `host.health`; stopped with the host.
+ */
+export async function serveGrpc(
+  host: ServiceHost, name: ServiceName, definition: ServiceDefinition, implementation: UntypedServiceImplementation, options: { maxMessageBytes?: number } = {},
+): Promise<{ server: Server; port: number; stop(): Promise<void> }> {
+  const address = grpcListenAddress(host.config, name);
+  const grpc = await startGrpcServer(address, definition, implementation, { ...options, health: host.health }).catch((err: Error) => {
+    const variable = `${name.toUpperCase()}_ADDR`;
+    throw new Error(`${variable}=${host.config.addresses[name]}: cannot listen on ${address} (${/in use/i.test(err.message) ? 'port already in use' : err.message})`, { cause: err });
+  });
+  host.onStop(grpc.stop);
+  return grpc;
 }

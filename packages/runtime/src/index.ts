@@ -1,5 +1,8 @@
 /** Shared process plumbing for Tongban services. */
 export * from './config';
+export * from './settings';
+export * from './metrics';
+export * from './context';
 export * from './logger';
 export * from './clock';
 export * from './grpc-errors';
@@ -9,3 +12,9 @@ export * from './ticket-executor';
 export * from './service-host';
 export * from './ticket-rpc';
 export * from './consume';
+export * from './ticket-events';
+export * from './health';
+export * from './shutdown';
+export * from './identity-keys';
+export * from './heartbeat';
+export * from './id-namespaces';

@@ -1,4 +1,5 @@
 import pino, { type Logger } from 'pino';
+import { handlingContext } from './context';
 
 /** Removes secrets from a logged URL (an Open311 api_key sent in a query string). */
 export function redactUrl(url: string): string {
@@ -7,13 +8,18 @@ export function redactUrl(url: string): string {
 
 /**
  * A JSON logger (pino) named after the service. Authorization headers and api_key values are
- * redacted from logged requests.
+ * redacted from logged requests. A line written while a gRPC call or a ticket event is handled carries
+ * its `correlationId` (and `causationId`: the event), see context.ts.
  */
 export function createLogger(service: string, level = process.env['LOG_LEVEL'] ?? 'info'): Logger {
   return pino({
     name: service,
     level,
     base: { service },
+    mixin: () => {
+      const context = handlingContext();
+      return context ? { correlationId: context.correlationId, ...(context.causationId ? { causationId: context.causationId } : {}) } : {};
+    },
     redact: { paths: ['req.headers.authorization', 'headers.authorization', 'api_key', 'apiKey'], censor: '[redacted]' },
     serializers: {
       req: (req: { method?: string; url?: string; id?: string }) => ({ method: req.method, url: req.url ? redactUrl(req.url) : req.url, id: req.id }),

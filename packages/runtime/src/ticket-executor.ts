@@ -2,10 +2,12 @@ import {
   type ActorContext, type Clock, type TicketCommand, type TicketEvent, type TicketEventEnvelope, type TicketState,
   type WorkflowSettings, decide, evolveAll, ticketStream,
 } from '@tongban/domain';
-import { type EventStore, type RecordedEvent, WrongExpectedRevisionError } from '@tongban/eventstore';
+import { type EventStore, WrongExpectedRevisionError } from '@tongban/eventstore';
 import type { ReferenceData } from '@tongban/reference-data';
 import { v7 as uuidv7 } from 'uuid';
 import { eventActor } from './actor';
+import { handlingContext } from './context';
+import { toEnvelopes } from './ticket-events';
 
 /** Version of the event schemas written by this code (proto package tongban.ticket.v1). */
 export const EVENT_SCHEMA_VERSION = 1;
@@ -25,6 +27,11 @@ export interface ExecuteOptions {
   onBehalfOf?: string;
   /** Deterministic event ids (e.g. for timer-driven events), by index; default UUIDv7. */
   eventId?: (index: number, event: TicketEvent) => string;
+  /**
+   * Events caused by the latest event of the stream (a timer, whose due time that event last set): their
+   * causationId is its id and their correlationId its correlationId (`correlationId` for an empty stream).
+   */
+  causedByLatest?: boolean;
 }
 
 /** The outcome of a command. */
@@ -33,11 +40,6 @@ export interface ExecuteResult {
   revision: number;
   eventTypes: string[];
   state: TicketState;
-}
-
-/** Turns stored events into the envelopes evolve consumes. */
-export function toEnvelopes(events: readonly RecordedEvent[]): TicketEventEnvelope[] {
-  return events.map((e) => ({ type: e.type, data: e.data, occurredAt: e.metadata.occurredAt, actor: e.metadata.actor }) as unknown as TicketEventEnvelope);
 }
 
 /** Loads a ticket's state from its stream. */
@@ -61,8 +63,14 @@ export class TicketExecutor {
    */
   async execute(ticketId: string, command: TicketCommand, actor: ActorContext, options: ExecuteOptions): Promise<ExecuteResult> {
     const { store, ref, clock, service, settings } = this.deps;
+    // Appended while a ticket event is handled (a consumer): caused by it unless the caller says otherwise.
+    const causationId = options.causationId ?? handlingContext()?.causationId;
     for (let attempt = 0; ; attempt++) {
-      const state = await loadTicket(store, ticketId);
+      const recorded = await store.readStream(ticketStream(ticketId));
+      const state = evolveAll(toEnvelopes(recorded));
+      const latest = options.causedByLatest ? recorded[recorded.length - 1] : undefined;
+      const correlationId = latest?.metadata.correlationId || options.correlationId;
+      const causedBy = latest?.id ?? causationId;
       if (options.expectedRevision !== undefined && options.expectedRevision !== state.revision) {
         throw new WrongExpectedRevisionError(ticketStream(ticketId), options.expectedRevision, state.revision);
       }
@@ -80,8 +88,8 @@ export class TicketExecutor {
           actor: eventActor(actor),
           ...(options.onBehalfOf ? { onBehalfOf: options.onBehalfOf } : {}),
           ...(options.channel ? { channel: options.channel } : {}),
-          correlationId: options.correlationId,
-          ...(options.causationId ? { causationId: options.causationId } : {}),
+          correlationId,
+          ...(causedBy ? { causationId: causedBy } : {}),
           service,
           schemaVersion: EVENT_SCHEMA_VERSION,
           occurredAt,

@@ -5,3 +5,8 @@ export { waitFor, WaitForTimeoutError } from './wait-for';
 export type { WaitForOptions } from './wait-for';
 export { createTestDatabase } from './database';
 export type { TestDatabase } from './database';
+export { freePort } from './ports';
+export { startPrivatePostgres, privatePostgresUnavailable, postgresBinDir } from './private-postgres';
+export type { PrivatePostgres, ShutdownMode } from './private-postgres';
+export { startNatsCluster, natsClusterUnavailable, natsServerBinary } from './nats-cluster';
+export type { NatsCluster, NatsNode } from './nats-cluster';

@@ -21,6 +21,8 @@ export function caseworkCommand(request: casework.ExecuteCaseworkCommandRequest)
     case 'close': return { type: 'CloseTicket', reason: c.value.reason };
     case 'reject': return { type: 'RejectTicket', category: c.value.category, reason: c.value.reason };
     case 'markDuplicate': return { type: 'MarkDuplicate', ofTicketId: c.value.ofTicketId };
+    case 'merge': return { type: 'MergeTicket', intoTicketId: c.value.intoTicketId, intoReference: '', intoStatus: '' };
+    case 'callback': return { type: 'RecordCallback', reached: c.value.reached, channel: c.value.channel, rating: c.value.rating, comment: c.value.comment };
     default: throw fail.invalid('missing_command', 'a command is required');
   }
 }

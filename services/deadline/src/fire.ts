@@ -1,21 +1,19 @@
 import { type ActorContext, type EscalationUnits, type TicketCommand, type TicketState, TicketRejection, escalationCommand } from '@tongban/domain';
 import { DuplicateEventIdError, type EventStore } from '@tongban/eventstore';
 import type { ReferenceData } from '@tongban/reference-data';
-import { type TicketExecutor, loadTicket } from '@tongban/runtime';
+import { ID_NAMESPACES, type TicketExecutor, loadTicket } from '@tongban/runtime';
 import { v5 as uuidv5 } from 'uuid';
 import { type Timer, type TimerSettings, nextEscalation } from './schedule';
 
 /** The deadline service acting on its own authority. */
 export const DEADLINE_ACTOR: ActorContext = { kind: 'system', id: 'deadline' };
 
-const TIMER_EVENT_NAMESPACE = 'c7f4f0a4-5a3e-4a8e-8d4b-0b6f2d9e1a37';
-
 /**
  * Deterministic id of an event caused by a timer (UUID v5 of ticket, leg, kind, due key and role): the same
  * timer can never write two events, whichever replica fires it and however often.
  */
 export function timerEventId(t: Pick<Timer, 'ticketId' | 'leg' | 'kind' | 'dueKey'>, role: string): string {
-  return uuidv5(`${t.ticketId}/${t.leg}/${t.kind}/${t.dueKey}/${role}`, TIMER_EVENT_NAMESPACE);
+  return uuidv5(`${t.ticketId}/${t.leg}/${t.kind}/${t.dueKey}/${role}`, ID_NAMESPACES.timerEvent);
 }
 
 /** Dependencies of firing. */
@@ -45,7 +43,8 @@ export async function fireTimer(deps: FireDeps, t: Timer): Promise<void> {
   const run = async (command: TicketCommand, key: Pick<Timer, 'leg' | 'kind' | 'dueKey'>, role: string): Promise<TicketState | undefined> => {
     try {
       const result = await deps.executor.execute(t.ticketId, command, DEADLINE_ACTOR, {
-        correlationId: t.ticketId, channel: 'system', eventId: (index, event) => {
+        // Caused by the event that last set the timers (the stream's latest), in its correlation.
+        correlationId: t.ticketId, causedByLatest: true, channel: 'system', eventId: (index, event) => {
           // The level-1 escalation carried by a breach keeps the id the escalation timer would give it, so the
           // two paths (and older replicas that append it separately) can never write it twice.
           if (index > 0 && event.type === 'TicketEscalated' && command.type === 'RecordDeadlineBreach') {

@@ -2,6 +2,7 @@ import { TICKET_EVENT_TYPES, ticketIdOf } from '@tongban/domain';
 import { runMigrations } from '@tongban/eventstore';
 import { TicketExecutor, consumeTicketEvents, runService } from '@tongban/runtime';
 import { fireTimer } from './fire';
+import { deadlineMetrics, measuredFire } from './metrics';
 import { DEADLINE_MIGRATIONS } from './migrations';
 import { rebuildTimers } from './rebuild';
 import { rescheduleTicket, startTimerLoop } from './scheduler';
@@ -19,8 +20,10 @@ runService('deadline', async (host) => {
   }
   const executor = new TicketExecutor({ store: host.store, ref: host.ref, clock: host.clock, service: 'deadline', settings: host.settings });
   const deps = { executor, store: host.store, ref: host.ref, settings, now: () => host.clock.now() };
+  const now = () => host.clock.now();
+  const fire = measuredFire(deadlineMetrics(host.pool, now), now, (t) => fireTimer(deps, t));
   const loop = startTimerLoop({
-    fireBatch: () => fireDueTimers(host.pool, host.clock.now(), settings.batch, (t) => fireTimer(deps, t), {
+    fireBatch: () => fireDueTimers(host.pool, host.clock.now(), settings.batch, fire, {
       concurrency: settings.concurrency,
       onError: (timer, err) => host.log.warn({ err, timer }, 'timer failed; retrying after a backoff'),
     }),

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { withTransaction } from '@tongban/eventstore';
 import type { Timer } from './schedule';
 
 /**
@@ -46,21 +47,13 @@ async function insertTimers(db: pg.PoolClient | pg.Pool, timers: readonly Timer[
  * (row-locked) makes this wait until the firing commits, so a fired timer is never resurrected.
  */
 export async function replaceTimers(pool: pg.Pool, ticketId: string, compute: () => Promise<Timer[]>): Promise<Timer[]> {
-  const db = await pool.connect();
-  try {
-    await db.query('BEGIN');
+  return withTransaction(pool, async (db) => {
     await db.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`sla:${ticketId}`]);
     const timers = await compute();
     await db.query('DELETE FROM sla_timers WHERE ticket_id = $1', [ticketId]);
     await insertTimers(db, timers);
-    await db.query('COMMIT');
     return timers;
-  } catch (err) {
-    await db.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    db.release();
-  }
+  });
 }
 
 /** Options of {@link fireDueTimers}. */
@@ -85,23 +78,15 @@ const toTimer = (r: TimerRow): Timer => ({ ticketId: r.ticket_id, leg: r.leg as 
  * @returns the number of timers claimed (fired or pushed back).
  */
 export async function fireDueTimers(pool: pg.Pool, now: Date, limit: number, fire: (t: Timer) => Promise<void>, options: FireOptions = {}): Promise<number> {
-  const db = await pool.connect();
-  // A connection lost mid-batch (server restart, terminated session) fails the pending query; without a
-  // listener the client's 'error' event would crash the process instead.
-  let broken: unknown;
-  const onError = (err: unknown) => { broken = err; };
-  db.on('error', onError);
-  try {
-    await db.query('BEGIN');
+  // withTransaction keeps an error listener on the client: a connection lost mid-batch (server restart,
+  // terminated session) fails the pending query instead of crashing the process, and the client is dropped.
+  return withTransaction(pool, async (db) => {
     const { rows } = await db.query<TimerRow>(
       `SELECT ticket_id, leg, kind, due_at, due_key, attempts FROM sla_timers WHERE due_at <= $1
        ORDER BY due_at LIMIT $2 FOR UPDATE SKIP LOCKED`,
       [now, limit],
     );
-    if (!rows.length) {
-      await db.query('COMMIT');
-      return 0;
-    }
+    if (!rows.length) return 0;
     const byTicket = new Map<string, TimerRow[]>();
     for (const r of rows) byTicket.set(r.ticket_id, [...(byTicket.get(r.ticket_id) ?? []), r]);
     const fired: TimerRow[] = [];
@@ -135,15 +120,8 @@ export async function fireDueTimers(pool: pg.Pool, now: Date, limit: number, fir
         [r.ticket_id, r.leg, r.kind, r.due_key, new Date(now.getTime() + backoffMs)],
       );
     }
-    await db.query('COMMIT');
     return rows.length;
-  } catch (err) {
-    await db.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    db.off('error', onError);
-    db.release(broken instanceof Error ? broken : undefined);
-  }
+  });
 }
 
 /** The earliest due time in the table (UTC), or undefined when it is empty. */

@@ -85,6 +85,50 @@ async function fireAt(hours: number, ticketIds: string[]): Promise<void> {
   for (const id of ticketIds) await rescheduleTicket(pool, store, id, DEFAULT_TIMER_SETTINGS);
 }
 
+describe('sign-for (签收) deadline (issue 14 item 2)', () => {
+  /** An emergency ticket of the default set: the township must sign for it within 15 min. */
+  async function emergencyTicket(): Promise<string> {
+    const ticketId = uuidv7();
+    await run(ticketId, REPORTER, {
+      type: 'SubmitTicket', ticketId, reference: `LS-2026-${ticketId.slice(-6)}`, serviceCode: 'dangerous-structure', division: '513437100001',
+      title: '危墙', description: '围墙出现裂缝', address: '', channel: 'app',
+      reporter: { deviceId: REPORTER.id, staffId: '', unitId: '', accountId: '', name: '', phone: '', email: '' },
+      attributes: {}, mediaUrl: '', policy: { firstResponseHours: 24, resolutionHours: 72, warnAtFraction: 0.75, urgencyClass: 'emergency', signForHours: 0.25 },
+    }, 0);
+    await run(ticketId, ROUTING, { type: 'RouteTicket', unitId: TOWNSHIP, division: '513437100', suggestedDepartment: 'housing-construction' }, 0);
+    await rescheduleTicket(pool, store, ticketId, DEFAULT_TIMER_SETTINGS);
+    return ticketId;
+  }
+
+  it('a missed sign-for is recorded once with the first escalation; the citizen\'s legs still breach at their own times', async () => {
+    const id = await emergencyTicket();
+    expect((await timersOf(pool, id)).map((t) => `${t.leg}/${t.kind}@${t.dueAt}`)).toContain(`sign_for/breach@${at(0.25).toISOString()}`);
+    await fireAt(0.24, [id]);
+    expect(await typesOf(id)).toEqual(['TicketSubmitted', 'TicketRouted']);
+    await fireAt(0.26, [id]);
+    await fireAt(0.3, [id]);
+    expect((await typesOf(id)).slice(2)).toEqual(['SignForBreached', 'TicketEscalated']);
+    const state = await loadTicket(store, id);
+    expect(state.escalations).toMatchObject([{ toUnitId: 'adm-513437', level: 1, automatic: true }]);
+    expect(state.breaches).toEqual([]);
+    // Signing late meets the leg; the first reply is still owed at 24 h.
+    await run(id, ADMIN, { type: 'AcceptTicket' }, 1);
+    await rescheduleTicket(pool, store, id, DEFAULT_TIMER_SETTINGS);
+    expect((await timersOf(pool, id)).map((t) => t.leg)).not.toContain('sign_for');
+    await fireAt(24.01, [id]);
+    expect(count(await typesOf(id), 'DeadlineBreached')).toBe(1);
+    expect(count(await typesOf(id), 'SignForBreached')).toBe(1);
+  });
+
+  it('signed for in time: no sign-for timer is left and nothing is recorded', async () => {
+    const id = await emergencyTicket();
+    await run(id, ADMIN, { type: 'AcceptTicket' }, 0.1);
+    await rescheduleTicket(pool, store, id, DEFAULT_TIMER_SETTINGS);
+    await fireAt(0.5, [id]);
+    expect(await typesOf(id)).toEqual(['TicketSubmitted', 'TicketRouted', 'TicketAccepted']);
+  });
+});
+
 describe('firing timers through the executor', () => {
   it('warning, breach with the first escalation, then the second escalation; each once', async () => {
     const id = await newTicket();

@@ -1,4 +1,4 @@
-import { bearerToken, verifyToken, type Principal } from '@tongban/auth';
+import { UnauthenticatedError, bearerToken, verifyToken, verifyTokenSubject, type Principal, type TokenSubject, type VerificationKeys } from '@tongban/auth';
 import type { FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import { problems } from './problem';
 
@@ -18,24 +18,34 @@ declare module 'fastify' {
 /**
  * Verifies the request's `Authorization: Bearer` token, if any.
  * @returns the caller, or null when there is no Authorization header.
- * @throws HttpProblem 401 invalid_token when a header is present but malformed, expired or not ours.
+ * @throws HttpProblem 401 invalid_token when a header is present but malformed, expired or not ours;
+ *   identity's gRPC error (503) when its keys cannot be fetched.
  */
-export async function authenticate(request: FastifyRequest, key: Uint8Array): Promise<Caller | null> {
+export async function authenticate(request: FastifyRequest, keys: VerificationKeys): Promise<Caller | null> {
+  // Clients hold staff or device tokens. System and Open311 tokens are minted inside the platform
+  // (the latter by this gateway after an api_key check) and are never accepted from outside.
+  return verifiedCaller(request, (token) => verifyToken(token, keys), ['staff', 'citizen']);
+}
+
+/**
+ * The bearer token of the request verified by `verify`, its subject of one of `kinds`; null when there is
+ * no Authorization header. Errors as {@link authenticate}.
+ */
+async function verifiedCaller<S extends TokenSubject>(
+  request: FastifyRequest, verify: (token: string) => Promise<S>, kinds: readonly S['kind'][],
+): Promise<{ principal: S; token: string } | null> {
   const header = request.headers.authorization;
   if (header === undefined || header === '') return null;
   const token = bearerToken(header);
   if (!token) throw problems.invalidToken('the Authorization header must be "Bearer <token>"');
-  let principal: Principal;
+  let principal: S;
   try {
-    principal = await verifyToken(token, key);
+    principal = await verify(token);
   } catch (err) {
-    throw problems.invalidToken(err instanceof Error ? err.message : 'invalid token', err);
+    if (!(err instanceof UnauthenticatedError)) throw err;
+    throw problems.invalidToken(err.message, err);
   }
-  // Clients hold staff or device tokens. System and Open311 tokens are minted inside the platform
-  // (the latter by this gateway after an api_key check) and are never accepted from outside.
-  if (principal.kind !== 'staff' && principal.kind !== 'citizen') {
-    throw problems.invalidToken(`a ${principal.kind} token cannot be used here`);
-  }
+  if (!kinds.includes(principal.kind)) throw problems.invalidToken(`a ${principal.kind} token cannot be used here`);
   return { principal, token };
 }
 
@@ -44,17 +54,26 @@ export async function authenticate(request: FastifyRequest, key: Uint8Array): Pr
  * token is answered 401 before anything else happens. The gateway only authenticates; what a principal
  * may do is decided by the services (403 comes from them).
  */
-export function authHooks(key: Uint8Array): { required: onRequestAsyncHookHandler; optional: onRequestAsyncHookHandler } {
+export function authHooks(keys: VerificationKeys): { required: onRequestAsyncHookHandler; optional: onRequestAsyncHookHandler; person: onRequestAsyncHookHandler } {
   return {
+    /**
+     * A signed-in person, in a role or not (identity's routes: me, password, staff directory): a staff
+     * token, or a person token (no ticket role, or a one-time password still to change).
+     */
+    async person(request) {
+      const caller = await verifiedCaller(request, (token) => verifyTokenSubject(token, keys), ['staff', 'person']);
+      if (!caller) throw problems.unauthenticated();
+      request.caller = caller as Caller;
+    },
     /** A valid token is required (every write, every ticket read, the inbox). */
     async required(request) {
-      const caller = await authenticate(request, key);
+      const caller = await authenticate(request, keys);
       if (!caller) throw problems.unauthenticated();
       request.caller = caller;
     },
     /** A token is optional, but when present it must be valid (public reference data). */
     async optional(request) {
-      request.caller = await authenticate(request, key);
+      request.caller = await authenticate(request, keys);
     },
   };
 }

@@ -1,17 +1,16 @@
 import { request as httpRequest } from 'node:http';
 import { createConnection } from 'node:net';
 import { status } from '@grpc/grpc-js';
-import { signToken, signingKey, verifyToken, type Principal } from '@tongban/auth';
+import { signToken, signingKeyFromSecret, verifyToken, type Principal } from '@tongban/auth';
 import { SERVICE_NAMES, type ServiceName } from '@tongban/runtime';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
-import { startFakeUpstreams, type FakeUpstreams } from './fake-upstreams';
+import { FAKE_KEYS, FAKE_SIGNING_KEY, startFakeUpstreams, type FakeUpstreams } from './testing/fake-upstreams';
 import { COMMAND_ROUTES } from './routes/commands';
 import { buildGateway, type GatewayOptions } from './server';
 import type { TestClockControl } from './test-clock';
 
-const SECRET = 'gateway-test-secret-0123456789-abcdefghijklmnop';
-const key = signingKey(SECRET);
+const key = FAKE_SIGNING_KEY;
 const admin: Principal = { kind: 'staff', id: 'admin@adm-513437100', role: 'admin', unitId: 'adm-513437100', division: '513437100' };
 const citizen: Principal = { kind: 'citizen', id: 'device-1' };
 
@@ -25,13 +24,18 @@ interface Running {
 }
 const running: Running[] = [];
 
+/** Calls to the fake services other than identity's key fetch (which verifying a token needs). */
+function upstreamCalls() {
+  return fakes.calls.filter((c) => c.method !== 'identity.getVerificationKeys');
+}
+
 async function startGateway(options: GatewayOptions = {}): Promise<Running> {
   const addresses = Object.fromEntries(SERVICE_NAMES.map((s) => [s, fakes.address])) as Record<ServiceName, string>;
   const app = buildGateway({
     logger: pino({ level: 'silent' }),
     swaggerUi: false, // served by the child-process test (main.int.test.ts)
     ...options,
-    config: { addresses, jwtSecret: SECRET, testClock: false, ...options.config },
+    config: { addresses, testClock: false, ...options.config },
   });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
@@ -84,7 +88,7 @@ describe('problem+json for bad requests', () => {
   it('answers malformed JSON with 400 invalid_json', async () => {
     const res = await post('/api/v1/tickets', '{"title": ', auth(citizenToken));
     await expectProblem(res, 400, 'invalid_json');
-    expect(fakes.calls).toHaveLength(0);
+    expect(upstreamCalls()).toHaveLength(0);
   });
 
   it('answers a schema violation with 400 validation_failed naming the field', async () => {
@@ -92,14 +96,14 @@ describe('problem+json for bad requests', () => {
     const res = await post('/api/v1/tickets', withoutTitle, auth(citizenToken));
     const problem = await expectProblem(res, 400, 'validation_failed');
     expect(problem['errors']).toEqual([{ location: 'body/title', message: 'is required' }]);
-    expect(fakes.calls).toHaveLength(0);
+    expect(upstreamCalls()).toHaveLength(0);
   });
 
   it('rejects unknown fields and wrong types (no coercion)', async () => {
     await expectProblem(await post('/api/v1/tickets', { ...validSubmission, colour: 'red' }, auth(citizenToken)), 400, 'validation_failed');
     await expectProblem(await post('/api/v1/tickets/t1/rating', { score: '5' }, auth(citizenToken)), 400, 'validation_failed');
     await expectProblem(await post('/api/v1/tickets/t1/transfer', { reason: 'no target' }, auth(adminToken)), 400, 'validation_failed');
-    expect(fakes.calls).toHaveLength(0);
+    expect(upstreamCalls()).toHaveLength(0);
   });
 
   it('answers a 10 MB body with 413', async () => {
@@ -117,7 +121,7 @@ describe('problem+json for bad requests', () => {
     expect(res.status).toBe(413);
     expect(res.type).toMatch(/^application\/problem\+json/);
     expect(JSON.parse(res.body)).toMatchObject({ status: 413, reason: 'payload_too_large' });
-    expect(fakes.calls).toHaveLength(0);
+    expect(upstreamCalls()).toHaveLength(0);
   });
 
   it.each([
@@ -149,10 +153,19 @@ describe('problem+json for bad requests', () => {
     await expectProblem(await fetch(`${gw.base}/api/v1/nothing-here`), 404, 'route_not_found');
   });
 
+  it.each([
+    [undefined, 'zh-Hans', '未找到'], ['en-GB,en;q=0.8', 'en', 'Not found'], ['ii-CN', 'ii', 'ꀋꌬ'],
+    ['fr;q=1, en;q=0.5, zh;q=0.7', 'zh-Hans', '未找到'], ['yi', 'zh-Hans', '未找到'],
+  ])('writes the problem title in the Accept-Language (%s → %s)', async (acceptLanguage, language, title) => {
+    const res = await fetch(`${gw.base}/api/v1/nothing-here`, { headers: acceptLanguage ? { 'accept-language': acceptLanguage } : {} });
+    expect(res.headers.get('content-language')).toBe(language);
+    expect(await res.json()).toMatchObject({ status: 404, reason: 'route_not_found', title });
+  });
+
   it.each(['"1", "2"', 'W/"3"', 'abc', '-1'])('rejects If-Match %s with 400 invalid_if_match', async (ifMatch) => {
     const res = await post('/api/v1/tickets/t1/accept', {}, auth(adminToken, { 'if-match': ifMatch }));
     await expectProblem(res, 400, 'invalid_if_match');
-    expect(fakes.calls).toHaveLength(0);
+    expect(upstreamCalls()).toHaveLength(0);
   });
 });
 
@@ -165,21 +178,21 @@ describe('authentication at the gateway', () => {
     for (const spec of COMMAND_ROUTES) {
       await expectProblem(await post(`/api/v1/tickets/t1/${spec.path}`, {}, { 'content-type': 'application/json' }), 401, 'unauthenticated');
     }
-    expect(fakes.calls).toHaveLength(0);
+    expect(upstreamCalls()).toHaveLength(0);
   });
 
   it('needs a token to read tickets and the inbox', async () => {
     for (const path of ['/api/v1/tickets/t1', '/api/v1/tickets/t1/history', '/api/v1/tickets', '/api/v1/inbox']) {
       await expectProblem(await fetch(`${gw.base}${path}`), 401, 'unauthenticated');
     }
-    expect(fakes.calls).toHaveLength(0);
+    expect(upstreamCalls()).toHaveLength(0);
   });
 
   it('answers a forged or malformed token with 401 invalid_token', async () => {
-    const forged = await signToken(admin, signingKey('another-secret-that-is-long-enough-0123456789'), new Date());
+    const forged = await signToken(admin, signingKeyFromSecret('another-secret-that-is-long-enough-0123456789'), new Date());
     await expectProblem(await fetch(`${gw.base}/api/v1/tickets/t1`, { headers: { authorization: `Bearer ${forged}` } }), 401, 'invalid_token');
     await expectProblem(await fetch(`${gw.base}/api/v1/tickets/t1`, { headers: { authorization: 'Basic abc' } }), 401, 'invalid_token');
-    expect(fakes.calls).toHaveLength(0);
+    expect(upstreamCalls()).toHaveLength(0);
   });
 
   it('forwards the bearer token and the correlation id as gRPC metadata', async () => {
@@ -196,7 +209,7 @@ describe('authentication at the gateway', () => {
     expect(res.status).toBe(201);
     const body = await res.json() as { deviceId: string; token: string };
     expect(body.deviceId).toMatch(/^[0-9a-f-]{36}$/);
-    await expect(verifyToken(body.token, key)).resolves.toEqual({ kind: 'citizen', id: body.deviceId });
+    await expect(verifyToken(body.token, FAKE_KEYS)).resolves.toEqual({ kind: 'citizen', id: body.deviceId });
     const other = await (await fetch(`${gw.base}/api/v1/devices`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).json() as { deviceId: string };
     expect(other.deviceId).not.toBe(body.deviceId);
   });
@@ -237,10 +250,15 @@ describe('gRPC status → problem+json', () => {
   });
 
   it('maps an unreachable service to 503', async () => {
-    const lonely = await startGateway({ config: { addresses: { intake: '127.0.0.1:1', routing: '127.0.0.1:1', casework: '127.0.0.1:1', deadline: '127.0.0.1:1', notification: '127.0.0.1:1', query: '127.0.0.1:1' } } });
+    const lonely = await startGateway({ config: { addresses: { identity: fakes.address, intake: '127.0.0.1:1', routing: '127.0.0.1:1', casework: '127.0.0.1:1', deadline: '127.0.0.1:1', notification: '127.0.0.1:1', query: '127.0.0.1:1' } } });
     const res = await fetch(`${lonely.base}/api/v1/tickets/t1`, { headers: auth(adminToken) });
     await expectProblem(res, 503, 'unavailable');
     await expectProblem(await fetch(`${lonely.base}/readyz`), 503, 'not_ready');
+  });
+
+  it('answers 503, not 401, while identity (the verification keys) cannot be reached', async () => {
+    const keyless = await startGateway({ config: { addresses: { ...Object.fromEntries(SERVICE_NAMES.map((s) => [s, fakes.address])) as Record<ServiceName, string>, identity: '127.0.0.1:1' } } });
+    await expectProblem(await fetch(`${keyless.base}/api/v1/tickets/t1`, { headers: auth(adminToken) }), 503, 'unavailable');
   });
 });
 
@@ -336,11 +354,16 @@ describe('commands', () => {
     ['close', {}, 'casework.executeCaseworkCommand', { $case: 'close', value: { reason: '' } }],
     ['reopen', { reason: 'Still broken' }, 'intake.executeReporterCommand', { $case: 'reopen', value: { reason: 'Still broken' } }],
     ['rating', { score: 5, comment: 'Great' }, 'intake.executeReporterCommand', { $case: 'rate', value: { score: 5, comment: 'Great' } }],
+    ['follow', {}, 'intake.executeReporterCommand', { $case: 'follow', value: {} }],
+    ['callback', { reached: true, channel: 'phone', rating: 'satisfied' }, 'casework.executeCaseworkCommand', { $case: 'callback', value: { reached: true, channel: 'phone', rating: 'satisfied', comment: '' } }],
     ['reject', { reason: 'Not ours', category: 'out-of-scope' }, 'casework.executeCaseworkCommand', { $case: 'reject', value: { reason: 'Not ours', category: 'out-of-scope' } }],
     ['duplicate', { of: 't0' }, 'casework.executeCaseworkCommand', { $case: 'markDuplicate', value: { ofTicketId: 't0' } }],
+    ['merge', { into: 't0' }, 'casework.executeCaseworkCommand', { $case: 'merge', value: { intoTicketId: 't0' } }],
     ['withdraw', undefined, 'intake.executeReporterCommand', { $case: 'withdraw', value: { reason: '' } }],
     ['reassign', { unit: 'adm-513437', staff: 'admin@adm-513437', reason: 'Too slow' }, 'routing.executeRoutingCommand', { $case: 'reassign', value: { unitId: 'adm-513437', staffId: 'admin@adm-513437', reason: 'Too slow' } }],
     ['escalate', { reason: 'Breached' }, 'routing.executeRoutingCommand', { $case: 'escalate', value: { reason: 'Breached' } }],
+    ['return', { reasonCode: 'wrong_place', legalBasis: '区划图' }, 'routing.executeRoutingCommand', { $case: 'returnTicket', value: { reasonCode: 'wrong_place', reason: '', legalBasis: '区划图' } }],
+    ['return-review', { approve: true, unit: 'adm-513437101' }, 'routing.executeRoutingCommand', { $case: 'reviewReturn', value: { approve: true, unitId: 'adm-513437101', reason: '' } }],
   ];
   it.each(routeCases)('POST …/%s goes to the right service as the right command', async (path, body, method, command) => {
     const res = await post(`/api/v1/tickets/t1/${path}`, body === undefined ? '' : body, auth(adminToken));
@@ -381,7 +404,7 @@ describe('test clock', () => {
     const withClock = await startGateway({ config: { testClock: true }, testClock: control });
     const put = await fetch(`${withClock.base}/api/v1/test/clock`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ now: '2015-06-01T09:00:00+08:00' }) });
     expect(put.status).toBe(200);
-    expect(await put.json()).toEqual({ now: '2015-06-01T01:00:00.000Z', acknowledged: ['intake', 'routing'], missing: ['casework', 'deadline', 'notification', 'query'] });
+    expect(await put.json()).toEqual({ now: '2015-06-01T01:00:00.000Z', acknowledged: ['intake', 'routing'], missing: ['identity', 'casework', 'deadline', 'notification', 'query'] });
     expect(await (await fetch(`${withClock.base}/api/v1/test/clock`)).json()).toEqual({ now: '2015-06-01T01:00:00.000Z' });
     const bad = await fetch(`${withClock.base}/api/v1/test/clock`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ now: 'yesterday' }) });
     await expectProblem(bad, 400, 'validation_failed');
@@ -398,10 +421,16 @@ describe('docs and health', () => {
     expect(accept.requestBody.required).toBe(false);
   });
 
-  it('answers liveness and readiness', async () => {
+  it('answers liveness, and readiness only when the platform processes are heard from', async () => {
     expect(await (await fetch(`${gw.base}/healthz`)).json()).toEqual({ status: 'ok' });
-    const ready = await fetch(`${gw.base}/readyz`);
-    expect(ready.status).toBe(200);
-    expect(await ready.json()).toMatchObject({ status: 'ready' });
+    // Fake upstreams answer, but no service process sends heartbeats in this namespace: not ready,
+    // naming them (the ready case runs on real processes: test/operations/readiness.e2e.test.ts).
+    const lonely = await startGateway({ config: { namespace: `gwtest_${process.pid}_${Date.now()}` } });
+    const ready = await fetch(`${lonely.base}/readyz`);
+    expect(ready.status).toBe(503);
+    const body = await ready.json() as { reason: string; detail: string; processes: Record<string, string> };
+    expect(body.reason).toBe('not_ready');
+    expect(body.processes['relay']).toBe('no heartbeat');
+    expect(body.detail).toContain('relay (no heartbeat)');
   });
 });

@@ -1,4 +1,5 @@
 import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
+import { type Language, i18nInstance, translator } from '@tongban/i18n';
 import { REASON_KEY } from '@tongban/runtime';
 
 /**
@@ -10,7 +11,8 @@ import { REASON_KEY } from '@tongban/runtime';
  * ALREADY_EXISTS 409, or 422 when the reason starts with `idempotency` (an Idempotency-Key reused with
  * another body, as the IETF Idempotency-Key draft suggests) · FAILED_PRECONDITION 409 ·
  * ABORTED 412 when the reason is `revision_mismatch` and the request carried If-Match, else 409 ·
- * UNAVAILABLE 503 · DEADLINE_EXCEEDED 504 · anything else 500 (no internals).
+ * RESOURCE_EXHAUSTED with reason too_many_attempts (identity's sign-in throttle) 429 with the trailer
+ * `retry-after` as Retry-After · UNAVAILABLE 503 · DEADLINE_EXCEEDED 504 · anything else 500 (no internals).
  */
 
 /** Media type of every error response. */
@@ -49,7 +51,7 @@ export class HttpProblem extends Error {
     readonly status: number,
     readonly reason: string,
     detail: string,
-    readonly extras: { errors?: ProblemFieldError[]; headers?: Record<string, string>; cause?: unknown } = {},
+    readonly extras: { errors?: ProblemFieldError[]; headers?: Record<string, string>; cause?: unknown; extensions?: Record<string, unknown> } = {},
   ) {
     super(detail, extras.cause === undefined ? undefined : { cause: extras.cause });
   }
@@ -91,7 +93,20 @@ const TITLES: Readonly<Record<number, string>> = {
   503: 'Service Unavailable', 504: 'Gateway Timeout',
 };
 
-/** Builds a problem document (title from the status). */
+/**
+ * The `title` of a problem for people, from the catalogues (packages/i18n) in `language`: the text of
+ * its reason (`problem.reason.<reason>`) where there is one, else of its status (`problem.status.<status>`),
+ * else the English status phrase.
+ */
+export function localizedTitle(httpStatus: number, reason: string, language: Language): string {
+  const i18n = i18nInstance();
+  for (const key of [`problem.reason.${reason}`, `problem.status.${httpStatus}`]) {
+    if (i18n.exists(key, { lng: language, fallbackLng: false })) return translator(language)(key);
+  }
+  return TITLES[httpStatus] ?? (httpStatus >= 500 ? 'Server Error' : 'Client Error');
+}
+
+/** Builds a problem document (title from the status; `sendProblem` puts it in the request's language). */
 export function problemDocument(httpStatus: number, reason: string, detail: string, extras: Partial<ProblemDocument> = {}): ProblemDocument {
   return {
     type: `${PROBLEM_TYPE_PREFIX}${reason}`,
@@ -124,6 +139,7 @@ export function httpStatusOfGrpc(code: status, reason: string | undefined, ctx: 
     case status.ALREADY_EXISTS: return reason?.startsWith('idempotency') ? 422 : 409;
     case status.FAILED_PRECONDITION: return 409;
     case status.ABORTED: return reason === 'revision_mismatch' && ctx.ifMatchSent ? 412 : 409;
+    case status.RESOURCE_EXHAUSTED: return reason === 'too_many_attempts' ? 429 : 500;
     case status.UNAVAILABLE: return 503;
     case status.DEADLINE_EXCEEDED: return 504;
     default: return 500;
@@ -138,6 +154,7 @@ const DEFAULT_GRPC_REASONS: Partial<Record<status, string>> = {
   [status.ALREADY_EXISTS]: 'already_exists',
   [status.FAILED_PRECONDITION]: 'failed_precondition',
   [status.ABORTED]: 'conflict',
+  [status.RESOURCE_EXHAUSTED]: 'too_many_requests',
 };
 
 function fromGrpc(err: ServiceError, ctx: ProblemContext): MappedProblem {
@@ -154,6 +171,9 @@ function fromGrpc(err: ServiceError, ctx: ProblemContext): MappedProblem {
   // `details` is the service's message for the failure (business rejections are written for people).
   const detail = err.details || reason;
   const headers: Record<string, string> = httpStatus === 401 ? { 'www-authenticate': 'Bearer' } : {};
+  // A throttled call (identity's sign-in): the service's wait in seconds, trailer `retry-after`.
+  const retryAfter = httpStatus === 429 ? err.metadata.get('retry-after')[0] : undefined;
+  if (typeof retryAfter === 'string' && /^\d+$/.test(retryAfter)) headers['retry-after'] = retryAfter;
   return { problem: problemDocument(httpStatus, reason, detail), headers, serverError: false };
 }
 
@@ -161,7 +181,7 @@ interface FastifyLikeError {
   code?: string;
   statusCode?: number;
   message: string;
-  validation?: { instancePath?: string; message?: string; params?: Record<string, unknown> }[];
+  validation?: { keyword?: string; instancePath?: string; message?: string; params?: Record<string, unknown> }[];
   validationContext?: string;
 }
 
@@ -173,6 +193,19 @@ const FASTIFY_REASONS: Readonly<Record<string, string>> = {
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'invalid_content_length',
   FST_ERR_NOT_FOUND: 'not_found',
 };
+
+/** Integer formats of the schemas (ajv-formats): the width of the protobuf field the value travels in. */
+const INTEGER_FORMATS: ReadonlySet<unknown> = new Set(['int32', 'int64']);
+
+/**
+ * `<field>_out_of_range` when a violation is an integer outside its wire type (`format: int32|int64`,
+ * e.g. a rating score of 2^31: `score_out_of_range`, the reason the service gives for 6), else undefined.
+ */
+function outOfRangeReason(violations: NonNullable<FastifyLikeError['validation']>): string | undefined {
+  const v = violations.find((x) => x.keyword === 'format' && INTEGER_FORMATS.has(x.params?.['format']));
+  const field = v?.instancePath?.split('/').pop();
+  return field && /^[A-Za-z][A-Za-z0-9_]*$/.test(field) ? `${field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}_out_of_range` : undefined;
+}
 
 function fromFastify(err: FastifyLikeError): MappedProblem | undefined {
   if (err.validation) {
@@ -186,7 +219,7 @@ function fromFastify(err: FastifyLikeError): MappedProblem | undefined {
       return { location: path, message: v.message ?? 'is invalid' };
     });
     const detail = errors.map((e) => `${e.location} ${e.message}`).join('; ');
-    return { problem: problemDocument(400, 'validation_failed', detail, { errors }), headers: {}, serverError: false };
+    return { problem: problemDocument(400, outOfRangeReason(err.validation) ?? 'validation_failed', detail, { errors }), headers: {}, serverError: false };
   }
   const code = err.code ?? '';
   if (code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
@@ -211,7 +244,7 @@ function internal(): MappedProblem {
  */
 export function toProblem(err: unknown, ctx: ProblemContext): MappedProblem {
   if (err instanceof HttpProblem) {
-    const extras: Partial<ProblemDocument> = err.extras.errors ? { errors: err.extras.errors } : {};
+    const extras = { ...err.extras.extensions, ...(err.extras.errors ? { errors: err.extras.errors } : {}) } as Partial<ProblemDocument>;
     return { problem: problemDocument(err.status, err.reason, err.message, extras), headers: err.extras.headers ?? {}, serverError: err.status >= 500 };
   }
   if (isGrpcError(err)) return fromGrpc(err, ctx);

@@ -1,14 +1,14 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { signToken, signingKey } from '@tongban/auth';
+import { signToken } from '@tongban/auth';
 import { SERVICE_NAMES } from '@tongban/runtime';
-import { startFakeUpstreams, type FakeUpstreams } from './fake-upstreams';
+import { FAKE_SIGNING_KEY, startFakeUpstreams, type FakeUpstreams } from './testing/fake-upstreams';
 
 /** The gateway as a real process (main.ts via tsx): listening, swagger-ui, a round trip, graceful stop. */
 
 const ROOT = join(__dirname, '..', '..', '..');
-const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
-const SECRET = 'gateway-process-test-secret-0123456789-abcdef';
+/** The gateway as one real node process (tsx as a loader, not the tsx CLI, whose child would outlive a SIGKILL). */
+const gateway = (env: NodeJS.ProcessEnv) => spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'services', 'gateway', 'src', 'main.ts')], { cwd: ROOT, env });
 
 let fakes: FakeUpstreams;
 let child: ChildProcessWithoutNullStreams;
@@ -36,9 +36,11 @@ function waitForPort(proc: ChildProcessWithoutNullStreams): Promise<number> {
 beforeAll(async () => {
   fakes = await startFakeUpstreams();
   const addresses = Object.fromEntries(SERVICE_NAMES.map((s) => [`${s.toUpperCase()}_ADDR`, fakes.address]));
-  const env: NodeJS.ProcessEnv = { ...process.env, ...addresses, PORT: '0', HOST: '127.0.0.1', TONGBAN_JWT_SECRET: SECRET, LOG_LEVEL: 'info' };
+  // HOST unset: the gateway listens on loopback only.
+  const env: NodeJS.ProcessEnv = { ...process.env, ...addresses, PORT: '0', LOG_LEVEL: 'info' };
   delete env['TONGBAN_TEST_CLOCK'];
-  child = spawn(TSX, [join(ROOT, 'services', 'gateway', 'src', 'main.ts')], { cwd: ROOT, env });
+  delete env['HOST'];
+  child = gateway(env);
   base = `http://127.0.0.1:${await waitForPort(child)}`;
 }, 30_000);
 
@@ -46,6 +48,46 @@ afterAll(async () => {
   if (child.exitCode === null) child.kill('SIGKILL');
   await fakes.stop();
 });
+
+it('listens on 127.0.0.1 when HOST is unset', () => {
+  expect(output).toMatch(/gateway listening on http:\/\/127\.0\.0\.1:\d+/);
+});
+
+it('refuses a non-loopback HOST while identity signs with the generated installation key, and allows it with a configured key', async () => {
+  const addresses = Object.fromEntries(SERVICE_NAMES.map((s) => [`${s.toUpperCase()}_ADDR`, fakes.address]));
+  const env: NodeJS.ProcessEnv = { ...process.env, ...addresses, PORT: '0', HOST: '0.0.0.0', LOG_LEVEL: 'info' };
+  delete env['TONGBAN_TEST_CLOCK'];
+  fakes.behaviour = (method) => method === 'identity.getVerificationKeys'
+    ? { response: { jwksJson: JSON.stringify({ keys: [FAKE_SIGNING_KEY.publicJwk] }), currentKid: FAKE_SIGNING_KEY.kid, generated: true } }
+    : undefined;
+  try {
+    const refused = gateway(env);
+    let text = '';
+    refused.stdout.on('data', (c: Buffer) => { text += c.toString(); });
+    refused.stderr.on('data', (c: Buffer) => { text += c.toString(); });
+    const code = await new Promise<number | null>((resolve) => refused.on('exit', resolve));
+    expect(code).toBe(1);
+    expect(text).toContain('refusing to listen on HOST=0.0.0.0');
+    expect(text).toContain('TONGBAN_JWT_SECRET');
+  } finally {
+    fakes.behaviour = () => undefined;
+  }
+  const allowed = gateway(env);
+  try {
+    const port = await new Promise<number>((resolve, reject) => {
+      let text = '';
+      const timer = setTimeout(() => reject(new Error(`not listening:\n${text}`)), 20_000);
+      allowed.stdout.on('data', (c: Buffer) => {
+        text += c.toString();
+        const match = /"port":(\d+)/.exec(text);
+        if (match && text.includes('gateway listening')) { clearTimeout(timer); resolve(Number(match[1])); }
+      });
+    });
+    expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+  } finally {
+    allowed.kill('SIGKILL');
+  }
+}, 45_000);
 
 it('serves swagger-ui at /docs and the OpenAPI document', async () => {
   const ui = await fetch(`${base}/docs/`);
@@ -56,7 +98,7 @@ it('serves swagger-ui at /docs and the OpenAPI document', async () => {
 });
 
 it('submits a ticket through a real process and knows no test clock without the flag', async () => {
-  const token = await signToken({ kind: 'citizen', id: 'device-7' }, signingKey(SECRET), new Date());
+  const token = await signToken({ kind: 'citizen', id: 'device-7' }, FAKE_SIGNING_KEY, new Date());
   const res = await fetch(`${base}/api/v1/tickets`, {
     method: 'POST',
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },

@@ -4,17 +4,16 @@
  * checks); 429 as problem+json on /api/v1 and as an Open311 errors document under /open311, both with
  * Retry-After.
  */
-import { signToken, signingKey, type Principal } from '@tongban/auth';
+import { signToken, type Principal } from '@tongban/auth';
 import { SERVICE_NAMES, type ServiceName } from '@tongban/runtime';
 import { XMLParser } from 'fast-xml-parser';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
-import { FAKE_API_KEY, type FakeUpstreams, startFakeUpstreams } from './fake-upstreams';
+import { FAKE_API_KEY, FAKE_SIGNING_KEY, type FakeUpstreams, startFakeUpstreams } from './testing/fake-upstreams';
 import { DEFAULT_RATE_LIMITS, loadRateLimits, trustProxyOf } from './rate-limit';
 import { buildGateway } from './server';
 
-const SECRET = 'rate-limit-test-secret-0123456789-abcdefghijklmn';
-const key = signingKey(SECRET);
+const key = FAKE_SIGNING_KEY;
 const TICKET = '01900000-0000-7000-8000-0000000000aa';
 const citizen = (id: string): Principal => ({ kind: 'citizen', id });
 const admin: Principal = { kind: 'staff', id: 'admin@adm-513437100', role: 'admin', unitId: 'adm-513437100', division: '513437100' };
@@ -28,7 +27,7 @@ beforeAll(async () => {
   const addresses = Object.fromEntries(SERVICE_NAMES.map((s) => [s, fakes.address])) as Record<ServiceName, string>;
   app = buildGateway({
     logger: pino({ level: 'silent' }), swaggerUi: false,
-    config: { addresses, jwtSecret: SECRET, testClock: false },
+    config: { addresses, testClock: false },
     rateLimits: { perDevice: 3, perStaff: 5, perApiKey: 2, perIp: 4, windowMs: 60_000 },
   });
   await app.listen({ port: 0, host: '127.0.0.1' });
@@ -65,7 +64,7 @@ it('limits each citizen device on its own and answers 429 problem+json with Retr
   expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
   expect(Number(res.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
   expect(Number(res.headers.get('retry-after'))).toBeLessThanOrEqual(60);
-  expect(await res.json()).toMatchObject({ status: 429, reason: 'rate_limited', type: 'urn:tongban:problem:rate_limited', title: 'Too Many Requests', instance: '/api/v1/inbox' });
+  expect(await res.json()).toMatchObject({ status: 429, reason: 'rate_limited', type: 'urn:tongban:problem:rate_limited', title: '请求过于频繁，请稍后再试', instance: '/api/v1/inbox' });
   // another device is not affected
   expect((await get('/api/v1/inbox', b)).status).toBe(200);
 });
@@ -113,7 +112,7 @@ it('counts per client IP behind a trusted proxy (TONGBAN_TRUST_PROXY)', async ()
   const addresses = Object.fromEntries(SERVICE_NAMES.map((s) => [s, fakes.address])) as Record<ServiceName, string>;
   const proxied = buildGateway({
     logger: pino({ level: 'silent' }), swaggerUi: false, trustProxy: '127.0.0.1',
-    config: { addresses, jwtSecret: SECRET, testClock: false },
+    config: { addresses, testClock: false },
     rateLimits: { perIp: 1 },
   });
   try {

@@ -15,7 +15,7 @@ import { HttpProblem } from './problem';
  *   TONGBAN_RATE_LIMIT_IP_PER_MINUTE, default 600. The IP is fastify's `request.ip`: the socket's peer,
  *   or behind a load balancer or ingress the client's from X-Forwarded-For when TONGBAN_TRUST_PROXY
  *   says which proxies to believe (see trustProxyOf).
- * 0 turns a limit off. /healthz and /readyz are never limited. Exceeding answers 429 with `Retry-After`
+ * 0 turns a limit off. /healthz, /readyz and /metrics are never limited. Exceeding answers 429 with `Retry-After`
  * (problem+json `rate_limited` on /api/v1; an Open311 errors document with code 429 under /open311).
  * Counters live in each replica's memory: with N replicas a caller gets up to N times the limit (the
  * plugin's Redis store would make them shared).
@@ -51,7 +51,7 @@ export function loadRateLimits(env: NodeJS.ProcessEnv = process.env): RateLimitS
 }
 
 /** Routes never limited (probes). */
-const EXEMPT_ROUTES = new Set(['/healthz', '/readyz']);
+const EXEMPT_ROUTES = new Set(['/healthz', '/readyz', '/metrics']);
 
 /** The 429 answer. */
 export function rateLimited(retryAfterSeconds: number): HttpProblem {

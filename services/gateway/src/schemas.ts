@@ -80,6 +80,32 @@ export const commandOutcomeSchema: JsonSchema = {
   },
 };
 
+/**
+ * Schema keyword naming the protobuf field an HTTP input is carried in (`tongban.ticket.v1.RateTicket.score`),
+ * or `gateway` for an input the gateway itself consumes. Every integer input carries it: a test walks
+ * the OpenAPI document and the proto descriptors and checks that each accepted range fits the field's
+ * type (see openapi-integers.int.test.ts). Registered with ajv in server.ts; @fastify/swagger publishes it.
+ */
+export const PROTO_KEYWORD = 'x-proto';
+
+/**
+ * An integer input carried in a 32-bit protobuf field: ajv's `int32` format refuses anything outside
+ * [-2^31, 2^31-1] (a bigger number would fail serialization upstream), answered 400 `<field>_out_of_range`
+ * (see problem.ts). `proto`: the field's full name.
+ */
+export function int32(description: string, proto: string): JsonSchema {
+  return { type: 'integer', format: 'int32', [PROTO_KEYWORD]: proto, description };
+}
+
+/**
+ * A whole number sent as text (query parameters): 1 to `maxDigits` digits, carried in the protobuf
+ * field `proto` (or consumed by the gateway: `gateway`). The digits bound the value, which must fit the
+ * field's type (checked by openapi-integers.int.test.ts).
+ */
+export function digits(maxDigits: number, description: string, proto: string): JsonSchema {
+  return { type: 'string', pattern: `^[0-9]{1,${maxDigits}}$`, [PROTO_KEYWORD]: proto, description };
+}
+
 /** A free-form JSON document (views served by the query service); serialized as is. */
 export const openObjectSchema: JsonSchema = { type: 'object', additionalProperties: true };
 

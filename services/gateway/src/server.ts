@@ -1,36 +1,51 @@
 import { randomUUID } from 'node:crypto';
-import { signingKey } from '@tongban/auth';
+import type { IncomingMessage } from 'node:http';
 import type { Clock } from '@tongban/domain';
 import { type ReferenceData, loadReferenceData } from '@tongban/reference-data';
-import { type Config, type Logger, createLogger, loadConfig, systemClock } from '@tongban/runtime';
+import { type Config, type Logger, createLogger, httpMetrics, identityVerificationKeys, loadConfig, systemClock } from '@tongban/runtime';
+import accepts from '@fastify/accepts';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { authHooks } from './auth';
 import type { GatewayContext } from './context';
+import { DivisionSearch } from './division-search';
 import { registerDocs } from './docs';
 import { type RateLimitSettings, loadRateLimits, registerRateLimits, trustProxyOf } from './rate-limit';
 import { type Open311Config, loadOpen311Config } from './open311/config';
 import { sendErrors as sendOpen311Errors } from './open311/context';
-import { open311Errors } from './open311/errors';
+import { Open311Error, open311Errors, renderErrors } from './open311/errors';
+import { MAX_REQUEST_IDS } from './open311/context';
+import { TextDecoder as NodeTextDecoder } from 'node:util';
 import { formatOfPath } from './open311/format';
 import { registerOpen311 } from './open311/plugin';
 import { DEFAULT_CALL_TIMEOUT_MS, closeGrpcClients, createGrpcClients } from './grpc-clients';
-import { PROBLEM_CONTENT_TYPE, type MappedProblem, problemDocument, toProblem } from './problem';
+import { HttpProblem, PROBLEM_CONTENT_TYPE, type MappedProblem, localizedTitle, problemDocument, toProblem } from './problem';
+import { requestLanguage } from './language';
 import { registerAuditRoutes } from './routes/audit';
+import { registerPublicRoutes } from './routes/public';
 import { registerCommandRoutes } from './routes/commands';
 import { registerDeviceRoutes } from './routes/devices';
+import { registerIdentityRoutes } from './routes/identity';
+import { registerAppQrRoute } from './routes/app-qr';
+import { registerDivisionRoutes } from './routes/divisions';
 import { registerHealthRoutes } from './routes/health';
-import { registerInboxRoutes } from './routes/inbox';
+import { type NatsReadiness, natsReadiness } from './nats-readiness';
+import { type LiveFeed, natsLiveFeed, registerLiveRoutes } from './routes/live';
+import { registerInboxRoutes, registerWebhookDeliveryRoutes } from './routes/inbox';
 import { registerReferenceRoutes } from './routes/reference';
 import { registerTestClockRoutes } from './routes/test-clock';
-import { registerTicketRoutes } from './routes/tickets';
+import { registerAttachmentRoutes, registerMultipart } from './routes/attachments';
+import { registerSubmitRoute, registerTicketRoutes } from './routes/tickets';
 import { type TestClockControl, natsTestClock } from './test-clock';
+import { registerWebApps } from './web-apps';
+import { PROTO_KEYWORD } from './schemas';
+import { type TextProblem, charsetOf, decodeForm, invalidText, isUtf8Label, jsonTextProblems, queryBytes } from './text';
 
 /** How much of an oversized body is read and discarded before answering 413, bytes and ms. */
 const DRAIN_LIMIT_BYTES = 64 * 1024 * 1024;
 const DRAIN_TIMEOUT_MS = 5_000;
 
 /** Reads and discards what remains of a request body, up to `limit` bytes or `timeoutMs`. */
-function drainRequest(raw: import('node:http').IncomingMessage, limit: number, timeoutMs: number): Promise<void> {
+function drainRequest(raw: IncomingMessage, limit: number, timeoutMs: number): Promise<void> {
   if (raw.readableEnded || raw.destroyed) return Promise.resolve();
   return new Promise((resolve) => {
     let seen = 0;
@@ -44,12 +59,70 @@ function drainRequest(raw: import('node:http').IncomingMessage, limit: number, t
   });
 }
 
+const UTF8 = new NodeTextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/**
+ * The fields of a JSON body that is not valid UTF-8: decoded with replacement characters, the strings
+ * holding U+FFFD that the bytes did not spell as U+FFFD (EF BF BD). Empty when it cannot be told.
+ */
+function undecodableJsonFields(bytes: Buffer): TextProblem[] {
+  if (bytes.includes(Buffer.from([0xef, 0xbf, 0xbd]))) return [];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(bytes.toString('utf8'));
+  } catch {
+    return [];
+  }
+  const found: TextProblem[] = [];
+  const walk = (v: unknown, at: string): void => {
+    if (typeof v === 'string') { if (v.includes('\uFFFD')) found.push({ field: at, problem: 'is not valid UTF-8' }); }
+    else if (Array.isArray(v)) v.forEach((x, i) => walk(x, `${at}/${i}`));
+    else if (v !== null && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, `${at}/${k.replace(/\uFFFD/g, '?')}`);
+  };
+  walk(parsed, 'body');
+  return found;
+}
+
+/**
+ * Largest request line and headers together, bytes (Node's default is 16 KB): 64 KB lets a GeoReport
+ * client's list of ids reach the route and be answered with the limit it broke (at most 200
+ * service_request_id), rather than a bare 431 from the parser.
+ */
+export const MAX_HEADER_BYTES = 64 * 1024;
+
+/**
+ * The answer to a request Node's HTTP parser refused (`code` HPE_…; `rawPacket`: the bytes it was
+ * parsing, which start with the request line when the request fitted one read). Under /open311 an
+ * Open311 errors document in the format of the path's suffix, HTTP 400 as GeoReport v2 allows, with
+ * code 431 for a request line and headers over {@link MAX_HEADER_BYTES}, naming the limits; elsewhere
+ * problem+json 431 headers_too_large or 400 malformed_request.
+ */
+export function parserErrorAnswer(code: string, rawPacket: Buffer | undefined): { status: number; contentType: string; body: string } {
+  const overflow = code === 'HPE_HEADER_OVERFLOW';
+  const target = /^[A-Z]{3,10} (\S+)/.exec(rawPacket?.subarray(0, 4096).toString('latin1') ?? '')?.[1];
+  if (target?.startsWith('/open311')) {
+    const format = formatOfPath(target);
+    const error = overflow
+      ? new Open311Error(400, [{
+        code: 431,
+        description: `the request line and headers exceed ${MAX_HEADER_BYTES} bytes; name at most ${MAX_REQUEST_IDS} service_request_id per request and ask in several requests`,
+      }])
+      : open311Errors.badRequest('the HTTP request could not be parsed (e.g. a space or control character in the URL: percent-encode it)');
+    const { body, contentType } = renderErrors(format, error);
+    return { status: 400, contentType, body };
+  }
+  const problem = overflow
+    ? problemDocument(431, 'headers_too_large', 'the HTTP request could not be parsed')
+    : problemDocument(400, 'malformed_request', 'the HTTP request could not be parsed');
+  return { status: problem.status, contentType: PROBLEM_CONTENT_TYPE, body: JSON.stringify(problem) };
+}
+
 /** Largest accepted request body: 1 MiB (larger → 413 problem+json). */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
 /** Options of the gateway; everything defaults from the environment (see runtime's loadConfig). */
 export interface GatewayOptions {
-  /** Overrides of the configuration (e.g. `addresses` of fake services, `testClock`, `jwtSecret`). */
+  /** Overrides of the configuration (e.g. `addresses` of fake services, `testClock`). */
   config?: Partial<Config>;
   /** Real time, for issuing tokens (tokens are never subject to the test clock). Default: the system clock. */
   clock?: Clock;
@@ -67,14 +140,29 @@ export interface GatewayOptions {
    * turn it off: @fastify/static needs require(esm), which Jest supports only from Node 24.9.
    */
   swaggerUi?: boolean;
+  /**
+   * Serve the built web apps (see web-apps.ts) from this folder of apps (`main.ts`: TONGBAN_WEB_ROOT or
+   * the repository's `apps/`). Default: not served (in-process Jest tests cannot load @fastify/static).
+   */
+  webApps?: { root: string };
   /** Overrides of the Open311 settings (default: from the environment, see open311/config.ts). */
   open311?: Partial<Open311Config>;
-  /** Reference data (catalogue, divisions, units) for Open311. Default: the package's files. */
+  /** Reference data (catalogue, divisions, units) for Open311 and the division routes. Default: the package's files. */
   referenceData?: ReferenceData;
   /** Overrides of the rate limits (default: from the environment, see rate-limit.ts). */
   rateLimits?: Partial<RateLimitSettings>;
   /** Which proxies' X-Forwarded-For to believe for request.ip (default: TONGBAN_TRUST_PROXY, see rate-limit.ts). */
   trustProxy?: boolean | string;
+  /**
+   * NATS in /readyz (reachability and consumer lag, see nats-readiness.ts). Default: a connection to
+   * `config.natsUrl` made in the background; `false`: readiness ignores NATS (in-process tests of the HTTP edge).
+   */
+  natsReadiness?: NatsReadiness | false;
+  /**
+   * The ticket-event feed of GET /api/v1/live (routes/live.ts). Default: a NATS subscription made in the
+   * background (none, and no route, when `natsReadiness` is false); `false`: no live route.
+   */
+  liveFeed?: LiveFeed | false;
 }
 
 const CORRELATION_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -87,9 +175,12 @@ export function correlationIdOf(header: string | string[] | undefined): string {
 
 /** Sends a mapped problem as application/problem+json. */
 export function sendProblem(request: FastifyRequest, reply: FastifyReply, mapped: MappedProblem): FastifyReply {
-  const body = { ...mapped.problem, instance: request.url.split('?')[0] ?? request.url, correlationId: request.id };
-  return reply.code(body.status).headers(mapped.headers).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(body));
+  const language = requestLanguage(request);
+  const title = localizedTitle(mapped.problem.status, mapped.problem.reason, language);
+  const body = { ...mapped.problem, title, instance: request.url.split('?')[0] ?? request.url, correlationId: request.id };
+  return reply.code(body.status).headers(mapped.headers).header('content-language', language).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(body));
 }
+
 
 /**
  * Builds the gateway (not yet listening): fastify with JSON-schema validation on every route, a 1 MiB
@@ -102,27 +193,31 @@ export function buildGateway(options: GatewayOptions = {}): FastifyInstance {
   const config: Config = { ...loadConfig(), ...options.config };
   const log = options.logger ?? createLogger('gateway', config.logLevel);
   const clock = options.clock ?? systemClock;
-  const key = signingKey(config.jwtSecret);
   const clients = createGrpcClients(config.addresses);
+  // Tokens are verified with identity's public keys; the gateway holds no signing key.
+  const identityKeys = identityVerificationKeys(config.addresses.identity);
+  const ref = options.referenceData ?? loadReferenceData();
 
   const app = Fastify({
     // pino's Logger is a FastifyBaseLogger; the cast keeps FastifyInstance's default type parameters.
     loggerInstance: log as FastifyBaseLogger,
     bodyLimit: BODY_LIMIT_BYTES,
+    http: { maxHeaderSize: MAX_HEADER_BYTES },
     trustProxy: options.trustProxy ?? trustProxyOf(),
     genReqId: (req) => correlationIdOf(req.headers['x-correlation-id']),
     logController: new LogController({ requestIdLogLabel: 'correlationId' }),
     // Bodies are validated strictly: no coercion, unknown properties rejected (not silently removed).
-    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: true, allErrors: false } },
+    // `x-proto` (schemas.ts) is documentation for the OpenAPI document and the integer audit, not a check.
+    ajv: {
+      customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: true, allErrors: false },
+      plugins: [(ajv) => ajv.addKeyword(PROTO_KEYWORD)],
+    },
     // Requests Node's HTTP parser refuses (oversized headers, malformed request lines): still a
-    // problem+json answer, then the connection is closed.
-    clientErrorHandler: (err: NodeJS.ErrnoException, socket) => {
+    // problem+json answer — an Open311 errors document under /open311 —, then the connection is closed.
+    clientErrorHandler: (err: Error & { code?: string; rawPacket?: unknown }, socket) => {
       if (!socket.writable) { socket.destroy(); return; }
-      const problem = err.code === 'HPE_HEADER_OVERFLOW'
-        ? problemDocument(431, 'headers_too_large', 'the HTTP request could not be parsed')
-        : problemDocument(400, 'malformed_request', 'the HTTP request could not be parsed');
-      const body = JSON.stringify(problem);
-      socket.end(`HTTP/1.1 ${problem.status} ${problem.title}\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+      const { status: code, contentType, body } = parserErrorAnswer(err.code ?? '', Buffer.isBuffer(err.rawPacket) ? err.rawPacket : undefined);
+      socket.end(`HTTP/1.1 ${code} ${code === 431 ? 'Request Header Fields Too Large' : 'Bad Request'}\r\nContent-Type: ${contentType}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
     },
     // Requests fastify refuses before routing (a malformed URL): an Open311 document under /open311,
     // problem+json elsewhere — never fastify's own body.
@@ -134,23 +229,61 @@ export function buildGateway(options: GatewayOptions = {}): FastifyInstance {
     },
   });
 
+  // Accept-Language (and the other Accept-* headers) for the catalogues' language.
+  app.register(accepts);
   app.decorateRequest('caller', null);
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-correlation-id', request.id);
   });
-  app.addHook('onClose', async () => closeGrpcClients(clients));
+  // tongban_http_requests_total / _request_duration_seconds by route pattern (not the URL: bounded labels).
+  const http = httpMetrics();
+  app.addHook('onResponse', async (request, reply) => {
+    const labels = { route: request.routeOptions.url ?? 'unmatched', method: request.method, status: String(reply.statusCode) };
+    http.requests.inc(labels);
+    http.duration.observe(labels, reply.elapsedTime / 1000);
+  });
+  app.addHook('onClose', async () => { closeGrpcClients(clients); identityKeys.close(); });
+  const nats = options.natsReadiness === false ? undefined : options.natsReadiness ?? natsReadiness(config, log);
+  if (nats && options.natsReadiness === undefined) app.addHook('onClose', async () => nats.close());
+  const live = options.liveFeed === false || (options.natsReadiness === false && options.liveFeed === undefined) ? undefined : options.liveFeed ?? natsLiveFeed(config, log);
+  if (live && options.liveFeed === undefined) app.addHook('onClose', async () => live.close());
 
   // Only JSON is accepted (anything else → 415). An empty JSON body counts as no body (routes without
-  // required fields accept it); the rest is fastify's own parser (prototype-poisoning safe).
+  // required fields accept it); the rest is fastify's own parser (prototype-poisoning safe). JSON is
+  // UTF-8 (RFC 8259): another declared charset → 415, invalid UTF-8 or an unpaired surrogate (`"\ud800"`)
+  // → 400 invalid_characters naming the field, never a silent U+FFFD.
   const defaultJsonParser = app.getDefaultJsonParser('error', 'error');
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    const text = typeof body === 'string' ? body : body.toString('utf8');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    const charset = charsetOf(request.headers['content-type']);
+    if (charset !== undefined && !isUtf8Label(charset)) {
+      done(new HttpProblem(415, 'unsupported_charset', `JSON bodies must be UTF-8, not ${charset}`), undefined);
+      return;
+    }
+    const bytes = typeof body === 'string' ? Buffer.from(body) : body;
+    let text: string;
+    try {
+      text = UTF8.decode(bytes);
+    } catch {
+      done(invalidText(undecodableJsonFields(bytes), 'is not valid UTF-8'), undefined);
+      return;
+    }
     if (text.trim() === '') {
       done(null, undefined);
       return;
     }
-    defaultJsonParser(request, text, done);
+    void defaultJsonParser(request, text, (err, parsed) => {
+      if (err) return done(err, undefined);
+      const problems = jsonTextProblems(parsed, 'body');
+      if (problems.length > 0) return done(invalidText(problems), undefined);
+      return done(null, parsed);
+    });
+  });
+  // Query strings: percent-encoded bytes must be UTF-8 text without forbidden characters (every route).
+  app.addHook('onRequest', async (request) => {
+    if (!request.url.includes('?') || request.url.startsWith('/open311')) return;
+    const { problems } = decodeForm(queryBytes(request.url));
+    if (problems.length > 0) throw invalidText(problems.map((p) => ({ field: `querystring/${p.field}`, problem: p.problem })));
   });
 
   app.setErrorHandler(async (err, request, reply) => {
@@ -173,31 +306,51 @@ export function buildGateway(options: GatewayOptions = {}): FastifyInstance {
     serverError: false,
   }));
 
+  // Web apps before the rate limiter: static files are not counted.
+  const webApps = options.webApps;
+  if (webApps) app.register(async (scope) => registerWebApps(scope, { root: webApps.root }));
   const rateLimits: RateLimitSettings = { ...loadRateLimits(), ...options.rateLimits };
   registerRateLimits(app, rateLimits);
   registerDocs(app, { ui: options.swaggerUi ?? true });
 
+  // The platform's time: the test clock once its plugin below has connected, real time otherwise.
+  let testClock: TestClockControl | undefined;
+  const platformClock: Clock = { now: () => testClock?.now() ?? clock.now() };
   const ctx: GatewayContext = {
     clients,
-    key,
+    keys: identityKeys.keys,
     clock,
+    platformClock,
     callTimeoutMs: options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS,
-    auth: authHooks(key),
+    auth: authHooks(identityKeys.keys),
   };
 
   app.register(async (api) => {
     api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
-    registerHealthRoutes(api, clients);
+    registerHealthRoutes(api, clients, nats);
     registerDeviceRoutes(api, ctx);
+    registerIdentityRoutes(api, ctx);
     registerTicketRoutes(api, ctx);
+    // The routes that take files: multipart only here (elsewhere a multipart body stays 415).
+    api.register(async (files) => {
+      await registerMultipart(files);
+      registerSubmitRoute(files, ctx);
+      registerAttachmentRoutes(files, ctx);
+    });
     registerCommandRoutes(api, ctx);
     registerInboxRoutes(api, ctx);
+    if (live) registerLiveRoutes(api, ctx, live);
+    registerWebhookDeliveryRoutes(api, ctx);
     registerReferenceRoutes(api, ctx);
+    const divisions = new DivisionSearch(ref.divisions);
+    registerDivisionRoutes(api, ctx, divisions);
+    registerAppQrRoute(api, divisions);
     registerAuditRoutes(api, ctx);
+    registerPublicRoutes(api, ctx, ref);
   });
   registerOpen311(app, ctx, {
     config: { ...loadOpen311Config(), ...options.open311 },
-    ref: options.referenceData ?? loadReferenceData(),
+    ref,
     rateLimits,
   });
 
@@ -205,10 +358,11 @@ export function buildGateway(options: GatewayOptions = {}): FastifyInstance {
     app.register(async (api) => {
       let control = options.testClock;
       if (!control) {
-        const owned = await natsTestClock(config.natsUrl, config.namespace, log);
+        const owned = await natsTestClock(config.natsUrl, config.namespace, log, config.natsReplicas);
         api.addHook('onClose', async () => owned.close());
         control = owned;
       }
+      testClock = control;
       registerTestClockRoutes(api, control);
     });
   }

@@ -24,7 +24,7 @@ beforeAll(async () => {
   app = buildGateway({
     logger: pino({ level: 'silent' }),
     swaggerUi: false,
-    config: { testClock: true, natsUrl: natsUrl(), namespace, jwtSecret: 'test-clock-secret-0123456789-abcdefghijkl' },
+    config: { testClock: true, natsUrl: natsUrl(), namespace },
   });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();

@@ -1,5 +1,6 @@
-import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { SERVICE_NAMES, TestClock, followTestClock, setTestClock } from '@tongban/runtime';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { connectNats } from '@tongban/messaging';
+import { SERVICE_NAMES, TestClock, followTestClock, setTestClock, untilAvailable } from '@tongban/runtime';
 import type { Logger } from 'pino';
 
 /** What the test clock routes need: set the platform time, read it. Exists only with TONGBAN_TEST_CLOCK=1. */
@@ -18,14 +19,15 @@ export interface TestClockControl {
  * for each service of SERVICE_NAMES to acknowledge.
  * @throws Error when NATS cannot be reached.
  */
-export async function natsTestClock(natsUrl: string, namespace: string, log: Logger): Promise<TestClockControl> {
-  const nc: NatsConnection = await connect({ servers: natsUrl, name: 'gateway-test-clock' });
+export async function natsTestClock(natsUrl: string, namespace: string, log: Logger, replicas = 1): Promise<TestClockControl> {
+  const nc: NatsConnection = await connectNats(natsUrl, { name: 'gateway-test-clock' });
   const clock = new TestClock();
-  const stopFollowing = await followTestClock(nc, clock, 'gateway', namespace);
+  // A just-created replicated bucket (a cluster electing its leaders) answers with timeouts for a while.
+  const stopFollowing = await untilAvailable('the test clock bucket', () => followTestClock(nc, clock, 'gateway', namespace, { replicas }), log);
   log.warn({ namespace }, 'test clock enabled (TONGBAN_TEST_CLOCK=1): PUT /api/v1/test/clock sets the time of every service');
   return {
     async set(instant) {
-      const { offsetMs, acknowledged } = await setTestClock(nc, namespace, instant, SERVICE_NAMES);
+      const { offsetMs, acknowledged } = await setTestClock(nc, namespace, instant, SERVICE_NAMES, 2000, replicas);
       clock.setOffset(offsetMs);
       return { acknowledged: acknowledged.filter((s) => s !== 'gateway') };
     },

@@ -1,7 +1,10 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { signingKey, verifyToken } from '@tongban/auth';
+import { signingKeyFromSecret, staticKeys, verifyToken } from '@tongban/auth';
+import { createPool } from '@tongban/eventstore';
+import { createTestDatabase } from '@tongban/testing';
+import { loadKeyRing } from '../../identity/src/signing-keys';
 
 /** scripts/token.ts as a child process (tsx), as `npm run -s token -- …` runs it. */
 
@@ -24,13 +27,13 @@ it('prints only a token for the seeded admin of the township of a village', asyn
   const { stdout, code } = await token('--role', 'admin', '--division', '513437100001');
   expect(code).toBe(0);
   expect(stdout.trim().split('\n')).toHaveLength(1);
-  await expect(verifyToken(stdout.trim(), signingKey(SECRET))).resolves.toEqual({
+  await expect(verifyToken(stdout.trim(), staticKeys([signingKeyFromSecret(SECRET).publicJwk]))).resolves.toEqual({
     kind: 'staff', id: 'admin@adm-513437100', role: 'admin', unitId: 'adm-513437100', division: '513437100',
   });
 }, 30_000);
 
 it('issues department, supervisor, auditor and information-officer tokens', async () => {
-  const key = signingKey(SECRET);
+  const key = staticKeys([signingKeyFromSecret(SECRET).publicJwk]);
   const claims = async (...args: string[]) => verifyToken((await token(...args)).stdout.trim(), key);
   const [department, supervisor, auditor, officer] = await Promise.all([
     claims('--role', 'department', '--division', '513437100001', '--department', 'water'),
@@ -53,3 +56,39 @@ it('explains a request it cannot satisfy on stderr and exits 2', async () => {
   expect(department.stderr).toMatch(/--department/);
   expect(await token('--role', 'admin', '--division', '999')).toMatchObject({ code: 2, stdout: '' });
 }, 30_000);
+
+describe('without TONGBAN_JWT_SECRET', () => {
+  const plain = async (env: NodeJS.ProcessEnv, ...args: string[]) => {
+    const base = { ...process.env, ...env };
+    delete base['TONGBAN_JWT_SECRET'];
+    try {
+      const { stdout, stderr } = await run(TSX, [join(ROOT, 'scripts', 'token.ts'), ...args], { cwd: ROOT, env: base });
+      return { stdout, stderr, code: 0 };
+    } catch (err) {
+      const e = err as { stdout: string; stderr: string; code: number };
+      return { stdout: e.stdout, stderr: e.stderr, code: e.code };
+    }
+  };
+
+  it('signs with the installation key kept in the database (the key identity uses), logging nothing secret', async () => {
+    const db = await createTestDatabase();
+    try {
+      const { stdout, stderr, code } = await plain({ DATABASE_URL: db.url }, '--role', 'admin', '--division', '513437100');
+      expect(code).toBe(0);
+      expect(stderr).toBe('');
+      const pool = createPool(db.url, { max: 1 });
+      const ring = await loadKeyRing({}, pool).finally(() => pool.end());
+      expect(ring.generated).toBe(true);
+      await expect(verifyToken(stdout.trim(), staticKeys(ring.verification))).resolves.toMatchObject({ id: 'admin@adm-513437100' });
+    } finally {
+      await db.drop();
+    }
+  }, 30_000);
+
+  it('refuses in production, naming the variable', async () => {
+    const { stdout, stderr, code } = await plain({ NODE_ENV: 'production' }, '--role', 'admin', '--division', '513437100');
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toMatch(/TONGBAN_JWT_SECRET must be set/);
+  }, 30_000);
+});

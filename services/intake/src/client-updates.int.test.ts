@@ -6,10 +6,10 @@
 import { Metadata } from '@grpc/grpc-js';
 import type { Principal } from '@tongban/auth';
 import { intake } from '@tongban/contracts';
-import type { ActorContext, Clock } from '@tongban/domain';
+import type { ActorContext } from '@tongban/domain';
 import { PostgresEventStore, runMigrations } from '@tongban/eventstore';
 import { loadReferenceData } from '@tongban/reference-data';
-import { TicketExecutor } from '@tongban/runtime';
+import { TicketExecutor, systemClock } from '@tongban/runtime';
 import { type TestDatabase, createTestDatabase } from '@tongban/testing';
 import pg from 'pg';
 import { clientUpdateEventId, executeReporterCommand } from './client-updates';
@@ -22,7 +22,7 @@ const FMS: Principal = { kind: 'open311', id: 'fixmystreet', deviceId: 'device-1
 const OTHER: Principal = { kind: 'open311', id: 'other-app' };
 const ROUTING: ActorContext = { kind: 'system', id: 'routing' };
 const ADMIN: ActorContext = { kind: 'staff', id: `admin@${TOWNSHIP}`, role: 'admin', unitId: TOWNSHIP, unitKind: 'administration', unitDivision: '513437100', unitLevel: 'township' };
-const clock: Clock = { now: () => new Date() };
+const clock = systemClock;
 
 let db: TestDatabase;
 let pool: pg.Pool;

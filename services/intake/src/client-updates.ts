@@ -4,7 +4,7 @@ import type { commands, intake } from '@tongban/contracts';
 import { ticketStream, isTicketId } from '@tongban/domain';
 import { DuplicateEventIdError, type EventStore } from '@tongban/eventstore';
 import type { ReferenceData } from '@tongban/reference-data';
-import { type TicketExecutor, executeTicketRpc, fail } from '@tongban/runtime';
+import { ID_NAMESPACES, type TicketExecutor, executeTicketRpc, fail } from '@tongban/runtime';
 import { v5 as uuidv5 } from 'uuid';
 import { reporterCommand } from './reporter-commands';
 
@@ -22,14 +22,12 @@ import { reporterCommand } from './reporter-commands';
 /** Longest client update id accepted (the gateway allows 128 characters). */
 export const MAX_CLIENT_UPDATE_ID_LENGTH = 256;
 
-const CLIENT_UPDATE_NAMESPACE = '5b0e6f0c-2f7d-4f63-9a8e-3c1d7a4b9e21';
-
 /**
  * Deterministic id of the `index`-th event written for a client's update: UUID v5 of the caller
  * (kind and id — for Open311 the client application), the ticket and the client's update id.
  */
 export function clientUpdateEventId(principal: Pick<Principal, 'kind' | 'id'>, ticketId: string, clientUpdateId: string, index: number): string {
-  return uuidv5(JSON.stringify([principal.kind, principal.id, ticketId.toLowerCase(), clientUpdateId, index]), CLIENT_UPDATE_NAMESPACE);
+  return uuidv5(JSON.stringify([principal.kind, principal.id, ticketId.toLowerCase(), clientUpdateId, index]), ID_NAMESPACES.clientUpdate);
 }
 
 

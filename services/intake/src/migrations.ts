@@ -5,6 +5,10 @@ import type { Migration } from '@tongban/eventstore';
  * 001: idempotency keys of submissions and the per-year reference counter.
  * 002: Open311 API keys (hashed with a per-key salt, see api-keys.ts) and the retry window of Open311
  *      submissions (same client, device and body within the window → the same ticket, see open311-dedup.ts).
+ * 003: reference numbers from one PostgreSQL sequence per year (`intake_reference_<year>`, created on
+ *      first use, continuing from the year's row of intake_reference_counters) instead of updating that
+ *      one row per submission, which serialized every submission behind the row lock until commit
+ *      (issue 13). See reference-number.ts.
  */
 export const INTAKE_MIGRATIONS: readonly Migration[] = [
   {
@@ -45,5 +49,27 @@ export const INTAKE_MIGRATIONS: readonly Migration[] = [
         created_at timestamptz NOT NULL,
         PRIMARY KEY (principal, device_id, request_hash)
       );`,
+  },
+  {
+    id: '003_reference_sequences',
+    sql: `
+      CREATE OR REPLACE FUNCTION intake_next_reference(p_year int) RETURNS bigint
+      LANGUAGE plpgsql AS $fn$
+      DECLARE
+        name text := 'intake_reference_' || p_year;
+        seq regclass := to_regclass(name);
+      BEGIN
+        IF seq IS NULL THEN
+          BEGIN
+            EXECUTE format('CREATE SEQUENCE IF NOT EXISTS %I START WITH %s', name,
+              COALESCE((SELECT c.last_value FROM intake_reference_counters c WHERE c.year = p_year), 0) + 1);
+          EXCEPTION WHEN duplicate_table OR unique_violation THEN
+            NULL; -- created concurrently
+          END;
+          seq := to_regclass(name);
+        END IF;
+        RETURN nextval(seq);
+      END
+      $fn$;`,
   },
 ];

@@ -15,8 +15,9 @@ export function reporterCommand(request: intake.ExecuteReporterCommandRequest, p
     case 'addInformation': return { type: 'AddInformation', text: c.value.text, channel: channelOf(principal) };
     case 'close': return { type: 'CloseTicket', reason: c.value.reason };
     case 'reopen': return { type: 'ReopenTicket', reason: c.value.reason };
-    case 'rate': return { type: 'RateTicket', score: c.value.score, comment: c.value.comment };
+    case 'rate': return { type: 'RateTicket', score: c.value.score, comment: c.value.comment, ...(c.value.level ? { level: c.value.level } : {}) };
     case 'withdraw': return { type: 'WithdrawTicket', reason: c.value.reason };
+    case 'follow': return { type: 'FollowTicket' };
     default: throw fail.invalid('missing_command', 'a command is required');
   }
 }

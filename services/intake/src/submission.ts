@@ -1,14 +1,16 @@
 import { createHash } from 'node:crypto';
 import type { Principal } from '@tongban/auth';
+import { isLanguage } from '@tongban/i18n';
 import type { intake } from '@tongban/contracts';
-import { DEFAULT_SLA_CONFIG, TicketRejection, decide, findService, initialTicketState, slaPolicyFor, type Clock, type SlaConfig, type TicketCommand } from '@tongban/domain';
+import { DEFAULT_SLA_CONFIG, REQUEST_TYPES, TicketRejection, isRequestType, decide, findService, initialTicketState, slaPolicyFor, type Clock, type SlaConfig, type TicketCommand } from '@tongban/domain';
 import type { ReferenceData } from '@tongban/reference-data';
-import { type TicketExecutor, actorContext, fail } from '@tongban/runtime';
+import { type TicketExecutor, actorContext, fail, handlingContext } from '@tongban/runtime';
 import canonicalize from 'canonicalize';
 import type pg from 'pg';
 import { v7 as uuidv7 } from 'uuid';
+import { type PlacedSubmission, placeSubmission } from './location';
 import { type ClaimedIds, claimRetryWindow } from './open311-retries';
-import { nextReference } from './reference-number';
+import { REFERENCE_SQL, nextReference, shanghaiYear } from './reference-number';
 
 /** Dependencies of the submission use case. */
 export interface SubmissionDeps {
@@ -25,21 +27,26 @@ export interface SubmissionDeps {
 type Submit = NonNullable<intake.SubmitTicketRequest['ticket']>;
 
 /**
- * SubmitTicket: validates service_code and division against the reference data, allocates id and
+ * SubmitTicket: validates service_code, places the report in its division (given, or derived from
+ * lat/long and the address: location.ts), validates the division, allocates id and
  * reference, and appends TicketSubmitted. Idempotent per caller and Idempotency-Key: the same key and
  * body returns the same ticket (replayed=true); the same key with another body fails ALREADY_EXISTS
  * (reason idempotency_key_reused). Without a key, an Open311 submission with a device id is merged
  * with the same client's, device's and body's submission inside the retry window (replayed=true).
- * @throws ServiceFailure INVALID_ARGUMENT (unknown_service_code, unknown_division, on_behalf_of_requires_staff),
+ * @throws ServiceFailure INVALID_ARGUMENT (missing_field, unknown_service_code, unknown_division, invalid_coordinate_system,
+ *   location_outside_jurisdiction, division_not_derivable, on_behalf_of_requires_staff),
  *   PERMISSION_DENIED (outside_jurisdiction), ALREADY_EXISTS; TicketRejection from the decider.
  */
 export async function submitTicket(deps: SubmissionDeps, request: intake.SubmitTicketRequest, principal: Principal): Promise<intake.SubmitTicketResponse> {
   const ticket = request.ticket;
   if (!ticket) throw fail.invalid('missing_ticket', 'ticket is required');
-  validateAgainstReference(deps.ref, ticket, principal);
+  checkServiceCode(deps.ref, ticket);
+  // The division: given, or derived from lat/long and the address (location.ts).
+  const placed = placeSubmission(deps.ref, ticket);
+  validateAgainstReference(deps.ref, placed.ticket, principal);
   const actor = actorContext(principal, deps.ref);
   // Validate the whole command before an idempotency key is claimed or a reference allocated.
-  decide(toCommand(deps, ticket, principal, 'validation', 'validation'), initialTicketState(), {
+  decide(toCommand(deps, placed, principal, 'validation', 'validation'), initialTicketState(), {
     now: deps.clock.now(), actor, isWithin: (c, a) => deps.ref.divisions.isWithin(c, a),
   });
   const key = request.idempotencyKey.trim();
@@ -53,10 +60,11 @@ export async function submitTicket(deps: SubmissionDeps, request: intake.SubmitT
     : retryDevice
       ? await claimRetryWindow(deps, claimOwner(principal), retryDevice, requestHash(ticket), window)
       : { ticketId: uuidv7(), reference: await nextReference(deps.pool, deps.clock.now()), replayed: false };
-  const command = toCommand(deps, ticket, principal, ids.ticketId, ids.reference);
+  const command = toCommand(deps, placed, principal, ids.ticketId, ids.reference);
   try {
     const result = await deps.executor.execute(ids.ticketId, command, actor, {
-      correlationId: ids.ticketId,
+      // The caller's (gateway request's) correlation id; the ticket id only outside a call (tests).
+      correlationId: handlingContext()?.correlationId ?? ids.ticketId,
       channel: channelOf(ticket, principal),
       ...(ticket.onBehalfOf?.name ? { onBehalfOf: ticket.onBehalfOf.name } : {}),
       eventId: () => ids.ticketId,
@@ -70,13 +78,15 @@ export async function submitTicket(deps: SubmissionDeps, request: intake.SubmitT
   }
 }
 
+function checkServiceCode(ref: ReferenceData, t: Submit): void {
+  if (!t.serviceCode) throw fail.invalid('missing_field', 'service_code is required');
+  if (!findService(ref.catalogue, t.serviceCode)) throw fail.invalid('unknown_service_code', `unknown service_code ${t.serviceCode}`);
+  if (t.requestType && !isRequestType(t.requestType)) throw fail.invalid('unknown_request_type', `request_type must be one of ${REQUEST_TYPES.join(', ')}`);
+}
+
+/** Checks a placed submission: a known division, and who may submit for it. */
 function validateAgainstReference(ref: ReferenceData, t: Submit, principal: Principal): void {
-  const problems: string[] = [];
-  if (!t.serviceCode) problems.push('service_code is required');
-  else if (!findService(ref.catalogue, t.serviceCode)) throw fail.invalid('unknown_service_code', `unknown service_code ${t.serviceCode}`);
-  if (!t.division) problems.push('division is required');
-  else if (!ref.divisions.get(t.division)) throw fail.invalid('unknown_division', `unknown division ${t.division}`);
-  if (problems.length > 0) throw fail.invalid('missing_field', problems.join('; '));
+  if (!ref.divisions.get(t.division)) throw fail.invalid('unknown_division', `unknown division ${t.division}`);
   if (t.onBehalfOf?.name && principal.kind !== 'staff') {
     throw fail.invalid('on_behalf_of_requires_staff', 'only an officer can submit on behalf of someone');
   }
@@ -92,8 +102,9 @@ function channelOf(t: Submit, principal: Principal): string {
   return 'app';
 }
 
-function toCommand(deps: Pick<SubmissionDeps, 'ref' | 'slaConfig'>, t: Submit, principal: Principal, ticketId: string, reference: string): TicketCommand {
+function toCommand(deps: Pick<SubmissionDeps, 'ref' | 'slaConfig'>, placed: PlacedSubmission, principal: Principal, ticketId: string, reference: string): TicketCommand {
   const ref = deps.ref;
+  const t = placed.ticket;
   const policy = ref.catalogue.slaPolicy;
   return {
     type: 'SubmitTicket',
@@ -115,12 +126,18 @@ function toCommand(deps: Pick<SubmissionDeps, 'ref' | 'slaConfig'>, t: Submit, p
       name: t.reporterName,
       phone: t.reporterPhone,
       email: t.reporterEmail,
+      ...(isLanguage(t.reporterLanguage) ? { language: t.reporterLanguage } : {}),
     },
     ...(t.onBehalfOf?.name ? { onBehalfOf: { name: t.onBehalfOf.name, contact: t.onBehalfOf.contact } } : {}),
     attributes: t.attributes,
     mediaUrl: t.mediaUrl,
+    divisionDerivation: placed.derivation,
+    ...(t.visibility ? { visibility: t.visibility } : {}),
     // The catalogue's hours on the calendar configured for the category or the responsible unit (issue 4).
-    policy: slaPolicyFor(policy, deps.slaConfig ?? DEFAULT_SLA_CONFIG, { serviceCode: t.serviceCode, unitId: ref.responsibleUnit(t.division)?.id }),
+    // Issue 14 item 1: the urgency class of the category and the request type choose the limits of the policy set.
+    policy: slaPolicyFor(policy, deps.slaConfig ?? DEFAULT_SLA_CONFIG, {
+      serviceCode: t.serviceCode, unitId: ref.responsibleUnit(t.division)?.id, ...(t.requestType ? { requestType: t.requestType } : {}),
+    }),
   };
 }
 
@@ -136,29 +153,35 @@ function claimOwner(principal: Principal): string {
 
 /**
  * Claims the ticket id for an Idempotency-Key: the earlier claim's when the key was used (replayed; the
- * same body only), else a new id and reference. Concurrent claims race on the row; the loser gets the
- * winner's ticket.
+ * same body only), else a new id and reference — in one statement (look up, allocate the reference only
+ * when the key is new, insert). Concurrent claims race on the row; the loser gets the winner's ticket.
  */
 async function claimIdempotencyKey(deps: SubmissionDeps, principal: Principal, key: string, t: Submit): Promise<ClaimedIds> {
   const owner = claimOwner(principal);
   const hash = requestHash(t);
-  const current = async () => (await deps.pool.query<{ request_hash: string; ticket_id: string; reference: string }>(
-    'SELECT request_hash, ticket_id, reference FROM intake_idempotency WHERE principal = $1 AND idempotency_key = $2', [owner, key],
-  )).rows[0];
-  let row = await current();
+  const now = deps.clock.now();
+  const { rows: [claimed] } = await deps.pool.query<{ request_hash: string; ticket_id: string; reference: string; inserted: boolean }>(
+    `WITH existing AS (
+       SELECT request_hash, ticket_id, reference FROM intake_idempotency WHERE principal = $1 AND idempotency_key = $2
+     ), inserted AS (
+       INSERT INTO intake_idempotency (principal, idempotency_key, request_hash, ticket_id, reference, created_at)
+       SELECT $1, $2, $3, $4, ${REFERENCE_SQL('$6')}, $5 WHERE NOT EXISTS (SELECT 1 FROM existing)
+       ON CONFLICT DO NOTHING
+       RETURNING request_hash, ticket_id, reference
+     )
+     SELECT request_hash, ticket_id::text AS ticket_id, reference, true AS inserted FROM inserted
+     UNION ALL SELECT request_hash, ticket_id::text, reference, false FROM existing`,
+    [owner, key, hash, uuidv7(), now, shanghaiYear(now)],
+  );
+  let row = claimed;
   if (!row) {
-    const ticketId = uuidv7();
-    const now = deps.clock.now();
-    const reference = await nextReference(deps.pool, now);
-    const inserted = await deps.pool.query(
-      `INSERT INTO intake_idempotency (principal, idempotency_key, request_hash, ticket_id, reference, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`,
-      [owner, key, hash, ticketId, reference, now],
-    );
-    if (inserted.rowCount) return { ticketId, reference, replayed: false };
-    row = await current();
+    // A concurrent claim of the same key committed first: its ticket.
+    row = (await deps.pool.query<{ request_hash: string; ticket_id: string; reference: string; inserted: boolean }>(
+      'SELECT request_hash, ticket_id::text AS ticket_id, reference, false AS inserted FROM intake_idempotency WHERE principal = $1 AND idempotency_key = $2', [owner, key],
+    )).rows[0];
     if (!row) throw new Error('idempotency row vanished');
   }
+  if (row.inserted) return { ticketId: row.ticket_id, reference: row.reference, replayed: false };
   if (row.request_hash !== hash) {
     throw fail.alreadyExists('idempotency_key_reused', 'this Idempotency-Key was used with a different request body');
   }

@@ -10,8 +10,20 @@ export interface NoticeContext {
   event: RecordedEvent;
   /** The ticket's state at the event's revision. */
   state: TicketState;
-  /** When the notice is being handled (the service clock). */
+  /** The notice's time: its event's recorded time (UTC), so a late redelivery never looks newer (the inbox order). */
   createdAt: Date;
+  /** The reporter's contact as given with the report (TicketSubmitted): phone, e-mail, the contact of the person reported for. */
+  reporterContact: ReporterContact;
+}
+
+/** Personal data the SMS and e-mail channels need, read from TicketSubmitted (never from the read model). */
+export interface ReporterContact {
+  phone: string;
+  email: string;
+  /** onBehalfOf.contact: a phone given (with consent) for the person an officer reported for. */
+  onBehalfOfContact: string;
+  /** The reporter's language (TicketSubmitted reporter.language); empty: zh-Hans. */
+  language: string;
 }
 
 /**

@@ -1,30 +1,51 @@
 import { notification } from '@tongban/contracts';
 import { runMigrations } from '@tongban/eventstore';
-import { consumeTicketEvents, runService, startGrpcServer, unary } from '@tongban/runtime';
+import { consumeTicketEvents, positiveNumber, runService, serveGrpc, unary } from '@tongban/runtime';
 import type { NotificationChannel } from './channels';
 import { deliverNotices, inboxChannel, listInbox } from './inbox';
 import { NOTIFICATION_MIGRATIONS } from './migrations';
-import { parseWebhookSubscriptions, webhookChannel } from './webhook';
-
-/** Event types that notify someone (see recipients.ts). */
-const NOTIFYING_EVENTS = [
-  'TicketRouted', 'TicketTransferred', 'TicketHandedBack', 'TicketReopened', 'TicketReplied', 'TicketResolved',
-  'InformationRequested', 'TicketEscalated', 'DeadlineWarningIssued', 'DeadlineBreached',
-];
+import { parseUnitContacts } from './contacts';
+import { noticeOptions, outboundChannels } from './outbound-config';
+import { NOTIFYING_EVENT_TYPES } from './recipients';
+import { DEFAULT_WEBHOOK_TIMEOUT_MS, parseWebhookSubscriptions, webhookChannel, webhookSend } from './webhook';
+import { WebhookSender, listWebhookDeliveriesRpc } from './webhook-outbox';
 
 runService('notification', async (host) => {
   // Invalid TONGBAN_WEBHOOKS: WebhookConfigError, and the process does not start.
   const subscriptions = parseWebhookSubscriptions(process.env['TONGBAN_WEBHOOKS']);
+  // Invalid TONGBAN_NOTIFY_CONTACTS or SMS settings: the process does not start either.
+  const contacts = parseUnitContacts(process.env['TONGBAN_NOTIFY_CONTACTS']);
   await runMigrations(host.pool, 'notification', NOTIFICATION_MIGRATIONS);
-  const grpc = await startGrpcServer(host.config.addresses.notification, notification.NotificationServiceService, {
-    listInbox: unary(host.key, host.log, (req: notification.ListInboxRequest, p) => listInbox(host.pool, p, req)),
+  const grpc = await serveGrpc(host, 'notification', notification.NotificationServiceService, {
+    listInbox: unary(host.keys, host.log, (req: notification.ListInboxRequest, p) => listInbox(host.pool, p, req)),
+    listWebhookDeliveries: unary(host.keys, host.log, (req: notification.ListWebhookDeliveriesRequest, p) => listWebhookDeliveriesRpc(host.pool, p, req)),
   });
-  host.onStop(grpc.stop);
   const channels: NotificationChannel[] = [inboxChannel(host.pool)];
-  if (subscriptions.length > 0) channels.push(webhookChannel({ pool: host.pool, subscriptions }));
+  if (subscriptions.length > 0) {
+    const sender = new WebhookSender({
+      pool: host.pool,
+      send: webhookSend(subscriptions, positiveNumber(process.env, 'TONGBAN_WEBHOOK_TIMEOUT_MS', DEFAULT_WEBHOOK_TIMEOUT_MS)),
+      retryHours: positiveNumber(process.env, 'TONGBAN_WEBHOOK_RETRY_HOURS', 24),
+      pollMs: Math.max(host.config.pollMs, 100),
+      onOutcome: ({ delivery, ok, abandoned, error, nextAttemptMs }) => {
+        if (ok) return;
+        const entry = { subscription: delivery.subscriptionId, messageId: delivery.messageId, kind: delivery.kind, attempts: delivery.attempts, err: error instanceof Error ? error.message : String(error) };
+        if (abandoned) host.log.error(entry, 'webhook delivery abandoned after its retry horizon (list and redrive: npm run webhooks)');
+        else host.log.warn({ ...entry, nextAttemptMs }, 'webhook delivery failed; retrying');
+      },
+    });
+    sender.start((err) => host.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'webhook sender round failed; retrying'));
+    host.onStop(() => sender.stop());
+    channels.push(webhookChannel({ pool: host.pool, subscriptions, onEnqueued: () => sender.kick() }));
+  }
+  const outbound = outboundChannels(process.env, host.pool, contacts, (entry, message) => host.log.info(entry, message));
+  channels.push(...outbound.channels);
+  host.onStop(async () => outbound.close());
+  const options = noticeOptions(contacts, (id) => host.ref.unitsById.get(id)?.name);
   // A failing channel throws: the consumer redelivers with backoff and dead-letters after maxDeliver.
-  await consumeTicketEvents(host, 'notification-inbox', NOTIFYING_EVENTS, async (event) => {
-    await deliverNotices(channels, host.store, event, host.clock.now());
+  await consumeTicketEvents(host, 'notification-inbox', [...NOTIFYING_EVENT_TYPES], async (event) => {
+    // Stamped with the event's time, not the delivery's: a late redelivery never looks newer (item 12).
+    await deliverNotices(channels, host.store, event, new Date(event.recordedAt), options);
   });
-  host.log.info({ port: grpc.port, webhooks: subscriptions.map((s) => s.id) }, 'notification gRPC listening');
+  host.log.info({ port: grpc.port, webhooks: subscriptions.map((s) => s.id), outbound: outbound.describe }, 'notification gRPC listening');
 });

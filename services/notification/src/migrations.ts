@@ -1,4 +1,6 @@
 import type { Migration } from '@tongban/eventstore';
+import { LEDGER_MIGRATIONS } from './ledger';
+import { WEBHOOK_OUTBOX_MIGRATIONS } from './webhook-outbox';
 
 /** In-app inbox messages (one per (event, recipient), so a redelivered event writes nothing twice) and webhook deliveries. */
 export const NOTIFICATION_MIGRATIONS: readonly Migration[] = [
@@ -30,4 +32,14 @@ export const NOTIFICATION_MIGRATIONS: readonly Migration[] = [
         PRIMARY KEY (message_id, subscription_id)
       );`,
   },
+  ...LEDGER_MIGRATIONS,
+  {
+    // Issue 16 item 12: the inbox is ordered by the event (its recorded time, then its revision within
+    // the ticket), never by when a late redelivery happened to insert it.
+    id: '004_inbox_event_order',
+    sql: `
+      ALTER TABLE inbox_messages ADD COLUMN event_revision integer NOT NULL DEFAULT 0;
+      CREATE INDEX inbox_recipient_event_order ON inbox_messages (recipient_kind, recipient_id, created_at DESC, event_revision DESC);`,
+  },
+  ...WEBHOOK_OUTBOX_MIGRATIONS,
 ];

@@ -1,33 +1,37 @@
 /**
- * The signed webhook channel against a real PostgreSQL (createTestDatabase) and a real local HTTP
- * receiver on port 0: signatures, the unit filter, retries after a failure, and no re-send of what was
- * already delivered when the same event is handled again.
+ * The signed webhook channel and its outbox senders against a real PostgreSQL (createTestDatabase) and
+ * a real local HTTP receiver on port 0: signatures, the unit filter, retries with backoff, the retry
+ * horizon, abandoned deliveries listed and redriven, no re-send of what was delivered, and one POST per
+ * delivery with two senders side by side (issue 16 items 14, 15).
  */
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
-import type { ActorContext, Clock } from '@tongban/domain';
+import type { ActorContext } from '@tongban/domain';
 import { PostgresEventStore, type RecordedEvent, runMigrations } from '@tongban/eventstore';
 import { connectNats, encodeEnvelope, ensureTicketEventsStream, startConsumer } from '@tongban/messaging';
 import { loadReferenceData } from '@tongban/reference-data';
-import { TicketExecutor } from '@tongban/runtime';
+import { TicketExecutor, systemClock } from '@tongban/runtime';
 import { type TestDatabase, createTestDatabase, natsUrl, uniqueName, waitFor } from '@tongban/testing';
 import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pg from 'pg';
 import { v7 as uuidv7 } from 'uuid';
-import { ChannelDeliveryError } from './channels';
 import { deliverNotices, inboxChannel, messageIdOf } from './inbox';
 import { NOTIFICATION_MIGRATIONS } from './migrations';
+import { Webhook, WebhookVerificationError } from 'standardwebhooks';
 import {
-  DELIVERY_HEADER, SIGNATURE_HEADER, type WebhookPayload, type WebhookSubscription, WebhookConfigError,
-  parseWebhookSubscriptions, verifyWebhookSignature, webhookChannel,
+  ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, type WebhookPayload, type WebhookSubscription, WebhookConfigError,
+  isWebhookSecret, parseWebhookSubscriptions, webhookChannel, webhookHeaders, webhookSend,
 } from './webhook';
+import {
+  type WebhookSenderOptions, WebhookSender, listWebhookDeliveries, redriveWebhookDeliveries, webhookDeliveryCounts,
+} from './webhook-outbox';
 
 const TOWNSHIP = 'adm-513437100';
 const OTHER_UNIT = 'adm-513437101';
 const REPORTER: ActorContext = { kind: 'citizen', id: 'device-webhook-1' };
 const ROUTING: ActorContext = { kind: 'system', id: 'routing' };
 const ref = loadReferenceData();
-const clock: Clock = { now: () => new Date() };
+const clock = systemClock;
 
 interface Received { path: string; headers: Record<string, string | string[] | undefined>; raw: string; status: number }
 
@@ -40,6 +44,8 @@ let base: string;
 let received: Received[] = [];
 /** Status codes to answer per path, consumed in order; then 204. */
 const script = new Map<string, number[]>();
+/** Delay before answering, ms, per path. */
+const delays = new Map<string, number>();
 
 beforeAll(async () => {
   db = await createTestDatabase();
@@ -54,8 +60,10 @@ beforeAll(async () => {
       const path = req.url ?? '/';
       const status = script.get(path)?.shift() ?? 204;
       received.push({ path, headers: req.headers, raw: Buffer.concat(chunks).toString('utf8'), status });
-      res.statusCode = status;
-      res.end();
+      setTimeout(() => {
+        res.statusCode = status;
+        res.end();
+      }, delays.get(path) ?? 0);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -69,6 +77,7 @@ afterAll(async () => {
 beforeEach(() => {
   received = [];
   script.clear();
+  delays.clear();
 });
 
 /** A ticket submitted and routed to the township; returns its TicketRouted event. */
@@ -86,26 +95,49 @@ async function routedEvent(): Promise<RecordedEvent> {
   return event;
 }
 
-const sub = (id: string, extra: Partial<WebhookSubscription> = {}): WebhookSubscription => ({ id, url: `${base}/${id}`, secret: `secret-${id}`, ...extra });
+/** A Standard Webhooks secret per subscription id: whsec_ and the base64 of 32 bytes. */
+const secretOf = (id: string): string => `whsec_${Buffer.from(`tongban-test-webhook-${id}`.padEnd(32, '.').slice(0, 32)).toString('base64')}`;
+const sub = (id: string, extra: Partial<WebhookSubscription> = {}): WebhookSubscription => ({ id, url: `${base}/${id}`, secret: secretOf(id), ...extra });
+/** What a receiver does: the library's verify over the raw body and the three headers (throws when it does not verify). */
+const verify = (secret: string, raw: string, headers: Received['headers']): unknown =>
+  new Webhook(secret).verify(raw, { [ID_HEADER]: String(headers[ID_HEADER]), [TIMESTAMP_HEADER]: String(headers[TIMESTAMP_HEADER]), [SIGNATURE_HEADER]: String(headers[SIGNATURE_HEADER]) });
 const handle = (subs: WebhookSubscription[], event: RecordedEvent): Promise<number> =>
-  deliverNotices([inboxChannel(pool), webhookChannel({ pool, subscriptions: subs, timeoutMs: 2000 })], store, event, new Date());
+  deliverNotices([inboxChannel(pool), webhookChannel({ pool, subscriptions: subs })], store, event, new Date(event.recordedAt));
+/** A sender for `subs` (fast retries unless told otherwise). */
+const sender = (subs: WebhookSubscription[], options: Partial<WebhookSenderOptions> = {}) =>
+  new WebhookSender({ pool, send: webhookSend(subs, 2000), maxBackoffMs: 50, ...options });
+/** Runs `s` until nothing is due for `quietMs`. */
+const drain = async (s: WebhookSender, quietMs = 300): Promise<void> => {
+  let idleSince = Date.now();
+  while (Date.now() - idleSince < quietMs) {
+    if ((await s.runOnce()) > 0) idleSince = Date.now();
+    else await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+};
 const to = (id: string): Received[] => received.filter((r) => r.path === `/${id}`);
+const stateOf = async (messageId: string, subscription: string) =>
+  (await pool.query<{ state: string; attempts: number }>('SELECT state, attempts FROM webhook_outbox WHERE message_id = $1 AND subscription_id = $2', [messageId, subscription])).rows[0];
 
 describe('webhook channel', () => {
   it('POSTs the notice with a signature that verifies with the secret, and a deterministic delivery id', async () => {
     const event = await routedEvent();
     expect(await handle([sub('a')], event)).toBe(1);
+    await drain(sender([sub('a')]));
     const [req] = to('a');
     expect(req).toBeDefined();
     const id = messageIdOf(event, { recipient: { kind: 'unit', id: TOWNSHIP } });
     expect(req!.headers['content-type']).toBe('application/json');
-    expect(req!.headers[DELIVERY_HEADER.toLowerCase()]).toBe(id);
-    const signature = req!.headers[SIGNATURE_HEADER.toLowerCase()] as string;
-    expect(signature).toMatch(/^t=\d+,v1=[0-9a-f]{64}$/);
-    expect(verifyWebhookSignature(signature, req!.raw, 'secret-a')).toBe(true);
-    expect(verifyWebhookSignature(signature, req!.raw, 'wrong-secret')).toBe(false);
-    expect(verifyWebhookSignature(signature, req!.raw.replace('危墙', '危房'), 'secret-a')).toBe(false);
-    expect(verifyWebhookSignature(signature, req!.raw, 'secret-a', Date.now() / 1000 + 3600)).toBe(false);
+    // Standard Webhooks: webhook-id is the delivery id, webhook-timestamp this attempt's unix seconds.
+    expect(req!.headers[ID_HEADER]).toBe(id);
+    expect(Math.abs(Number(req!.headers[TIMESTAMP_HEADER]) - Date.now() / 1000)).toBeLessThan(60);
+    expect(req!.headers[SIGNATURE_HEADER]).toMatch(/^v1,[A-Za-z0-9+/]{43}=$/);
+    // A receiver verifies with the library's Webhook.verify, which answers the parsed body.
+    expect(verify(secretOf('a'), req!.raw, req!.headers)).toEqual(JSON.parse(req!.raw));
+    expect(() => verify(secretOf('b'), req!.raw, req!.headers)).toThrow(WebhookVerificationError);
+    expect(() => verify(secretOf('a'), req!.raw.replace('危墙', '危房'), req!.headers)).toThrow(WebhookVerificationError);
+    expect(() => verify(secretOf('a'), req!.raw, { ...req!.headers, [ID_HEADER]: 'another-id' })).toThrow(WebhookVerificationError);
+    // A replay an hour later is refused (the library's 5-minute tolerance), although correctly signed.
+    expect(() => verify(secretOf('a'), req!.raw, webhookHeaders(secretOf('a'), id, req!.raw, Date.now() / 1000 - 3600))).toThrow(/timestamp too old/);
     const payload = JSON.parse(req!.raw) as WebhookPayload;
     expect(payload).toEqual({
       id, kind: 'ticket-arrived', ticketId: event.stream.replace(/^ticket-/, ''), recipient: { kind: 'unit', id: TOWNSHIP },
@@ -114,58 +146,90 @@ describe('webhook channel', () => {
     // The same message id in the inbox.
     const { rows } = await pool.query('SELECT id FROM inbox_messages WHERE event_id = $1', [event.id]);
     expect(rows).toEqual([{ id }]);
+    expect(await stateOf(id, 'a')).toEqual({ state: 'delivered', attempts: 1 });
   });
 
   it('sends only to subscriptions whose units (and kinds) match', async () => {
     const event = await routedEvent();
-    await handle([
+    const subs = [
       sub('all'), sub('township', { units: [TOWNSHIP] }), sub('other', { units: [OTHER_UNIT] }),
       sub('replies', { kinds: ['public-reply'] }), sub('arrivals', { units: [OTHER_UNIT, TOWNSHIP], kinds: ['ticket-arrived'] }),
-    ], event);
+    ];
+    await handle(subs, event);
+    await drain(sender(subs));
     expect(received.map((r) => r.path).sort()).toEqual(['/all', '/arrivals', '/township']);
   });
 
-  it('a receiver failing once is retried on redelivery and gets exactly one successful delivery', async () => {
+  it('a receiver failing a few times is retried with backoff and gets exactly one successful delivery', async () => {
     const event = await routedEvent();
-    script.set('/flaky', [500]);
+    script.set('/flaky', [500, 503, 502]);
     const subs = [sub('flaky'), sub('steady')];
-    await expect(handle(subs, event)).rejects.toThrow(ChannelDeliveryError);
-    expect(to('flaky').map((r) => r.status)).toEqual([500]);
+    // Handling the event only enqueues: a failing receiver does not fail (or hold) the event.
+    await expect(handle(subs, event)).resolves.toBe(1);
+    await drain(sender(subs));
+    expect(to('flaky').map((r) => r.status)).toEqual([500, 503, 502, 204]);
     expect(to('steady').map((r) => r.status)).toEqual([204]);
-    // The consumer redelivers the event: only the failed subscription is tried again.
-    await handle(subs, event);
-    expect(to('flaky').map((r) => r.status)).toEqual([500, 204]);
-    expect(to('steady').map((r) => r.status)).toEqual([204]);
-    const ids = new Set(to('flaky').map((r) => r.headers[DELIVERY_HEADER.toLowerCase()]));
-    expect(ids.size).toBe(1);
-    const { rows } = await pool.query('SELECT subscription_id FROM webhook_deliveries WHERE message_id = $1 ORDER BY 1', [[...ids][0]]);
-    expect(rows.map((r: { subscription_id: string }) => r.subscription_id)).toEqual(['flaky', 'steady']);
+    expect(new Set(to('flaky').map((r) => r.headers[ID_HEADER])).size).toBe(1);
+    const id = messageIdOf(event, { recipient: { kind: 'unit', id: TOWNSHIP } });
+    expect(await stateOf(id, 'flaky')).toEqual({ state: 'delivered', attempts: 4 });
   });
 
-  it('an unreachable receiver fails the delivery (to be redelivered) and records nothing', async () => {
+  it('keeps retrying an unreachable receiver until the horizon, then abandons it visibly; a redrive delivers it once', async () => {
     const event = await routedEvent();
     const closed = createServer();
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const port = (closed.address() as AddressInfo).port;
     await new Promise((resolve) => closed.close(resolve));
-    await expect(handle([{ id: 'down', url: `http://127.0.0.1:${port}/`, secret: 's' }], event)).rejects.toThrow(/down: POST .* failed/);
-    const { rows } = await pool.query('SELECT 1 FROM webhook_deliveries WHERE subscription_id = $1', ['down']);
-    expect(rows).toHaveLength(0);
+    const down: WebhookSubscription = { id: 'down', url: `http://127.0.0.1:${port}/down`, secret: secretOf('down') };
+    await handle([down], event);
+    const outcomes: { ok: boolean; abandoned: boolean }[] = [];
+    // A horizon of about 1.5 s for the test (hours in production: TONGBAN_WEBHOOK_RETRY_HOURS).
+    await drain(sender([down], { retryHours: 1.5 / 3600, onOutcome: (o) => outcomes.push(o) }), 800);
+    const id = messageIdOf(event, { recipient: { kind: 'unit', id: TOWNSHIP } });
+    expect(outcomes.length).toBeGreaterThan(2);
+    expect(outcomes.at(-1)).toMatchObject({ ok: false, abandoned: true });
+    expect(await stateOf(id, 'down')).toMatchObject({ state: 'abandoned' });
+    const [listed] = await listWebhookDeliveries(pool, { subscription: 'down' });
+    expect(listed).toMatchObject({ messageId: id, state: 'abandoned', lastError: expect.stringContaining('failed') });
+    expect((await webhookDeliveryCounts(pool)).find((c) => c.subscription === 'down')).toEqual({ subscription: 'down', state: 'abandoned', count: 1 });
+
+    // The receiver is back (same subscription id, now reachable): a redrive delivers it exactly once.
+    const back = sub('down');
+    expect(await redriveWebhookDeliveries(pool, { subscription: 'down' })).toBe(1);
+    await drain(sender([back]));
+    expect(to('down')).toHaveLength(1);
+    expect(await stateOf(id, 'down')).toMatchObject({ state: 'delivered' });
+    expect(await redriveWebhookDeliveries(pool, { subscription: 'down' })).toBe(0);
   });
 
   it('an already-delivered message is not re-sent when the same event is handled again', async () => {
     const event = await routedEvent();
-    await handle([sub('once')], event);
-    await handle([sub('once')], event);
-    await handle([sub('once')], event);
+    const s = sender([sub('once')]);
+    for (let i = 0; i < 3; i++) {
+      await handle([sub('once')], event);
+      await drain(s, 100);
+    }
     expect(to('once')).toHaveLength(1);
     const { rows } = await pool.query('SELECT count(*)::int AS n FROM inbox_messages WHERE event_id = $1', [event.id]);
     expect(rows[0]).toEqual({ n: 1 });
   });
+
+  it('two replicas sending side by side to a slow receiver POST each delivery once', async () => {
+    const events = await Promise.all(Array.from({ length: 6 }, () => routedEvent()));
+    const slow = sub('slow');
+    delays.set('/slow', 400);
+    for (const event of events) await handle([slow], event);
+    const a = sender([slow], { concurrency: 2, leaseMs: 2000 });
+    const b = sender([slow], { concurrency: 2, leaseMs: 2000 });
+    await Promise.all([drain(a, 600), drain(b, 600)]);
+    const ids = to('slow').map((r) => r.headers[ID_HEADER]);
+    expect(ids).toHaveLength(6);
+    expect(new Set(ids).size).toBe(6);
+  });
 });
 
 describe('webhook channel behind the JetStream consumer', () => {
-  it('a failed delivery is naked and redelivered by the consumer; the retry succeeds once and the message is acked', async () => {
+  it('a failing receiver does not hold the event: it is acked at once and the sender delivers once the receiver answers', async () => {
     const event = await routedEvent();
     const nc = await connectNats(natsUrl());
     const jsm = await jetstreamManager(nc);
@@ -178,17 +242,17 @@ describe('webhook channel behind the JetStream consumer', () => {
       await js.publish(`${subjectPrefix}.${event.type}`, encodeEnvelope(event), { msgID: event.id });
       script.set('/js', [503]);
       const consumer = await startConsumer({
-        js, jsm, streamName, durable: name, deadLetterSubject: `${name}.deadletter`, nakDelayMs: () => 50, onError: () => undefined,
+        js, jsm, streamName, durable: name, deadLetterSubject: `${name}.deadletter`, nakDelayMs: () => 50, onStatus: () => undefined,
         handler: async (e) => { await handle([sub('js')], e); },
       });
       try {
         await waitFor(async () => {
           const info = await jsm.consumers.info(streamName, name);
-          return to('js').length === 2 && info.num_ack_pending === 0 && info.num_pending === 0;
-        }, { description: 'a failed then a successful delivery, acked' });
-        await new Promise((resolve) => setTimeout(resolve, 300));
+          return info.num_ack_pending === 0 && info.num_pending === 0 && info.delivered.stream_seq === 1;
+        }, { description: 'the event acked' });
+        await drain(sender([sub('js')]));
         expect(to('js').map((r) => r.status)).toEqual([503, 204]);
-        expect(new Set(to('js').map((r) => r.headers[DELIVERY_HEADER.toLowerCase()])).size).toBe(1);
+        expect(new Set(to('js').map((r) => r.headers[ID_HEADER])).size).toBe(1);
       } finally {
         await consumer.stop();
       }
@@ -200,21 +264,32 @@ describe('webhook channel behind the JetStream consumer', () => {
 });
 
 describe('TONGBAN_WEBHOOKS', () => {
+  /** The example secret of the Standard Webhooks specification (24 bytes). */
+  const S = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
   it('parses subscriptions; unset or empty means none', () => {
     expect(parseWebhookSubscriptions(undefined)).toEqual([]);
     expect(parseWebhookSubscriptions('')).toEqual([]);
-    expect(parseWebhookSubscriptions('[{"id":"a","url":"https://example.org/hook","secret":"s","units":["adm-1"],"kinds":["resolved"]}]'))
-      .toEqual([{ id: 'a', url: 'https://example.org/hook', secret: 's', units: ['adm-1'], kinds: ['resolved'] }]);
+    expect(parseWebhookSubscriptions(`[{"id":"a","url":"https://example.org/hook","secret":"${S}","units":["adm-1"],"kinds":["resolved"]}]`))
+      .toEqual([{ id: 'a', url: 'https://example.org/hook', secret: S, units: ['adm-1'], kinds: ['resolved'] }]);
+  });
+
+  it('accepts only Standard Webhooks secrets: whsec_ and the base64 of 24–64 bytes', () => {
+    expect(isWebhookSecret(S)).toBe(true);
+    expect(isWebhookSecret(`whsec_${Buffer.alloc(64, 7).toString('base64')}`)).toBe(true);
+    for (const bad of ['s', 'MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', `whsec_${Buffer.alloc(23, 7).toString('base64')}`, `whsec_${Buffer.alloc(65, 7).toString('base64')}`, 'whsec_not base64!', 'whsec_']) {
+      expect(isWebhookSecret(bad)).toBe(false);
+    }
   });
 
   it.each([
     ['not json', /not valid JSON/],
+    ['[{"id":"a","url":"https://x.org","secret":"s"}]', /secret of "a" must be a Standard Webhooks secret: whsec_/],
     ['{"id":"a"}', /must be a JSON array/],
     ['[{"url":"https://x.org","secret":"s"}]', /\[0\]: id must be/],
     ['[{"id":"a","url":"ftp://x.org","secret":"s"}]', /url of "a"/],
     ['[{"id":"a","url":"https://x.org"}]', /secret of "a"/],
-    ['[{"id":"a","url":"https://x.org","secret":"s","units":"adm-1"}]', /units of "a" must be an array/],
-    ['[{"id":"a","url":"https://x.org","secret":"s"},{"id":"a","url":"https://y.org","secret":"t"}]', /\[1\]: duplicate id "a"/],
+    [`[{"id":"a","url":"https://x.org","secret":"${S}","units":"adm-1"}]`, /units of "a" must be an array/],
+    [`[{"id":"a","url":"https://x.org","secret":"${S}"},{"id":"a","url":"https://y.org","secret":"${S}"}]`, /\[1\]: duplicate id "a"/],
     ['[{"id":"a","url":"https://x.org","secret":"s","unit":["adm-1"]}]', /unknown field\(s\) unit/],
   ])('refuses %s', (raw, message) => {
     expect(() => parseWebhookSubscriptions(raw)).toThrow(WebhookConfigError);

@@ -1,14 +1,15 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import type pg from 'pg';
+import { Webhook } from 'standardwebhooks';
 import type { NotificationChannel, NoticeContext } from './channels';
 import type { Notice } from './recipients';
+import { type WebhookSend, enqueueWebhooks } from './webhook-outbox';
 
 /** A webhook subscription (TONGBAN_WEBHOOKS: a JSON array of these). */
 export interface WebhookSubscription {
   id: string;
   /** http(s) URL the notices are POSTed to. */
   url: string;
-  /** HMAC-SHA256 key for `Tongban-Signature`. */
+  /** Standard Webhooks signing secret: `whsec_` and the base64 of 24–64 random bytes (the HMAC-SHA256 key). */
   secret: string;
   /** Unit ids whose notices it receives; absent: every unit. */
   units?: readonly string[];
@@ -18,7 +19,7 @@ export interface WebhookSubscription {
 
 /** The JSON body POSTed for one notice. */
 export interface WebhookPayload {
-  /** Deterministic message id (also in `Tongban-Delivery`): the same on every retry. */
+  /** Deterministic message id (also in `webhook-id`): the same on every retry. */
   id: string;
   kind: string;
   ticketId: string;
@@ -41,11 +42,24 @@ export class WebhookDeliveryError extends Error {
   readonly code = 'webhook_delivery_failed';
 }
 
-export const SIGNATURE_HEADER = 'Tongban-Signature';
-export const DELIVERY_HEADER = 'Tongban-Delivery';
+/** Standard Webhooks headers (lower case, as Node and the libraries read them). */
+export const ID_HEADER = 'webhook-id';
+export const TIMESTAMP_HEADER = 'webhook-timestamp';
+export const SIGNATURE_HEADER = 'webhook-signature';
 export const DEFAULT_WEBHOOK_TIMEOUT_MS = 5_000;
 
 const KEYS = new Set(['id', 'url', 'secret', 'units', 'kinds']);
+/** `whsec_` + standard base64 (padded). */
+const SECRET = /^whsec_((?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?)$/;
+const SECRET_BYTES = { min: 24, max: 64 };
+
+/** Whether `secret` is a Standard Webhooks secret: `whsec_` and the base64 of 24–64 bytes. */
+export function isWebhookSecret(secret: string): boolean {
+  const m = SECRET.exec(secret);
+  if (!m) return false;
+  const bytes = Buffer.from(m[1] ?? '', 'base64').length;
+  return bytes >= SECRET_BYTES.min && bytes <= SECRET_BYTES.max;
+}
 
 /**
  * Parses TONGBAN_WEBHOOKS (unset or empty: no subscriptions).
@@ -76,7 +90,9 @@ export function parseWebhookSubscriptions(raw: string | undefined): WebhookSubsc
     try { parsed = typeof url === 'string' ? new URL(url) : undefined; } catch { parsed = undefined; }
     if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) return fail(`url of "${id}" must be an http(s) URL`);
     const secret = e['secret'];
-    if (typeof secret !== 'string' || secret === '') return fail(`secret of "${id}" must be a non-empty string`);
+    if (typeof secret !== 'string' || !isWebhookSecret(secret)) {
+      return fail(`secret of "${id}" must be a Standard Webhooks secret: whsec_ and the base64 of ${SECRET_BYTES.min}–${SECRET_BYTES.max} random bytes (e.g. node -p "'whsec_' + crypto.randomBytes(32).toString('base64')")`);
+    }
     const list = (name: 'units' | 'kinds'): readonly string[] | undefined => {
       const v = e[name];
       if (v === undefined) return undefined;
@@ -89,32 +105,19 @@ export function parseWebhookSubscriptions(raw: string | undefined): WebhookSubsc
   });
 }
 
-/** `Tongban-Signature` value: `t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>`. */
-export function signWebhook(secret: string, rawBody: string, unixSeconds: number): string {
-  const t = Math.floor(unixSeconds);
-  return `t=${t},v1=${createHmac('sha256', secret).update(`${t}.${rawBody}`).digest('hex')}`;
-}
-
 /**
- * What a receiver does: checks a `Tongban-Signature` header against the raw body and the secret, and
- * that its timestamp is within `toleranceSeconds` (default 300) of `nowSeconds`. Constant-time compare.
+ * The Standard Webhooks headers (https://www.standardwebhooks.com) of one POST: `webhook-id` (the delivery
+ * id, the same on every retry), `webhook-timestamp` (unix seconds of this attempt) and `webhook-signature`
+ * (`v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<raw body>">`, keyed with the secret's decoded bytes).
+ * Receivers verify with any Standard Webhooks library (`new Webhook(secret).verify(rawBody, headers)`).
  */
-export function verifyWebhookSignature(header: string | undefined, rawBody: string, secret: string, nowSeconds = Date.now() / 1000, toleranceSeconds = 300): boolean {
-  if (!header) return false;
-  const parts = new Map<string, string[]>();
-  for (const part of header.split(',')) {
-    const eq = part.indexOf('=');
-    if (eq <= 0) continue;
-    const k = part.slice(0, eq).trim();
-    parts.set(k, [...(parts.get(k) ?? []), part.slice(eq + 1).trim()]);
-  }
-  const t = Number(parts.get('t')?.[0]);
-  if (!Number.isInteger(t) || Math.abs(nowSeconds - t) > toleranceSeconds) return false;
-  const expected = Buffer.from(createHmac('sha256', secret).update(`${t}.${rawBody}`).digest('hex'));
-  return (parts.get('v1') ?? []).some((v) => {
-    const given = Buffer.from(v);
-    return given.length === expected.length && timingSafeEqual(given, expected);
-  });
+export function webhookHeaders(secret: string, messageId: string, rawBody: string, unixSeconds: number): Record<string, string> {
+  const t = Math.floor(unixSeconds);
+  return {
+    [ID_HEADER]: messageId,
+    [TIMESTAMP_HEADER]: String(t),
+    [SIGNATURE_HEADER]: new Webhook(secret).sign(messageId, new Date(t * 1000), rawBody),
+  };
 }
 
 /**
@@ -134,53 +137,44 @@ export function subscriptionMatches(sub: WebhookSubscription, notice: Notice, ct
 export interface WebhookChannelOptions {
   pool: pg.Pool;
   subscriptions: readonly WebhookSubscription[];
-  /** Per request (default 5 s). */
-  timeoutMs?: number;
-  /** Real time for the signature timestamp (default Date.now, not the service's test clock). */
-  nowMs?: () => number;
+  /** Called after deliveries were enqueued (wakes this replica's {@link WebhookSender}). */
+  onEnqueued?: () => void;
 }
 
 /**
- * Signed webhooks as a channel: POSTs each notice to every matching subscription. A success is
- * recorded in webhook_deliveries (message id, subscription id) and never re-sent when the event is
- * handled again; failures (network error, timeout, non-2xx) are tried for every subscription, then
- * thrown together so that the event is redelivered and only what failed is retried.
+ * Signed webhooks as a channel: each notice is written to the webhook outbox once per matching
+ * subscription (see webhook-outbox.ts); the senders POST it, retry it over hours, and never send a
+ * delivered one again. Handling an event again enqueues nothing new.
  */
 export function webhookChannel(options: WebhookChannelOptions): NotificationChannel {
   const { pool, subscriptions } = options;
-  const timeoutMs = options.timeoutMs ?? DEFAULT_WEBHOOK_TIMEOUT_MS;
-  const nowMs = options.nowMs ?? Date.now;
   return {
     name: 'webhook',
     async deliver(notice, ctx) {
       const matching = subscriptions.filter((s) => subscriptionMatches(s, notice, ctx));
       if (matching.length === 0) return;
-      const { rows } = await pool.query<{ subscription_id: string }>(
-        'SELECT subscription_id FROM webhook_deliveries WHERE message_id = $1 AND subscription_id = ANY($2::text[])',
-        [ctx.messageId, matching.map((s) => s.id)],
-      );
-      const done = new Set(rows.map((r) => r.subscription_id));
       const payload: WebhookPayload = {
         id: ctx.messageId, kind: notice.kind, ticketId: ctx.state.ticketId, recipient: { kind: notice.recipient.kind, id: notice.recipient.id },
         title: notice.title, body: notice.body, createdAt: ctx.event.recordedAt,
       };
-      const rawBody = JSON.stringify(payload);
-      const errors: string[] = [];
-      for (const sub of matching) {
-        if (done.has(sub.id)) continue;
-        try {
-          await post(sub, rawBody, ctx.messageId, Math.floor(nowMs() / 1000), timeoutMs);
-        } catch (err) {
-          errors.push(`${sub.id}: ${err instanceof Error ? err.message : String(err)}`);
-          continue;
-        }
-        await pool.query(
-          'INSERT INTO webhook_deliveries (message_id, subscription_id, delivered_at) VALUES ($1, $2, now()) ON CONFLICT DO NOTHING',
-          [ctx.messageId, sub.id],
-        );
-      }
-      if (errors.length > 0) throw new WebhookDeliveryError(`webhook delivery of ${ctx.messageId} failed: ${errors.join('; ')}`);
+      const body = JSON.stringify(payload);
+      await enqueueWebhooks(pool, matching.map((sub) => ({ messageId: ctx.messageId, subscriptionId: sub.id, ticketId: ctx.state.ticketId, kind: notice.kind, body })));
+      options.onEnqueued?.();
     },
+  };
+}
+
+/**
+ * The sender's POST: signs the stored body with the subscription's secret and real time (Standard
+ * Webhooks headers, {@link webhookHeaders}), a timeout of `timeoutMs` (default 5 s) and no redirects.
+ * @throws WebhookDeliveryError on a network error, a timeout, a non-2xx answer or an unknown subscription.
+ */
+export function webhookSend(subscriptions: readonly WebhookSubscription[], timeoutMs = DEFAULT_WEBHOOK_TIMEOUT_MS, nowMs: () => number = Date.now): WebhookSend {
+  const byId = new Map(subscriptions.map((s) => [s.id, s]));
+  return async (delivery) => {
+    const sub = byId.get(delivery.subscriptionId);
+    if (!sub) throw new WebhookDeliveryError(`subscription ${delivery.subscriptionId} is no longer configured`);
+    await post(sub, delivery.body, delivery.messageId, Math.floor(nowMs() / 1000), timeoutMs);
   };
 }
 
@@ -189,7 +183,7 @@ async function post(sub: WebhookSubscription, rawBody: string, messageId: string
   try {
     res = await fetch(sub.url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: signWebhook(sub.secret, rawBody, t), [DELIVERY_HEADER]: messageId },
+      headers: { 'content-type': 'application/json', ...webhookHeaders(sub.secret, messageId, rawBody, t) },
       body: rawBody,
       signal: AbortSignal.timeout(timeoutMs),
       redirect: 'manual',

@@ -13,7 +13,8 @@ export function mayRead(principal: Principal, s: TicketState, involvedUnits: rea
     case 'open311':
       return true;
     case 'citizen':
-      return s.reporter.deviceId !== '' && s.reporter.deviceId === principal.id;
+      // The reporter, and the devices following the ticket ("me too", issue 14 item 5; never its reporter's identity).
+      return (s.reporter.deviceId !== '' && s.reporter.deviceId === principal.id) || (s.followers ?? []).includes(principal.id);
     case 'staff':
       if (principal.role === 'auditor') return true;
       if (s.reporter.staffId === principal.id) return true;
@@ -21,6 +22,14 @@ export function mayRead(principal: Principal, s: TicketState, involvedUnits: rea
       if (principal.role === 'supervisor' || principal.role === 'admin') return ref.divisions.isWithin(s.division, principal.division);
       return false;
   }
+}
+
+/**
+ * True when anyone may see a ticket without signing in (Open311 `media_url`, public attachments): its
+ * reporter chose to make it public (visibility `public`, see the privacy rules of issue 14).
+ */
+export function isPublicTicket(s: TicketState): boolean {
+  return s.visibility === 'public';
 }
 
 /** True when the reader sees reporters' personal data unmasked: the holding unit and auditors. */

@@ -3,7 +3,9 @@
  * GetStats, ExportEvents. Verify and export are for auditors only (PERMISSION_DENIED auditor_only);
  * replay follows the history's read rules; statistics are for supervisors (their subtree) and auditors.
  */
-import { isTicketId } from '@tongban/domain';
+import { MAX_EXPORT_ROWS, lifecycleCsv, lifecycleJsonl, lifecycleRows } from './stats/export';
+import { practiceFigures } from './stats/practice';
+import { isTicketId, parseShanghaiDateOrInstant } from '@tongban/domain';
 import type { Principal, StaffPrincipal } from '@tongban/auth';
 import type { query } from '@tongban/contracts';
 import type { Clock } from '@tongban/domain';
@@ -119,15 +121,25 @@ export async function replayTicket(deps: AuditDeps, req: query.ReplayTicketReque
 export async function getStats(deps: AuditDeps, req: query.GetStatsRequest, principal: Principal): Promise<query.GetStatsResponse> {
   const q = resolveStatsQuery(req, principal, deps.ref, deps.clock.now());
   await deps.stats.refresh();
-  return { statsJson: JSON.stringify(deps.stats.table.compute(q, deps.ref)) };
+  // Issue 14: the 12345-practice figures (returns, missed sign-fors, callbacks, rectifications…) with their definitions.
+  const practice = await practiceFigures(deps.pool, q, deps.ref);
+  return { statsJson: JSON.stringify({ ...deps.stats.table.compute(q, deps.ref), practice }) };
 }
 
-const INSTANT = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?$/;
+/**
+ * ExportStats (issue 14 item 7): the lifecycle of every ticket GetStats would count, as CSV or JSON Lines.
+ * @throws ServiceFailure as GetStats; INVALID_ARGUMENT (invalid_format).
+ */
+export async function exportStats(deps: AuditDeps, req: query.ExportStatsRequest, principal: Principal): Promise<query.ExportStatsResponse> {
+  if (req.format !== 'csv' && req.format !== 'jsonl') throw fail.invalid('invalid_format', 'format must be csv or jsonl');
+  const q = resolveStatsQuery({ ...req, groupBy: '' }, principal, deps.ref, deps.clock.now());
+  const rows = await lifecycleRows(deps.pool, q);
+  return { body: req.format === 'csv' ? lifecycleCsv(rows) : lifecycleJsonl(rows), rows: rows.length, truncated: rows.length >= MAX_EXPORT_ROWS };
+}
 
 function exportInstant(value: string, name: string): string | undefined {
   if (!value) return undefined;
-  const text = /^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00+08:00` : value;
-  const ms = INSTANT.test(value) ? Date.parse(text) : Number.NaN;
+  const ms = parseShanghaiDateOrInstant(value);
   if (Number.isNaN(ms)) throw fail.invalid(`invalid_${name}`, `${name} must be an ISO-8601 date or instant with an offset`);
   return new Date(ms).toISOString();
 }

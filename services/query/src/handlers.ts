@@ -1,12 +1,13 @@
 import type { Principal } from '@tongban/auth';
 import type { query } from '@tongban/contracts';
-import { type TicketState, evolveAll, ticketStream, isTicketId } from '@tongban/domain';
+import { type TicketState, evolveAll, permittedActions, ticketStream, isTicketId } from '@tongban/domain';
 import type { EventStore } from '@tongban/eventstore';
 import type { ReferenceData } from '@tongban/reference-data';
-import { fail, toEnvelopes } from '@tongban/runtime';
+import { actorContext, fail, toEnvelopes } from '@tongban/runtime';
 import type pg from 'pg';
 import { isReporter, mayRead, seesPersonalData } from './access';
 import { historyEntries } from './history';
+import { OPEN_STATUSES } from './stats/definitions';
 import { unitsInvolved } from './projection';
 import { ticketView } from './view';
 
@@ -15,6 +16,8 @@ export interface QueryDeps {
   pool: pg.Pool;
   store: EventStore;
   ref: ReferenceData;
+  /** The platform's clock (the test clock when TONGBAN_TEST_CLOCK is on). */
+  clock: { now(): Date };
 }
 
 
@@ -51,14 +54,23 @@ export async function readableTicket(deps: QueryDeps, ticketId: string, principa
 /** GetTicket: the ticket view as JSON. */
 export async function getTicket(deps: QueryDeps, req: query.GetTicketRequest, principal: Principal): Promise<query.GetTicketResponse> {
   const state = await readableTicket(deps, req.ticketId, principal);
-  return { viewJson: JSON.stringify(ticketView(state, deps.ref, seesPersonalData(principal, state))) };
+  const view = ticketView(state, deps.ref, seesPersonalData(principal, state));
+  // A follower (issue 14 item 5) never learns who reported it.
+  if (principal.kind === 'citizen' && !isReporter(principal, state)) return { viewJson: JSON.stringify({ ...view, reporter: {}, onBehalfOf: undefined }) };
+  if (principal.kind !== 'staff') return { viewJson: JSON.stringify(view) };
+  // Staff: what the caller may do on it now (the console's buttons), from the permission table the services enforce.
+  const actions = permittedActions(actorContext(principal, deps.ref), state, {
+    now: deps.clock.now(), isWithin: (code, ancestor) => deps.ref.divisions.isWithin(code, ancestor),
+  });
+  return { viewJson: JSON.stringify({ ...view, actions }) };
 }
 
 /** GetTicketHistory: the events in order (from the store, so always complete). */
 export async function getTicketHistory(deps: QueryDeps, req: query.GetTicketHistoryRequest, principal: Principal): Promise<query.GetTicketHistoryResponse> {
   const state = await readableTicket(deps, req.ticketId, principal);
   const events = await deps.store.readStream(ticketStream(req.ticketId.toLowerCase()));
-  const entries = historyEntries(events, { forReporter: isReporter(principal, state), showPersonalData: seesPersonalData(principal, state) });
+  // Followers read it as the reporter does (no internal notes, no non-public replies).
+  const entries = historyEntries(events, { forReporter: isReporter(principal, state) || principal.kind === 'citizen', showPersonalData: seesPersonalData(principal, state) });
   return { eventsJson: JSON.stringify(entries) };
 }
 
@@ -71,7 +83,7 @@ export async function listTickets(deps: QueryDeps, req: query.ListTicketsRequest
   const where: string[] = [];
   const params: unknown[] = [];
   const p = (v: unknown) => { params.push(v); return `$${params.length}`; };
-  if (principal.kind === 'citizen') where.push(`reporter_device_id = ${p(principal.id)}`);
+  if (principal.kind === 'citizen') where.push(`(reporter_device_id = ${p(principal.id)} OR state->'followers' ? ${p(principal.id)})`);
   else if (principal.kind === 'staff' && principal.role === 'information-officer') where.push(`reporter_staff_id = ${p(principal.id)}`);
   else if (principal.kind === 'staff' && principal.role === 'department') where.push(`${p(principal.unitId)} = ANY(units_involved)`);
   else if (principal.kind === 'staff' && principal.role !== 'auditor') {
@@ -94,6 +106,54 @@ export async function listTickets(deps: QueryDeps, req: query.ListTicketsRequest
     params,
   );
   return { ticketsJson: JSON.stringify(rows.map((r) => ticketView(r.state, deps.ref, seesPersonalData(principal, r.state)))) };
+}
+
+/** Radius within which a ticket with a position counts as similar to a report with one, metres (issue 14 item 5). */
+export const SIMILAR_RADIUS_METERS = 500;
+/** How far back similar tickets are looked for, days. */
+export const SIMILAR_WINDOW_DAYS = 30;
+
+/**
+ * FindSimilarTickets (issue 14 item 5): open tickets of the category in the same township (the township of
+ * a village) submitted in the last 30 days; when both have a position, only those within 500 m; nearest
+ * and newest first, at most 10. No reporter's identity, no description.
+ * @throws ServiceFailure INVALID_ARGUMENT (missing_service_code, unknown_division, division_too_coarse).
+ */
+export async function findSimilarTickets(deps: QueryDeps, req: query.FindSimilarTicketsRequest): Promise<query.FindSimilarTicketsResponse> {
+  if (!req.serviceCode) throw fail.invalid('missing_service_code', 'service_code is required');
+  const division = deps.ref.divisions.get(req.division);
+  if (!division) throw fail.invalid('unknown_division', `unknown division ${req.division}`);
+  if (division.level !== 'township' && division.level !== 'village') throw fail.invalid('division_too_coarse', 'name a township or village');
+  const township = division.level === 'village' ? division.parent ?? req.division : req.division;
+  const since = new Date(deps.clock.now().getTime() - SIMILAR_WINDOW_DAYS * 86_400_000);
+  const { rows } = await deps.pool.query<{ state: TicketState }>(
+    `SELECT state FROM ticket_views
+      WHERE service_code = $1 AND division LIKE $2 AND status = ANY($3) AND submitted_at >= $4
+      ORDER BY submitted_at DESC LIMIT 200`,
+    [req.serviceCode, `${township}%`, OPEN_STATUSES, since],
+  );
+  const here = req.lat !== undefined && req.long !== undefined ? { lat: req.lat, long: req.long } : undefined;
+  const found = rows.map((r) => r.state).map((s) => {
+    const distance = here && s.lat !== undefined && s.long !== undefined ? metersBetween(here, { lat: s.lat, long: s.long }) : undefined;
+    return { s, distance };
+  }).filter(({ distance }) => distance === undefined || distance <= SIMILAR_RADIUS_METERS)
+    .sort((a, b) => (a.distance ?? Infinity) - (b.distance ?? Infinity))
+    .slice(0, 10)
+    .map(({ s, distance }) => ({
+      id: s.ticketId, reference: s.reference, title: s.title, status: s.status, division: s.division,
+      divisionName: deps.ref.divisions.get(s.division)?.name ?? s.division, submittedAt: s.submittedAt,
+      followers: (s.followers ?? []).length, ...(distance !== undefined ? { distanceMeters: Math.round(distance) } : {}),
+    }));
+  return { ticketsJson: JSON.stringify(found) };
+}
+
+/** Great-circle distance between two WGS-84 points, metres (haversine, mean Earth radius 6,371,008.8 m). */
+export function metersBetween(a: { lat: number; long: number }, b: { lat: number; long: number }): number {
+  const rad = Math.PI / 180;
+  const dLat = (b.lat - a.lat) * rad;
+  const dLong = (b.long - a.long) * rad;
+  const h = Math.sin(dLat / 2) ** 2 + Math.cos(a.lat * rad) * Math.cos(b.lat * rad) * Math.sin(dLong / 2) ** 2;
+  return 2 * 6_371_008.8 * Math.asin(Math.min(1, Math.sqrt(h)));
 }
 
 /** An ISO-8601 instant as a Date. @throws ServiceFailure INVALID_ARGUMENT (invalid_instant). */

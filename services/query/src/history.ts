@@ -2,7 +2,8 @@ import type { RecordedEvent } from '@tongban/eventstore';
 import { mask } from './access';
 
 /** Event types a reporter never sees. */
-const INTERNAL_TYPES = new Set(['InternalNoteAdded']);
+// DuplicateMerged names the merged duplicate's reporting device: not for the lead's reporter or followers (issue 14 item 5).
+const INTERNAL_TYPES = new Set(['InternalNoteAdded', 'DuplicateMerged']);
 
 /**
  * A ticket's history as served by GET /api/v1/tickets/{id}/history: the events in revision order with

@@ -1,14 +1,18 @@
+import { attachmentStoreFromEnv } from '@tongban/attachments';
 import { query } from '@tongban/contracts';
 import { TICKET_EVENT_TYPES } from '@tongban/domain';
 import { runMigrations } from '@tongban/eventstore';
-import { consumeTicketEvents, publicUnary, runService, startGrpcServer, unary } from '@tongban/runtime';
+import { ConfigError, consumeTicketEvents, optionalAuthUnary, publicUnary, runService, serveGrpc, unary } from '@tongban/runtime';
+import { getAttachment } from './attachments';
 import { DEFAULT_ANCHOR_INTERVAL_MS, startAnchorRole } from './audit/anchors';
-import { exportEvents, getStats, replayTicket, verifyTicket, verifyTickets } from './audit-handlers';
-import { getTicket, getTicketHistory, listServices, listTickets, listUnits } from './handlers';
+import { publicDivision, publicFeed, publicSummary } from './public-summary';
+import { exportEvents, exportStats, getStats, replayTicket, verifyTicket, verifyTickets } from './audit-handlers';
+import { findSimilarTickets, getTicket, getTicketHistory, listServices, listTickets, listUnits } from './handlers';
 import { QUERY_MIGRATIONS } from './migrations';
 import { projectTicketEvent } from './projection';
 import { listTicketUpdates } from './public-updates';
 import { backfillTicketStats } from './stats/backfill';
+import { registerBusinessGauges } from './metrics';
 import { StatsCache } from './stats/cache';
 
 runService('query', async (host) => {
@@ -16,25 +20,36 @@ runService('query', async (host) => {
   const backfilled = await backfillTicketStats(host.pool);
   if (backfilled > 0) host.log.info({ tickets: backfilled }, 'ticket_stats backfilled from ticket_views');
   const stats = new StatsCache(host.pool);
+  registerBusinessGauges(host.pool, () => host.clock.now());
   const deps = { pool: host.pool, store: host.store, ref: host.ref, clock: host.clock, stats };
-  const grpc = await startGrpcServer(host.config.addresses.query, query.QueryServiceService, {
-    getTicket: unary(host.key, host.log, (req: query.GetTicketRequest, p) => getTicket(deps, req, p)),
-    getTicketHistory: unary(host.key, host.log, (req: query.GetTicketHistoryRequest, p) => getTicketHistory(deps, req, p)),
-    listTickets: unary(host.key, host.log, (req: query.ListTicketsRequest, p) => listTickets(deps, req, p)),
+  const files = attachmentStoreFromEnv(host.pool);
+  const grpc = await serveGrpc(host, 'query', query.QueryServiceService, {
+    getTicket: unary(host.keys, host.log, (req: query.GetTicketRequest, p) => getTicket(deps, req, p)),
+    getTicketHistory: unary(host.keys, host.log, (req: query.GetTicketHistoryRequest, p) => getTicketHistory(deps, req, p)),
+    listTickets: unary(host.keys, host.log, (req: query.ListTicketsRequest, p) => listTickets(deps, req, p)),
+    findSimilarTickets: unary(host.keys, host.log, (req: query.FindSimilarTicketsRequest) => findSimilarTickets(deps, req)),
     listUnits: publicUnary(host.log, async (req: query.ListUnitsRequest) => listUnits(host.ref, req)),
     listServices: publicUnary(host.log, async () => listServices(host.ref)),
-    verifyTicket: unary(host.key, host.log, (req: query.VerifyTicketRequest, p) => verifyTicket(deps, req, p)),
-    verifyTickets: unary(host.key, host.log, (req: query.VerifyTicketsRequest, p) => verifyTickets(deps, req, p)),
-    replayTicket: unary(host.key, host.log, (req: query.ReplayTicketRequest, p) => replayTicket(deps, req, p)),
-    getStats: unary(host.key, host.log, (req: query.GetStatsRequest, p) => getStats(deps, req, p)),
-    exportEvents: unary(host.key, host.log, (req: query.ExportEventsRequest, p) => exportEvents(deps, req, p)),
-    listTicketUpdates: unary(host.key, host.log, (req: query.ListTicketUpdatesRequest, p) => listTicketUpdates(deps, req, p)),
+    verifyTicket: unary(host.keys, host.log, (req: query.VerifyTicketRequest, p) => verifyTicket(deps, req, p)),
+    verifyTickets: unary(host.keys, host.log, (req: query.VerifyTicketsRequest, p) => verifyTickets(deps, req, p)),
+    replayTicket: unary(host.keys, host.log, (req: query.ReplayTicketRequest, p) => replayTicket(deps, req, p)),
+    getStats: unary(host.keys, host.log, (req: query.GetStatsRequest, p) => getStats(deps, req, p)),
+    getPublicSummary: unary(host.keys, host.log, async (req: query.GetPublicSummaryRequest) =>
+      ({ summaryJson: JSON.stringify(await publicSummary(deps.pool, host.ref, publicDivision(req.division, host.ref), host.clock.now())) })),
+    listPublicFeed: unary(host.keys, host.log, async (req: query.ListPublicFeedRequest) =>
+      ({ entriesJson: JSON.stringify(await publicFeed(deps.pool, host.ref, publicDivision(req.division, host.ref))) })),
+    exportStats: unary(host.keys, host.log, (req: query.ExportStatsRequest, p) => exportStats(deps, req, p)),
+    exportEvents: unary(host.keys, host.log, (req: query.ExportEventsRequest, p) => exportEvents(deps, req, p)),
+    listTicketUpdates: unary(host.keys, host.log, (req: query.ListTicketUpdatesRequest, p) => listTicketUpdates(deps, req, p)),
+    getAttachment: optionalAuthUnary(host.keys, host.log, (req: query.GetAttachmentRequest, p) => getAttachment({ ...deps, files }, req, p)),
   });
-  host.onStop(grpc.stop);
   await consumeTicketEvents(host, 'query-ticket-views', TICKET_EVENT_TYPES, (event) => projectTicketEvent(host.pool, host.store, event));
 
   // Anchors (TONGBAN_ANCHOR_INTERVAL_MS, default 60 s; 0 turns the role off in this replica).
-  const intervalMs = Number(process.env['TONGBAN_ANCHOR_INTERVAL_MS'] ?? DEFAULT_ANCHOR_INTERVAL_MS);
+  const rawInterval = process.env['TONGBAN_ANCHOR_INTERVAL_MS'] ?? String(DEFAULT_ANCHOR_INTERVAL_MS);
+  // "60s" must not silently turn anchoring off: a whole number of ms or nothing.
+  if (!/^\d+$/.test(rawInterval.trim())) throw new ConfigError(`TONGBAN_ANCHOR_INTERVAL_MS must be a whole number of milliseconds, 0 = off (got "${rawInterval}")`);
+  const intervalMs = Number(rawInterval);
   if (intervalMs > 0) {
     const anchors = startAnchorRole({
       pool: host.pool, store: host.store, clock: host.clock, intervalMs,

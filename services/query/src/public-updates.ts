@@ -7,7 +7,7 @@
 import type { Principal } from '@tongban/auth';
 import type { query } from '@tongban/contracts';
 import { type TicketEventEnvelope, type TicketState, evolve, initialTicketState, ticketIdOf, isTicketId } from '@tongban/domain';
-import { fail } from '@tongban/runtime';
+import { decodeTicketEvent, fail } from '@tongban/runtime';
 import type pg from 'pg';
 
 /** Public event types → the fields of their data that may be shown to anyone. */
@@ -73,10 +73,10 @@ export function publicData(type: string, data: Record<string, unknown>): Record<
 }
 
 function envelope(row: Row): TicketEventEnvelope {
-  return {
-    type: row.type, data: row.data, occurredAt: row.metadata.occurredAt ?? row.recorded_at.toISOString(),
-    actor: row.metadata.actor ?? { kind: 'system', id: '' },
-  } as unknown as TicketEventEnvelope;
+  return decodeTicketEvent({
+    id: row.id, type: row.type, stream: row.stream, revision: Number(row.revision), data: row.data,
+    metadata: { occurredAt: row.metadata.occurredAt ?? row.recorded_at.toISOString(), actor: row.metadata.actor ?? { kind: 'system', id: '' } },
+  });
 }
 
 /**

@@ -12,7 +12,7 @@
  * Uses the same fold (`foldTicket`) and row builders as the live projection, so the rebuilt tables
  * equal the live ones.
  */
-import type { EventStore, GlobalPosition, RecordedEvent } from '@tongban/eventstore';
+import { type EventStore, type GlobalPosition, type RecordedEvent, withTransaction } from '@tongban/eventstore';
 import type pg from 'pg';
 import { indexAnchors } from './audit/anchors';
 import { ANCHOR_STREAM, EVENT_SELECT, toRecorded } from './audit/streams';
@@ -221,9 +221,7 @@ async function swapInShadows(pool: pg.Pool): Promise<string> {
     );
     for (const g of rows) renames.push(`GRANT ${g.privilege_type} ON ${t.name} TO ${g.grantee}`);
   }
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
+  return withTransaction(pool, async (client) => {
     await client.query(`LOCK TABLE ${TABLES.map((t) => t.name).join(', ')} IN ACCESS EXCLUSIVE MODE`);
     for (const t of TABLES) {
       await client.query(`DROP TABLE ${t.name}`);
@@ -231,22 +229,14 @@ async function swapInShadows(pool: pg.Pool): Promise<string> {
     }
     for (const sql of renames) await client.query(sql);
     const { rows } = await client.query<{ xid: string }>('SELECT pg_current_xact_id()::text AS xid');
-    await client.query('COMMIT');
     return rows[0]!.xid;
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
+  });
 }
 
 /** Recreates `audit_anchor_heads` from the anchors stream in one transaction; returns the anchors indexed. */
 export async function rebuildAnchorIndex(pool: pg.Pool, store: EventStore, pageSize = 20): Promise<number> {
-  const client = await pool.connect();
-  let count = 0;
-  try {
-    await client.query('BEGIN');
+  return withTransaction(pool, async (client) => {
+    let count = 0;
     await client.query('DELETE FROM audit_anchor_heads');
     for (let from = 0; ; from += pageSize) {
       const anchors = await store.readStream(ANCHOR_STREAM, { fromRevision: from, toRevision: from + pageSize - 1 });
@@ -254,12 +244,6 @@ export async function rebuildAnchorIndex(pool: pg.Pool, store: EventStore, pageS
       await indexAnchors(client, anchors);
       count += anchors.length;
     }
-    await client.query('COMMIT');
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
-  return count;
+    return count;
+  });
 }

@@ -1,11 +1,16 @@
-import type { TicketState } from '@tongban/domain';
+import { SHANGHAI_ZONE, type TicketState, formatShanghai } from '@tongban/domain';
 import type { ReferenceData } from '@tongban/reference-data';
-import { mask } from './access';
+import { isPublicTicket, mask } from './access';
+
+/** The path of an attached file: `/api/v1/attachments/<sha256>?ticket=<id>`. */
+export function attachmentUrl(sha256: string, ticketId: string): string {
+  return `/api/v1/attachments/${sha256}?ticket=${encodeURIComponent(ticketId)}`;
+}
 
 /** Formats a UTC instant for display in Asia/Shanghai (ISO-8601 with +08:00). */
 export function shanghaiTime(instant: string | undefined): string | undefined {
   if (!instant) return undefined;
-  return new Date(Date.parse(instant) + 8 * 3_600_000).toISOString().replace('Z', '+08:00');
+  return formatShanghai(Date.parse(instant));
 }
 
 /**
@@ -16,6 +21,7 @@ export function ticketView(s: TicketState, ref: ReferenceData, showPersonalData:
   const unit = (id: string | undefined) => (id ? { id, name: ref.unitsById.get(id)?.name ?? id } : null);
   const fr = s.sla.firstResponse;
   const res = s.sla.resolution;
+  const sf = s.sla.signFor;
   return {
     id: s.ticketId,
     reference: s.reference,
@@ -29,7 +35,12 @@ export function ticketView(s: TicketState, ref: ReferenceData, showPersonalData:
     address: s.address,
     lat: s.lat,
     long: s.long,
-    media_url: s.mediaUrl || undefined,
+    // Open311 media_url: the client's own URL, else the first photo of a public ticket.
+    media_url: s.mediaUrl || (isPublicTicket(s) && s.attachments?.[0] ? attachmentUrl(s.attachments[0].sha256, s.ticketId) : undefined),
+    // The reporter's answers to the category's questions (the division attribute is `division` above);
+    // the gateway adds each question's and answer's text in the reader's language.
+    answers: Object.entries(s.attributes ?? {}).filter(([code]) => code !== 'division').map(([code, value]) => ({ code, value })),
+    attachments: (s.attachments ?? []).map((a) => ({ ...a, url: attachmentUrl(a.sha256, s.ticketId) })),
     channel: s.channel,
     reporter: { deviceId: s.reporter.deviceId || undefined, staffId: s.reporter.staffId || undefined },
     onBehalfOf: s.onBehalfOf ? { name: s.onBehalfOf.name, contact: showPersonalData ? s.onBehalfOf.contact : mask(s.onBehalfOf.contact) } : undefined,
@@ -45,7 +56,28 @@ export function ticketView(s: TicketState, ref: ReferenceData, showPersonalData:
     resolutionDueAt: res?.dueAt,
     resolutionDeadlineAnnounced: res?.announced ?? false,
     resolutionPaused: !!res?.pausedAt,
-    displayTimeZone: 'Asia/Shanghai',
+    // Issue 14 items 1–2: the urgency class, policy set and request type of the snapshot; the receiving unit's sign-for (签收).
+    urgencyClass: s.policy.urgencyClass,
+    policySet: s.policy.policySet,
+    requestType: s.policy.requestType,
+    signFor: sf ? { unit: unit(sf.unitId), startedAt: sf.startedAt, dueAt: sf.dueAt, signedAt: sf.signedAt ?? null, breachedAt: sf.breachedAt ?? null } : null,
+    signForBreaches: s.signForBreaches ?? [],
+    // Issue 14 item 3: a return (退单) waiting for review, and every return with its outcome.
+    pendingReturn: s.pendingReturn ? { ...s.pendingReturn, fromUnit: unit(s.pendingReturn.fromUnitId), reviewUnit: unit(s.pendingReturn.reviewUnitId) } : null,
+    returns: s.returns ?? [],
+    // Issue 14 item 4: the callback owed after the resolution, every callback, rectifications (发回重办).
+    callback: s.callback ?? null,
+    callbacks: s.callbacks ?? [],
+    rectifications: s.rectifications ?? 0,
+    closedBy: s.closedBy,
+    // Issue 14 item 5: how many citizens follow it ("me too"), never who.
+    followers: (s.followers ?? []).length,
+    // Issue 14 item 5 (并单): the lead this ticket was merged into, and how many duplicates were merged into it.
+    mergedInto: s.mergedInto ? { id: s.mergedInto.ticketId, reference: s.mergedInto.reference } : null,
+    merged: (s.merged ?? []).length,
+    // Issue 14 item 6: the reporter's choice (agency when none was made).
+    visibility: s.visibility ?? 'agency',
+    displayTimeZone: SHANGHAI_ZONE,
     local: { submittedAt: shanghaiTime(s.submittedAt), firstResponseDueAt: shanghaiTime(fr?.dueAt), resolutionDueAt: shanghaiTime(res?.dueAt) },
     lastPublicReply: s.lastPublicReply,
     resolvedAt: s.resolvedAt,

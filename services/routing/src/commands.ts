@@ -6,8 +6,10 @@ import { fail } from '@tongban/runtime';
 /**
  * Maps the gRPC oneof of ExecuteRoutingCommand to a decider command, resolving units from reference
  * data: a transfer's department type → that type's department in the county of the ticket; an
- * escalation → the unit supervising the current holder (township → county → prefecture).
- * @throws ServiceFailure INVALID_ARGUMENT (missing_command, unknown_department, unknown_unit).
+ * escalation → the unit supervising the current holder (township → county → prefecture); a return review's
+ * target unit (issue 14 item 3) → its division, for the supervisor's jurisdiction check.
+ * @throws ServiceFailure INVALID_ARGUMENT (missing_command, unknown_department, unknown_unit); a reassignment's
+ * person is checked afterwards (staff-check.ts).
  */
 export function routingCommand(request: routing.ExecuteRoutingCommandRequest, ticket: TicketState, ref: ReferenceData): TicketCommand {
   const c = request.command;
@@ -30,14 +32,19 @@ export function routingCommand(request: routing.ExecuteRoutingCommandRequest, ti
     case 'reassign': {
       const unit = ref.unitsById.get(c.value.unitId);
       if (c.value.unitId && !unit) throw fail.invalid('unknown_unit', `unknown unit ${c.value.unitId}`);
-      if (c.value.staffId && !ref.staff.some((s) => s.id === c.value.staffId && s.unitId === c.value.unitId)) {
-        throw fail.invalid('unknown_staff', `no staff member ${c.value.staffId} in unit ${c.value.unitId}`);
-      }
+      // The named person (staffId) is checked by checkReassignee: a seeded identity or a person of the directory.
       return { type: 'ReassignTicket', toUnitId: c.value.unitId, toUnitDivision: unit?.division ?? '', toStaffId: c.value.staffId, reason: c.value.reason };
     }
     case 'escalate': {
       const to = ticket.exists ? ref.supervisingUnit(ticket.holderUnitId) : undefined;
       return { type: 'EscalateTicket', toUnitId: to?.id ?? '', reason: c.value.reason, automatic: false };
+    }
+    case 'returnTicket':
+      return { type: 'ReturnTicket', reasonCode: c.value.reasonCode, reason: c.value.reason, legalBasis: c.value.legalBasis };
+    case 'reviewReturn': {
+      const unit = c.value.unitId ? ref.unitsById.get(c.value.unitId) : undefined;
+      if (c.value.approve && c.value.unitId && !unit) throw fail.invalid('unknown_unit', `unknown unit ${c.value.unitId}`);
+      return { type: 'ReviewReturn', approve: c.value.approve, toUnitId: c.value.approve ? c.value.unitId : '', toUnitDivision: unit?.division ?? '', reason: c.value.reason };
     }
     default: throw fail.invalid('missing_command', 'a command is required');
   }

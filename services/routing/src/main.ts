@@ -1,18 +1,25 @@
 import { routing } from '@tongban/contracts';
-import { TicketExecutor, consumeTicketEvents, executeTicketRpc, loadTicket, runService, startGrpcServer, unary } from '@tongban/runtime';
+import { TicketExecutor, consumeTicketEvents, executeTicketRpc, loadTicket, runService, serveGrpc, unary } from '@tongban/runtime';
 import { routingCommand } from './commands';
 import { routeSubmittedTicket } from './route-submitted';
+import { checkReassignee, identityStaffLookup } from './staff-check';
 
 runService('routing', async (host) => {
   const executor = new TicketExecutor({ store: host.store, ref: host.ref, clock: host.clock, service: 'routing', settings: host.settings });
   const deps = { executor, ref: host.ref };
-  const grpc = await startGrpcServer(host.config.addresses.routing, routing.RoutingServiceService, {
-    executeRoutingCommand: unary(host.key, host.log, async (req: routing.ExecuteRoutingCommandRequest, principal, md) => {
+  // A reassignment may name a person of the staff directory: identity says whether they hold a role at the unit.
+  const staffLookup = identityStaffLookup(host.config.addresses.identity);
+  host.onStop(() => staffLookup.close());
+  const grpc = await serveGrpc(host, 'routing', routing.RoutingServiceService, {
+    executeRoutingCommand: unary(host.keys, host.log, async (req: routing.ExecuteRoutingCommandRequest, principal, md) => {
       const command = routingCommand(req, await loadTicket(host.store, req.ticketId), host.ref);
+      if (command.type === 'ReassignTicket') {
+        const authorization = md.get('authorization')[0];
+        await checkReassignee(staffLookup.lookup, host.ref, principal, typeof authorization === 'string' ? authorization : '', command.toStaffId, command.toUnitId);
+      }
       return executeTicketRpc(deps, req, principal, md, command);
     }),
   });
-  host.onStop(grpc.stop);
   await consumeTicketEvents(host, 'routing', ['TicketSubmitted'], (event) => routeSubmittedTicket(deps, event));
   host.log.info({ port: grpc.port }, 'routing gRPC listening');
 });

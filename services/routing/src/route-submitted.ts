@@ -1,18 +1,15 @@
 import { findService, type ActorContext } from '@tongban/domain';
 import type { RecordedEvent } from '@tongban/eventstore';
 import type { ReferenceData } from '@tongban/reference-data';
-import type { TicketExecutor } from '@tongban/runtime';
+import { ID_NAMESPACES, type TicketExecutor } from '@tongban/runtime';
 import { v5 as uuidv5 } from 'uuid';
 
 /** The routing service acting on its own authority. */
 export const ROUTING_ACTOR: ActorContext = { kind: 'system', id: 'routing' };
 
-/** Namespace for deterministic ids of events caused by another event (UUIDv5). */
-const CAUSED_EVENT_NAMESPACE = '2f1c0c5e-7d0b-4a59-9d7e-3b7b1a6f0c11';
-
 /** A deterministic event id for the `index`-th event caused by `causeId` in `role` (same cause → same id). */
 export function causedEventId(causeId: string, role: string, index = 0): string {
-  return uuidv5(`${causeId}/${role}/${index}`, CAUSED_EVENT_NAMESPACE);
+  return uuidv5(`${causeId}/${role}/${index}`, ID_NAMESPACES.causedEvent);
 }
 
 /**

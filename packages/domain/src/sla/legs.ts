@@ -1,6 +1,7 @@
 /**
- * SLA legs. A leg runs from its start until it is stopped (first public reply for the first-response
- * leg; resolution for the resolution leg). Source of the figures: the catalogue's slaPolicy (24 h first
+ * SLA legs. A leg runs from its start until it is stopped (for the first-response leg the unit's first
+ * message to the reporter: a public reply, a question, an announced deadline or the resolution; for the
+ * resolution leg the resolution). Source of the figures: the catalogue's slaPolicy (24 h first
  * reply, 72 h resolution), from the Liangshan "time-limited handling" rule (限时办结制).
  *
  * Time counts on the leg's calendar (calendar hours unless the policy snapshot names a working-hours
@@ -10,8 +11,21 @@
 import { type SlaCalendar, CALENDAR_HOURS, addWorkingTime, nextWorkingInstant, workingTimeBetween } from './calendar';
 import { calendarOrDefault } from './calendars';
 
-/** first_response: until the first public reply; resolution: until resolved. */
-export type SlaLegName = 'first_response' | 'resolution';
+/**
+ * first_response: until the unit's first message to the reporter (public reply, question, announced
+ * deadline or resolution); resolution: until resolved; sign_for (签收, issue 14 item 2): from the moment a
+ * unit receives the ticket (routed, transferred, escalated, reassigned) until it accepts it — the unit's
+ * obligation, not the citizen's clock.
+ */
+export type SlaLegName = 'first_response' | 'resolution' | 'sign_for';
+
+/** The sign-for leg of the unit that received the ticket: signed when that unit accepted it. */
+export interface SignForLeg extends SlaLeg {
+  /** The receiving unit that must sign for it. */
+  unitId: string;
+  /** When it signed for it (accepted); absent while unsigned or when the ticket moved on unsigned. */
+  signedAt?: string;
+}
 
 /** The state of one leg. */
 export interface SlaLeg {
@@ -55,8 +69,11 @@ export function startLeg(at: string, hours: number, calendar: SlaCalendar = CALE
   return { startedAt: at, dueAt: iso(due), announced: false, pausedMs: 0, ...(calendar.continuous ? {} : { calendar: calendar.id }) };
 }
 
-/** Stops a running leg at `at` (no-op when already stopped). A pause in progress is counted first. */
-export function stopLeg(leg: SlaLeg, at: string, calendar: SlaCalendar = legCalendar(leg)): SlaLeg {
+/**
+ * Stops a running leg at `at` (no-op when already stopped). A pause in progress is counted first. The
+ * leg's own fields (a sign-for leg's `unitId`) are kept.
+ */
+export function stopLeg<L extends SlaLeg>(leg: L, at: string, calendar: SlaCalendar = legCalendar(leg)): L {
   if (leg.stoppedAt) return leg;
   const resumed = leg.pausedAt ? resumeLeg(leg, at, calendar) : leg;
   return { ...resumed, stoppedAt: at };
@@ -73,11 +90,12 @@ export function pauseLeg(leg: SlaLeg, at: string): SlaLeg {
  * working-hours calendar, a pause over a weekend moves nothing; one over two working days, two days).
  * A resume before the pause instant counts as no pause.
  */
-export function resumeLeg(leg: SlaLeg, at: string, calendar: SlaCalendar = legCalendar(leg)): SlaLeg {
+export function resumeLeg<L extends SlaLeg>(leg: L, at: string, calendar: SlaCalendar = legCalendar(leg)): L {
   if (!leg.pausedAt) return leg;
   const paused = workingTimeBetween(calendar, Date.parse(leg.pausedAt), Date.parse(at));
   const { pausedAt: _ignored, ...rest } = leg;
-  return { ...rest, pausedMs: leg.pausedMs + paused, dueAt: iso(addWorkingTime(calendar, Date.parse(leg.dueAt), paused)) };
+  // Without pausedAt (optional in SlaLeg) the rest is still an L.
+  return { ...rest, pausedMs: leg.pausedMs + paused, dueAt: iso(addWorkingTime(calendar, Date.parse(leg.dueAt), paused)) } as L;
 }
 
 /** Replaces the due time with an announced deadline (a new promise: it can be warned about and breached again). */

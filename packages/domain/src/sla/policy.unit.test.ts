@@ -19,11 +19,70 @@ describe('SLA policy selection (per category, per unit, default)', () => {
     ['neither: the default', config, 'sanitation', 'adm-513431', BASE],
     ['no unit known yet', config, 'sanitation', undefined, BASE],
   ] as const)('%s', (_name, c, serviceCode, unitId, expected) => {
-    expect(slaPolicyFor(BASE, c, { serviceCode, ...(unitId ? { unitId } : {}) })).toEqual(expected);
+    const { urgencyClass: _c, policySet: _s, requestType: _r, signForHours: _h, signForCalendar: _sc, ...hoursAndCalendar } = slaPolicyFor(BASE, c, { serviceCode, ...(unitId ? { unitId } : {}) });
+    expect(hoursAndCalendar).toEqual(expected);
   });
 
   it('the default calendar may itself be a working-hours calendar', () => {
     expect(slaPolicyFor(BASE, parseSlaConfig({ defaultCalendar: 'cn-working-hours' }, BASE), { serviceCode: 'x' }).calendar).toBe('cn-working-hours');
+  });
+});
+
+describe('urgency classes and policy sets (issue 14 item 1)', () => {
+  const at = (serviceCode: string, extra: { requestType?: string; policySet?: string } = {}) => slaPolicyFor(BASE, DEFAULT_SLA_CONFIG, { serviceCode, ...extra });
+
+  it.each([
+    ['dangerous-structure', 'emergency', 0.25, undefined],
+    ['public-security', 'emergency', 0.25, undefined],
+    ['water-supply', 'utilities', 0.5, undefined],
+    ['power-supply', 'utilities', 0.5, undefined],
+    ['sanitation', 'general', 24, 'cn-working-days'],
+  ])('default set: %s is %s, signed for within %s h (calendar %s), first reply 24 h and resolution 72 h on calendar hours', (code, cls, signFor, signForCalendar) => {
+    expect(at(code)).toEqual({
+      ...BASE, urgencyClass: cls, policySet: 'default', requestType: 'help', signForHours: signFor, ...(signForCalendar ? { signForCalendar } : {}),
+    });
+  });
+
+  it.each([
+    ['inquiry', 72], ['help', 168], ['suggestion', 168], ['complaint', 360], ['report', 360],
+  ])('sichuan set: a general %s is resolved within %s working hours (3/7/15 working days) on working days', (requestType, hours) => {
+    expect(at('sanitation', { requestType, policySet: 'sichuan' })).toEqual({
+      firstResponseHours: 24, resolutionHours: hours, warnAtFraction: 0.75, calendar: 'cn-working-days',
+      urgencyClass: 'general', policySet: 'sichuan', requestType, signForHours: 24,
+    });
+  });
+
+  it('sichuan set: emergencies and utilities keep calendar hours and the article\'s limits whatever the request type', () => {
+    expect(at('dangerous-structure', { requestType: 'complaint', policySet: 'sichuan' })).toMatchObject({ ...BASE, urgencyClass: 'emergency', signForHours: 0.25 });
+    expect(at('dangerous-structure', { policySet: 'sichuan' }).calendar).toBeUndefined();
+  });
+
+  it('the configuration names the set, the class of a category, the default request type and per-class overrides; a category override wins', () => {
+    const config = parseSlaConfig({
+      policySet: 'sichuan',
+      urgencyClassByServiceCode: { sanitation: 'utilities' },
+      requestTypeByServiceCode: { 'road-transport': 'complaint' },
+      urgencyClasses: { utilities: { signForHours: 1, resolutionHours: 48 } },
+      policyByServiceCode: { 'land-dispute': { resolutionHours: 500 } },
+    }, BASE);
+    expect(slaPolicyFor(BASE, config, { serviceCode: 'sanitation' })).toMatchObject({ urgencyClass: 'utilities', signForHours: 1, resolutionHours: 48 });
+    expect(slaPolicyFor(BASE, config, { serviceCode: 'road-transport' })).toMatchObject({ requestType: 'complaint', resolutionHours: 360, calendar: 'cn-working-days' });
+    expect(slaPolicyFor(BASE, config, { serviceCode: 'land-dispute', requestType: 'inquiry' })).toMatchObject({ resolutionHours: 500 });
+  });
+
+  it.each([
+    [{ policySet: 'mars' }, /policySet: unknown policy set "mars"/],
+    [{ urgencyClassByServiceCode: { sanitation: 'urgent' } }, /urgencyClassByServiceCode.sanitation: unknown urgency class/],
+    [{ requestTypeByServiceCode: { sanitation: 'praise' } }, /requestTypeByServiceCode.sanitation: unknown request type/],
+    [{ urgencyClasses: { general: { signForHours: 0 } } }, /urgencyClasses.general.signForHours must be a positive/],
+    [{ urgencyClasses: { general: { calendar: 'nope' } } }, /urgencyClasses.general.calendar: unknown calendar/],
+  ])('refuses %j', (json, message) => {
+    expect(() => parseSlaConfig(json, BASE)).toThrow(message);
+  });
+
+  it('a snapshot with a non-positive sign-for limit or an unknown sign-for calendar is refused', () => {
+    expect(slaPolicyProblems({ ...BASE, signForHours: 0 }).map((p) => p.reason)).toEqual(['invalid_policy']);
+    expect(slaPolicyProblems({ ...BASE, signForHours: 1, signForCalendar: 'nope' }).map((p) => p.reason)).toEqual(['unknown_calendar']);
   });
 });
 

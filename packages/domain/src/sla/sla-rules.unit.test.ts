@@ -201,13 +201,48 @@ const RULES: [string, () => void][] = [
     }
   }],
 
-  ['pause: the first-response leg keeps running while waiting on the reporter', () => {
-    const t = ticket({ accept: true });
-    t.do(A.townshipAdmin, ask, h(1));
-    expect(t.timers().filter((x) => x.leg === 'first_response').map((x) => x.dueAt)).toEqual([h(18), h(24)]);
+  ['first response (issue 16 item 9): a question to the reporter meets it — no warning at 18 h, no breach or escalation at 24 h', () => {
+    // Given a ticket submitted 09:00 and accepted 09:10, when the unit asks the reporter at 09:20,
+    const t = ticket();
+    t.do(A.townshipAdmin, { type: 'AcceptTicket' }, h(1 / 6));
+    t.do(A.townshipAdmin, ask, h(1 / 3));
+    // then the first response is met at 09:20 and only the (paused) resolution leg remains.
+    expect(t.state.status).toBe('awaiting_information');
+    expect(t.state.sla.firstResponse?.stoppedAt).toBe(h(1 / 3));
+    expect(t.timers()).toEqual([]);
+    expect(t.fire('warning', 'first_response', h(18))).toEqual([]);
+    expect(t.fire('breach', 'first_response', h(24))).toEqual([]);
+    expect(escalationCommand(t.state, 1, UNITS, 'overdue')).toBeDefined(); // there is a unit above…
+    expect(t.timers().some((x) => x.kind === 'escalation')).toBe(false); // …but nothing to escalate for
+    // A later public reply keeps the first answer's instant (statistics count the question as the first reply).
+    t.do(A.townshipAdmin, reply(true), h(30));
+    expect(t.state.sla.firstResponse?.stoppedAt).toBe(h(1 / 3));
   }],
 
-  ['first response: stops at the first public reply, whoever speaks last afterwards', () => {
+  ['first response (issue 16 item 9): an announced deadline as the unit\'s first contact meets it too', () => {
+    // Given a routed ticket (accepted or not), when the unit's first contact announces a resolution deadline,
+    for (const accept of [true, false]) {
+      const t = ticket({ accept });
+      t.do(A.townshipAdmin, deadline(h(120)), h(1 / 3));
+      // then the first response is met and the announced deadline is the only leg running.
+      expect(t.state.sla.firstResponse?.stoppedAt).toBe(h(1 / 3));
+      expect(t.timers()).toEqual([
+        { leg: 'resolution', kind: 'warning', dueAt: h(90), dueKey: h(120) },
+        { leg: 'resolution', kind: 'breach', dueAt: h(120), dueKey: h(120) },
+      ]);
+      expect(t.fire('breach', 'first_response', h(24))).toEqual([]);
+    }
+  }],
+
+  ['first response: an internal note, an accept or a transfer does not meet it (the reporter hears nothing)', () => {
+    const t = ticket({ accept: true });
+    t.do(A.townshipAdmin, { type: 'AddInternalNote', text: '已电话联系县规建局。' }, h(1));
+    t.do(A.townshipAdmin, { type: 'TransferTicket', toUnitId: DEPARTMENT, department: 'housing-construction', reason: '需部门处置' }, h(2));
+    expect(t.state.sla.firstResponse?.stoppedAt).toBeUndefined();
+    expect(t.fire('breach', 'first_response', h(24))).toEqual([{ type: 'DeadlineBreached', data: { leg: 'first_response', dueAt: h(24), breachedAt: h(24) } }]);
+  }],
+
+  ['first response: stops at the first public reply (or question), whoever speaks last afterwards', () => {
     const t = ticket({ accept: true });
     t.do(A.townshipAdmin, reply(false), h(1));
     expect(t.state.sla.firstResponse?.stoppedAt).toBeUndefined();
@@ -254,7 +289,7 @@ const RULES: [string, () => void][] = [
     t.do(A.reporter, answer('app'), h(20));
     // The catalogue (or the configuration) changes: new tickets get the new policy, this one keeps its own.
     const changed = slaPolicyFor({ firstResponseHours: 12, resolutionHours: 96, warnAtFraction: 0.5 }, DEFAULT_SLA_CONFIG, { serviceCode: 'dangerous-structure' });
-    expect(changed).toEqual({ firstResponseHours: 12, resolutionHours: 96, warnAtFraction: 0.5 });
+    expect(changed).toMatchObject({ firstResponseHours: 12, resolutionHours: 96, warnAtFraction: 0.5 });
     t.do(A.townshipAdmin, reply(false), h(21));
     expect(t.state.policy).toEqual(POLICY);
     expect(t.state.sla.resolution?.dueAt).toBe(h(82));

@@ -8,7 +8,7 @@
  *   already breached;
  * - the first breach of a leg that is still unmet escalates the ticket one level up at once (level 1,
  *   the unit supervising the accountable unit: township → county → prefecture);
- * - a breached leg still unmet (first response: no public reply; resolution: not resolved) and running
+ * - a breached leg still unmet (first response: no reply, question or announced deadline yet; resolution: not resolved) and running
  *   `reescalateAfterHours` after its breach escalates again, to the prefecture (level 2); waiting on the
  *   reporter holds it;
  * - a resolved ticket closes automatically `autoCloseDays` after resolution (the objection window).
@@ -53,6 +53,7 @@ export function legsOf(s: TicketState): [SlaLegName, SlaLeg][] {
   const legs: [SlaLegName, SlaLeg][] = [];
   if (s.sla.firstResponse) legs.push(['first_response', s.sla.firstResponse]);
   if (s.sla.resolution) legs.push(['resolution', s.sla.resolution]);
+  if (s.sla.signFor) legs.push(['sign_for', s.sla.signFor]);
   return legs;
 }
 
@@ -80,7 +81,8 @@ export function desiredTimers(s: TicketState, settings: TimerSettings): Timer[] 
   if (!s.exists || ['closed', 'rejected', 'duplicate', 'withdrawn'].includes(s.status)) return [];
   const timers: Timer[] = [];
   if (s.status === 'resolved') {
-    if (s.resolvedAt) {
+    // After a rectification the ticket waits for its mandatory callback instead of closing by itself (issue 14 item 4).
+    if (s.resolvedAt && !(s.callback?.mandatory && !s.callback.outcome)) {
       const due = new Date(Date.parse(s.resolvedAt) + settings.autoCloseDays * 86_400_000).toISOString();
       timers.push({ ticketId: s.ticketId, leg: 'ticket', kind: 'auto_close', dueAt: due, dueKey: s.resolvedAt });
     }
@@ -88,7 +90,7 @@ export function desiredTimers(s: TicketState, settings: TimerSettings): Timer[] 
   }
   for (const [name, leg] of legsOf(s)) {
     if (leg.stoppedAt || leg.pausedAt || leg.breachedAt) continue;
-    if (!leg.warnedAt) {
+    if (!leg.warnedAt && name !== 'sign_for') {
       const at = warningAt(leg, s.policy.warnAtFraction);
       if (Date.parse(at) < Date.parse(leg.dueAt)) timers.push({ ticketId: s.ticketId, leg: name, kind: 'warning', dueAt: at, dueKey: leg.dueAt });
     }

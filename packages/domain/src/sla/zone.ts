@@ -120,3 +120,40 @@ export function formatInZone(zone: string, utcMs: number): string {
   const abs = Math.abs(offset) / 60_000;
   return `${local}${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
 }
+
+/**
+ * The administration's zone: the local dates and times people see, and bare dates in requests, are in it.
+ * Asia/Shanghai has been UTC+8 without daylight saving since September 1991, so the helpers below use the fixed
+ * offset (equal to {@link formatInZone}/{@link fromLocal} with this zone for every instant since then,
+ * and cheap enough for per-row use).
+ */
+export const SHANGHAI_ZONE = 'Asia/Shanghai';
+
+/** Asia/Shanghai's offset from UTC, ms (+08:00). */
+export const SHANGHAI_OFFSET_MS = 8 * 3_600_000;
+
+/**
+ * Instant `utcMs` as ISO-8601 in Asia/Shanghai: `2026-03-01T08:00:00.000+08:00`, or with precision
+ * `'s'` `2026-03-01T08:00:00+08:00` (W3C datetime as GeoReport v2's examples).
+ * @throws RangeError when `utcMs` is not a valid instant.
+ */
+export function formatShanghai(utcMs: number, precision: 'ms' | 's' = 'ms'): string {
+  return `${new Date(utcMs + SHANGHAI_OFFSET_MS).toISOString().slice(0, precision === 'ms' ? 23 : 19)}+08:00`;
+}
+
+/** The local calendar date (YYYY-MM-DD) of instant `utcMs` in Asia/Shanghai. @throws RangeError when not a valid instant. */
+export function shanghaiDate(utcMs: number): string {
+  return new Date(utcMs + SHANGHAI_OFFSET_MS).toISOString().slice(0, 10);
+}
+
+const DATE_OR_INSTANT = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?$/;
+
+/**
+ * Parses a date or instant given in a request: `YYYY-MM-DD` is midnight in Asia/Shanghai (the
+ * administration's day); anything else must be ISO-8601 with a time and an offset (`Z` or ±hh:mm).
+ * @returns epoch ms, or NaN when the text is neither (or names an impossible date).
+ */
+export function parseShanghaiDateOrInstant(text: string): number {
+  if (!DATE_OR_INSTANT.test(text)) return Number.NaN;
+  return Date.parse(text.length === 10 ? `${text}T00:00:00+08:00` : text);
+}

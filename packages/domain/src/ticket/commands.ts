@@ -11,7 +11,11 @@ import type { SlaLegName } from '../sla/legs';
 export type TicketCommand =
   | { type: 'SubmitTicket'; ticketId: string; reference: string; serviceCode: string; division: string; title: string; description: string;
       address: string; lat?: number; long?: number; channel: string; reporter: events.Reporter; onBehalfOf?: { name: string; contact: string };
-      attributes: Record<string, string>; mediaUrl: string; policy: events.SlaPolicy }
+      attributes: Record<string, string>; mediaUrl: string; policy: events.SlaPolicy;
+      /** How the division was found (intake's location → division); absent: given. lat/long are WGS-84. */
+      divisionDerivation?: events.DivisionDerivation;
+      /** Issue 14 item 6: public | agency | confidential (VISIBILITIES); absent: agency. */
+      visibility?: string }
   | { type: 'RouteTicket'; unitId: string; division: string; suggestedDepartment: string }
   | { type: 'AcceptTicket' }
   | { type: 'ReplyToTicket'; message: string; public: boolean }
@@ -25,12 +29,29 @@ export type TicketCommand =
   | { type: 'VerifyResolution'; method: string; note: string }
   | { type: 'CloseTicket'; reason: string }
   | { type: 'ReopenTicket'; reason: string }
-  | { type: 'RateTicket'; score: number; comment: string }
+  /** Score 1–5 or `level` (one of RATING_LEVELS); a dissatisfied level reopens a resolved ticket for rectification. */
+  | { type: 'RateTicket'; score: number; comment: string; level?: string }
+  /** A callback (回访, issue 14 item 4): channel one of CALLBACK_CHANNELS; rating (a level) required when reached. */
+  | { type: 'RecordCallback'; reached: boolean; channel: string; rating: string; comment: string }
+  | { type: 'AddAttachment'; sha256: string; contentType: string; size: number; lat?: number; long?: number }
   | { type: 'RejectTicket'; category: string; reason: string }
   | { type: 'MarkDuplicate'; ofTicketId: string }
+  /**
+   * 并单 (issue 14 item 5): merge this ticket into the lead `intoTicketId`. The executing service resolves the
+   * lead's reference and status (`intoStatus` '' when no such ticket exists).
+   */
+  | { type: 'MergeTicket'; intoTicketId: string; intoReference: string; intoStatus: string }
+  /** On the lead, after TicketMerged on the duplicate: records the merge and makes its reporter a follower (system). */
+  | { type: 'RecordMergedDuplicate'; mergedTicketId: string; mergedReference: string; reporterDeviceId: string; reporterLanguage: string; staffId: string; unitId: string }
   | { type: 'WithdrawTicket'; reason: string }
   | { type: 'ReassignTicket'; toUnitId: string; toUnitDivision: string; toStaffId: string; reason: string }
   | { type: 'EscalateTicket'; toUnitId: string; reason: string; automatic: boolean }
+  /** 退单 (issue 14 item 3): reasonCode one of RETURN_REASON_CODES; `reason` required for `other`. */
+  | { type: 'ReturnTicket'; reasonCode: string; reason: string; legalBasis: string }
+  /** Review of a pending return: approve → reroute to `toUnitId` (division `toUnitDivision`); refuse → `reason` required. */
+  | { type: 'ReviewReturn'; approve: boolean; toUnitId: string; toUnitDivision: string; reason: string }
+  /** A citizen follows an open ticket ("me too", issue 14 item 5); the acting device is the follower. */
+  | { type: 'FollowTicket' }
   | { type: 'IssueDeadlineWarning'; leg: SlaLegName; dueAt: string }
   /**
    * `toUnitId` (optional): the unit to escalate to at once (the level-1 automatic escalation, 督办) when this
@@ -61,10 +82,18 @@ export interface WorkflowSettings {
   autoCloseDays: number;
   /** Cap on the total extension of the resolution deadline by announcements, hours. */
   maxExtensionHours: number;
+  /** Issue 14 item 4: the callback is due this many working days after the resolution (default 3). */
+  callbackDueWorkingDays?: number;
+  /** Callback attempts before an unreached reporter's ticket closes as not reached (default 3). */
+  callbackMaxAttempts?: number;
+  /** Resolution leg of a rectification (发回重办), working days (default 15). */
+  rectificationWorkingDays?: number;
 }
 
-/** Default workflow settings: 7 days to object, extensions capped at 90 days. */
-export const DEFAULT_WORKFLOW_SETTINGS: WorkflowSettings = { autoCloseDays: 7, maxExtensionHours: 90 * 24 };
+/** Default workflow settings: 7 days to object, extensions capped at 90 days; callbacks in 3 working days, 3 attempts; rectification 15 working days. */
+export const DEFAULT_WORKFLOW_SETTINGS: Required<WorkflowSettings> = {
+  autoCloseDays: 7, maxExtensionHours: 90 * 24, callbackDueWorkingDays: 3, callbackMaxAttempts: 3, rectificationWorkingDays: 15,
+};
 
 /** The context of a decision: the time (UTC), the actor, jurisdiction lookup and settings. */
 export interface DecideContext {

@@ -1,15 +1,17 @@
 import type { events } from '@tongban/contracts';
 import type { ActorContext, TicketCommand, WorkflowSettings } from './commands';
 import { DEFAULT_WORKFLOW_SETTINGS } from './commands';
-import { decide } from './decide';
+import { decide, levelOfScore } from './decide';
+import { DEFAULT_TIMER_SETTINGS, desiredTimers } from '../sla/timers';
 import { type RejectionKind, TicketRejection } from './errors';
 import type { TicketEvent, TicketEventEnvelope } from './events';
-import { evolveAll } from './evolve';
-import type { TicketState } from './state';
+import { evolve, evolveAll } from './evolve';
+import { type TicketState, initialTicketState } from './state';
+import { deciderSpec } from '@tongban/testing/decider-spec';
 import { SAMPLE_ACTORS as A, SAMPLE_SUBMITTED_AT as T0, SAMPLE_TICKET_ID, sampleContext } from './transitions';
 
 // ---------------------------------------------------------------------------------------------------
-// given(events) → when(command, ctx) → then(events) | thenRejects(kind, reason)
+// given(events) → when(command, ctx) → then(events) | thenRejects(kind, reason), from @tongban/testing/decider-spec
 // ---------------------------------------------------------------------------------------------------
 
 /** When a command is decided: the actor, the instant and (optionally) workflow settings. */
@@ -25,38 +27,21 @@ function envelope(event: TicketEvent, occurredAt: string, actor: ActorContext): 
 }
 
 /**
- * given(history) → when(command, ctx) → then(expected) / thenRejects(kind, reason).
- * `then` returns the state after the new events, for assertions on what they mean.
+ * given(history) → when(command, ctx) → then(expected) / thenRejects(kind, reason) (the shared
+ * decider-spec). `then` returns the state after the new events, for assertions on what they mean.
  */
-function given(...history: TicketEventEnvelope[]) {
-  const state = evolveAll(history);
-  return {
-    state,
-    when(command: TicketCommand, ctx: When) {
-      const decideCtx = { ...sampleContext(ctx.actor, ctx.at), settings: ctx.settings ?? DEFAULT_WORKFLOW_SETTINGS };
-      let result: { events: TicketEvent[] } | { rejection: TicketRejection };
-      try {
-        result = { events: decide(command, state, decideCtx) };
-      } catch (error) {
-        if (!(error instanceof TicketRejection)) throw error;
-        result = { rejection: error };
-      }
-      return {
-        then(expected: TicketEvent[]): TicketState {
-          if ('rejection' in result) {
-            throw new Error(`expected events, got rejection ${result.rejection.kind}/${result.rejection.reason}: ${result.rejection.message}`);
-          }
-          expect(result.events).toEqual(expected);
-          return evolveAll(result.events.map((e) => envelope(e, ctx.at, ctx.actor)), state);
-        },
-        thenRejects(kind: RejectionKind, reason: string): void {
-          if ('events' in result) throw new Error(`expected ${kind}/${reason}, got events ${JSON.stringify(result.events)}`);
-          expect({ kind: result.rejection.kind, reason: result.rejection.reason }).toEqual({ kind, reason });
-        },
-      };
-    },
-  };
-}
+const { given } = deciderSpec({
+  initialState: initialTicketState,
+  evolve,
+  decide: (command: TicketCommand, state: TicketState, ctx: When) =>
+    decide(command, state, { ...sampleContext(ctx.actor, ctx.at), settings: ctx.settings ?? DEFAULT_WORKFLOW_SETTINGS }),
+  isRejection: (error) => error instanceof TicketRejection,
+  record: (event: TicketEvent, ctx: When) => envelope(event, ctx.at, ctx.actor),
+  expectRejection: (rejection, kind: RejectionKind, reason: string) => {
+    const r = rejection as TicketRejection;
+    expect({ kind: r.kind, reason: r.reason }).toEqual({ kind, reason });
+  },
+});
 
 // ---------------------------------------------------------------------------------------------------
 // The sample world: a report at a village of 锦城镇 (雷波县), Liangshan.
@@ -114,7 +99,7 @@ const ev = {
     envelope({ type: 'TicketResolved', data: { resolution: '已拆除', staffId: actor.id, unitId: actor.unitId ?? '' } }, at, actor),
   closed: (at: string, closedBy = 'reporter'): TicketEventEnvelope => envelope({ type: 'TicketClosed', data: { reason: '', closedBy } }, at, A.reporter),
   reopened: (at: string, unitId = TOWNSHIP): TicketEventEnvelope => envelope({ type: 'TicketReopened', data: { reason: '又裂了', unitId } }, at, A.reporter),
-  rated: (at: string, score = 4): TicketEventEnvelope => envelope({ type: 'TicketRated', data: { score, comment: '' } }, at, A.reporter),
+  rated: (at: string, score = 4): TicketEventEnvelope => envelope({ type: 'TicketRated', data: { score, comment: '', level: levelOfScore(score) ?? '' } }, at, A.reporter),
   rejected: (at: string): TicketEventEnvelope => envelope({ type: 'TicketRejected', data: { category: 'out-of-scope', reason: '不属于受理范围' } }, at, A.townshipAdmin),
   reassigned: (at: string, toUnitId: string, toStaffId = '', fromUnitId = TOWNSHIP): TicketEventEnvelope =>
     envelope({ type: 'TicketReassigned', data: { fromUnitId, toUnitId, toStaffId, reason: '调整', firstResponderChanged: toStaffId !== '' } }, at, A.countySupervisor),
@@ -241,8 +226,14 @@ describe('AcceptTicket', () => {
     expect(state.firstResponder).toEqual(TOWNSHIP_FIRST_RESPONDER);
   });
 
-  it('may not be done by the department staff holding it, nor by a supervisor or the reporter', () => {
-    given(...TRANSFERRED).when({ type: 'AcceptTicket' }, { actor: A.department, at: th(1) }).thenRejects('forbidden', 'not_holder');
+  it('is the sign-for (签收) of the department holding it after a transfer; it does not change the first responder', () => {
+    const state = given(...TRANSFERRED).when({ type: 'AcceptTicket' }, { actor: A.department, at: th(1) })
+      .then([{ type: 'TicketAccepted', data: { staffId: A.department.id, unitId: DEPARTMENT, firstResponder: false } }]);
+    expect(state.firstResponder).toEqual(TOWNSHIP_FIRST_RESPONDER);
+    expect(state.acceptedUnitIds).toEqual([TOWNSHIP, DEPARTMENT]);
+  });
+
+  it('may not be done by a supervisor or the reporter', () => {
     given(...ROUTED).when({ type: 'AcceptTicket' }, { actor: A.countySupervisor, at: th(1) }).thenRejects('forbidden', 'not_holder');
     given(...ROUTED).when({ type: 'AcceptTicket' }, { actor: A.reporter, at: th(1) }).thenRejects('forbidden', 'role_not_allowed');
   });
@@ -536,7 +527,7 @@ describe('ResolveTicket', () => {
 
   it('resolves and stops the resolution leg', () => {
     const state = given(...ACCEPTED).when(resolve, { actor: A.townshipAdmin, at: th(20) })
-      .then([{ type: 'TicketResolved', data: { resolution: '危墙已拆除，安全隐患解除。', staffId: A.townshipAdmin.id, unitId: TOWNSHIP } }]);
+      .then([{ type: 'TicketResolved', data: { resolution: '危墙已拆除，安全隐患解除。', staffId: A.townshipAdmin.id, unitId: TOWNSHIP, callbackDueAt: expect.any(String) } }]);
     expect(state).toMatchObject({ status: 'resolved', resolvedAt: th(20) });
     expect(state.sla.resolution?.stoppedAt).toBe(th(20));
   });
@@ -685,9 +676,10 @@ describe('RateTicket', () => {
   const rate = (score: number, comment = ''): TicketCommand => ({ type: 'RateTicket', score, comment });
 
   it('a score 1–5 with an optional comment, after resolution or closing', () => {
-    const state = given(...RESOLVED).when(rate(5, '处理及时'), { actor: A.reporter, at: th(21) }).then([{ type: 'TicketRated', data: { score: 5, comment: '处理及时' } }]);
-    expect(state.rating).toEqual({ score: 5, comment: '处理及时' });
-    given(...RESOLVED, ev.closed(th(21))).when(rate(1), { actor: A.reporter, at: th(22) }).then([{ type: 'TicketRated', data: { score: 1, comment: '' } }]);
+    const state = given(...RESOLVED).when(rate(5, '处理及时'), { actor: A.reporter, at: th(21) }).then([{ type: 'TicketRated', data: { score: 5, comment: '处理及时', level: 'very_satisfied' } }]);
+    expect(state.rating).toEqual({ score: 5, comment: '处理及时', level: 'very_satisfied', at: th(21) });
+    // A very dissatisfied rating of a closed ticket is recorded; only a resolved one goes back for rectification.
+    given(...RESOLVED, ev.closed(th(21))).when(rate(1), { actor: A.reporter, at: th(22) }).then([{ type: 'TicketRated', data: { score: 1, comment: '', level: 'very_dissatisfied' } }]);
   });
 
   it.each([0, 6, 2.5, -1, Number.NaN])('score %p is invalid', (score) => {
@@ -701,6 +693,43 @@ describe('RateTicket', () => {
   it('only by the reporter and only once resolved', () => {
     given(...RESOLVED).when(rate(5), { actor: A.townshipAdmin, at: th(21) }).thenRejects('forbidden', 'not_reporter');
     given(...ACCEPTED).when(rate(5), { actor: A.reporter, at: th(2) }).thenRejects('precondition', 'invalid_status');
+  });
+});
+
+describe('AddAttachment', () => {
+  const sha = (n: number) => n.toString(16).padStart(2, '0').repeat(32);
+  const attach = (n: number, extra: Partial<Extract<TicketCommand, { type: 'AddAttachment' }>> = {}): TicketCommand =>
+    ({ type: 'AddAttachment', sha256: sha(n), contentType: 'image/jpeg', size: 120_000, ...extra });
+  const attached = (n: number, at: string): TicketEventEnvelope =>
+    envelope({ type: 'AttachmentAdded', data: { sha256: sha(n), contentType: 'image/jpeg', size: 120_000 } }, at, A.reporter);
+
+  it('records the hash, type and size (and a shared location) by the reporter, from submission on', () => {
+    const state = given(...SUBMITTED).when(attach(1, { lat: 27.9, long: 103.5 }), { actor: A.reporter, at: t(1) })
+      .then([{ type: 'AttachmentAdded', data: { sha256: sha(1), contentType: 'image/jpeg', size: 120_000, lat: 27.9, long: 103.5 } }]);
+    expect(state.attachments).toEqual([{ sha256: sha(1), contentType: 'image/jpeg', size: 120_000 }]);
+  });
+
+  it('by the handling units too (a photo of the resolution), also while resolved', () => {
+    given(...ACCEPTED).when(attach(2), { actor: A.townshipAdmin, at: th(1) })
+      .then([{ type: 'AttachmentAdded', data: { sha256: sha(2), contentType: 'image/jpeg', size: 120_000 } }]);
+    given(...TRANSFERRED).when(attach(2), { actor: A.department, at: th(1) })
+      .then([{ type: 'AttachmentAdded', data: { sha256: sha(2), contentType: 'image/jpeg', size: 120_000 } }]);
+    given(...RESOLVED).when(attach(3), { actor: A.reporter, at: th(21) })
+      .then([{ type: 'AttachmentAdded', data: { sha256: sha(3), contentType: 'image/jpeg', size: 120_000 } }]);
+  });
+
+  it('the same file twice is a no-op; a seventh file is refused', () => {
+    given(...SUBMITTED, attached(1, t(1))).when(attach(1), { actor: A.reporter, at: t(2) }).then([]);
+    const six = [1, 2, 3, 4, 5, 6].map((n) => attached(n, t(n)));
+    given(...SUBMITTED, ...six).when(attach(7), { actor: A.reporter, at: t(9) }).thenRejects('precondition', 'too_many_attachments');
+  });
+
+  it('refuses a malformed hash, another type or a bad size; strangers; finished tickets', () => {
+    given(...SUBMITTED).when(attach(1, { sha256: 'ABC' }), { actor: A.reporter, at: t(1) }).thenRejects('invalid', 'invalid_sha256');
+    given(...SUBMITTED).when(attach(1, { contentType: 'image/gif' }), { actor: A.reporter, at: t(1) }).thenRejects('invalid', 'unsupported_media_type');
+    given(...SUBMITTED).when(attach(1, { size: 0 }), { actor: A.reporter, at: t(1) }).thenRejects('invalid', 'invalid_size');
+    given(...ACCEPTED).when(attach(1), { actor: A.otherCitizen, at: th(1) }).thenRejects('forbidden', 'role_not_allowed');
+    given(...RESOLVED, ev.closed(th(21))).when(attach(1), { actor: A.reporter, at: th(22) }).thenRejects('precondition', 'invalid_status');
   });
 });
 
@@ -878,8 +907,14 @@ describe('IssueDeadlineWarning / RecordDeadlineBreach (deadline service)', () =>
       .then([{ type: 'DeadlineBreached', data: { leg: 'resolution', dueAt: th(82), breachedAt: th(82) } }]);
   });
 
-  it('the first-response leg keeps running while the resolution leg is paused', () => {
-    given(...ACCEPTED, ev.informationRequested(th(2))).when(breach('first_response', FIRST_RESPONSE_DUE), { actor: A.deadline, at: th(24) })
+  it('a question to the reporter or an announced deadline meets the first response: nothing to breach (issue 16 item 9)', () => {
+    given(...ACCEPTED, ev.informationRequested(th(2))).when(breach('first_response', FIRST_RESPONSE_DUE), { actor: A.deadline, at: th(24) }).then([]);
+    given(...ACCEPTED, ev.informationRequested(th(2))).when(warn('first_response', FIRST_RESPONSE_DUE), { actor: A.deadline, at: th(18) }).then([]);
+    given(...ACCEPTED, ev.deadlineSet(th(2), th(100), RESOLUTION_DUE)).when(breach('first_response', FIRST_RESPONSE_DUE), { actor: A.deadline, at: th(24) }).then([]);
+  });
+
+  it('an internal reply does not meet the first response', () => {
+    given(...ACCEPTED, ev.replied(th(2), false)).when(breach('first_response', FIRST_RESPONSE_DUE), { actor: A.deadline, at: th(24) })
       .then([expect.objectContaining({ type: 'DeadlineBreached' })]);
   });
 
@@ -941,5 +976,410 @@ describe('evolve', () => {
     const state = evolveAll([...ACCEPTED, envelope({ type: 'InternalNoteAdded', data: { text: 'x', staffId: 'a', unitId: 'b' } }, th(1), A.townshipAdmin)]);
     expect(state.revision).toBe(3);
     expect(state.updatedAt).toBe(th(1));
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------
+// Issue 14 item 2: the sign-for (签收) deadline of the receiving unit.
+// ---------------------------------------------------------------------------------------------------
+
+describe('sign-for (签收) deadline', () => {
+  /** An emergency ticket of the default policy set: signed for within 15 min (calendar hours). */
+  const EMERGENCY = { ...POLICY, urgencyClass: 'emergency', policySet: 'default', requestType: 'help', signForHours: 0.25 };
+  const submitted = (policy: events.SlaPolicy = EMERGENCY): TicketEventEnvelope => {
+    const { type: _type, ...data } = submitCommand;
+    return envelope({ type: 'TicketSubmitted', data: { ...data, policy, submittedAt: T0 } }, T0, A.reporter);
+  };
+  const breach = (dueAt: string, toUnitId?: string): TicketCommand => ({ type: 'RecordDeadlineBreach', leg: 'sign_for', dueAt, ...(toUnitId ? { toUnitId } : {}) });
+
+  it('starts when the ticket is routed, for the receiving unit; the citizen\'s clocks keep running from the submission', () => {
+    const state = given(submitted(), ev.routed(t(5))).state;
+    expect(state.sla.signFor).toEqual({ startedAt: t(5), dueAt: t(20), announced: false, pausedMs: 0, unitId: TOWNSHIP });
+    expect(state.sla.firstResponse?.dueAt).toBe(FIRST_RESPONSE_DUE);
+    expect(state.sla.resolution?.dueAt).toBe(RESOLUTION_DUE);
+  });
+
+  it('is met when the receiving unit accepts it', () => {
+    const state = given(submitted(), ev.routed(t(5))).when({ type: 'AcceptTicket' }, { actor: A.townshipAdmin, at: t(12) })
+      .then([{ type: 'TicketAccepted', data: { staffId: A.townshipAdmin.id, unitId: TOWNSHIP, firstResponder: true } }]);
+    expect(state.sla.signFor).toMatchObject({ unitId: TOWNSHIP, stoppedAt: t(12), signedAt: t(12) });
+  });
+
+  it('a missed sign-for is recorded as SignForBreached and escalates like a breach, in one append', () => {
+    const state = given(submitted(), ev.routed(t(5))).when(breach(t(20), COUNTY), { actor: A.deadline, at: t(21) }).then([
+      { type: 'SignForBreached', data: { unitId: TOWNSHIP, dueAt: t(20), breachedAt: t(21) } },
+      { type: 'TicketEscalated', data: { fromUnitId: TOWNSHIP, toUnitId: COUNTY, level: 1, automatic: true, reason: `not signed for by ${TOWNSHIP} since ${t(20)}` } },
+    ]);
+    expect(state.signForBreaches).toEqual([{ unitId: TOWNSHIP, dueAt: t(20), breachedAt: t(21) }]);
+    expect(state.sla.signFor?.breachedAt).toBe(t(21));
+    // Kept apart from the citizen's clocks: those have no breach, and their due times did not move.
+    expect(state.breaches).toEqual([]);
+    expect(state.sla.firstResponse?.dueAt).toBe(FIRST_RESPONSE_DUE);
+    expect(state.supervisingUnitId).toBe(COUNTY);
+  });
+
+  it('records nothing before it is due, once signed for, twice, or for a stale due time', () => {
+    given(submitted(), ev.routed(t(5))).when(breach(t(20)), { actor: A.deadline, at: t(19) }).then([]);
+    given(submitted(), ev.routed(t(5)), ev.accepted(t(10))).when(breach(t(20)), { actor: A.deadline, at: t(21) }).then([]);
+    given(submitted(), ev.routed(t(5))).when(breach(t(30)), { actor: A.deadline, at: t(31) }).then([]);
+    const once = given(submitted(), ev.routed(t(5))).when(breach(t(20)), { actor: A.deadline, at: t(21) })
+      .then([{ type: 'SignForBreached', data: { unitId: TOWNSHIP, dueAt: t(20), breachedAt: t(21) } }]);
+    expect(decide(breach(t(20)), once, sampleContext(A.deadline, t(22)))).toEqual([]);
+  });
+
+  it('a late accept is still the sign-for; the unit cannot stop the citizen\'s clocks by not signing', () => {
+    const state = given(submitted(), ev.routed(t(5)), envelope({ type: 'SignForBreached', data: { unitId: TOWNSHIP, dueAt: t(20), breachedAt: t(21) } }, t(21), A.deadline))
+      .when({ type: 'AcceptTicket' }, { actor: A.townshipAdmin, at: th(2) })
+      .then([{ type: 'TicketAccepted', data: { staffId: A.townshipAdmin.id, unitId: TOWNSHIP, firstResponder: true } }]);
+    expect(state.sla.signFor).toMatchObject({ signedAt: th(2), breachedAt: t(21) });
+    expect(state.sla.firstResponse).toMatchObject({ startedAt: T0, dueAt: FIRST_RESPONSE_DUE });
+  });
+
+  it('every sign-for done is kept, on time or late, for the 签收及时率 (item 7)', () => {
+    const onTime = given(submitted(), ev.routed(t(5))).when({ type: 'AcceptTicket' }, { actor: A.townshipAdmin, at: t(12) })
+      .then([{ type: 'TicketAccepted', data: { staffId: A.townshipAdmin.id, unitId: TOWNSHIP, firstResponder: true } }]);
+    expect(onTime.signFors).toEqual([{ unitId: TOWNSHIP, startedAt: t(5), dueAt: t(20), signedAt: t(12) }]);
+    const late = given(submitted(), ev.routed(t(5)), envelope({ type: 'SignForBreached', data: { unitId: TOWNSHIP, dueAt: t(20), breachedAt: t(21) } }, t(21), A.deadline),
+      ev.accepted(th(2)), ev.transferred(th(3))).when({ type: 'AcceptTicket' }, { actor: A.department, at: th(3.1) })
+      .then([{ type: 'TicketAccepted', data: { staffId: A.department.id, unitId: DEPARTMENT, firstResponder: false } }]);
+    expect(late.signFors).toEqual([
+      { unitId: TOWNSHIP, startedAt: t(5), dueAt: t(20), signedAt: th(2) },
+      { unitId: DEPARTMENT, startedAt: th(3), dueAt: t(195), signedAt: th(3.1) },
+    ]);
+    // An accept that signs for nothing (a ticket without a sign-for limit) keeps no record.
+    expect(given(...ACCEPTED).state.signFors).toBeUndefined();
+  });
+
+  it('a transfer starts a new sign-for for the department; its accept meets it', () => {
+    const moved = given(submitted(), ev.routed(t(5)), ev.accepted(t(10)), ev.transferred(t(30))).state;
+    expect(moved.sla.signFor).toEqual({ startedAt: t(30), dueAt: t(45), announced: false, pausedMs: 0, unitId: DEPARTMENT });
+    const state = given(submitted(), ev.routed(t(5)), ev.accepted(t(10)), ev.transferred(t(30)))
+      .when({ type: 'AcceptTicket' }, { actor: A.department, at: t(40) })
+      .then([{ type: 'TicketAccepted', data: { staffId: A.department.id, unitId: DEPARTMENT, firstResponder: false } }]);
+    expect(state.sla.signFor).toMatchObject({ unitId: DEPARTMENT, signedAt: t(40) });
+  });
+
+  it('a supervisor\'s escalation or reassignment to a unit starts its sign-for; an automatic escalation (督办) does not move it', () => {
+    expect(given(submitted(), ev.routed(t(5)), ev.accepted(t(10)), ev.escalated(t(30))).state.sla.signFor)
+      .toMatchObject({ unitId: COUNTY, startedAt: t(30), dueAt: t(45) });
+    expect(given(submitted(), ev.routed(t(5)), ev.accepted(t(10)), ev.reassigned(t(30), OTHER_TOWNSHIP)).state.sla.signFor)
+      .toMatchObject({ unitId: OTHER_TOWNSHIP, startedAt: t(30) });
+    expect(given(submitted(), ev.routed(t(5)), ev.escalated(t(30), TOWNSHIP, COUNTY, 1, true)).state.sla.signFor)
+      .toMatchObject({ unitId: TOWNSHIP, startedAt: t(5) });
+  });
+
+  it('needs no new sign-for when the ticket returns to a unit that already accepted it (hand-back, reopen)', () => {
+    const back = given(submitted(), ev.routed(t(5)), ev.accepted(t(10)), ev.transferred(t(30)), ev.handedBack(t(40))).state;
+    expect(back.sla.signFor).toMatchObject({ unitId: DEPARTMENT, stoppedAt: t(40) });
+    expect(back.sla.signFor?.signedAt).toBeUndefined();
+    const reopened = given(submitted(), ev.routed(t(5)), ev.accepted(t(10)), ev.resolved(th(2)), ev.reopened(th(3))).state;
+    expect(reopened.sla.signFor).toMatchObject({ unitId: TOWNSHIP, signedAt: t(10) });
+  });
+
+  it('has no warning, and tickets whose policy has no sign-for limit (before issue 14) have no sign-for leg', () => {
+    given(submitted(), ev.routed(t(5))).when({ type: 'IssueDeadlineWarning', leg: 'sign_for', dueAt: t(20) }, { actor: A.deadline, at: t(16) }).then([]);
+    expect(given(...ROUTED).state.sla.signFor).toBeUndefined();
+  });
+
+  it('on a working-days calendar (general class: 1 working day) a Friday arrival is due on Monday', () => {
+    // 2026-11-27 is a Friday; 10:00 in Asia/Shanghai.
+    const friday = '2026-11-27T02:00:00.000Z';
+    const general = { ...POLICY, urgencyClass: 'general', signForHours: 24, signForCalendar: 'cn-working-days' };
+    const { type: _type, ...data } = submitCommand;
+    const state = given(
+      envelope({ type: 'TicketSubmitted', data: { ...data, policy: general, submittedAt: friday } }, friday, A.reporter),
+      ev.routed(friday),
+    ).state;
+    expect(state.sla.signFor?.dueAt).toBe('2026-11-30T02:00:00.000Z');
+    // The citizen's clocks stay on calendar hours (the article's 24 h / 72 h).
+    expect(state.sla.firstResponse?.dueAt).toBe('2026-11-28T02:00:00.000Z');
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------
+// Issue 14 item 3: returns with review (退单).
+// ---------------------------------------------------------------------------------------------------
+
+describe('returns with review (退单)', () => {
+  const EMERGENCY = { ...POLICY, urgencyClass: 'emergency', policySet: 'default', requestType: 'help', signForHours: 0.25 };
+  const submitted = (): TicketEventEnvelope => {
+    const { type: _type, ...data } = submitCommand;
+    return envelope({ type: 'TicketSubmitted', data: { ...data, policy: EMERGENCY, submittedAt: T0 } }, T0, A.reporter);
+  };
+  const returnIt = (reasonCode = 'wrong_place', reason = '', legalBasis = ''): TicketCommand => ({ type: 'ReturnTicket', reasonCode, reason, legalBasis });
+  const approve = (toUnitId = OTHER_TOWNSHIP, toUnitDivision = '513434114'): TicketCommand => ({ type: 'ReviewReturn', approve: true, toUnitId, toUnitDivision, reason: '' });
+  const refuse = (reason = '该地址属锦城镇'): TicketCommand => ({ type: 'ReviewReturn', approve: false, toUnitId: '', toUnitDivision: '', reason });
+  const returned = (at: string, fromUnitId = TOWNSHIP, reviewUnitId = '', actor: ActorContext = A.townshipAdmin): TicketEventEnvelope =>
+    envelope({ type: 'TicketReturned', data: { fromUnitId, reasonCode: 'wrong_place', reason: '', legalBasis: '', reviewUnitId } }, at, actor);
+
+  it('a routed ticket is returned by the receiving unit with a reason code; the county supervisor reviews it; no sign-for is owed meanwhile', () => {
+    const state = given(submitted(), ev.routed(t(5))).when(returnIt('wrong_place', '西街30号属西宁镇', '《四川省12345热线管理办法》第十八条'), { actor: A.townshipAdmin, at: t(10) })
+      .then([{ type: 'TicketReturned', data: { fromUnitId: TOWNSHIP, reasonCode: 'wrong_place', reason: '西街30号属西宁镇', legalBasis: '《四川省12345热线管理办法》第十八条', reviewUnitId: '' } }]);
+    expect(state.pendingReturn).toMatchObject({ fromUnitId: TOWNSHIP, reviewUnitId: '', at: t(10) });
+    expect(state.returns).toEqual([{ fromUnitId: TOWNSHIP, reasonCode: 'wrong_place', at: t(10), outcome: 'pending' }]);
+    expect(state.sla.signFor).toMatchObject({ stoppedAt: t(10) });
+    expect(state.sla.signFor?.signedAt).toBeUndefined();
+    expect(state.holderUnitId).toBe(TOWNSHIP);
+  });
+
+  it.each([
+    [returnIt('bad'), 'invalid_reason_code'],
+    [returnIt('other', '  '), 'missing_reason'],
+  ])('rejects a malformed return %j as invalid %s', (command, reason) => {
+    given(submitted(), ev.routed(t(5))).when(command, { actor: A.townshipAdmin, at: t(10) }).thenRejects('invalid', reason);
+  });
+
+  it('is refused after 2 working days of receipt (return_window_passed), counted in working days', () => {
+    // T0 is Wednesday 3 June 2015, 10:15 Asia/Shanghai: routed 10:20; two working days end Friday 10:20.
+    given(submitted(), ev.routed(t(5))).when(returnIt(), { actor: A.townshipAdmin, at: th(47) }).then([expect.objectContaining({ type: 'TicketReturned' })]);
+    given(submitted(), ev.routed(t(5))).when(returnIt(), { actor: A.townshipAdmin, at: th(49) }).thenRejects('precondition', 'return_window_passed');
+  });
+
+  it('only the holder returns; not twice while a return waits; the returning unit cannot accept meanwhile', () => {
+    given(submitted(), ev.routed(t(5))).when(returnIt(), { actor: A.otherTownshipAdmin, at: t(10) }).thenRejects('forbidden', 'not_holder');
+    given(submitted(), ev.routed(t(5)), returned(t(10))).when(returnIt(), { actor: A.townshipAdmin, at: t(11) }).thenRejects('precondition', 'return_pending');
+    given(submitted(), ev.routed(t(5)), returned(t(10))).when({ type: 'AcceptTicket' }, { actor: A.townshipAdmin, at: t(11) }).thenRejects('precondition', 'return_pending');
+  });
+
+  it('approved: rerouted to the named unit, which must sign for it; the citizen\'s clocks keep running', () => {
+    // 马拖镇 lies in another county: only the prefecture's supervisor may send it there.
+    given(submitted(), ev.routed(t(5)), returned(t(10))).when(approve(), { actor: A.countySupervisor, at: t(30) }).thenRejects('forbidden', 'outside_jurisdiction');
+    const state = given(submitted(), ev.routed(t(5)), returned(t(10))).when(approve(), { actor: A.prefectureSupervisor, at: t(30) })
+      .then([{ type: 'ReturnReviewed', data: { approved: true, toUnitId: OTHER_TOWNSHIP, reason: '', returnedByUnitId: TOWNSHIP } }]);
+    expect(state).toMatchObject({ holderUnitId: OTHER_TOWNSHIP, routedUnitId: OTHER_TOWNSHIP, status: 'routed' });
+    expect(state.pendingReturn).toBeUndefined();
+    expect(state.returns).toEqual([{ fromUnitId: TOWNSHIP, reasonCode: 'wrong_place', at: t(10), outcome: 'approved', toUnitId: OTHER_TOWNSHIP, reviewedAt: t(30) }]);
+    expect(state.sla.signFor).toMatchObject({ unitId: OTHER_TOWNSHIP, startedAt: t(30), dueAt: t(45) });
+    expect(state.sla.firstResponse).toMatchObject({ startedAt: T0, dueAt: FIRST_RESPONSE_DUE });
+    expect(state.sla.resolution).toMatchObject({ startedAt: T0, dueAt: RESOLUTION_DUE });
+  });
+
+  it('refused: back to the returning unit, which must sign for it again', () => {
+    const state = given(submitted(), ev.routed(t(5)), returned(t(10))).when(refuse(), { actor: A.countySupervisor, at: t(30) })
+      .then([{ type: 'ReturnReviewed', data: { approved: false, toUnitId: '', reason: '该地址属锦城镇', returnedByUnitId: TOWNSHIP } }]);
+    expect(state.holderUnitId).toBe(TOWNSHIP);
+    expect(state.returns?.[0]).toMatchObject({ outcome: 'refused', reviewedAt: t(30) });
+    expect(state.sla.signFor).toMatchObject({ unitId: TOWNSHIP, startedAt: t(30), dueAt: t(45) });
+    given(submitted(), ev.routed(t(5)), returned(t(10))).when(refuse(''), { actor: A.countySupervisor, at: t(30) }).thenRejects('invalid', 'missing_reason');
+  });
+
+  it('the first responder never changes through returns', () => {
+    const history = [submitted(), ev.routed(t(5)), ev.accepted(t(8)), returned(t(10))];
+    const state = given(...history).when(approve(), { actor: A.prefectureSupervisor, at: t(30) })
+      .then([expect.objectContaining({ type: 'ReturnReviewed' })]);
+    expect(state.firstResponder).toEqual({ staffId: A.townshipAdmin.id, unitId: TOWNSHIP, since: t(8) });
+    expect(state.routedUnitId).toBe(TOWNSHIP);
+    expect(state.holderUnitId).toBe(OTHER_TOWNSHIP);
+  });
+
+  it('a department returns a transferred ticket; the transferring unit\'s admin reviews it (or a supervisor), nobody else', () => {
+    const history = [submitted(), ev.routed(t(5)), ev.accepted(t(8)), ev.transferred(t(20))];
+    const state = given(...history).when(returnIt('overlapping_duties'), { actor: A.department, at: t(30) })
+      .then([{ type: 'TicketReturned', data: { fromUnitId: DEPARTMENT, reasonCode: 'overlapping_duties', reason: '', legalBasis: '', reviewUnitId: TOWNSHIP } }]);
+    expect(state.pendingReturn?.reviewUnitId).toBe(TOWNSHIP);
+    const pending = [...history, returned(t(30), DEPARTMENT, TOWNSHIP, A.department)];
+    given(...pending).when(approve(OTHER_DEPARTMENT, '513437'), { actor: A.townshipAdmin, at: t(40) })
+      .then([{ type: 'ReturnReviewed', data: { approved: true, toUnitId: OTHER_DEPARTMENT, reason: '', returnedByUnitId: DEPARTMENT } }]);
+    given(...pending).when(refuse(), { actor: A.otherTownshipAdmin, at: t(40) }).thenRejects('forbidden', 'not_holder');
+    given(...pending).when(refuse(), { actor: A.otherCountySupervisor, at: t(40) }).thenRejects('forbidden', 'outside_jurisdiction');
+    given(...pending).when(approve(DEPARTMENT, '513437'), { actor: A.townshipAdmin, at: t(40) }).thenRejects('invalid', 'same_unit');
+  });
+
+  it('a review without a pending return is refused (no_pending_return)', () => {
+    given(submitted(), ev.routed(t(5))).when(refuse(), { actor: A.countySupervisor, at: t(30) }).thenRejects('precondition', 'no_pending_return');
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------
+// Issue 14 item 4: callbacks (回访) with the five-level rating; rectification (发回重办).
+// ---------------------------------------------------------------------------------------------------
+
+describe('callbacks (回访) and rectification (发回重办)', () => {
+  const CALLBACK_DUE = '2015-06-08T22:15:00.000Z';
+  const resolvedWithCallback = (at: string, dueAt = CALLBACK_DUE): TicketEventEnvelope =>
+    envelope({ type: 'TicketResolved', data: { resolution: '已拆除', staffId: A.townshipAdmin.id, unitId: TOWNSHIP, callbackDueAt: dueAt } }, at, A.townshipAdmin);
+  const callback = (reached: boolean, rating = '', channel = 'phone'): TicketCommand => ({ type: 'RecordCallback', reached, channel, rating, comment: '' });
+  const recorded = (reached: boolean, rating: string, attempt: number, channel = 'phone'): TicketEvent =>
+    ({ type: 'CallbackRecorded', data: { reached, channel, rating, comment: '', attempt, staffId: A.townshipAdmin.id, unitId: TOWNSHIP } });
+  const RESOLVED_CB = [...ACCEPTED, resolvedWithCallback(th(20))];
+  const rectification = (source: string, reason: string): TicketEvent =>
+    ({ type: 'TicketReopened', data: { reason, unitId: TOWNSHIP, rectification: true, resolutionHours: 360, calendar: 'cn-working-days', source } });
+
+  it('a resolution owes a callback 3 working days later (Thursday 06:15 → Tuesday 06:15 Shanghai: the weekend does not count)', () => {
+    // th(20) is Thursday 4 June 2015 06:15 in Asia/Shanghai; three working days: Thu, Fri, Mon → Tuesday 06:15.
+    const state = given(...ACCEPTED).when({ type: 'ResolveTicket', resolution: '已拆除' }, { actor: A.townshipAdmin, at: th(20) })
+      .then([{ type: 'TicketResolved', data: { resolution: '已拆除', staffId: A.townshipAdmin.id, unitId: TOWNSHIP, callbackDueAt: '2015-06-08T22:15:00.000Z' } }]);
+    expect(state.callback).toEqual({ dueAt: '2015-06-08T22:15:00.000Z', attempts: 0, mandatory: false });
+  });
+
+  it('reached and satisfied: recorded; the ticket closes as before (reporter or after the objection window)', () => {
+    const state = given(...RESOLVED_CB).when(callback(true, 'basically_satisfied'), { actor: A.townshipAdmin, at: th(30) })
+      .then([recorded(true, 'basically_satisfied', 1)]);
+    expect(state.callback).toMatchObject({ outcome: 'reached', attempts: 1 });
+    expect(state.status).toBe('resolved');
+    given(...RESOLVED_CB, envelope(recorded(true, 'satisfied', 1), th(30), A.townshipAdmin)).when(callback(true, 'satisfied'), { actor: A.townshipAdmin, at: th(31) })
+      .thenRejects('precondition', 'callback_done');
+  });
+
+  it('reached and dissatisfied: rectification (发回重办) back to the first responder\'s unit with a 15-working-day leg', () => {
+    const state = given(...RESOLVED_CB).when(callback(true, 'dissatisfied'), { actor: A.townshipAdmin, at: th(30) })
+      .then([recorded(true, 'dissatisfied', 1), rectification('callback', '发回重办: the callback found the handling unsatisfactory')]);
+    expect(state).toMatchObject({ status: 'in_progress', holderUnitId: TOWNSHIP, rectifications: 1, firstResponder: TOWNSHIP_FIRST_RESPONDER });
+    expect(state.callback).toBeUndefined();
+    expect(state.sla.resolution).toMatchObject({ startedAt: th(30), calendar: 'cn-working-days' });
+  });
+
+  it('the rectification leg counts working days across holidays: Monday 28 Sep 2026 10:00 → Friday 23 Oct 10:00 (National Day off, Sat 10 Oct worked)', () => {
+    const monday = '2026-09-28T02:00:00.000Z';
+    const state = given(...RESOLVED_CB).when(callback(true, 'very_dissatisfied'), { actor: A.townshipAdmin, at: monday })
+      .then([recorded(true, 'very_dissatisfied', 1), expect.objectContaining({ type: 'TicketReopened' })]);
+    expect(state.sla.resolution?.dueAt).toBe('2026-10-23T02:00:00.000Z');
+  });
+
+  it('the citizen\'s dissatisfied rating sends a resolved ticket back too; after the new resolution it may rate again', () => {
+    const rated = given(...RESOLVED_CB).when({ type: 'RateTicket', score: 0, comment: '还在漏', level: 'dissatisfied' }, { actor: A.reporter, at: th(21) })
+      .then([{ type: 'TicketRated', data: { score: 2, comment: '还在漏', level: 'dissatisfied' } }, rectification('rating', '发回重办: the reporter rated the handling unsatisfactory — 还在漏')]);
+    expect(rated.status).toBe('in_progress');
+    const history = [...RESOLVED_CB, envelope({ type: 'TicketRated', data: { score: 2, comment: '', level: 'dissatisfied' } }, th(21), A.reporter),
+      envelope(rectification('rating', '发回重办'), th(21), A.reporter), resolvedWithCallback(th(40), '2015-06-11T22:15:00.000Z')];
+    given(...history).when({ type: 'RateTicket', score: 4, comment: '' }, { actor: A.reporter, at: th(41) })
+      .then([{ type: 'TicketRated', data: { score: 4, comment: '', level: 'satisfied' } }]);
+  });
+
+  it('after a rectification the callback is mandatory: no automatic or staff close before it; a satisfied callback closes it', () => {
+    const history = [...RESOLVED_CB, envelope(recorded(true, 'dissatisfied', 1), th(30), A.townshipAdmin),
+      envelope(rectification('callback', '发回重办'), th(30), A.townshipAdmin), resolvedWithCallback(th(50), '2015-06-12T22:15:00.000Z')];
+    const { state } = given(...history);
+    expect(state.callback).toMatchObject({ mandatory: true, attempts: 0 });
+    expect(desiredTimers(state, DEFAULT_TIMER_SETTINGS).map((x) => x.kind)).not.toContain('auto_close');
+    given(...history).when({ type: 'CloseTicket', reason: '' }, { actor: A.deadline, at: th(50 + 8 * 24) }).thenRejects('precondition', 'callback_pending');
+    given(...history).when({ type: 'CloseTicket', reason: '' }, { actor: A.townshipAdmin, at: th(51) }).thenRejects('precondition', 'callback_pending');
+    const closed = given(...history).when(callback(true, 'satisfied', 'visit'), { actor: A.townshipAdmin, at: th(60) })
+      .then([recorded(true, 'satisfied', 1, 'visit'), { type: 'TicketClosed', data: { reason: 'callback: satisfied after rectification', closedBy: 'callback' } }]);
+    expect(closed).toMatchObject({ status: 'closed', closedBy: 'callback' });
+  });
+
+  it('an unreached reporter: attempts are recorded; the 3rd closes the ticket as not reached', () => {
+    const one = envelope(recorded(false, '', 1), th(25), A.townshipAdmin);
+    const two = envelope(recorded(false, '', 2, 'sms'), th(30), A.townshipAdmin);
+    given(...RESOLVED_CB).when(callback(false), { actor: A.townshipAdmin, at: th(25) }).then([recorded(false, '', 1)]);
+    const state = given(...RESOLVED_CB, one, two).when(callback(false, '', 'visit'), { actor: A.townshipAdmin, at: th(35) })
+      .then([recorded(false, '', 3, 'visit'), { type: 'TicketClosed', data: { reason: 'callback: not reached after 3 attempts', closedBy: 'not_reached' } }]);
+    expect(state).toMatchObject({ status: 'closed', closedBy: 'not_reached', callback: { attempts: 3 } });
+    expect(state.callbacks).toHaveLength(3);
+  });
+
+  it.each([
+    [callback(true, '', 'phone'), 'invalid_rating'],
+    [callback(true, 'happy'), 'invalid_rating'],
+    [callback(false, 'satisfied'), 'rating_without_contact'],
+    [callback(true, 'satisfied', 'pigeon'), 'invalid_channel'],
+  ])('rejects a malformed callback %j as invalid %s', (command, reason) => {
+    given(...RESOLVED_CB).when(command, { actor: A.townshipAdmin, at: th(25) }).thenRejects('invalid', reason);
+  });
+
+  it('only the first responder\'s unit calls back, only when a callback is owed', () => {
+    given(...RESOLVED_CB).when(callback(true, 'satisfied'), { actor: A.otherTownshipAdmin, at: th(25) }).thenRejects('forbidden', 'not_holder');
+    given(...RESOLVED_CB).when(callback(true, 'satisfied'), { actor: A.reporter, at: th(25) }).thenRejects('forbidden', 'role_not_allowed');
+    given(...RESOLVED).when(callback(true, 'satisfied'), { actor: A.townshipAdmin, at: th(25) }).thenRejects('precondition', 'no_callback_due');
+    given(...ACCEPTED).when(callback(true, 'satisfied'), { actor: A.townshipAdmin, at: th(25) }).thenRejects('precondition', 'invalid_status');
+  });
+
+  it('a rating gives the score or a level, and they must agree (5 very_satisfied … 1 very_dissatisfied)', () => {
+    given(...RESOLVED_CB).when({ type: 'RateTicket', score: 0, comment: '', level: 'meh' }, { actor: A.reporter, at: th(21) }).thenRejects('invalid', 'invalid_level');
+    given(...RESOLVED_CB).when({ type: 'RateTicket', score: 5, comment: '', level: 'dissatisfied' }, { actor: A.reporter, at: th(21) }).thenRejects('invalid', 'score_level_mismatch');
+    expect([5, 4, 3, 2, 1].map((n) => levelOfScore(n))).toEqual(['very_satisfied', 'satisfied', 'basically_satisfied', 'dissatisfied', 'very_dissatisfied']);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------
+// Issue 14 item 5: following an open ticket instead of reporting it again ("me too").
+// ---------------------------------------------------------------------------------------------------
+
+describe('FollowTicket ("me too")', () => {
+  it('any other citizen follows an open ticket once; the reporter following its own changes nothing', () => {
+    const state = given(...ACCEPTED).when({ type: 'FollowTicket' }, { actor: A.otherCitizen, at: th(1) })
+      .then([{ type: 'TicketFollowed', data: { deviceId: A.otherCitizen.id } }]);
+    expect(state.followers).toEqual([A.otherCitizen.id]);
+    given(...ACCEPTED, envelope({ type: 'TicketFollowed', data: { deviceId: A.otherCitizen.id } }, th(1), A.otherCitizen))
+      .when({ type: 'FollowTicket' }, { actor: A.otherCitizen, at: th(2) }).then([]);
+    given(...ACCEPTED).when({ type: 'FollowTicket' }, { actor: A.reporter, at: th(1) }).then([]);
+  });
+
+  it('not a resolved or final ticket, and not by staff', () => {
+    given(...RESOLVED).when({ type: 'FollowTicket' }, { actor: A.otherCitizen, at: th(21) }).thenRejects('precondition', 'invalid_status');
+    given(...ACCEPTED, ev.rejected(th(2))).when({ type: 'FollowTicket' }, { actor: A.otherCitizen, at: th(3) }).thenRejects('precondition', 'invalid_status');
+    given(...ACCEPTED).when({ type: 'FollowTicket' }, { actor: A.townshipAdmin, at: th(1) }).thenRejects('forbidden', 'role_not_allowed');
+  });
+});
+
+describe('visibility (issue 14 item 6, the field)', () => {
+  it('records the reporter\'s choice; anything else is invalid', () => {
+    const state = given().when({ ...submitCommand, visibility: 'confidential' }, { actor: A.reporter, at: T0 }).then([expect.objectContaining({ type: 'TicketSubmitted' })]);
+    expect(state.visibility).toBe('confidential');
+    given().when({ ...submitCommand, visibility: 'everyone' }, { actor: A.reporter, at: T0 }).thenRejects('invalid', 'invalid_visibility');
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------
+// Issue 14 item 5: merging a duplicate into its lead ticket (并单).
+// ---------------------------------------------------------------------------------------------------
+
+describe('MergeTicket (并单)', () => {
+  const LEAD = '01890000-0000-7000-8000-0000000000aa';
+  const merge = (intoStatus = 'in_progress'): TicketCommand => ({ type: 'MergeTicket', intoTicketId: LEAD, intoReference: 'LS-2015-000099', intoStatus });
+  const merged = { type: 'TicketMerged', data: { intoTicketId: LEAD, intoReference: 'LS-2015-000099' } } as const;
+
+  it('the holding unit\'s admin merges an open ticket into an open lead: it ends as a duplicate pointing at the lead', () => {
+    const state = given(...ACCEPTED).when(merge(), { actor: A.townshipAdmin, at: th(1) }).then([merged]);
+    expect(state).toMatchObject({ status: 'duplicate', duplicateOf: LEAD, mergedInto: { ticketId: LEAD, reference: 'LS-2015-000099' }, closedAt: th(1) });
+    // A retried merge into the same lead records nothing; any other command on it is refused as on any final ticket.
+    given(...ACCEPTED, envelope(merged, th(1), A.townshipAdmin)).when(merge(), { actor: A.townshipAdmin, at: th(2) }).then([]);
+    given(...ACCEPTED, envelope(merged, th(1), A.townshipAdmin)).when({ type: 'ResolveTicket', resolution: '已处理' }, { actor: A.townshipAdmin, at: th(2) })
+      .thenRejects('precondition', 'invalid_status');
+  });
+
+  it('a supervisor of the area may merge, even before anyone accepted it; one outside it may not, nor a department or the reporter', () => {
+    given(...ROUTED).when(merge('resolved'), { actor: A.countySupervisor, at: th(1) }).then([merged]);
+    given(...SUBMITTED).when(merge(), { actor: A.prefectureSupervisor, at: t(1) }).then([merged]);
+    given(...ACCEPTED).when(merge(), { actor: A.otherCountySupervisor, at: th(1) }).thenRejects('forbidden', 'outside_jurisdiction');
+    given(...ACCEPTED).when(merge(), { actor: A.reporter, at: th(1) }).thenRejects('forbidden', 'role_not_allowed');
+    given(...TRANSFERRED).when(merge(), { actor: A.department, at: th(1) }).thenRejects('forbidden', 'not_holder');
+    given(...ACCEPTED).when(merge(), { actor: A.auditor, at: th(1) }).thenRejects('forbidden', 'read_only_role');
+  });
+
+  it('not into itself, nor into a missing or final lead, nor a ticket already resolved or final', () => {
+    given(...ACCEPTED).when({ ...merge(), intoTicketId: SAMPLE_TICKET_ID } as TicketCommand, { actor: A.townshipAdmin, at: th(1) }).thenRejects('invalid', 'merge_into_itself');
+    given(...ACCEPTED).when({ ...merge(), intoTicketId: '' } as TicketCommand, { actor: A.townshipAdmin, at: th(1) }).thenRejects('invalid', 'missing_into');
+    given(...ACCEPTED).when(merge(''), { actor: A.townshipAdmin, at: th(1) }).thenRejects('not_found', 'merge_target_not_found');
+    for (const final of ['closed', 'rejected', 'duplicate', 'withdrawn']) {
+      given(...ACCEPTED).when(merge(final), { actor: A.townshipAdmin, at: th(1) }).thenRejects('precondition', 'merge_target_final');
+    }
+    given(...RESOLVED).when(merge(), { actor: A.townshipAdmin, at: th(21) }).thenRejects('precondition', 'invalid_status');
+    given(...ACCEPTED, ev.rejected(th(2))).when(merge(), { actor: A.townshipAdmin, at: th(3) }).thenRejects('precondition', 'invalid_status');
+  });
+
+  it('on the lead, the service records the merge once: the duplicate\'s reporter follows it, in its own language', () => {
+    const record: TicketCommand = {
+      type: 'RecordMergedDuplicate', mergedTicketId: '01890000-0000-7000-8000-0000000000bb', mergedReference: 'LS-2015-000100',
+      reporterDeviceId: A.otherCitizen.id, reporterLanguage: 'ii', staffId: A.townshipAdmin.id, unitId: TOWNSHIP,
+    };
+    const { type: _type, ...data } = record;
+    const casework: ActorContext = { kind: 'system', id: 'casework' };
+    const state = given(...ACCEPTED).when(record, { actor: casework, at: th(1) }).then([{ type: 'DuplicateMerged', data }]);
+    expect(state.followers).toEqual([A.otherCitizen.id]);
+    expect(state.followerLanguages).toEqual({ [A.otherCitizen.id]: 'ii' });
+    expect(state.merged).toEqual([{ ticketId: data.mergedTicketId, reference: 'LS-2015-000100', at: th(1) }]);
+    // Recorded once (a retried merge); staff may not record it themselves.
+    given(...ACCEPTED, envelope({ type: 'DuplicateMerged', data }, th(1), casework)).when(record, { actor: casework, at: th(2) }).then([]);
+    given(...ACCEPTED).when(record, { actor: A.townshipAdmin, at: th(1) }).thenRejects('forbidden', 'role_not_allowed');
+    // The reporter of the lead itself (or a device already following) is not added twice; an officer's report adds no follower.
+    const own = given(...ACCEPTED).when({ ...record, reporterDeviceId: A.reporter.id } as TicketCommand, { actor: casework, at: th(1) })
+      .then([{ type: 'DuplicateMerged', data: { ...data, reporterDeviceId: A.reporter.id } }]);
+    expect(own.followers ?? []).toEqual([]);
+    const officer = given(...ACCEPTED).when({ ...record, reporterDeviceId: '' } as TicketCommand, { actor: casework, at: th(1) })
+      .then([{ type: 'DuplicateMerged', data: { ...data, reporterDeviceId: '' } }]);
+    expect(officer.followers ?? []).toEqual([]);
+    expect(officer.merged).toHaveLength(1);
   });
 });

@@ -20,13 +20,21 @@ export type TicketEvent =
   | { type: 'TicketClosed'; data: events.TicketClosed }
   | { type: 'TicketReopened'; data: events.TicketReopened }
   | { type: 'TicketRated'; data: events.TicketRated }
+  | { type: 'AttachmentAdded'; data: events.AttachmentAdded }
   | { type: 'TicketRejected'; data: events.TicketRejected }
   | { type: 'TicketMarkedDuplicate'; data: events.TicketMarkedDuplicate }
   | { type: 'TicketWithdrawn'; data: events.TicketWithdrawn }
   | { type: 'TicketReassigned'; data: events.TicketReassigned }
   | { type: 'TicketEscalated'; data: events.TicketEscalated }
   | { type: 'DeadlineWarningIssued'; data: events.DeadlineWarningIssued }
-  | { type: 'DeadlineBreached'; data: events.DeadlineBreached };
+  | { type: 'DeadlineBreached'; data: events.DeadlineBreached }
+  | { type: 'SignForBreached'; data: events.SignForBreached }
+  | { type: 'TicketReturned'; data: events.TicketReturned }
+  | { type: 'ReturnReviewed'; data: events.ReturnReviewed }
+  | { type: 'CallbackRecorded'; data: events.CallbackRecorded }
+  | { type: 'TicketFollowed'; data: events.TicketFollowed }
+  | { type: 'TicketMerged'; data: events.TicketMerged }
+  | { type: 'DuplicateMerged'; data: events.DuplicateMerged };
 
 /** Every event type name. */
 export type TicketEventType = TicketEvent['type'];
@@ -40,7 +48,8 @@ export const TICKET_EVENT_TYPES: readonly TicketEventType[] = [
   'TicketTransferred', 'TicketHandedBack', 'InformationRequested', 'InformationAdded',
   'ResolutionDeadlineSet', 'TicketResolved', 'ResolutionVerified', 'TicketClosed', 'TicketReopened',
   'TicketRated', 'TicketRejected', 'TicketMarkedDuplicate', 'TicketWithdrawn', 'TicketReassigned',
-  'TicketEscalated', 'DeadlineWarningIssued', 'DeadlineBreached',
+  'TicketEscalated', 'DeadlineWarningIssued', 'DeadlineBreached', 'AttachmentAdded', 'SignForBreached',
+  'TicketReturned', 'ReturnReviewed', 'CallbackRecorded', 'TicketFollowed', 'TicketMerged', 'DuplicateMerged',
 ];
 
 /** Prefix of every ticket stream name. */

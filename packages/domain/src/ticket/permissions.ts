@@ -11,7 +11,9 @@ import type { TicketState } from './state';
  * - firstResponderUnit: admin of the first responder's unit (首问责任制: it stays accountable);
  * - supervisor: a supervisor whose jurisdiction (division subtree) contains the ticket's division;
  * - system: a service acting on its own authority (routing, deadline);
- * - submitter: anyone who may file a report (citizen, Open311 client, information officer, admin).
+ * - submitter: anyone who may file a report (citizen, Open311 client, information officer, admin);
+ * - returnReviewer: admin of the unit that transferred a ticket now returned (退单, issue 14 item 3);
+ * - citizen: any citizen device (following a ticket, issue 14 item 5).
  */
 export type Grant =
   | 'reporter'
@@ -21,13 +23,16 @@ export type Grant =
   | 'firstResponderUnit'
   | 'supervisor'
   | 'system'
-  | 'submitter';
+  | 'submitter'
+  | 'returnReviewer'
+  | 'citizen';
 
 /** The permission table: command → grants. Auditors appear nowhere: they read, never write. */
 export const PERMISSIONS: Readonly<Record<TicketCommandType, readonly Grant[]>> = {
   SubmitTicket: ['submitter'],
   RouteTicket: ['system'],
-  AcceptTicket: ['holderAdmin'],
+  // Accepting is signing for (签收): the receiving unit's admin, or its department staff after a transfer.
+  AcceptTicket: ['holder'],
   ReplyToTicket: ['holder', 'firstResponderUnit'],
   AddInternalNote: ['holder', 'firstResponderUnit', 'supervisor'],
   TransferTicket: ['holderAdmin', 'firstResponderUnit'],
@@ -40,11 +45,24 @@ export const PERMISSIONS: Readonly<Record<TicketCommandType, readonly Grant[]>> 
   CloseTicket: ['reporter', 'holderAdmin', 'firstResponderUnit', 'system'],
   ReopenTicket: ['reporter'],
   RateTicket: ['reporter'],
+  AddAttachment: ['reporter', 'holder', 'firstResponderUnit'],
   RejectTicket: ['holderAdmin', 'firstResponderUnit'],
   MarkDuplicate: ['holderAdmin', 'firstResponderUnit'],
   WithdrawTicket: ['reporter'],
   ReassignTicket: ['supervisor'],
   EscalateTicket: ['supervisor', 'system'],
+  // 退单 (issue 14 item 3): the receiving unit returns; the dispatching level (the transferring unit, or the
+  // supervisors of the area) reviews.
+  ReturnTicket: ['holder'],
+  ReviewReturn: ['returnReviewer', 'supervisor'],
+  // 回访 (issue 14 item 4): the first responder's unit calls the reporter back.
+  RecordCallback: ['firstResponderUnit'],
+  // 并单 / me too (issue 14 item 5): any citizen follows an open ticket instead of reporting it again.
+  FollowTicket: ['citizen'],
+  // 并单 (issue 14 item 5): the holding unit's admin, the first responder's unit or a supervisor of the area merges
+  // a duplicate into its lead; the service then records it on the lead on its own authority.
+  MergeTicket: ['holderAdmin', 'firstResponderUnit', 'supervisor'],
+  RecordMergedDuplicate: ['system'],
   IssueDeadlineWarning: ['system'],
   RecordDeadlineBreach: ['system'],
 };
@@ -73,6 +91,10 @@ export function holdsGrant(grant: Grant, actor: ActorContext, state: TicketState
     }
     case 'supervisor':
       return staff && actor.role === 'supervisor' && !!actor.unitDivision && ctx.isWithin(state.division, actor.unitDivision);
+    case 'citizen':
+      return actor.kind === 'citizen' && actor.id !== '';
+    case 'returnReviewer':
+      return staff && actor.role === 'admin' && !!state.pendingReturn?.reviewUnitId && actor.unitId === state.pendingReturn.reviewUnitId;
   }
 }
 
@@ -94,7 +116,7 @@ export function authorize(command: TicketCommandType, actor: ActorContext, state
     throw reject.forbidden('outside_jurisdiction', 'the ticket lies outside your jurisdiction');
   }
   if (grants.length === 1 && grants[0] === 'reporter') throw reject.forbidden('not_reporter', 'only the reporter may do this');
-  if (actor.kind === 'staff' && grants.some((g) => g.startsWith('holder') || g === 'firstResponderUnit')) {
+  if (actor.kind === 'staff' && grants.some((g) => g.startsWith('holder') || g === 'firstResponderUnit' || g === 'returnReviewer')) {
     throw reject.forbidden('not_holder', 'your unit does not hold this ticket');
   }
   throw reject.forbidden('role_not_allowed', `a ${actor.role ?? actor.kind} may not ${command}`);

@@ -39,18 +39,29 @@ const HELD_BY_TOWNSHIP: Record<TicketCommandType, SampleActorName[]> = {
   EscalateTicket: [...SUPERVISORS, ...SYSTEM],
   IssueDeadlineWarning: SYSTEM,
   RecordDeadlineBreach: SYSTEM,
+  AddAttachment: ['reporter', 'townshipAdmin'],
+  ReturnTicket: ['townshipAdmin'],
+  RecordCallback: ['townshipAdmin'],
+  FollowTicket: ['reporter', 'otherCitizen'],
+  MergeTicket: ['townshipAdmin', ...SUPERVISORS],
+  RecordMergedDuplicate: SYSTEM,
+  // Without a pending return only the supervisors of the area could review one (the decider then says no_pending_return).
+  ReviewReturn: SUPERVISORS,
 };
 
 /** The same after a transfer to the department: it holds the work, the township stays accountable. */
 const HELD_BY_DEPARTMENT: Record<TicketCommandType, SampleActorName[]> = {
   ...HELD_BY_TOWNSHIP,
-  AcceptTicket: [],
+  // The receiving department signs for (签收) the transferred ticket (issue 14 item 2).
+  AcceptTicket: ['department'],
   ReplyToTicket: ['department', 'townshipAdmin'],
   AddInternalNote: ['department', 'townshipAdmin', ...SUPERVISORS],
   HandBackTicket: ['department'],
   RequestInformation: ['department', 'townshipAdmin'],
   SetResolutionDeadline: ['department', 'townshipAdmin'],
   ResolveTicket: ['department', 'townshipAdmin'],
+  AddAttachment: ['reporter', 'department', 'townshipAdmin'],
+  ReturnTicket: ['department'],
 };
 
 function scenario(name: string) {

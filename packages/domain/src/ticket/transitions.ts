@@ -7,6 +7,7 @@ import { type RejectionKind, TicketRejection } from './errors';
 import type { TicketEvent, TicketEventEnvelope, TicketEventType } from './events';
 import { evolve } from './evolve';
 import { type Grant, PERMISSIONS, holdsGrant, isAllowed } from './permissions';
+import { slaChanges } from '../sla/leg-changes';
 import { FINAL_STATUSES, initialTicketState, type TicketState, type TicketStatus } from './state';
 
 /*
@@ -27,7 +28,8 @@ export const TICKET_COMMAND_TYPES: readonly TicketCommandType[] = [
   'SubmitTicket', 'RouteTicket', 'AcceptTicket', 'ReplyToTicket', 'AddInternalNote', 'TransferTicket', 'HandBackTicket',
   'RequestInformation', 'AddInformation', 'SetResolutionDeadline', 'ResolveTicket', 'VerifyResolution', 'CloseTicket',
   'ReopenTicket', 'RateTicket', 'RejectTicket', 'MarkDuplicate', 'WithdrawTicket', 'ReassignTicket', 'EscalateTicket',
-  'IssueDeadlineWarning', 'RecordDeadlineBreach',
+  'IssueDeadlineWarning', 'RecordDeadlineBreach', 'AddAttachment', 'ReturnTicket', 'ReviewReturn', 'RecordCallback', 'FollowTicket',
+  'MergeTicket', 'RecordMergedDuplicate',
 ];
 
 /** What each status means (rendered into the docs). */
@@ -35,11 +37,11 @@ export const STATUS_DESCRIPTIONS: Readonly<Record<TicketStatus, string>> = {
   submitted: 'Recorded (from the app, an Open311 client, the web or an officer submitting on someone\'s behalf); the routing service has not yet assigned it. Both SLA legs run from the submission time.',
   routed: 'Held by the administration unit responsible for its division (a village\'s township; a county or the prefecture at that level), waiting for an admin of that unit to accept it.',
   in_progress: 'Accepted and being handled. The first accept fixed the first responder (首问责任制); the work may since have been transferred to a department, handed back, escalated, reassigned or reopened.',
-  awaiting_information: 'The handler asked the reporter for information; the resolution leg is paused until the reporter answers through any channel, and its due time then moves later by the paused interval.',
+  awaiting_information: 'The handler asked the reporter for information (the question meets the first-response leg); the resolution leg is paused until the reporter answers through any channel, and its due time then moves later by the paused interval.',
   resolved: 'The handler says it is solved (the resolution leg stops). The reporter may confirm (close) or reopen within the objection window; after the window it closes automatically.',
   closed: 'Final: confirmed by the reporter, closed by staff, or closed automatically after the objection window. Only notes and a rating may still be added.',
   rejected: 'Final: refused (out of scope, abusive, other) with a reason.',
-  duplicate: 'Final: the same problem is handled in another ticket.',
+  duplicate: 'Final: the same problem is handled in another ticket (marked as its duplicate, or merged into it — 并单 — when its reporter then follows that ticket).',
   withdrawn: 'Final: the reporter withdrew the report.',
 };
 
@@ -67,6 +69,13 @@ export const COMMAND_ROUTES: Readonly<Record<TicketCommandType, string>> = {
   EscalateTicket: 'POST /api/v1/tickets/{id}/escalate',
   IssueDeadlineWarning: 'internal (deadline service)',
   RecordDeadlineBreach: 'internal (deadline service)',
+  AddAttachment: 'POST /api/v1/tickets/{id}/attachments',
+  ReturnTicket: 'POST /api/v1/tickets/{id}/return',
+  ReviewReturn: 'POST /api/v1/tickets/{id}/return-review',
+  RecordCallback: 'POST /api/v1/tickets/{id}/callback',
+  FollowTicket: 'POST /api/v1/tickets/{id}/follow',
+  MergeTicket: 'POST /api/v1/tickets/{id}/merge',
+  RecordMergedDuplicate: 'internal (casework, after a merge)',
 };
 
 /** Who a permission grant (ticket/permissions.ts) names, in words. */
@@ -79,6 +88,8 @@ export const GRANT_LABELS: Readonly<Record<Grant, string>> = {
   firstResponderUnit: 'admin of the first responder\'s unit',
   supervisor: 'supervisor whose jurisdiction contains the ticket',
   system: 'system',
+  returnReviewer: 'admin of the unit that transferred the returned ticket',
+  citizen: 'any citizen (device)',
 };
 
 /** A small excerpt of the real Liangshan hierarchy (2023 codes) that the sample tickets live in. */
@@ -162,7 +173,7 @@ export function sampleCommand(type: TicketCommandType, state: TicketState, now: 
         type, ticketId: SAMPLE_TICKET_ID, reference: 'LS-2015-000001', serviceCode: 'dangerous-structure', division: '513437100001',
         title: '西街30号围墙成危墙', description: '接连几次暴雨后，围墙出现裂缝、向外倾斜。', address: '雷波县锦城镇西街30号', channel: 'app',
         reporter: { deviceId: SAMPLE_ACTORS.reporter.id, staffId: '', unitId: '', accountId: '', name: '', phone: '', email: '' },
-        attributes: {}, mediaUrl: '', policy: { firstResponseHours: 24, resolutionHours: 72, warnAtFraction: 0.75 },
+        attributes: {}, mediaUrl: '', policy: { firstResponseHours: 24, resolutionHours: 72, warnAtFraction: 0.75, urgencyClass: 'emergency', policySet: 'default', requestType: 'help', signForHours: 0.25 },
       };
     case 'RouteTicket':
       return { type, unitId: administrationUnitId('513437100'), division: '513437100', suggestedDepartment: 'housing-construction' };
@@ -198,12 +209,29 @@ export function sampleCommand(type: TicketCommandType, state: TicketState, now: 
       return { type, category: 'out-of-scope', reason: '不属于受理范围' };
     case 'MarkDuplicate':
       return { type, ofTicketId: '01890000-0000-7000-8000-000000000002' };
+    case 'MergeTicket':
+      return { type, intoTicketId: '01890000-0000-7000-8000-000000000002', intoReference: 'LS-2015-000002', intoStatus: 'in_progress' };
+    case 'RecordMergedDuplicate':
+      return {
+        type, mergedTicketId: '01890000-0000-7000-8000-000000000003', mergedReference: 'LS-2015-000003', reporterDeviceId: SAMPLE_ACTORS.otherCitizen.id,
+        reporterLanguage: 'zh-Hans', staffId: SAMPLE_ACTORS.townshipAdmin.id, unitId: administrationUnitId('513437100'),
+      };
     case 'WithdrawTicket':
       return { type, reason: '' };
+    case 'AddAttachment':
+      return { type, sha256: 'a1'.repeat(32), contentType: 'image/jpeg', size: 182_400 };
     case 'ReassignTicket':
       return { type, toUnitId: administrationUnitId('513437'), toUnitDivision: '513437', toStaffId: '', reason: '由县里直接办理' };
     case 'EscalateTicket':
       return { type, toUnitId: supervisingUnitOf(state.holderUnitId), reason: '督办', automatic: false };
+    case 'ReturnTicket':
+      return { type, reasonCode: 'wrong_place', reason: '该地址属西宁镇', legalBasis: '' };
+    case 'RecordCallback':
+      return { type, reached: true, channel: 'phone', rating: 'satisfied', comment: '' };
+    case 'FollowTicket':
+      return { type };
+    case 'ReviewReturn':
+      return { type, approve: true, toUnitId: administrationUnitId('513437'), toUnitDivision: '513437', reason: '' };
     case 'IssueDeadlineWarning':
     case 'RecordDeadlineBreach': {
       const fr = state.sla.firstResponse;
@@ -211,6 +239,20 @@ export function sampleCommand(type: TicketCommandType, state: TicketState, now: 
       const dueAt = (leg === 'first_response' ? fr : state.sla.resolution)?.dueAt ?? '';
       return { type, leg, dueAt };
     }
+  }
+}
+
+/**
+ * The sample commands of a type: the well-formed one of sampleCommand, plus the variants whose outcome
+ * differs (issue 14 item 4: a dissatisfied rating or callback sends the ticket back for rectification; an
+ * unreached callback is only recorded).
+ */
+export function sampleVariants(type: TicketCommandType, state: TicketState, now: Date): TicketCommand[] {
+  const base = sampleCommand(type, state, now);
+  switch (base.type) {
+    case 'RateTicket': return [base, { ...base, score: 0, level: 'dissatisfied', comment: '还在漏水' }];
+    case 'RecordCallback': return [base, { ...base, rating: 'very_dissatisfied' }, { ...base, reached: false, rating: '' }];
+    default: return [base];
   }
 }
 
@@ -267,6 +309,8 @@ export const SAMPLE_SCENARIOS: readonly SampleScenario[] = [
   { name: 'rejected', steps: [...ACCEPTED, ['townshipAdmin', 'RejectTicket']] },
   { name: 'duplicate', steps: [['reporter', 'SubmitTicket'], ['routing', 'RouteTicket'], ['townshipAdmin', 'MarkDuplicate']] },
   { name: 'withdrawn', steps: [['reporter', 'SubmitTicket'], ['routing', 'RouteTicket'], ['reporter', 'WithdrawTicket']] },
+  { name: 'returned by the township, awaiting review', steps: [['reporter', 'SubmitTicket'], ['routing', 'RouteTicket'], ['townshipAdmin', 'ReturnTicket']] },
+  { name: 'returned by a department, awaiting review', steps: [...TRANSFERRED, ['department', 'ReturnTicket']] },
 ];
 
 /**
@@ -301,6 +345,8 @@ export type TransitionOutcome =
       events: readonly TicketEventType[];
       /** Grants (ticket/permissions.ts) held by the actors for whom it succeeded. */
       grants: readonly Grant[];
+      /** What it did to the SLA legs: leg label → changes in words (sla/leg-changes.ts), over every sample ticket. */
+      sla: Readonly<Record<string, readonly string[]>>;
     }
   /** Accepted with no event (already in effect; e.g. routing a ticket that is already routed). */
   | { kind: 'no_effect' }
@@ -340,6 +386,7 @@ export function deriveTransitions(): Transition[] {
       const to = new Set<TicketStatus>();
       const events = new Set<TicketEventType>();
       const grants = new Set<Grant>();
+      const sla = new Map<string, Set<string>>();
       let noEffect = false;
       const refusals: { allowed: boolean; rejection: { kind: RejectionKind; reason: string } }[] = [];
       for (const { state } of states.filter((s) => s.from === from)) {
@@ -347,13 +394,16 @@ export function deriveTransitions(): Transition[] {
           const now = sampleNow(command, actor, state);
           const ctx = sampleContext(actor, now);
           const allowed = isAllowed(command, actor, state, ctx);
-          try {
-            const result = applyCommand(state, sampleCommand(command, state, now), ctx);
+          for (const sample of sampleVariants(command, state, now)) try {
+            const result = applyCommand(state, sample, ctx);
             if (!allowed && result.events.length > 0) throw new Error(`${command} by a forbidden actor recorded events`);
             if (result.events.length === 0) { noEffect ||= allowed; continue; }
             to.add(result.state.status);
             for (const e of result.events) events.add(e.type);
             for (const g of PERMISSIONS[command]) if (holdsGrant(g, actor, state, ctx)) grants.add(g);
+            for (const [leg, changes] of Object.entries(slaChanges(state.sla, result.state.sla))) {
+              for (const c of changes) sla.set(leg, (sla.get(leg) ?? new Set()).add(c));
+            }
           } catch (error) {
             if (!(error instanceof TicketRejection)) throw error;
             refusals.push({ allowed, rejection: { kind: error.kind, reason: error.reason } });
@@ -366,7 +416,10 @@ export function deriveTransitions(): Transition[] {
         ?? refusals.find((r) => r.rejection.kind !== 'forbidden')?.rejection
         ?? { kind: 'forbidden' as const, reason: NOBODY_ALLOWED };
       const outcome: TransitionOutcome = to.size > 0
-        ? { kind: 'allowed', to: TICKET_STATUSES.filter((s) => to.has(s)), events: [...events].sort(), grants: PERMISSIONS[command].filter((g) => grants.has(g)) }
+        ? {
+          kind: 'allowed', to: TICKET_STATUSES.filter((s) => to.has(s)), events: [...events].sort(), grants: PERMISSIONS[command].filter((g) => grants.has(g)),
+          sla: Object.fromEntries([...sla].map(([leg, changes]) => [leg, [...changes]])),
+        }
         : noEffect ? { kind: 'no_effect' } : { kind: 'rejected', rejection };
       table.push({ from, command, outcome });
     }
@@ -391,6 +444,49 @@ function refusal(outcome: TransitionOutcome): string {
 
 function cell(text: string): string {
   return text.replace(/\|/g, '\\|');
+}
+
+/**
+ * The "Time limits" section: per command, what its events do to each SLA leg (the union over every status
+ * and sample ticket where it was allowed; a change that cannot apply — meeting a leg already met — is
+ * simply absent there).
+ */
+function renderTimeLimits(table: readonly Transition[]): string[] {
+  const rows = new Map<TicketCommandType, { events: Set<string>; sla: Map<string, Set<string>> }>();
+  for (const t of allowedTransitions(table)) {
+    const row = rows.get(t.command) ?? { events: new Set<string>(), sla: new Map<string, Set<string>>() };
+    rows.set(t.command, row);
+    for (const e of t.outcome.events) row.events.add(e);
+    for (const [leg, changes] of Object.entries(t.outcome.sla)) for (const c of changes) row.sla.set(leg, (row.sla.get(leg) ?? new Set()).add(c));
+  }
+  const legs = [...new Set([...rows.values()].flatMap((r) => [...r.sla.keys()]))];
+  const affecting = TICKET_COMMAND_TYPES.filter((c) => (rows.get(c)?.sla.size ?? 0) > 0);
+  return [
+    '## Time limits',
+    '',
+    'Every ticket has SLA legs (the policy snapshot of its submission: by default a first response within 24 h and a',
+    'resolution within 72 h, on its calendar). The first-response leg is met by the unit\'s first message to the reporter:',
+    'a public reply, a question (request for information), an announced resolution deadline, or the resolution. Waiting on',
+    'the reporter pauses the resolution leg; the answer resumes it with its due time moved later by the pause. A running',
+    'leg is warned at its warning fraction and breached at its due time (with an automatic escalation; see',
+    'services/deadline/README.md); a met or paused leg is neither. The table lists what each command\'s events do to the',
+    'legs, derived like the transitions above; commands not listed leave the legs alone.',
+    '',
+    'The sign-for leg (签收, issue 14 item 2) is the receiving unit\'s: it starts when a unit that has not yet accepted the',
+    'ticket receives it (routed, transferred, escalated or reassigned to it) and is met by that unit\'s accept; its limit is',
+    'the urgency class\'s (default set: emergency 15 min, utilities 30 min, general 1 working day). A missed sign-for is',
+    'recorded as `SignForBreached` and escalates like a breach; it has no warning, and it never moves the citizen\'s legs,',
+    'which run from the submission whatever the units do. Tickets whose policy snapshot has no sign-for limit have no',
+    'such leg. The samples below are an emergency ticket of the default set.',
+    '',
+    `| command | events | ${legs.join(' | ')} |`,
+    `| --- | --- | ${legs.map(() => '---').join(' | ')} |`,
+    ...affecting.map((c) => {
+      const row = rows.get(c);
+      const cells = legs.map((leg) => [...(row?.sla.get(leg) ?? [])].join('; ') || '—');
+      return `| ${code(c)} | ${[...(row?.events ?? [])].sort().map(code).join(', ')} | ${cells.join(' | ')} |`;
+    }),
+  ];
 }
 
 /**
@@ -450,6 +546,6 @@ export function renderLifecycleMarkdown(table: readonly Transition[] = deriveTra
       .map((t) => `${code(t.command)} (${refusal(t.outcome)})`);
     lines.push(`| ${code(from)} | ${refused.length > 0 ? refused.join(', ') : '—'} |`);
   }
-  lines.push('');
+  lines.push('', ...renderTimeLimits(table), '');
   return lines.join('\n');
 }

@@ -38,7 +38,7 @@ describe('the transition table derived from the decider', () => {
     expect([...statuses].sort()).toEqual([...TICKET_STATUSES].sort());
   });
 
-  it.each<[Transition['from'], TicketCommandType, TicketStatus]>([
+  it.each<[Transition['from'], TicketCommandType, ...TicketStatus[]]>([
     ['submitted', 'RouteTicket', 'routed'],
     ['routed', 'AcceptTicket', 'in_progress'],
     ['in_progress', 'TransferTicket', 'in_progress'],
@@ -49,7 +49,9 @@ describe('the transition table derived from the decider', () => {
     ['in_progress', 'ResolveTicket', 'resolved'],
     ['resolved', 'CloseTicket', 'closed'],
     ['resolved', 'ReopenTicket', 'in_progress'],
-    ['resolved', 'RateTicket', 'resolved'],
+    // Issue 14 item 4: a dissatisfied rating sends the ticket back for rectification (发回重办).
+    ['resolved', 'RateTicket', 'in_progress', 'resolved'],
+    ['resolved', 'RecordCallback', 'in_progress', 'resolved'],
     ['closed', 'RateTicket', 'closed'],
     ['routed', 'RejectTicket', 'rejected'],
     ['in_progress', 'MarkDuplicate', 'duplicate'],
@@ -57,8 +59,8 @@ describe('the transition table derived from the decider', () => {
     ['in_progress', 'ReassignTicket', 'in_progress'],
     ['routed', 'EscalateTicket', 'routed'],
     ['in_progress', 'RecordDeadlineBreach', 'in_progress'],
-  ])('%s × %s → %s', (from, command, to) => {
-    expect(cell(from, command)).toMatchObject({ kind: 'allowed', to: [to] });
+  ])('%s × %s → %s', (from, command, ...to) => {
+    expect(cell(from, command)).toMatchObject({ kind: 'allowed', to });
   });
 
   it.each<[Transition['from'], TicketCommandType, string, string]>([
@@ -78,10 +80,10 @@ describe('the transition table derived from the decider', () => {
     expect(cell('resolved', 'IssueDeadlineWarning')).toEqual({ kind: 'no_effect' });
   });
 
-  it('a final status is never left: only notes (and a rating once closed) are recorded', () => {
+  it('a final status is never left: only notes (and a rating once closed) are recorded, and a merge decided while it was open (并单)', () => {
     for (const t of allowedTransitions(table).filter((x) => FINAL_STATUSES.includes(x.from as TicketStatus))) {
       expect(t.outcome.to).toEqual([t.from]);
-      expect(['AddInternalNote', 'RateTicket']).toContain(t.command);
+      expect(['AddInternalNote', 'RateTicket', 'RecordMergedDuplicate']).toContain(t.command);
     }
   });
 
@@ -102,7 +104,7 @@ describe('the transition table derived from the decider', () => {
 
   it('internal commands have no HTTP route; every other command has a POST route under /api/v1/tickets', () => {
     const internal = TICKET_COMMAND_TYPES.filter((c) => COMMAND_ROUTES[c].startsWith('internal'));
-    expect(internal).toEqual(['RouteTicket', 'IssueDeadlineWarning', 'RecordDeadlineBreach']);
+    expect(internal).toEqual(['RouteTicket', 'IssueDeadlineWarning', 'RecordDeadlineBreach', 'RecordMergedDuplicate']);
     for (const c of TICKET_COMMAND_TYPES.filter((x) => !internal.includes(x))) expect(COMMAND_ROUTES[c]).toMatch(/^POST \/api\/v1\/tickets(\/\{id\}\/[a-z-]+)?$/);
   });
 

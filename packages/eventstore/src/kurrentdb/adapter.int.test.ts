@@ -7,7 +7,7 @@
  * index of event ids; see adapter.ts).
  * Without KURRENTDB_URL (this machine and CI have no KurrentDB server) the suite is skipped, and says so.
  */
-import { describeEventStoreConformance } from '../conformance';
+import { describeEventStoreConformance } from '../testing/conformance';
 import { KurrentDbEventStore } from './adapter';
 
 const url = process.env.KURRENTDB_URL;

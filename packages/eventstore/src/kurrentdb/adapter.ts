@@ -40,6 +40,7 @@ import {
   type NewEvent,
   type RecordedEvent,
 } from '../port';
+import { systemClock } from '../clock';
 import { validateAppend, validateLimit, validateRange } from '../validation';
 import {
   actualRevisionOf,
@@ -89,7 +90,7 @@ export class KurrentDbEventStore implements EventStore {
    */
   static async create(
     connectionString: string,
-    clock: Clock = { now: () => new Date() },
+    clock: Clock = systemClock,
     options: Pick<KurrentDbEventStoreOptions, 'maxAppendAttempts'> = {},
   ): Promise<KurrentDbEventStore> {
     const { KurrentDBClient } = await import('@kurrent/kurrentdb-client');

@@ -4,11 +4,11 @@
  * adapter.int.test.ts when KURRENTDB_URL is set.
  */
 import { v7 as uuidv7 } from 'uuid';
-import { newTestEvent, newTicketStream } from '../fixtures';
+import { newTestEvent, newTicketStream } from '../testing/fixtures';
 import { verifyChain } from '../hash';
 import { InvalidAppendError, WrongExpectedRevisionError, type Clock, type NewEvent } from '../port';
 import { KurrentDbEventStore } from './adapter';
-import { FakeKurrentDb } from './fake-client';
+import { FakeKurrentDb } from '../testing/kurrentdb-fake-client';
 
 const clockAt = (iso: string): Clock => ({ now: () => new Date(iso) });
 const batchOf = (n: number): NewEvent[] => Array.from({ length: n }, (_, i) => newTestEvent('TicketReplied', { n: i }));

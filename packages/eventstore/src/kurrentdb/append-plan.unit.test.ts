@@ -1,4 +1,4 @@
-import { newTestEvent, newTicketStream } from '../fixtures';
+import { newTestEvent, newTicketStream } from '../testing/fixtures';
 import { GENESIS_HASH, verifyChain } from '../hash';
 import { DuplicateEventIdError, WrongExpectedRevisionError, type ExpectedRevision, type NewEvent, type RecordedEvent } from '../port';
 import {

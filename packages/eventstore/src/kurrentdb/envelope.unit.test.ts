@@ -1,4 +1,4 @@
-import { newTestEvent } from '../fixtures';
+import { newTestEvent } from '../testing/fixtures';
 import { ENVELOPE_VERSION, MalformedEventError, decodeRecord, isTongbanEvent, toEventData, type KurrentRecord } from './envelope';
 
 const chain = { recordedAt: '2026-03-01T08:00:00.000Z', prevHash: '0'.repeat(64), hash: 'a'.repeat(64) };

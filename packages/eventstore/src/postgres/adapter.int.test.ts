@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { createTestDatabase } from '@tongban/testing';
-import { describeEventStoreConformance } from '../conformance';
+import { describeEventStoreConformance } from '../testing/conformance';
 import { PostgresEventStore } from './adapter';
 
 describeEventStoreConformance('PostgreSQL', async (clock) => {

@@ -1,5 +1,5 @@
 /** The PostgreSQL implementation of the EventStore port (the tested default). */
-import pg from 'pg';
+import type pg from 'pg';
 import {
   DuplicateEventIdError,
   InvalidAppendError,
@@ -12,8 +12,10 @@ import {
   type NewEvent,
   type RecordedEvent,
 } from '../port';
-import { appendEvents } from './append';
+import { systemClock } from '../clock';
+import { appendEvents, StreamHeads } from './append';
 import { migrateEventStore } from './migrations';
+import { createPool } from './pool';
 import { readAll, readStream } from './read';
 
 /** Options of {@link PostgresEventStore}. */
@@ -26,9 +28,6 @@ export interface PostgresEventStoreOptions {
   ownsPool?: boolean;
 }
 
-/** The system clock. */
-export const systemClock: Clock = { now: () => new Date() };
-
 /**
  * Event store on PostgreSQL tables `events` and `streams` (see migrations.ts). See append.ts for the
  * append transaction and read.ts for the global-order rule (xid8 + position, never a bare bigserial).
@@ -37,6 +36,8 @@ export class PostgresEventStore implements EventStore {
   private readonly pool: pg.Pool;
   private readonly clock: Clock;
   private readonly ownsPool: boolean;
+  /** Heads seen by this store's appends and full reads: the hashes of the next append are computed without asking. */
+  private readonly heads = new StreamHeads();
 
   constructor(options: PostgresEventStoreOptions) {
     this.pool = options.pool;
@@ -51,9 +52,8 @@ export class PostgresEventStore implements EventStore {
    */
   static async create(database: string | pg.Pool, clock: Clock = systemClock): Promise<PostgresEventStore> {
     const ownsPool = typeof database === 'string';
-    const pool = typeof database === 'string' ? new pg.Pool({ connectionString: database }) : database;
-    // An idle client's connection error must not crash the process; pg drops that client.
-    if (ownsPool) pool.on('error', () => undefined);
+    // A connection error of a client (idle or checked out) must not crash the process: guarded pool.
+    const pool = typeof database === 'string' ? createPool(database) : database;
     try {
       await migrateEventStore(pool);
     } catch (error) {
@@ -68,7 +68,7 @@ export class PostgresEventStore implements EventStore {
     const client = await this.pool.connect();
     let broken: Error | undefined;
     try {
-      return await appendEvents(client, this.clock, stream, events, expected);
+      return await appendEvents(client, this.clock, stream, events, expected, {}, this.heads);
     } catch (error) {
       // Expected rejections leave the client clean (rolled back); anything else may have left it
       // mid-transaction or disconnected, so it is destroyed rather than returned to the pool.
@@ -80,8 +80,12 @@ export class PostgresEventStore implements EventStore {
   }
 
   /** See {@link EventStore.readStream}. */
-  readStream(stream: string, options?: { fromRevision?: number; toRevision?: number }): Promise<RecordedEvent[]> {
-    return readStream(this.pool, stream, options);
+  async readStream(stream: string, options?: { fromRevision?: number; toRevision?: number }): Promise<RecordedEvent[]> {
+    const events = await readStream(this.pool, stream, options);
+    const last = events[events.length - 1];
+    // Read to the end: its last event is the head (a decider usually appends right after reading).
+    if (last && options?.toRevision === undefined) this.heads.set(stream, { revision: last.revision, hash: last.hash });
+    return events;
   }
 
   /** See {@link EventStore.readAll}. */

@@ -4,9 +4,10 @@
  */
 import pg from 'pg';
 import { createTestDatabase, waitFor, type TestDatabase } from '@tongban/testing';
-import { newTestEvent, newTicketStream } from '../fixtures';
+import { newTestEvent, newTicketStream } from '../testing/fixtures';
 import type { GlobalPosition, RecordedEvent } from '../port';
-import { PostgresEventStore, systemClock } from './adapter';
+import { systemClock } from '../clock';
+import { PostgresEventStore } from './adapter';
 import { appendEvents } from './append';
 
 /** A promise with its resolver, to hold one transaction at a chosen point. */

@@ -1,8 +1,9 @@
 import pg from 'pg';
 import { createTestDatabase, type TestDatabase } from '@tongban/testing';
-import { newTestEvent, newTicketStream } from '../fixtures';
+import { newTestEvent, newTicketStream } from '../testing/fixtures';
 import { verifyChain } from '../hash';
-import { PostgresEventStore, systemClock } from './adapter';
+import { systemClock } from '../clock';
+import { PostgresEventStore } from './adapter';
 import { migrateEventStore } from './migrations';
 import { runMigrations } from './migrator';
 
@@ -25,10 +26,10 @@ describe('PostgreSQL schema', () => {
 
   it('migrates once when N replicas start together, then is a no-op', async () => {
     const results = await Promise.all(Array.from({ length: 6 }, () => migrateEventStore(newPool())));
-    expect(results.filter((applied) => applied.length > 0)).toEqual([['001_events_and_streams']]);
+    expect(results.filter((applied) => applied.length > 0)).toEqual([['001_events_and_streams', '002_append_function']]);
     expect(await migrateEventStore(newPool())).toEqual([]);
-    const { rows } = await newPool().query<{ component: string; id: string }>('SELECT component, id FROM schema_migrations');
-    expect(rows).toEqual([{ component: 'eventstore', id: '001_events_and_streams' }]);
+    const { rows } = await newPool().query<{ component: string; id: string }>('SELECT component, id FROM schema_migrations ORDER BY id');
+    expect(rows).toEqual([{ component: 'eventstore', id: '001_events_and_streams' }, { component: 'eventstore', id: '002_append_function' }]);
   });
 
   it('applies nothing of a batch whose migration fails', async () => {

@@ -41,6 +41,61 @@ export const eventStoreMigrations: readonly Migration[] = [
       CREATE UNIQUE INDEX events_global_order_idx ON events (transaction_id, global_position);
     `,
   },
+  {
+    // One round trip per append (issue 13): the steps of the former 7-statement transaction, run by
+    // the server. The hashes are computed by the caller (RFC 8785 canonical JSON) from the head it
+    // believes current (p_base_revision, p_base_hash); the function checks that belief under the
+    // head's row lock, so a stale guess costs a second call, never a broken chain. Anything but a
+    // successful append raises (the statement rolls back, so no head row is left behind):
+    //   TB002 wrong expected revision (DETAIL: the actual revision),
+    //   TB003 the base is not the head (DETAIL: {"revision","hash"} of the head),
+    //   23505 on events_id_key: an id is already stored.
+    // Ids already stored are looked up by the caller only after TB002 or 23505 (an idempotent repeat
+    // fails one of the two), so the usual append does no lookup.
+    // The notification wakes the relay at commit (see Relay: LISTEN eventstore_appended).
+    id: '002_append_function',
+    sql: `
+      CREATE OR REPLACE FUNCTION eventstore_append(
+        p_stream text, p_expected text, p_base_revision bigint, p_base_hash text,
+        p_rows jsonb, p_recorded_at timestamptz
+      ) RETURNS TABLE (transaction_id text, global_position text)
+      LANGUAGE plpgsql AS $fn$
+      DECLARE
+        head_revision bigint;
+        head_hash text;
+        new_hash text;
+        last_position bigint;
+        n integer := jsonb_array_length(p_rows);
+      BEGIN
+        INSERT INTO streams (stream, last_revision, last_hash) VALUES (p_stream, -1, repeat('0', 64))
+          ON CONFLICT (stream) DO NOTHING;
+        SELECT s.last_revision, s.last_hash INTO head_revision, head_hash FROM streams s WHERE s.stream = p_stream FOR UPDATE;
+        IF NOT (CASE p_expected WHEN 'any' THEN true WHEN 'no_stream' THEN head_revision = -1
+                 WHEN 'stream_exists' THEN head_revision >= 0 ELSE head_revision = p_expected::bigint END) THEN
+          RAISE EXCEPTION 'wrong expected revision' USING ERRCODE = 'TB002', DETAIL = head_revision::text;
+        END IF;
+        IF head_revision <> p_base_revision OR p_base_hash IS DISTINCT FROM head_hash THEN
+          RAISE EXCEPTION 'stale stream head' USING ERRCODE = 'TB003',
+            DETAIL = jsonb_build_object('revision', head_revision, 'hash', head_hash)::text;
+        END IF;
+        WITH inserted AS (
+          INSERT INTO events (stream, revision, id, type, data, metadata, recorded_at, prev_hash, hash)
+            SELECT p_stream, r.revision, r.id, r.type, r.data, r.metadata, p_recorded_at, r.prev_hash, r.hash
+            FROM jsonb_to_recordset(p_rows)
+              AS r(revision bigint, id uuid, type text, data jsonb, metadata jsonb, prev_hash text, hash text)
+            ORDER BY r.revision
+            RETURNING events.global_position)
+        SELECT max(inserted.global_position) INTO last_position FROM inserted;
+        new_hash := p_rows -> (n - 1) ->> 'hash';
+        UPDATE streams SET last_revision = head_revision + n, last_hash = new_hash WHERE stream = p_stream;
+        PERFORM pg_notify('eventstore_appended', '');
+        transaction_id := pg_current_xact_id()::text;
+        global_position := last_position::text;
+        RETURN NEXT;
+      END
+      $fn$;
+    `,
+  },
 ];
 
 /**

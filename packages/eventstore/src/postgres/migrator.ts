@@ -1,9 +1,10 @@
 /**
  * A small, idempotent schema migrator shared by every component that owns PostgreSQL tables
- * (event store, relay, processed events). Safe when N replicas start together: all of it runs in
+ * (event store, relay checkpoints, read models). Safe when N replicas start together: all of it runs in
  * one transaction holding a transaction-level advisory lock.
  */
 import type pg from 'pg';
+import { withTransaction } from './transaction';
 
 /** One forward-only schema change. Never edit an applied migration; add a new one. */
 export interface Migration {
@@ -29,35 +30,25 @@ export async function runMigrations(
   component: string,
   migrations: readonly Migration[],
 ): Promise<string[]> {
-  const db = await pool.connect();
-  const applied: string[] = [];
-  try {
-    await db.query('BEGIN');
-    try {
-      await db.query('SELECT pg_advisory_xact_lock($1, $2)', [LOCK_CLASS, LOCK_OBJECT]);
-      await db.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
-        component text NOT NULL,
-        id text NOT NULL,
-        applied_at timestamptz NOT NULL DEFAULT now(),
-        PRIMARY KEY (component, id)
-      )`);
-      const { rows } = await db.query<{ id: string }>('SELECT id FROM schema_migrations WHERE component = $1', [
-        component,
-      ]);
-      const done = new Set(rows.map((row) => row.id));
-      for (const migration of migrations) {
-        if (done.has(migration.id)) continue;
-        await db.query(migration.sql);
-        await db.query('INSERT INTO schema_migrations (component, id) VALUES ($1, $2)', [component, migration.id]);
-        applied.push(migration.id);
-      }
-      await db.query('COMMIT');
-    } catch (error) {
-      await db.query('ROLLBACK').catch(() => undefined);
-      throw error;
+  return withTransaction(pool, async (db) => {
+    const applied: string[] = [];
+    await db.query('SELECT pg_advisory_xact_lock($1, $2)', [LOCK_CLASS, LOCK_OBJECT]);
+    await db.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
+      component text NOT NULL,
+      id text NOT NULL,
+      applied_at timestamptz NOT NULL DEFAULT now(),
+      PRIMARY KEY (component, id)
+    )`);
+    const { rows } = await db.query<{ id: string }>('SELECT id FROM schema_migrations WHERE component = $1', [
+      component,
+    ]);
+    const done = new Set(rows.map((row) => row.id));
+    for (const migration of migrations) {
+      if (done.has(migration.id)) continue;
+      await db.query(migration.sql);
+      await db.query('INSERT INTO schema_migrations (component, id) VALUES ($1, $2)', [component, migration.id]);
+      applied.push(migration.id);
     }
-  } finally {
-    db.release();
-  }
-  return applied;
+    return applied;
+  });
 }

@@ -25,12 +25,30 @@ export async function readStream(
 }
 
 /**
+ * The read horizon (an xid8): the oldest transaction still running that could write to this database's
+ * `events`, else the snapshot's xmax. It is `pg_snapshot_xmin(pg_current_snapshot())` except that
+ * running transactions known to belong to *another* database (pg_stat_activity.backend_xid of a backend
+ * connected elsewhere) are left out: a transaction is bound to one database and cannot write our rows,
+ * so a long transaction elsewhere on the server no longer freezes the pipeline (issue 16 item 10).
+ * A running xid that cannot be attributed (another role's backend without pg_read_all_stats, a
+ * prepared transaction, a backend that just ended) still counts: the bound never passes a transaction
+ * that might commit rows here later.
+ */
+export const READ_HORIZON_SQL = `(SELECT COALESCE(
+    (SELECT min(x) FROM pg_snapshot_xip(snap.s) AS x
+      WHERE NOT EXISTS (SELECT 1 FROM pg_stat_activity a
+                        WHERE a.backend_xid = x::xid AND a.datid IS NOT NULL AND a.datname <> current_database())),
+    pg_snapshot_xmax(snap.s))
+  FROM (SELECT pg_current_snapshot() AS s) snap)`;
+
+/**
  * Up to `limit` events in global order, strictly after `after` (null: from the start).
- * Only rows written by transactions older than the oldest transaction still running
- * (`transaction_id < pg_snapshot_xmin(pg_current_snapshot())`) are returned: every such transaction
- * has finished, and any transaction that commits later has a larger id, so the order
- * `(transaction_id, global_position)` never inserts an event before a returned checkpoint.
- * The price: an event becomes readable only once all older transactions on the server have ended.
+ * Only rows written by transactions older than the read horizon ({@link READ_HORIZON_SQL}: the oldest
+ * transaction still running that could write here) are returned: every such transaction has finished,
+ * and any transaction that commits later has a larger id, so the order `(transaction_id,
+ * global_position)` never inserts an event before a returned checkpoint.
+ * The price: an event becomes readable only once all older transactions of this database have ended
+ * (see `pipelineStall` for seeing who holds it).
  * @throws RangeError when limit is not a positive integer.
  */
 export async function readAll(
@@ -42,7 +60,7 @@ export async function readAll(
   const { rows } = after
     ? await db.query<EventRow>(
         `SELECT ${EVENT_COLUMNS} FROM events e
-         WHERE e.transaction_id < (SELECT pg_snapshot_xmin(pg_current_snapshot()))
+         WHERE e.transaction_id < ${READ_HORIZON_SQL}
            AND (e.transaction_id, e.global_position) > ($1::xid8, $2::bigint)
          ORDER BY e.transaction_id, e.global_position
          LIMIT $3`,
@@ -50,7 +68,7 @@ export async function readAll(
       )
     : await db.query<EventRow>(
         `SELECT ${EVENT_COLUMNS} FROM events e
-         WHERE e.transaction_id < (SELECT pg_snapshot_xmin(pg_current_snapshot()))
+         WHERE e.transaction_id < ${READ_HORIZON_SQL}
          ORDER BY e.transaction_id, e.global_position
          LIMIT $1`,
         [limit],

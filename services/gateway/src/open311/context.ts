@@ -12,6 +12,7 @@ import { type Open311Format, type Open311Value, render } from './format';
 import { CONTENT_LANGUAGE, type Open311Language, preferredLanguage } from './locale';
 import type { TicketViewForOpen311 } from './mapping';
 import { Open311Params } from './params';
+import { charsetOf, decodeForm, queryBytes, strictDecoder, textProblem } from '../text';
 
 /** What the Open311 route modules share. */
 export interface Open311Context {
@@ -44,21 +45,73 @@ export function languageOf(request: FastifyRequest): Open311Language {
   return preferredLanguage(request.headers['accept-language']);
 }
 
-/** The query string parameters of a request. */
-export function queryParams(request: FastifyRequest): Open311Params {
-  return Open311Params.ofUrl(request.url);
+/**
+ * Decodes form bytes, or throws every refused parameter at once (one rule for every parameter, query
+ * or body: valid text in its charset, no control characters — NUL included —, no unpaired surrogates).
+ * @throws Open311Error 400 naming each parameter; 400 with code 415 for an unknown charset.
+ */
+function decodeOrThrow(bytes: Uint8Array, charset?: string): [string, string][] {
+  if (charset !== undefined && !strictDecoder(charset)) {
+    throw new Open311Error(400, [{ code: 415, description: `charset ${charset} is not supported; send UTF-8 (or another WHATWG encoding such as GB18030)` }]);
+  }
+  const { pairs, problems } = decodeForm(bytes, charset);
+  if (problems.length > 0) throw open311Errors.badRequest(...problems.map((p) => `${p.field} ${p.problem}`));
+  return pairs;
 }
 
 /**
- * The parameters of a POST: the form body's, then the query string's (the body wins). An api_key is
- * only taken from the body: a key in a URL ends up in logs and proxies.
- * @throws Open311Error 400 when the query string carries an api_key.
+ * The query string parameters of a request (always UTF-8, as URLs are).
+ * @throws Open311Error 400 naming each parameter that is not valid text (see decodeOrThrow).
+ */
+export function queryParams(request: FastifyRequest): Open311Params {
+  return new Open311Params(decodeOrThrow(queryBytes(request.url)));
+}
+
+/**
+ * The parameters of a POST: the form body's, decoded in the charset its Content-Type declares (UTF-8
+ * when none: correct decoding of GB18030, ISO-8859-1… rather than guessing), then the query string's
+ * (the body wins). An api_key is only taken from the body: a key in a URL ends up in logs and proxies.
+ * @throws Open311Error 400 when the query string carries an api_key, or naming each parameter that is
+ * not valid text; 400 with code 415 for an unknown charset.
  */
 export function formParams(request: FastifyRequest): Open311Params {
-  const body = typeof request.body === 'string' ? request.body : '';
-  const query = request.url.includes('?') ? request.url.slice(request.url.indexOf('?') + 1) : '';
-  if (new URLSearchParams(query).has('api_key')) throw open311Errors.badRequest('api_key must be sent in the form body, not in the URL');
-  return Open311Params.parse([body, query].filter((p) => p !== '').join('&'));
+  const query = queryParams(request);
+  if (query.names().includes('api_key')) throw open311Errors.badRequest('api_key must be sent in the form body, not in the URL');
+  const body = Buffer.isBuffer(request.body) ? decodeOrThrow(request.body, charsetOf(request.headers['content-type'])) : [];
+  return new Open311Params([...body, ...query.entries()]);
+}
+
+/** Most service_request_id one GET may name (requests, servicerequestupdates): 200 ids keep the URL near 7.5 KB. */
+export const MAX_REQUEST_IDS = 200;
+
+/** What a service_request_id looks like (the platform's ticket ids; the same rule as the REST `{id}`). */
+const REQUEST_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+/**
+ * Problems of service_request_id values (one rule wherever the parameter appears: query, form or path):
+ * each 1–64 letters, digits, `-` or `_`; at most {@link MAX_REQUEST_IDS} of them. Nothing else reaches
+ * a service (a NUL once reached PostgreSQL). Values are quoted as JSON, so nothing invisible is echoed.
+ */
+export function requestIdProblems(ids: readonly string[]): string[] {
+  const problems: string[] = [];
+  if (ids.length > MAX_REQUEST_IDS) {
+    problems.push(`at most ${MAX_REQUEST_IDS} service_request_id may be given in one request (${ids.length} were); ask in several requests`);
+  }
+  const bad = ids.filter((id) => !REQUEST_ID.test(id));
+  if (bad.length > 0) {
+    problems.push(`service_request_id must be 1 to 64 letters, digits, - or _, not ${bad.slice(0, 3).map((b) => JSON.stringify(b.slice(0, 80))).join(', ')}${bad.length > 3 ? ' …' : ''}`);
+  }
+  return problems;
+}
+
+/**
+ * Checks a path segment parameter (service_request_id, token) by the same rule as query and form
+ * parameters: text without forbidden characters.
+ * @throws Open311Error 400 naming the parameter.
+ */
+export function checkPathParam(name: string, value: string): void {
+  const problem = textProblem(value);
+  if (problem) throw open311Errors.badRequest(`${name} ${problem}`);
 }
 
 /**
@@ -92,7 +145,7 @@ export async function verifiedClient(ctx: Open311Context, request: FastifyReques
 
 /** The call context of an anonymous Open311 read: the cached `public` token and the correlation id. */
 export async function publicCall(ctx: Open311Context, request: FastifyRequest): Promise<CallContext> {
-  return { token: await ctx.callers.publicToken(), correlationId: request.id };
+  return { token: await ctx.callers.publicToken(request.id), correlationId: request.id };
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { CatalogueService } from '@tongban/domain';
+import { translator } from '@tongban/i18n';
 import type { ReferenceData } from '@tongban/reference-data';
 import type { Open311Language } from './locale';
 import { parseDecimal, parseW3cDatetime } from './params';
@@ -42,36 +43,24 @@ export interface AttributeDefinition {
 /** The code of the division attribute. */
 export const DIVISION_ATTRIBUTE = 'division';
 
-const AT_RISK: AttributeDefinition = {
-  code: 'at_risk',
-  datatype: 'singlevaluelist',
-  required: true,
-  variable: true,
-  order: 1,
-  description: { zh: '现在是否有人身处危险（例如在危墙、危房下或附近）？', en: 'Is anyone at risk right now (under or near the structure)?' },
-  datatypeDescription: { zh: '选择“是”或“否”。', en: 'Choose yes or no.' },
-  values: [
-    { key: 'yes', name: { zh: '是', en: 'Yes' } },
-    { key: 'no', name: { zh: '否', en: 'No' } },
-  ],
-};
+/** A text of the catalogues (packages/i18n) in both Open311 languages. */
+function bilingual(key: string): Bilingual {
+  return { zh: translator('zh-Hans')(key), en: translator('en')(key) };
+}
 
-const WASTE_KIND: AttributeDefinition = {
-  code: 'waste_kind',
-  datatype: 'multivaluelist',
-  required: false,
-  variable: true,
-  order: 1,
-  description: { zh: '是什么垃圾或污染？（可多选）', en: 'What kind of waste or pollution is it? (several allowed)' },
-  datatypeDescription: { zh: '选择一项或多项。', en: 'Choose one or more.' },
-  values: [
-    { key: 'household', name: { zh: '生活垃圾', en: 'Household waste' } },
-    { key: 'construction', name: { zh: '建筑垃圾', en: 'Construction waste' } },
-    { key: 'sewage', name: { zh: '污水', en: 'Sewage' } },
-    { key: 'dead-animal', name: { zh: '动物尸体', en: 'Dead animal' } },
-    { key: 'other', name: { zh: '其他', en: 'Other' } },
-  ],
-};
+/** A list question of the catalogues (`question.<code>.name`, `question.<code>.values.<key>`), the ticket view's source too. */
+function listQuestion(code: string, datatype: 'singlevaluelist' | 'multivaluelist', required: boolean, keys: readonly string[], datatypeDescription: Bilingual): AttributeDefinition {
+  return {
+    code, datatype, required, variable: true, order: 1,
+    description: bilingual(`question.${code}.name`),
+    datatypeDescription,
+    values: keys.map((key) => ({ key, name: bilingual(`question.${code}.values.${key}`) })),
+  };
+}
+
+const AT_RISK = listQuestion('at_risk', 'singlevaluelist', true, ['yes', 'no'], { zh: '选择“是”或“否”。', en: 'Choose yes or no.' });
+
+const WASTE_KIND = listQuestion('waste_kind', 'multivaluelist', false, ['household', 'construction', 'sewage', 'dead-animal', 'other'], { zh: '选择一项或多项。', en: 'Choose one or more.' });
 
 /** Service-specific attributes (the division attribute comes after them). */
 const SPECIFIC: Readonly<Record<string, readonly AttributeDefinition[]>> = {
@@ -106,8 +95,8 @@ export function attributesOf(service: CatalogueService, ref: ReferenceData): Att
     variable: true,
     order: specific.length + 1,
     description: {
-      zh: '问题所在的乡镇（街道）或县（市）。只提供经纬度或地址文字时必填；提供 address_id（行政区划代码，可到村）时可不填。',
-      en: 'The township (or county) where the problem is. Required when the location is only lat/long or an address text; not needed with address_id (a division code, down to the village).',
+      zh: '问题所在的乡镇（街道）或县（市）。可不填：提供经纬度时按所在县（市）及地址中写明的乡镇、村确定；也可提供 address_id（行政区划代码，可到村）。',
+      en: 'The township (or county) where the problem is. Optional: without it the division is found from lat/long (the county containing the point, narrowed by a township or village named in address_string or the description) or from address_id (a division code, down to the village).',
     },
     datatypeDescription: { zh: '选择一个行政区划。', en: 'Choose one division.' },
     values: divisionOptionsOf(ref),

@@ -1,8 +1,9 @@
-import type { Catalogue, CatalogueService, TicketStatus } from '@tongban/domain';
+import { type Catalogue, type CatalogueService, type TicketStatus, formatShanghai } from '@tongban/domain';
 import type { ReferenceData } from '@tongban/reference-data';
 import { type AttributeDefinition, type Bilingual, attributesOf } from './definitions';
 import { type Open311Object, list } from './format';
 import type { Open311Language } from './locale';
+import { type Answer, nameAnswer } from '../answers';
 
 /**
  * How Tongban's tickets read in Open311 (documented in services/gateway/README.md, "Open311"):
@@ -43,7 +44,7 @@ export function shanghaiDatetime(instant: string | undefined): string | undefine
   if (!instant) return undefined;
   const ms = Date.parse(instant);
   if (Number.isNaN(ms)) return undefined;
-  return `${new Date(ms + 8 * 3_600_000).toISOString().slice(0, 19)}+08:00`;
+  return formatShanghai(ms, 's');
 }
 
 function pick(text: Bilingual, lang: Open311Language): string {
@@ -122,10 +123,27 @@ export interface TicketViewForOpen311 {
   submittedAt: string;
   updatedAt: string;
   resolutionDueAt?: string;
+  /** The reporter's answers to the category's questions. */
+  answers?: Answer[];
 }
 
-/** A request element of GET requests, GET requests/{id}. */
-export function requestElement(view: TicketViewForOpen311, catalogue: Catalogue, lang: Open311Language): Open311Object {
+/**
+ * `extended_attributes` of a request (the GeoReport v2 extension Chicago and others serve with
+ * `extensions=true`; the core spec has no place for them): the reporter's answers to the service
+ * definition's attributes, each `{code, description, value, value_name}` (texts in `lang`).
+ */
+export function extendedAttributes(view: TicketViewForOpen311, lang: Open311Language): Open311Object {
+  const answers = (view.answers ?? []).map((a) => nameAnswer(a, lang === 'en' ? 'en' : 'zh-Hans'));
+  return {
+    attributes: list('attribute', answers.map((a) => ({ code: a.code, description: a.question, value: a.value, value_name: a.answer }))),
+  };
+}
+
+/**
+ * A request element of GET requests, GET requests/{id}. A `media_url` that is a path on this platform
+ * (the photo of a public ticket, `/api/v1/attachments/…`) is made absolute with `origin` (e.g. `https://host`).
+ */
+export function requestElement(view: TicketViewForOpen311, catalogue: Catalogue, lang: Open311Language, origin = '', extensions = false): Open311Object {
   const service = catalogue.services.find((s) => s.service_code === view.service_code);
   const agency = view.holder ?? view.routedUnit;
   return {
@@ -145,7 +163,8 @@ export function requestElement(view: TicketViewForOpen311, catalogue: Catalogue,
     zipcode: null,
     lat: typeof view.lat === 'number' ? view.lat : null,
     long: typeof view.long === 'number' ? view.long : null,
-    media_url: view.media_url || null,
+    media_url: view.media_url ? (view.media_url.startsWith('/') ? `${origin}${view.media_url}` : view.media_url) : null,
+    ...(extensions ? { extended_attributes: extendedAttributes(view, lang) } : {}),
   };
 }
 

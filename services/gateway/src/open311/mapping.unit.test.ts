@@ -112,3 +112,13 @@ describe('service request updates', () => {
       .toBe('办结期限：2026-03-10T08:00:00+08:00。需要调拨材料');
   });
 });
+
+describe('media_url', () => {
+  it('is absolute for a photo on this platform and kept as given otherwise', () => {
+    const base = { id: 't', status: 'routed', service_code: 'other', division: '5134', description: 'd', submittedAt: '2026-03-01T00:00:00Z', updatedAt: '2026-03-01T00:00:00Z' };
+    expect(requestElement({ ...base, media_url: '/api/v1/attachments/ab?ticket=t' }, catalogue, 'zh', 'https://lsz.example').media_url)
+      .toBe('https://lsz.example/api/v1/attachments/ab?ticket=t');
+    expect(requestElement({ ...base, media_url: 'https://cdn.example/p.jpg' }, catalogue, 'zh', 'https://lsz.example').media_url).toBe('https://cdn.example/p.jpg');
+    expect(requestElement(base, catalogue, 'zh', 'https://lsz.example').media_url).toBeNull();
+  });
+});

@@ -3,16 +3,14 @@
  * the error documents (the real services and the spec contract are tested in test/open311).
  */
 import { status } from '@grpc/grpc-js';
-import { signingKey, verifyToken } from '@tongban/auth';
+import { verifyToken } from '@tongban/auth';
 import { SERVICE_NAMES, type ServiceName } from '@tongban/runtime';
 import { XMLParser } from 'fast-xml-parser';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
-import { FAKE_API_CLIENT, FAKE_API_KEY, type FakeUpstreams, startFakeUpstreams } from '../fake-upstreams';
+import { FAKE_API_CLIENT, FAKE_API_KEY, FAKE_KEYS, type FakeUpstreams, startFakeUpstreams } from '../testing/fake-upstreams';
 import { buildGateway } from '../server';
 
-const SECRET = 'open311-test-secret-0123456789-abcdefghijklmnop';
-const key = signingKey(SECRET);
 const xml = new XMLParser({ parseTagValue: false });
 const TICKET = '01900000-0000-7000-8000-0000000000aa';
 
@@ -23,7 +21,7 @@ let base: string;
 beforeAll(async () => {
   fakes = await startFakeUpstreams();
   const addresses = Object.fromEntries(SERVICE_NAMES.map((s) => [s, fakes.address])) as Record<ServiceName, string>;
-  app = buildGateway({ logger: pino({ level: 'silent' }), swaggerUi: false, config: { addresses, jwtSecret: SECRET, testClock: false }, open311: { jurisdictionId: 'lsz.gov.cn' } });
+  app = buildGateway({ logger: pino({ level: 'silent' }), swaggerUi: false, config: { addresses, testClock: false }, open311: { jurisdictionId: 'lsz.gov.cn' } });
   await app.listen({ port: 0, host: '127.0.0.1' });
   base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
 });
@@ -50,7 +48,7 @@ async function post(path: string, fields: Record<string, string | string[]>, hea
 
 async function tokenOf(method: string, index = 0): Promise<unknown> {
   const raw = fakes.callsTo(method)[index]?.metadata.get('authorization')[0];
-  return verifyToken(String(raw).replace(/^Bearer /, ''), key);
+  return verifyToken(String(raw).replace(/^Bearer /, ''), FAKE_KEYS);
 }
 
 const submission = { api_key: FAKE_API_KEY, service_code: 'dangerous-structure', address_id: '513437100001', 'attribute[at_risk]': 'yes', description: '围墙裂缝', device_id: 'dev-1', account_id: 'acc-9' };

@@ -9,7 +9,7 @@ export class Open311Params {
   /** Values per name, indexed once (URLSearchParams.getAll is linear, so per-name lookups would be quadratic). */
   private readonly byName = new Map<string, string[]>();
 
-  constructor(params: URLSearchParams) {
+  constructor(params: Iterable<[string, string]>) {
     for (const [name, value] of params) {
       const values = this.byName.get(name);
       if (values) values.push(value);
@@ -48,6 +48,11 @@ export class Open311Params {
   /** Every non-empty value of a comma-delimited list parameter, which may also be repeated. */
   list(name: string): string[] {
     return this.all(name).flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v !== '');
+  }
+
+  /** Every name=value pair, in order (grouped by name). */
+  entries(): [string, string][] {
+    return [...this.byName].flatMap(([name, values]) => values.map((v): [string, string] => [name, v]));
   }
 
   /** Every parameter name, once each, in order. */

@@ -27,12 +27,13 @@ export function registerOpen311(
       gateway,
       config: options.config,
       ref: options.ref,
-      callers: new Open311Callers({ clients: gateway.clients, key: gateway.key, clock: gateway.clock, callTimeoutMs: gateway.callTimeoutMs }),
+      callers: new Open311Callers(gateway),
       limits: open311Limits(open311, options.rateLimits),
     };
     open311.removeAllContentTypeParsers();
-    open311.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
-      done(null, typeof body === 'string' ? body : body.toString('utf8'));
+    // Kept as bytes: formParams decodes them in the declared charset (UTF-8 by default), refusing what is not text.
+    open311.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'buffer' }, (_request, body, done) => {
+      done(null, typeof body === 'string' ? Buffer.from(body) : body);
     });
     open311.addContentTypeParser('*', (_request, _payload, done) => {
       done(new Open311Error(400, [{ code: 415, description: 'POST bodies must be application/x-www-form-urlencoded' }]), undefined);

@@ -17,6 +17,11 @@ export function endpointUrl(request: FastifyRequest, configured: string | undefi
   return `${proto}://${request.host}/open311/v2`;
 }
 
+/** The origin of the site (`https://host`), from the Open311 endpoint URL. */
+export function siteOrigin(request: FastifyRequest, configured: string | undefined): string {
+  return new URL(endpointUrl(request, configured)).origin;
+}
+
 /**
  * GET discovery.{xml,json} (Service Discovery), services.{xml,json} (GET Service List) and
  * services/{service_code}.{xml,json} (GET Service Definition). Names and texts in zh-Hans, or in

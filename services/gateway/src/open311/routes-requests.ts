@@ -4,13 +4,15 @@ import type { FastifyInstance } from 'fastify';
 import { parseUpstreamJson } from '../context';
 import { type CallContext, unaryCall } from '../grpc-clients';
 import {
-  type Open311Context, checkJurisdiction, formParams, languageOf, publicCall, queryParams, requestView, sendDocument, verifiedClient,
+  type Open311Context, checkJurisdiction, checkPathParam, formParams, languageOf, publicCall, queryParams, requestView, sendDocument, requestIdProblems, verifiedClient,
 } from './context';
 import { open311Errors } from './errors';
+import { siteOrigin } from './routes-catalogue';
 import { OPEN311_FORMATS, list } from './format';
 import { CLOSED_STATUSES, OPEN_STATUSES, type TicketViewForOpen311, requestElement, serviceNotice } from './mapping';
 import { type Open311Params, parseW3cDatetime } from './params';
 import { readSubmission } from './submission';
+import { requestLanguage } from '../language';
 
 /** Default and longest span of GET requests' date range (GeoReport v2: "may not span more than 90 days"). */
 export const MAX_RANGE_DAYS = 90;
@@ -22,6 +24,9 @@ export const MAX_REQUESTS = 1000;
 const QUERY_PAGE = 500;
 
 const DAY_MS = 86_400_000;
+
+/** Largest offset the query service takes (an int32 field). */
+const INT32_MAX = 2 ** 31 - 1;
 
 /** Human references: the tokens of `tokens/{token}` (see the README). */
 const REFERENCE = /^LS-\d{4}-\d{6,}$/;
@@ -60,7 +65,8 @@ export function readRequestsQuery(params: Open311Params, ctx: Pick<Open311Contex
   const pageSize = positiveInteger(params, 'page_size', errors, MAX_REQUESTS) ?? MAX_REQUESTS;
   const page = positiveInteger(params, 'page', errors) ?? 1;
   const ids = params.list('service_request_id');
-  if (ids.length > MAX_REQUESTS) errors.push(`at most ${MAX_REQUESTS} service_request_id may be given`);
+  errors.push(...requestIdProblems(ids));
+  if ((page - 1) * pageSize > INT32_MAX) errors.push(`page ${page} of ${pageSize} requests is beyond the last request the platform can list`);
   if (ids.length > 0) {
     if (errors.length > 0) throw open311Errors.badRequest(...errors);
     return { ticketIds: ids, serviceCodes: [], statuses: [], submittedFrom: '', submittedTo: '', offset: (page - 1) * pageSize, limit: pageSize };
@@ -132,7 +138,7 @@ export function registerRequestRoutes(app: FastifyInstance, ctx: Open311Context)
       config: { rateLimit: false },
       schema: {
         tags: ['open311'], summary: `Create a service request (${format.toUpperCase()})`,
-        description: 'application/x-www-form-urlencoded: api_key, service_code, a location (lat & long, address_string or address_id), attribute[code], description (≤ 4000 characters), device_id, account_id, first_name, last_name, email, phone, media_url. A retry of the same body from the same device within the retry window returns the same service_request_id.',
+        description: 'application/x-www-form-urlencoded: api_key, service_code, a location (lat & long — WGS-84, or GCJ-02 with coordinate_system=GCJ-02 —, address_string or address_id; the division is derived from lat/long and the address when attribute[division] and address_id are absent), attribute[code], description (≤ 4000 characters), device_id, account_id, first_name, last_name, email, phone, media_url. A retry of the same body from the same device within the retry window returns the same service_request_id.',
       },
     }, async (request, reply) => {
       const params = formParams(request);
@@ -142,13 +148,13 @@ export function registerRequestRoutes(app: FastifyInstance, ctx: Open311Context)
       const s = readSubmission(params, ctx.ref, lang);
       const ticket = commands.SubmitTicket.fromPartial({
         serviceCode: s.serviceCode, division: s.division, title: s.title, description: s.description, address: s.address,
-        ...(s.lat !== undefined && s.long !== undefined ? { lat: s.lat, long: s.long } : {}),
+        ...(s.lat !== undefined && s.long !== undefined ? { lat: s.lat, long: s.long, coordinateSystem: s.coordinateSystem } : {}),
         attributes: s.attributes, mediaUrl: s.mediaUrl, reporterName: s.reporterName, reporterPhone: s.reporterPhone,
-        reporterEmail: s.reporterEmail, accountId: s.accountId,
+        reporterEmail: s.reporterEmail, accountId: s.accountId, reporterLanguage: requestLanguage(request),
       });
       const header = request.headers['idempotency-key'];
       const idempotencyKey = (Array.isArray(header) ? header[0] : header) ?? '';
-      const token = await ctx.callers.clientToken(clientId, s.deviceId || undefined);
+      const token = await ctx.callers.clientToken(clientId, request.id, s.deviceId || undefined);
       const res = await unaryCall(clients.intake, clients.intake.submitTicket, { ticket, idempotencyKey }, { token, correlationId: request.id }, callTimeoutMs);
       if (res.replayed) reply.header('idempotent-replayed', 'true');
       return sendDocument(reply, format, 'service_requests', list('request', [{
@@ -161,25 +167,31 @@ export function registerRequestRoutes(app: FastifyInstance, ctx: Open311Context)
     app.get(`/v2/requests.${format}`, {
       schema: {
         tags: ['open311'], summary: `Service requests (${format.toUpperCase()})`,
-        description: 'service_request_id (comma list, overrides the rest), service_code (comma list), status (open, closed), start_date, end_date (W3C, ≤ 90 days; default the last 90 days), page, page_size (≤ 1000). Newest first.',
+        description: 'service_request_id (comma list of at most 200, overrides the rest), service_code (comma list), status (open, closed), start_date, end_date (W3C, ≤ 90 days; default the last 90 days), page, page_size (≤ 1000), extensions=true (adds extended_attributes: the reporter\'s answers to the service\'s attributes). Newest first.',
       },
     }, async (request, reply) => {
       const params = queryParams(request);
       checkJurisdiction(params, ctx);
-      const q = readRequestsQuery(params, ctx, ctx.gateway.clock.now());
+      const q = readRequestsQuery(params, ctx, ctx.gateway.platformClock.now());
       const lang = languageOf(request);
       const views = await listViews(ctx, q, await publicCall(ctx, request));
-      return sendDocument(reply, format, 'service_requests', list('request', views.map((v) => requestElement(v, ctx.ref.catalogue, lang))), lang);
+      const extensions = params.get('extensions') === 'true';
+      return sendDocument(reply, format, 'service_requests', list('request', views.map((v) => requestElement(v, ctx.ref.catalogue, lang, siteOrigin(request, ctx.config.publicUrl), extensions))), lang);
     });
 
     app.get<{ Params: { service_request_id: string } }>(`/v2/requests/:service_request_id.${format}`, {
-      schema: { tags: ['open311'], summary: `One service request (${format.toUpperCase()})`, description: '404 for an unknown service_request_id.' },
+      schema: { tags: ['open311'], summary: `One service request (${format.toUpperCase()})`, description: '404 for an unknown service_request_id. extensions=true adds extended_attributes (the reporter\'s answers).' },
     }, async (request, reply) => {
-      checkJurisdiction(queryParams(request), ctx);
+      const params = queryParams(request);
+      checkJurisdiction(params, ctx);
       const id = request.params.service_request_id;
+      const problems = requestIdProblems([id]);
+      if (problems.length > 0) throw open311Errors.badRequest(...problems);
       const view = await requestView(ctx, id, await publicCall(ctx, request));
       const lang = languageOf(request);
-      return sendDocument(reply, format, 'service_requests', list('request', [requestElement(view, ctx.ref.catalogue, lang)]), lang);
+      return sendDocument(reply, format, 'service_requests', list('request', [
+        requestElement(view, ctx.ref.catalogue, lang, siteOrigin(request, ctx.config.publicUrl), params.get('extensions') === 'true'),
+      ]), lang);
     });
 
     app.get<{ Params: { token: string } }>(`/v2/tokens/:token.${format}`, {
@@ -187,6 +199,7 @@ export function registerRequestRoutes(app: FastifyInstance, ctx: Open311Context)
     }, async (request, reply) => {
       checkJurisdiction(queryParams(request), ctx);
       const token = request.params.token;
+      checkPathParam('token', token);
       const notFound = () => open311Errors.notFound(`token ${token} was not found`);
       if (!REFERENCE.test(token)) throw notFound();
       const res = await unaryCall(clients.query, clients.query.listTickets, query.ListTicketsRequest.fromPartial({ references: [token], limit: 1 }), await publicCall(ctx, request), callTimeoutMs);

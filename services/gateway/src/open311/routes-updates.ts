@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { parseUpstreamJson } from '../context';
 import { unaryCall } from '../grpc-clients';
 import {
-  type Open311Context, checkJurisdiction, formParams, languageOf, publicCall, queryParams, requestView, sendDocument, verifiedClient,
+  type Open311Context, checkJurisdiction, formParams, languageOf, publicCall, queryParams, requestView, sendDocument, requestIdProblems, verifiedClient,
 } from './context';
 import { open311Errors } from './errors';
 import { OPEN311_FORMATS, list } from './format';
@@ -77,14 +77,15 @@ export function registerUpdateRoutes(app: FastifyInstance, ctx: Open311Context):
     app.get(`/v2/servicerequestupdates.${format}`, {
       schema: {
         tags: ['open311'], summary: `Service request updates (${format.toUpperCase()})`,
-        description: 'start_date, end_date (W3C; default the 24 hours up to now), service_request_id (comma list). Oldest first, at most 1000: continue from the last updated_datetime.',
+        description: 'start_date, end_date (W3C; default the 24 hours up to now), service_request_id (comma list of at most 200). Oldest first, at most 1000: continue from the last updated_datetime.',
       },
     }, async (request, reply) => {
       const params = queryParams(request);
       checkJurisdiction(params, ctx);
-      const range = readUpdatesRange(params, ctx.gateway.clock.now());
+      const range = readUpdatesRange(params, ctx.gateway.platformClock.now());
       const ticketIds = params.list('service_request_id');
-      if (ticketIds.length > MAX_UPDATES) throw open311Errors.badRequest(`at most ${MAX_UPDATES} service_request_id may be given`);
+      const idProblems = requestIdProblems(ticketIds);
+      if (idProblems.length > 0) throw open311Errors.badRequest(...idProblems);
       const res = await unaryCall(clients.query, clients.query.listTicketUpdates, query.ListTicketUpdatesRequest.fromPartial({
         from: range.from, to: range.to, ticketIds, limit: MAX_UPDATES,
       }), await publicCall(ctx, request), callTimeoutMs);
@@ -108,6 +109,7 @@ export function registerUpdateRoutes(app: FastifyInstance, ctx: Open311Context):
       const errors: string[] = [];
       const id = params.get('service_request_id');
       if (id === undefined) errors.push('service_request_id is required');
+      else errors.push(...requestIdProblems([id]));
       const description = params.get('description');
       if (description === undefined || description.trim() === '') errors.push('description is required');
       else errors.push(...checkText('description', description, MAX_TEXT_LENGTH));
@@ -124,7 +126,7 @@ export function registerUpdateRoutes(app: FastifyInstance, ctx: Open311Context):
       if (deviceId !== undefined) errors.push(...checkText('device_id', deviceId, FIELD_LIMITS.device_id));
       if (errors.length > 0 || id === undefined || description === undefined) throw open311Errors.badRequest(...errors);
 
-      const token = await ctx.callers.clientToken(clientId, deviceId);
+      const token = await ctx.callers.clientToken(clientId, request.id, deviceId);
       const call = { token, correlationId: request.id };
       const view = await requestView(ctx, id, call);
       const text = mediaUrl ? `${description}\n${mediaUrl}` : description;

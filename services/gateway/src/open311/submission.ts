@@ -1,8 +1,9 @@
 import { MAX_TEXT_LENGTH, findService } from '@tongban/domain';
-import type { ReferenceData } from '@tongban/reference-data';
+import { type Language, translator } from '@tongban/i18n';
+import { type CoordinateSystem, type ReferenceData, locatorFor, parseCoordinateSystem } from '@tongban/reference-data';
 import { DIVISION_ATTRIBUTE, attributesOf, checkAttribute } from './definitions';
 import { Open311Error, open311Errors } from './errors';
-import type { Open311Language } from './locale';
+import { CONTENT_LANGUAGE, type Open311Language } from './locale';
 import { serviceName } from './mapping';
 import { type Open311Params, attributeParams, codePointLength, containsForbiddenChars, containsMarkup, parseDecimal } from './params';
 
@@ -13,9 +14,11 @@ import { type Open311Params, attributeParams, codePointLength, containsForbidden
  * Which division a report goes to (it decides the unit it is routed to):
  * 1. `attribute[division]` (a township, county or the prefecture; see the service definition), else
  * 2. `address_id`, read as a division code (down to the village), else
- * 3. nothing: there is no map of division boundaries to find the division of a lat/long (or of an
- *    address text), so a report located only by lat/long or address_string is refused (400) with an
- *    error naming `attribute[division]` and `address_id`.
+ * 3. nothing given here: intake derives it from lat/long (`coordinate_system` WGS-84 — the default, as
+ *    GeoReport v2 says — or GCJ-02; the county whose boundary contains the point) narrowed by a township
+ *    or village named in address_string or the description, or from address_string alone when it names
+ *    a place unambiguously (see `Locator` in @tongban/reference-data). A point outside Liangshan is
+ *    refused here, with the other problems, naming lat/long.
  * When both 1 and 2 are given they must lie on one line of the hierarchy; the more precise one is kept.
  */
 
@@ -37,6 +40,8 @@ export interface Open311Submission {
   address: string;
   lat?: number;
   long?: number;
+  /** Datum of lat/long (WGS-84 unless `coordinate_system` says GCJ-02). */
+  coordinateSystem: CoordinateSystem;
   attributes: Record<string, string>;
   mediaUrl: string;
   reporterName: string;
@@ -100,6 +105,7 @@ export function checkText(field: string, value: string, max: number, markupAllow
  */
 export function readSubmission(params: Open311Params, ref: ReferenceData, lang: Open311Language): Open311Submission {
   const errors: string[] = [];
+  const t = translator(CONTENT_LANGUAGE[lang] as Language);
   const code = params.get('service_code');
   const service = code === undefined ? undefined : findService(ref.catalogue, code);
   if (code === undefined) errors.push('service_code is required');
@@ -128,6 +134,9 @@ export function readSubmission(params: Open311Params, ref: ReferenceData, lang: 
     }
   }
   const hasLatLong = lat !== undefined && long !== undefined;
+  const systemText = params.get('coordinate_system');
+  const coordinateSystem = systemText === undefined ? 'WGS-84' : parseCoordinateSystem(systemText);
+  if (!coordinateSystem) errors.push(t('open311.error.coordinateSystem', { value: systemText }));
   const address = text('address_string');
   const addressId = params.get('address_id')?.trim();
   if (addressId !== undefined && !ref.divisions.get(addressId)) {
@@ -166,9 +175,8 @@ export function readSubmission(params: Open311Params, ref: ReferenceData, lang: 
     errors.push(`attribute[division] ${candidates[0]} and address_id ${candidates[1]} name different places`);
   } else if (candidates.length > 0) {
     division = candidates.reduce((a, b) => (ref.divisions.isWithin(b, a) ? b : a));
-  } else if (service && (hasLatLong || address)) {
-    errors.push('attribute[division] is required when the location is only lat/long or address_string (the division cannot be derived from them): '
-      + `give attribute[division] (see services/${service.service_code}.xml) or address_id (a division code)`);
+  } else if (hasLatLong && coordinateSystem && !locatorFor(ref.divisions).countyAt([long!, lat!], coordinateSystem)) {
+    errors.push(t('open311.error.latLongOutside', { lat: latText, long: longText, system: coordinateSystem }));
   }
 
   const descriptionText = params.get('description') ?? '';
@@ -182,6 +190,7 @@ export function readSubmission(params: Open311Params, ref: ReferenceData, lang: 
     description: '',
     address,
     ...(hasLatLong ? { lat: lat!, long: long! } : {}),
+    coordinateSystem: coordinateSystem ?? 'WGS-84',
     attributes,
     mediaUrl,
     reporterName: reporterName(text('first_name'), text('last_name')),

@@ -11,9 +11,9 @@ function form(fields: Record<string, string | string[]>): Open311Params {
   return Open311Params.parse(p.toString());
 }
 
-function errorsOf(fields: Record<string, string | string[]>): { status: number; descriptions: string[] } {
+function errorsOf(fields: Record<string, string | string[]>, lang: 'en' | 'zh' = 'en'): { status: number; descriptions: string[] } {
   try {
-    readSubmission(form(fields), ref, 'en');
+    readSubmission(form(fields), ref, lang);
   } catch (err) {
     if (err instanceof Open311Error) return { status: err.status, descriptions: err.errors.map((e) => e.description) };
     throw err;
@@ -30,7 +30,7 @@ describe('POST requests input', () => {
       device_id: 'dev-1', account_id: 'acc-1', first_name: '阿', last_name: '吉', email: 'a@example.org', phone: '13800000000', media_url: 'https://example.org/p.jpg',
     }), ref, 'zh');
     expect(s).toEqual({
-      serviceCode: 'sanitation', division: '513437100001', title: '垃圾堆在路边', description: '垃圾堆在路边', address: '锦城镇西街', lat: 28.26, long: 103.57,
+      serviceCode: 'sanitation', division: '513437100001', title: '垃圾堆在路边', description: '垃圾堆在路边', address: '锦城镇西街', lat: 28.26, long: 103.57, coordinateSystem: 'WGS-84',
       attributes: { waste_kind: 'household,sewage' }, mediaUrl: 'https://example.org/p.jpg', reporterName: '吉阿', reporterPhone: '13800000000',
       reporterEmail: 'a@example.org', accountId: 'acc-1', deviceId: 'dev-1',
     });
@@ -86,14 +86,26 @@ describe('POST requests input', () => {
       expect(errorsOf({ ...base, 'attribute[division]': '513401001' }).descriptions).toEqual(['attribute[division] 513401001 and address_id 513437100001 name different places']);
     });
 
-    it('is required when only lat/long or an address text locates the report', () => {
-      const locations: Record<string, string>[] = [{ lat: '28.26', long: '103.57' }, { address_string: '锦城镇西街30号' }];
-      for (const location of locations) {
-        const { status, descriptions } = errorsOf({ service_code: 'sanitation', description: 'x', ...location });
-        expect(status).toBe(400);
-        expect(descriptions[0]).toMatch(/^attribute\[division\] is required when the location is only lat\/long or address_string/);
-        expect(descriptions[0]).toContain('address_id');
-      }
+    it('is left to intake to derive when only lat/long or an address text locates the report', () => {
+      expect(readSubmission(form({ service_code: 'sanitation', description: 'x', lat: '28.2663', long: '103.5698' }), ref, 'zh'))
+        .toMatchObject({ division: '', lat: 28.2663, long: 103.5698, coordinateSystem: 'WGS-84' });
+      expect(readSubmission(form({ service_code: 'sanitation', description: 'x', address_string: '锦城镇西街30号' }), ref, 'zh'))
+        .toMatchObject({ division: '', address: '锦城镇西街30号' });
+      expect(readSubmission(form({ service_code: 'sanitation', description: 'x', lat: '28.27', long: '103.57', coordinate_system: 'GCJ-02' }), ref, 'zh'))
+        .toMatchObject({ coordinateSystem: 'GCJ-02' });
+    });
+
+    it('refuses a point outside Liangshan, naming lat/long, in the language asked for', () => {
+      expect(errorsOf({ service_code: 'sanitation', description: 'x', lat: '30.5723', long: '104.0665' }, 'zh')).toEqual({
+        status: 400, descriptions: ['lat/long 30.5723, 104.0665（WGS-84）不在凉山州范围内：本平台受理凉山彝族自治州17个县（市）的问题'],
+      });
+      expect(errorsOf({ service_code: 'sanitation', description: 'x', lat: '30.5723', long: '104.0665' }).descriptions)
+        .toEqual(['lat/long 30.5723, 104.0665 (WGS-84) is outside Liangshan: this jurisdiction covers the 17 counties of Liangshan Yi Autonomous Prefecture']);
+    });
+
+    it('refuses an unknown coordinate_system', () => {
+      expect(errorsOf({ service_code: 'sanitation', description: 'x', lat: '28.26', long: '103.57', coordinate_system: 'BD-09' }, 'zh').descriptions)
+        .toEqual(['coordinate_system 只能是 WGS-84 或 GCJ-02，不能是 BD-09']);
     });
   });
 

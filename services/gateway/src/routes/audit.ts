@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { asObject, callContext, parseUpstreamJson, type GatewayContext } from '../context';
 import { unaryCall } from '../grpc-clients';
 import { setEtag } from '../revision';
-import { bearerSecurity, openObjectSchema, problemResponses, ticketIdParams, type JsonSchema } from '../schemas';
+import { bearerSecurity, digits, openObjectSchema, problemResponses, ticketIdParams, type JsonSchema } from '../schemas';
 
 /**
  * The auditor's view and the statistics (issue 6), all served by the query service:
@@ -16,6 +16,8 @@ import { bearerSecurity, openObjectSchema, problemResponses, ticketIdParams, typ
  * - GET /api/v1/stats?division=&from=&to=&groupBy=unit|county|handler|category — received, closed,
  *   close rate, on-time rates, open and overdue now, medians, satisfaction (supervisors: their
  *   subtree; auditors: all; others 403).
+ * - GET /api/v1/stats/export.csv|.jsonl?division=&from=&to= — the per-ticket lifecycle timestamps behind those
+ *   figures (issue 14 item 7), CSV formula-escaped.
  * Who may do what is decided by the query service (403 problem+json from its PERMISSION_DENIED).
  */
 
@@ -31,7 +33,7 @@ export const replayQuerystring: JsonSchema = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    revision: { type: 'string', pattern: '^[0-9]{1,9}$', description: 'Replay up to and including this revision.' },
+    revision: digits(9, 'Replay up to and including this revision.', 'tongban.query.v1.ReplayTicketRequest.revision'),
     at: { ...INSTANT, description: 'Replay the events that occurred at or before this instant (ISO-8601 with offset).' },
   },
 };
@@ -127,7 +129,7 @@ export function registerAuditRoutes(app: FastifyInstance, ctx: GatewayContext): 
       security: bearerSecurity,
       querystring: {
         type: 'object', additionalProperties: false,
-        properties: { division: DIVISION, after: TICKET_ID, limit: { type: 'string', pattern: '^[0-9]{1,4}$' } },
+        properties: { division: DIVISION, after: TICKET_ID, limit: digits(4, 'Page size.', 'tongban.query.v1.VerifyTicketsRequest.limit') },
       },
       response: { 200: openObjectSchema, ...problemResponses(400, 401, 403, 404, 503) },
     },
@@ -153,7 +155,7 @@ export function registerAuditRoutes(app: FastifyInstance, ctx: GatewayContext): 
         properties: {
           division: DIVISION, from: INSTANT, to: INSTANT, unmasked: { type: 'string', enum: ['true', 'false'] },
           reason: { type: 'string', maxLength: 500 }, format: { type: 'string', enum: ['ndjson', 'csv', 'json'] },
-          after: { type: 'string', maxLength: 64, pattern: '^ticket-[0-9a-fA-F-]{36}$' }, limit: { type: 'string', pattern: '^[0-9]{1,4}$' },
+          after: { type: 'string', maxLength: 64, pattern: '^ticket-[0-9a-fA-F-]{36}$' }, limit: digits(4, 'Page size.', 'tongban.query.v1.ExportEventsRequest.limit'),
           disclosure: TICKET_ID,
         },
       },
@@ -194,4 +196,39 @@ export function registerAuditRoutes(app: FastifyInstance, ctx: GatewayContext): 
     }, callContext(request), callTimeoutMs);
     return asObject(parseUpstreamJson(res.statsJson, 'statistics'), 'stats');
   });
+
+  // Issue 14 item 7: the statistics exports — per-ticket lifecycle timestamps of the tickets the figures count.
+  for (const format of ['csv', 'jsonl'] as const) {
+    app.get<{ Querystring: { division?: string; from?: string; to?: string } }>(`/api/v1/stats/export.${format}`, {
+      onRequest: ctx.auth.required,
+      schema: {
+        tags: ['audit'],
+        summary: `Statistics export as ${format === 'csv' ? 'CSV' : 'JSON Lines'}: one row per ticket with its lifecycle timestamps (issue 14 item 7)`,
+        description: 'Supervisors (their jurisdiction) and auditors; the tickets of `GET /api/v1/stats` for the same division and range. Columns: '
+          + 'ticketId, reference, division, serviceCode, urgencyClass, requestType, status, closedBy, accountableUnitId, holderUnitId, receivedAt, '
+          + 'routedAt, signedForAt, firstReplyAt, firstResponseDueAt, deadlineAnnouncedAt, resolutionDueAt, resolvedAt, callbackAt, closedAt, '
+          + 'reopenedAt, rating, returns, signForMissed, rectifications, followers, merged, mergedInto (UTC ISO-8601 instants; empty/null: did not happen). '
+          + 'No reporter\'s identity, contact or free text. '
+          + (format === 'csv'
+            ? 'CSV: RFC 4180, CRLF, UTF-8 with a byte order mark; a cell a spreadsheet would run as a formula (starting with = + - @, tab or CR) is prefixed with \'.'
+            : 'JSON Lines: one object per line.')
+          + ' Header `Tongban-Export-Rows`: the number of tickets; `Tongban-Export-Truncated: true` when the range held more than 100,000.',
+        security: bearerSecurity,
+        querystring: { type: 'object', additionalProperties: false, properties: { division: DIVISION, from: INSTANT, to: INSTANT } },
+        response: { 200: { description: format === 'csv' ? 'text/csv' : 'application/jsonl', type: 'string' }, ...problemResponses(400, 401, 403, 404, 503) },
+      },
+    }, async (request, reply) => {
+      const q = request.query;
+      const res = await unaryCall(clients.query, clients.query.exportStats, {
+        division: q.division ?? '', from: q.from ?? '', to: q.to ?? '', format,
+      }, callContext(request), callTimeoutMs);
+      return reply
+        .type(format === 'csv' ? 'text/csv; charset=utf-8' : 'application/jsonl; charset=utf-8')
+        .header('content-disposition', `attachment; filename="tongban-stats${q.division ? `-${q.division}` : ''}.${format}"`)
+        .header('cache-control', 'no-store')
+        .header('tongban-export-rows', String(res.rows))
+        .header('tongban-export-truncated', String(res.truncated))
+        .send(res.body);
+    });
+  }
 }

@@ -1,6 +1,6 @@
 import type { Principal } from '@tongban/auth';
 import type { casework, commands, intake, routing } from '@tongban/contracts';
-import { REJECTION_CATEGORIES, VERIFICATION_METHODS } from '@tongban/domain';
+import { CALLBACK_CHANNELS, RATING_LEVELS, REJECTION_CATEGORIES, RETURN_REASON_CODES, VERIFICATION_METHODS } from '@tongban/domain';
 import type { FastifyInstance } from 'fastify';
 import { requireCaller } from '../auth';
 import { callContext, type GatewayContext } from '../context';
@@ -9,7 +9,7 @@ import { unaryCall, type CallContext, type GrpcClients } from '../grpc-clients';
 import { problems } from '../problem';
 import { expectedRevision, setEtag } from '../revision';
 import {
-  bearerSecurity, commandOutcomeSchema, ifMatchHeaders, optionalText, problemResponses, text, ticketIdParams, type JsonSchema,
+  bearerSecurity, commandOutcomeSchema, ifMatchHeaders, int32, optionalText, problemResponses, text, ticketIdParams, type JsonSchema,
 } from '../schemas';
 
 /** A reporter command of intake.ExecuteReporterCommand. */
@@ -49,9 +49,9 @@ const routingCmd = (command: RoutingCommand): UpstreamCommand => ({ service: 'ro
 const caseworkCmd = (command: CaseworkCommand): UpstreamCommand => ({ service: 'casework', command });
 
 /**
- * The command routes (issues 2 and 3). Who may run each is decided by the owning service; the gateway
- * picks the service: routing (accept, transfer, handback, reassign, escalate), casework (reply, notes,
- * request-information, deadline, resolve, verify, reject, duplicate, and close by staff), intake (the
+ * The command routes (issues 2 and 3; return and return-review: issue 14 item 3). Who may run each is decided
+ * by the owning service; the gateway picks the service: routing (accept, transfer, handback, reassign, escalate, return, return-review), casework (reply, notes,
+ * request-information, deadline, resolve, verify, reject, duplicate, merge, and close by staff), intake (the
  * reporter's information, close by a citizen, reopen, rating, withdraw).
  */
 export const COMMAND_ROUTES: readonly CommandRoute<unknown>[] = [
@@ -129,13 +129,31 @@ export const COMMAND_ROUTES: readonly CommandRoute<unknown>[] = [
     body: body({ reason: text('Why the problem is not solved.') }, ['reason']),
     build: (b) => intakeCmd({ $case: 'reopen', value: { reason: b.reason } }),
   }),
-  route<{ score: number; comment?: string }>({
-    path: 'rating', summary: 'The reporter rates the handling',
+  route<{ score?: number; level?: string; comment?: string }>({
+    path: 'rating', summary: 'The reporter rates the handling (five levels; dissatisfied sends a resolved ticket back for rectification)',
+    description: 'Give `level` (very_satisfied, satisfied, basically_satisfied, dissatisfied, very_dissatisfied — the national 好差评 levels) '
+      + 'or the numeric `score` (5 = very_satisfied … 1 = very_dissatisfied). A dissatisfied or very dissatisfied rating of a resolved ticket reopens it '
+      + 'for rectification (发回重办: 15 working days, then a mandatory callback). Examples: `{"level": "satisfied"}`, `{"score": 2, "comment": "还在漏水"}`.',
     body: body({
-      score: { type: 'integer', description: 'Satisfaction from 1 to 5 (checked by the service: score_out_of_range).' },
+      score: int32('Satisfaction from 1 to 5 (checked by the service; any other integer answers 400 score_out_of_range).', 'tongban.ticket.v1.RateTicket.score'),
       comment: optionalText('Comment.'),
-    }, ['score']),
-    build: (b) => intakeCmd({ $case: 'rate', value: { score: b.score, comment: b.comment ?? '' } }),
+      level: { type: 'string', enum: [...RATING_LEVELS], description: 'One of the five levels (instead of, or agreeing with, score).' },
+    }, [], { anyOf: [{ required: ['score'] }, { required: ['level'] }], examples: [{ level: 'satisfied' }, { score: 2, comment: '还在漏水' }] }),
+    build: (b) => intakeCmd({ $case: 'rate', value: { score: b.score ?? 0, comment: b.comment ?? '', ...(b.level ? { level: b.level } : {}) } }),
+  }),
+  route<{ reached: boolean; channel: string; rating?: string; comment?: string }>({
+    path: 'callback', summary: 'Record a callback (回访) to the reporter after the resolution',
+    description: 'By the first responder\'s unit, due 3 working days after the resolution (`callback.dueAt` in the ticket). '
+      + 'Reached: `rating` is one of the five levels; dissatisfied or very dissatisfied sends the ticket back for rectification (发回重办). '
+      + 'Not reached: the attempt is recorded; after the 3rd the ticket closes as not reached (counted apart from resolved). '
+      + 'Examples: `{"reached": true, "channel": "phone", "rating": "basically_satisfied"}`, `{"reached": false, "channel": "phone"}`.',
+    body: body({
+      reached: { type: 'boolean', description: 'Whether the reporter was reached.' },
+      channel: { type: 'string', enum: [...CALLBACK_CHANNELS], description: 'How: phone, sms, app or visit.' },
+      rating: { type: 'string', enum: [...RATING_LEVELS], description: 'The reporter\'s satisfaction (required when reached).' },
+      comment: optionalText('What the reporter said.'),
+    }, ['reached', 'channel'], { examples: [{ reached: true, channel: 'phone', rating: 'basically_satisfied' }, { reached: false, channel: 'phone' }] }),
+    build: (b) => caseworkCmd({ $case: 'callback', value: { reached: b.reached, channel: b.channel, rating: b.rating ?? '', comment: b.comment ?? '' } }),
   }),
   route<{ reason: string; category?: string }>({
     path: 'reject', summary: 'Reject (out of scope, abusive) with a reason',
@@ -150,6 +168,23 @@ export const COMMAND_ROUTES: readonly CommandRoute<unknown>[] = [
     body: body({ of: { type: 'string', minLength: 1, maxLength: 64, description: 'Id of the original ticket.' } }, ['of']),
     build: (b) => caseworkCmd({ $case: 'markDuplicate', value: { ofTicketId: b.of } }),
   }),
+  route<{ into: string }>({
+    path: 'merge', summary: 'Merge this ticket into a lead ticket reporting the same problem (并单, issue 14 item 5)',
+    description: 'The holding unit\'s admin, the first responder\'s unit or a supervisor of the area. This ticket (submitted, routed, in progress '
+      + 'or awaiting information) ends as `duplicate` with `mergedInto` {id, reference}; its reporter follows the lead (reads it, never who reported it, '
+      + 'and hears of its acceptance, announced deadline, public replies and resolution); the lead counts it in `merged` and the statistics count the '
+      + 'problem once, on the lead. Events: `TicketMerged` here, `DuplicateMerged` on the lead. The lead must exist (else 404 `merge_target_not_found`) '
+      + 'and not be final (409 `merge_target_final`); merging again into the same lead changes nothing.',
+    body: body({ into: { type: 'string', minLength: 1, maxLength: 64, description: 'Id of the lead ticket.' } }, ['into'], { examples: [{ into: '0193a0b2-7c1e-7d41-9a2b-5e1f0c3d4a5b' }] }),
+    build: (b) => caseworkCmd({ $case: 'merge', value: { intoTicketId: b.into } }),
+  }),
+  route<Record<string, never>>({
+    path: 'follow', summary: 'A citizen follows an open ticket instead of reporting the same problem ("me too", issue 14 item 5)', optionalBody: true,
+    description: 'Any citizen device; the ticket then appears in its list and is readable by it (never who reported it), and its `followers` count grows. '
+      + 'Following again, or the reporter following its own report, changes nothing. Find candidates with `GET /api/v1/tickets/similar`.',
+    body: body({}, []),
+    build: () => intakeCmd({ $case: 'follow', value: {} }),
+  }),
   route<{ reason?: string }>({
     path: 'withdraw', summary: 'The reporter withdraws the report', optionalBody: true,
     body: body({ reason: optionalText('Why.') }, []),
@@ -163,6 +198,35 @@ export const COMMAND_ROUTES: readonly CommandRoute<unknown>[] = [
       reason: text('Why.'),
     }, ['unit', 'reason']),
     build: (b) => routingCmd({ $case: 'reassign', value: { unitId: b.unit, staffId: b.staff ?? '', reason: b.reason } }),
+  }),
+  route<{ reasonCode: string; reason?: string; legalBasis?: string }>({
+    path: 'return', summary: 'Return the ticket as not ours (退单), within 2 working days of receipt',
+    description: 'The receiving unit (its admin, or department staff after a transfer) returns the ticket with a reason code: '
+      + '`wrong_place` (属地不符), `unclear_ownership` (权属不清), `overlapping_duties` (职能交叉) or `other` (then `reason` is required), '
+      + 'and optionally the legal basis. The dispatching level reviews it (`return-review`). After 2 working days of receipt: 409 `return_window_passed`. '
+      + 'Example: `{"reasonCode": "wrong_place", "reason": "西街30号属西宁镇", "legalBasis": "乡镇行政区划图（2023）"}`.',
+    body: body({
+      reasonCode: { type: 'string', enum: [...RETURN_REASON_CODES], description: 'Why the unit is not responsible.' },
+      reason: optionalText('Explanation (required for `other`).'),
+      legalBasis: optionalText('Legal basis (law, regulation, list of duties).'),
+    }, ['reasonCode'], { examples: [{ reasonCode: 'wrong_place', reason: '西街30号属西宁镇', legalBasis: '乡镇行政区划图（2023）' }] }),
+    build: (b) => routingCmd({ $case: 'returnTicket', value: { reasonCode: b.reasonCode, reason: b.reason ?? '', legalBasis: b.legalBasis ?? '' } }),
+  }),
+  route<{ approve: boolean; unit?: string; reason?: string }>({
+    path: 'return-review', summary: 'Review a return: approve and reroute to a unit, or refuse with a reason',
+    description: 'By the dispatching level: the admin of the unit that transferred the ticket, or a supervisor whose jurisdiction contains it. '
+      + 'Approved: the ticket goes to `unit`, which must sign for it (the citizen\'s clocks keep running; the first responder does not change). '
+      + 'Refused: it goes back to the returning unit, which must sign for it again. '
+      + 'Examples: `{"approve": true, "unit": "adm-513437101"}`, `{"approve": false, "reason": "该地址属锦城镇"}`.',
+    body: body({
+      approve: { type: 'boolean', description: 'true: approve and reroute to `unit`; false: refuse with `reason`.' },
+      unit: { type: 'string', minLength: 1, maxLength: 128, description: 'Unit id the ticket goes to (approve).' },
+      reason: optionalText('Why (required to refuse).'),
+    }, ['approve'], {
+      oneOf: [{ properties: { approve: { const: true } }, required: ['unit'] }, { properties: { approve: { const: false } }, required: ['reason'] }],
+      examples: [{ approve: true, unit: 'adm-513437101' }, { approve: false, reason: '该地址属锦城镇' }],
+    }),
+    build: (b) => routingCmd({ $case: 'reviewReturn', value: { approve: b.approve, unitId: b.unit ?? '', reason: b.reason ?? '' } }),
   }),
   route<{ reason: string }>({
     path: 'escalate', summary: 'A supervisor escalates the ticket one level up',

@@ -1,13 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { signToken } from '@tongban/auth';
 import type { FastifyInstance } from 'fastify';
-import type { GatewayContext } from '../context';
+import { type GatewayContext, issueToken } from '../context';
 import { OPTIONAL_BODY, emptyBodyAsObject } from '../docs';
 import { problemResponses } from '../schemas';
 
 /**
  * POST /api/v1/devices: registers a citizen's device. No password: a new random device id and a token
- * for it (`{kind: 'citizen', sub: <deviceId>}`, signed with the configured secret, 365 days) — the
+ * for it (`{kind: 'citizen', sub: <deviceId>}`, signed by identity, 365 days) — the
  * token is the device's identity, so the app must keep it.
  */
 export function registerDeviceRoutes(app: FastifyInstance, ctx: GatewayContext): void {
@@ -27,9 +26,9 @@ export function registerDeviceRoutes(app: FastifyInstance, ctx: GatewayContext):
         ...problemResponses(400, 413, 415),
       },
     },
-  }, async (_request, reply) => {
+  }, async (request, reply) => {
     const deviceId = randomUUID();
-    const token = await signToken({ kind: 'citizen', id: deviceId }, ctx.key, ctx.clock.now());
+    const token = await issueToken(ctx, { kind: 'citizen', subject: deviceId }, request.id);
     return reply.code(201).send({ deviceId, token });
   });
 }

@@ -2,9 +2,9 @@
  * The anchor role: anchors every stream changed since the last anchor (and nothing twice), never skips a
  * late-committing transaction, bounds each anchor's size, and runs in one replica at a time.
  */
-import { newTestEvent, newTicketStream } from '@tongban/eventstore';
+import { newTestEvent, newTicketStream } from '@tongban/eventstore/testing';
 import { waitFor } from '@tongban/testing';
-import { type QueryTestDb, anchorUntilCovered, createQueryTestDb } from '../test-db';
+import { type QueryTestDb, anchorUntilCovered, createQueryTestDb } from '../testing/test-db';
 import { type AnchorData, recordAnchors, startAnchorRole } from './anchors';
 import { merkleRoot } from './merkle';
 import { ANCHOR_STREAM } from './streams';

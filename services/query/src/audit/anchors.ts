@@ -9,11 +9,12 @@
  * lookup derived from the anchors stream (which anchor recorded which stream head); it is synced after
  * each append and can be rebuilt from the stream at any time.
  */
-import type { audit } from '@tongban/contracts';
+import { audit } from '@tongban/contracts';
 import type { Clock } from '@tongban/domain';
-import { type EventStore, type GlobalPosition, type RecordedEvent, WrongExpectedRevisionError, verifyChain } from '@tongban/eventstore';
+import { AdvisoryLeader, type EventStore, type GlobalPosition, type RecordedEvent, WrongExpectedRevisionError, verifyChain } from '@tongban/eventstore';
 import type pg from 'pg';
 import { v5 as uuidv5 } from 'uuid';
+import { ID_NAMESPACES } from '@tongban/runtime';
 import { merkleRoot } from './merkle';
 import { ANCHOR_STREAM, type Db, readHeads } from './streams';
 
@@ -33,11 +34,16 @@ export const DEFAULT_ANCHOR_INTERVAL_MS = 60_000;
 const ANCHOR_LOCK_CLASS = 0x616e6368;
 const ANCHOR_LOCK_OBJECT = 1;
 
-/** Namespace of anchor event ids (UUIDv5 of the covered range: a repeated round writes the same id). */
-const ANCHOR_ID_NAMESPACE = '5b0e7a52-3c1f-4f6e-9a43-2c8d7e61b0a9';
-
 /** Data of an AuditAnchorRecorded event as stored (every field explicit). */
 export type AnchorData = audit.AuditAnchorRecorded;
+
+/**
+ * The data of a stored anchor event, decoded with the generated codec (proto/tongban/audit/v1): absent
+ * fields get their proto defaults (no heads: [], a head without revision: 0), unknown fields are dropped.
+ */
+export function decodeAnchor(event: Pick<RecordedEvent, 'data'>): AnchorData {
+  return audit.AuditAnchorRecorded.fromJSON(event.data);
+}
 
 /** What one round did. */
 export interface AnchorRound {
@@ -69,7 +75,7 @@ export async function latestAnchor(db: Db, store: EventStore): Promise<{ revisio
   const head = (await readHeads(db, [ANCHOR_STREAM])).get(ANCHOR_STREAM);
   if (!head || head.lastRevision < 0) return { revision: -1, toPosition: null };
   const [event] = await store.readStream(ANCHOR_STREAM, { fromRevision: head.lastRevision, toRevision: head.lastRevision });
-  const to = (event?.data as AnchorData | undefined)?.toPosition;
+  const to = event ? decodeAnchor(event).toPosition : undefined;
   if (!event || !to) throw new Error(`anchor #${head.lastRevision} is missing or has no toPosition`);
   return { revision: head.lastRevision, toPosition: to };
 }
@@ -121,7 +127,7 @@ export async function recordAnchors(deps: AnchorDeps, options: { batchSize?: num
     if (rows.length === 0) break;
     const data = anchorData(rows, last.toPosition);
     const to = data.toPosition!;
-    const id = uuidv5(`${ANCHOR_STREAM}/${to.transactionId}/${to.position}`, ANCHOR_ID_NAMESPACE);
+    const id = uuidv5(`${ANCHOR_STREAM}/${to.transactionId}/${to.position}`, ID_NAMESPACES.auditAnchor);
     try {
       const result = await deps.store.append(ANCHOR_STREAM, [{
         id,
@@ -166,8 +172,8 @@ export async function syncAnchorIndex(pool: pg.Pool, store: EventStore, pageSize
 export async function indexAnchors(db: Db, anchors: readonly RecordedEvent[]): Promise<void> {
   const streams: string[] = [], anchorRevisions: number[] = [], revisions: number[] = [], hashes: string[] = [], times: string[] = [];
   for (const a of anchors) {
-    for (const h of (a.data as unknown as AnchorData).heads ?? []) {
-      streams.push(h.stream); anchorRevisions.push(a.revision); revisions.push(h.revision ?? 0); hashes.push(h.hash); times.push(a.recordedAt);
+    for (const h of decodeAnchor(a).heads) {
+      streams.push(h.stream); anchorRevisions.push(a.revision); revisions.push(h.revision); hashes.push(h.hash); times.push(a.recordedAt);
     }
   }
   if (streams.length === 0) return;
@@ -222,10 +228,10 @@ export async function verifyAnchorStream(
     );
     const index = new Map(indexRows.rows.map((r) => [`${r.anchor_revision}/${r.stream}`, r]));
     for (const event of page) {
-      const data = event.data as unknown as AnchorData;
-      const heads = (data.heads ?? []).map((h) => ({ stream: h.stream, revision: h.revision ?? 0, hash: h.hash }));
+      const data = decodeAnchor(event);
+      const heads = data.heads.map((h) => ({ stream: h.stream, revision: h.revision, hash: h.hash }));
       if (merkleRoot(heads) !== data.merkleRoot) problem(event.revision, `anchor #${event.revision}: the Merkle root does not match its heads`);
-      const prevTo = (previous?.data as unknown as AnchorData | undefined)?.toPosition;
+      const prevTo = previous ? decodeAnchor(previous).toPosition : undefined;
       const from = data.fromPosition;
       if (prevTo && (from?.transactionId !== prevTo.transactionId || from?.position !== prevTo.position)) {
         problem(event.revision, `anchor #${event.revision}: its range does not start where anchor #${previous!.revision} ended`);
@@ -261,34 +267,21 @@ export interface AnchorRole {
 }
 
 /**
- * Starts the anchor role: every `intervalMs` the replica holding the session advisory lock (on a
- * dedicated pooled client) runs {@link recordAnchors}; the others try to take the lock each interval.
- * An error is reported, the lock session is ended, and the next interval tries again.
+ * Starts the anchor role: every `intervalMs` the replica holding the session advisory lock
+ * ({@link AdvisoryLeader}) runs {@link recordAnchors}; the others try to take the lock each interval.
+ * An error — a lost lock session included — is reported, the lock session is ended, and the next
+ * interval tries again.
  */
 export function startAnchorRole(
   deps: AnchorDeps & { intervalMs: number; batchSize?: number; onError?: (err: unknown) => void; onRound?: (round: AnchorRound) => void },
 ): AnchorRole {
-  let lockClient: pg.PoolClient | null = null;
+  const leader = new AdvisoryLeader(deps.pool, { classId: ANCHOR_LOCK_CLASS, object: ANCHOR_LOCK_OBJECT });
   let running: Promise<AnchorRound | null> | null = null;
   let stopped = false;
-  const releaseLock = async (broken?: Error) => {
-    const client = lockClient;
-    lockClient = null;
-    if (!client) return;
-    if (!broken) await client.query('SELECT pg_advisory_unlock($1, $2)', [ANCHOR_LOCK_CLASS, ANCHOR_LOCK_OBJECT]).catch(() => undefined);
-    client.release(broken ?? undefined);
-  };
   const round = async (): Promise<AnchorRound | null> => {
-    if (!lockClient) {
-      const client = await deps.pool.connect();
-      client.on('error', () => undefined);
-      const { rows } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS ok', [ANCHOR_LOCK_CLASS, ANCHOR_LOCK_OBJECT]);
-      if (!rows[0]?.ok) {
-        client.release();
-        return null;
-      }
-      lockClient = client;
-    }
+    if (!(await leader.tryLead())) return null;
+    // The lock session's connection broke since the last round: another replica may hold the lock now.
+    leader.assertLeading();
     const result = await recordAnchors(deps, deps.batchSize !== undefined ? { batchSize: deps.batchSize } : {});
     if (result.anchors > 0) deps.onRound?.(result);
     return result;
@@ -296,9 +289,9 @@ export function startAnchorRole(
   const runNow = (): Promise<AnchorRound | null> => {
     if (running) return running;
     running = round()
-      .catch(async (err: unknown) => {
+      .catch((err: unknown) => {
         deps.onError?.(err);
-        await releaseLock(err instanceof Error ? err : new Error(String(err)));
+        leader.abdicate(err);
         return null;
       })
       .finally(() => { running = null; });
@@ -312,7 +305,7 @@ export function startAnchorRole(
       stopped = true;
       clearInterval(timer);
       await running?.catch(() => undefined);
-      await releaseLock();
+      await leader.resign();
     },
   };
 }

@@ -5,7 +5,7 @@
  * candidates are the union of the head rows, the anchored heads and the read model's tickets.
  */
 import { computeEventHash, type EventStore } from '@tongban/eventstore';
-import type { AnchorData } from './anchors';
+import { decodeAnchor } from './anchors';
 import { merkleRoot } from './merkle';
 import { ANCHOR_STREAM, type Db, TICKET_STREAM_PREFIX, readHeads, readStreams } from './streams';
 import { type AnchoredHead, type StreamVerification, assessStream } from './verify';
@@ -42,8 +42,8 @@ export async function checkAnchorAuthentic(store: EventStore, stream: string, he
   const [event] = await store.readStream(ANCHOR_STREAM, { fromRevision: head.anchorRevision, toRevision: head.anchorRevision });
   if (!event) return `anchor #${head.anchorRevision} is missing from ${ANCHOR_STREAM}`;
   if (computeEventHash(event.prevHash, event) !== event.hash) return `anchor #${head.anchorRevision} was altered (hash mismatch)`;
-  const data = event.data as unknown as AnchorData;
-  const heads = (data.heads ?? []).map((h) => ({ stream: h.stream, revision: h.revision ?? 0, hash: h.hash }));
+  const data = decodeAnchor(event);
+  const heads = data.heads.map((h) => ({ stream: h.stream, revision: h.revision, hash: h.hash }));
   if (merkleRoot(heads) !== data.merkleRoot) return `anchor #${head.anchorRevision}: the Merkle root does not match its heads`;
   const recorded = heads.find((h) => h.stream === stream);
   if (!recorded || recorded.revision !== head.revision || recorded.hash !== head.hash) {

@@ -3,8 +3,9 @@
  * deleted middle event, a truncated tail (with and without fixing the head row), two events swapped, a
  * whole stream deleted, and a chain rewritten with recomputed hashes. Real PostgreSQL, the real adapter.
  */
-import { GENESIS_HASH, computeEventHash, newTestEvent, newTicketStream } from '@tongban/eventstore';
-import { type QueryTestDb, anchorUntilCovered, createQueryTestDb } from '../test-db';
+import { GENESIS_HASH, computeEventHash } from '@tongban/eventstore';
+import { newTestEvent, newTicketStream } from '@tongban/eventstore/testing';
+import { type QueryTestDb, anchorUntilCovered, createQueryTestDb } from '../testing/test-db';
 import { verifyAnchorStream } from './anchors';
 import { candidateTicketStreams, verifyStream, verifyStreams } from './evidence';
 import { ANCHOR_STREAM } from './streams';

@@ -4,7 +4,7 @@
  * with `tongban_auditor` an unmasked export is refused (use the API, which records it).
  */
 import { ticketIdOf, isTicketId } from '@tongban/domain';
-import { PostgresEventStore } from '@tongban/eventstore';
+import { PostgresEventStore, systemClock } from '@tongban/eventstore';
 import pg from 'pg';
 import { verifyAnchorStream } from '../audit/anchors';
 import { recordDisclosure } from '../audit/disclosure';
@@ -26,7 +26,7 @@ function toTicket(v: StreamVerification): TicketVerification {
 export function databaseSource(url: string, auditor: string): AuditSource {
   const pool = new pg.Pool({ connectionString: url, max: 4 });
   pool.on('error', () => undefined);
-  const store = new PostgresEventStore({ pool, clock: { now: () => new Date() } });
+  const store = new PostgresEventStore({ pool, clock: systemClock });
   const safeUrl = new URL(url);
   safeUrl.password = '';
   return {

@@ -15,6 +15,7 @@
 import { createWriteStream } from 'node:fs';
 import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
+import { parseShanghaiDateOrInstant } from '@tongban/domain';
 import { loadReferenceData } from '@tongban/reference-data';
 import { loadConfig } from '@tongban/runtime';
 import { csvHeader, csvLine } from '../audit/export';
@@ -43,9 +44,8 @@ export interface CliIo {
 
 function parseDate(value: string | undefined, name: string): string | undefined {
   if (!value) return undefined;
-  const text = /^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00+08:00` : value;
-  const ms = Date.parse(text);
-  if (!/^\d{4}-\d{2}-\d{2}(T.*(Z|[+-]\d{2}:\d{2}))?$/.test(value) || Number.isNaN(ms)) throw new CliError(`--${name}: not a date or an instant with an offset: ${value}`);
+  const ms = parseShanghaiDateOrInstant(value);
+  if (Number.isNaN(ms)) throw new CliError(`--${name}: not a date or an instant with an offset: ${value}`);
   return new Date(ms).toISOString();
 }
 

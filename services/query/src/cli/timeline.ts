@@ -3,8 +3,9 @@
  * time in Asia/Shanghai, who acted (kind, id, unit, role), the channel, on whose behalf, and what
  * changed — the state before and after the event, evolved with the decider, compared field by field.
  */
-import { type TicketEventEnvelope, type TicketState, evolve, initialTicketState } from '@tongban/domain';
+import { type TicketState, evolve, formatShanghai, initialTicketState } from '@tongban/domain';
 import type { ReferenceData } from '@tongban/reference-data';
+import { decodeTicketEvent, isReadableTicketEventType } from '@tongban/runtime';
 
 /** The parts of an event the timeline uses (a RecordedEvent or a history entry of the API). */
 export interface TimelineEvent {
@@ -23,7 +24,7 @@ export function shanghai(instant: string | undefined): string {
   if (!instant) return '—';
   const ms = Date.parse(instant);
   if (Number.isNaN(ms)) return instant;
-  return new Date(ms + 8 * 3_600_000).toISOString().replace('T', ' ').slice(0, 19);
+  return formatShanghai(ms, 's').replace('T', ' ').slice(0, 19);
 }
 
 function unitName(ref: ReferenceData | undefined, id: string | undefined): string {
@@ -52,13 +53,15 @@ function summary(e: TimelineEvent, ref?: ReferenceData): string {
     case 'ResolutionVerified': return `verified the resolution by ${String(d['method'] ?? '')} ${text('note')}`;
     case 'TicketClosed': return `closed (${String(d['closedBy'] ?? '')}) ${text('reason')}`;
     case 'TicketReopened': return `reopened ${text('reason')}`;
-    case 'TicketRated': return `rated ${String(d['score'] ?? '')}/5 ${text('comment')}`;
+    case 'TicketRated': return `rated ${String(d['score'] ?? '')}/5${d['level'] ? ` (${String(d['level'])})` : ''} ${text('comment')}`;
+    case 'CallbackRecorded': return d['reached'] ? `callback (${String(d['channel'] ?? '')}): ${String(d['rating'] ?? '')} ${text('comment')}` : `callback attempt ${String(d['attempt'] ?? '')} (${String(d['channel'] ?? '')}): not reached`;
     case 'TicketRejected': return `rejected (${String(d['category'] ?? '')}) ${text('reason')}`;
     case 'TicketWithdrawn': return `withdrawn ${text('reason')}`;
     case 'TicketMarkedDuplicate': return `marked as a duplicate of ${String(d['ofTicketId'] ?? '')}`;
     case 'TicketEscalated': return `${d['automatic'] ? 'automatically ' : ''}escalated (level ${String(d['level'] ?? '')}) to ${unitName(ref, String(d['toUnitId'] ?? ''))}: ${text('reason')}`;
     case 'DeadlineWarningIssued': return `warning: ${String(d['leg'] ?? '')} due ${shanghai(String(d['dueAt'] ?? ''))}`;
     case 'DeadlineBreached': return `BREACH: ${String(d['leg'] ?? '')} was due ${shanghai(String(d['dueAt'] ?? ''))}`;
+    case 'SignForBreached': return `SIGN-FOR MISSED: ${unitName(ref, String(d['unitId'] ?? ''))} was to sign for it by ${shanghai(String(d['dueAt'] ?? ''))}`;
     default: return e.type;
   }
 }
@@ -86,7 +89,10 @@ export function renderTimeline(ticketId: string, events: readonly TimelineEvent[
   const lines: string[] = [];
   let state = initialTicketState();
   for (const e of events) {
-    const next = evolve(state, { type: e.type, data: e.data, occurredAt: e.occurredAt, actor: e.actor } as unknown as TicketEventEnvelope);
+    // An event this version cannot read is listed by its type and changes nothing (the server refuses the ticket).
+    const next = isReadableTicketEventType(e.type)
+      ? evolve(state, decodeTicketEvent({ id: '', stream: `ticket-${ticketId}`, revision: e.revision, type: e.type, data: e.data, metadata: e }))
+      : state;
     if (e.revision === 0) {
       lines.push(`${next.reference || ticketId}  ${next.title}`, `ticket ${ticketId} · times in Asia/Shanghai (UTC+8)`, '');
     }

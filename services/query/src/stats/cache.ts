@@ -7,6 +7,7 @@
  * keeps its own copy; nothing is shared.
  */
 import type pg from 'pg';
+import { withTransaction } from '@tongban/eventstore';
 import { type FactsRecord, StatsTable } from './table';
 
 interface FactsRow {
@@ -48,10 +49,8 @@ export class StatsCache {
   }
 
   private async load(): Promise<number> {
-    const client = await this.pool.connect();
     let loaded = 0;
-    try {
-      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    const seen = await withTransaction(this.pool, async (client) => {
       const { rows } = await client.query<{ xmin: string; oid: string }>(
         `SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin, 'ticket_stats'::regclass::oid::text AS oid`,
       );
@@ -70,15 +69,10 @@ export class StatsCache {
         loaded += page.rows.length;
         if (page.rows.length < this.pageSize) break;
       }
-      await client.query('COMMIT');
-      this.horizon = snapshot.xmin;
-      this.tableOid = snapshot.oid;
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+      return snapshot;
+    }, { isolation: 'repeatable read', readOnly: true });
+    this.horizon = seen.xmin;
+    this.tableOid = seen.oid;
     return loaded;
   }
 }

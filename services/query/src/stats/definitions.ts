@@ -3,7 +3,8 @@
  * division subtree), overall or per group:
  * - received: tickets submitted; closed: those now in a final status (closed, rejected, duplicate,
  *   withdrawn); closeRate = closed / received;
- * - first replies on time: tickets with a first public reply at or before its due time, out of the
+ * - first replies on time: tickets with a first reply (the unit's first message to the reporter: a public
+ *   reply, a question, an announced deadline or the resolution) at or before its due time, out of the
  *   tickets whose first reply was due (answered, or the due time passed — before the ticket ended, or
  *   before now — without an answer);
  * - resolutions on time: resolutions at or before the resolution due time (as moved by pauses and
@@ -11,7 +12,7 @@
  *   unpaused before the ticket ended or before now without a resolution);
  * - openNow: tickets submitted, routed, in progress or awaiting information; overdueNow: those of them
  *   with an unanswered first reply or an unpaused resolution past due now;
- * - medians: hours from submission to the first public reply / to the (latest) resolution;
+ * - medians: hours from submission to the first reply / to the (latest) resolution;
  * - satisfaction: the average score (1–5) of rated tickets.
  * Rates and medians are null when there is nothing to measure.
  */
@@ -51,7 +52,7 @@ export interface GroupFigures {
   resolutionsOnTime: Rate;
   openNow: number;
   overdueNow: number;
-  /** Median hours from submission to the first public reply. */
+  /** Median hours from submission to the first reply (public reply, question, announced deadline or resolution). */
   medianHoursToFirstReply: number | null;
   /** Median hours from submission to the resolution. */
   medianHoursToResolution: number | null;

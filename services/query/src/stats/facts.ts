@@ -3,12 +3,20 @@
  * Definitions (see stats.md in docs/audit.md):
  * - accountable unit: the first responder's unit (首问责任制), else the unit it was routed to;
  * - handler: the first responder (staff id), else none;
- * - first reply: the first public reply (the stop of the first-response leg);
+ * - first reply: the stop of the first-response leg — the unit's first message to the reporter (a public
+ *   reply, a question, an announced deadline or the resolution; see docs/ticket-lifecycle.md);
  * - resolution: the stop of the resolution leg (the latest one after a reopen), with its due time as
  *   extended by pauses and announced deadlines;
- * - closedAt: when the ticket reached a final status (closed, rejected, duplicate, withdrawn).
+ * - closedAt: when the ticket reached a final status (closed, rejected, duplicate, withdrawn);
+ * - a ticket merged into another (并单) has status `merged` and is left out of every figure (counted once, on its lead).
  */
 import type { TicketState } from '@tongban/domain';
+
+/**
+ * The `status` of the facts of a ticket merged into another (issue 14 item 5): not a ticket status; the figures
+ * leave such a ticket out (counted once, on its lead, as `merged` in the practice figures).
+ */
+export const MERGED_STATUS = 'merged';
 
 /** One ticket's facts. Instants are UTC ISO-8601 strings or null. */
 export interface TicketFacts {
@@ -41,7 +49,8 @@ export function ticketFacts(s: TicketState): TicketFacts {
     serviceCode: s.serviceCode,
     accountableUnitId: s.firstResponder?.unitId || s.routedUnitId || '',
     handlerId: s.firstResponder?.staffId ?? '',
-    status: s.status,
+    // A ticket merged into a lead (并单) is the lead's problem: MERGED_STATUS keeps it out of every figure.
+    status: s.mergedInto ? MERGED_STATUS : s.status,
     submittedAt: s.submittedAt,
     firstResponseDueAt: fr?.dueAt ?? null,
     firstRepliedAt: fr?.stoppedAt ?? null,

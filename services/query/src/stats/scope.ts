@@ -4,6 +4,7 @@
  * (default: their division; another division must lie inside it); everyone else is refused.
  */
 import type { Principal } from '@tongban/auth';
+import { parseShanghaiDateOrInstant } from '@tongban/domain';
 import type { ReferenceData } from '@tongban/reference-data';
 import { fail } from '@tongban/runtime';
 import { GROUP_BYS, type GroupBy } from './definitions';
@@ -17,13 +18,10 @@ export interface StatsRequest {
   groupBy: string;
 }
 
-const INSTANT = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?$/;
-
 function instant(value: string, name: string): number | undefined {
   if (!value) return undefined;
   // A bare date is midnight in Asia/Shanghai (the administration's day).
-  const text = /^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00+08:00` : value;
-  const ms = INSTANT.test(value) ? Date.parse(text) : Number.NaN;
+  const ms = parseShanghaiDateOrInstant(value);
   if (Number.isNaN(ms)) throw fail.invalid(`invalid_${name}`, `${name} must be an ISO-8601 date or instant with an offset, got ${value}`);
   return ms;
 }

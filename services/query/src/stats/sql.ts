@@ -6,6 +6,7 @@
 import type { ReferenceData } from '@tongban/reference-data';
 import type pg from 'pg';
 import { CLOSED_STATUSES, type GroupFigures, OPEN_STATUSES, type StatsResult, byReceivedThenKey, rate, statsResult } from './definitions';
+import { MERGED_STATUS } from './facts';
 import { type StatsQuery, groupName } from './table';
 
 const KEY_EXPR: Record<StatsQuery['groupBy'], string> = {
@@ -31,7 +32,7 @@ export async function statsBySql(db: pg.Pool | pg.PoolClient, q: StatsQuery, ref
   const { rows } = await db.query<Row>(
     `WITH t AS (
        SELECT ${key} AS key, *, coalesce(closed_at, $4::timestamptz) AS end_at FROM ${table}
-       WHERE division LIKE $1 AND ($2::timestamptz IS NULL OR submitted_at >= $2) AND ($3::timestamptz IS NULL OR submitted_at < $3)
+       WHERE division LIKE $1 AND status <> '${MERGED_STATUS}' AND ($2::timestamptz IS NULL OR submitted_at >= $2) AND ($3::timestamptz IS NULL OR submitted_at < $3)
      )
      SELECT coalesce(key, '*') AS key, (key IS NULL) AS is_total,
        count(*)::int AS received,

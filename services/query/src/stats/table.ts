@@ -17,11 +17,15 @@
  * default the aggregated path is taken only when cells hold several tickets each (see ComputeOptions):
  * on a generated workload the fine key gives about one settled ticket per cell, and then it is slower.
  */
+import { SHANGHAI_OFFSET_MS } from '@tongban/domain';
 import type { ReferenceData } from '@tongban/reference-data';
-import type { TicketFacts } from './facts';
+import { MERGED_STATUS, type TicketFacts } from './facts';
 import { CLOSED_STATUSES, type GroupBy, type GroupFigures, OPEN_STATUSES, type StatsResult, byReceivedThenKey, countyOf, rate, statsResult } from './definitions';
 
 const HOUR_MS = 3_600_000;
+
+/** The division key of merged tickets' rows (issue 14 item 5): matched by no query, so they count nowhere. */
+const MERGED_DIVISION = '#merged';
 
 /** One ticket as the table stores it: its facts with instants as epoch milliseconds (NaN = none). */
 export interface FactsRecord extends Pick<TicketFacts,
@@ -133,7 +137,6 @@ function medianFrom(t: MedianTarget | undefined, candidates: number[] | undefine
  * month lets cells hold many tickets, at the price of going row by row through the (at most two)
  * months a range cuts.
  */
-const SHANGHAI_OFFSET_MS = 8 * HOUR_MS;
 function periodOf(ms: number): number {
   const d = new Date(ms + SHANGHAI_OFFSET_MS);
   return d.getUTCFullYear() * 12 + d.getUTCMonth();
@@ -289,7 +292,8 @@ export class StatsTable {
     } else {
       this.detach(i);
     }
-    const d = this.divisions.id(r.division);
+    // A merged ticket (并单) is filed under a division no query matches: it stays out of every figure.
+    const d = this.divisions.id(r.status === MERGED_STATUS ? MERGED_DIVISION : r.division);
     if (d >= this.countyOfDivision.length) {
       const next = new Uint32Array(Math.max(64, this.countyOfDivision.length * 2, d + 1));
       next.set(this.countyOfDivision);
@@ -380,7 +384,7 @@ export class StatsTable {
   /** Computes the statistics (see definitions.ts and the module comment). */
   compute(q: StatsQuery, ref?: ReferenceData, options: ComputeOptions = {}): StatsResult {
     const divMask = new Uint8Array(this.divisions.values.length);
-    this.divisions.values.forEach((code, d) => { divMask[d] = code.startsWith(q.division) ? 1 : 0; });
+    this.divisions.values.forEach((code, d) => { divMask[d] = code !== MERGED_DIVISION && code.startsWith(q.division) ? 1 : 0; });
     const keyDict = { unit: this.units, handler: this.handlers, category: this.services, county: this.counties, none: undefined }[q.groupBy];
     const groups = keyDict ? keyDict.values.length : 1;
     const c = newCounters(groups);

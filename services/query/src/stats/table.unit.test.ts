@@ -50,6 +50,21 @@ describe('StatsTable', () => {
     expect(t.compute({ division: '999', groupBy: 'unit', nowMs: NOW }, ref)).toMatchObject({ total: { received: 0, closeRate: null, medianHoursToFirstReply: null }, groups: [] });
   });
 
+  it('a ticket merged into a lead (并单, status merged in its facts) counts nowhere, in either path, even after it was counted', () => {
+    const t = new StatsTable();
+    t.upsert(ticket(1));
+    t.upsert(ticket(2, { status: 'in_progress', closedMs: NaN }));
+    t.upsert(ticket(2, { revision: 4, status: 'merged', closedMs: T0 + 30 * H })); // the open duplicate merged into t1
+    t.upsert(ticket(3, { status: 'merged' }));
+    for (const path of ['rowwise', 'aggregated'] as const) {
+      for (const division of ['', '513437']) {
+        const result = t.compute({ division, groupBy: 'unit', nowMs: NOW }, ref, { path });
+        expect(result.total).toMatchObject({ received: 1, closed: 1, openNow: 0, satisfaction: { rated: 1 } });
+        expect(result.groups.map((g) => [g.key, g.received])).toEqual([['adm-513437100', 1]]);
+      }
+    }
+  });
+
   it('computes exact medians through the histogram buckets (random data against a sort)', () => {
     let seed = 7;
     const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);

@@ -23,6 +23,8 @@ import {
   CloseTicket,
   CommandOutcome,
   MarkDuplicate,
+  MergeTicket,
+  RecordCallback,
   RejectTicket,
   ReplyToTicket,
   RequestInformation,
@@ -48,6 +50,8 @@ export interface ExecuteCaseworkCommandRequest {
     | { $case: "close"; value: CloseTicket }
     | { $case: "reject"; value: RejectTicket }
     | { $case: "markDuplicate"; value: MarkDuplicate }
+    | { $case: "callback"; value: RecordCallback }
+    | { $case: "merge"; value: MergeTicket }
     | undefined;
 }
 
@@ -94,6 +98,12 @@ export const ExecuteCaseworkCommandRequest: MessageFns<ExecuteCaseworkCommandReq
         break;
       case "markDuplicate":
         MarkDuplicate.encode(message.command.value, writer.uint32(146).fork()).join();
+        break;
+      case "callback":
+        RecordCallback.encode(message.command.value, writer.uint32(154).fork()).join();
+        break;
+      case "merge":
+        MergeTicket.encode(message.command.value, writer.uint32(162).fork()).join();
         break;
     }
     return writer;
@@ -203,6 +213,22 @@ export const ExecuteCaseworkCommandRequest: MessageFns<ExecuteCaseworkCommandReq
             message.command = { $case: "markDuplicate", value: MarkDuplicate.decode(reader, reader.uint32()) };
             continue;
           }
+          case 19: {
+            if (tag !== 154) {
+              break;
+            }
+
+            message.command = { $case: "callback", value: RecordCallback.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 20: {
+            if (tag !== 162) {
+              break;
+            }
+
+            message.command = { $case: "merge", value: MergeTicket.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -251,6 +277,10 @@ export const ExecuteCaseworkCommandRequest: MessageFns<ExecuteCaseworkCommandReq
         ? { $case: "markDuplicate", value: MarkDuplicate.fromJSON(object.markDuplicate) }
         : isSet(object.mark_duplicate)
         ? { $case: "markDuplicate", value: MarkDuplicate.fromJSON(object.mark_duplicate) }
+        : isSet(object.callback)
+        ? { $case: "callback", value: RecordCallback.fromJSON(object.callback) }
+        : isSet(object.merge)
+        ? { $case: "merge", value: MergeTicket.fromJSON(object.merge) }
         : undefined,
     };
   },
@@ -281,6 +311,10 @@ export const ExecuteCaseworkCommandRequest: MessageFns<ExecuteCaseworkCommandReq
       obj.reject = RejectTicket.toJSON(message.command.value);
     } else if (message.command?.$case === "markDuplicate") {
       obj.markDuplicate = MarkDuplicate.toJSON(message.command.value);
+    } else if (message.command?.$case === "callback") {
+      obj.callback = RecordCallback.toJSON(message.command.value);
+    } else if (message.command?.$case === "merge") {
+      obj.merge = MergeTicket.toJSON(message.command.value);
     }
     return obj;
   },
@@ -347,6 +381,18 @@ export const ExecuteCaseworkCommandRequest: MessageFns<ExecuteCaseworkCommandReq
       case "markDuplicate": {
         if (object.command?.value !== undefined && object.command?.value !== null) {
           message.command = { $case: "markDuplicate", value: MarkDuplicate.fromPartial(object.command.value) };
+        }
+        break;
+      }
+      case "callback": {
+        if (object.command?.value !== undefined && object.command?.value !== null) {
+          message.command = { $case: "callback", value: RecordCallback.fromPartial(object.command.value) };
+        }
+        break;
+      }
+      case "merge": {
+        if (object.command?.value !== undefined && object.command?.value !== null) {
+          message.command = { $case: "merge", value: MergeTicket.fromPartial(object.command.value) };
         }
         break;
       }

@@ -22,6 +22,7 @@ import {
   AddInformation,
   CloseTicket,
   CommandOutcome,
+  FollowTicket,
   RateTicket,
   ReopenTicket,
   SubmitTicket,
@@ -63,6 +64,7 @@ export interface ExecuteReporterCommandRequest {
     | { $case: "reopen"; value: ReopenTicket }
     | { $case: "rate"; value: RateTicket }
     | { $case: "withdraw"; value: WithdrawTicket }
+    | { $case: "follow"; value: FollowTicket }
     | undefined;
 }
 
@@ -79,6 +81,25 @@ export interface VerifyApiKeyResponse {
   valid: boolean;
   /** The client application the key was issued to (`npm run apikey -- create --name <app>`); empty when not valid. */
   clientId: string;
+}
+
+export interface AddAttachmentRequest {
+  ticketId: string;
+  /** The uploaded file as sent (at most 5 MB; the server strips it). */
+  data: Buffer;
+  /** Keep where the photo was taken (its EXIF GPS position) in the event; the file never keeps it. */
+  keepLocation: boolean;
+  expectedRevision?: number | undefined;
+}
+
+export interface AddAttachmentResponse {
+  sha256: string;
+  contentType: string;
+  size: number;
+  /** Stream revision after the append (or the current one when the file was already attached). */
+  revision: number;
+  /** True when the ticket already had this file (nothing was appended). */
+  replayed: boolean;
 }
 
 function createBaseSubmitTicketRequest(): SubmitTicketRequest {
@@ -324,6 +345,9 @@ export const ExecuteReporterCommandRequest: MessageFns<ExecuteReporterCommandReq
       case "withdraw":
         WithdrawTicket.encode(message.command.value, writer.uint32(114).fork()).join();
         break;
+      case "follow":
+        FollowTicket.encode(message.command.value, writer.uint32(122).fork()).join();
+        break;
     }
     return writer;
   },
@@ -405,6 +429,14 @@ export const ExecuteReporterCommandRequest: MessageFns<ExecuteReporterCommandReq
             message.command = { $case: "withdraw", value: WithdrawTicket.decode(reader, reader.uint32()) };
             continue;
           }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.command = { $case: "follow", value: FollowTicket.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -446,6 +478,8 @@ export const ExecuteReporterCommandRequest: MessageFns<ExecuteReporterCommandReq
         ? { $case: "rate", value: RateTicket.fromJSON(object.rate) }
         : isSet(object.withdraw)
         ? { $case: "withdraw", value: WithdrawTicket.fromJSON(object.withdraw) }
+        : isSet(object.follow)
+        ? { $case: "follow", value: FollowTicket.fromJSON(object.follow) }
         : undefined,
     };
   },
@@ -471,6 +505,8 @@ export const ExecuteReporterCommandRequest: MessageFns<ExecuteReporterCommandReq
       obj.rate = RateTicket.toJSON(message.command.value);
     } else if (message.command?.$case === "withdraw") {
       obj.withdraw = WithdrawTicket.toJSON(message.command.value);
+    } else if (message.command?.$case === "follow") {
+      obj.follow = FollowTicket.toJSON(message.command.value);
     }
     return obj;
   },
@@ -511,6 +547,12 @@ export const ExecuteReporterCommandRequest: MessageFns<ExecuteReporterCommandReq
       case "withdraw": {
         if (object.command?.value !== undefined && object.command?.value !== null) {
           message.command = { $case: "withdraw", value: WithdrawTicket.fromPartial(object.command.value) };
+        }
+        break;
+      }
+      case "follow": {
+        if (object.command?.value !== undefined && object.command?.value !== null) {
+          message.command = { $case: "follow", value: FollowTicket.fromPartial(object.command.value) };
         }
         break;
       }
@@ -750,6 +792,272 @@ export const VerifyApiKeyResponse: MessageFns<VerifyApiKeyResponse> = {
   },
 };
 
+function createBaseAddAttachmentRequest(): AddAttachmentRequest {
+  return { ticketId: "", data: Buffer.alloc(0), keepLocation: false, expectedRevision: undefined };
+}
+
+export const AddAttachmentRequest: MessageFns<AddAttachmentRequest> = {
+  encode(message: AddAttachmentRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.ticketId !== "") {
+      writer.uint32(10).string(message.ticketId);
+    }
+    if (message.data.length !== 0) {
+      writer.uint32(18).bytes(message.data);
+    }
+    if (message.keepLocation !== false) {
+      writer.uint32(24).bool(message.keepLocation);
+    }
+    if (message.expectedRevision !== undefined) {
+      writer.uint32(32).int64(message.expectedRevision);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AddAttachmentRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAddAttachmentRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.ticketId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.data = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.keepLocation = reader.bool();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.expectedRevision = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AddAttachmentRequest {
+    return {
+      ticketId: isSet(object.ticketId)
+        ? globalThis.String(object.ticketId)
+        : isSet(object.ticket_id)
+        ? globalThis.String(object.ticket_id)
+        : "",
+      data: isSet(object.data) ? Buffer.from(bytesFromBase64(object.data)) : Buffer.alloc(0),
+      keepLocation: isSet(object.keepLocation)
+        ? globalThis.Boolean(object.keepLocation)
+        : isSet(object.keep_location)
+        ? globalThis.Boolean(object.keep_location)
+        : false,
+      expectedRevision: isSet(object.expectedRevision)
+        ? globalThis.Number(object.expectedRevision)
+        : isSet(object.expected_revision)
+        ? globalThis.Number(object.expected_revision)
+        : undefined,
+    };
+  },
+
+  toJSON(message: AddAttachmentRequest): unknown {
+    const obj: any = {};
+    if (message.ticketId !== "") {
+      obj.ticketId = message.ticketId;
+    }
+    if (message.data.length !== 0) {
+      obj.data = base64FromBytes(message.data);
+    }
+    if (message.keepLocation !== false) {
+      obj.keepLocation = message.keepLocation;
+    }
+    if (message.expectedRevision !== undefined) {
+      obj.expectedRevision = Math.round(message.expectedRevision);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<AddAttachmentRequest>): AddAttachmentRequest {
+    return AddAttachmentRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<AddAttachmentRequest>): AddAttachmentRequest {
+    const message = createBaseAddAttachmentRequest();
+    message.ticketId = object.ticketId ?? "";
+    message.data = object.data ?? Buffer.alloc(0);
+    message.keepLocation = object.keepLocation ?? false;
+    message.expectedRevision = object.expectedRevision ?? undefined;
+    return message;
+  },
+};
+
+function createBaseAddAttachmentResponse(): AddAttachmentResponse {
+  return { sha256: "", contentType: "", size: 0, revision: 0, replayed: false };
+}
+
+export const AddAttachmentResponse: MessageFns<AddAttachmentResponse> = {
+  encode(message: AddAttachmentResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.sha256 !== "") {
+      writer.uint32(10).string(message.sha256);
+    }
+    if (message.contentType !== "") {
+      writer.uint32(18).string(message.contentType);
+    }
+    if (message.size !== 0) {
+      writer.uint32(24).int64(message.size);
+    }
+    if (message.revision !== 0) {
+      writer.uint32(32).int64(message.revision);
+    }
+    if (message.replayed !== false) {
+      writer.uint32(40).bool(message.replayed);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AddAttachmentResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAddAttachmentResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.sha256 = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.contentType = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.size = longToNumber(reader.int64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.revision = longToNumber(reader.int64());
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.replayed = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AddAttachmentResponse {
+    return {
+      sha256: isSet(object.sha256) ? globalThis.String(object.sha256) : "",
+      contentType: isSet(object.contentType)
+        ? globalThis.String(object.contentType)
+        : isSet(object.content_type)
+        ? globalThis.String(object.content_type)
+        : "",
+      size: isSet(object.size) ? globalThis.Number(object.size) : 0,
+      revision: isSet(object.revision) ? globalThis.Number(object.revision) : 0,
+      replayed: isSet(object.replayed) ? globalThis.Boolean(object.replayed) : false,
+    };
+  },
+
+  toJSON(message: AddAttachmentResponse): unknown {
+    const obj: any = {};
+    if (message.sha256 !== "") {
+      obj.sha256 = message.sha256;
+    }
+    if (message.contentType !== "") {
+      obj.contentType = message.contentType;
+    }
+    if (message.size !== 0) {
+      obj.size = Math.round(message.size);
+    }
+    if (message.revision !== 0) {
+      obj.revision = Math.round(message.revision);
+    }
+    if (message.replayed !== false) {
+      obj.replayed = message.replayed;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<AddAttachmentResponse>): AddAttachmentResponse {
+    return AddAttachmentResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<AddAttachmentResponse>): AddAttachmentResponse {
+    const message = createBaseAddAttachmentResponse();
+    message.sha256 = object.sha256 ?? "";
+    message.contentType = object.contentType ?? "";
+    message.size = object.size ?? 0;
+    message.revision = object.revision ?? 0;
+    message.replayed = object.replayed ?? false;
+    return message;
+  },
+};
+
 /** Everything that enters from outside: submissions and the reporter's follow-ups. */
 export type IntakeServiceService = typeof IntakeServiceService;
 export const IntakeServiceService = {
@@ -794,6 +1102,21 @@ export const IntakeServiceService = {
       Buffer.from(VerifyApiKeyResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): VerifyApiKeyResponse => VerifyApiKeyResponse.decode(value),
   },
+  /**
+   * Attaches a photo to a ticket: checks it by content (JPEG/PNG/WebP magic bytes, ≤ 5 MB), strips its
+   * metadata, stores it content-addressed (SHA-256) and appends AttachmentAdded (≤ 6 per ticket). The
+   * same file again is a no-op answering the same hash. Reporter or the units handling the ticket.
+   */
+  addAttachment: {
+    path: "/tongban.intake.v1.IntakeService/AddAttachment" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: AddAttachmentRequest): Buffer => Buffer.from(AddAttachmentRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): AddAttachmentRequest => AddAttachmentRequest.decode(value),
+    responseSerialize: (value: AddAttachmentResponse): Buffer =>
+      Buffer.from(AddAttachmentResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): AddAttachmentResponse => AddAttachmentResponse.decode(value),
+  },
 } as const;
 
 export interface IntakeServiceServer extends UntypedServiceImplementation {
@@ -809,6 +1132,12 @@ export interface IntakeServiceServer extends UntypedServiceImplementation {
    * acting for an Open311 client and then acts with a short-lived open311 token for `client_id`.
    */
   verifyApiKey: handleUnaryCall<VerifyApiKeyRequest, VerifyApiKeyResponse>;
+  /**
+   * Attaches a photo to a ticket: checks it by content (JPEG/PNG/WebP magic bytes, ≤ 5 MB), strips its
+   * metadata, stores it content-addressed (SHA-256) and appends AttachmentAdded (≤ 6 per ticket). The
+   * same file again is a no-op answering the same hash. Reporter or the units handling the ticket.
+   */
+  addAttachment: handleUnaryCall<AddAttachmentRequest, AddAttachmentResponse>;
 }
 
 export interface IntakeServiceClient extends Client {
@@ -866,6 +1195,26 @@ export interface IntakeServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: VerifyApiKeyResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * Attaches a photo to a ticket: checks it by content (JPEG/PNG/WebP magic bytes, ≤ 5 MB), strips its
+   * metadata, stores it content-addressed (SHA-256) and appends AttachmentAdded (≤ 6 per ticket). The
+   * same file again is a no-op answering the same hash. Reporter or the units handling the ticket.
+   */
+  addAttachment(
+    request: AddAttachmentRequest,
+    callback: (error: ServiceError | null, response: AddAttachmentResponse) => void,
+  ): ClientUnaryCall;
+  addAttachment(
+    request: AddAttachmentRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: AddAttachmentResponse) => void,
+  ): ClientUnaryCall;
+  addAttachment(
+    request: AddAttachmentRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: AddAttachmentResponse) => void,
+  ): ClientUnaryCall;
 }
 
 export const IntakeServiceClient = makeGenericClientConstructor(
@@ -876,6 +1225,14 @@ export const IntakeServiceClient = makeGenericClientConstructor(
   service: typeof IntakeServiceService;
   serviceName: string;
 };
+
+function bytesFromBase64(b64: string): Uint8Array {
+  return Uint8Array.from(globalThis.Buffer.from(b64, "base64"));
+}
+
+function base64FromBytes(arr: Uint8Array): string {
+  return globalThis.Buffer.from(arr).toString("base64");
+}
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
 

@@ -23,6 +23,42 @@ export const protobufPackage = "tongban.query.v1";
 
 export const protobufFileName = "tongban/query/v1/query.proto";
 
+export interface GetPublicSummaryRequest {
+  /** Division code (its subtree); empty = all. */
+  division: string;
+}
+
+export interface GetPublicSummaryResponse {
+  /** JSON {division, generatedAt, definitions, minimumSample, months: [{county, countyName, month, received, resolved, resolvedOnTime, satisfaction}]}. */
+  summaryJson: string;
+}
+
+export interface ListPublicFeedRequest {
+  /** Division code (its subtree); empty = all. */
+  division: string;
+}
+
+export interface ListPublicFeedResponse {
+  /** JSON array of {id, reference, title, serviceCode, division, divisionName, status, submittedAt, updatedAt, lastPublicReply}. */
+  entriesJson: string;
+}
+
+/**
+ * Open tickets of `service_code` in the township of `division` (a township or village) submitted in the
+ * last 30 days; with lat/long (WGS-84), those with a position only within 500 m.
+ */
+export interface FindSimilarTicketsRequest {
+  serviceCode: string;
+  division: string;
+  lat?: number | undefined;
+  long?: number | undefined;
+}
+
+export interface FindSimilarTicketsResponse {
+  /** JSON array of {id, reference, title, status, division, divisionName, submittedAt, followers, distanceMeters?}. */
+  ticketsJson: string;
+}
+
 export interface GetTicketRequest {
   ticketId: string;
 }
@@ -165,6 +201,24 @@ export interface GetStatsResponse {
   statsJson: string;
 }
 
+export interface ExportStatsRequest {
+  /** As GetStatsRequest. */
+  division: string;
+  from: string;
+  to: string;
+  /** csv | jsonl */
+  format: string;
+}
+
+export interface ExportStatsResponse {
+  /** The document: CSV (header line, CRLF, UTF-8 with a byte order mark) or JSON Lines. */
+  body: string;
+  /** Tickets in it. */
+  rows: number;
+  /** True when the range held more tickets than one export carries (MAX_EXPORT_ROWS): narrow it. */
+  truncated: boolean;
+}
+
 export interface ExportEventsRequest {
   division: string;
   /** Events recorded at or after this instant (ISO-8601); empty = no lower bound. */
@@ -216,6 +270,494 @@ export interface ListTicketUpdatesResponse {
    */
   updatesJson: string;
 }
+
+export interface GetAttachmentRequest {
+  sha256: string;
+  /**
+   * A ticket the file is attached to (optional): checked against the ticket's latest state, so a file
+   * attached a moment ago is served before the read model has caught up.
+   */
+  ticketId: string;
+}
+
+export interface GetAttachmentResponse {
+  contentType: string;
+  data: Buffer;
+}
+
+function createBaseGetPublicSummaryRequest(): GetPublicSummaryRequest {
+  return { division: "" };
+}
+
+export const GetPublicSummaryRequest: MessageFns<GetPublicSummaryRequest> = {
+  encode(message: GetPublicSummaryRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.division !== "") {
+      writer.uint32(10).string(message.division);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetPublicSummaryRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetPublicSummaryRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.division = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetPublicSummaryRequest {
+    return { division: isSet(object.division) ? globalThis.String(object.division) : "" };
+  },
+
+  toJSON(message: GetPublicSummaryRequest): unknown {
+    const obj: any = {};
+    if (message.division !== "") {
+      obj.division = message.division;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetPublicSummaryRequest>): GetPublicSummaryRequest {
+    return GetPublicSummaryRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetPublicSummaryRequest>): GetPublicSummaryRequest {
+    const message = createBaseGetPublicSummaryRequest();
+    message.division = object.division ?? "";
+    return message;
+  },
+};
+
+function createBaseGetPublicSummaryResponse(): GetPublicSummaryResponse {
+  return { summaryJson: "" };
+}
+
+export const GetPublicSummaryResponse: MessageFns<GetPublicSummaryResponse> = {
+  encode(message: GetPublicSummaryResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.summaryJson !== "") {
+      writer.uint32(10).string(message.summaryJson);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetPublicSummaryResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetPublicSummaryResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.summaryJson = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetPublicSummaryResponse {
+    return {
+      summaryJson: isSet(object.summaryJson)
+        ? globalThis.String(object.summaryJson)
+        : isSet(object.summary_json)
+        ? globalThis.String(object.summary_json)
+        : "",
+    };
+  },
+
+  toJSON(message: GetPublicSummaryResponse): unknown {
+    const obj: any = {};
+    if (message.summaryJson !== "") {
+      obj.summaryJson = message.summaryJson;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetPublicSummaryResponse>): GetPublicSummaryResponse {
+    return GetPublicSummaryResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetPublicSummaryResponse>): GetPublicSummaryResponse {
+    const message = createBaseGetPublicSummaryResponse();
+    message.summaryJson = object.summaryJson ?? "";
+    return message;
+  },
+};
+
+function createBaseListPublicFeedRequest(): ListPublicFeedRequest {
+  return { division: "" };
+}
+
+export const ListPublicFeedRequest: MessageFns<ListPublicFeedRequest> = {
+  encode(message: ListPublicFeedRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.division !== "") {
+      writer.uint32(10).string(message.division);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListPublicFeedRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListPublicFeedRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.division = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListPublicFeedRequest {
+    return { division: isSet(object.division) ? globalThis.String(object.division) : "" };
+  },
+
+  toJSON(message: ListPublicFeedRequest): unknown {
+    const obj: any = {};
+    if (message.division !== "") {
+      obj.division = message.division;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListPublicFeedRequest>): ListPublicFeedRequest {
+    return ListPublicFeedRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListPublicFeedRequest>): ListPublicFeedRequest {
+    const message = createBaseListPublicFeedRequest();
+    message.division = object.division ?? "";
+    return message;
+  },
+};
+
+function createBaseListPublicFeedResponse(): ListPublicFeedResponse {
+  return { entriesJson: "" };
+}
+
+export const ListPublicFeedResponse: MessageFns<ListPublicFeedResponse> = {
+  encode(message: ListPublicFeedResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.entriesJson !== "") {
+      writer.uint32(10).string(message.entriesJson);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListPublicFeedResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListPublicFeedResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.entriesJson = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListPublicFeedResponse {
+    return {
+      entriesJson: isSet(object.entriesJson)
+        ? globalThis.String(object.entriesJson)
+        : isSet(object.entries_json)
+        ? globalThis.String(object.entries_json)
+        : "",
+    };
+  },
+
+  toJSON(message: ListPublicFeedResponse): unknown {
+    const obj: any = {};
+    if (message.entriesJson !== "") {
+      obj.entriesJson = message.entriesJson;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListPublicFeedResponse>): ListPublicFeedResponse {
+    return ListPublicFeedResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListPublicFeedResponse>): ListPublicFeedResponse {
+    const message = createBaseListPublicFeedResponse();
+    message.entriesJson = object.entriesJson ?? "";
+    return message;
+  },
+};
+
+function createBaseFindSimilarTicketsRequest(): FindSimilarTicketsRequest {
+  return { serviceCode: "", division: "", lat: undefined, long: undefined };
+}
+
+export const FindSimilarTicketsRequest: MessageFns<FindSimilarTicketsRequest> = {
+  encode(message: FindSimilarTicketsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.serviceCode !== "") {
+      writer.uint32(10).string(message.serviceCode);
+    }
+    if (message.division !== "") {
+      writer.uint32(18).string(message.division);
+    }
+    if (message.lat !== undefined) {
+      writer.uint32(25).double(message.lat);
+    }
+    if (message.long !== undefined) {
+      writer.uint32(33).double(message.long);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): FindSimilarTicketsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseFindSimilarTicketsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.serviceCode = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.division = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 25) {
+              break;
+            }
+
+            message.lat = reader.double();
+            continue;
+          }
+          case 4: {
+            if (tag !== 33) {
+              break;
+            }
+
+            message.long = reader.double();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): FindSimilarTicketsRequest {
+    return {
+      serviceCode: isSet(object.serviceCode)
+        ? globalThis.String(object.serviceCode)
+        : isSet(object.service_code)
+        ? globalThis.String(object.service_code)
+        : "",
+      division: isSet(object.division) ? globalThis.String(object.division) : "",
+      lat: isSet(object.lat) ? globalThis.Number(object.lat) : undefined,
+      long: isSet(object.long) ? globalThis.Number(object.long) : undefined,
+    };
+  },
+
+  toJSON(message: FindSimilarTicketsRequest): unknown {
+    const obj: any = {};
+    if (message.serviceCode !== "") {
+      obj.serviceCode = message.serviceCode;
+    }
+    if (message.division !== "") {
+      obj.division = message.division;
+    }
+    if (message.lat !== undefined) {
+      obj.lat = floatToJson(message.lat);
+    }
+    if (message.long !== undefined) {
+      obj.long = floatToJson(message.long);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<FindSimilarTicketsRequest>): FindSimilarTicketsRequest {
+    return FindSimilarTicketsRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<FindSimilarTicketsRequest>): FindSimilarTicketsRequest {
+    const message = createBaseFindSimilarTicketsRequest();
+    message.serviceCode = object.serviceCode ?? "";
+    message.division = object.division ?? "";
+    message.lat = object.lat ?? undefined;
+    message.long = object.long ?? undefined;
+    return message;
+  },
+};
+
+function createBaseFindSimilarTicketsResponse(): FindSimilarTicketsResponse {
+  return { ticketsJson: "" };
+}
+
+export const FindSimilarTicketsResponse: MessageFns<FindSimilarTicketsResponse> = {
+  encode(message: FindSimilarTicketsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.ticketsJson !== "") {
+      writer.uint32(10).string(message.ticketsJson);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): FindSimilarTicketsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseFindSimilarTicketsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.ticketsJson = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): FindSimilarTicketsResponse {
+    return {
+      ticketsJson: isSet(object.ticketsJson)
+        ? globalThis.String(object.ticketsJson)
+        : isSet(object.tickets_json)
+        ? globalThis.String(object.tickets_json)
+        : "",
+    };
+  },
+
+  toJSON(message: FindSimilarTicketsResponse): unknown {
+    const obj: any = {};
+    if (message.ticketsJson !== "") {
+      obj.ticketsJson = message.ticketsJson;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<FindSimilarTicketsResponse>): FindSimilarTicketsResponse {
+    return FindSimilarTicketsResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<FindSimilarTicketsResponse>): FindSimilarTicketsResponse {
+    const message = createBaseFindSimilarTicketsResponse();
+    message.ticketsJson = object.ticketsJson ?? "";
+    return message;
+  },
+};
 
 function createBaseGetTicketRequest(): GetTicketRequest {
   return { ticketId: "" };
@@ -2106,6 +2648,224 @@ export const GetStatsResponse: MessageFns<GetStatsResponse> = {
   },
 };
 
+function createBaseExportStatsRequest(): ExportStatsRequest {
+  return { division: "", from: "", to: "", format: "" };
+}
+
+export const ExportStatsRequest: MessageFns<ExportStatsRequest> = {
+  encode(message: ExportStatsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.division !== "") {
+      writer.uint32(10).string(message.division);
+    }
+    if (message.from !== "") {
+      writer.uint32(18).string(message.from);
+    }
+    if (message.to !== "") {
+      writer.uint32(26).string(message.to);
+    }
+    if (message.format !== "") {
+      writer.uint32(34).string(message.format);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ExportStatsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseExportStatsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.division = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.from = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.to = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.format = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ExportStatsRequest {
+    return {
+      division: isSet(object.division) ? globalThis.String(object.division) : "",
+      from: isSet(object.from) ? globalThis.String(object.from) : "",
+      to: isSet(object.to) ? globalThis.String(object.to) : "",
+      format: isSet(object.format) ? globalThis.String(object.format) : "",
+    };
+  },
+
+  toJSON(message: ExportStatsRequest): unknown {
+    const obj: any = {};
+    if (message.division !== "") {
+      obj.division = message.division;
+    }
+    if (message.from !== "") {
+      obj.from = message.from;
+    }
+    if (message.to !== "") {
+      obj.to = message.to;
+    }
+    if (message.format !== "") {
+      obj.format = message.format;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ExportStatsRequest>): ExportStatsRequest {
+    return ExportStatsRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ExportStatsRequest>): ExportStatsRequest {
+    const message = createBaseExportStatsRequest();
+    message.division = object.division ?? "";
+    message.from = object.from ?? "";
+    message.to = object.to ?? "";
+    message.format = object.format ?? "";
+    return message;
+  },
+};
+
+function createBaseExportStatsResponse(): ExportStatsResponse {
+  return { body: "", rows: 0, truncated: false };
+}
+
+export const ExportStatsResponse: MessageFns<ExportStatsResponse> = {
+  encode(message: ExportStatsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.body !== "") {
+      writer.uint32(10).string(message.body);
+    }
+    if (message.rows !== 0) {
+      writer.uint32(16).int32(message.rows);
+    }
+    if (message.truncated !== false) {
+      writer.uint32(24).bool(message.truncated);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ExportStatsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseExportStatsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.body = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.rows = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.truncated = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ExportStatsResponse {
+    return {
+      body: isSet(object.body) ? globalThis.String(object.body) : "",
+      rows: isSet(object.rows) ? globalThis.Number(object.rows) : 0,
+      truncated: isSet(object.truncated) ? globalThis.Boolean(object.truncated) : false,
+    };
+  },
+
+  toJSON(message: ExportStatsResponse): unknown {
+    const obj: any = {};
+    if (message.body !== "") {
+      obj.body = message.body;
+    }
+    if (message.rows !== 0) {
+      obj.rows = Math.round(message.rows);
+    }
+    if (message.truncated !== false) {
+      obj.truncated = message.truncated;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ExportStatsResponse>): ExportStatsResponse {
+    return ExportStatsResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ExportStatsResponse>): ExportStatsResponse {
+    const message = createBaseExportStatsResponse();
+    message.body = object.body ?? "";
+    message.rows = object.rows ?? 0;
+    message.truncated = object.truncated ?? false;
+    return message;
+  },
+};
+
 function createBaseExportEventsRequest(): ExportEventsRequest {
   return {
     division: "",
@@ -2669,6 +3429,184 @@ export const ListTicketUpdatesResponse: MessageFns<ListTicketUpdatesResponse> = 
   },
 };
 
+function createBaseGetAttachmentRequest(): GetAttachmentRequest {
+  return { sha256: "", ticketId: "" };
+}
+
+export const GetAttachmentRequest: MessageFns<GetAttachmentRequest> = {
+  encode(message: GetAttachmentRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.sha256 !== "") {
+      writer.uint32(10).string(message.sha256);
+    }
+    if (message.ticketId !== "") {
+      writer.uint32(18).string(message.ticketId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetAttachmentRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetAttachmentRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.sha256 = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.ticketId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetAttachmentRequest {
+    return {
+      sha256: isSet(object.sha256) ? globalThis.String(object.sha256) : "",
+      ticketId: isSet(object.ticketId)
+        ? globalThis.String(object.ticketId)
+        : isSet(object.ticket_id)
+        ? globalThis.String(object.ticket_id)
+        : "",
+    };
+  },
+
+  toJSON(message: GetAttachmentRequest): unknown {
+    const obj: any = {};
+    if (message.sha256 !== "") {
+      obj.sha256 = message.sha256;
+    }
+    if (message.ticketId !== "") {
+      obj.ticketId = message.ticketId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetAttachmentRequest>): GetAttachmentRequest {
+    return GetAttachmentRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetAttachmentRequest>): GetAttachmentRequest {
+    const message = createBaseGetAttachmentRequest();
+    message.sha256 = object.sha256 ?? "";
+    message.ticketId = object.ticketId ?? "";
+    return message;
+  },
+};
+
+function createBaseGetAttachmentResponse(): GetAttachmentResponse {
+  return { contentType: "", data: Buffer.alloc(0) };
+}
+
+export const GetAttachmentResponse: MessageFns<GetAttachmentResponse> = {
+  encode(message: GetAttachmentResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.contentType !== "") {
+      writer.uint32(10).string(message.contentType);
+    }
+    if (message.data.length !== 0) {
+      writer.uint32(18).bytes(message.data);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetAttachmentResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetAttachmentResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.contentType = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.data = Buffer.from(reader.bytes());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetAttachmentResponse {
+    return {
+      contentType: isSet(object.contentType)
+        ? globalThis.String(object.contentType)
+        : isSet(object.content_type)
+        ? globalThis.String(object.content_type)
+        : "",
+      data: isSet(object.data) ? Buffer.from(bytesFromBase64(object.data)) : Buffer.alloc(0),
+    };
+  },
+
+  toJSON(message: GetAttachmentResponse): unknown {
+    const obj: any = {};
+    if (message.contentType !== "") {
+      obj.contentType = message.contentType;
+    }
+    if (message.data.length !== 0) {
+      obj.data = base64FromBytes(message.data);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetAttachmentResponse>): GetAttachmentResponse {
+    return GetAttachmentResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetAttachmentResponse>): GetAttachmentResponse {
+    const message = createBaseGetAttachmentResponse();
+    message.contentType = object.contentType ?? "";
+    message.data = object.data ?? Buffer.alloc(0);
+    return message;
+  },
+};
+
 /**
  * The read side: ticket views, histories and reference data. Views are JSON documents (the same
  * shape the gateway serves), so that the read model can grow without a contract change per field.
@@ -2767,6 +3705,19 @@ export const QueryServiceService = {
     responseDeserialize: (value: Buffer): GetStatsResponse => GetStatsResponse.decode(value),
   },
   /**
+   * Per-ticket lifecycle timestamps of the tickets GetStats counts (issue 14 item 7), as CSV (formula-escaped) or
+   * JSON Lines; no reporter's identity or free text. Supervisors (their subtree) and auditors.
+   */
+  exportStats: {
+    path: "/tongban.query.v1.QueryService/ExportStats" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ExportStatsRequest): Buffer => Buffer.from(ExportStatsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ExportStatsRequest => ExportStatsRequest.decode(value),
+    responseSerialize: (value: ExportStatsResponse): Buffer => Buffer.from(ExportStatsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ExportStatsResponse => ExportStatsResponse.decode(value),
+  },
+  /**
    * Auditor only: the events of a division's tickets in a time range, one page at a time; personal
    * data masked unless `unmasked` (which is recorded as a PersonalDataDisclosed event).
    */
@@ -2796,6 +3747,56 @@ export const QueryServiceService = {
       Buffer.from(ListTicketUpdatesResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListTicketUpdatesResponse => ListTicketUpdatesResponse.decode(value),
   },
+  /**
+   * An attached file by its SHA-256, for a caller who may read one of the tickets it is attached to
+   * (without a token: only files of public tickets). NOT_FOUND otherwise (no existence leak).
+   */
+  getAttachment: {
+    path: "/tongban.query.v1.QueryService/GetAttachment" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetAttachmentRequest): Buffer => Buffer.from(GetAttachmentRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetAttachmentRequest => GetAttachmentRequest.decode(value),
+    responseSerialize: (value: GetAttachmentResponse): Buffer =>
+      Buffer.from(GetAttachmentResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetAttachmentResponse => GetAttachmentResponse.decode(value),
+  },
+  /** Open tickets like a report being written (issue 14 item 5), without anyone's identity. */
+  findSimilarTickets: {
+    path: "/tongban.query.v1.QueryService/FindSimilarTickets" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: FindSimilarTicketsRequest): Buffer =>
+      Buffer.from(FindSimilarTicketsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): FindSimilarTicketsRequest => FindSimilarTicketsRequest.decode(value),
+    responseSerialize: (value: FindSimilarTicketsResponse): Buffer =>
+      Buffer.from(FindSimilarTicketsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): FindSimilarTicketsResponse => FindSimilarTicketsResponse.decode(value),
+  },
+  /** The public transparency figures per county and month (issue 14 item 8); any caller (the gateway's anonymous one). */
+  getPublicSummary: {
+    path: "/tongban.query.v1.QueryService/GetPublicSummary" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetPublicSummaryRequest): Buffer =>
+      Buffer.from(GetPublicSummaryRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetPublicSummaryRequest => GetPublicSummaryRequest.decode(value),
+    responseSerialize: (value: GetPublicSummaryResponse): Buffer =>
+      Buffer.from(GetPublicSummaryResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetPublicSummaryResponse => GetPublicSummaryResponse.decode(value),
+  },
+  /** The latest public-visibility tickets, without identities (issue 14 item 8); any caller. */
+  listPublicFeed: {
+    path: "/tongban.query.v1.QueryService/ListPublicFeed" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListPublicFeedRequest): Buffer =>
+      Buffer.from(ListPublicFeedRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListPublicFeedRequest => ListPublicFeedRequest.decode(value),
+    responseSerialize: (value: ListPublicFeedResponse): Buffer =>
+      Buffer.from(ListPublicFeedResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListPublicFeedResponse => ListPublicFeedResponse.decode(value),
+  },
 } as const;
 
 export interface QueryServiceServer extends UntypedServiceImplementation {
@@ -2813,6 +3814,11 @@ export interface QueryServiceServer extends UntypedServiceImplementation {
   /** Statistics per unit, county, handler or category. Supervisors: their subtree; auditors: all. */
   getStats: handleUnaryCall<GetStatsRequest, GetStatsResponse>;
   /**
+   * Per-ticket lifecycle timestamps of the tickets GetStats counts (issue 14 item 7), as CSV (formula-escaped) or
+   * JSON Lines; no reporter's identity or free text. Supervisors (their subtree) and auditors.
+   */
+  exportStats: handleUnaryCall<ExportStatsRequest, ExportStatsResponse>;
+  /**
    * Auditor only: the events of a division's tickets in a time range, one page at a time; personal
    * data masked unless `unmasked` (which is recorded as a PersonalDataDisclosed event).
    */
@@ -2823,6 +3829,17 @@ export interface QueryServiceServer extends UntypedServiceImplementation {
    * auditors and system callers only; internal notes, non-public replies and personal data never appear.
    */
   listTicketUpdates: handleUnaryCall<ListTicketUpdatesRequest, ListTicketUpdatesResponse>;
+  /**
+   * An attached file by its SHA-256, for a caller who may read one of the tickets it is attached to
+   * (without a token: only files of public tickets). NOT_FOUND otherwise (no existence leak).
+   */
+  getAttachment: handleUnaryCall<GetAttachmentRequest, GetAttachmentResponse>;
+  /** Open tickets like a report being written (issue 14 item 5), without anyone's identity. */
+  findSimilarTickets: handleUnaryCall<FindSimilarTicketsRequest, FindSimilarTicketsResponse>;
+  /** The public transparency figures per county and month (issue 14 item 8); any caller (the gateway's anonymous one). */
+  getPublicSummary: handleUnaryCall<GetPublicSummaryRequest, GetPublicSummaryResponse>;
+  /** The latest public-visibility tickets, without identities (issue 14 item 8); any caller. */
+  listPublicFeed: handleUnaryCall<ListPublicFeedRequest, ListPublicFeedResponse>;
 }
 
 export interface QueryServiceClient extends Client {
@@ -2966,6 +3983,25 @@ export interface QueryServiceClient extends Client {
     callback: (error: ServiceError | null, response: GetStatsResponse) => void,
   ): ClientUnaryCall;
   /**
+   * Per-ticket lifecycle timestamps of the tickets GetStats counts (issue 14 item 7), as CSV (formula-escaped) or
+   * JSON Lines; no reporter's identity or free text. Supervisors (their subtree) and auditors.
+   */
+  exportStats(
+    request: ExportStatsRequest,
+    callback: (error: ServiceError | null, response: ExportStatsResponse) => void,
+  ): ClientUnaryCall;
+  exportStats(
+    request: ExportStatsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ExportStatsResponse) => void,
+  ): ClientUnaryCall;
+  exportStats(
+    request: ExportStatsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ExportStatsResponse) => void,
+  ): ClientUnaryCall;
+  /**
    * Auditor only: the events of a division's tickets in a time range, one page at a time; personal
    * data masked unless `unmasked` (which is recorded as a PersonalDataDisclosed event).
    */
@@ -3004,6 +4040,73 @@ export interface QueryServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListTicketUpdatesResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * An attached file by its SHA-256, for a caller who may read one of the tickets it is attached to
+   * (without a token: only files of public tickets). NOT_FOUND otherwise (no existence leak).
+   */
+  getAttachment(
+    request: GetAttachmentRequest,
+    callback: (error: ServiceError | null, response: GetAttachmentResponse) => void,
+  ): ClientUnaryCall;
+  getAttachment(
+    request: GetAttachmentRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetAttachmentResponse) => void,
+  ): ClientUnaryCall;
+  getAttachment(
+    request: GetAttachmentRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetAttachmentResponse) => void,
+  ): ClientUnaryCall;
+  /** Open tickets like a report being written (issue 14 item 5), without anyone's identity. */
+  findSimilarTickets(
+    request: FindSimilarTicketsRequest,
+    callback: (error: ServiceError | null, response: FindSimilarTicketsResponse) => void,
+  ): ClientUnaryCall;
+  findSimilarTickets(
+    request: FindSimilarTicketsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: FindSimilarTicketsResponse) => void,
+  ): ClientUnaryCall;
+  findSimilarTickets(
+    request: FindSimilarTicketsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: FindSimilarTicketsResponse) => void,
+  ): ClientUnaryCall;
+  /** The public transparency figures per county and month (issue 14 item 8); any caller (the gateway's anonymous one). */
+  getPublicSummary(
+    request: GetPublicSummaryRequest,
+    callback: (error: ServiceError | null, response: GetPublicSummaryResponse) => void,
+  ): ClientUnaryCall;
+  getPublicSummary(
+    request: GetPublicSummaryRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetPublicSummaryResponse) => void,
+  ): ClientUnaryCall;
+  getPublicSummary(
+    request: GetPublicSummaryRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetPublicSummaryResponse) => void,
+  ): ClientUnaryCall;
+  /** The latest public-visibility tickets, without identities (issue 14 item 8); any caller. */
+  listPublicFeed(
+    request: ListPublicFeedRequest,
+    callback: (error: ServiceError | null, response: ListPublicFeedResponse) => void,
+  ): ClientUnaryCall;
+  listPublicFeed(
+    request: ListPublicFeedRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListPublicFeedResponse) => void,
+  ): ClientUnaryCall;
+  listPublicFeed(
+    request: ListPublicFeedRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListPublicFeedResponse) => void,
+  ): ClientUnaryCall;
 }
 
 export const QueryServiceClient = makeGenericClientConstructor(
@@ -3014,6 +4117,18 @@ export const QueryServiceClient = makeGenericClientConstructor(
   service: typeof QueryServiceService;
   serviceName: string;
 };
+
+function bytesFromBase64(b64: string): Uint8Array {
+  return Uint8Array.from(globalThis.Buffer.from(b64, "base64"));
+}
+
+function base64FromBytes(arr: Uint8Array): string {
+  return globalThis.Buffer.from(arr).toString("base64");
+}
+
+function floatToJson(value: number | null | undefined): number | string | null | undefined {
+  return typeof value === "number" && !globalThis.Number.isFinite(value) ? globalThis.String(value) : value;
+}
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
 

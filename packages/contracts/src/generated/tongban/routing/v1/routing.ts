@@ -24,6 +24,8 @@ import {
   EscalateTicket,
   HandBackTicket,
   ReassignTicket,
+  ReturnTicket,
+  ReviewReturn,
   TransferTicket,
 } from "../../ticket/v1/commands";
 
@@ -40,6 +42,8 @@ export interface ExecuteRoutingCommandRequest {
     | { $case: "handBack"; value: HandBackTicket }
     | { $case: "reassign"; value: ReassignTicket }
     | { $case: "escalate"; value: EscalateTicket }
+    | { $case: "returnTicket"; value: ReturnTicket }
+    | { $case: "reviewReturn"; value: ReviewReturn }
     | undefined;
 }
 
@@ -74,6 +78,12 @@ export const ExecuteRoutingCommandRequest: MessageFns<ExecuteRoutingCommandReque
         break;
       case "escalate":
         EscalateTicket.encode(message.command.value, writer.uint32(114).fork()).join();
+        break;
+      case "returnTicket":
+        ReturnTicket.encode(message.command.value, writer.uint32(122).fork()).join();
+        break;
+      case "reviewReturn":
+        ReviewReturn.encode(message.command.value, writer.uint32(130).fork()).join();
         break;
     }
     return writer;
@@ -148,6 +158,22 @@ export const ExecuteRoutingCommandRequest: MessageFns<ExecuteRoutingCommandReque
             message.command = { $case: "escalate", value: EscalateTicket.decode(reader, reader.uint32()) };
             continue;
           }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.command = { $case: "returnTicket", value: ReturnTicket.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 16: {
+            if (tag !== 130) {
+              break;
+            }
+
+            message.command = { $case: "reviewReturn", value: ReviewReturn.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -184,6 +210,14 @@ export const ExecuteRoutingCommandRequest: MessageFns<ExecuteRoutingCommandReque
         ? { $case: "reassign", value: ReassignTicket.fromJSON(object.reassign) }
         : isSet(object.escalate)
         ? { $case: "escalate", value: EscalateTicket.fromJSON(object.escalate) }
+        : isSet(object.returnTicket)
+        ? { $case: "returnTicket", value: ReturnTicket.fromJSON(object.returnTicket) }
+        : isSet(object.return_ticket)
+        ? { $case: "returnTicket", value: ReturnTicket.fromJSON(object.return_ticket) }
+        : isSet(object.reviewReturn)
+        ? { $case: "reviewReturn", value: ReviewReturn.fromJSON(object.reviewReturn) }
+        : isSet(object.review_return)
+        ? { $case: "reviewReturn", value: ReviewReturn.fromJSON(object.review_return) }
         : undefined,
     };
   },
@@ -206,6 +240,10 @@ export const ExecuteRoutingCommandRequest: MessageFns<ExecuteRoutingCommandReque
       obj.reassign = ReassignTicket.toJSON(message.command.value);
     } else if (message.command?.$case === "escalate") {
       obj.escalate = EscalateTicket.toJSON(message.command.value);
+    } else if (message.command?.$case === "returnTicket") {
+      obj.returnTicket = ReturnTicket.toJSON(message.command.value);
+    } else if (message.command?.$case === "reviewReturn") {
+      obj.reviewReturn = ReviewReturn.toJSON(message.command.value);
     }
     return obj;
   },
@@ -245,6 +283,18 @@ export const ExecuteRoutingCommandRequest: MessageFns<ExecuteRoutingCommandReque
       case "escalate": {
         if (object.command?.value !== undefined && object.command?.value !== null) {
           message.command = { $case: "escalate", value: EscalateTicket.fromPartial(object.command.value) };
+        }
+        break;
+      }
+      case "returnTicket": {
+        if (object.command?.value !== undefined && object.command?.value !== null) {
+          message.command = { $case: "returnTicket", value: ReturnTicket.fromPartial(object.command.value) };
+        }
+        break;
+      }
+      case "reviewReturn": {
+        if (object.command?.value !== undefined && object.command?.value !== null) {
+          message.command = { $case: "reviewReturn", value: ReviewReturn.fromPartial(object.command.value) };
         }
         break;
       }

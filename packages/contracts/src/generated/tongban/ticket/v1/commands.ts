@@ -31,6 +31,27 @@ export interface SubmitTicket {
   accountId: string;
   /** app | proxy | open311 | web; derived from the token when empty. */
   channel: string;
+  /**
+   * Datum of lat/long: "WGS-84" (empty: the default) or "GCJ-02" (the datum of maps and phones in
+   * mainland China). Intake converts GCJ-02 to WGS-84 before placing the point and recording it.
+   */
+  coordinateSystem: string;
+  /** The reporter's language for messages (zh-Hans, en or ii); set by the gateway from Accept-Language. */
+  reporterLanguage?:
+    | string
+    | undefined;
+  /**
+   * The kind of request: inquiry | help | suggestion | complaint | report (issue 14 item 1; in the
+   * Sichuan policy set it chooses the resolution limit). Empty: the category's default from the SLA config.
+   */
+  requestType?:
+    | string
+    | undefined;
+  /**
+   * Issue 14 item 6: the reporter's choice — public (the report, never the reporter's name, is public),
+   * agency (default: staff who may read the ticket) or confidential (保密, GB/T 33358).
+   */
+  visibility?: string | undefined;
 }
 
 export interface SubmitTicket_AttributesEntry {
@@ -92,8 +113,33 @@ export interface ReopenTicket {
 }
 
 export interface RateTicket {
+  /** 1–5; or give `level` (one of the five levels) instead. */
   score: number;
   comment: string;
+  level?: string | undefined;
+}
+
+/** A citizen follows an open ticket instead of submitting the same problem again (issue 14 item 5). */
+export interface FollowTicket {
+}
+
+/** Records a callback (回访) to the reporter (issue 14 item 4). */
+export interface RecordCallback {
+  reached: boolean;
+  /** phone | sms | app | visit */
+  channel: string;
+  /** very_satisfied | satisfied | basically_satisfied | dissatisfied | very_dissatisfied (required when reached) */
+  rating: string;
+  comment: string;
+}
+
+/** Attaches a stored photo (see AttachmentAdded). */
+export interface AddAttachment {
+  sha256: string;
+  contentType: string;
+  size: number;
+  lat?: number | undefined;
+  long?: number | undefined;
 }
 
 export interface RejectTicket {
@@ -105,6 +151,14 @@ export interface MarkDuplicate {
   ofTicketId: string;
 }
 
+/**
+ * Merges this ticket into another one, the lead (并单, issue 14 item 5): this ticket ends as a duplicate
+ * pointing at the lead, and its reporter follows the lead.
+ */
+export interface MergeTicket {
+  intoTicketId: string;
+}
+
 export interface WithdrawTicket {
   reason: string;
 }
@@ -112,6 +166,21 @@ export interface WithdrawTicket {
 export interface ReassignTicket {
   unitId: string;
   staffId: string;
+  reason: string;
+}
+
+/** Returns the ticket as not ours (退单, issue 14 item 3). */
+export interface ReturnTicket {
+  /** wrong_place | unclear_ownership | overlapping_duties | other */
+  reasonCode: string;
+  reason: string;
+  legalBasis: string;
+}
+
+/** Reviews a pending return: approve (reroute to `unit_id`) or refuse (with `reason`). */
+export interface ReviewReturn {
+  approve: boolean;
+  unitId: string;
   reason: string;
 }
 
@@ -145,6 +214,10 @@ function createBaseSubmitTicket(): SubmitTicket {
     reporterEmail: "",
     accountId: "",
     channel: "",
+    coordinateSystem: "",
+    reporterLanguage: undefined,
+    requestType: undefined,
+    visibility: undefined,
   };
 }
 
@@ -194,6 +267,18 @@ export const SubmitTicket: MessageFns<SubmitTicket> = {
     }
     if (message.channel !== "") {
       writer.uint32(122).string(message.channel);
+    }
+    if (message.coordinateSystem !== "") {
+      writer.uint32(130).string(message.coordinateSystem);
+    }
+    if (message.reporterLanguage !== undefined) {
+      writer.uint32(138).string(message.reporterLanguage);
+    }
+    if (message.requestType !== undefined) {
+      writer.uint32(146).string(message.requestType);
+    }
+    if (message.visibility !== undefined) {
+      writer.uint32(154).string(message.visibility);
     }
     return writer;
   },
@@ -334,6 +419,38 @@ export const SubmitTicket: MessageFns<SubmitTicket> = {
             message.channel = reader.string();
             continue;
           }
+          case 16: {
+            if (tag !== 130) {
+              break;
+            }
+
+            message.coordinateSystem = reader.string();
+            continue;
+          }
+          case 17: {
+            if (tag !== 138) {
+              break;
+            }
+
+            message.reporterLanguage = reader.string();
+            continue;
+          }
+          case 18: {
+            if (tag !== 146) {
+              break;
+            }
+
+            message.requestType = reader.string();
+            continue;
+          }
+          case 19: {
+            if (tag !== 154) {
+              break;
+            }
+
+            message.visibility = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -404,6 +521,22 @@ export const SubmitTicket: MessageFns<SubmitTicket> = {
         ? globalThis.String(object.account_id)
         : "",
       channel: isSet(object.channel) ? globalThis.String(object.channel) : "",
+      coordinateSystem: isSet(object.coordinateSystem)
+        ? globalThis.String(object.coordinateSystem)
+        : isSet(object.coordinate_system)
+        ? globalThis.String(object.coordinate_system)
+        : "",
+      reporterLanguage: isSet(object.reporterLanguage)
+        ? globalThis.String(object.reporterLanguage)
+        : isSet(object.reporter_language)
+        ? globalThis.String(object.reporter_language)
+        : undefined,
+      requestType: isSet(object.requestType)
+        ? globalThis.String(object.requestType)
+        : isSet(object.request_type)
+        ? globalThis.String(object.request_type)
+        : undefined,
+      visibility: isSet(object.visibility) ? globalThis.String(object.visibility) : undefined,
     };
   },
 
@@ -460,6 +593,18 @@ export const SubmitTicket: MessageFns<SubmitTicket> = {
     if (message.channel !== "") {
       obj.channel = message.channel;
     }
+    if (message.coordinateSystem !== "") {
+      obj.coordinateSystem = message.coordinateSystem;
+    }
+    if (message.reporterLanguage !== undefined) {
+      obj.reporterLanguage = message.reporterLanguage;
+    }
+    if (message.requestType !== undefined) {
+      obj.requestType = message.requestType;
+    }
+    if (message.visibility !== undefined) {
+      obj.visibility = message.visibility;
+    }
     return obj;
   },
 
@@ -493,6 +638,10 @@ export const SubmitTicket: MessageFns<SubmitTicket> = {
     message.reporterEmail = object.reporterEmail ?? "";
     message.accountId = object.accountId ?? "";
     message.channel = object.channel ?? "";
+    message.coordinateSystem = object.coordinateSystem ?? "";
+    message.reporterLanguage = object.reporterLanguage ?? undefined;
+    message.requestType = object.requestType ?? undefined;
+    message.visibility = object.visibility ?? undefined;
     return message;
   },
 };
@@ -1468,7 +1617,7 @@ export const ReopenTicket: MessageFns<ReopenTicket> = {
 };
 
 function createBaseRateTicket(): RateTicket {
-  return { score: 0, comment: "" };
+  return { score: 0, comment: "", level: undefined };
 }
 
 export const RateTicket: MessageFns<RateTicket> = {
@@ -1478,6 +1627,9 @@ export const RateTicket: MessageFns<RateTicket> = {
     }
     if (message.comment !== "") {
       writer.uint32(18).string(message.comment);
+    }
+    if (message.level !== undefined) {
+      writer.uint32(26).string(message.level);
     }
     return writer;
   },
@@ -1511,6 +1663,14 @@ export const RateTicket: MessageFns<RateTicket> = {
             message.comment = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.level = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1527,6 +1687,7 @@ export const RateTicket: MessageFns<RateTicket> = {
     return {
       score: isSet(object.score) ? globalThis.Number(object.score) : 0,
       comment: isSet(object.comment) ? globalThis.String(object.comment) : "",
+      level: isSet(object.level) ? globalThis.String(object.level) : undefined,
     };
   },
 
@@ -1538,6 +1699,9 @@ export const RateTicket: MessageFns<RateTicket> = {
     if (message.comment !== "") {
       obj.comment = message.comment;
     }
+    if (message.level !== undefined) {
+      obj.level = message.level;
+    }
     return obj;
   },
 
@@ -1548,6 +1712,313 @@ export const RateTicket: MessageFns<RateTicket> = {
     const message = createBaseRateTicket();
     message.score = object.score ?? 0;
     message.comment = object.comment ?? "";
+    message.level = object.level ?? undefined;
+    return message;
+  },
+};
+
+function createBaseFollowTicket(): FollowTicket {
+  return {};
+}
+
+export const FollowTicket: MessageFns<FollowTicket> = {
+  encode(_: FollowTicket, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): FollowTicket {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseFollowTicket();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): FollowTicket {
+    return {};
+  },
+
+  toJSON(_: FollowTicket): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create(base?: DeepPartial<FollowTicket>): FollowTicket {
+    return FollowTicket.fromPartial(base ?? {});
+  },
+  fromPartial(_: DeepPartial<FollowTicket>): FollowTicket {
+    const message = createBaseFollowTicket();
+    return message;
+  },
+};
+
+function createBaseRecordCallback(): RecordCallback {
+  return { reached: false, channel: "", rating: "", comment: "" };
+}
+
+export const RecordCallback: MessageFns<RecordCallback> = {
+  encode(message: RecordCallback, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.reached !== false) {
+      writer.uint32(8).bool(message.reached);
+    }
+    if (message.channel !== "") {
+      writer.uint32(18).string(message.channel);
+    }
+    if (message.rating !== "") {
+      writer.uint32(26).string(message.rating);
+    }
+    if (message.comment !== "") {
+      writer.uint32(34).string(message.comment);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RecordCallback {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRecordCallback();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.reached = reader.bool();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.channel = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.rating = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.comment = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RecordCallback {
+    return {
+      reached: isSet(object.reached) ? globalThis.Boolean(object.reached) : false,
+      channel: isSet(object.channel) ? globalThis.String(object.channel) : "",
+      rating: isSet(object.rating) ? globalThis.String(object.rating) : "",
+      comment: isSet(object.comment) ? globalThis.String(object.comment) : "",
+    };
+  },
+
+  toJSON(message: RecordCallback): unknown {
+    const obj: any = {};
+    if (message.reached !== false) {
+      obj.reached = message.reached;
+    }
+    if (message.channel !== "") {
+      obj.channel = message.channel;
+    }
+    if (message.rating !== "") {
+      obj.rating = message.rating;
+    }
+    if (message.comment !== "") {
+      obj.comment = message.comment;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RecordCallback>): RecordCallback {
+    return RecordCallback.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RecordCallback>): RecordCallback {
+    const message = createBaseRecordCallback();
+    message.reached = object.reached ?? false;
+    message.channel = object.channel ?? "";
+    message.rating = object.rating ?? "";
+    message.comment = object.comment ?? "";
+    return message;
+  },
+};
+
+function createBaseAddAttachment(): AddAttachment {
+  return { sha256: "", contentType: "", size: 0, lat: undefined, long: undefined };
+}
+
+export const AddAttachment: MessageFns<AddAttachment> = {
+  encode(message: AddAttachment, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.sha256 !== "") {
+      writer.uint32(10).string(message.sha256);
+    }
+    if (message.contentType !== "") {
+      writer.uint32(18).string(message.contentType);
+    }
+    if (message.size !== 0) {
+      writer.uint32(24).int64(message.size);
+    }
+    if (message.lat !== undefined) {
+      writer.uint32(33).double(message.lat);
+    }
+    if (message.long !== undefined) {
+      writer.uint32(41).double(message.long);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AddAttachment {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAddAttachment();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.sha256 = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.contentType = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.size = longToNumber(reader.int64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 33) {
+              break;
+            }
+
+            message.lat = reader.double();
+            continue;
+          }
+          case 5: {
+            if (tag !== 41) {
+              break;
+            }
+
+            message.long = reader.double();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AddAttachment {
+    return {
+      sha256: isSet(object.sha256) ? globalThis.String(object.sha256) : "",
+      contentType: isSet(object.contentType)
+        ? globalThis.String(object.contentType)
+        : isSet(object.content_type)
+        ? globalThis.String(object.content_type)
+        : "",
+      size: isSet(object.size) ? globalThis.Number(object.size) : 0,
+      lat: isSet(object.lat) ? globalThis.Number(object.lat) : undefined,
+      long: isSet(object.long) ? globalThis.Number(object.long) : undefined,
+    };
+  },
+
+  toJSON(message: AddAttachment): unknown {
+    const obj: any = {};
+    if (message.sha256 !== "") {
+      obj.sha256 = message.sha256;
+    }
+    if (message.contentType !== "") {
+      obj.contentType = message.contentType;
+    }
+    if (message.size !== 0) {
+      obj.size = Math.round(message.size);
+    }
+    if (message.lat !== undefined) {
+      obj.lat = floatToJson(message.lat);
+    }
+    if (message.long !== undefined) {
+      obj.long = floatToJson(message.long);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<AddAttachment>): AddAttachment {
+    return AddAttachment.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<AddAttachment>): AddAttachment {
+    const message = createBaseAddAttachment();
+    message.sha256 = object.sha256 ?? "";
+    message.contentType = object.contentType ?? "";
+    message.size = object.size ?? 0;
+    message.lat = object.lat ?? undefined;
+    message.long = object.long ?? undefined;
     return message;
   },
 };
@@ -1706,6 +2177,79 @@ export const MarkDuplicate: MessageFns<MarkDuplicate> = {
   fromPartial(object: DeepPartial<MarkDuplicate>): MarkDuplicate {
     const message = createBaseMarkDuplicate();
     message.ofTicketId = object.ofTicketId ?? "";
+    return message;
+  },
+};
+
+function createBaseMergeTicket(): MergeTicket {
+  return { intoTicketId: "" };
+}
+
+export const MergeTicket: MessageFns<MergeTicket> = {
+  encode(message: MergeTicket, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.intoTicketId !== "") {
+      writer.uint32(10).string(message.intoTicketId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MergeTicket {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMergeTicket();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.intoTicketId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MergeTicket {
+    return {
+      intoTicketId: isSet(object.intoTicketId)
+        ? globalThis.String(object.intoTicketId)
+        : isSet(object.into_ticket_id)
+        ? globalThis.String(object.into_ticket_id)
+        : "",
+    };
+  },
+
+  toJSON(message: MergeTicket): unknown {
+    const obj: any = {};
+    if (message.intoTicketId !== "") {
+      obj.intoTicketId = message.intoTicketId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<MergeTicket>): MergeTicket {
+    return MergeTicket.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<MergeTicket>): MergeTicket {
+    const message = createBaseMergeTicket();
+    message.intoTicketId = object.intoTicketId ?? "";
     return message;
   },
 };
@@ -1881,6 +2425,220 @@ export const ReassignTicket: MessageFns<ReassignTicket> = {
     const message = createBaseReassignTicket();
     message.unitId = object.unitId ?? "";
     message.staffId = object.staffId ?? "";
+    message.reason = object.reason ?? "";
+    return message;
+  },
+};
+
+function createBaseReturnTicket(): ReturnTicket {
+  return { reasonCode: "", reason: "", legalBasis: "" };
+}
+
+export const ReturnTicket: MessageFns<ReturnTicket> = {
+  encode(message: ReturnTicket, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.reasonCode !== "") {
+      writer.uint32(10).string(message.reasonCode);
+    }
+    if (message.reason !== "") {
+      writer.uint32(18).string(message.reason);
+    }
+    if (message.legalBasis !== "") {
+      writer.uint32(26).string(message.legalBasis);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReturnTicket {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReturnTicket();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.reasonCode = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.legalBasis = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ReturnTicket {
+    return {
+      reasonCode: isSet(object.reasonCode)
+        ? globalThis.String(object.reasonCode)
+        : isSet(object.reason_code)
+        ? globalThis.String(object.reason_code)
+        : "",
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      legalBasis: isSet(object.legalBasis)
+        ? globalThis.String(object.legalBasis)
+        : isSet(object.legal_basis)
+        ? globalThis.String(object.legal_basis)
+        : "",
+    };
+  },
+
+  toJSON(message: ReturnTicket): unknown {
+    const obj: any = {};
+    if (message.reasonCode !== "") {
+      obj.reasonCode = message.reasonCode;
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    if (message.legalBasis !== "") {
+      obj.legalBasis = message.legalBasis;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ReturnTicket>): ReturnTicket {
+    return ReturnTicket.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ReturnTicket>): ReturnTicket {
+    const message = createBaseReturnTicket();
+    message.reasonCode = object.reasonCode ?? "";
+    message.reason = object.reason ?? "";
+    message.legalBasis = object.legalBasis ?? "";
+    return message;
+  },
+};
+
+function createBaseReviewReturn(): ReviewReturn {
+  return { approve: false, unitId: "", reason: "" };
+}
+
+export const ReviewReturn: MessageFns<ReviewReturn> = {
+  encode(message: ReviewReturn, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.approve !== false) {
+      writer.uint32(8).bool(message.approve);
+    }
+    if (message.unitId !== "") {
+      writer.uint32(18).string(message.unitId);
+    }
+    if (message.reason !== "") {
+      writer.uint32(26).string(message.reason);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReviewReturn {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReviewReturn();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.approve = reader.bool();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.unitId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ReviewReturn {
+    return {
+      approve: isSet(object.approve) ? globalThis.Boolean(object.approve) : false,
+      unitId: isSet(object.unitId)
+        ? globalThis.String(object.unitId)
+        : isSet(object.unit_id)
+        ? globalThis.String(object.unit_id)
+        : "",
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+    };
+  },
+
+  toJSON(message: ReviewReturn): unknown {
+    const obj: any = {};
+    if (message.approve !== false) {
+      obj.approve = message.approve;
+    }
+    if (message.unitId !== "") {
+      obj.unitId = message.unitId;
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ReviewReturn>): ReviewReturn {
+    return ReviewReturn.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ReviewReturn>): ReviewReturn {
+    const message = createBaseReviewReturn();
+    message.approve = object.approve ?? false;
+    message.unitId = object.unitId ?? "";
     message.reason = object.reason ?? "";
     return message;
   },

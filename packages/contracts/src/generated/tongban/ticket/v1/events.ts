@@ -23,6 +23,8 @@ export interface Reporter {
   name: string;
   phone: string;
   email: string;
+  /** The reporter's language for messages (zh-Hans, en or ii; from Accept-Language at submission); empty: zh-Hans. */
+  language?: string | undefined;
 }
 
 /**
@@ -38,7 +40,31 @@ export interface SlaPolicy {
    * "calendar-hours" = every hour counts (the seed's rule); e.g. "cn-working-hours" = government office
    * hours in Asia/Shanghai without public holidays.
    */
-  calendar?: string | undefined;
+  calendar?:
+    | string
+    | undefined;
+  /**
+   * Issue 14 item 1: the urgency class of the category (emergency | utilities | general, from the SLA
+   * configuration) and the policy set the limits came from ("default": the article's 24 h / 72 h;
+   * "sichuan": Sichuan's 12345 measures). Absent on tickets submitted before classes existed.
+   */
+  urgencyClass?: string | undefined;
+  policySet?:
+    | string
+    | undefined;
+  /**
+   * The kind of request (inquiry | help | suggestion | complaint | report); in the Sichuan set it
+   * chooses the resolution limit of the general class.
+   */
+  requestType?:
+    | string
+    | undefined;
+  /**
+   * Issue 14 item 2: hours (counted on `sign_for_calendar`, or on `calendar` when absent) within which a
+   * receiving unit must sign for (签收) a routed, transferred or escalated ticket. Absent: no sign-for leg.
+   */
+  signForHours?: number | undefined;
+  signForCalendar?: string | undefined;
 }
 
 export interface TicketSubmitted {
@@ -52,6 +78,7 @@ export interface TicketSubmitted {
   title: string;
   description: string;
   address: string;
+  /** WGS-84 (converted from GCJ-02 when the submission said so, see division_derivation). */
   lat?: number | undefined;
   long?:
     | number
@@ -63,12 +90,38 @@ export interface TicketSubmitted {
   attributes: { [key: string]: string };
   mediaUrl: string;
   submittedAt?: string | undefined;
-  policy?: SlaPolicy | undefined;
+  policy?:
+    | SlaPolicy
+    | undefined;
+  /** How `division` was found (absent on tickets submitted before it was recorded: given). */
+  divisionDerivation?:
+    | DivisionDerivation
+    | undefined;
+  /** Issue 14 item 6: public | agency | confidential (absent: agency). */
+  visibility?: string | undefined;
 }
 
 export interface TicketSubmitted_AttributesEntry {
   key: string;
   value: string;
+}
+
+/** How the division of a report was found from what the reporter gave. */
+export interface DivisionDerivation {
+  /**
+   * "given" (a division code in the submission), "polygon" (the county whose boundary contains
+   * lat/long) or "address" (a township or village named in the address or description).
+   */
+  source: string;
+  /** The county containing lat/long (6-digit code); empty without a point or when the division was given. */
+  county: string;
+  /** The township or village name found in the text (e.g. 锦城镇); empty when none was used. */
+  matchedName: string;
+  /**
+   * Datum lat/long were given in ("WGS-84" or "GCJ-02"); empty without a point. `lat`/`long` of the
+   * event are always WGS-84.
+   */
+  coordinateSystem: string;
 }
 
 export interface TicketRouted {
@@ -138,6 +191,11 @@ export interface TicketResolved {
   resolution: string;
   staffId: string;
   unitId: string;
+  /**
+   * Issue 14 item 4: when the callback (回访) to the reporter is due (default 3 working days after the
+   * resolution); absent on tickets resolved before callbacks existed (no callback task).
+   */
+  callbackDueAt?: string | undefined;
 }
 
 export interface ResolutionVerified {
@@ -150,7 +208,10 @@ export interface ResolutionVerified {
 
 export interface TicketClosed {
   reason: string;
-  /** reporter | automatic | staff */
+  /**
+   * reporter | automatic | staff | callback (a satisfied mandatory callback) | not_reached (the reporter was
+   * not reached by the callback after the last allowed attempt; counted apart from resolved)
+   */
   closedBy: string;
 }
 
@@ -158,11 +219,67 @@ export interface TicketReopened {
   reason: string;
   /** The first responder's unit, which holds the ticket again. */
   unitId: string;
+  /**
+   * Issue 14 item 4: a rectification (发回重办) after a dissatisfied rating or callback, with its own
+   * resolution leg (`resolution_hours` on `calendar`; default 15 working days) and a mandatory callback.
+   */
+  rectification?: boolean | undefined;
+  resolutionHours?: number | undefined;
+  calendar?:
+    | string
+    | undefined;
+  /** rating | callback (what was dissatisfied); empty for the reporter's reopen. */
+  source?: string | undefined;
 }
 
 export interface TicketRated {
+  /** 1–5 (5 = very satisfied … 1 = very dissatisfied). */
   score: number;
   comment: string;
+  /**
+   * The five national levels (好差评): very_satisfied | satisfied | basically_satisfied | dissatisfied |
+   * very_dissatisfied; the score maps onto them (5 … 1). Empty on older events (derive it from the score).
+   */
+  level?: string | undefined;
+}
+
+/**
+ * A citizen (device) follows this open ticket instead of reporting the same problem (issue 14 item 5):
+ * a "me too"; the follower may read the ticket (never its reporter's identity).
+ */
+export interface TicketFollowed {
+  deviceId: string;
+}
+
+/** A callback (回访) to the reporter after the resolution (issue 14 item 4), by the first responder's unit. */
+export interface CallbackRecorded {
+  /** Whether the reporter was reached. */
+  reached: boolean;
+  /** phone | sms | app | visit */
+  channel: string;
+  /** The reporter's satisfaction (a five-level value as in TicketRated), when reached. */
+  rating: string;
+  comment: string;
+  /** 1-based attempt number since the resolution. */
+  attempt: number;
+  staffId: string;
+  unitId: string;
+}
+
+/**
+ * A photo was attached (the file itself is in the attachment store, addressed by its hash; the hash
+ * chain of the stream thus covers the file's identity).
+ */
+export interface AttachmentAdded {
+  /** SHA-256 of the stored bytes (after metadata stripping), lower-case hex. */
+  sha256: string;
+  /** image/jpeg | image/png | image/webp (by content). */
+  contentType: string;
+  /** Stored size, bytes. */
+  size: number;
+  /** Where the photo was taken (WGS-84, from its EXIF), only when the uploader chose to share it. */
+  lat?: number | undefined;
+  long?: number | undefined;
 }
 
 export interface TicketRejected {
@@ -173,6 +290,31 @@ export interface TicketRejected {
 
 export interface TicketMarkedDuplicate {
   ofTicketId: string;
+}
+
+/**
+ * This ticket was merged into the lead ticket (并单, issue 14 item 5): it ends (status duplicate) pointing at
+ * the lead; its reporter follows the lead and hears of its progress. Counted once, on the lead.
+ */
+export interface TicketMerged {
+  intoTicketId: string;
+  intoReference: string;
+}
+
+/**
+ * A duplicate was merged into this (lead) ticket (并单, issue 14 item 5): its reporter's device, if any, now
+ * follows this ticket (a me-too). Recorded by the service on its own authority after TicketMerged.
+ */
+export interface DuplicateMerged {
+  mergedTicketId: string;
+  mergedReference: string;
+  /** The merged ticket's reporting device ('' when an officer or an Open311 client reported it). */
+  reporterDeviceId: string;
+  /** The language the merged ticket's reporter submitted in (zh-Hans | en | ii; '' unknown). */
+  reporterLanguage: string;
+  /** Who merged it. */
+  staffId: string;
+  unitId: string;
 }
 
 export interface TicketWithdrawn {
@@ -211,8 +353,54 @@ export interface DeadlineBreached {
   breachedAt?: string | undefined;
 }
 
+/**
+ * A receiving unit that is not responsible returned the ticket (退单, issue 14 item 3) within the return
+ * window (2 working days of receipt); the dispatching level reviews it (ReturnReviewed).
+ */
+export interface TicketReturned {
+  /** The returning unit (the holder). */
+  fromUnitId: string;
+  /** wrong_place (属地不符) | unclear_ownership (权属不清) | overlapping_duties (职能交叉) | other */
+  reasonCode: string;
+  /** Text (required for "other"). */
+  reason: string;
+  /** Optional legal basis (law, regulation, list of duties) the unit relies on. */
+  legalBasis: string;
+  /**
+   * The unit whose admin reviews it: the unit that transferred it; empty when the county supervisor
+   * reviews (a routed, escalated or reassigned ticket). Supervisors of the ticket's area may always review.
+   */
+  reviewUnitId: string;
+}
+
+/**
+ * The dispatching level reviewed a return (issue 14 item 3): approved → the ticket goes to `to_unit_id`
+ * (the citizen's clocks keep running; the first responder does not change); refused → it stays with the
+ * returning unit, which must sign for it again.
+ */
+export interface ReturnReviewed {
+  approved: boolean;
+  /** The unit the ticket is rerouted to (approved). */
+  toUnitId: string;
+  /** Why it was refused (or a note on the approval). */
+  reason: string;
+  /** The unit that returned it. */
+  returnedByUnitId: string;
+}
+
+/**
+ * A receiving unit did not sign for (签收, accept) the ticket within the sign-for limit of its urgency
+ * class (issue 14 item 2). Escalates like a breach; the citizen's clocks are not affected.
+ */
+export interface SignForBreached {
+  /** The unit that should have signed for it (the holder when the leg started). */
+  unitId: string;
+  dueAt?: string | undefined;
+  breachedAt?: string | undefined;
+}
+
 function createBaseReporter(): Reporter {
-  return { deviceId: "", staffId: "", unitId: "", accountId: "", name: "", phone: "", email: "" };
+  return { deviceId: "", staffId: "", unitId: "", accountId: "", name: "", phone: "", email: "", language: undefined };
 }
 
 export const Reporter: MessageFns<Reporter> = {
@@ -237,6 +425,9 @@ export const Reporter: MessageFns<Reporter> = {
     }
     if (message.email !== "") {
       writer.uint32(58).string(message.email);
+    }
+    if (message.language !== undefined) {
+      writer.uint32(66).string(message.language);
     }
     return writer;
   },
@@ -310,6 +501,14 @@ export const Reporter: MessageFns<Reporter> = {
             message.email = reader.string();
             continue;
           }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.language = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -347,6 +546,7 @@ export const Reporter: MessageFns<Reporter> = {
       name: isSet(object.name) ? globalThis.String(object.name) : "",
       phone: isSet(object.phone) ? globalThis.String(object.phone) : "",
       email: isSet(object.email) ? globalThis.String(object.email) : "",
+      language: isSet(object.language) ? globalThis.String(object.language) : undefined,
     };
   },
 
@@ -373,6 +573,9 @@ export const Reporter: MessageFns<Reporter> = {
     if (message.email !== "") {
       obj.email = message.email;
     }
+    if (message.language !== undefined) {
+      obj.language = message.language;
+    }
     return obj;
   },
 
@@ -388,12 +591,23 @@ export const Reporter: MessageFns<Reporter> = {
     message.name = object.name ?? "";
     message.phone = object.phone ?? "";
     message.email = object.email ?? "";
+    message.language = object.language ?? undefined;
     return message;
   },
 };
 
 function createBaseSlaPolicy(): SlaPolicy {
-  return { firstResponseHours: 0, resolutionHours: 0, warnAtFraction: 0, calendar: undefined };
+  return {
+    firstResponseHours: 0,
+    resolutionHours: 0,
+    warnAtFraction: 0,
+    calendar: undefined,
+    urgencyClass: undefined,
+    policySet: undefined,
+    requestType: undefined,
+    signForHours: undefined,
+    signForCalendar: undefined,
+  };
 }
 
 export const SlaPolicy: MessageFns<SlaPolicy> = {
@@ -409,6 +623,21 @@ export const SlaPolicy: MessageFns<SlaPolicy> = {
     }
     if (message.calendar !== undefined) {
       writer.uint32(34).string(message.calendar);
+    }
+    if (message.urgencyClass !== undefined) {
+      writer.uint32(42).string(message.urgencyClass);
+    }
+    if (message.policySet !== undefined) {
+      writer.uint32(50).string(message.policySet);
+    }
+    if (message.requestType !== undefined) {
+      writer.uint32(58).string(message.requestType);
+    }
+    if (message.signForHours !== undefined) {
+      writer.uint32(65).double(message.signForHours);
+    }
+    if (message.signForCalendar !== undefined) {
+      writer.uint32(74).string(message.signForCalendar);
     }
     return writer;
   },
@@ -458,6 +687,46 @@ export const SlaPolicy: MessageFns<SlaPolicy> = {
             message.calendar = reader.string();
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.urgencyClass = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.policySet = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.requestType = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 65) {
+              break;
+            }
+
+            message.signForHours = reader.double();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.signForCalendar = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -488,6 +757,31 @@ export const SlaPolicy: MessageFns<SlaPolicy> = {
         ? globalThis.Number(object.warn_at_fraction)
         : 0,
       calendar: isSet(object.calendar) ? globalThis.String(object.calendar) : undefined,
+      urgencyClass: isSet(object.urgencyClass)
+        ? globalThis.String(object.urgencyClass)
+        : isSet(object.urgency_class)
+        ? globalThis.String(object.urgency_class)
+        : undefined,
+      policySet: isSet(object.policySet)
+        ? globalThis.String(object.policySet)
+        : isSet(object.policy_set)
+        ? globalThis.String(object.policy_set)
+        : undefined,
+      requestType: isSet(object.requestType)
+        ? globalThis.String(object.requestType)
+        : isSet(object.request_type)
+        ? globalThis.String(object.request_type)
+        : undefined,
+      signForHours: isSet(object.signForHours)
+        ? globalThis.Number(object.signForHours)
+        : isSet(object.sign_for_hours)
+        ? globalThis.Number(object.sign_for_hours)
+        : undefined,
+      signForCalendar: isSet(object.signForCalendar)
+        ? globalThis.String(object.signForCalendar)
+        : isSet(object.sign_for_calendar)
+        ? globalThis.String(object.sign_for_calendar)
+        : undefined,
     };
   },
 
@@ -505,6 +799,21 @@ export const SlaPolicy: MessageFns<SlaPolicy> = {
     if (message.calendar !== undefined) {
       obj.calendar = message.calendar;
     }
+    if (message.urgencyClass !== undefined) {
+      obj.urgencyClass = message.urgencyClass;
+    }
+    if (message.policySet !== undefined) {
+      obj.policySet = message.policySet;
+    }
+    if (message.requestType !== undefined) {
+      obj.requestType = message.requestType;
+    }
+    if (message.signForHours !== undefined) {
+      obj.signForHours = floatToJson(message.signForHours);
+    }
+    if (message.signForCalendar !== undefined) {
+      obj.signForCalendar = message.signForCalendar;
+    }
     return obj;
   },
 
@@ -517,6 +826,11 @@ export const SlaPolicy: MessageFns<SlaPolicy> = {
     message.resolutionHours = object.resolutionHours ?? 0;
     message.warnAtFraction = object.warnAtFraction ?? 0;
     message.calendar = object.calendar ?? undefined;
+    message.urgencyClass = object.urgencyClass ?? undefined;
+    message.policySet = object.policySet ?? undefined;
+    message.requestType = object.requestType ?? undefined;
+    message.signForHours = object.signForHours ?? undefined;
+    message.signForCalendar = object.signForCalendar ?? undefined;
     return message;
   },
 };
@@ -539,6 +853,8 @@ function createBaseTicketSubmitted(): TicketSubmitted {
     mediaUrl: "",
     submittedAt: undefined,
     policy: undefined,
+    divisionDerivation: undefined,
+    visibility: undefined,
   };
 }
 
@@ -591,6 +907,12 @@ export const TicketSubmitted: MessageFns<TicketSubmitted> = {
     }
     if (message.policy !== undefined) {
       SlaPolicy.encode(message.policy, writer.uint32(130).fork()).join();
+    }
+    if (message.divisionDerivation !== undefined) {
+      DivisionDerivation.encode(message.divisionDerivation, writer.uint32(138).fork()).join();
+    }
+    if (message.visibility !== undefined) {
+      writer.uint32(146).string(message.visibility);
     }
     return writer;
   },
@@ -739,6 +1061,22 @@ export const TicketSubmitted: MessageFns<TicketSubmitted> = {
             message.policy = SlaPolicy.decode(reader, reader.uint32());
             continue;
           }
+          case 17: {
+            if (tag !== 138) {
+              break;
+            }
+
+            message.divisionDerivation = DivisionDerivation.decode(reader, reader.uint32());
+            continue;
+          }
+          case 18: {
+            if (tag !== 146) {
+              break;
+            }
+
+            message.visibility = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -802,6 +1140,12 @@ export const TicketSubmitted: MessageFns<TicketSubmitted> = {
         ? globalThis.String(object.submitted_at)
         : undefined,
       policy: isSet(object.policy) ? SlaPolicy.fromJSON(object.policy) : undefined,
+      divisionDerivation: isSet(object.divisionDerivation)
+        ? DivisionDerivation.fromJSON(object.divisionDerivation)
+        : isSet(object.division_derivation)
+        ? DivisionDerivation.fromJSON(object.division_derivation)
+        : undefined,
+      visibility: isSet(object.visibility) ? globalThis.String(object.visibility) : undefined,
     };
   },
 
@@ -861,6 +1205,12 @@ export const TicketSubmitted: MessageFns<TicketSubmitted> = {
     if (message.policy !== undefined) {
       obj.policy = SlaPolicy.toJSON(message.policy);
     }
+    if (message.divisionDerivation !== undefined) {
+      obj.divisionDerivation = DivisionDerivation.toJSON(message.divisionDerivation);
+    }
+    if (message.visibility !== undefined) {
+      obj.visibility = message.visibility;
+    }
     return obj;
   },
 
@@ -899,6 +1249,10 @@ export const TicketSubmitted: MessageFns<TicketSubmitted> = {
     message.policy = (object.policy !== undefined && object.policy !== null)
       ? SlaPolicy.fromPartial(object.policy)
       : undefined;
+    message.divisionDerivation = (object.divisionDerivation !== undefined && object.divisionDerivation !== null)
+      ? DivisionDerivation.fromPartial(object.divisionDerivation)
+      : undefined;
+    message.visibility = object.visibility ?? undefined;
     return message;
   },
 };
@@ -984,6 +1338,131 @@ export const TicketSubmitted_AttributesEntry: MessageFns<TicketSubmitted_Attribu
     const message = createBaseTicketSubmitted_AttributesEntry();
     message.key = object.key ?? "";
     message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseDivisionDerivation(): DivisionDerivation {
+  return { source: "", county: "", matchedName: "", coordinateSystem: "" };
+}
+
+export const DivisionDerivation: MessageFns<DivisionDerivation> = {
+  encode(message: DivisionDerivation, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.source !== "") {
+      writer.uint32(10).string(message.source);
+    }
+    if (message.county !== "") {
+      writer.uint32(18).string(message.county);
+    }
+    if (message.matchedName !== "") {
+      writer.uint32(26).string(message.matchedName);
+    }
+    if (message.coordinateSystem !== "") {
+      writer.uint32(34).string(message.coordinateSystem);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DivisionDerivation {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDivisionDerivation();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.source = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.county = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.matchedName = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.coordinateSystem = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DivisionDerivation {
+    return {
+      source: isSet(object.source) ? globalThis.String(object.source) : "",
+      county: isSet(object.county) ? globalThis.String(object.county) : "",
+      matchedName: isSet(object.matchedName)
+        ? globalThis.String(object.matchedName)
+        : isSet(object.matched_name)
+        ? globalThis.String(object.matched_name)
+        : "",
+      coordinateSystem: isSet(object.coordinateSystem)
+        ? globalThis.String(object.coordinateSystem)
+        : isSet(object.coordinate_system)
+        ? globalThis.String(object.coordinate_system)
+        : "",
+    };
+  },
+
+  toJSON(message: DivisionDerivation): unknown {
+    const obj: any = {};
+    if (message.source !== "") {
+      obj.source = message.source;
+    }
+    if (message.county !== "") {
+      obj.county = message.county;
+    }
+    if (message.matchedName !== "") {
+      obj.matchedName = message.matchedName;
+    }
+    if (message.coordinateSystem !== "") {
+      obj.coordinateSystem = message.coordinateSystem;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<DivisionDerivation>): DivisionDerivation {
+    return DivisionDerivation.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<DivisionDerivation>): DivisionDerivation {
+    const message = createBaseDivisionDerivation();
+    message.source = object.source ?? "";
+    message.county = object.county ?? "";
+    message.matchedName = object.matchedName ?? "";
+    message.coordinateSystem = object.coordinateSystem ?? "";
     return message;
   },
 };
@@ -1998,7 +2477,7 @@ export const ResolutionDeadlineSet: MessageFns<ResolutionDeadlineSet> = {
 };
 
 function createBaseTicketResolved(): TicketResolved {
-  return { resolution: "", staffId: "", unitId: "" };
+  return { resolution: "", staffId: "", unitId: "", callbackDueAt: undefined };
 }
 
 export const TicketResolved: MessageFns<TicketResolved> = {
@@ -2011,6 +2490,9 @@ export const TicketResolved: MessageFns<TicketResolved> = {
     }
     if (message.unitId !== "") {
       writer.uint32(26).string(message.unitId);
+    }
+    if (message.callbackDueAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.callbackDueAt), writer.uint32(34).fork()).join();
     }
     return writer;
   },
@@ -2052,6 +2534,14 @@ export const TicketResolved: MessageFns<TicketResolved> = {
             message.unitId = reader.string();
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.callbackDueAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2077,6 +2567,11 @@ export const TicketResolved: MessageFns<TicketResolved> = {
         : isSet(object.unit_id)
         ? globalThis.String(object.unit_id)
         : "",
+      callbackDueAt: isSet(object.callbackDueAt)
+        ? globalThis.String(object.callbackDueAt)
+        : isSet(object.callback_due_at)
+        ? globalThis.String(object.callback_due_at)
+        : undefined,
     };
   },
 
@@ -2091,6 +2586,9 @@ export const TicketResolved: MessageFns<TicketResolved> = {
     if (message.unitId !== "") {
       obj.unitId = message.unitId;
     }
+    if (message.callbackDueAt !== undefined) {
+      obj.callbackDueAt = message.callbackDueAt;
+    }
     return obj;
   },
 
@@ -2102,6 +2600,7 @@ export const TicketResolved: MessageFns<TicketResolved> = {
     message.resolution = object.resolution ?? "";
     message.staffId = object.staffId ?? "";
     message.unitId = object.unitId ?? "";
+    message.callbackDueAt = object.callbackDueAt ?? undefined;
     return message;
   },
 };
@@ -2321,7 +2820,14 @@ export const TicketClosed: MessageFns<TicketClosed> = {
 };
 
 function createBaseTicketReopened(): TicketReopened {
-  return { reason: "", unitId: "" };
+  return {
+    reason: "",
+    unitId: "",
+    rectification: undefined,
+    resolutionHours: undefined,
+    calendar: undefined,
+    source: undefined,
+  };
 }
 
 export const TicketReopened: MessageFns<TicketReopened> = {
@@ -2331,6 +2837,18 @@ export const TicketReopened: MessageFns<TicketReopened> = {
     }
     if (message.unitId !== "") {
       writer.uint32(18).string(message.unitId);
+    }
+    if (message.rectification !== undefined) {
+      writer.uint32(24).bool(message.rectification);
+    }
+    if (message.resolutionHours !== undefined) {
+      writer.uint32(33).double(message.resolutionHours);
+    }
+    if (message.calendar !== undefined) {
+      writer.uint32(42).string(message.calendar);
+    }
+    if (message.source !== undefined) {
+      writer.uint32(50).string(message.source);
     }
     return writer;
   },
@@ -2364,6 +2882,38 @@ export const TicketReopened: MessageFns<TicketReopened> = {
             message.unitId = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.rectification = reader.bool();
+            continue;
+          }
+          case 4: {
+            if (tag !== 33) {
+              break;
+            }
+
+            message.resolutionHours = reader.double();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.calendar = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.source = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2384,6 +2934,14 @@ export const TicketReopened: MessageFns<TicketReopened> = {
         : isSet(object.unit_id)
         ? globalThis.String(object.unit_id)
         : "",
+      rectification: isSet(object.rectification) ? globalThis.Boolean(object.rectification) : undefined,
+      resolutionHours: isSet(object.resolutionHours)
+        ? globalThis.Number(object.resolutionHours)
+        : isSet(object.resolution_hours)
+        ? globalThis.Number(object.resolution_hours)
+        : undefined,
+      calendar: isSet(object.calendar) ? globalThis.String(object.calendar) : undefined,
+      source: isSet(object.source) ? globalThis.String(object.source) : undefined,
     };
   },
 
@@ -2395,6 +2953,18 @@ export const TicketReopened: MessageFns<TicketReopened> = {
     if (message.unitId !== "") {
       obj.unitId = message.unitId;
     }
+    if (message.rectification !== undefined) {
+      obj.rectification = message.rectification;
+    }
+    if (message.resolutionHours !== undefined) {
+      obj.resolutionHours = floatToJson(message.resolutionHours);
+    }
+    if (message.calendar !== undefined) {
+      obj.calendar = message.calendar;
+    }
+    if (message.source !== undefined) {
+      obj.source = message.source;
+    }
     return obj;
   },
 
@@ -2405,12 +2975,16 @@ export const TicketReopened: MessageFns<TicketReopened> = {
     const message = createBaseTicketReopened();
     message.reason = object.reason ?? "";
     message.unitId = object.unitId ?? "";
+    message.rectification = object.rectification ?? undefined;
+    message.resolutionHours = object.resolutionHours ?? undefined;
+    message.calendar = object.calendar ?? undefined;
+    message.source = object.source ?? undefined;
     return message;
   },
 };
 
 function createBaseTicketRated(): TicketRated {
-  return { score: 0, comment: "" };
+  return { score: 0, comment: "", level: undefined };
 }
 
 export const TicketRated: MessageFns<TicketRated> = {
@@ -2420,6 +2994,9 @@ export const TicketRated: MessageFns<TicketRated> = {
     }
     if (message.comment !== "") {
       writer.uint32(18).string(message.comment);
+    }
+    if (message.level !== undefined) {
+      writer.uint32(26).string(message.level);
     }
     return writer;
   },
@@ -2453,6 +3030,14 @@ export const TicketRated: MessageFns<TicketRated> = {
             message.comment = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.level = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2469,6 +3054,7 @@ export const TicketRated: MessageFns<TicketRated> = {
     return {
       score: isSet(object.score) ? globalThis.Number(object.score) : 0,
       comment: isSet(object.comment) ? globalThis.String(object.comment) : "",
+      level: isSet(object.level) ? globalThis.String(object.level) : undefined,
     };
   },
 
@@ -2480,6 +3066,9 @@ export const TicketRated: MessageFns<TicketRated> = {
     if (message.comment !== "") {
       obj.comment = message.comment;
     }
+    if (message.level !== undefined) {
+      obj.level = message.level;
+    }
     return obj;
   },
 
@@ -2490,6 +3079,390 @@ export const TicketRated: MessageFns<TicketRated> = {
     const message = createBaseTicketRated();
     message.score = object.score ?? 0;
     message.comment = object.comment ?? "";
+    message.level = object.level ?? undefined;
+    return message;
+  },
+};
+
+function createBaseTicketFollowed(): TicketFollowed {
+  return { deviceId: "" };
+}
+
+export const TicketFollowed: MessageFns<TicketFollowed> = {
+  encode(message: TicketFollowed, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.deviceId !== "") {
+      writer.uint32(10).string(message.deviceId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TicketFollowed {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTicketFollowed();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.deviceId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): TicketFollowed {
+    return {
+      deviceId: isSet(object.deviceId)
+        ? globalThis.String(object.deviceId)
+        : isSet(object.device_id)
+        ? globalThis.String(object.device_id)
+        : "",
+    };
+  },
+
+  toJSON(message: TicketFollowed): unknown {
+    const obj: any = {};
+    if (message.deviceId !== "") {
+      obj.deviceId = message.deviceId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<TicketFollowed>): TicketFollowed {
+    return TicketFollowed.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<TicketFollowed>): TicketFollowed {
+    const message = createBaseTicketFollowed();
+    message.deviceId = object.deviceId ?? "";
+    return message;
+  },
+};
+
+function createBaseCallbackRecorded(): CallbackRecorded {
+  return { reached: false, channel: "", rating: "", comment: "", attempt: 0, staffId: "", unitId: "" };
+}
+
+export const CallbackRecorded: MessageFns<CallbackRecorded> = {
+  encode(message: CallbackRecorded, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.reached !== false) {
+      writer.uint32(8).bool(message.reached);
+    }
+    if (message.channel !== "") {
+      writer.uint32(18).string(message.channel);
+    }
+    if (message.rating !== "") {
+      writer.uint32(26).string(message.rating);
+    }
+    if (message.comment !== "") {
+      writer.uint32(34).string(message.comment);
+    }
+    if (message.attempt !== 0) {
+      writer.uint32(40).int32(message.attempt);
+    }
+    if (message.staffId !== "") {
+      writer.uint32(50).string(message.staffId);
+    }
+    if (message.unitId !== "") {
+      writer.uint32(58).string(message.unitId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CallbackRecorded {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCallbackRecorded();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.reached = reader.bool();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.channel = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.rating = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.comment = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.attempt = reader.int32();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.staffId = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.unitId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CallbackRecorded {
+    return {
+      reached: isSet(object.reached) ? globalThis.Boolean(object.reached) : false,
+      channel: isSet(object.channel) ? globalThis.String(object.channel) : "",
+      rating: isSet(object.rating) ? globalThis.String(object.rating) : "",
+      comment: isSet(object.comment) ? globalThis.String(object.comment) : "",
+      attempt: isSet(object.attempt) ? globalThis.Number(object.attempt) : 0,
+      staffId: isSet(object.staffId)
+        ? globalThis.String(object.staffId)
+        : isSet(object.staff_id)
+        ? globalThis.String(object.staff_id)
+        : "",
+      unitId: isSet(object.unitId)
+        ? globalThis.String(object.unitId)
+        : isSet(object.unit_id)
+        ? globalThis.String(object.unit_id)
+        : "",
+    };
+  },
+
+  toJSON(message: CallbackRecorded): unknown {
+    const obj: any = {};
+    if (message.reached !== false) {
+      obj.reached = message.reached;
+    }
+    if (message.channel !== "") {
+      obj.channel = message.channel;
+    }
+    if (message.rating !== "") {
+      obj.rating = message.rating;
+    }
+    if (message.comment !== "") {
+      obj.comment = message.comment;
+    }
+    if (message.attempt !== 0) {
+      obj.attempt = Math.round(message.attempt);
+    }
+    if (message.staffId !== "") {
+      obj.staffId = message.staffId;
+    }
+    if (message.unitId !== "") {
+      obj.unitId = message.unitId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<CallbackRecorded>): CallbackRecorded {
+    return CallbackRecorded.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CallbackRecorded>): CallbackRecorded {
+    const message = createBaseCallbackRecorded();
+    message.reached = object.reached ?? false;
+    message.channel = object.channel ?? "";
+    message.rating = object.rating ?? "";
+    message.comment = object.comment ?? "";
+    message.attempt = object.attempt ?? 0;
+    message.staffId = object.staffId ?? "";
+    message.unitId = object.unitId ?? "";
+    return message;
+  },
+};
+
+function createBaseAttachmentAdded(): AttachmentAdded {
+  return { sha256: "", contentType: "", size: 0, lat: undefined, long: undefined };
+}
+
+export const AttachmentAdded: MessageFns<AttachmentAdded> = {
+  encode(message: AttachmentAdded, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.sha256 !== "") {
+      writer.uint32(10).string(message.sha256);
+    }
+    if (message.contentType !== "") {
+      writer.uint32(18).string(message.contentType);
+    }
+    if (message.size !== 0) {
+      writer.uint32(24).int64(message.size);
+    }
+    if (message.lat !== undefined) {
+      writer.uint32(33).double(message.lat);
+    }
+    if (message.long !== undefined) {
+      writer.uint32(41).double(message.long);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AttachmentAdded {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAttachmentAdded();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.sha256 = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.contentType = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.size = longToNumber(reader.int64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 33) {
+              break;
+            }
+
+            message.lat = reader.double();
+            continue;
+          }
+          case 5: {
+            if (tag !== 41) {
+              break;
+            }
+
+            message.long = reader.double();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AttachmentAdded {
+    return {
+      sha256: isSet(object.sha256) ? globalThis.String(object.sha256) : "",
+      contentType: isSet(object.contentType)
+        ? globalThis.String(object.contentType)
+        : isSet(object.content_type)
+        ? globalThis.String(object.content_type)
+        : "",
+      size: isSet(object.size) ? globalThis.Number(object.size) : 0,
+      lat: isSet(object.lat) ? globalThis.Number(object.lat) : undefined,
+      long: isSet(object.long) ? globalThis.Number(object.long) : undefined,
+    };
+  },
+
+  toJSON(message: AttachmentAdded): unknown {
+    const obj: any = {};
+    if (message.sha256 !== "") {
+      obj.sha256 = message.sha256;
+    }
+    if (message.contentType !== "") {
+      obj.contentType = message.contentType;
+    }
+    if (message.size !== 0) {
+      obj.size = Math.round(message.size);
+    }
+    if (message.lat !== undefined) {
+      obj.lat = floatToJson(message.lat);
+    }
+    if (message.long !== undefined) {
+      obj.long = floatToJson(message.long);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<AttachmentAdded>): AttachmentAdded {
+    return AttachmentAdded.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<AttachmentAdded>): AttachmentAdded {
+    const message = createBaseAttachmentAdded();
+    message.sha256 = object.sha256 ?? "";
+    message.contentType = object.contentType ?? "";
+    message.size = object.size ?? 0;
+    message.lat = object.lat ?? undefined;
+    message.long = object.long ?? undefined;
     return message;
   },
 };
@@ -2648,6 +3621,279 @@ export const TicketMarkedDuplicate: MessageFns<TicketMarkedDuplicate> = {
   fromPartial(object: DeepPartial<TicketMarkedDuplicate>): TicketMarkedDuplicate {
     const message = createBaseTicketMarkedDuplicate();
     message.ofTicketId = object.ofTicketId ?? "";
+    return message;
+  },
+};
+
+function createBaseTicketMerged(): TicketMerged {
+  return { intoTicketId: "", intoReference: "" };
+}
+
+export const TicketMerged: MessageFns<TicketMerged> = {
+  encode(message: TicketMerged, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.intoTicketId !== "") {
+      writer.uint32(10).string(message.intoTicketId);
+    }
+    if (message.intoReference !== "") {
+      writer.uint32(18).string(message.intoReference);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TicketMerged {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTicketMerged();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.intoTicketId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.intoReference = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): TicketMerged {
+    return {
+      intoTicketId: isSet(object.intoTicketId)
+        ? globalThis.String(object.intoTicketId)
+        : isSet(object.into_ticket_id)
+        ? globalThis.String(object.into_ticket_id)
+        : "",
+      intoReference: isSet(object.intoReference)
+        ? globalThis.String(object.intoReference)
+        : isSet(object.into_reference)
+        ? globalThis.String(object.into_reference)
+        : "",
+    };
+  },
+
+  toJSON(message: TicketMerged): unknown {
+    const obj: any = {};
+    if (message.intoTicketId !== "") {
+      obj.intoTicketId = message.intoTicketId;
+    }
+    if (message.intoReference !== "") {
+      obj.intoReference = message.intoReference;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<TicketMerged>): TicketMerged {
+    return TicketMerged.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<TicketMerged>): TicketMerged {
+    const message = createBaseTicketMerged();
+    message.intoTicketId = object.intoTicketId ?? "";
+    message.intoReference = object.intoReference ?? "";
+    return message;
+  },
+};
+
+function createBaseDuplicateMerged(): DuplicateMerged {
+  return {
+    mergedTicketId: "",
+    mergedReference: "",
+    reporterDeviceId: "",
+    reporterLanguage: "",
+    staffId: "",
+    unitId: "",
+  };
+}
+
+export const DuplicateMerged: MessageFns<DuplicateMerged> = {
+  encode(message: DuplicateMerged, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.mergedTicketId !== "") {
+      writer.uint32(10).string(message.mergedTicketId);
+    }
+    if (message.mergedReference !== "") {
+      writer.uint32(18).string(message.mergedReference);
+    }
+    if (message.reporterDeviceId !== "") {
+      writer.uint32(26).string(message.reporterDeviceId);
+    }
+    if (message.reporterLanguage !== "") {
+      writer.uint32(34).string(message.reporterLanguage);
+    }
+    if (message.staffId !== "") {
+      writer.uint32(42).string(message.staffId);
+    }
+    if (message.unitId !== "") {
+      writer.uint32(50).string(message.unitId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DuplicateMerged {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDuplicateMerged();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.mergedTicketId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.mergedReference = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.reporterDeviceId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.reporterLanguage = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.staffId = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.unitId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DuplicateMerged {
+    return {
+      mergedTicketId: isSet(object.mergedTicketId)
+        ? globalThis.String(object.mergedTicketId)
+        : isSet(object.merged_ticket_id)
+        ? globalThis.String(object.merged_ticket_id)
+        : "",
+      mergedReference: isSet(object.mergedReference)
+        ? globalThis.String(object.mergedReference)
+        : isSet(object.merged_reference)
+        ? globalThis.String(object.merged_reference)
+        : "",
+      reporterDeviceId: isSet(object.reporterDeviceId)
+        ? globalThis.String(object.reporterDeviceId)
+        : isSet(object.reporter_device_id)
+        ? globalThis.String(object.reporter_device_id)
+        : "",
+      reporterLanguage: isSet(object.reporterLanguage)
+        ? globalThis.String(object.reporterLanguage)
+        : isSet(object.reporter_language)
+        ? globalThis.String(object.reporter_language)
+        : "",
+      staffId: isSet(object.staffId)
+        ? globalThis.String(object.staffId)
+        : isSet(object.staff_id)
+        ? globalThis.String(object.staff_id)
+        : "",
+      unitId: isSet(object.unitId)
+        ? globalThis.String(object.unitId)
+        : isSet(object.unit_id)
+        ? globalThis.String(object.unit_id)
+        : "",
+    };
+  },
+
+  toJSON(message: DuplicateMerged): unknown {
+    const obj: any = {};
+    if (message.mergedTicketId !== "") {
+      obj.mergedTicketId = message.mergedTicketId;
+    }
+    if (message.mergedReference !== "") {
+      obj.mergedReference = message.mergedReference;
+    }
+    if (message.reporterDeviceId !== "") {
+      obj.reporterDeviceId = message.reporterDeviceId;
+    }
+    if (message.reporterLanguage !== "") {
+      obj.reporterLanguage = message.reporterLanguage;
+    }
+    if (message.staffId !== "") {
+      obj.staffId = message.staffId;
+    }
+    if (message.unitId !== "") {
+      obj.unitId = message.unitId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<DuplicateMerged>): DuplicateMerged {
+    return DuplicateMerged.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<DuplicateMerged>): DuplicateMerged {
+    const message = createBaseDuplicateMerged();
+    message.mergedTicketId = object.mergedTicketId ?? "";
+    message.mergedReference = object.mergedReference ?? "";
+    message.reporterDeviceId = object.reporterDeviceId ?? "";
+    message.reporterLanguage = object.reporterLanguage ?? "";
+    message.staffId = object.staffId ?? "";
+    message.unitId = object.unitId ?? "";
     return message;
   },
 };
@@ -3207,6 +4453,393 @@ export const DeadlineBreached: MessageFns<DeadlineBreached> = {
   },
 };
 
+function createBaseTicketReturned(): TicketReturned {
+  return { fromUnitId: "", reasonCode: "", reason: "", legalBasis: "", reviewUnitId: "" };
+}
+
+export const TicketReturned: MessageFns<TicketReturned> = {
+  encode(message: TicketReturned, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.fromUnitId !== "") {
+      writer.uint32(10).string(message.fromUnitId);
+    }
+    if (message.reasonCode !== "") {
+      writer.uint32(18).string(message.reasonCode);
+    }
+    if (message.reason !== "") {
+      writer.uint32(26).string(message.reason);
+    }
+    if (message.legalBasis !== "") {
+      writer.uint32(34).string(message.legalBasis);
+    }
+    if (message.reviewUnitId !== "") {
+      writer.uint32(42).string(message.reviewUnitId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TicketReturned {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTicketReturned();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.fromUnitId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.reasonCode = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.legalBasis = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.reviewUnitId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): TicketReturned {
+    return {
+      fromUnitId: isSet(object.fromUnitId)
+        ? globalThis.String(object.fromUnitId)
+        : isSet(object.from_unit_id)
+        ? globalThis.String(object.from_unit_id)
+        : "",
+      reasonCode: isSet(object.reasonCode)
+        ? globalThis.String(object.reasonCode)
+        : isSet(object.reason_code)
+        ? globalThis.String(object.reason_code)
+        : "",
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      legalBasis: isSet(object.legalBasis)
+        ? globalThis.String(object.legalBasis)
+        : isSet(object.legal_basis)
+        ? globalThis.String(object.legal_basis)
+        : "",
+      reviewUnitId: isSet(object.reviewUnitId)
+        ? globalThis.String(object.reviewUnitId)
+        : isSet(object.review_unit_id)
+        ? globalThis.String(object.review_unit_id)
+        : "",
+    };
+  },
+
+  toJSON(message: TicketReturned): unknown {
+    const obj: any = {};
+    if (message.fromUnitId !== "") {
+      obj.fromUnitId = message.fromUnitId;
+    }
+    if (message.reasonCode !== "") {
+      obj.reasonCode = message.reasonCode;
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    if (message.legalBasis !== "") {
+      obj.legalBasis = message.legalBasis;
+    }
+    if (message.reviewUnitId !== "") {
+      obj.reviewUnitId = message.reviewUnitId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<TicketReturned>): TicketReturned {
+    return TicketReturned.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<TicketReturned>): TicketReturned {
+    const message = createBaseTicketReturned();
+    message.fromUnitId = object.fromUnitId ?? "";
+    message.reasonCode = object.reasonCode ?? "";
+    message.reason = object.reason ?? "";
+    message.legalBasis = object.legalBasis ?? "";
+    message.reviewUnitId = object.reviewUnitId ?? "";
+    return message;
+  },
+};
+
+function createBaseReturnReviewed(): ReturnReviewed {
+  return { approved: false, toUnitId: "", reason: "", returnedByUnitId: "" };
+}
+
+export const ReturnReviewed: MessageFns<ReturnReviewed> = {
+  encode(message: ReturnReviewed, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.approved !== false) {
+      writer.uint32(8).bool(message.approved);
+    }
+    if (message.toUnitId !== "") {
+      writer.uint32(18).string(message.toUnitId);
+    }
+    if (message.reason !== "") {
+      writer.uint32(26).string(message.reason);
+    }
+    if (message.returnedByUnitId !== "") {
+      writer.uint32(34).string(message.returnedByUnitId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReturnReviewed {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReturnReviewed();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.approved = reader.bool();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.toUnitId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.returnedByUnitId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ReturnReviewed {
+    return {
+      approved: isSet(object.approved) ? globalThis.Boolean(object.approved) : false,
+      toUnitId: isSet(object.toUnitId)
+        ? globalThis.String(object.toUnitId)
+        : isSet(object.to_unit_id)
+        ? globalThis.String(object.to_unit_id)
+        : "",
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      returnedByUnitId: isSet(object.returnedByUnitId)
+        ? globalThis.String(object.returnedByUnitId)
+        : isSet(object.returned_by_unit_id)
+        ? globalThis.String(object.returned_by_unit_id)
+        : "",
+    };
+  },
+
+  toJSON(message: ReturnReviewed): unknown {
+    const obj: any = {};
+    if (message.approved !== false) {
+      obj.approved = message.approved;
+    }
+    if (message.toUnitId !== "") {
+      obj.toUnitId = message.toUnitId;
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    if (message.returnedByUnitId !== "") {
+      obj.returnedByUnitId = message.returnedByUnitId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ReturnReviewed>): ReturnReviewed {
+    return ReturnReviewed.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ReturnReviewed>): ReturnReviewed {
+    const message = createBaseReturnReviewed();
+    message.approved = object.approved ?? false;
+    message.toUnitId = object.toUnitId ?? "";
+    message.reason = object.reason ?? "";
+    message.returnedByUnitId = object.returnedByUnitId ?? "";
+    return message;
+  },
+};
+
+function createBaseSignForBreached(): SignForBreached {
+  return { unitId: "", dueAt: undefined, breachedAt: undefined };
+}
+
+export const SignForBreached: MessageFns<SignForBreached> = {
+  encode(message: SignForBreached, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.unitId !== "") {
+      writer.uint32(10).string(message.unitId);
+    }
+    if (message.dueAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.dueAt), writer.uint32(18).fork()).join();
+    }
+    if (message.breachedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.breachedAt), writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SignForBreached {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSignForBreached();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.unitId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.dueAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.breachedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SignForBreached {
+    return {
+      unitId: isSet(object.unitId)
+        ? globalThis.String(object.unitId)
+        : isSet(object.unit_id)
+        ? globalThis.String(object.unit_id)
+        : "",
+      dueAt: isSet(object.dueAt)
+        ? globalThis.String(object.dueAt)
+        : isSet(object.due_at)
+        ? globalThis.String(object.due_at)
+        : undefined,
+      breachedAt: isSet(object.breachedAt)
+        ? globalThis.String(object.breachedAt)
+        : isSet(object.breached_at)
+        ? globalThis.String(object.breached_at)
+        : undefined,
+    };
+  },
+
+  toJSON(message: SignForBreached): unknown {
+    const obj: any = {};
+    if (message.unitId !== "") {
+      obj.unitId = message.unitId;
+    }
+    if (message.dueAt !== undefined) {
+      obj.dueAt = message.dueAt;
+    }
+    if (message.breachedAt !== undefined) {
+      obj.breachedAt = message.breachedAt;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SignForBreached>): SignForBreached {
+    return SignForBreached.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SignForBreached>): SignForBreached {
+    const message = createBaseSignForBreached();
+    message.unitId = object.unitId ?? "";
+    message.dueAt = object.dueAt ?? undefined;
+    message.breachedAt = object.breachedAt ?? undefined;
+    return message;
+  },
+};
+
 function floatToJson(value: number | null | undefined): number | string | null | undefined {
   return typeof value === "number" && !globalThis.Number.isFinite(value) ? globalThis.String(value) : value;
 }
@@ -3231,6 +4864,17 @@ function fromTimestamp(t: Timestamp): string {
   let millis = (t.seconds || 0) * 1_000;
   millis += (t.nanos || 0) / 1_000_000;
   return new globalThis.Date(millis).toISOString();
+}
+
+function longToNumber(int64: { toString(): string }): number {
+  const num = globalThis.Number(int64.toString());
+  if (num > globalThis.Number.MAX_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is larger than Number.MAX_SAFE_INTEGER");
+  }
+  if (num < globalThis.Number.MIN_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is smaller than Number.MIN_SAFE_INTEGER");
+  }
+  return num;
 }
 
 function isObject(value: any): boolean {

@@ -1,0 +1,104 @@
+/** Reference lists the pages share (service catalogue, divisions, units), cached by TanStack Query. */
+import { useQuery } from '@tanstack/react-query';
+import { api } from './api';
+
+/** A category of the service catalogue (GET /api/v1/services). */
+export interface Service {
+  service_code: string;
+  zh: string;
+  en: string;
+  department: string;
+}
+
+/** A department type of the catalogue. */
+export interface DepartmentType {
+  code: string;
+  zh: string;
+  en: string;
+}
+
+/** A division entry of GET /api/v1/divisions. */
+export interface Division {
+  code: string;
+  name: string;
+  level: string;
+  parent: string | null;
+  path: { code: string; name: string }[];
+  children: number;
+}
+
+/** A unit of GET /api/v1/units. */
+export interface Unit {
+  id: string;
+  name: string;
+  kind: string;
+  division: string;
+  level: string;
+}
+
+/** The prefecture's code (凉山彝族自治州). */
+export const PREFECTURE = '5134';
+
+const day = 24 * 3_600_000;
+
+/** The service catalogue. */
+export function useCatalogue() {
+  return useQuery({
+    queryKey: ['services'],
+    queryFn: () => api<{ services: Service[]; departmentTypes: DepartmentType[] }>('/api/v1/services'),
+    staleTime: day,
+  });
+}
+
+/** The children of a division (the 17 counties for the prefecture); disabled without a parent. */
+export function useDivisionChildren(parent: string | undefined) {
+  return useQuery({
+    queryKey: ['divisions', parent],
+    queryFn: () => api<{ divisions: Division[] }>(`/api/v1/divisions?parent=${encodeURIComponent(parent ?? '')}`),
+    enabled: !!parent,
+    staleTime: day,
+  });
+}
+
+/** One division with its path. */
+export function useDivision(code: string | undefined) {
+  return useQuery({
+    queryKey: ['division', code],
+    queryFn: () => api<Division>(`/api/v1/divisions/${encodeURIComponent(code ?? '')}`),
+    enabled: !!code,
+    staleTime: day,
+  });
+}
+
+/** The units of a division (administration and departments). */
+export function useUnits(division: string | undefined) {
+  return useQuery({
+    queryKey: ['units', division],
+    queryFn: () => api<{ units: Unit[] }>(`/api/v1/units?division=${encodeURIComponent(division ?? '')}`),
+    enabled: !!division,
+    staleTime: day,
+  });
+}
+
+/** The county code (6 digits) of a division code, or undefined above county level. */
+export function countyOf(code: string): string | undefined {
+  return code.length >= 6 ? code.slice(0, 6) : undefined;
+}
+
+/** The township code (9 digits) of a division code, or undefined above township level. */
+export function townshipOf(code: string): string | undefined {
+  return code.length >= 9 ? code.slice(0, 9) : undefined;
+}
+
+/**
+ * Names of the units around a division (its township, county with its departments, the prefecture), by
+ * unit id, for showing events' unit ids as names.
+ */
+export function useUnitNames(division: string | undefined): Map<string, string> {
+  const township = useUnits(division ? townshipOf(division) : undefined);
+  const county = useUnits(division ? countyOf(division) : undefined);
+  const prefecture = useUnits(division ? PREFECTURE : undefined);
+  const names = new Map<string, string>();
+  for (const q of [township, county, prefecture]) for (const u of q.data?.units ?? []) names.set(u.id, u.name);
+  return names;
+}

@@ -1,0 +1,57 @@
+/** The shapes of the API answers the console reads (see services/query/src/view.ts and history.ts). */
+import type { ClockFields } from './sla';
+
+/** A unit reference in a ticket view. */
+export interface UnitRef {
+  id: string;
+  name: string;
+}
+
+/** GET /api/v1/tickets/{id} (and each row of GET /api/v1/tickets). Instants are UTC ISO strings. */
+export interface TicketView extends ClockFields {
+  id: string;
+  reference: string;
+  revision: number;
+  service_code: string;
+  division: string;
+  divisionName: string;
+  title: string;
+  description: string;
+  address?: string;
+  lat?: number;
+  long?: number;
+  channel?: string;
+  reporter?: { deviceId?: string; staffId?: string };
+  onBehalfOf?: { name: string; contact?: string };
+  routedUnit: UnitRef | null;
+  holder: UnitRef | null;
+  suggestedDepartment?: string;
+  firstResponder: { staffId?: string; unitId: string; unitName?: string; acceptedAt?: string } | null;
+  supervisingUnit: UnitRef | null;
+  updatedAt?: string;
+  resolutionDeadlineAnnounced?: boolean;
+  lastPublicReply?: string;
+  resolution?: string;
+  closedAt?: string;
+  duplicateOf?: string;
+  rating?: { score: number; comment?: string };
+  breaches?: { leg?: string; dueAt?: string; at?: string; breachedAt?: string }[];
+  warnings?: { leg?: string }[];
+  escalations?: { toUnitId?: string; reason?: string; at?: string }[];
+  attachments?: { sha256: string; contentType: string; url: string }[];
+}
+
+/** One entry of GET /api/v1/tickets/{id}/history. */
+export interface HistoryEntry {
+  eventId: string;
+  revision: number;
+  type: string;
+  occurredAt: string;
+  recordedAt: string;
+  actor: { kind: string; id: string; role?: string; unitId?: string };
+  onBehalfOf?: unknown;
+  channel?: string;
+  service?: string;
+  data: Record<string, unknown>;
+  hash?: string;
+}

@@ -1,0 +1,419 @@
+/**
+ * `npm run bench:path` (issue 13; not part of npm test): the main path against bare PostgreSQL and
+ * fastify, measured side by side in one run so that the ratios hold on a busy machine.
+ *
+ * On a private PostgreSQL cluster (initdb into a temporary directory) and a private nats-server:
+ * 1. append: the event store's append with an exact expected revision, single events and batches of
+ *    10, against raw INSERTs of rows of the same shape (same columns, indexes and payload) into a twin
+ *    table, 8 concurrent writers, rounds interleaved;
+ * 2. submit: POST /api/v1/tickets through the full stack (every service as its own process) against a
+ *    bare fastify route validating the same body with the gateway's schema and inserting one row
+ *    (bench/path-baseline.ts, its own process), 32 keep-alive connections, rounds interleaved;
+ * 3. open loop: submissions at fixed rates (25/50/100/200 per s), each sent at its scheduled instant and
+ *    its latency counted from that instant (no coordinated omission): HTTP p99, and p99 until the
+ *    ticket is visible in the read model (ticket_views) with its routed unit; tickets not visible
+ *    within the drain time are reported as lost; p99 of the first and last third shows a growing backlog.
+ * Prints one table (figure, baseline, ratio, and the CPU other processes used meanwhile, in cores) and
+ * writes bench/results/path-<time>.json.
+ *
+ * Environment: BENCH_PATH_QUICK=1 — short rounds and two rates (development); BENCH_PATH_RATES=25,50 —
+ * the open-loop rates; BENCH_PATH_SECONDS — seconds per open-loop rate (default 30, 200/s: 60);
+ * BENCH_PATH_ONLY=append — only the append measurement.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import { join } from 'node:path';
+import { PostgresEventStore, type NewEvent } from '@tongban/eventstore';
+import { startNatsCluster, startPrivatePostgres } from '@tongban/testing';
+import pg from 'pg';
+import { startStack } from '../scripts/stack';
+import { nowMs, percentile, round, table } from './lib';
+
+const QUICK = process.env['BENCH_PATH_QUICK'] === '1';
+const RATES = (process.env['BENCH_PATH_RATES'] ?? (QUICK ? '25,100' : '25,50,100,200')).split(',').map(Number);
+const log = (m: string) => process.stderr.write(`[bench:path ${new Date().toISOString().slice(11, 19)}] ${m}\n`);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// ---------------------------------------------------------------- CPU of other processes
+
+/** Jiffies (user+system) per pid, with parents. */
+function processTimes(): Map<number, { ppid: number; ticks: number }> {
+  const out = new Map<number, { ppid: number; ticks: number }>();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(Number(name), { ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) });
+    } catch { /* ended */ }
+  }
+  return out;
+}
+
+/** Busy jiffies of the whole machine (all cores). */
+function machineBusy(): number {
+  const cpu = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const idle = (cpu[3] ?? 0) + (cpu[4] ?? 0);
+  return cpu.slice(0, 8).reduce((a, b) => a + b, 0) - idle;
+}
+
+/** Measures the CPU the rest of the machine used while a phase ran: busy − ours (this process tree and the private PostgreSQL's). */
+class CpuWatch {
+  private readonly hz = 100;
+  constructor(private readonly roots: Set<number>) {}
+  private ours(): number {
+    const times = processTimes();
+    let sum = 0;
+    for (const [pid, t] of times) {
+      let p = pid;
+      for (let depth = 0; depth < 30 && p > 1; depth += 1) {
+        if (this.roots.has(p)) { sum += t.ticks; break; }
+        p = times.get(p)?.ppid ?? 0;
+      }
+    }
+    return sum;
+  }
+  start(): () => { otherCores: number; oursCores: number } {
+    const t0 = Date.now();
+    const busy0 = machineBusy();
+    const ours0 = this.ours();
+    return () => {
+      const seconds = (Date.now() - t0) / 1000;
+      const busy = (machineBusy() - busy0) / this.hz;
+      const ours = (this.ours() - ours0) / this.hz;
+      return { otherCores: round(Math.max(0, busy - ours) / seconds), oursCores: round(ours / seconds) };
+    };
+  }
+}
+
+// ---------------------------------------------------------------- 1. append
+
+const PAYLOAD = {
+  reference: 'LS-2026-000123', serviceCode: 'dangerous-structure', division: '513437100001',
+  title: '路灯坏了', description: '锦城镇主街的路灯已经坏了三天，晚上很黑，老人和孩子出行不安全。'.repeat(3), address: '锦城镇主街 12 号',
+  channel: 'app', reporter: { deviceId: randomUUID(), staffId: '', unitId: '', accountId: '', name: '', phone: '', email: '' },
+  attributes: {}, mediaUrl: '', divisionDerivation: 'given',
+};
+const METADATA = { actor: { kind: 'citizen', id: randomUUID() }, channel: 'app', correlationId: randomUUID(), causationId: randomUUID(), service: 'intake', schemaVersion: 1, occurredAt: new Date().toISOString() };
+
+const RAW_TABLE = `
+  CREATE TABLE raw_events (
+    global_position bigserial NOT NULL,
+    transaction_id xid8 NOT NULL DEFAULT pg_current_xact_id(),
+    stream text NOT NULL, revision bigint NOT NULL CHECK (revision >= 0), id uuid NOT NULL, type text NOT NULL,
+    data jsonb NOT NULL, metadata jsonb NOT NULL, recorded_at timestamptz NOT NULL, prev_hash text NOT NULL, hash text NOT NULL,
+    CONSTRAINT raw_events_pkey PRIMARY KEY (stream, revision), CONSTRAINT raw_events_id_key UNIQUE (id)
+  );
+  CREATE UNIQUE INDEX raw_events_global_order_idx ON raw_events (transaction_id, global_position);`;
+
+const HASH = 'a'.repeat(64);
+
+/** Runs `workers` loops of `op` for `ms` and returns operations per second. */
+async function closedLoop(workers: number, ms: number, op: (worker: number, i: number) => Promise<void>): Promise<number> {
+  const end = nowMs() + ms;
+  let done = 0;
+  const start = nowMs();
+  await Promise.all(Array.from({ length: workers }, async (_, w) => {
+    for (let i = 0; nowMs() < end; i += 1) { await op(w, i); done += 1; }
+  }));
+  return done / ((nowMs() - start) / 1000);
+}
+
+interface Figure { figure: string; value: number; baseline: number; unit: string; ratio: number; goal: string; otherCores: number }
+
+async function benchAppend(url: string, cpu: CpuWatch): Promise<Figure[]> {
+  const pool = new pg.Pool({ connectionString: url, max: 8 });
+  const store = await PostgresEventStore.create(pool);
+  await pool.query(RAW_TABLE);
+  const workers = 8;
+  const roundMs = QUICK ? 1000 : 4000;
+  const rounds = QUICK ? 2 : 4;
+  let run = 0;
+  const event = (): NewEvent => ({ id: randomUUID(), type: 'TicketSubmitted', data: PAYLOAD, metadata: METADATA });
+  const figures: Figure[] = [];
+  for (const size of [1, 10]) {
+    let raw = 0;
+    let ours = 0;
+    const stop = cpu.start();
+    for (let r = 0; r < rounds; r += 1) {
+      run += 1;
+      const streamsRaw = new Map<number, number>();
+      raw += await closedLoop(workers, roundMs, async (w) => {
+        const next = streamsRaw.get(w) ?? 0;
+        streamsRaw.set(w, next + size);
+        const rows = Array.from({ length: size }, (_, k) => ({ revision: next + k, ...event(), recorded_at: new Date().toISOString(), prev_hash: HASH, hash: HASH }));
+        await pool.query(
+          `INSERT INTO raw_events (stream, revision, id, type, data, metadata, recorded_at, prev_hash, hash)
+           SELECT $1, r.revision, r.id, r.type, r.data, r.metadata, r.recorded_at, r.prev_hash, r.hash
+           FROM jsonb_to_recordset($2::jsonb) AS r(revision bigint, id uuid, type text, data jsonb, metadata jsonb, recorded_at timestamptz, prev_hash text, hash text)`,
+          [`raw-${run}-${w}`, JSON.stringify(rows)],
+        );
+      });
+      const streams = new Map<number, number>();
+      ours += await closedLoop(workers, roundMs, async (w) => {
+        const last = streams.get(w);
+        const result = await store.append(`ticket-${run}-${w}`, Array.from({ length: size }, event), last === undefined ? 'no_stream' : last);
+        streams.set(w, result.nextExpectedRevision);
+      });
+    }
+    const { otherCores } = stop();
+    raw = (raw / rounds) * size;
+    ours = (ours / rounds) * size;
+    figures.push({
+      figure: size === 1 ? 'append 1 event, exact revision' : 'append 10 events, exact revision',
+      value: Math.round(ours), baseline: Math.round(raw), unit: 'events/s', ratio: round(ours / raw), goal: '≥ 0.9', otherCores,
+    });
+  }
+  await store.close();
+  await pool.end();
+  return figures;
+}
+
+// ---------------------------------------------------------------- 2. submit (closed loop, 32 connections)
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+
+function post(base: URL, path: string, token: string | undefined, body: unknown): Promise<{ status: number; body: string }> {
+  const data = JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = http.request({
+      host: base.hostname, port: base.port, path, method: 'POST', agent,
+      headers: {
+        'content-type': 'application/json', 'content-length': Buffer.byteLength(data), 'idempotency-key': randomUUID(),
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+      },
+    }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(data);
+  });
+}
+
+let bodyCounter = 0;
+function submission(): Record<string, unknown> {
+  bodyCounter += 1;
+  return { service_code: 'dangerous-structure', division: '513437100001', title: `基准测试 ${bodyCounter}`, description: `bench:path ticket ${bodyCounter}: 路灯坏了，晚上很黑。` };
+}
+
+interface Closed { rps: number; p50: number; p99: number; errors: number }
+
+async function submitLoop(base: URL, token: string | undefined, ms: number, connections: number): Promise<Closed> {
+  const samples: number[] = [];
+  let errors = 0;
+  const rps = await closedLoop(connections, ms, async () => {
+    const t = nowMs();
+    try {
+      const res = await post(base, '/api/v1/tickets', token, submission());
+      if (res.status === 201) samples.push(nowMs() - t);
+      else errors += 1;
+    } catch {
+      errors += 1;
+    }
+  });
+  return { rps: rps * (samples.length / Math.max(1, samples.length + errors)), p50: round(percentile(samples, 50)), p99: round(percentile(samples, 99)), errors };
+}
+
+async function benchSubmit(stackBase: URL, token: string, baselineBase: URL, cpu: CpuWatch): Promise<{ figures: Figure[]; detail: Record<string, unknown> }> {
+  const ms = QUICK ? 3000 : 8000;
+  const rounds = QUICK ? 1 : 2;
+  await submitLoop(baselineBase, undefined, 1500, 32);
+  await submitLoop(stackBase, token, 1500, 32);
+  const base: Closed[] = [];
+  const full: Closed[] = [];
+  const stop = cpu.start();
+  for (let r = 0; r < rounds; r += 1) {
+    base.push(await submitLoop(baselineBase, undefined, ms, 32));
+    full.push(await submitLoop(stackBase, token, ms, 32));
+    await sleep(QUICK ? 2000 : 5000); // let the pipeline drain a little between rounds
+  }
+  const { otherCores } = stop();
+  const avg = (xs: Closed[], k: keyof Closed) => round(xs.reduce((a, x) => a + x[k], 0) / xs.length);
+  return {
+    figures: [
+      { figure: 'submit, 32 connections', value: avg(full, 'rps'), baseline: avg(base, 'rps'), unit: 'req/s', ratio: round(avg(full, 'rps') / avg(base, 'rps')), goal: '≥ 0.5', otherCores },
+      { figure: 'submit p50, 32 connections', value: avg(full, 'p50'), baseline: avg(base, 'p50'), unit: 'ms', ratio: round(avg(full, 'p50') / avg(base, 'p50')), goal: '', otherCores },
+    ],
+    detail: { stack: full, baseline: base },
+  };
+}
+
+// ---------------------------------------------------------------- 3. open loop
+
+interface OpenLoop { rate: number; seconds: number; sent: number; ok: number; errors: number; statuses: Record<string, number>; httpP99: number; visibleP50: number; visibleP99: number; visibleP99First: number; visibleP99Last: number; notVisible: number }
+
+async function openLoop(base: URL, token: string, pool: pg.Pool, rate: number, seconds: number, drainMs: number): Promise<OpenLoop> {
+  const total = Math.round(rate * seconds);
+  const t0 = nowMs() + 200;
+  const scheduled: number[] = [];
+  const http99: number[] = [];
+  const sentAt = new Map<string, number>(); // ticket id → scheduled instant
+  const visible = new Map<string, number>(); // ticket id → latency ms
+  let errors = 0;
+  let ok = 0;
+  const statuses: Record<string, number> = {};
+  const inFlight = new Set<Promise<void>>();
+  const send = async (at: number): Promise<void> => {
+    try {
+      const res = await post(base, '/api/v1/tickets', token, submission());
+      http99.push(nowMs() - at);
+      statuses[res.status] = (statuses[res.status] ?? 0) + 1;
+      if (res.status === 201) { ok += 1; sentAt.set((JSON.parse(res.body) as { id: string }).id, at); } else errors += 1;
+    } catch {
+      errors += 1;
+      statuses['network'] = (statuses['network'] ?? 0) + 1;
+      http99.push(nowMs() - at);
+    }
+  };
+  let polling = true;
+  const poller = (async () => {
+    while (polling) {
+      const pending = [...sentAt.keys()].filter((id) => !visible.has(id));
+      if (pending.length > 0) {
+        const { rows } = await pool.query<{ ticket_id: string }>(
+          "SELECT ticket_id::text AS ticket_id FROM ticket_views WHERE ticket_id = ANY($1::uuid[]) AND routed_unit_id <> ''", [pending],
+        );
+        const now = nowMs();
+        for (const r of rows) visible.set(r.ticket_id, now - sentAt.get(r.ticket_id)!);
+      }
+      await sleep(20);
+    }
+  })();
+  for (let i = 0; i < total; i += 1) {
+    const at = t0 + (i * 1000) / rate;
+    scheduled.push(at);
+    const wait = at - nowMs();
+    if (wait > 1) await sleep(wait - 1);
+    while (nowMs() < at) { /* spin the last millisecond */ }
+    const p = send(at).finally(() => inFlight.delete(p));
+    inFlight.add(p);
+  }
+  await Promise.all(inFlight);
+  const until = nowMs() + drainMs;
+  while (nowMs() < until && visible.size < sentAt.size) await sleep(50);
+  polling = false;
+  await poller;
+  // Tickets in schedule order: thirds show whether latency grows over the run.
+  const order = [...sentAt.entries()].sort((a, b) => a[1] - b[1]).map(([id]) => visible.get(id) ?? Number.POSITIVE_INFINITY);
+  const third = Math.max(1, Math.floor(order.length / 3));
+  const p99 = (xs: number[]) => (xs.length ? round(percentile(xs, 99)) : Number.NaN);
+  return {
+    rate, seconds, sent: total, ok, errors, statuses, httpP99: p99(http99),
+    visibleP50: round(percentile(order, 50)), visibleP99: p99(order),
+    visibleP99First: p99(order.slice(0, third)), visibleP99Last: p99(order.slice(-third)),
+    notVisible: order.filter((x) => !Number.isFinite(x)).length,
+  };
+}
+
+// ---------------------------------------------------------------- main
+
+/** BENCH_PATH_ONLY=append: stop after the append measurement (development of the event store). */
+class AppendOnly extends Error {}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  log(`${QUICK ? 'quick' : 'full'} run; private PostgreSQL and nats-server`);
+  const postgres = await startPrivatePostgres();
+  const nats = await startNatsCluster(1);
+  const admin = new pg.Pool({ connectionString: postgres.url, max: 2 });
+  const { rows: [backend] } = await admin.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+  const postmaster = processTimes().get(backend!.pid)?.ppid ?? 0;
+  const cpu = new CpuWatch(new Set([process.pid, postmaster]));
+  const dbUrl = (name: string) => { const u = new URL(postgres.url); u.pathname = `/${name}`; return u.toString(); };
+  for (const name of ['appendbench', 'baseline', 'tongban']) await admin.query(`CREATE DATABASE ${name}`);
+  const figures: Figure[] = [];
+  const results: Record<string, unknown> = { quick: QUICK, startedAt: new Date(started).toISOString(), cores: (await import('node:os')).cpus().length };
+  let baseline: ChildProcess | undefined;
+  let stack: Awaited<ReturnType<typeof startStack>> | undefined;
+  try {
+    log('append: event store vs raw INSERT');
+    figures.push(...await benchAppend(dbUrl('appendbench'), cpu));
+    if (process.env['BENCH_PATH_ONLY'] === 'append') throw new AppendOnly();
+
+    log('starting the baseline and the stack');
+    baseline = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'path-baseline.ts')], {
+      env: { ...process.env, DATABASE_URL: dbUrl('baseline'), PORT: '0' }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    const baselinePort = await new Promise<number>((resolve, reject) => {
+      baseline!.once('message', (m: { ready?: number }) => (m.ready ? resolve(m.ready) : reject(new Error('baseline did not start'))));
+      baseline!.once('exit', (code) => reject(new Error(`baseline exited ${code}`)));
+    });
+    const ns = `bp${Date.now().toString(36)}`;
+    stack = await startStack({
+      randomPorts: true, readyTimeoutMs: 300_000,
+      env: {
+        DATABASE_URL: dbUrl('tongban'), NATS_URL: nats.url, TONGBAN_NAMESPACE: ns, TONGBAN_EVENTS_STREAM: `${ns}_EVENTS`, TONGBAN_EVENTS_SUBJECT: `${ns}.events`,
+        LOG_LEVEL: 'warn', TONGBAN_RATE_LIMIT_PER_MINUTE: '0', TONGBAN_RATE_LIMIT_STAFF_PER_MINUTE: '0', TONGBAN_RATE_LIMIT_IP_PER_MINUTE: '0',
+      },
+      output: (name, line) => { if (/"level":(50|60)|Error/.test(line)) process.stderr.write(`[${name}] ${line.slice(0, 300)}\n`); },
+    });
+    const stackBase = new URL(stack.gatewayUrl);
+    const device = JSON.parse((await post(stackBase, '/api/v1/devices', undefined, {})).body) as { token: string };
+
+    log('submit: 32 connections, stack vs bare fastify + INSERT');
+    const submit = await benchSubmit(stackBase, device.token, new URL(`http://127.0.0.1:${baselinePort}`), cpu);
+    figures.push(...submit.figures);
+    results['submit'] = submit.detail;
+
+    const readPool = new pg.Pool({ connectionString: dbUrl('tongban'), max: 2 });
+    // The closed loop leaves a backlog: let the pipeline drain before the open loop starts.
+    const drainStart = Date.now();
+    const backlog = async () => (await readPool.query<{ n: number }>(
+      "SELECT (SELECT count(*) FROM events WHERE type = 'TicketSubmitted')::int - (SELECT count(*) FROM ticket_views WHERE routed_unit_id <> '')::int AS n",
+    )).rows[0]!.n;
+    while (Date.now() - drainStart < (QUICK ? 30_000 : 90_000) && await backlog() > 0) await sleep(500);
+    results['drainSeconds'] = Math.round((Date.now() - drainStart) / 1000);
+    log(`backlog after submit drained in ${results['drainSeconds']} s (left: ${await backlog()})`);
+    const loops: OpenLoop[] = [];
+    for (const rate of RATES) {
+      const seconds = Number(process.env['BENCH_PATH_SECONDS'] ?? (QUICK ? 5 : rate >= 200 ? 60 : 30));
+      log(`open loop: ${rate}/s for ${seconds} s`);
+      const stop = cpu.start();
+      const r = await openLoop(stackBase, device.token, readPool, rate, seconds, QUICK ? 5000 : 10_000);
+      const { otherCores } = stop();
+      loops.push(r);
+      figures.push({ figure: `open loop ${rate}/s: visible+routed p99`, value: r.visibleP99, baseline: Number.NaN, unit: 'ms', ratio: Number.NaN, goal: rate === 200 ? '≤ 1000' : '', otherCores });
+      figures.push({ figure: `open loop ${rate}/s: HTTP p99`, value: r.httpP99, baseline: Number.NaN, unit: 'ms', ratio: Number.NaN, goal: rate === 200 ? '≤ 250' : '', otherCores });
+      log(JSON.stringify(r));
+      await sleep(QUICK ? 1000 : 3000);
+    }
+    await readPool.end();
+    results['openLoop'] = loops;
+  } catch (error) {
+    if (!(error instanceof AppendOnly)) throw error;
+  } finally {
+    await stack?.stop().catch(() => undefined);
+    baseline?.kill('SIGTERM');
+    await admin.end();
+    await nats.dispose();
+    await postgres.dispose();
+  }
+  results['figures'] = figures;
+  results['seconds'] = Math.round((Date.now() - started) / 1000);
+  const show = (x: number) => (Number.isFinite(x) ? String(x) : Number.isNaN(x) ? '' : 'not visible');
+  process.stdout.write(`${table(figures.map((f) => ({
+    figure: f.figure, value: show(f.value), baseline: show(f.baseline), unit: f.unit, ratio: show(f.ratio), goal: f.goal, 'other CPU (cores)': f.otherCores,
+  })))}\n`);
+  const open = (results['openLoop'] as OpenLoop[] | undefined) ?? [];
+  if (open.length) {
+    process.stdout.write(`\n${table(open.map((o) => ({
+      rate: o.rate, s: o.seconds, sent: o.sent, ok: o.ok, errors: o.errors, 'http p99': show(o.httpP99), 'visible p50': show(o.visibleP50), 'visible p99': show(o.visibleP99),
+      'p99 first third': show(o.visibleP99First), 'p99 last third': show(o.visibleP99Last), 'not visible': o.notVisible,
+    })))}\n`);
+  }
+  const dir = join(__dirname, 'results');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `path-${new Date(started).toISOString().replace(/[:.]/g, '-')}.json`);
+  writeFileSync(file, JSON.stringify(results, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2));
+  log(`${results['seconds']} s; written ${file}`);
+}
+
+void main().then(() => process.exit(0), (err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

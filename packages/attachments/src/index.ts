@@ -1,0 +1,4 @@
+export * from './media';
+export * from './prepare';
+export * from './store';
+export * from './strip';

@@ -1,0 +1,19 @@
+/**
+ * The UUIDv5 namespaces of the platform's deterministic ids, in one place. An id derived from one of
+ * these is stored (event ids, inbox message ids, delivery ids) and compared with the id a retry derives
+ * again, so a namespace must never change: id-namespaces.unit.test.ts pins every value.
+ */
+export const ID_NAMESPACES = {
+  /** routing: events caused by another event (`<cause id>/<role>/<index>`). */
+  causedEvent: '2f1c0c5e-7d0b-4a59-9d7e-3b7b1a6f0c11',
+  /** notification: inbox message ids (`<event id>/<recipient kind>/<recipient id>`). */
+  inboxMessage: '8e0f3a52-41f4-4c43-9b55-5f2d1a1c7e90',
+  /** notification: the message telling a unit an outbound delivery failed (`<message id>/<channel>/<recipient id>`). */
+  deliveryFailure: '0b6f1f8e-6f53-4a43-8f0e-2c1a4f9f3d11',
+  /** query: audit anchor event ids (`<anchor stream>/<transaction id>/<position>` of the covered range). */
+  auditAnchor: '5b0e7a52-3c1f-4f6e-9a43-2c8d7e61b0a9',
+  /** deadline: events a fired timer appends (`<ticket>/<leg>/<kind>/<due key>/<role>`). */
+  timerEvent: 'c7f4f0a4-5a3e-4a8e-8d4b-0b6f2d9e1a37',
+  /** intake: event ids of a client's offline update (JSON of principal kind, id, ticket id, update id, index). */
+  clientUpdate: '5b0e6f0c-2f7d-4f63-9a8e-3c1d7a4b9e21',
+} as const;

@@ -1,0 +1,96 @@
+import { status as grpcStatus } from '@grpc/grpc-js';
+import { WrongExpectedRevisionError, type EventStore } from '@tongban/eventstore';
+import { singleMetric } from '@tongban/messaging';
+import { Counter, Histogram } from 'prom-client';
+
+/**
+ * Issue 12 item 3: the `tongban_*` series every process shares (prom-client's default registry, served
+ * on `/metrics` by the health listener). Process-specific series live beside their code (messaging,
+ * deadline, notification, query).
+ */
+
+/** Latency buckets of requests and appends, seconds (1 ms … 10 s). */
+export const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/** HTTP requests at the gateway, by route (the route pattern, not the URL), method and status code. */
+export function httpMetrics() {
+  return {
+    requests: singleMetric('tongban_http_requests_total', () => new Counter({
+      name: 'tongban_http_requests_total', help: 'HTTP requests answered by the gateway, by route pattern, method and status', labelNames: ['route', 'method', 'status'] as const,
+    })),
+    duration: singleMetric('tongban_http_request_duration_seconds', () => new Histogram({
+      name: 'tongban_http_request_duration_seconds', help: 'HTTP request latency at the gateway, seconds', labelNames: ['route', 'method', 'status'] as const, buckets: LATENCY_BUCKETS,
+    })),
+  };
+}
+
+/** gRPC calls handled by a service, by full method path and status code name. */
+export function grpcServerMetrics() {
+  return {
+    handled: singleMetric('tongban_grpc_server_handled_total', () => new Counter({
+      name: 'tongban_grpc_server_handled_total', help: 'gRPC calls handled, by method and status code', labelNames: ['method', 'code'] as const,
+    })),
+    duration: singleMetric('tongban_grpc_server_handling_seconds', () => new Histogram({
+      name: 'tongban_grpc_server_handling_seconds', help: 'gRPC call latency in the service, seconds', labelNames: ['method', 'code'] as const, buckets: LATENCY_BUCKETS,
+    })),
+  };
+}
+
+const CODE_NAMES = new Map<number, string>(Object.entries(grpcStatus).filter(([, v]) => typeof v === 'number').map(([k, v]) => [v as number, k]));
+
+/** The status code name of a gRPC status number (`OK`, `NOT_FOUND` …). */
+export function grpcCodeName(code: number | undefined): string {
+  return CODE_NAMES.get(code ?? grpcStatus.UNKNOWN) ?? String(code);
+}
+
+/** Starts timing a gRPC call of `method`; the returned function records it with its status code. */
+export function observeGrpcCall(method: string): (code: number | undefined) => void {
+  const metrics = grpcServerMetrics();
+  const end = metrics.duration.startTimer({ method });
+  return (code) => {
+    const name = grpcCodeName(code);
+    end({ code: name });
+    metrics.handled.inc({ method, code: name });
+  };
+}
+
+/** Appends to the event store: latency by outcome, events appended, expected-revision conflicts. */
+export function eventStoreMetrics() {
+  return {
+    duration: singleMetric('tongban_eventstore_append_duration_seconds', () => new Histogram({
+      name: 'tongban_eventstore_append_duration_seconds', help: 'Event store append latency, seconds, by outcome (ok, conflict, error)', labelNames: ['outcome'] as const, buckets: LATENCY_BUCKETS,
+    })),
+    events: singleMetric('tongban_eventstore_appended_events_total', () => new Counter({
+      name: 'tongban_eventstore_appended_events_total', help: 'Events appended to the event store',
+    })),
+    conflicts: singleMetric('tongban_eventstore_append_conflicts_total', () => new Counter({
+      name: 'tongban_eventstore_append_conflicts_total', help: 'Appends refused because the stream moved (wrong expected revision; the executor retries them)',
+    })),
+  };
+}
+
+/** `store` with its appends measured (see {@link eventStoreMetrics}); everything else passes through. */
+export function measuredEventStore<S extends EventStore>(store: S): S {
+  const metrics = eventStoreMetrics();
+  const append: EventStore['append'] = async (stream, events, expected) => {
+    const end = metrics.duration.startTimer();
+    try {
+      const result = await store.append(stream, events, expected);
+      end({ outcome: 'ok' });
+      metrics.events.inc(events.length);
+      return result;
+    } catch (err) {
+      const conflict = err instanceof WrongExpectedRevisionError;
+      end({ outcome: conflict ? 'conflict' : 'error' });
+      if (conflict) metrics.conflicts.inc();
+      throw err;
+    }
+  };
+  return new Proxy(store, {
+    get(target, property, receiver) {
+      if (property === 'append') return append;
+      const value: unknown = Reflect.get(target, property, receiver);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}

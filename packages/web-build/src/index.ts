@@ -1,0 +1,3 @@
+/** Build helpers of the web apps (apps/*): pre-compression and the initial-JavaScript budget. */
+export * from './precompress';
+export * from './budget';

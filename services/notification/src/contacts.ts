@@ -1,0 +1,100 @@
+import { DEFAULT_LANGUAGE, type Language, isLanguage } from '@tongban/i18n';
+import type { ReporterContact } from './channels';
+import type { Notice } from './recipients';
+import { mobileNumber } from './sms/provider';
+
+/**
+ * Who is reached outside the platform, and how:
+ * - the reporter: SMS to the phone given with the report (Open311 `phone`, or — for a report an officer
+ *   made on someone's behalf — the person's contact when it is a mobile number, given with their
+ *   consent), e-mail to the e-mail given, for {@link REPORTER_KINDS};
+ * - a unit: the contacts of `TONGBAN_NOTIFY_CONTACTS` (a JSON array of `{unit, email?, phone?, language?,
+ *   smsKinds?}`): e-mail for {@link STAFF_KINDS}, SMS as well for the kinds listed in `smsKinds` (e.g.
+ *   `["deadline-breached", "escalated"]`). Invalid: the service does not start.
+ */
+
+/** Notice kinds a reporter hears about by SMS/e-mail (acceptance, announced deadline, public reply, resolution, callback). */
+export const REPORTER_KINDS: ReadonlySet<string> = new Set(['accepted', 'deadline-announced', 'public-reply', 'resolved', 'callback-requested', 'merged']);
+/** Notice kinds a unit hears about by e-mail (arrivals, the reporter's added information, warnings, breaches, escalations). */
+export const STAFF_KINDS: ReadonlySet<string> = new Set(['ticket-arrived', 'transferred', 'information-added', 'deadline-warning', 'deadline-breached', 'escalated']);
+
+/** One unit's contact. */
+export interface UnitContact {
+  unit: string;
+  email?: string;
+  phone?: string;
+  language?: Language;
+  /** Kinds also sent by SMS to `phone`. */
+  smsKinds?: readonly string[];
+}
+
+/** Addresses for one notice. */
+export interface NoticeAddresses {
+  sms: string[];
+  email: string[];
+}
+
+export class ContactConfigError extends Error {
+  override readonly name = 'ContactConfigError';
+  readonly code = 'invalid_notify_contacts';
+}
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+/** Parses TONGBAN_NOTIFY_CONTACTS (unset or empty: none). @throws ContactConfigError naming the entry. */
+export function parseUnitContacts(raw: string | undefined): UnitContact[] {
+  if (raw === undefined || raw.trim() === '') return [];
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch (err) {
+    throw new ContactConfigError(`TONGBAN_NOTIFY_CONTACTS is not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  if (!Array.isArray(json)) throw new ContactConfigError('TONGBAN_NOTIFY_CONTACTS must be a JSON array of {unit, email?, phone?, language?, smsKinds?}');
+  return json.map((e: unknown, i): UnitContact => {
+    const fail = (what: string): never => { throw new ContactConfigError(`TONGBAN_NOTIFY_CONTACTS[${i}]: ${what}`); };
+    if (typeof e !== 'object' || e === null) return fail('must be an object');
+    const o = e as Record<string, unknown>;
+    const unknown = Object.keys(o).filter((k) => !['unit', 'email', 'phone', 'language', 'smsKinds'].includes(k));
+    if (unknown.length > 0) fail(`unknown field(s) ${unknown.join(', ')}`);
+    if (typeof o['unit'] !== 'string' || o['unit'] === '') fail('unit must be a unit id (e.g. adm-513437100)');
+    if (o['email'] !== undefined && (typeof o['email'] !== 'string' || !EMAIL.test(o['email']))) fail('email must be an e-mail address');
+    const phone = o['phone'] === undefined ? undefined : typeof o['phone'] === 'string' ? mobileNumber(o['phone']) : undefined;
+    if (o['phone'] !== undefined && !phone) fail('phone must be a mainland mobile number');
+    if (o['language'] !== undefined && !isLanguage(o['language'])) fail('language must be zh-Hans, en or ii');
+    const kinds = o['smsKinds'];
+    if (kinds !== undefined && (!Array.isArray(kinds) || kinds.some((k) => typeof k !== 'string'))) fail('smsKinds must be an array of notice kinds');
+    return {
+      unit: o['unit'] as string,
+      ...(o['email'] ? { email: o['email'] as string } : {}),
+      ...(phone ? { phone } : {}),
+      ...(o['language'] ? { language: o['language'] as Language } : {}),
+      ...(kinds ? { smsKinds: kinds as string[] } : {}),
+    };
+  });
+}
+
+/** The reporter's SMS number: their phone, else the contact of the person reported for when it is a mobile number. */
+export function reporterPhone(c: ReporterContact): string | undefined {
+  return mobileNumber(c.phone) ?? mobileNumber(c.onBehalfOfContact);
+}
+
+/** The language a unit's notices are written in. */
+export function unitLanguage(contacts: readonly UnitContact[], unit: string): Language {
+  return contacts.find((c) => c.unit === unit && c.language)?.language ?? DEFAULT_LANGUAGE;
+}
+
+/** Where a notice goes outside the platform. */
+export function addressesOf(notice: Notice, reporter: ReporterContact, contacts: readonly UnitContact[]): NoticeAddresses {
+  if (notice.recipient.kind === 'unit') {
+    const mine = contacts.filter((c) => c.unit === notice.recipient.id);
+    return {
+      email: STAFF_KINDS.has(notice.kind) ? mine.flatMap((c) => (c.email ? [c.email] : [])) : [],
+      sms: mine.flatMap((c) => (c.phone && c.smsKinds?.includes(notice.kind) ? [c.phone] : [])),
+    };
+  }
+  if (!REPORTER_KINDS.has(notice.kind) || notice.follower) return { sms: [], email: [] };
+  const phone = reporterPhone(reporter);
+  const email = EMAIL.test(reporter.email) ? reporter.email : undefined;
+  return { sms: phone ? [phone] : [], email: email ? [email] : [] };
+}

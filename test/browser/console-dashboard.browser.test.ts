@@ -1,0 +1,59 @@
+import type { Browser } from 'playwright-core';
+import { type TestStack, startTestStack } from '../support/test-stack';
+import { assertAppBuilt, launchBrowser, screenshot } from './support/browser';
+import { TOWNSHIP, signedIn, submitReport } from './support/console';
+
+/**
+ * The supervisor dashboard in a real Chromium against the real platform: the figures of the
+ * jurisdiction, the map of the 17 counties with the county that received tickets non-zero, the drill-down
+ * into its townships; the dashboard's JavaScript (ECharts, the county boundaries) is not in the initial bundle.
+ */
+
+let stack: TestStack;
+let browser: Browser;
+let supervisor: string;
+let admin: string;
+let auditor: string;
+
+beforeAll(async () => {
+  assertAppBuilt('console');
+  [stack, browser] = await Promise.all([startTestStack(), launchBrowser()]);
+  [supervisor, admin, auditor] = await Promise.all([stack.staffToken('supervisor', '5134'), stack.staffToken('admin', TOWNSHIP), stack.staffToken('auditor', '5134')]);
+}, 360_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await stack?.stop();
+});
+
+it('shows the figures, the county map with 雷波县 non-zero, and its townships on drill-down', async () => {
+  const tickets = [await submitReport(stack, '西街30号围墙成危墙'), await submitReport(stack, '村口路灯不亮', { service_code: 'power-supply' })];
+  for (const { id } of tickets) await stack.waitForTicket(id, auditor, (v) => v.status === 'routed');
+  expect((await stack.api('POST', `/api/v1/tickets/${tickets[0]!.id}/accept`, { token: admin })).status).toBe(200);
+
+  const { page, context, errors } = await signedIn(browser, stack, supervisor, '/dashboard');
+  const scripts: string[] = [];
+  page.on('request', (r) => { if (r.resourceType() === 'script') scripts.push(r.url()); });
+  await page.locator('[data-testid="figure-received"] .ant-statistic-content-value', { hasText: '2' }).waitFor({ timeout: 30_000 });
+  await page.locator('[data-testid="county-map"][data-nonzero="雷波县"]').waitFor({ timeout: 30_000 });
+  await page.locator('[data-testid="county-map"] canvas').waitFor();
+  await screenshot(page, 'console-dashboard');
+
+  await page.locator('[data-testid="county-select"]').click();
+  await page.keyboard.type('雷波');
+  await page.locator('.ant-select-item-option', { hasText: '雷波县' }).click();
+  await page.locator('[data-testid="townships"] tbody tr', { hasText: '锦城镇' }).waitFor({ timeout: 30_000 });
+  await screenshot(page, 'console-dashboard-townships');
+  expect(errors).toEqual([]);
+  await context.close();
+}, 180_000);
+
+it('loads the dashboard (ECharts and the boundaries) only when it is opened', async () => {
+  const { page, context } = await signedIn(browser, stack, admin, '/queue');
+  const scripts: string[] = [];
+  page.on('request', (r) => { if (r.resourceType() === 'script') scripts.push(r.url()); });
+  await page.reload();
+  await page.locator('#queue-heading').waitFor({ timeout: 30_000 });
+  expect(scripts.some((u) => /Dashboard-/.test(u))).toBe(false);
+  await context.close();
+}, 120_000);

@@ -1,0 +1,75 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Browser, type BrowserContext, type Page, chromium } from 'playwright-core';
+
+/**
+ * The browser-test harness: playwright-core driving Debian's Chromium (`apt-get install -y chromium
+ * fonts-noto-cjk fonts-noto-core fonts-sil-nuosusil`; `.ci/run` installs them when missing), headless,
+ * screenshots under test-output/browser/.
+ */
+
+const ROOT = join(__dirname, '..', '..', '..');
+
+/** The Chromium binary: CHROMIUM_PATH, default Debian's /usr/bin/chromium. */
+export const CHROMIUM_PATH = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
+
+/** Where screenshots are saved. */
+export const SCREENSHOT_DIR = join(ROOT, 'test-output', 'browser');
+
+/** Chromium's flags for a headless run on a CI machine. */
+export const CHROMIUM_ARGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run',
+];
+
+/**
+ * Launches Chromium.
+ * @throws Error naming the apt packages when the binary is missing.
+ */
+export async function launchBrowser(): Promise<Browser> {
+  if (!existsSync(CHROMIUM_PATH)) {
+    throw new Error(`no Chromium at ${CHROMIUM_PATH}: apt-get install -y chromium fonts-noto-cjk fonts-noto-core fonts-sil-nuosusil (or set CHROMIUM_PATH)`);
+  }
+  return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, headless: true });
+}
+
+/**
+ * Fails when a web app is not built (the browser tests run after `npm run build`; `npm run test:browser`
+ * and `npm test` build first).
+ */
+export function assertAppBuilt(name: string): void {
+  const index = join(ROOT, 'apps', name, 'dist', 'index.html');
+  if (!existsSync(index)) throw new Error(`apps/${name} is not built (${index} missing): run npm run build`);
+}
+
+/** A page with the errors it raised (uncaught exceptions and console.error), for assertions. */
+export interface WatchedPage {
+  page: Page;
+  context: BrowserContext;
+  /** Uncaught exceptions and console errors so far. */
+  errors: string[];
+}
+
+/**
+ * A new browser context and page: desktop viewport, the browser's time zone set to `timezoneId`
+ * (default America/New_York, so that a page showing Asia/Shanghai times proves it converts).
+ */
+export async function openPage(browser: Browser, options: { timezoneId?: string; locale?: string } = {}): Promise<WatchedPage> {
+  const context = await browser.newContext({
+    viewport: { width: 1440, height: 900 },
+    timezoneId: options.timezoneId ?? 'America/New_York',
+    locale: options.locale ?? 'zh-CN',
+  });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`));
+  page.on('console', (message) => { if (message.type() === 'error') errors.push(`console: ${message.text()}`); });
+  return { page, context, errors };
+}
+
+/** Saves a full-page screenshot as test-output/browser/<name>.png and returns its path. */
+export async function screenshot(page: Page, name: string): Promise<string> {
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  const path = join(SCREENSHOT_DIR, `${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  return path;
+}

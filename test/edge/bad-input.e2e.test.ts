@@ -1,0 +1,214 @@
+/**
+ * Bad input at the HTTP edge, on the whole platform (real processes, PostgreSQL, NATS), through real
+ * sockets (issue 16 items 4, 5, 6, 17, 18): every refusal is a 4xx naming what was wrong —
+ * problem+json under /api, an Open311 errors document under /open311 (also for what Node's HTTP parser
+ * refuses) —, nothing is silently altered, nothing reaches SQL, and Open311's default date windows read
+ * the platform's (test) clock.
+ */
+import { createConnection } from 'node:net';
+import { waitFor } from '@tongban/testing';
+import { call } from '../open311/support/client';
+import { parseXml } from '../open311/support/georeport';
+import { type Open311Stack, startOpen311Stack } from '../open311/support/stack';
+import { STACK_START_TIMEOUT_MS, type TestStack } from '../support/test-stack';
+
+let platform: Open311Stack;
+let stack: TestStack;
+let apiKey: string;
+
+beforeAll(async () => {
+  platform = await startOpen311Stack('edge-app');
+  ({ stack, apiKey } = platform);
+}, STACK_START_TIMEOUT_MS);
+
+afterAll(async () => {
+  await platform?.stop();
+});
+
+/** An answer read off a raw socket. */
+interface RawAnswer { status: number; headers: Record<string, string>; body: string }
+
+/** Sends bytes as they are (no client normalizes them) and reads the answer until the body is complete. */
+function rawRequest(bytes: Buffer | string): Promise<RawAnswer> {
+  const { hostname, port } = new URL(stack.url);
+  return new Promise((resolve, reject) => {
+    const socket = createConnection({ host: hostname, port: Number(port) }, () => socket.write(bytes));
+    const chunks: Buffer[] = [];
+    const parse = (): RawAnswer | undefined => {
+      const all = Buffer.concat(chunks);
+      const end = all.indexOf('\r\n\r\n');
+      if (end < 0) return undefined;
+      const [statusLine, ...lines] = all.subarray(0, end).toString('latin1').split('\r\n');
+      const headers = Object.fromEntries(lines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]));
+      const length = Number(headers['content-length'] ?? NaN);
+      const body = all.subarray(end + 4);
+      if (!Number.isNaN(length) && body.length < length) return undefined;
+      return { status: Number(statusLine!.split(' ')[1]), headers, body: body.toString('utf8') };
+    };
+    socket.on('data', (c: Buffer) => {
+      chunks.push(c);
+      const answer = parse();
+      if (answer) { socket.destroy(); resolve(answer); }
+    });
+    socket.on('close', () => { const answer = parse(); if (answer) resolve(answer); else reject(new Error(`no answer: ${Buffer.concat(chunks).toString('latin1')}`)); });
+    socket.on('error', reject);
+  });
+}
+
+/** The Open311 errors of an answer in either format: code and description of each. */
+function open311Errors(contentType: string, body: string): { code: string; description: string }[] {
+  if (contentType.startsWith('application/json')) return (JSON.parse(body) as { code: number; description: string }[]).map((e) => ({ code: String(e.code), description: e.description }));
+  expect(contentType).toMatch(/^text\/xml/);
+  const doc = parseXml(body);
+  expect(doc.root).toBe('errors');
+  return (doc.body as { error: { code: string; description: string }[] }).error;
+}
+
+/** A citizen's ticket, submitted through REST; resolves with its id. */
+async function submitTicket(token: string, extra: Record<string, unknown> = {}): Promise<string> {
+  const res = await stack.api('POST', '/api/v1/tickets', {
+    token, body: { service_code: 'sanitation', division: '513437100001', title: '垃圾未清运', description: '西街垃圾堆积三天', ...extra },
+  });
+  expect(res.status).toBe(201);
+  return res.body.id as string;
+}
+
+describe('integers beyond their wire type (item 4)', () => {
+  it('answers a rating score outside 32 bits 400 score_out_of_range, like any score outside 1–5', async () => {
+    const device = await stack.device();
+    const id = await submitTicket(device.token);
+    for (const score of ['2147483648', '-2147483649', '1e15', '9007199254740993', '2147483647', '6']) {
+      const res = await stack.api('POST', `/api/v1/tickets/${id}/rating`, { token: device.token, body: `{"score":${score}}` });
+      expect([score, res.status, res.headers.get('content-type')?.split(';')[0], res.body.reason]).toEqual([score, 400, 'application/problem+json', 'score_out_of_range']);
+    }
+  });
+});
+
+describe('Open311 errors for everything under /open311 (item 5)', () => {
+  it('answers headers over the 64 KB limit with 431 problem+json under /api (the parser\'s refusal)', async () => {
+    const api = await rawRequest(`GET /api/v1/tickets?x=${'a'.repeat(70_000)} HTTP/1.1\r\nHost: x\r\n\r\n`);
+    expect([api.status, api.headers['content-type']]).toEqual([431, 'application/problem+json']);
+  });
+
+  it('answers hundreds (or a thousand) of service_request_id with a 400 naming the limit, on both GETs', async () => {
+    for (const n of [300, 1000]) {
+      const ids = Array.from({ length: n }, (_, i) => `01900000-0000-7000-8000-${String(i).padStart(12, '0')}`).join(',');
+      for (const path of ['requests', 'servicerequestupdates']) {
+        for (const f of ['json', 'xml'] as const) {
+          const res = await call(stack.url, 'GET', `${path}.${f}?service_request_id=${ids}`);
+          expect(res.status).toBe(400);
+          expect(open311Errors(res.contentType, res.text).map((e) => e.description).join(' ')).toContain(`at most 200 service_request_id may be given in one request (${n} were)`);
+        }
+      }
+    }
+  });
+
+  it('answers a raw space in the query (refused by the HTTP parser) with an Open311 errors document', async () => {
+    for (const f of ['json', 'xml']) {
+      const res = await rawRequest(`GET /open311/v2/requests.${f}?service_code=a b HTTP/1.1\r\nHost: x\r\n\r\n`);
+      expect(res.status).toBe(400);
+      expect(open311Errors(res.headers['content-type']!, res.body)[0]?.code).toBe('400');
+    }
+  });
+});
+
+describe('one rule for invalid characters in Open311 parameters (item 6)', () => {
+  it('refuses a NUL in service_request_id with 400 naming it, wherever the parameter appears, before any service sees it', async () => {
+    for (const f of ['json', 'xml'] as const) {
+      for (const path of [`requests.${f}?service_request_id=%00`, `requests.${f}?service_request_id=a%00`, `servicerequestupdates.${f}?service_request_id=%00`, `requests/a%00.${f}`, `tokens/%00.${f}`]) {
+        const res = await call(stack.url, 'GET', path);
+        const descriptions = open311Errors(res.contentType, res.text).map((e) => e.description).join(' ');
+        expect([path, res.status]).toEqual([path, 400]);
+        expect(descriptions).toMatch(path.startsWith('tokens') ? /^token contains U\+0000/ : /service_request_id/);
+      }
+      const post = await call(stack.url, 'POST', `servicerequestupdates.${f}`, { form: { api_key: apiKey, service_request_id: 'a\u0000', description: '补充' } });
+      expect(post.status).toBe(400);
+      expect(open311Errors(post.contentType, post.text)[0]?.description).toMatch(/^service_request_id contains U\+0000/);
+    }
+    // Nothing reached PostgreSQL: no service logged an encoding error.
+    expect(stack.logs().filter((l) => /invalid byte sequence|0x00/.test(l))).toEqual([]);
+  });
+});
+
+describe('text is refused, never altered (item 17)', () => {
+  const post = (body: Buffer | string, contentType: string) => fetch(`${stack.url}/open311/v2/requests.json`, { method: 'POST', headers: { 'content-type': contentType }, body });
+  const form = (description: string) => `api_key=${apiKey}&service_code=sanitation&address_id=513437100001&description=${description}`;
+
+  it('refuses invalid UTF-8 in an Open311 POST (percent-encoded or raw) with 400 naming the field', async () => {
+    for (const body of [form('%C3%28abc'), Buffer.concat([Buffer.from(form('')), Buffer.from([0xff, 0xfe, 0x41])])]) {
+      const res = await post(body, 'application/x-www-form-urlencoded');
+      expect(res.status).toBe(400);
+      expect(open311Errors(res.headers.get('content-type')!, await res.text())).toEqual([{ code: '400', description: 'description is not valid UTF-8' }]);
+    }
+  });
+
+  it('decodes a declared charset correctly (GB18030, ISO-8859-1) and answers an unknown one 400 with code 415', async () => {
+    // 西街 in GB18030, percent-encoded; "Café" in ISO-8859-1.
+    for (const [charset, encoded, expected] of [['gb18030', '%CE%F7%BD%D6%C0%AC%BB%F8', '西街垃圾'], ['ISO-8859-1', 'Caf%E9+d%E9chets', 'Café déchets']] as const) {
+      const res = await post(form(encoded), `application/x-www-form-urlencoded; charset=${charset}`);
+      expect(res.status).toBe(200);
+      const id = (await res.json() as { service_request_id: string }[])[0]!.service_request_id;
+      const view = await waitFor(async () => {
+        const r = await call(stack.url, 'GET', `requests/${id}.json`);
+        return r.status === 200 ? r.json[0] : undefined;
+      }, { timeoutMs: 15_000, intervalMs: 100 });
+      expect(view.description).toBe(expected);
+    }
+    const unknown = await post(form('x'), 'application/x-www-form-urlencoded; charset=x-klingon');
+    expect(unknown.status).toBe(400);
+    expect(open311Errors(unknown.headers.get('content-type')!, await unknown.text())[0]?.code).toBe('415');
+  });
+
+  it('refuses an unpaired surrogate or invalid UTF-8 in a REST body with 400 naming the field, and a non-UTF-8 JSON charset with 415', async () => {
+    const device = await stack.device();
+    const body = (description: string) => `{"service_code":"sanitation","division":"513437100001","title":"t","description":"${description}"}`;
+    const surrogate = await stack.api('POST', '/api/v1/tickets', { token: device.token, body: body('\\ud800 x') });
+    expect([surrogate.status, surrogate.body.reason, surrogate.body.errors]).toEqual([400, 'invalid_characters', [{ location: 'body/description', message: 'contains an unpaired surrogate (U+D800)' }]]);
+    const bytes = Buffer.concat([Buffer.from(body('').slice(0, -2)), Buffer.from([0xc3, 0x28]), Buffer.from('"}')]);
+    const invalid = await fetch(`${stack.url}/api/v1/tickets`, { method: 'POST', headers: { authorization: `Bearer ${device.token}`, 'content-type': 'application/json' }, body: bytes });
+    const problem = await invalid.json() as { reason: string; errors: unknown };
+    expect([invalid.status, problem.reason, problem.errors]).toEqual([400, 'invalid_characters', [{ location: 'body/description', message: 'is not valid UTF-8' }]]);
+    const latin1 = await stack.api('POST', '/api/v1/tickets', { token: device.token, body: body('x'), headers: { 'content-type': 'application/json; charset=iso-8859-1' } });
+    expect([latin1.status, latin1.body.reason]).toEqual([415, 'unsupported_charset']);
+    // A multipart submission's ticket part follows the same rule, as a field or as a file part.
+    const multipart = async (ticket: string | Blob) => {
+      const f = new FormData();
+      if (typeof ticket === 'string') f.append('ticket', ticket);
+      else f.append('ticket', ticket, 'ticket.json');
+      const res = await fetch(`${stack.url}/api/v1/tickets`, { method: 'POST', headers: { authorization: `Bearer ${device.token}` }, body: f });
+      return { status: res.status, body: await res.json() as { reason: string; errors: unknown } };
+    };
+    expect(await multipart(body('\\ud800 x'))).toEqual({ status: 400, body: expect.objectContaining({ reason: 'invalid_characters', errors: [{ location: 'body/ticket/description', message: 'contains an unpaired surrogate (U+D800)' }] }) });
+    expect(await multipart(new Blob([bytes], { type: 'application/json' }))).toEqual({ status: 400, body: expect.objectContaining({ reason: 'invalid_characters', errors: [{ location: 'body/ticket', message: 'is not valid UTF-8' }] }) });
+    const query = await stack.api('GET', '/api/v1/divisions?q=%C3%28');
+    expect([query.status, query.body.reason, query.body.errors]).toEqual([400, 'invalid_characters', [{ location: 'querystring/q', message: 'is not valid UTF-8' }]]);
+  });
+});
+
+describe('Open311 default date windows follow the platform clock (item 18)', () => {
+  it('lists a request submitted at the test time by GET requests and servicerequestupdates without dates', async () => {
+    // 200 days back: outside the default windows of the real time (90 days, 24 hours).
+    const testNow = new Date(Date.now() - 200 * 86_400_000);
+    await stack.setClock(testNow.toISOString());
+    try {
+      const res = await call(stack.url, 'POST', 'requests.json', { form: { api_key: apiKey, service_code: 'sanitation', address_id: '513437100001', description: '测试时钟' } });
+      expect(res.status).toBe(200);
+      const id = res.json[0].service_request_id as string;
+      const admin = await stack.staffToken('admin', '513437100');
+      await stack.waitForTicket(id, admin, (v) => v.holder?.id === 'adm-513437100');
+      expect((await stack.api('POST', `/api/v1/tickets/${id}/accept`, { token: admin })).status).toBe(200);
+      const listed = await waitFor(async () => {
+        const r = await call(stack.url, 'GET', 'requests.json');
+        return (r.json as { service_request_id: string }[]).some((x) => x.service_request_id === id) ? true : undefined;
+      }, { timeoutMs: 15_000, intervalMs: 100 });
+      expect(listed).toBe(true);
+      const updated = await waitFor(async () => {
+        const r = await call(stack.url, 'GET', 'servicerequestupdates.json');
+        return (r.json as { service_request_id: string }[]).some((x) => x.service_request_id === id) ? true : undefined;
+      }, { timeoutMs: 15_000, intervalMs: 100 });
+      expect(updated).toBe(true);
+    } finally {
+      await stack.setClock(new Date().toISOString());
+    }
+  });
+});
