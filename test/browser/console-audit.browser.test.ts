@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import type { Browser } from 'playwright-core';
 import { type TestStack, startTestStack } from '../support/test-stack';
-import { assertAppBuilt, launchBrowser, screenshot } from './support/browser';
+import { OPEN_DROPDOWN, assertAppBuilt, dropdownsClosed, launchBrowser, screenshot } from './support/browser';
 import { TOWNSHIP, signedIn, submitReport } from './support/console';
 
 /**
@@ -54,14 +54,12 @@ it('slides to the state before acceptance, diffs two revisions, exports, and sho
 
   // The diff between revision 1 and 2: the status and the first responder changed.
   // One dropdown at a time: wait until the previous one has finished closing (antd animates it out).
-  const open = '.ant-select-dropdown:not(.ant-select-dropdown-hidden)';
-  const noDropdown = () => page.waitForFunction((sel) => !document.querySelector(sel), open);
   await page.locator('[data-testid="diff-from"]').click();
-  await page.locator(`${open} .ant-select-item-option`, { hasText: '1 · TicketRouted' }).click();
-  await noDropdown();
+  await page.locator(`${OPEN_DROPDOWN} .ant-select-item-option`, { hasText: '1 · TicketRouted' }).click();
+  await dropdownsClosed(page);
   await page.locator('[data-testid="diff-to"]').click();
-  await page.locator(`${open} .ant-select-item-option`, { hasText: '2 · TicketAccepted' }).click();
-  await noDropdown();
+  await page.locator(`${OPEN_DROPDOWN} .ant-select-item-option`, { hasText: '2 · TicketAccepted' }).click();
+  await dropdownsClosed(page);
   await page.locator('[data-testid="diff"] tr', { hasText: 'status' }).waitFor({ timeout: 30_000 });
   expect(await page.locator('[data-testid="diff"]').textContent()).toMatch(/firstResponder\.unitId.*adm-513437100/);
   await screenshot(page, 'console-audit-diff');

@@ -50,7 +50,7 @@ it('the bootstrap admin lands on the directory, creates a person and grants a to
 
   await row.locator('.ant-select').click();
   await page.locator('.ant-select-item-option', { hasText: '受理人员' }).click();
-  await row.locator('input[aria-label="单位 ID"]').fill('adm-513437100');
+  await row.locator('input[aria-label="单位"]').fill('adm-513437100');
   const granted = page.waitForResponse((r) => /\/api\/v1\/staff\/[^/]+\/roles$/.test(r.url()) && r.request().method() === 'POST');
   await row.locator('button[type="submit"]').click();
   expect((await granted).status()).toBe(201);

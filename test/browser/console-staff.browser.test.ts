@@ -4,7 +4,7 @@ import { freePort } from '@tongban/testing';
 import type { Browser, Page } from 'playwright-core';
 import { BOOTSTRAP_PASSWORD, type StaffSession, createStaff, signInBootstrapAdmin } from '../support/staff-sign-in';
 import { type TestStack, startTestStack } from '../support/test-stack';
-import { assertAppBuilt, launchBrowser, openPage, screenshot } from './support/browser';
+import { OPEN_DROPDOWN, assertAppBuilt, dropdownsClosed, launchBrowser, openPage, screenshot } from './support/browser';
 import { TOWNSHIP, signedIn, submitReport } from './support/console';
 
 /**
@@ -58,8 +58,10 @@ afterAll(async () => {
 
 /** Opens the select labelled `label` in the open dialog and picks the option named exactly `option`. */
 async function choose(page: Page, label: string, option: string): Promise<void> {
+  await dropdownsClosed(page);
   await page.locator('.ant-modal').getByLabel(label, { exact: true }).click();
-  await page.locator(`.ant-select-dropdown:not(.ant-select-dropdown-hidden) .ant-select-item-option[title="${option}"]`).click();
+  await page.locator(`${OPEN_DROPDOWN} .ant-select-item-option[title="${option}"]`).click();
+  await dropdownsClosed(page);
 }
 
 it('single sign-on: the button leads to the provider, and a linked person comes back signed in on their queue', async () => {

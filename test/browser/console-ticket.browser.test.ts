@@ -119,7 +119,8 @@ it('accept, reply, transfer; the department hands back; the story and timeline s
   const audit = await signedIn(browser, stack, auditor, `/tickets/${id}`);
   await audit.page.locator('button[data-action="AcceptTicket"]').waitFor({ timeout: 30_000 });
   const buttons = audit.page.locator('[data-testid="actions"] button[data-action]');
-  expect(await buttons.count()).toBe(14);
+  // Every staff action of the domain's STAFF_ACTIONS (17), each disabled.
+  expect(await buttons.count()).toBe(17);
   expect(await audit.page.locator('[data-testid="actions"] button[data-action]:not([disabled])').count()).toBe(0);
   expect(await audit.page.locator('#why-ResolveTicket').textContent()).toBe('审计人员只读，不能操作');
   await audit.context.close();

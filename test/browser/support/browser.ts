@@ -73,3 +73,14 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   await page.screenshot({ path, fullPage: true });
   return path;
 }
+
+/** The selector of antd's open select dropdowns (a closed one stays in the DOM with `-hidden`). */
+export const OPEN_DROPDOWN = '.ant-select-dropdown:not(.ant-select-dropdown-hidden)';
+
+/**
+ * Resolves once no antd select dropdown is open: antd animates a dropdown out after a choice, so the
+ * next select's options would otherwise be found twice. Rejects after 30 s.
+ */
+export async function dropdownsClosed(page: Page): Promise<void> {
+  await page.waitForFunction((sel) => !(globalThis as any).document.querySelector(sel), OPEN_DROPDOWN, { timeout: 30_000 });
+}
