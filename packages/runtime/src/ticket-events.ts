@@ -45,6 +45,7 @@ const CODECS: { readonly [K in TicketEventType]: { fromJSON(object: unknown): Ex
   TicketFollowed: events.TicketFollowed,
   TicketMerged: events.TicketMerged,
   DuplicateMerged: events.DuplicateMerged,
+  CallbackOverdue: events.CallbackOverdue,
 };
 
 /** True when `type` is a ticket event type this code knows (proto/tongban/ticket/v1/events.proto). */

@@ -36,7 +36,7 @@ export function escalationUnits(ref: ReferenceData): EscalationUnits {
  * Fires a timer: a warning → DeadlineWarningIssued (to the holding unit, by the notification service);
  * a breach → DeadlineBreached and, when it is the first, at once the level-1 TicketEscalated (automatic) to
  * the unit supervising the accountable unit; an escalation timer → TicketEscalated of its level (level 2:
- * the prefecture); auto-close → TicketClosed. Rejections (the ticket moved on) and already-written
+ * the prefecture); auto-close → TicketClosed; callback_overdue → CallbackOverdue (issue 14 item 4). Rejections (the ticket moved on) and already-written
  * deterministic events count as done.
  */
 export async function fireTimer(deps: FireDeps, t: Timer): Promise<void> {
@@ -82,6 +82,9 @@ export async function fireTimer(deps: FireDeps, t: Timer): Promise<void> {
       return;
     case 'auto_close':
       await run({ type: 'CloseTicket', reason: 'no objection within the window' }, t, 'auto_close');
+      return;
+    case 'callback_overdue':
+      await run({ type: 'RecordCallbackOverdue', dueAt: t.dueKey }, t, 'callback_overdue');
       return;
   }
 }

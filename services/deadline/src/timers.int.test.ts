@@ -277,6 +277,33 @@ describe('several replicas', () => {
   });
 });
 
+describe('callback due time (回访, issue 14 item 4)', () => {
+  it('records CallbackOverdue once at the due time when no callback was recorded; none after a callback', async () => {
+    // Resolved Monday 23 Nov 2026 10:00 Shanghai: the callback is due three working days later, Thursday 10:00 (T0 + 73 h).
+    const late = await newTicket(0, true);
+    const done = await newTicket(0, true);
+    for (const id of [late, done]) await run(id, ADMIN, { type: 'ResolveTicket', resolution: '已处理' }, 1);
+    await run(done, ADMIN, { type: 'RecordCallback', reached: true, channel: 'phone', rating: 'satisfied', comment: '' }, 2);
+    for (const id of [late, done]) await rescheduleTicket(pool, store, id, DEFAULT_TIMER_SETTINGS);
+    const due = at(73).toISOString();
+    expect((await timersOf(pool, late)).map((t) => `${t.leg}/${t.kind}@${t.dueAt}`)).toContain(`ticket/callback_overdue@${due}`);
+    expect((await timersOf(pool, done)).map((t) => t.kind)).toEqual(['auto_close']);
+    await fireAt(72.9, [late, done]);
+    expect(count(await typesOf(late), 'CallbackOverdue')).toBe(0);
+    await fireAt(73.01, [late, done]);
+    const events = await store.readStream(`ticket-${late}`);
+    const overdue = events.filter((e) => e.type === 'CallbackOverdue');
+    expect(overdue.map((e) => e.data)).toEqual([{ dueAt: due, overdueAt: at(73.01).toISOString(), callbackBy: 'first-responder', unitId: TOWNSHIP, attempts: 0 }]);
+    expect(overdue[0]?.id).toBe(timerEventId({ ticketId: late, leg: 'ticket', kind: 'callback_overdue', dueKey: due }, 'callback_overdue'));
+    expect((await timersOf(pool, late)).map((t) => t.kind)).toEqual(['auto_close']);
+    // A second fire of the same timer (a replica, a retry) writes nothing; the ticket with its callback done has none.
+    await fireTimer(deps, { ticketId: late, leg: 'ticket', kind: 'callback_overdue', dueAt: due, dueKey: due });
+    expect(count(await typesOf(late), 'CallbackOverdue')).toBe(1);
+    expect(count(await typesOf(done), 'CallbackOverdue')).toBe(0);
+    expect((await loadTicket(store, late)).callback).toMatchObject({ dueAt: due, overdueAt: at(73.01).toISOString() });
+  });
+});
+
 describe('rebuild from the event store', () => {
   it('drops the timer table and rebuilds the same timers (including pending escalations and automatic close)', async () => {
     const fresh = await newTicket(0);

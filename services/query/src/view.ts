@@ -65,9 +65,11 @@ export function ticketView(s: TicketState, ref: ReferenceData, showPersonalData:
     // Issue 14 item 3: a return (退单) waiting for review, and every return with its outcome.
     pendingReturn: s.pendingReturn ? { ...s.pendingReturn, fromUnit: unit(s.pendingReturn.fromUnitId), reviewUnit: unit(s.pendingReturn.reviewUnitId) } : null,
     returns: s.returns ?? [],
-    // Issue 14 item 4: the callback owed after the resolution, every callback, rectifications (发回重办).
+    // Issue 14 item 4: the callback owed after the resolution (`by`: first-responder | hotline; `overdueAt` once
+    // recorded overdue), every callback, every overdue callback task (CallbackOverdue), rectifications (发回重办).
     callback: s.callback ?? null,
     callbacks: s.callbacks ?? [],
+    callbackOverdues: s.callbackOverdues ?? [],
     rectifications: s.rectifications ?? 0,
     closedBy: s.closedBy,
     // Issue 14 item 5: how many citizens follow it ("me too"), never who.

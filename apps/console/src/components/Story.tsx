@@ -52,12 +52,13 @@ export function storyLine(t: (k: string, v?: Record<string, unknown>) => string,
     case 'CallbackRecorded': return d['reached'] === true
       ? t('story.CallbackReached', { unit: unitName(s('unitId')), rating: t(`ratingLevel.${s('rating')}`) })
       : t('story.CallbackNotReached', { unit: unitName(s('unitId')), attempt: d['attempt'] });
+    case 'CallbackOverdue': return t('story.CallbackOverdue', { unit: unitName(s('unitId')), date: formatInstant(s('dueAt')) });
     case 'TicketClosed': case 'AttachmentAdded': case 'TicketMarkedDuplicate': case 'TicketWithdrawn': return t(`story.${e.type}`);
     default: return t('story.other', { type: e.type });
   }
 }
 
-const COLOURS: Record<string, string> = { DeadlineBreached: 'red', DeadlineWarningIssued: 'orange', TicketEscalated: 'red', TicketResolved: 'green', TicketClosed: 'green', ResolutionVerified: 'green' };
+const COLOURS: Record<string, string> = { DeadlineBreached: 'red', CallbackOverdue: 'orange', DeadlineWarningIssued: 'orange', TicketEscalated: 'red', TicketResolved: 'green', TicketClosed: 'green', ResolutionVerified: 'green' };
 
 /** The story: one line per handoff and reply, with who and when (Asia/Shanghai). */
 export function Story({ events, unitName }: { events: HistoryEntry[]; unitName: UnitName }) {

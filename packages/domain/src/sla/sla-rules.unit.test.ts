@@ -259,7 +259,12 @@ const RULES: [string, () => void][] = [
     const t = ticket({ accept: true });
     t.do(A.townshipAdmin, reply(true), h(2));
     t.do(A.townshipAdmin, { type: 'ResolveTicket', resolution: '已处理' }, h(20));
-    expect(t.timers()).toEqual([{ leg: 'ticket', kind: 'auto_close', dueAt: h(20 + 7 * 24), dueKey: h(20) }]);
+    // The objection window's automatic close, and the callback owed 3 working days after the resolution (issue 14 item 4).
+    const callbackDue = t.state.callback?.dueAt ?? '';
+    expect(t.timers()).toEqual([
+      { leg: 'ticket', kind: 'auto_close', dueAt: h(20 + 7 * 24), dueKey: h(20) },
+      { leg: 'ticket', kind: 'callback_overdue', dueAt: callbackDue, dueKey: callbackDue },
+    ]);
     const reopenAt = h(20 + 6 * 24); // 144 h: the old 72 h due time is three days past
     t.do(A.reporter, { type: 'ReopenTicket', reason: '又裂了' }, reopenAt);
     expect(t.state.sla.resolution).toEqual({ startedAt: reopenAt, dueAt: h(164 + 72), announced: false, pausedMs: 0 });

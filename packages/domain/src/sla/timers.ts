@@ -11,15 +11,17 @@
  * - a breached leg still unmet (first response: no reply, question or announced deadline yet; resolution: not resolved) and running
  *   `reescalateAfterHours` after its breach escalates again, to the prefecture (level 2); waiting on the
  *   reporter holds it;
- * - a resolved ticket closes automatically `autoCloseDays` after resolution (the objection window).
+ * - a resolved ticket closes automatically `autoCloseDays` after resolution (the objection window);
+ * - a resolved ticket whose callback (回访, issue 14 item 4) is still owed gets a `callback_overdue` timer at the
+ *   callback's due time (TicketResolved.callbackDueAt), unless it was already recorded overdue.
  * Instants are UTC ISO-8601.
  */
 import { addWorkingTime } from './calendar';
 import { type SlaLeg, type SlaLegName, legCalendar, warningAt } from './legs';
 import type { TicketState } from '../ticket/state';
 
-/** A timer kind: warn before a leg is due, record its breach, escalate, or close automatically. */
-export type TimerKind = 'warning' | 'breach' | 'escalation' | 'auto_close';
+/** A timer kind: warn before a leg is due, record its breach, escalate, close automatically, or record a callback overdue. */
+export type TimerKind = 'warning' | 'breach' | 'escalation' | 'auto_close' | 'callback_overdue';
 
 /** A timer the deadline service keeps for a ticket. `dueKey` names what it is for; it makes event ids deterministic. */
 export interface Timer {
@@ -30,7 +32,7 @@ export interface Timer {
   dueAt: string;
   /**
    * What it is for: the leg's due time (UTC ISO) for warnings and breaches, `level-1`/`level-2` for
-   * escalations, the resolution instant for automatic close.
+   * escalations, the resolution instant for automatic close, the callback's due time for callback_overdue.
    */
   dueKey: string;
 }
@@ -85,6 +87,10 @@ export function desiredTimers(s: TicketState, settings: TimerSettings): Timer[] 
     if (s.resolvedAt && !(s.callback?.mandatory && !s.callback.outcome)) {
       const due = new Date(Date.parse(s.resolvedAt) + settings.autoCloseDays * 86_400_000).toISOString();
       timers.push({ ticketId: s.ticketId, leg: 'ticket', kind: 'auto_close', dueAt: due, dueKey: s.resolvedAt });
+    }
+    const callback = s.callback;
+    if (callback && !callback.outcome && !callback.overdueAt) {
+      timers.push({ ticketId: s.ticketId, leg: 'ticket', kind: 'callback_overdue', dueAt: callback.dueAt, dueKey: callback.dueAt });
     }
     return timers;
   }

@@ -54,6 +54,11 @@ export type TicketCommand =
   | { type: 'FollowTicket' }
   | { type: 'IssueDeadlineWarning'; leg: SlaLegName; dueAt: string }
   /**
+   * The deadline service (system), at the callback's due time: records `CallbackOverdue` when the callback task
+   * of the current resolution (due `dueAt`, UTC ISO) is still not done (issue 14 item 4); otherwise no event.
+   */
+  | { type: 'RecordCallbackOverdue'; dueAt: string }
+  /**
    * `toUnitId` (optional): the unit to escalate to at once (the level-1 automatic escalation, 督办) when this
    * breach is the ticket's first and nothing has escalated it yet — one append carries both events.
    */
@@ -88,11 +93,27 @@ export interface WorkflowSettings {
   callbackMaxAttempts?: number;
   /** Resolution leg of a rectification (发回重办), working days (default 15). */
   rectificationWorkingDays?: number;
+  /**
+   * Who owes the callback of a resolution (issue 14 item 4, a deployment setting): `first-responder` (default:
+   * admins of the first responder's unit) or `hotline` (hotline staff whose jurisdiction contains the ticket).
+   * Snapshotted into TicketResolved, so a later change of the setting leaves owed callbacks where they are.
+   */
+  callbackBy?: CallbackAssignee;
 }
 
-/** Default workflow settings: 7 days to object, extensions capped at 90 days; callbacks in 3 working days, 3 attempts; rectification 15 working days. */
+/** Who a callback task goes to (WorkflowSettings.callbackBy). */
+export const CALLBACK_ASSIGNEES = ['first-responder', 'hotline'] as const;
+
+/** first-responder | hotline. */
+export type CallbackAssignee = (typeof CALLBACK_ASSIGNEES)[number];
+
+/**
+ * Default workflow settings: 7 days to object, extensions capped at 90 days; callbacks by the first responder's
+ * unit in 3 working days, 3 attempts; rectification 15 working days.
+ */
 export const DEFAULT_WORKFLOW_SETTINGS: Required<WorkflowSettings> = {
   autoCloseDays: 7, maxExtensionHours: 90 * 24, callbackDueWorkingDays: 3, callbackMaxAttempts: 3, rectificationWorkingDays: 15,
+  callbackBy: 'first-responder',
 };
 
 /** The context of a decision: the time (UTC), the actor, jurisdiction lookup and settings. */

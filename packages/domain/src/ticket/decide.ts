@@ -243,7 +243,13 @@ function decideOnExisting(c: Exclude<TicketCommand, { type: 'SubmitTicket' }>, s
       notRouted(s);
       if (s.status === 'routed') throw reject.precondition('not_accepted', 'accept the ticket before resolving it');
       inStatus(s, HANDLING, 'resolve');
-      return [{ type: 'TicketResolved', data: { resolution: c.resolution, staffId: actor.id, unitId: actor.unitId ?? '', callbackDueAt: callbackDue(ctx.now, settings) } }];
+      return [{
+        type: 'TicketResolved',
+        data: {
+          resolution: c.resolution, staffId: actor.id, unitId: actor.unitId ?? '', callbackDueAt: callbackDue(ctx.now, settings),
+          callbackBy: settings.callbackBy ?? DEFAULT_WORKFLOW_SETTINGS.callbackBy,
+        },
+      }];
     case 'VerifyResolution':
       inStatus(s, [...HANDLING, 'resolved'], 'verify');
       return [{ type: 'ResolutionVerified', data: { method: c.method, note: c.note, staffId: actor.id, unitId: actor.unitId ?? '' } }];
@@ -373,6 +379,16 @@ function decideOnExisting(c: Exclude<TicketCommand, { type: 'SubmitTicket' }>, s
       // The reporter follows their own report already; a second follow changes nothing.
       if (actor.id === s.reporter.deviceId || (s.followers ?? []).includes(actor.id)) return [];
       return [{ type: 'TicketFollowed', data: { deviceId: actor.id } }];
+    case 'RecordCallbackOverdue': {
+      // Only for the callback task of the current resolution, still not done, once, and not before its due time.
+      const task = s.callback;
+      if (s.status !== 'resolved' || !task || task.outcome || task.overdueAt) return [];
+      if (Date.parse(task.dueAt) !== Date.parse(c.dueAt) || Date.parse(task.dueAt) > ctx.now.getTime()) return [];
+      return [{
+        type: 'CallbackOverdue',
+        data: { dueAt: task.dueAt, overdueAt: now, callbackBy: task.by || 'first-responder', unitId: s.firstResponder?.unitId || s.routedUnitId, attempts: task.attempts },
+      }];
+    }
     case 'IssueDeadlineWarning': {
       // Sign-for has no warning: its limit is short (15 min for emergencies) and the arrival itself is the notice.
       if (c.leg === 'sign_for') return [];

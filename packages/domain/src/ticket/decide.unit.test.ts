@@ -527,7 +527,7 @@ describe('ResolveTicket', () => {
 
   it('resolves and stops the resolution leg', () => {
     const state = given(...ACCEPTED).when(resolve, { actor: A.townshipAdmin, at: th(20) })
-      .then([{ type: 'TicketResolved', data: { resolution: '危墙已拆除，安全隐患解除。', staffId: A.townshipAdmin.id, unitId: TOWNSHIP, callbackDueAt: expect.any(String) } }]);
+      .then([{ type: 'TicketResolved', data: { resolution: '危墙已拆除，安全隐患解除。', staffId: A.townshipAdmin.id, unitId: TOWNSHIP, callbackDueAt: expect.any(String), callbackBy: 'first-responder' } }]);
     expect(state).toMatchObject({ status: 'resolved', resolvedAt: th(20) });
     expect(state.sla.resolution?.stoppedAt).toBe(th(20));
   });
@@ -1208,8 +1208,64 @@ describe('callbacks (回访) and rectification (发回重办)', () => {
   it('a resolution owes a callback 3 working days later (Thursday 06:15 → Tuesday 06:15 Shanghai: the weekend does not count)', () => {
     // th(20) is Thursday 4 June 2015 06:15 in Asia/Shanghai; three working days: Thu, Fri, Mon → Tuesday 06:15.
     const state = given(...ACCEPTED).when({ type: 'ResolveTicket', resolution: '已拆除' }, { actor: A.townshipAdmin, at: th(20) })
-      .then([{ type: 'TicketResolved', data: { resolution: '已拆除', staffId: A.townshipAdmin.id, unitId: TOWNSHIP, callbackDueAt: '2015-06-08T22:15:00.000Z' } }]);
-    expect(state.callback).toEqual({ dueAt: '2015-06-08T22:15:00.000Z', attempts: 0, mandatory: false });
+      .then([{ type: 'TicketResolved', data: { resolution: '已拆除', staffId: A.townshipAdmin.id, unitId: TOWNSHIP, callbackDueAt: '2015-06-08T22:15:00.000Z', callbackBy: 'first-responder' } }]);
+    expect(state.callback).toEqual({ dueAt: '2015-06-08T22:15:00.000Z', attempts: 0, mandatory: false, by: 'first-responder' });
+  });
+
+  describe('the callback due time (CallbackOverdue)', () => {
+    const overdue = (dueAt = CALLBACK_DUE): TicketCommand => ({ type: 'RecordCallbackOverdue', dueAt });
+    const AFTER_DUE = '2015-06-08T22:16:00.000Z';
+
+    it('no callback by its due time: the deadline service records CallbackOverdue once, with who owed it', () => {
+      const state = given(...RESOLVED_CB).when(overdue(), { actor: A.deadline, at: AFTER_DUE })
+        .then([{ type: 'CallbackOverdue', data: { dueAt: CALLBACK_DUE, overdueAt: AFTER_DUE, callbackBy: 'first-responder', unitId: TOWNSHIP, attempts: 0 } }]);
+      expect(state.callback).toMatchObject({ dueAt: CALLBACK_DUE, overdueAt: AFTER_DUE });
+      expect(state.callbackOverdues).toEqual([{ dueAt: CALLBACK_DUE, overdueAt: AFTER_DUE, by: 'first-responder', unitId: TOWNSHIP }]);
+      // Once: the timer is gone and a second fire records nothing.
+      expect(desiredTimers(state, DEFAULT_TIMER_SETTINGS).map((x) => x.kind)).not.toContain('callback_overdue');
+      given(...RESOLVED_CB, envelope({ type: 'CallbackOverdue', data: { dueAt: CALLBACK_DUE, overdueAt: AFTER_DUE, callbackBy: 'first-responder', unitId: TOWNSHIP, attempts: 0 } }, AFTER_DUE, A.deadline))
+        .when(overdue(), { actor: A.deadline, at: '2015-06-09T00:00:00.000Z' }).then([]);
+    });
+
+    it('an unreached attempt does not do the callback; it is still overdue, with the attempts made', () => {
+      given(...RESOLVED_CB, envelope(recorded(false, '', 1), th(25), A.townshipAdmin)).when(overdue(), { actor: A.deadline, at: AFTER_DUE })
+        .then([{ type: 'CallbackOverdue', data: { dueAt: CALLBACK_DUE, overdueAt: AFTER_DUE, callbackBy: 'first-responder', unitId: TOWNSHIP, attempts: 1 } }]);
+    });
+
+    it('nothing before the due time, after a reached callback, for another due time or once the ticket moved on', () => {
+      given(...RESOLVED_CB).when(overdue(), { actor: A.deadline, at: '2015-06-08T22:14:00.000Z' }).then([]);
+      given(...RESOLVED_CB, envelope(recorded(true, 'satisfied', 1), th(30), A.townshipAdmin)).when(overdue(), { actor: A.deadline, at: AFTER_DUE }).then([]);
+      given(...RESOLVED_CB).when(overdue('2015-06-01T00:00:00.000Z'), { actor: A.deadline, at: AFTER_DUE }).then([]);
+      given(...RESOLVED_CB, envelope({ type: 'TicketClosed', data: { reason: '', closedBy: 'reporter' } }, th(30), A.reporter))
+        .when(overdue(), { actor: A.deadline, at: AFTER_DUE }).then([]);
+      given(...RESOLVED).when(overdue(''), { actor: A.deadline, at: AFTER_DUE }).then([]);
+    });
+
+    it('a late callback is still accepted, and the overdue record stays for the statistics', () => {
+      const late = [...RESOLVED_CB, envelope({ type: 'CallbackOverdue', data: { dueAt: CALLBACK_DUE, overdueAt: AFTER_DUE, callbackBy: 'first-responder', unitId: TOWNSHIP, attempts: 0 } }, AFTER_DUE, A.deadline)];
+      const state = given(...late).when(callback(true, 'satisfied'), { actor: A.townshipAdmin, at: '2015-06-09T02:00:00.000Z' }).then([recorded(true, 'satisfied', 1)]);
+      expect(state.callback).toMatchObject({ outcome: 'reached', overdueAt: AFTER_DUE });
+      expect(state.callbackOverdues).toHaveLength(1);
+    });
+
+    it('only the system records it', () => {
+      given(...RESOLVED_CB).when(overdue(), { actor: A.townshipAdmin, at: AFTER_DUE }).thenRejects('forbidden', 'role_not_allowed');
+      given(...RESOLVED_CB).when(overdue(), { actor: A.countySupervisor, at: AFTER_DUE }).thenRejects('forbidden', 'role_not_allowed');
+    });
+
+    it('the timer: a resolved ticket owing a callback gets one at its due time (beside the automatic close); none once done', () => {
+      const { state } = given(...RESOLVED_CB);
+      expect(desiredTimers(state, DEFAULT_TIMER_SETTINGS).filter((x) => x.kind === 'callback_overdue'))
+        .toEqual([{ ticketId: SAMPLE_TICKET_ID, leg: 'ticket', kind: 'callback_overdue', dueAt: CALLBACK_DUE, dueKey: CALLBACK_DUE }]);
+      const done = given(...RESOLVED_CB, envelope(recorded(true, 'satisfied', 1), th(30), A.townshipAdmin)).state;
+      expect(desiredTimers(done, DEFAULT_TIMER_SETTINGS).map((x) => x.kind)).toEqual(['auto_close']);
+      expect(desiredTimers(given(...RESOLVED).state, DEFAULT_TIMER_SETTINGS).map((x) => x.kind)).toEqual(['auto_close']);
+    });
+
+    it('the due time follows TONGBAN_CALLBACK_DUE_DAYS on working days (1 day: Thursday 06:15 → Friday 06:15)', () => {
+      given(...ACCEPTED).when({ type: 'ResolveTicket', resolution: '已拆除' }, { actor: A.townshipAdmin, at: th(20), settings: { ...DEFAULT_WORKFLOW_SETTINGS, callbackDueWorkingDays: 1 } })
+        .then([{ type: 'TicketResolved', data: expect.objectContaining({ callbackDueAt: '2015-06-04T22:15:00.000Z' }) }]);
+    });
   });
 
   it('reached and satisfied: recorded; the ticket closes as before (reporter or after the objection window)', () => {

@@ -34,7 +34,8 @@ export type TicketEvent =
   | { type: 'CallbackRecorded'; data: events.CallbackRecorded }
   | { type: 'TicketFollowed'; data: events.TicketFollowed }
   | { type: 'TicketMerged'; data: events.TicketMerged }
-  | { type: 'DuplicateMerged'; data: events.DuplicateMerged };
+  | { type: 'DuplicateMerged'; data: events.DuplicateMerged }
+  | { type: 'CallbackOverdue'; data: events.CallbackOverdue };
 
 /** Every event type name. */
 export type TicketEventType = TicketEvent['type'];
@@ -50,6 +51,7 @@ export const TICKET_EVENT_TYPES: readonly TicketEventType[] = [
   'TicketRated', 'TicketRejected', 'TicketMarkedDuplicate', 'TicketWithdrawn', 'TicketReassigned',
   'TicketEscalated', 'DeadlineWarningIssued', 'DeadlineBreached', 'AttachmentAdded', 'SignForBreached',
   'TicketReturned', 'ReturnReviewed', 'CallbackRecorded', 'TicketFollowed', 'TicketMerged', 'DuplicateMerged',
+  'CallbackOverdue',
 ];
 
 /** Prefix of every ticket stream name. */

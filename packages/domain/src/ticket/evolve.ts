@@ -117,7 +117,9 @@ export function evolve(state: TicketState, event: TicketEventEnvelope): TicketSt
         ...s, status: 'resolved', resolvedAt: at, resolution: event.data.resolution,
         sla: { ...s.sla, ...(r ? { resolution: stopLeg(r, at) } : {}), ...firstResponseMet(s.sla, at) },
         // Issue 14 item 4: a callback is owed (mandatory after a rectification).
-        ...(callbackDueAt ? { callback: { dueAt: callbackDueAt, attempts: 0, mandatory: (s.rectifications ?? 0) > 0 } } : {}),
+        ...(callbackDueAt ? {
+          callback: { dueAt: callbackDueAt, attempts: 0, mandatory: (s.rectifications ?? 0) > 0, ...(event.data.callbackBy ? { by: event.data.callbackBy } : {}) },
+        } : {}),
       };
     }
     case 'ResolutionVerified':
@@ -162,6 +164,17 @@ export function evolve(state: TicketState, event: TicketEventEnvelope): TicketSt
         ...s,
         callbacks: [...(s.callbacks ?? []), { reached: d.reached, channel: d.channel, rating: d.rating, attempt: d.attempt, at, unitId: d.unitId }],
         ...(task ? { callback: { ...task, attempts: d.attempt, ...(d.reached ? { outcome: 'reached' as const } : {}) } } : {}),
+      };
+    }
+    case 'CallbackOverdue': {
+      const d = event.data;
+      const dueAt = d.dueAt ?? '';
+      const overdueAt = d.overdueAt ?? at;
+      const task = s.callback;
+      return {
+        ...s,
+        callbackOverdues: [...(s.callbackOverdues ?? []), { dueAt, overdueAt, by: d.callbackBy || 'first-responder', unitId: d.unitId }],
+        ...(task && Date.parse(task.dueAt) === Date.parse(dueAt) ? { callback: { ...task, overdueAt } } : {}),
       };
     }
     case 'TicketRejected':

@@ -63,6 +63,7 @@ export const PERMISSIONS: Readonly<Record<TicketCommandType, readonly Grant[]>> 
   // a duplicate into its lead; the service then records it on the lead on its own authority.
   MergeTicket: ['holderAdmin', 'firstResponderUnit', 'supervisor'],
   RecordMergedDuplicate: ['system'],
+  RecordCallbackOverdue: ['system'],
   IssueDeadlineWarning: ['system'],
   RecordDeadlineBreach: ['system'],
 };

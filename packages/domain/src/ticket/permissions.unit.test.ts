@@ -39,6 +39,7 @@ const HELD_BY_TOWNSHIP: Record<TicketCommandType, SampleActorName[]> = {
   EscalateTicket: [...SUPERVISORS, ...SYSTEM],
   IssueDeadlineWarning: SYSTEM,
   RecordDeadlineBreach: SYSTEM,
+  RecordCallbackOverdue: SYSTEM,
   AddAttachment: ['reporter', 'townshipAdmin'],
   ReturnTicket: ['townshipAdmin'],
   RecordCallback: ['townshipAdmin'],

@@ -45,6 +45,20 @@ export interface CallbackTask {
   mandatory: boolean;
   /** reached | not_reached once done. */
   outcome?: 'reached' | 'not_reached';
+  /** Who owes it: first-responder | hotline (absent: first-responder; snapshotted at the resolution). */
+  by?: string;
+  /** When the deadline service recorded it overdue (CallbackOverdue), if it was not done by `dueAt`. */
+  overdueAt?: string;
+}
+
+/** A callback recorded overdue (CallbackOverdue): not done by its due time. Kept across rectifications for the statistics. */
+export interface CallbackOverdueRecord {
+  dueAt: string;
+  overdueAt: string;
+  /** first-responder | hotline */
+  by: string;
+  /** The first responder's unit. */
+  unitId: string;
 }
 
 /** One recorded callback. */
@@ -163,6 +177,8 @@ export interface TicketState {
   callback?: CallbackTask;
   /** Every callback recorded, in order. */
   callbacks?: CallbackRecord[];
+  /** Every callback task that was not done by its due time (CallbackOverdue), in order. */
+  callbackOverdues?: CallbackOverdueRecord[];
   /** The reporter's choice of visibility (issue 14 item 6): public | agency | confidential; absent: agency. */
   visibility?: string;
   /** Devices following the ticket instead of reporting it again ("me too", issue 14 item 5). */

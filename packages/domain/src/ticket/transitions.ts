@@ -29,7 +29,7 @@ export const TICKET_COMMAND_TYPES: readonly TicketCommandType[] = [
   'RequestInformation', 'AddInformation', 'SetResolutionDeadline', 'ResolveTicket', 'VerifyResolution', 'CloseTicket',
   'ReopenTicket', 'RateTicket', 'RejectTicket', 'MarkDuplicate', 'WithdrawTicket', 'ReassignTicket', 'EscalateTicket',
   'IssueDeadlineWarning', 'RecordDeadlineBreach', 'AddAttachment', 'ReturnTicket', 'ReviewReturn', 'RecordCallback', 'FollowTicket',
-  'MergeTicket', 'RecordMergedDuplicate',
+  'MergeTicket', 'RecordMergedDuplicate', 'RecordCallbackOverdue',
 ];
 
 /** What each status means (rendered into the docs). */
@@ -76,6 +76,7 @@ export const COMMAND_ROUTES: Readonly<Record<TicketCommandType, string>> = {
   FollowTicket: 'POST /api/v1/tickets/{id}/follow',
   MergeTicket: 'POST /api/v1/tickets/{id}/merge',
   RecordMergedDuplicate: 'internal (casework, after a merge)',
+  RecordCallbackOverdue: 'internal (deadline service)',
 };
 
 /** Who a permission grant (ticket/permissions.ts) names, in words. */
@@ -230,6 +231,8 @@ export function sampleCommand(type: TicketCommandType, state: TicketState, now: 
       return { type, reached: true, channel: 'phone', rating: 'satisfied', comment: '' };
     case 'FollowTicket':
       return { type };
+    case 'RecordCallbackOverdue':
+      return { type, dueAt: state.callback?.dueAt ?? '' };
     case 'ReviewReturn':
       return { type, approve: true, toUnitId: administrationUnitId('513437'), toUnitDivision: '513437', reason: '' };
     case 'IssueDeadlineWarning':
@@ -266,6 +269,7 @@ export function sampleNow(type: TicketCommandType, actor: ActorContext, state: T
   if (type === 'CloseTicket' && actor.kind === 'system' && state.resolvedAt) {
     return new Date(Date.parse(state.resolvedAt) + DEFAULT_WORKFLOW_SETTINGS.autoCloseDays * 86_400_000 + 60_000);
   }
+  if (type === 'RecordCallbackOverdue' && state.callback) return new Date(Math.max(last, Date.parse(state.callback.dueAt)) + 60_000);
   if (type === 'RecordDeadlineBreach') {
     const command = sampleCommand(type, state, new Date(last));
     const due = 'dueAt' in command ? Date.parse(command.dueAt) : Number.NaN;
@@ -478,6 +482,11 @@ function renderTimeLimits(table: readonly Transition[]): string[] {
     'recorded as `SignForBreached` and escalates like a breach; it has no warning, and it never moves the citizen\'s legs,',
     'which run from the submission whatever the units do. Tickets whose policy snapshot has no sign-for limit have no',
     'such leg. The samples below are an emergency ticket of the default set.',
+    '',
+    'The callback (回访, issue 14 item 4) owed after each resolution is due ' + `${DEFAULT_WORKFLOW_SETTINGS.callbackDueWorkingDays}` + ' working days later',
+    '(`TONGBAN_CALLBACK_DUE_DAYS`, on `cn-working-days`). When none was recorded by then, the deadline service records',
+    '`CallbackOverdue` once (`RecordCallbackOverdue`); a later callback is still accepted. It is the unit\'s obligation',
+    'and never moves the citizen\'s legs.',
     '',
     `| command | events | ${legs.join(' | ')} |`,
     `| --- | --- | ${legs.map(() => '---').join(' | ')} |`,

@@ -104,7 +104,7 @@ describe('the transition table derived from the decider', () => {
 
   it('internal commands have no HTTP route; every other command has a POST route under /api/v1/tickets', () => {
     const internal = TICKET_COMMAND_TYPES.filter((c) => COMMAND_ROUTES[c].startsWith('internal'));
-    expect(internal).toEqual(['RouteTicket', 'IssueDeadlineWarning', 'RecordDeadlineBreach', 'RecordMergedDuplicate']);
+    expect(internal).toEqual(['RouteTicket', 'IssueDeadlineWarning', 'RecordDeadlineBreach', 'RecordMergedDuplicate', 'RecordCallbackOverdue']);
     for (const c of TICKET_COMMAND_TYPES.filter((x) => !internal.includes(x))) expect(COMMAND_ROUTES[c]).toMatch(/^POST \/api\/v1\/tickets(\/\{id\}\/[a-z-]+)?$/);
   });
 

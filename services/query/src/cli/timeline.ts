@@ -61,6 +61,7 @@ function summary(e: TimelineEvent, ref?: ReferenceData): string {
     case 'TicketEscalated': return `${d['automatic'] ? 'automatically ' : ''}escalated (level ${String(d['level'] ?? '')}) to ${unitName(ref, String(d['toUnitId'] ?? ''))}: ${text('reason')}`;
     case 'DeadlineWarningIssued': return `warning: ${String(d['leg'] ?? '')} due ${shanghai(String(d['dueAt'] ?? ''))}`;
     case 'DeadlineBreached': return `BREACH: ${String(d['leg'] ?? '')} was due ${shanghai(String(d['dueAt'] ?? ''))}`;
+    case 'CallbackOverdue': return `CALLBACK OVERDUE: the callback (${String(d['callbackBy'] || 'first-responder')}) was due ${shanghai(String(d['dueAt'] ?? ''))}`;
     case 'SignForBreached': return `SIGN-FOR MISSED: ${unitName(ref, String(d['unitId'] ?? ''))} was to sign for it by ${shanghai(String(d['dueAt'] ?? ''))}`;
     default: return e.type;
   }

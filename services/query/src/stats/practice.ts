@@ -1,6 +1,6 @@
 /**
  * Figures of the 12345 practice (issue 14 items 3–5, 7), beside the figures of definitions.ts: returns (退单)
- * per returning unit, sign-fors missed and the sign-for timeliness rate (签收及时率), callbacks and their satisfaction over the five levels,
+ * per returning unit, sign-fors missed and the sign-for timeliness rate (签收及时率), callbacks, overdue callbacks and their satisfaction over the five levels,
  * rectifications (发回重办), tickets closed as "not reached", and the me-too count (followers).
  *
  * Computed per request from the read model (`ticket_views.state`) for the same division subtree and
@@ -23,6 +23,7 @@ export const PRACTICE_DEFINITIONS: Readonly<Record<string, string>> = {
   signForOnTime: '签收及时率 = sign-fors (签收) done at or before their due time / (sign-fors done + sign-fors missed and never signed); each receipt of a ticket by a unit that had not accepted it is one sign-for (with groupBy=unit, the receiving unit\'s); null below the minimum sample.',
   signForMissed: 'SignForBreached events: a receiving unit did not sign for (签收) the ticket within its class\'s limit (with groupBy=unit, the unit that missed it).',
   callbacks: 'callbacks recorded (回访); reached: the reporter was reached.',
+  callbacksOverdue: 'CallbackOverdue events: a callback task not done by its due time (default 3 working days after the resolution, TONGBAN_CALLBACK_DUE_DAYS); each resolution\'s task counted at most once, in the ticket\'s group.',
   callbackSatisfaction: '满意率 of callbacks = (very_satisfied + satisfied + basically_satisfied) / reached callbacks with a rating (unreached attempts excluded); null below the minimum sample.',
   ratingSatisfaction: '满意率 of the reporters\' own ratings = ratings at basically_satisfied or better / ratings; null below the minimum sample.',
   rectifications: '发回重办: tickets sent back after a dissatisfied rating or callback (each time counted).',
@@ -47,6 +48,7 @@ export interface PracticeFigures {
   signForMissed: number;
   signForOnTime: PracticeRate;
   callbacks: { total: number; reached: number };
+  callbacksOverdue: number;
   callbackSatisfaction: PracticeRate;
   ratingSatisfaction: PracticeRate;
   rectifications: number;
@@ -70,12 +72,14 @@ function practiceRate(count: number, of: number): PracticeRate {
   return { count, of, rate: enoughData ? count / of : null, enoughData };
 }
 
-interface Counts {
+/** The raw counts of a group (before rates are formed). */
+export interface Counts {
   returns: { total: number; approved: number; refused: number; pending: number };
   signForMissed: number;
   signForOnTime: number;
   signForDue: number;
   callbacks: number;
+  callbacksOverdue: number;
   reached: number;
   cbSatisfied: number;
   cbRated: number;
@@ -87,9 +91,10 @@ interface Counts {
   merged: number;
 }
 
-function emptyCounts(): Counts {
+/** Counts of nothing yet. */
+export function emptyCounts(): Counts {
   return {
-    returns: { total: 0, approved: 0, refused: 0, pending: 0 }, signForMissed: 0, signForOnTime: 0, signForDue: 0, callbacks: 0, reached: 0, cbSatisfied: 0, cbRated: 0,
+    returns: { total: 0, approved: 0, refused: 0, pending: 0 }, signForMissed: 0, signForOnTime: 0, signForDue: 0, callbacks: 0, callbacksOverdue: 0, reached: 0, cbSatisfied: 0, cbRated: 0,
     rated: 0, ratedSatisfied: 0, rectifications: 0, closedNotReached: 0, followers: 0, merged: 0,
   };
 }
@@ -149,6 +154,7 @@ export function addTicket(groups: Map<string, Counts>, total: Counts, groupBy: G
       c.rated += 1;
       if (s.rating.score >= 3) c.ratedSatisfied += 1;
     }
+    c.callbacksOverdue += (s.callbackOverdues ?? []).length;
     c.rectifications += s.rectifications ?? 0;
     if (s.closedBy === 'not_reached') c.closedNotReached += 1;
     c.followers += (s.followers ?? []).length;
@@ -159,6 +165,7 @@ export function addTicket(groups: Map<string, Counts>, total: Counts, groupBy: G
 function figures(key: string, name: string, c: Counts): PracticeFigures {
   return {
     key, name, returns: c.returns, signForMissed: c.signForMissed, signForOnTime: practiceRate(c.signForOnTime, c.signForDue), callbacks: { total: c.callbacks, reached: c.reached },
+    callbacksOverdue: c.callbacksOverdue,
     callbackSatisfaction: practiceRate(c.cbSatisfied, c.cbRated), ratingSatisfaction: practiceRate(c.ratedSatisfied, c.rated),
     rectifications: c.rectifications, closedNotReached: c.closedNotReached, followers: c.followers, merged: c.merged,
   };

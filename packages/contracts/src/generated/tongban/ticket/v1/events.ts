@@ -195,7 +195,15 @@ export interface TicketResolved {
    * Issue 14 item 4: when the callback (回访) to the reporter is due (default 3 working days after the
    * resolution); absent on tickets resolved before callbacks existed (no callback task).
    */
-  callbackDueAt?: string | undefined;
+  callbackDueAt?:
+    | string
+    | undefined;
+  /**
+   * Who owes that callback (issue 14 item 4, as the deployment chose at the resolution): first-responder (the
+   * first responder's unit) | hotline (hotline staff whose jurisdiction contains the ticket). Absent on
+   * tickets resolved before this field existed: first-responder.
+   */
+  callbackBy?: string | undefined;
 }
 
 export interface ResolutionVerified {
@@ -397,6 +405,25 @@ export interface SignForBreached {
   unitId: string;
   dueAt?: string | undefined;
   breachedAt?: string | undefined;
+}
+
+/**
+ * The callback (回访) owed after a resolution was not recorded by its due time (issue 14 item 4; default 3
+ * working days after the resolution, TONGBAN_CALLBACK_DUE_DAYS). Recorded once per callback task by the
+ * deadline service; a callback recorded later is still accepted (and counted as late).
+ */
+export interface CallbackOverdue {
+  /** The callback's due time (TicketResolved.callback_due_at). */
+  dueAt?: string | undefined;
+  overdueAt?:
+    | string
+    | undefined;
+  /** Who owed it: first-responder | hotline (as TicketResolved.callback_by). */
+  callbackBy: string;
+  /** The first responder's unit (the one that owed it when callback_by is first-responder). */
+  unitId: string;
+  /** Unreached attempts recorded before the due time. */
+  attempts: number;
 }
 
 function createBaseReporter(): Reporter {
@@ -2477,7 +2504,7 @@ export const ResolutionDeadlineSet: MessageFns<ResolutionDeadlineSet> = {
 };
 
 function createBaseTicketResolved(): TicketResolved {
-  return { resolution: "", staffId: "", unitId: "", callbackDueAt: undefined };
+  return { resolution: "", staffId: "", unitId: "", callbackDueAt: undefined, callbackBy: undefined };
 }
 
 export const TicketResolved: MessageFns<TicketResolved> = {
@@ -2493,6 +2520,9 @@ export const TicketResolved: MessageFns<TicketResolved> = {
     }
     if (message.callbackDueAt !== undefined) {
       Timestamp.encode(toTimestamp(message.callbackDueAt), writer.uint32(34).fork()).join();
+    }
+    if (message.callbackBy !== undefined) {
+      writer.uint32(42).string(message.callbackBy);
     }
     return writer;
   },
@@ -2542,6 +2572,14 @@ export const TicketResolved: MessageFns<TicketResolved> = {
             message.callbackDueAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.callbackBy = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2572,6 +2610,11 @@ export const TicketResolved: MessageFns<TicketResolved> = {
         : isSet(object.callback_due_at)
         ? globalThis.String(object.callback_due_at)
         : undefined,
+      callbackBy: isSet(object.callbackBy)
+        ? globalThis.String(object.callbackBy)
+        : isSet(object.callback_by)
+        ? globalThis.String(object.callback_by)
+        : undefined,
     };
   },
 
@@ -2589,6 +2632,9 @@ export const TicketResolved: MessageFns<TicketResolved> = {
     if (message.callbackDueAt !== undefined) {
       obj.callbackDueAt = message.callbackDueAt;
     }
+    if (message.callbackBy !== undefined) {
+      obj.callbackBy = message.callbackBy;
+    }
     return obj;
   },
 
@@ -2601,6 +2647,7 @@ export const TicketResolved: MessageFns<TicketResolved> = {
     message.staffId = object.staffId ?? "";
     message.unitId = object.unitId ?? "";
     message.callbackDueAt = object.callbackDueAt ?? undefined;
+    message.callbackBy = object.callbackBy ?? undefined;
     return message;
   },
 };
@@ -4836,6 +4883,155 @@ export const SignForBreached: MessageFns<SignForBreached> = {
     message.unitId = object.unitId ?? "";
     message.dueAt = object.dueAt ?? undefined;
     message.breachedAt = object.breachedAt ?? undefined;
+    return message;
+  },
+};
+
+function createBaseCallbackOverdue(): CallbackOverdue {
+  return { dueAt: undefined, overdueAt: undefined, callbackBy: "", unitId: "", attempts: 0 };
+}
+
+export const CallbackOverdue: MessageFns<CallbackOverdue> = {
+  encode(message: CallbackOverdue, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.dueAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.dueAt), writer.uint32(10).fork()).join();
+    }
+    if (message.overdueAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.overdueAt), writer.uint32(18).fork()).join();
+    }
+    if (message.callbackBy !== "") {
+      writer.uint32(26).string(message.callbackBy);
+    }
+    if (message.unitId !== "") {
+      writer.uint32(34).string(message.unitId);
+    }
+    if (message.attempts !== 0) {
+      writer.uint32(40).int32(message.attempts);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CallbackOverdue {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCallbackOverdue();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.dueAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.overdueAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.callbackBy = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.unitId = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.attempts = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CallbackOverdue {
+    return {
+      dueAt: isSet(object.dueAt)
+        ? globalThis.String(object.dueAt)
+        : isSet(object.due_at)
+        ? globalThis.String(object.due_at)
+        : undefined,
+      overdueAt: isSet(object.overdueAt)
+        ? globalThis.String(object.overdueAt)
+        : isSet(object.overdue_at)
+        ? globalThis.String(object.overdue_at)
+        : undefined,
+      callbackBy: isSet(object.callbackBy)
+        ? globalThis.String(object.callbackBy)
+        : isSet(object.callback_by)
+        ? globalThis.String(object.callback_by)
+        : "",
+      unitId: isSet(object.unitId)
+        ? globalThis.String(object.unitId)
+        : isSet(object.unit_id)
+        ? globalThis.String(object.unit_id)
+        : "",
+      attempts: isSet(object.attempts) ? globalThis.Number(object.attempts) : 0,
+    };
+  },
+
+  toJSON(message: CallbackOverdue): unknown {
+    const obj: any = {};
+    if (message.dueAt !== undefined) {
+      obj.dueAt = message.dueAt;
+    }
+    if (message.overdueAt !== undefined) {
+      obj.overdueAt = message.overdueAt;
+    }
+    if (message.callbackBy !== "") {
+      obj.callbackBy = message.callbackBy;
+    }
+    if (message.unitId !== "") {
+      obj.unitId = message.unitId;
+    }
+    if (message.attempts !== 0) {
+      obj.attempts = Math.round(message.attempts);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<CallbackOverdue>): CallbackOverdue {
+    return CallbackOverdue.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CallbackOverdue>): CallbackOverdue {
+    const message = createBaseCallbackOverdue();
+    message.dueAt = object.dueAt ?? undefined;
+    message.overdueAt = object.overdueAt ?? undefined;
+    message.callbackBy = object.callbackBy ?? "";
+    message.unitId = object.unitId ?? "";
+    message.attempts = object.attempts ?? 0;
     return message;
   },
 };
