@@ -11,8 +11,6 @@ import { STACK_START_TIMEOUT_MS, type TestStack, startTestStack } from '../suppo
 
 /** Friday 4 December 2026, 10:00 in Asia/Shanghai. */
 const FRIDAY = '2026-12-04T02:00:00.000Z';
-/** Three working days later: Wednesday 9 December 2026, 10:00 in Asia/Shanghai. */
-const WEDNESDAY = '2026-12-09T02:00:00.000Z';
 const TOWNSHIP = 'adm-513437100';
 
 let stack: TestStack;
@@ -49,7 +47,11 @@ it('a callback not recorded within 3 working days is recorded overdue once, show
     await act(id, 'resolve', admin, { resolution: '已清运垃圾。' });
   }
   const resolved = await stack.waitForTicket(late, admin, (v) => v.status === 'resolved' && !!v.callback);
-  expect(resolved.callback).toEqual({ dueAt: WEDNESDAY, attempts: 0, mandatory: false, by: 'first-responder' });
+  // Three working days later: Wednesday 9 December 2026 at the time of the resolution (the test clock runs on).
+  const due: string = resolved.callback.dueAt;
+  expect(resolved.callback).toEqual({ dueAt: due, attempts: 0, mandatory: false, by: 'first-responder' });
+  expect(due.startsWith('2026-12-09T02:0')).toBe(true);
+  expect(Date.parse(due) - Date.parse(resolved.resolvedAt)).toBe(5 * 86_400_000);
   expect(resolved.callbackOverdues).toEqual([]);
   // Called back in time (an unreached attempt on Monday does not count as done: still owed).
   await act(onTime, 'callback', admin, { reached: true, channel: 'phone', rating: 'satisfied' });
@@ -57,15 +59,15 @@ it('a callback not recorded within 3 working days is recorded overdue once, show
   await act(late, 'callback', admin, { reached: false, channel: 'phone' });
 
   // One minute before the due time nothing is overdue; at the due time the deadline service records it.
-  await stack.setClock('2026-12-09T01:59:00.000Z');
+  await stack.setClock(new Date(Date.parse(due) - 60_000).toISOString());
   await new Promise((r) => setTimeout(r, 1500));
   expect((await history(late, admin)).map((e) => e.type)).not.toContain('CallbackOverdue');
-  await stack.setClock('2026-12-09T02:00:30.000Z');
+  await stack.setClock(new Date(Date.parse(due) + 30_000).toISOString());
   const overdue = await stack.waitForTicket(late, admin, (v) => !!v.callback?.overdueAt, 20_000);
-  expect(overdue.callback).toMatchObject({ dueAt: WEDNESDAY, attempts: 1, by: 'first-responder' });
-  expect(overdue.callbackOverdues).toEqual([{ dueAt: WEDNESDAY, overdueAt: overdue.callback.overdueAt, by: 'first-responder', unitId: TOWNSHIP }]);
+  expect(overdue.callback).toMatchObject({ dueAt: due, attempts: 1, by: 'first-responder' });
+  expect(overdue.callbackOverdues).toEqual([{ dueAt: due, overdueAt: overdue.callback.overdueAt, by: 'first-responder', unitId: TOWNSHIP }]);
   const recorded = (await history(late, admin)).filter((e) => e.type === 'CallbackOverdue');
-  expect(recorded.map((e) => e.data)).toEqual([{ dueAt: WEDNESDAY, overdueAt: overdue.callback.overdueAt, callbackBy: 'first-responder', unitId: TOWNSHIP, attempts: 1 }]);
+  expect(recorded.map((e) => e.data)).toEqual([{ dueAt: due, overdueAt: overdue.callback.overdueAt, callbackBy: 'first-responder', unitId: TOWNSHIP, attempts: 1 }]);
   expect((await history(onTime, admin)).map((e) => e.type)).not.toContain('CallbackOverdue');
 
   // Counted in the statistics, with its definition.
