@@ -81,7 +81,7 @@ export class InMemoryRunner implements CommandRunner {
 }
 
 /** The event metadata TicketExecutor records for a command. */
-export function actorMetadata(actor: ActorContext, options: RunOptions, occurredAt: string): NewEvent['metadata'] {
+function actorMetadata(actor: ActorContext, options: RunOptions, occurredAt: string): NewEvent['metadata'] {
   return {
     actor: eventActor(actor),
     ...(options.onBehalfOf ? { onBehalfOf: options.onBehalfOf } : {}),

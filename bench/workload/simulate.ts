@@ -56,7 +56,7 @@ export function uuidAt(ms: number, rnd: Uint8Array): string {
 const placesCache = new WeakMap<ReferenceData, { villages: string[]; townships: string[]; counties: string[] }>();
 
 /** The divisions tickets are reported in: villages mostly, some townships and counties. */
-export function reportDivisions(ref: ReferenceData): { villages: string[]; townships: string[]; counties: string[] } {
+function reportDivisions(ref: ReferenceData): { villages: string[]; townships: string[]; counties: string[] } {
   const cached = placesCache.get(ref);
   if (cached) return cached;
   const all = ref.divisions.all();

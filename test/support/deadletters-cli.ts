@@ -8,7 +8,7 @@ const run = promisify(execFile);
 const ROOT = join(__dirname, '..', '..');
 
 /** `npm run -s deadletters -- <args> --json` with the stack's environment; the parsed JSON output. */
-export async function deadlettersCli(env: NodeJS.ProcessEnv, ...args: string[]): Promise<unknown> {
+async function deadlettersCli(env: NodeJS.ProcessEnv, ...args: string[]): Promise<unknown> {
   const { stdout } = await run('npm', ['run', '-s', 'deadletters', '--', ...args, '--json'], {
     cwd: ROOT, env: { ...process.env, ...env }, timeout: 120_000,
   });

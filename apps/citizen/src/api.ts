@@ -1,7 +1,7 @@
 import { getKv, setKv } from './db';
 
 /** Where the API is: the gateway that serves the app (same origin). */
-export const API = '/api/v1';
+const API = '/api/v1';
 
 /** A refusal by the platform (problem+json). */
 export class ApiError extends Error {
@@ -29,7 +29,7 @@ let device: Promise<Device> | undefined;
  * POST /api/v1/devices on first use — no account, no password.
  * @throws NetworkError when offline and the phone has no token yet.
  */
-export function ensureDevice(): Promise<Device> {
+function ensureDevice(): Promise<Device> {
   device ??= (async () => {
     const kept = await getKv<Device>('device');
     if (kept) return kept;

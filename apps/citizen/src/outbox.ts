@@ -8,7 +8,7 @@ interface Submitted {
 }
 
 /** A random Idempotency-Key (UUID v4; crypto.randomUUID needs a secure context, getRandomValues does not). */
-export function newKey(): string {
+function newKey(): string {
   if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();
   const b = crypto.getRandomValues(new Uint8Array(16));
   b[6] = (b[6]! & 0x0f) | 0x40;

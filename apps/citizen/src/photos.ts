@@ -1,5 +1,5 @@
 /** Largest photo the app uploads, bytes (the "≤ 300 KB each"). */
-export const MAX_PHOTO_BYTES = 300 * 1024;
+const MAX_PHOTO_BYTES = 300 * 1024;
 /** Photos per report (the API's limit). */
 export const MAX_PHOTOS = 6;
 /** Longest side of an uploaded photo, px. */

@@ -33,7 +33,7 @@ const TICKET_ROLES = new Set(['admin', 'department', 'supervisor', 'auditor', 'i
  * auditors, submit for information officers; a person without a ticket role (a directory-admin only, whose
  * token acts on no ticket) lands on the directory.
  */
-export function landingPath(grant: RoleGrant | undefined): string {
+function landingPath(grant: RoleGrant | undefined): string {
   if (grant?.role === 'supervisor') return '/dashboard';
   if (grant?.role === 'auditor') return '/audit';
   if (grant?.role === 'information-officer') return '/submit';

@@ -88,7 +88,7 @@ function claims(token: string): Record<string, unknown> {
 }
 
 /** The person of a staff token (its single role), for token sign-in. @throws Error when it is no staff token. */
-export function meFromToken(token: string): { me: Me; expiresAt: number } {
+function meFromToken(token: string): { me: Me; expiresAt: number } {
   const c = claims(token);
   if (c['kind'] !== 'staff' || typeof c['role'] !== 'string' || typeof c['unitId'] !== 'string' || typeof c['division'] !== 'string') {
     throw new Error('not a staff token');

@@ -64,7 +64,7 @@ export function currentLanguage(): Lang {
 }
 
 /** Translates a key (i18next `t`, namespace `console`; `server:` prefix for the shared names). */
-export function t(key: string, values?: Record<string, unknown>): string {
+function t(key: string, values?: Record<string, unknown>): string {
   return i18next.t(key, values ?? {});
 }
 

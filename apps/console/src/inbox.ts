@@ -14,7 +14,7 @@ export interface InboxMessage {
 }
 
 /** How often the inbox is re-read, ms. */
-export const INBOX_REFRESH_MS = 10_000;
+const INBOX_REFRESH_MS = 10_000;
 
 const listeners = new Set<() => void>();
 const key = (who: string) => `tongban.console.read.${who}`;

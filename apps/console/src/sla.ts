@@ -17,7 +17,7 @@ export interface ClockFields {
 }
 
 /** A clock's state. */
-export type ClockState = 'normal' | 'warning' | 'breached' | 'met' | 'metLate' | 'paused' | 'none';
+type ClockState = 'normal' | 'warning' | 'breached' | 'met' | 'metLate' | 'paused' | 'none';
 
 /** One clock: its state, the due instant (ms) and the signed time left (ms; negative when overdue). */
 export interface Clock {
@@ -27,7 +27,7 @@ export interface Clock {
 }
 
 /** Share of a leg after which it is in warning (the deadline service warns at 75 %). */
-export const WARNING_SHARE = 0.75;
+const WARNING_SHARE = 0.75;
 
 const FINISHED = new Set(['resolved', 'closed', 'rejected', 'duplicate', 'withdrawn']);
 const ENDED = new Set(['closed', 'rejected', 'duplicate', 'withdrawn']);

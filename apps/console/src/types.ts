@@ -2,7 +2,7 @@
 import type { ClockFields } from './sla';
 
 /** A unit reference in a ticket view. */
-export interface UnitRef {
+interface UnitRef {
   id: string;
   name: string;
 }

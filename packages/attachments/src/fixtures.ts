@@ -16,7 +16,7 @@ export function fixture(name: 'wall.jpg' | 'wall.png' | 'wall.webp'): Uint8Array
 export const FIXTURE_GPS = { lat: 27 + 55 / 60 + 30 / 3600, long: 103.5 };
 
 /** A little-endian TIFF (Exif body) with IFD0 Make = "TestCam" and a GPS IFD at {@link FIXTURE_GPS}. */
-export function exifTiff(): Uint8Array {
+function exifTiff(): Uint8Array {
   const b = new Uint8Array(148);
   const v = new DataView(b.buffer);
   b.set([0x49, 0x49, 0x2a, 0x00]);

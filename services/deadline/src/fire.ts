@@ -6,7 +6,7 @@ import { v5 as uuidv5 } from 'uuid';
 import { type Timer, type TimerSettings, nextEscalation } from './schedule';
 
 /** The deadline service acting on its own authority. */
-export const DEADLINE_ACTOR: ActorContext = { kind: 'system', id: 'deadline' };
+const DEADLINE_ACTOR: ActorContext = { kind: 'system', id: 'deadline' };
 
 /**
  * Deterministic id of an event caused by a timer (UUID v5 of ticket, leg, kind, due key and role): the same
@@ -27,7 +27,7 @@ export interface FireDeps {
 }
 
 /** The escalation lookups from reference data: the supervising administration and the prefecture. */
-export function escalationUnits(ref: ReferenceData): EscalationUnits {
+function escalationUnits(ref: ReferenceData): EscalationUnits {
   const top = ref.units.find((u) => u.kind === 'administration' && u.level === 'prefecture');
   return { supervisingUnit: (id) => ref.unitsById.get(id) && ref.supervisingUnit(id)?.id, topUnitId: top?.id ?? '' };
 }

@@ -21,7 +21,7 @@ declare module 'fastify' {
  * @throws HttpProblem 401 invalid_token when a header is present but malformed, expired or not ours;
  *   identity's gRPC error (503) when its keys cannot be fetched.
  */
-export async function authenticate(request: FastifyRequest, keys: VerificationKeys): Promise<Caller | null> {
+async function authenticate(request: FastifyRequest, keys: VerificationKeys): Promise<Caller | null> {
   // Clients hold staff or device tokens. System and Open311 tokens are minted inside the platform
   // (the latter by this gateway after an api_key check) and are never accepted from outside.
   return verifiedCaller(request, (token) => verifyToken(token, keys), ['staff', 'citizen']);

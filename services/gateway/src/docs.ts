@@ -14,7 +14,7 @@ export async function emptyBodyAsObject(request: FastifyRequest): Promise<void> 
  * Marks request bodies of operations carrying OPTIONAL_BODY as not required (@fastify/swagger always
  * says required, but the gateway treats a missing body as `{}` on those routes) and drops the marker.
  */
-export function markOptionalBodies<T>(document: T): T {
+function markOptionalBodies<T>(document: T): T {
   const paths = (document as { paths?: Record<string, Record<string, Record<string, unknown>>> }).paths ?? {};
   for (const operations of Object.values(paths)) {
     for (const operation of Object.values(operations)) {

@@ -29,7 +29,7 @@ export interface CallContext {
 }
 
 /** Largest message the gateway receives from an upstream, bytes (an attachment and its envelope). */
-export const UPSTREAM_MAX_MESSAGE_BYTES = 8 * 1024 * 1024;
+const UPSTREAM_MAX_MESSAGE_BYTES = 8 * 1024 * 1024;
 
 /** Default deadline of one upstream call, ms. */
 export const DEFAULT_CALL_TIMEOUT_MS = 10_000;
@@ -40,10 +40,10 @@ export const DEFAULT_CALL_TIMEOUT_MS = 10_000;
  * item 8). With 100 ms growing to at most 250 ms (±20 % jitter) a restarted service is used within
  * about 0.3 s of accepting connections; the cost is one connection attempt per 0.25 s while it is down.
  */
-export const RECONNECT_BACKOFF_MS = { initial: 100, max: 250 } as const;
+const RECONNECT_BACKOFF_MS = { initial: 100, max: 250 } as const;
 
 /** Channel options shared by every upstream (see {@link RECONNECT_BACKOFF_MS}). */
-export const CHANNEL_OPTIONS = {
+const CHANNEL_OPTIONS = {
   'grpc.initial_reconnect_backoff_ms': RECONNECT_BACKOFF_MS.initial,
   'grpc.max_reconnect_backoff_ms': RECONNECT_BACKOFF_MS.max,
 } as const;
@@ -72,7 +72,7 @@ export function closeGrpcClients(clients: GrpcClients): void {
 }
 
 /** The metadata of a call: `authorization` (when there is a token) and `x-correlation-id`. */
-export function callMetadata(ctx: CallContext): Metadata {
+function callMetadata(ctx: CallContext): Metadata {
   const metadata = new Metadata();
   if (ctx.token) metadata.set('authorization', `Bearer ${ctx.token}`);
   metadata.set('x-correlation-id', ctx.correlationId);

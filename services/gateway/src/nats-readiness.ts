@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import { ProcessBeats, type ProcessState } from './process-readiness';
 
 /** One consumer's backlog as readiness reports it; `behind` when its age exceeds the warning bound. */
-export interface ConsumerReadiness extends Partial<ConsumerLag> {
+interface ConsumerReadiness extends Partial<ConsumerLag> {
   /** True when `lagSeconds` exceeds TONGBAN_CONSUMER_LAG_WARN_SECONDS. */
   behind?: boolean;
   /** `absent` when the durable does not exist (yet), `unknown` when JetStream did not answer. */
@@ -18,7 +18,7 @@ export interface ConsumerReadiness extends Partial<ConsumerLag> {
 }
 
 /** What {@link NatsReadiness.check} finds. */
-export interface NatsReadinessReport {
+interface NatsReadinessReport {
   /** NATS answered a round trip within the timeout. */
   ready: boolean;
   /** Why not, when not ready. */

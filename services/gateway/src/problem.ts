@@ -19,7 +19,7 @@ import { REASON_KEY } from '@tongban/runtime';
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
 /** Prefix of problem type URIs: `urn:tongban:problem:<reason>`. */
-export const PROBLEM_TYPE_PREFIX = 'urn:tongban:problem:';
+const PROBLEM_TYPE_PREFIX = 'urn:tongban:problem:';
 
 /** One schema violation, as reported in the `errors` extension of a 400 problem. */
 export interface ProblemFieldError {
@@ -130,7 +130,7 @@ export function grpcReason(err: ServiceError): string | undefined {
 }
 
 /** HTTP status and fallback reason for a gRPC status code (see the module comment). */
-export function httpStatusOfGrpc(code: status, reason: string | undefined, ctx: ProblemContext): number {
+function httpStatusOfGrpc(code: status, reason: string | undefined, ctx: ProblemContext): number {
   switch (code) {
     case status.INVALID_ARGUMENT: return 400;
     case status.UNAUTHENTICATED: return 401;

@@ -9,10 +9,10 @@ import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import { HEARTBEAT_INTERVAL_MS, type Heartbeat, SERVICE_NAMES, heartbeatSubject } from '@tongban/runtime';
 
 /** A process whose last heartbeat is older than this is not ready, ms (well under the 10 s promised). */
-export const HEARTBEAT_STALE_MS = 5000;
+const HEARTBEAT_STALE_MS = 5000;
 
 /** The processes the gateway needs: the six services and the relay. */
-export const REQUIRED_PROCESSES: readonly string[] = [...SERVICE_NAMES, 'relay'];
+const REQUIRED_PROCESSES: readonly string[] = [...SERVICE_NAMES, 'relay'];
 
 /** One process as readiness reports it: `ready`, or why not. */
 export type ProcessState = 'ready' | string;

@@ -54,7 +54,7 @@ export function loadRateLimits(env: NodeJS.ProcessEnv = process.env): RateLimitS
 const EXEMPT_ROUTES = new Set(['/healthz', '/readyz', '/metrics']);
 
 /** The 429 answer. */
-export function rateLimited(retryAfterSeconds: number): HttpProblem {
+function rateLimited(retryAfterSeconds: number): HttpProblem {
   const after = Math.max(1, retryAfterSeconds);
   return new HttpProblem(429, 'rate_limited', `too many requests; retry in ${after} s`, { headers: { 'retry-after': String(after) } });
 }

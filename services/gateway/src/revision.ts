@@ -18,7 +18,7 @@ export function expectedRevision(request: FastifyRequest): number | undefined {
 }
 
 /** The strong ETag of a ticket revision: `"<revision>"`. */
-export function etagOf(revision: number): string {
+function etagOf(revision: number): string {
   return `"${revision}"`;
 }
 

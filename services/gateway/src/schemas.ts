@@ -11,7 +11,7 @@ import { PROBLEM_CONTENT_TYPE } from './problem';
 export type JsonSchema = Record<string, unknown>;
 
 /** The RFC 9457 problem document. */
-export const problemSchema: JsonSchema = {
+const problemSchema: JsonSchema = {
   type: 'object',
   required: ['type', 'title', 'status', 'detail', 'reason'],
   properties: {

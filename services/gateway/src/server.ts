@@ -88,7 +88,7 @@ function undecodableJsonFields(bytes: Buffer): TextProblem[] {
  * client's list of ids reach the route and be answered with the limit it broke (at most 200
  * service_request_id), rather than a bare 431 from the parser.
  */
-export const MAX_HEADER_BYTES = 64 * 1024;
+const MAX_HEADER_BYTES = 64 * 1024;
 
 /**
  * The answer to a request Node's HTTP parser refused (`code` HPE_…; `rawPacket`: the bytes it was
@@ -118,7 +118,7 @@ export function parserErrorAnswer(code: string, rawPacket: Buffer | undefined): 
 }
 
 /** Largest accepted request body: 1 MiB (larger → 413 problem+json). */
-export const BODY_LIMIT_BYTES = 1024 * 1024;
+const BODY_LIMIT_BYTES = 1024 * 1024;
 
 /** Options of the gateway; everything defaults from the environment (see runtime's loadConfig). */
 export interface GatewayOptions {
@@ -168,13 +168,13 @@ export interface GatewayOptions {
 const CORRELATION_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** The correlation id of a request: a well-formed `x-correlation-id` header, else a new UUID. */
-export function correlationIdOf(header: string | string[] | undefined): string {
+function correlationIdOf(header: string | string[] | undefined): string {
   const value = Array.isArray(header) ? header[0] : header;
   return value && CORRELATION_ID_PATTERN.test(value) ? value : randomUUID();
 }
 
 /** Sends a mapped problem as application/problem+json. */
-export function sendProblem(request: FastifyRequest, reply: FastifyReply, mapped: MappedProblem): FastifyReply {
+function sendProblem(request: FastifyRequest, reply: FastifyReply, mapped: MappedProblem): FastifyReply {
   const language = requestLanguage(request);
   const title = localizedTitle(mapped.problem.status, mapped.problem.reason, language);
   const body = { ...mapped.problem, title, instance: request.url.split('?')[0] ?? request.url, correlationId: request.id };

@@ -17,7 +17,7 @@ export interface WebApp {
 }
 
 /** The apps of the platform. */
-export const WEB_APPS: readonly WebApp[] = [
+const WEB_APPS: readonly WebApp[] = [
   { name: 'citizen', prefix: '/app/', title: 'the citizen app' },
   { name: 'console', prefix: '/console/', title: 'the web console' },
 ];

@@ -5,9 +5,9 @@ import { StaffRejection } from './staff';
 import type { StaffRepository } from './staff-store';
 
 /** Id of the bootstrap administrator's account (fixed, so that replicas starting together create one). */
-export const BOOTSTRAP_STAFF_ID = '00000000-0000-4000-8000-000000000001';
+const BOOTSTRAP_STAFF_ID = '00000000-0000-4000-8000-000000000001';
 /** Username of the bootstrap administrator. */
-export const BOOTSTRAP_USERNAME = 'admin';
+const BOOTSTRAP_USERNAME = 'admin';
 
 /**
  * On a directory without accounts: creates the prefecture's first directory-admin (`admin`, directory-admin

@@ -32,8 +32,8 @@ export function oneTimePassword(): string {
 type Body = Record<string, unknown>;
 
 /** Sign-in log entries per page (GET /api/v1/staff/{id}/sign-ins): default and largest `limit`. */
-export const SIGN_IN_PAGE_DEFAULT = 50;
-export const SIGN_IN_PAGE_MAX = 200;
+const SIGN_IN_PAGE_DEFAULT = 50;
+const SIGN_IN_PAGE_MAX = 200;
 
 const str = (body: Body, key: string, required = true): string => {
   const v = body[key];

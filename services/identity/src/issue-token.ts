@@ -3,10 +3,10 @@ import type { identity } from '@tongban/contracts';
 import { fail } from '@tongban/runtime';
 
 /** Longest lifetime of an issued token, seconds (365 days: a device token). */
-export const MAX_TOKEN_TTL_SECONDS = 365 * 86400;
+const MAX_TOKEN_TTL_SECONDS = 365 * 86400;
 
 /** Default lifetime of an Open311 client token, seconds. */
-export const OPEN311_TOKEN_TTL_SECONDS = 60;
+const OPEN311_TOKEN_TTL_SECONDS = 60;
 
 /**
  * IssueToken: a token for a citizen device or an Open311 client application, signed with the current key.

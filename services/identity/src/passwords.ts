@@ -10,12 +10,12 @@ import { StaffRejection } from './staff';
  * in an event. Unknown users are verified against a dummy hash, so their failure takes as long as a wrong
  * password.
  */
-export const ARGON2_OPTIONS = { algorithm: 2 /* Algorithm.Argon2id (a const enum) */, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
+const ARGON2_OPTIONS = { algorithm: 2 /* Algorithm.Argon2id (a const enum) */, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
 
 /** Minimum length of a new password, characters. */
-export const MIN_PASSWORD_LENGTH = 10;
+const MIN_PASSWORD_LENGTH = 10;
 /** Maximum length (bounds the hashing work per request), characters. */
-export const MAX_PASSWORD_LENGTH = 256;
+const MAX_PASSWORD_LENGTH = 256;
 
 const COMMON = new Set(
   readFileSync(join(__dirname, '..', 'data', 'common-passwords.txt'), 'utf8').split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#')),

@@ -16,7 +16,7 @@ const REJECTION_CODES = {
  * NOT_FOUND / ALREADY_EXISTS; CredentialError → UNAUTHENTICATED; ThrottledError → RESOURCE_EXHAUSTED
  * (reason too_many_attempts, trailer `retry-after` in seconds); anything else as every service maps it.
  */
-export function identityError(err: unknown): Partial<ServiceError> {
+function identityError(err: unknown): Partial<ServiceError> {
   const build = (code: status, reason: string, details: string, extra: Record<string, string> = {}) => {
     const metadata = new Metadata();
     metadata.set(REASON_KEY, reason);

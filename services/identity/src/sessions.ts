@@ -12,11 +12,11 @@ import { Throttle } from './throttle';
 export interface SignInEntry { at: string; clientIp: string; userAgent: string; method: string; outcome: string }
 
 /** Lifetime of an access token, seconds (the bound on a disabled account or revoked role keeping access). */
-export const ACCESS_TOKEN_TTL_SECONDS = 15 * 60;
+const ACCESS_TOKEN_TTL_SECONDS = 15 * 60;
 /** Lifetime of a refresh token, seconds (each use rotates it). */
-export const REFRESH_TOKEN_TTL_SECONDS = 12 * 3600;
+const REFRESH_TOKEN_TTL_SECONDS = 12 * 3600;
 /** Sign-in log entries older than this are deleted, days. */
-export const SIGN_IN_LOG_DAYS = 90;
+const SIGN_IN_LOG_DAYS = 90;
 
 /** A sign-in refused for now: wait `retryAfterSeconds` (RESOURCE_EXHAUSTED too_many_attempts, 429). */
 export class ThrottledError extends Error {

@@ -22,8 +22,8 @@ export interface KeyRing {
 }
 
 /** The signing-secret settings. */
-export const JWT_SECRET_VARIABLE = 'TONGBAN_JWT_SECRET';
-export const JWT_PREVIOUS_SECRET_VARIABLE = 'TONGBAN_JWT_PREVIOUS_SECRET';
+const JWT_SECRET_VARIABLE = 'TONGBAN_JWT_SECRET';
+const JWT_PREVIOUS_SECRET_VARIABLE = 'TONGBAN_JWT_PREVIOUS_SECRET';
 
 /**
  * Loads the key ring from the environment, generating the installation key when needed.
@@ -64,7 +64,7 @@ function fromSecret(secret: string, variable: string): SigningKey {
  * The installation key: the row of `identity_installation_key`, created with a random 32-byte secret
  * when there is none (concurrent first starts agree on one row).
  */
-export async function installationSecret(pool: pg.Pool): Promise<string> {
+async function installationSecret(pool: pg.Pool): Promise<string> {
   await runMigrations(pool, 'identity', IDENTITY_MIGRATIONS);
   await pool.query('INSERT INTO identity_installation_key (id, secret) VALUES (1, $1) ON CONFLICT (id) DO NOTHING', [generateSecret()]);
   const { rows } = await pool.query<{ secret: string }>('SELECT secret FROM identity_installation_key WHERE id = 1');

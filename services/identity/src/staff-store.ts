@@ -5,7 +5,7 @@ import type pg from 'pg';
 import { type StaffCommand, type StaffEvent, type StaffState, decideStaff, evolveStaff, initialStaffState } from './staff';
 
 /** Stream of a staff account. */
-export function staffStream(id: string): string {
+function staffStream(id: string): string {
   return `staff-${id}`;
 }
 

@@ -11,7 +11,7 @@ import type pg from 'pg';
  *
  * A refused attempt is answered 429 with `Retry-After` (seconds) and is not counted.
  */
-export const THROTTLE_POLICY = {
+const THROTTLE_POLICY = {
   account: { backoffAfter: 5, lockAfter: 10, lockMs: 15 * 60_000 },
   address: { backoffAfter: 20, lockAfter: 100, lockMs: 15 * 60_000 },
   /** Longest backoff wait, ms. */
@@ -21,8 +21,8 @@ export const THROTTLE_POLICY = {
 } as const;
 
 /** The throttle key of a username and of a client address. */
-export const accountKey = (username: string) => `user:${username.trim().toLowerCase()}`;
-export const addressKey = (ip: string) => `ip:${ip}`;
+const accountKey = (username: string) => `user:${username.trim().toLowerCase()}`;
+const addressKey = (ip: string) => `ip:${ip}`;
 
 /** The state of one key. */
 export interface ThrottleState {
@@ -34,7 +34,7 @@ export interface ThrottleState {
 type Policy = { backoffAfter: number; lockAfter: number; lockMs: number };
 
 /** Seconds to wait before the next attempt (0: allowed now). Pure. */
-export function waitSeconds(state: ThrottleState | undefined, policy: Policy, now: Date): number {
+function waitSeconds(state: ThrottleState | undefined, policy: Policy, now: Date): number {
   if (!state) return 0;
   if (state.lockedUntil && state.lockedUntil > now) return Math.ceil((state.lockedUntil.getTime() - now.getTime()) / 1000);
   if (now.getTime() - state.lastFailureAt.getTime() > THROTTLE_POLICY.forgetAfterMs) return 0;

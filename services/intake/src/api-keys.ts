@@ -11,16 +11,16 @@ import type pg from 'pg';
  */
 
 /** Prefix of every key (makes keys recognisable in logs and secret scanners). */
-export const API_KEY_PREFIX = 'tb311_';
+const API_KEY_PREFIX = 'tb311_';
 
 const KEY_PATTERN = /^tb311_([0-9a-f]{16})_([0-9a-f]{64})$/;
 const KEY_ID_PATTERN = /^(?:tb311_)?([0-9a-f]{16})$/;
 
 /** Allowed application names: the client id of its requests. */
-export const CLIENT_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+const CLIENT_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 /** Names that cannot be issued: `public` is the principal of anonymous Open311 reads at the gateway. */
-export const RESERVED_CLIENT_NAMES: readonly string[] = ['public'];
+const RESERVED_CLIENT_NAMES: readonly string[] = ['public'];
 
 /** A refused administrative request (bad name, unknown key…). */
 export class ApiKeyError extends Error {
@@ -39,13 +39,13 @@ export interface ApiKeyInfo {
 }
 
 /** The parts of a well-formed key, or undefined. */
-export function parseApiKey(key: string): { keyId: string; secret: string } | undefined {
+function parseApiKey(key: string): { keyId: string; secret: string } | undefined {
   const match = KEY_PATTERN.exec(key.trim());
   return match ? { keyId: match[1]!, secret: match[2]! } : undefined;
 }
 
 /** SHA-256 of salt ‖ secret, hex. */
-export function secretHash(salt: string, secret: string): string {
+function secretHash(salt: string, secret: string): string {
   return createHash('sha256').update(Buffer.from(salt, 'hex')).update(secret, 'utf8').digest('hex');
 }
 

@@ -20,7 +20,7 @@ import { reporterCommand } from './reporter-commands';
  */
 
 /** Longest client update id accepted (the gateway allows 128 characters). */
-export const MAX_CLIENT_UPDATE_ID_LENGTH = 256;
+const MAX_CLIENT_UPDATE_ID_LENGTH = 256;
 
 /**
  * Deterministic id of the `index`-th event written for a client's update: UUID v5 of the caller

@@ -12,10 +12,10 @@ import { nextReference } from './reference-number';
  */
 
 /** Environment variable of the window, seconds (0 turns the merging off). */
-export const RETRY_WINDOW_ENV = 'TONGBAN_OPEN311_RETRY_WINDOW_SECONDS';
+const RETRY_WINDOW_ENV = 'TONGBAN_OPEN311_RETRY_WINDOW_SECONDS';
 
 /** Default window: one hour. */
-export const DEFAULT_RETRY_WINDOW_SECONDS = 3600;
+const DEFAULT_RETRY_WINDOW_SECONDS = 3600;
 
 /**
  * The configured window in seconds.

@@ -142,7 +142,7 @@ function toCommand(deps: Pick<SubmissionDeps, 'ref' | 'slaConfig'>, placed: Plac
 }
 
 /** SHA-256 of the canonical JSON (RFC 8785) of the submitted body. */
-export function requestHash(t: Submit): string {
+function requestHash(t: Submit): string {
   return createHash('sha256').update(canonicalize(t) ?? '').digest('hex');
 }
 

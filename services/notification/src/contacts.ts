@@ -14,9 +14,9 @@ import { mobileNumber } from './sms/provider';
  */
 
 /** Notice kinds a reporter hears about by SMS/e-mail (acceptance, announced deadline, public reply, resolution, callback). */
-export const REPORTER_KINDS: ReadonlySet<string> = new Set(['accepted', 'deadline-announced', 'public-reply', 'resolved', 'callback-requested', 'merged']);
+const REPORTER_KINDS: ReadonlySet<string> = new Set(['accepted', 'deadline-announced', 'public-reply', 'resolved', 'callback-requested', 'merged']);
 /** Notice kinds a unit hears about by e-mail (arrivals, the reporter's added information, warnings, breaches, escalations). */
-export const STAFF_KINDS: ReadonlySet<string> = new Set(['ticket-arrived', 'transferred', 'information-added', 'deadline-warning', 'deadline-breached', 'escalated']);
+const STAFF_KINDS: ReadonlySet<string> = new Set(['ticket-arrived', 'transferred', 'information-added', 'deadline-warning', 'deadline-breached', 'escalated']);
 
 /** One unit's contact. */
 export interface UnitContact {
@@ -34,7 +34,7 @@ export interface NoticeAddresses {
   email: string[];
 }
 
-export class ContactConfigError extends Error {
+class ContactConfigError extends Error {
   override readonly name = 'ContactConfigError';
   readonly code = 'invalid_notify_contacts';
 }
@@ -75,7 +75,7 @@ export function parseUnitContacts(raw: string | undefined): UnitContact[] {
 }
 
 /** The reporter's SMS number: their phone, else the contact of the person reported for when it is a mobile number. */
-export function reporterPhone(c: ReporterContact): string | undefined {
+function reporterPhone(c: ReporterContact): string | undefined {
   return mobileNumber(c.phone) ?? mobileNumber(c.onBehalfOfContact);
 }
 

@@ -9,7 +9,7 @@ import { type IncomingMessage, type Server, type ServerResponse, createServer } 
 import type { AddressInfo } from 'node:net';
 
 /** One accepted SendSms. */
-export interface ReceivedSms {
+interface ReceivedSms {
   phone: string;
   templateCode: string;
   params: unknown;

@@ -95,7 +95,7 @@ export async function deliverNotices(
 }
 
 /** The reporter's contact from the stream's TicketSubmitted (empty fields when absent). */
-export function reporterContactOf(first: RecordedEvent | undefined): ReporterContact {
+function reporterContactOf(first: RecordedEvent | undefined): ReporterContact {
   const data = (first?.type === 'TicketSubmitted' ? first.data : {}) as { reporter?: { phone?: string; email?: string; language?: string }; onBehalfOf?: { contact?: string } };
   return { phone: data.reporter?.phone ?? '', email: data.reporter?.email ?? '', onBehalfOfContact: data.onBehalfOf?.contact ?? '', language: data.reporter?.language ?? '' };
 }

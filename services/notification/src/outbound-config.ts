@@ -15,7 +15,7 @@ import { parseSmsTemplates, smsProviderFromEnv, smsSender } from './sms-channel'
  * A permanent failure is told to the unit holding the ticket, in its inbox ("短信发送失败：<reference>"),
  * once per failed message (the inbox row id derives from the message id and channel).
  */
-export function failureToHoldingUnit(pool: pg.Pool, contacts: readonly UnitContact[]): PermanentFailureHandler {
+function failureToHoldingUnit(pool: pg.Pool, contacts: readonly UnitContact[]): PermanentFailureHandler {
   const inbox = inboxChannel(pool);
   return async (notice, ctx, channel, error) => {
     const unit = ctx.state.holderUnitId;

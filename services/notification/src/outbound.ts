@@ -13,14 +13,14 @@ import type { Notice } from './recipients';
  */
 
 /** Deliveries by channel and outcome (sent, failed, retry, in_doubt, opted_out, duplicate_avoided). */
-export const deliveryCounter = new Counter({
+const deliveryCounter = new Counter({
   name: 'tongban_notification_deliveries_total',
   help: 'SMS and e-mail deliveries by channel and outcome',
   labelNames: ['channel', 'outcome'] as const,
 });
 
 /** A send that failed. */
-export interface SendFailure {
+interface SendFailure {
   permanent: boolean;
   message: string;
 }
@@ -40,7 +40,7 @@ export interface Sender {
 /** Told when a delivery failed for good (e.g. writes "短信发送失败" to the holding unit's inbox). */
 export type PermanentFailureHandler = (notice: Notice, ctx: NoticeContext, channel: LedgerChannel, error: string) => Promise<void>;
 
-export class OutboundDeliveryError extends Error {
+class OutboundDeliveryError extends Error {
   override readonly name = 'OutboundDeliveryError';
   readonly code = 'outbound_delivery_failed';
 }

@@ -14,7 +14,7 @@ import { tencentSmsProvider } from './sms/tencent';
  */
 
 /** Template parameters per notice kind, in order (Tencent's are positional: {1}, {2}, …). */
-export const SMS_PARAMS: Readonly<Record<string, readonly string[]>> = {
+const SMS_PARAMS: Readonly<Record<string, readonly string[]>> = {
   accepted: ['reference', 'unit', 'dueAt'],
   'deadline-announced': ['reference', 'unit', 'dueAt'],
   'public-reply': ['reference', 'body'],
@@ -31,7 +31,7 @@ export const SMS_PARAMS: Readonly<Record<string, readonly string[]>> = {
 /** TONGBAN_SMS_TEMPLATES: notice kind → template code, or → {language → template code}. */
 export type SmsTemplates = Readonly<Record<string, string | Readonly<Partial<Record<Language, string>>>>>;
 
-export class SmsConfigError extends Error {
+class SmsConfigError extends Error {
   override readonly name = 'SmsConfigError';
   readonly code = 'invalid_sms_config';
 }
@@ -56,7 +56,7 @@ export function parseSmsTemplates(raw: string | undefined): SmsTemplates {
 }
 
 /** The template of a notice in its language (else the zh-Hans one); undefined: not sent by SMS. */
-export function templateOf(templates: SmsTemplates, kind: string, language: Language): string | undefined {
+function templateOf(templates: SmsTemplates, kind: string, language: Language): string | undefined {
   const t = templates[kind];
   if (t === undefined || typeof t === 'string') return t;
   return t[language] ?? t['zh-Hans'];

@@ -76,7 +76,7 @@ export async function enqueueWebhooks(pool: pg.Pool, entries: readonly OutboxEnt
 }
 
 /** A claimed row. */
-export interface ClaimedDelivery extends OutboxEntry {
+interface ClaimedDelivery extends OutboxEntry {
   attempts: number;
   /** When retries started (first attempt, or the last redrive). */
   retryFrom: Date;
@@ -104,7 +104,7 @@ export interface WebhookSenderOptions {
 }
 
 /** Backoff before attempt `attempts + 1`: 1 s · 2^(attempts−1), at most `maxMs`, ±20 % jitter. */
-export function webhookBackoffMs(attempts: number, maxMs: number, random = Math.random): number {
+function webhookBackoffMs(attempts: number, maxMs: number, random = Math.random): number {
   const base = Math.min(1000 * 2 ** Math.max(0, attempts - 1), maxMs);
   return Math.round(base * (0.8 + 0.4 * random()));
 }
@@ -283,7 +283,7 @@ export async function redriveWebhookDeliveries(pool: pg.Pool, options: { subscri
 }
 
 /** Staff roles that may read webhook delivery state (platform configuration, not a unit's business). */
-export const WEBHOOK_STATE_ROLES: readonly string[] = ['auditor', 'admin'];
+const WEBHOOK_STATE_ROLES: readonly string[] = ['auditor', 'admin'];
 
 /**
  * ListWebhookDeliveries: counts per subscription and state, and the deliveries of `state` (default:

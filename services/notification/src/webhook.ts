@@ -37,7 +37,7 @@ export class WebhookConfigError extends Error {
 }
 
 /** One webhook delivery failed (network error, timeout, or a non-2xx answer). */
-export class WebhookDeliveryError extends Error {
+class WebhookDeliveryError extends Error {
   override readonly name = 'WebhookDeliveryError';
   readonly code = 'webhook_delivery_failed';
 }
@@ -124,11 +124,11 @@ export function webhookHeaders(secret: string, messageId: string, rawBody: strin
  * The unit a notice concerns, for a subscription's `units` filter: the recipient unit for notices to a
  * unit; otherwise (to the reporter) the unit holding the ticket.
  */
-export function unitOfNotice(notice: Notice, ctx: Pick<NoticeContext, 'state'>): string {
+function unitOfNotice(notice: Notice, ctx: Pick<NoticeContext, 'state'>): string {
   return notice.recipient.kind === 'unit' ? notice.recipient.id : ctx.state.holderUnitId;
 }
 
-export function subscriptionMatches(sub: WebhookSubscription, notice: Notice, ctx: Pick<NoticeContext, 'state'>): boolean {
+function subscriptionMatches(sub: WebhookSubscription, notice: Notice, ctx: Pick<NoticeContext, 'state'>): boolean {
   if (sub.kinds && !sub.kinds.includes(notice.kind)) return false;
   if (sub.units && !sub.units.includes(unitOfNotice(notice, ctx))) return false;
   return true;

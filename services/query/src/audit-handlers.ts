@@ -34,7 +34,7 @@ export interface AuditDeps extends QueryDeps {
  * The caller as an auditor.
  * @throws ServiceFailure PERMISSION_DENIED (auditor_only) for anyone else.
  */
-export function requireAuditor(principal: Principal): StaffPrincipal {
+function requireAuditor(principal: Principal): StaffPrincipal {
   if (principal.kind !== 'staff' || principal.role !== 'auditor') throw fail.forbidden('auditor_only', 'only auditors may do this');
   return principal;
 }

@@ -109,9 +109,9 @@ export async function listTickets(deps: QueryDeps, req: query.ListTicketsRequest
 }
 
 /** Radius within which a ticket with a position counts as similar to a report with one, metres (issue 14 item 5). */
-export const SIMILAR_RADIUS_METERS = 500;
+const SIMILAR_RADIUS_METERS = 500;
 /** How far back similar tickets are looked for, days. */
-export const SIMILAR_WINDOW_DAYS = 30;
+const SIMILAR_WINDOW_DAYS = 30;
 
 /**
  * FindSimilarTickets (issue 14 item 5): open tickets of the category in the same township (the township of
@@ -148,7 +148,7 @@ export async function findSimilarTickets(deps: QueryDeps, req: query.FindSimilar
 }
 
 /** Great-circle distance between two WGS-84 points, metres (haversine, mean Earth radius 6,371,008.8 m). */
-export function metersBetween(a: { lat: number; long: number }, b: { lat: number; long: number }): number {
+function metersBetween(a: { lat: number; long: number }, b: { lat: number; long: number }): number {
   const rad = Math.PI / 180;
   const dLat = (b.lat - a.lat) * rad;
   const dLong = (b.long - a.long) * rad;

@@ -76,7 +76,7 @@ export function viewParams(ticketId: string, s: TicketState, units: string[], se
 }
 
 /** Writes a ticket's state (view and statistics facts) unless a newer revision is already stored. */
-export async function upsertView(db: pg.Pool | pg.PoolClient, ticketId: string, s: TicketState, units: string[]): Promise<void> {
+async function upsertView(db: pg.Pool | pg.PoolClient, ticketId: string, s: TicketState, units: string[]): Promise<void> {
   await db.query(
     `INSERT INTO ticket_views (${VIEW_COLUMNS.join(', ')})
      VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17)

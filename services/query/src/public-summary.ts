@@ -13,10 +13,10 @@ import { fail } from '@tongban/runtime';
 import { MERGED_STATUS } from './stats/facts';
 
 /** Below this many rated tickets a month's satisfaction is shown as "not enough data" (rate null). */
-export const MIN_PUBLIC_SAMPLE = 5;
+const MIN_PUBLIC_SAMPLE = 5;
 
 /** The formulas of the public figures (in the answer as `definitions`). */
-export const PUBLIC_DEFINITIONS: Readonly<Record<string, string>> = {
+const PUBLIC_DEFINITIONS: Readonly<Record<string, string>> = {
   received: 'reports submitted in the month (Asia/Shanghai) in the county; a report merged into another (并单) counts once, on that one',
   resolved: 'of those, reports resolved since (the latest resolution)',
   resolvedOnTime: 'of those received, resolved at or before the resolution due time (moved by pauses and announced deadlines) / received',
@@ -85,7 +85,7 @@ export interface PublicFeedEntry {
 }
 
 /** At most this many entries in the feed. */
-export const PUBLIC_FEED_SIZE = 50;
+const PUBLIC_FEED_SIZE = 50;
 
 /** The latest public-visibility tickets of a division subtree, most recently changed first. */
 export async function publicFeed(db: pg.Pool, ref: ReferenceData, division: string): Promise<PublicFeedEntry[]> {

@@ -11,7 +11,7 @@ import { decodeTicketEvent, fail } from '@tongban/runtime';
 import type pg from 'pg';
 
 /** Public event types → the fields of their data that may be shown to anyone. */
-export const PUBLIC_UPDATE_FIELDS: Readonly<Record<string, readonly string[]>> = {
+const PUBLIC_UPDATE_FIELDS: Readonly<Record<string, readonly string[]>> = {
   TicketRouted: ['unitId'],
   TicketAccepted: ['unitId'],
   TicketReplied: ['message', 'unitId'],
@@ -30,7 +30,7 @@ export const PUBLIC_UPDATE_FIELDS: Readonly<Record<string, readonly string[]>> =
 };
 
 /** One public change. */
-export interface TicketUpdate {
+interface TicketUpdate {
   ticketId: string;
   eventId: string;
   revision: number;
@@ -45,7 +45,7 @@ export interface TicketUpdate {
 }
 
 /** Largest (and default) page. */
-export const MAX_UPDATES = 1000;
+const MAX_UPDATES = 1000;
 
 
 interface Row {
@@ -67,7 +67,7 @@ function instant(value: string, field: string): Date {
 }
 
 /** The public fields of an event's data. */
-export function publicData(type: string, data: Record<string, unknown>): Record<string, unknown> {
+function publicData(type: string, data: Record<string, unknown>): Record<string, unknown> {
   const fields = PUBLIC_UPDATE_FIELDS[type] ?? [];
   return Object.fromEntries(fields.filter((f) => data[f] !== undefined).map((f) => [f, data[f]]));
 }

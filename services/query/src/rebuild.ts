@@ -234,7 +234,7 @@ async function swapInShadows(pool: pg.Pool): Promise<string> {
 }
 
 /** Recreates `audit_anchor_heads` from the anchors stream in one transaction; returns the anchors indexed. */
-export async function rebuildAnchorIndex(pool: pg.Pool, store: EventStore, pageSize = 20): Promise<number> {
+async function rebuildAnchorIndex(pool: pg.Pool, store: EventStore, pageSize = 20): Promise<number> {
   return withTransaction(pool, async (client) => {
     let count = 0;
     await client.query('DELETE FROM audit_anchor_heads');

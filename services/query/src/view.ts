@@ -3,12 +3,12 @@ import type { ReferenceData } from '@tongban/reference-data';
 import { isPublicTicket, mask } from './access';
 
 /** The path of an attached file: `/api/v1/attachments/<sha256>?ticket=<id>`. */
-export function attachmentUrl(sha256: string, ticketId: string): string {
+function attachmentUrl(sha256: string, ticketId: string): string {
   return `/api/v1/attachments/${sha256}?ticket=${encodeURIComponent(ticketId)}`;
 }
 
 /** Formats a UTC instant for display in Asia/Shanghai (ISO-8601 with +08:00). */
-export function shanghaiTime(instant: string | undefined): string | undefined {
+function shanghaiTime(instant: string | undefined): string | undefined {
   if (!instant) return undefined;
   return formatShanghai(Date.parse(instant));
 }

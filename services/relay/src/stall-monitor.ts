@@ -35,7 +35,7 @@ function stalledGauge(): Gauge {
 }
 
 /** Describes a hold for logs and readiness. */
-export function describeHold(hold: PipelineHold, stalledMs: number): string {
+function describeHold(hold: PipelineHold, stalledMs: number): string {
   const who = hold.holder
     ? `pid ${hold.holder.pid} in database ${hold.holder.database ?? '(unknown)'}, transaction open ${hold.holder.ageSeconds ?? '?'} s, ${hold.holder.state ?? 'state unknown'}`
     : 'a transaction not visible in pg_stat_activity (a prepared transaction, or another role without pg_read_all_stats)';

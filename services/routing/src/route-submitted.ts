@@ -5,10 +5,10 @@ import { ID_NAMESPACES, type TicketExecutor } from '@tongban/runtime';
 import { v5 as uuidv5 } from 'uuid';
 
 /** The routing service acting on its own authority. */
-export const ROUTING_ACTOR: ActorContext = { kind: 'system', id: 'routing' };
+const ROUTING_ACTOR: ActorContext = { kind: 'system', id: 'routing' };
 
 /** A deterministic event id for the `index`-th event caused by `causeId` in `role` (same cause → same id). */
-export function causedEventId(causeId: string, role: string, index = 0): string {
+function causedEventId(causeId: string, role: string, index = 0): string {
   return uuidv5(`${causeId}/${role}/${index}`, ID_NAMESPACES.causedEvent);
 }
 

@@ -5,7 +5,7 @@ import type { ReferenceData } from '@tongban/reference-data';
 import { ServiceFailure, fail } from '@tongban/runtime';
 
 /** Deadline of one FindStaffRole call to identity, ms. */
-export const STAFF_LOOKUP_TIMEOUT_MS = 5000;
+const STAFF_LOOKUP_TIMEOUT_MS = 5000;
 
 /** Asks identity which ticket roles a person holds at a unit (FindStaffRole). */
 export type StaffLookup = (request: identity.FindStaffRoleRequest, authorization: string) => Promise<identity.FindStaffRoleResponse>;

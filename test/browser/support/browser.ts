@@ -11,13 +11,13 @@ import { type Browser, type BrowserContext, type Page, chromium } from 'playwrig
 const ROOT = join(__dirname, '..', '..', '..');
 
 /** The Chromium binary: CHROMIUM_PATH, default Debian's /usr/bin/chromium. */
-export const CHROMIUM_PATH = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
+const CHROMIUM_PATH = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 
 /** Where screenshots are saved. */
-export const SCREENSHOT_DIR = join(ROOT, 'test-output', 'browser');
+const SCREENSHOT_DIR = join(ROOT, 'test-output', 'browser');
 
 /** Chromium's flags for a headless run on a CI machine. */
-export const CHROMIUM_ARGS = [
+const CHROMIUM_ARGS = [
   '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run',
 ];
 

@@ -20,7 +20,7 @@ export interface Open311Answer {
 export type Form = Record<string, string | readonly string[] | undefined>;
 
 /** Encodes a form as application/x-www-form-urlencoded (UTF-8). */
-export function encodeForm(form: Form): string {
+function encodeForm(form: Form): string {
   const p = new URLSearchParams();
   for (const [k, v] of Object.entries(form)) {
     if (v === undefined) continue;

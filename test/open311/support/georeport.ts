@@ -7,7 +7,7 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 
 /** Containers the spec marks as arrays (⇊) → the element they repeat. */
-export const SPEC_ARRAYS: Readonly<Record<string, string>> = {
+const SPEC_ARRAYS: Readonly<Record<string, string>> = {
   services: 'service',
   attributes: 'attribute',
   values: 'value',
@@ -85,13 +85,13 @@ export function asText(value: unknown): unknown {
 export const W3C_DATETIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
 
 /** Datatypes of service definition attributes. */
-export const ATTRIBUTE_DATATYPES = ['string', 'number', 'datetime', 'text', 'singlevaluelist', 'multivaluelist'];
+const ATTRIBUTE_DATATYPES = ['string', 'number', 'datetime', 'text', 'singlevaluelist', 'multivaluelist'];
 
 /** The statuses of GET requests. */
-export const REQUEST_STATUSES = ['open', 'closed'];
+const REQUEST_STATUSES = ['open', 'closed'];
 
 /** FixMyStreet's extended statuses of service request updates (upper case in its spec). */
-export const EXTENDED_STATUSES = [
+const EXTENDED_STATUSES = [
   'OPEN', 'CLOSED', 'FIXED', 'IN_PROGRESS', 'ACTION_SCHEDULED', 'INVESTIGATING', 'DUPLICATE',
   'NOT_COUNCILS_RESPONSIBILITY', 'NO_FURTHER_ACTION', 'INTERNAL_REFERRAL', 'REOPEN',
 ];

@@ -28,7 +28,7 @@ const CALLBACK_CHANNELS = ['phone', 'sms', 'app', 'visit'];
 const RATING_LEVELS = ['very_satisfied', 'satisfied', 'basically_satisfied', 'dissatisfied', 'very_dissatisfied'];
 
 /** Each command's button: catalogue key, route (POST /api/v1/tickets/{id}/<path>) and form fields. */
-export const ACTIONS: Record<string, { key: string; path: string; fields: Field[] }> = {
+const ACTIONS: Record<string, { key: string; path: string; fields: Field[] }> = {
   AcceptTicket: { key: 'accept', path: 'accept', fields: [] },
   ReplyToTicket: { key: 'reply', path: 'reply', fields: ['message', 'public'] },
   AddInternalNote: { key: 'note', path: 'notes', fields: ['text'] },
@@ -49,7 +49,7 @@ export const ACTIONS: Record<string, { key: string; path: string; fields: Field[
 };
 
 /** A local date-time (the form's Asia/Shanghai wall time, `YYYY-MM-DDTHH:mm`) as an ISO instant with +08:00. */
-export function shanghaiInput(local: string): string {
+function shanghaiInput(local: string): string {
   return `${local}:00+08:00`;
 }
 

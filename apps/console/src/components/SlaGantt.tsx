@@ -19,7 +19,7 @@ export interface GanttLeg {
  * message to the reporter; the resolution leg to the resolution, with announced deadlines as further
  * due markers and the waits on the reporter (information requested → added) as pauses.
  */
-export function ganttLegs(view: TicketView, events: HistoryEntry[], now: number): GanttLeg[] {
+function ganttLegs(view: TicketView, events: HistoryEntry[], now: number): GanttLeg[] {
   const start = Date.parse(view.submittedAt ?? events[0]?.occurredAt ?? new Date(now).toISOString());
   const at = (e: HistoryEntry) => Date.parse(e.occurredAt);
   const pauses: { from: number; to: number }[] = [];

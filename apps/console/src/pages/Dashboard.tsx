@@ -35,7 +35,7 @@ const DAY = 86_400_000;
 const SHANGHAI = 8 * 3_600_000;
 
 /** An instant's calendar day in Asia/Shanghai, `YYYY-MM-DD` (the stats API's day bounds). */
-export function shanghaiDay(ms: number): string {
+function shanghaiDay(ms: number): string {
   return new Date(ms + SHANGHAI).toISOString().slice(0, 10);
 }
 

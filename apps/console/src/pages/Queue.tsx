@@ -13,23 +13,23 @@ import { dueFirstKey, firstResponseClock, isBreached, resolutionClock } from '..
 import type { TicketView } from '../types';
 
 /** Statuses in lifecycle order (the status filter). */
-export const STATUSES = ['submitted', 'routed', 'in_progress', 'awaiting_information', 'resolved', 'closed', 'rejected', 'duplicate', 'withdrawn'] as const;
+const STATUSES = ['submitted', 'routed', 'in_progress', 'awaiting_information', 'resolved', 'closed', 'rejected', 'duplicate', 'withdrawn'] as const;
 const OPEN = new Set(['submitted', 'routed', 'in_progress', 'awaiting_information']);
 
 /** How many tickets the queue reads (the list API's page limit). */
-export const QUEUE_LIMIT = 500;
+const QUEUE_LIMIT = 500;
 
 /** How often the queue re-reads the list while the live stream is open, ms (a safety net). */
-export const QUEUE_REFRESH_MS = 30_000;
+const QUEUE_REFRESH_MS = 30_000;
 
 /** How often the queue re-reads the list while the live stream is down, ms. */
-export const QUEUE_POLL_MS = 2_000;
+const QUEUE_POLL_MS = 2_000;
 
 /**
  * The tickets of the user's queue: what the unit holds or is first responder for (admins), what is
  * transferred to the department (departments); supervisors and auditors see their whole scope.
  */
-export function inQueue(t: TicketView, me: Me): boolean {
+function inQueue(t: TicketView, me: Me): boolean {
   const unit = me.active.unitId;
   switch (me.active.role) {
     case 'admin': return t.holder?.id === unit || t.firstResponder?.unitId === unit || (!t.firstResponder && t.routedUnit?.id === unit);

@@ -9,7 +9,7 @@ import type { SignForLeg, SlaLeg } from './legs';
 export type SlaLegs = Readonly<Partial<Record<string, SlaLeg>>>;
 
 /** A leg's state key in words: `firstResponse` → `first response`. */
-export function legLabel(key: string): string {
+function legLabel(key: string): string {
   return key.replace(/[A-Z]/g, (c) => ` ${c.toLowerCase()}`);
 }
 
@@ -18,7 +18,7 @@ export function legLabel(key: string): string {
  * (stopped), paused, resumed (its due time moved later by the pause), replaced by an announced deadline,
  * warned, breached.
  */
-export function legChanges(before: SlaLeg | undefined, after: SlaLeg | undefined): string[] {
+function legChanges(before: SlaLeg | undefined, after: SlaLeg | undefined): string[] {
   if (!after) return [];
   if (!before) return ['starts'];
   const changes: string[] = [];

@@ -33,7 +33,7 @@ export const TICKET_COMMAND_TYPES: readonly TicketCommandType[] = [
 ];
 
 /** What each status means (rendered into the docs). */
-export const STATUS_DESCRIPTIONS: Readonly<Record<TicketStatus, string>> = {
+const STATUS_DESCRIPTIONS: Readonly<Record<TicketStatus, string>> = {
   submitted: 'Recorded (from the app, an Open311 client, the web or an officer submitting on someone\'s behalf); the routing service has not yet assigned it. Both SLA legs run from the submission time.',
   routed: 'Held by the administration unit responsible for its division (a village\'s township; a county or the prefecture at that level), waiting for an admin of that unit to accept it.',
   in_progress: 'Accepted and being handled. The first accept fixed the first responder (首问责任制); the work may since have been transferred to a department, handed back, escalated, reassigned or reopened.',
@@ -80,7 +80,7 @@ export const COMMAND_ROUTES: Readonly<Record<TicketCommandType, string>> = {
 };
 
 /** Who a permission grant (ticket/permissions.ts) names, in words. */
-export const GRANT_LABELS: Readonly<Record<Grant, string>> = {
+const GRANT_LABELS: Readonly<Record<Grant, string>> = {
   submitter: 'citizen, Open311 client, information officer or admin',
   reporter: 'the reporter (device, submitting officer or submitting Open311 client)',
   holder: 'staff of the holding unit',
@@ -250,7 +250,7 @@ export function sampleCommand(type: TicketCommandType, state: TicketState, now: 
  * differs (issue 14 item 4: a dissatisfied rating or callback sends the ticket back for rectification; an
  * unreached callback is only recorded).
  */
-export function sampleVariants(type: TicketCommandType, state: TicketState, now: Date): TicketCommand[] {
+function sampleVariants(type: TicketCommandType, state: TicketState, now: Date): TicketCommand[] {
   const base = sampleCommand(type, state, now);
   switch (base.type) {
     case 'RateTicket': return [base, { ...base, score: 0, level: 'dissatisfied', comment: '还在漏水' }];
@@ -263,7 +263,7 @@ export function sampleVariants(type: TicketCommandType, state: TicketState, now:
  * The instant at which a sample command is offered: an hour after the ticket's last event, except where
  * the rule is about time (an automatic close after the objection window; a breach after the due time).
  */
-export function sampleNow(type: TicketCommandType, actor: ActorContext, state: TicketState): Date {
+function sampleNow(type: TicketCommandType, actor: ActorContext, state: TicketState): Date {
   const last = Date.parse(state.updatedAt || SAMPLE_SUBMITTED_AT);
   if (type === 'SubmitTicket') return new Date(SAMPLE_SUBMITTED_AT);
   if (type === 'CloseTicket' && actor.kind === 'system' && state.resolvedAt) {
@@ -334,7 +334,7 @@ export function buildScenario(scenario: SampleScenario): TicketState {
 }
 
 /** Rejection reason in the table when no actor holds a grant for the command in that status. */
-export const NOBODY_ALLOWED = 'nobody_allowed';
+const NOBODY_ALLOWED = 'nobody_allowed';
 
 /** The status before the first event: the ticket does not exist yet. */
 export const NEW_TICKET = 'new' as const;

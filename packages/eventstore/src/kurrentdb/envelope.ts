@@ -18,7 +18,7 @@ export const ENVELOPE_VERSION = 'tongban.event/1';
  * `$correlationId`/`$causationId` copy our ids under KurrentDB's own names so that its system
  * projections (`$by_correlation_id`) and UI understand them; decoding ignores them.
  */
-export type StoredMetadata = {
+type StoredMetadata = {
   envelope: typeof ENVELOPE_VERSION;
   metadata: EventMetadataInput;
   /** UTC ISO-8601 with milliseconds, from the store's injected clock (not KurrentDB's `created`). */

@@ -11,13 +11,13 @@ import { open311Errors } from './errors';
  */
 
 /** Lifetime of the token of one Open311 request, seconds. */
-export const CLIENT_TOKEN_TTL_SECONDS = 60;
+const CLIENT_TOKEN_TTL_SECONDS = 60;
 
 /** Lifetime of the cached token of anonymous reads, seconds (renewed a minute before it expires). */
-export const PUBLIC_TOKEN_TTL_SECONDS = 300;
+const PUBLIC_TOKEN_TTL_SECONDS = 300;
 
 /** The client id of anonymous Open311 reads. */
-export const PUBLIC_CLIENT_ID = 'public';
+const PUBLIC_CLIENT_ID = 'public';
 
 /** Issues the tokens Open311 requests act with. */
 export class Open311Callers {

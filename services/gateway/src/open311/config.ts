@@ -19,7 +19,7 @@ export interface Open311Config {
 }
 
 /** The default jurisdiction_id. */
-export const DEFAULT_JURISDICTION_ID = 'lsz.gov.cn';
+const DEFAULT_JURISDICTION_ID = 'lsz.gov.cn';
 
 /**
  * When the service list or a service definition last changed (discovery's changeset; clients refresh

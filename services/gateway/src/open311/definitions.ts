@@ -19,13 +19,13 @@ export interface Bilingual {
 }
 
 /** An option of a list attribute. */
-export interface AttributeOption {
+interface AttributeOption {
   key: string;
   name: Bilingual;
 }
 
 /** GeoReport v2 attribute datatypes. */
-export type AttributeDatatype = 'string' | 'number' | 'datetime' | 'text' | 'singlevaluelist' | 'multivaluelist';
+type AttributeDatatype = 'string' | 'number' | 'datetime' | 'text' | 'singlevaluelist' | 'multivaluelist';
 
 /** One attribute of a service definition. */
 export interface AttributeDefinition {
@@ -71,7 +71,7 @@ const SPECIFIC: Readonly<Record<string, readonly AttributeDefinition[]>> = {
 let divisionOptions: { ref: ReferenceData; options: AttributeOption[] } | undefined;
 
 /** The division options: the prefecture, its counties and their townships, by code (cached per reference data). */
-export function divisionOptionsOf(ref: ReferenceData): readonly AttributeOption[] {
+function divisionOptionsOf(ref: ReferenceData): readonly AttributeOption[] {
   if (divisionOptions?.ref === ref) return divisionOptions.options;
   const options = ref.divisions.all()
     .filter((d) => d.level !== 'village')

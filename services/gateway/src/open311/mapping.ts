@@ -85,7 +85,7 @@ export function serviceElement(service: CatalogueService, catalogue: Catalogue, 
 }
 
 /** An attribute of a service definition. */
-export function attributeElement(a: AttributeDefinition, lang: Open311Language): Open311Object {
+function attributeElement(a: AttributeDefinition, lang: Open311Language): Open311Object {
   return {
     variable: a.variable,
     code: a.code,
@@ -132,7 +132,7 @@ export interface TicketViewForOpen311 {
  * `extensions=true`; the core spec has no place for them): the reporter's answers to the service
  * definition's attributes, each `{code, description, value, value_name}` (texts in `lang`).
  */
-export function extendedAttributes(view: TicketViewForOpen311, lang: Open311Language): Open311Object {
+function extendedAttributes(view: TicketViewForOpen311, lang: Open311Language): Open311Object {
   const answers = (view.answers ?? []).map((a) => nameAnswer(a, lang === 'en' ? 'en' : 'zh-Hans'));
   return {
     attributes: list('attribute', answers.map((a) => ({ code: a.code, description: a.question, value: a.value, value_name: a.answer }))),
@@ -209,7 +209,7 @@ export function updateStatus(u: TicketUpdateForOpen311): string {
 }
 
 /** The description of an update in a language (replies and resolutions are the handler's own words). */
-export function updateDescription(u: TicketUpdateForOpen311, ref: ReferenceData, lang: Open311Language): string {
+function updateDescription(u: TicketUpdateForOpen311, ref: ReferenceData, lang: Open311Language): string {
   const unitName = (key: string) => {
     const id = text(u.data[key]) || u.holderUnitId;
     return ref.unitsById.get(id)?.name ?? id;

@@ -7,10 +7,10 @@ import { CONTENT_TYPES, type Open311Format, OPEN311_FORMATS, list } from './form
 import { serviceDefinition, serviceElement } from './mapping';
 
 /** The spec token of GeoReport v2 in discovery documents. */
-export const GEOREPORT_V2_SPECIFICATION = 'http://wiki.open311.org/GeoReport_v2';
+const GEOREPORT_V2_SPECIFICATION = 'http://wiki.open311.org/GeoReport_v2';
 
 /** The public URL of the v2 endpoint: configured, or from the request (X-Forwarded-Proto/Host honoured). */
-export function endpointUrl(request: FastifyRequest, configured: string | undefined): string {
+function endpointUrl(request: FastifyRequest, configured: string | undefined): string {
   if (configured) return configured.replace(/\/+$/, '');
   const forwardedProto = request.headers['x-forwarded-proto'];
   const proto = (Array.isArray(forwardedProto) ? forwardedProto[0] : forwardedProto)?.split(',')[0]?.trim() || request.protocol;

@@ -15,10 +15,10 @@ import { readSubmission } from './submission';
 import { requestLanguage } from '../language';
 
 /** Default and longest span of GET requests' date range (GeoReport v2: "may not span more than 90 days"). */
-export const MAX_RANGE_DAYS = 90;
+const MAX_RANGE_DAYS = 90;
 
 /** Most requests one GET requests answers (GeoReport v2: "first 1000 requests"). */
-export const MAX_REQUESTS = 1000;
+const MAX_REQUESTS = 1000;
 
 /** Page size of one ListTickets call of the query service (its maximum). */
 const QUERY_PAGE = 500;
@@ -32,7 +32,7 @@ const INT32_MAX = 2 ** 31 - 1;
 const REFERENCE = /^LS-\d{4}-\d{6,}$/;
 
 /** What GET requests asks the query service for. */
-export interface RequestsQuery {
+interface RequestsQuery {
   ticketIds: string[];
   serviceCodes: string[];
   statuses: string[];
@@ -60,7 +60,7 @@ function positiveInteger(params: Open311Params, name: string, errors: string[], 
  * `page`/`page_size` (page_size ≤ 1000, default 1000).
  * @throws Open311Error 404 for an unknown service_code, 400 listing every other problem.
  */
-export function readRequestsQuery(params: Open311Params, ctx: Pick<Open311Context, 'ref'>, now: Date): RequestsQuery {
+function readRequestsQuery(params: Open311Params, ctx: Pick<Open311Context, 'ref'>, now: Date): RequestsQuery {
   const errors: string[] = [];
   const pageSize = positiveInteger(params, 'page_size', errors, MAX_REQUESTS) ?? MAX_REQUESTS;
   const page = positiveInteger(params, 'page', errors) ?? 1;

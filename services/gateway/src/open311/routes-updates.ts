@@ -13,13 +13,13 @@ import { type Open311Params, parseW3cDatetime } from './params';
 import { FIELD_LIMITS, checkText, isHttpUrl } from './submission';
 
 /** Default span of GET servicerequestupdates without start_date: the last 24 hours before end_date. */
-export const DEFAULT_UPDATES_HOURS = 24;
+const DEFAULT_UPDATES_HOURS = 24;
 
 /** Most updates one GET servicerequestupdates answers (oldest first: page on by start_date). */
-export const MAX_UPDATES = 1000;
+const MAX_UPDATES = 1000;
 
 /** Statuses a POST servicerequestupdates may carry (FixMyStreet's extended statuses, either case). */
-export const UPDATE_STATUSES = [
+const UPDATE_STATUSES = [
   'OPEN', 'CLOSED', 'FIXED', 'IN_PROGRESS', 'ACTION_SCHEDULED', 'INVESTIGATING', 'DUPLICATE',
   'NOT_COUNCILS_RESPONSIBILITY', 'NO_FURTHER_ACTION', 'INTERNAL_REFERRAL', 'REOPEN',
 ] as const;
@@ -28,14 +28,14 @@ export const UPDATE_STATUSES = [
 const CLOSING = new Set(['CLOSED', 'FIXED']);
 
 /** What a reporter's update does to a request in a status. */
-export type ReporterAction = 'close' | 'reopen' | 'addInformation';
+type ReporterAction = 'close' | 'reopen' | 'addInformation';
 
 /**
  * A reporter's update (POST servicerequestupdates) as a follow-up command: on a resolved request,
  * CLOSED/FIXED confirms it (close) and any other status reopens it; on a request still being handled
  * the description is added information. (A closed request refuses both: 400.)
  */
-export function reporterAction(ticketStatus: string, updateStatus: string): ReporterAction {
+function reporterAction(ticketStatus: string, updateStatus: string): ReporterAction {
   if (ticketStatus !== 'resolved') return 'addInformation';
   return CLOSING.has(updateStatus) ? 'close' : 'reopen';
 }
@@ -45,7 +45,7 @@ export function reporterAction(ticketStatus: string, updateStatus: string): Repo
  * end_date defaults to now, start_date to 24 hours before end_date.
  * @throws Open311Error 400.
  */
-export function readUpdatesRange(params: Open311Params, now: Date): { from: string; to: string } {
+function readUpdatesRange(params: Open311Params, now: Date): { from: string; to: string } {
   const errors: string[] = [];
   const date = (name: string) => {
     const raw = params.get(name);

@@ -28,7 +28,7 @@ export const FIELD_LIMITS = {
 } as const;
 
 /** Largest title derived from a description: graphemes, and code points. */
-export const TITLE_GRAPHEMES = 50;
+const TITLE_GRAPHEMES = 50;
 const TITLE_CODE_POINTS = 200;
 
 /** What to submit to intake. */

@@ -5,7 +5,7 @@ import { HttpProblem } from '../problem';
 import { problemResponses } from '../schemas';
 
 /** Where the citizen app is served. */
-export const CITIZEN_APP_PATH = '/app/';
+const CITIZEN_APP_PATH = '/app/';
 
 /**
  * The public address of the site (scheme, host, port): TONGBAN_PUBLIC_URL when set (behind a proxy or

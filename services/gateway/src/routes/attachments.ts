@@ -45,7 +45,7 @@ export const attachmentSchema: JsonSchema = {
 };
 
 /** `/api/v1/attachments/<sha256>?ticket=<id>` (the same path the ticket view gives). */
-export function attachmentUrl(sha256: string, ticketId: string): string {
+function attachmentUrl(sha256: string, ticketId: string): string {
   return `/api/v1/attachments/${sha256}?ticket=${encodeURIComponent(ticketId)}`;
 }
 

@@ -13,14 +13,14 @@ import {
 } from '../schemas';
 
 /** A reporter command of intake.ExecuteReporterCommand. */
-export type IntakeCommand = NonNullable<intake.ExecuteReporterCommandRequest['command']>;
+type IntakeCommand = NonNullable<intake.ExecuteReporterCommandRequest['command']>;
 /** A command of routing.ExecuteRoutingCommand. */
-export type RoutingCommand = NonNullable<routing.ExecuteRoutingCommandRequest['command']>;
+type RoutingCommand = NonNullable<routing.ExecuteRoutingCommandRequest['command']>;
 /** A command of casework.ExecuteCaseworkCommand. */
-export type CaseworkCommand = NonNullable<casework.ExecuteCaseworkCommandRequest['command']>;
+type CaseworkCommand = NonNullable<casework.ExecuteCaseworkCommandRequest['command']>;
 
 /** A command for one of the services that execute ticket commands. */
-export type UpstreamCommand =
+type UpstreamCommand =
   | { service: 'intake'; command: IntakeCommand }
   | { service: 'routing'; command: RoutingCommand }
   | { service: 'casework'; command: CaseworkCommand };
@@ -240,7 +240,7 @@ export const COMMAND_ROUTES: readonly CommandRoute<unknown>[] = [
  * @returns what the command wrote.
  * @throws ServiceError from the service; HttpProblem 502 when the answer lacks its outcome.
  */
-export async function executeCommand(
+async function executeCommand(
   clients: GrpcClients, ticketId: string, expected: number | undefined, up: UpstreamCommand, call: CallContext, timeoutMs: number,
 ): Promise<commands.CommandOutcome> {
   const base = { ticketId, ...(expected !== undefined ? { expectedRevision: expected } : {}) };

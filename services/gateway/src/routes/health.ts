@@ -7,7 +7,7 @@ import type { NatsReadiness } from '../nats-readiness';
 import { problemResponses } from '../schemas';
 
 /** How long readiness waits for each upstream channel, ms. */
-export const READINESS_TIMEOUT_MS = 1000;
+const READINESS_TIMEOUT_MS = 1000;
 
 /** A consumer's backlog in the readiness detail (see nats-readiness.ts). */
 const consumerSchema = {

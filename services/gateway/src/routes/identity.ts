@@ -16,7 +16,7 @@ import { bearerSecurity, problemResponses } from '../schemas';
  */
 
 /** Name of the refresh-token cookie. */
-export const REFRESH_COOKIE = 'tongban_refresh';
+const REFRESH_COOKIE = 'tongban_refresh';
 
 const LOOPBACK = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/;
 
@@ -32,7 +32,7 @@ function refreshCookie(request: FastifyRequest, value: string, maxAgeSeconds: nu
 }
 
 /** The refresh token from the request's Cookie header, if any. */
-export function refreshTokenOf(request: FastifyRequest): string | undefined {
+function refreshTokenOf(request: FastifyRequest): string | undefined {
   return cookieOf(request, REFRESH_COOKIE);
 }
 
@@ -193,12 +193,12 @@ export function registerIdentityRoutes(app: FastifyInstance, ctx: GatewayContext
 }
 
 /** Where the OIDC callback sends the browser: the console's sign-in page resumes the session from the refresh cookie. */
-export const CONSOLE_AFTER_SSO = '/console/sign-in?sso=1';
+const CONSOLE_AFTER_SSO = '/console/sign-in?sso=1';
 
 /** Name of the cookie that keeps an OIDC sign-in's state, PKCE verifier and nonce until the callback. */
-export const OIDC_COOKIE = 'tongban_oidc';
+const OIDC_COOKIE = 'tongban_oidc';
 /** How long an OIDC sign-in may take at the IdP, seconds. */
-export const OIDC_COOKIE_MAX_AGE_SECONDS = 600;
+const OIDC_COOKIE_MAX_AGE_SECONDS = 600;
 
 function cookieOf(request: FastifyRequest, cookie: string): string | undefined {
   for (const part of (request.headers.cookie ?? '').split(';')) {

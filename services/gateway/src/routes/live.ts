@@ -8,7 +8,7 @@ import { HttpProblem } from '../problem';
 import { bearerSecurity, problemResponses } from '../schemas';
 
 /** Seconds between keep-alive comments on an open stream (proxies close idle connections). */
-export const LIVE_HEARTBEAT_MS = 15_000;
+const LIVE_HEARTBEAT_MS = 15_000;
 
 /** The ticket-event feed of the live route: subscribers get each event's type as it is published. */
 export interface LiveFeed {

@@ -21,7 +21,7 @@ import { problemResponses, openObjectSchema } from '../schemas';
  */
 
 /** How long an answer is kept in the gateway, ms. */
-export const PUBLIC_CACHE_MS = 60_000;
+const PUBLIC_CACHE_MS = 60_000;
 const CACHE_CONTROL = 'public, max-age=300';
 const DIVISION = { type: 'string', pattern: '^[0-9]{4,12}$', description: 'Division code (its subtree); omitted: all of Liangshan.' };
 

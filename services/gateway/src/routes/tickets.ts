@@ -18,7 +18,7 @@ import {
 const COORDINATE = '^-?[0-9]{1,3}(\\.[0-9]+)?$';
 
 /** Body of POST /api/v1/tickets (Open311 names for the report's fields). */
-export interface SubmitTicketBody {
+interface SubmitTicketBody {
   service_code: string;
   /** Optional when lat/long (or an address naming a place) is given: intake derives it. */
   division?: string;
@@ -110,7 +110,7 @@ const listQuerySchema: JsonSchema = {
 };
 
 /** Links of a ticket resource. */
-export function ticketLinks(id: string): { self: string; history: string } {
+function ticketLinks(id: string): { self: string; history: string } {
   const self = `/api/v1/tickets/${encodeURIComponent(id)}`;
   return { self, history: `${self}/history` };
 }

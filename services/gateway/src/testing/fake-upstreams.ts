@@ -9,24 +9,24 @@ import { casework, identity, intake, notification, query, routing } from '@tongb
 import { REASON_KEY } from '@tongban/runtime';
 
 /** One recorded call: the method (e.g. `casework.executeCaseworkCommand`), request and metadata. */
-export interface RecordedCall {
+interface RecordedCall {
   method: string;
   request: unknown;
   metadata: Metadata;
 }
 
 /** A failure a fake answers with: gRPC code, details and the `tongban-reason` trailer. */
-export interface FakeFailure {
+interface FakeFailure {
   code: status;
   details: string;
   reason?: string;
 }
 
 /** How a fake answers a call: a response, or a failure. */
-export type FakeAnswer = { response: unknown } | { failure: FakeFailure };
+type FakeAnswer = { response: unknown } | { failure: FakeFailure };
 
 /** Decides the answer to a call; the default answers successfully with plausible data. */
-export type FakeBehaviour = (method: string, request: unknown) => FakeAnswer | undefined;
+type FakeBehaviour = (method: string, request: unknown) => FakeAnswer | undefined;
 
 /** Running fake upstreams. */
 export interface FakeUpstreams {

@@ -28,7 +28,7 @@ export interface AliyunSmsOptions {
 }
 
 /** RFC 3986 percent-encoding as Alibaba Cloud's signature requires. */
-export function percentEncode(value: string): string {
+function percentEncode(value: string): string {
   return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 

@@ -31,10 +31,10 @@ export interface TencentSmsOptions {
 
 const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
 const hmac = (key: string | Buffer, text: string) => createHmac('sha256', key).update(text, 'utf8').digest();
-export const TC3_CONTENT_TYPE = 'application/json; charset=utf-8';
+const TC3_CONTENT_TYPE = 'application/json; charset=utf-8';
 
 /** The Authorization header value of a TC3-HMAC-SHA256 request. */
-export function tc3Authorization(args: { secretId: string; secretKey: string; host: string; service: string; timestamp: number; body: string }): string {
+function tc3Authorization(args: { secretId: string; secretKey: string; host: string; service: string; timestamp: number; body: string }): string {
   const date = new Date(args.timestamp * 1000).toISOString().slice(0, 10);
   const canonicalRequest = ['POST', '/', '', `content-type:${TC3_CONTENT_TYPE}\nhost:${args.host}\n`, 'content-type;host', sha256(args.body)].join('\n');
   const scope = `${date}/${args.service}/tc3_request`;

@@ -19,13 +19,13 @@ import { merkleRoot } from './merkle';
 import { ANCHOR_STREAM, type Db, readHeads } from './streams';
 
 /** Type name of the anchor event. */
-export const ANCHOR_EVENT_TYPE = 'AuditAnchorRecorded';
+const ANCHOR_EVENT_TYPE = 'AuditAnchorRecorded';
 
 /**
  * Default number of events covered by one anchor event. It bounds the event's size: at most 2,000
  * heads of ~150 bytes, well under NATS's default 1 MB message limit (the relay publishes every event).
  */
-export const DEFAULT_ANCHOR_BATCH = 2000;
+const DEFAULT_ANCHOR_BATCH = 2000;
 
 /** Default interval between anchor rounds, ms (TONGBAN_ANCHOR_INTERVAL_MS). */
 export const DEFAULT_ANCHOR_INTERVAL_MS = 60_000;
@@ -71,7 +71,7 @@ interface ChangedRow {
 }
 
 /** The latest anchor: its revision in `audit-anchors` (-1: none) and the end of the range it covered. */
-export async function latestAnchor(db: Db, store: EventStore): Promise<{ revision: number; toPosition: GlobalPosition | null }> {
+async function latestAnchor(db: Db, store: EventStore): Promise<{ revision: number; toPosition: GlobalPosition | null }> {
   const head = (await readHeads(db, [ANCHOR_STREAM])).get(ANCHOR_STREAM);
   if (!head || head.lastRevision < 0) return { revision: -1, toPosition: null };
   const [event] = await store.readStream(ANCHOR_STREAM, { fromRevision: head.lastRevision, toRevision: head.lastRevision });
@@ -94,7 +94,7 @@ async function changedSince(db: Db, after: GlobalPosition | null, limit: number)
 }
 
 /** The anchor data for a batch of changed events (heads: the last revision per stream, sorted by stream). */
-export function anchorData(rows: readonly ChangedRow[], from: GlobalPosition | null): AnchorData {
+function anchorData(rows: readonly ChangedRow[], from: GlobalPosition | null): AnchorData {
   const last = rows[rows.length - 1];
   if (!last) throw new Error('nothing to anchor');
   const heads = new Map<string, { stream: string; revision: number; hash: string }>();
@@ -155,7 +155,7 @@ export async function recordAnchors(deps: AnchorDeps, options: { batchSize?: num
  * Brings `audit_anchor_heads` up to date with the anchors stream (idempotent: rows are keyed by stream
  * and anchor revision). Returns the number of anchors indexed.
  */
-export async function syncAnchorIndex(pool: pg.Pool, store: EventStore, pageSize = 20): Promise<number> {
+async function syncAnchorIndex(pool: pg.Pool, store: EventStore, pageSize = 20): Promise<number> {
   const { rows } = await pool.query<{ max: number }>('SELECT coalesce(max(anchor_revision), -1)::int AS max FROM audit_anchor_heads');
   let next = (rows[0]?.max ?? -1) + 1;
   let indexed = 0;

@@ -9,7 +9,7 @@ import { v7 as uuidv7 } from 'uuid';
 import { DISCLOSURE_STREAM } from './streams';
 
 /** Type name of the disclosure event. */
-export const DISCLOSURE_EVENT_TYPE = 'PersonalDataDisclosed';
+const DISCLOSURE_EVENT_TYPE = 'PersonalDataDisclosed';
 
 /**
  * Appends a PersonalDataDisclosed event for `actor` (the auditor) and returns its id.

@@ -11,7 +11,7 @@ import { ANCHOR_STREAM, type Db, TICKET_STREAM_PREFIX, readHeads, readStreams } 
 import { type AnchoredHead, type StreamVerification, assessStream } from './verify';
 
 /** The anchored heads of several streams, from `audit_anchor_heads`, by stream (ascending anchor revision). */
-export async function readAnchoredHeads(db: Db, streams: readonly string[]): Promise<Map<string, AnchoredHead[]>> {
+async function readAnchoredHeads(db: Db, streams: readonly string[]): Promise<Map<string, AnchoredHead[]>> {
   const out = new Map<string, AnchoredHead[]>();
   if (streams.length === 0) return out;
   const { rows } = await db.query<{ stream: string; anchor_revision: number; revision: number; hash: string; recorded_at: Date }>(
@@ -38,7 +38,7 @@ export async function verifyStreams(db: Db, streams: readonly string[]): Promise
  * its hash matches its content and predecessor link, its Merkle root matches its heads, and it
  * records this head. Returns the problem, or undefined when authentic.
  */
-export async function checkAnchorAuthentic(store: EventStore, stream: string, head: AnchoredHead): Promise<string | undefined> {
+async function checkAnchorAuthentic(store: EventStore, stream: string, head: AnchoredHead): Promise<string | undefined> {
   const [event] = await store.readStream(ANCHOR_STREAM, { fromRevision: head.anchorRevision, toRevision: head.anchorRevision });
   if (!event) return `anchor #${head.anchorRevision} is missing from ${ANCHOR_STREAM}`;
   if (computeEventHash(event.prevHash, event) !== event.hash) return `anchor #${head.anchorRevision} was altered (hash mismatch)`;

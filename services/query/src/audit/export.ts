@@ -37,7 +37,7 @@ export interface ExportRow {
 }
 
 /** Column order of the CSV export (`data` as JSON text). */
-export const EXPORT_COLUMNS: readonly (keyof ExportRow)[] = [
+const EXPORT_COLUMNS: readonly (keyof ExportRow)[] = [
   'ticketId', 'reference', 'division', 'stream', 'revision', 'eventId', 'type', 'occurredAt', 'recordedAt', 'actorKind', 'actorId',
   'actorUnitId', 'actorRole', 'onBehalfOf', 'channel', 'service', 'correlationId', 'causationId', 'data', 'prevHash', 'hash',
 ];
@@ -58,7 +58,7 @@ export interface ExportQuery {
 }
 
 /** Builds an export row from an event and its ticket's reference and division. */
-export function exportRow(e: RecordedEvent, ticket: { reference: string; division: string }, unmasked: boolean): ExportRow {
+function exportRow(e: RecordedEvent, ticket: { reference: string; division: string }, unmasked: boolean): ExportRow {
   const m = e.metadata;
   return {
     ticketId: ticketIdOf(e.stream) ?? e.stream,
@@ -115,7 +115,7 @@ export async function exportPage(db: Db, q: ExportQuery): Promise<{ rows: Export
 }
 
 /** A CSV field (RFC 4180): quoted when it holds a comma, quote, CR or LF. */
-export function csvField(value: unknown): string {
+function csvField(value: unknown): string {
   const text = value === undefined || value === null ? '' : typeof value === 'object' ? JSON.stringify(value) : String(value);
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }

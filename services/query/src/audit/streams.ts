@@ -13,7 +13,7 @@ export const ANCHOR_STREAM = 'audit-anchors';
 export const DISCLOSURE_STREAM = 'audit-disclosures';
 
 /** Ticket streams are `ticket-<uuid>` (the domain's naming); every other stream is left out of ticket verification. */
-export { TICKET_STREAM_PREFIX, ticketIdOf } from '@tongban/domain';
+export { TICKET_STREAM_PREFIX } from '@tongban/domain';
 
 /** A database handle: a pool or a client. */
 export type Db = pg.Pool | pg.PoolClient | pg.Client;

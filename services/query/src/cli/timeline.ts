@@ -68,7 +68,7 @@ function summary(e: TimelineEvent, ref?: ReferenceData): string {
 }
 
 /** Field-by-field changes between two states, as `field: before → after` lines. */
-export function stateChanges(before: TicketState, after: TicketState, ref?: ReferenceData): string[] {
+function stateChanges(before: TicketState, after: TicketState, ref?: ReferenceData): string[] {
   const out: string[] = [];
   const diff = (label: string, a: unknown, b: unknown, show: (v: unknown) => string = (v) => (v === undefined || v === '' ? '—' : String(v))) => {
     if (JSON.stringify(a) !== JSON.stringify(b)) out.push(`${label}: ${show(a)} → ${show(b)}`);

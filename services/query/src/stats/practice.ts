@@ -33,7 +33,7 @@ export const PRACTICE_DEFINITIONS: Readonly<Record<string, string>> = {
 };
 
 /** A rate with its sample size and whether the sample is large enough. */
-export interface PracticeRate {
+interface PracticeRate {
   count: number;
   of: number;
   rate: number | null;
@@ -41,7 +41,7 @@ export interface PracticeRate {
 }
 
 /** The practice figures of one group (or of the total). */
-export interface PracticeFigures {
+interface PracticeFigures {
   key: string;
   name: string;
   returns: { total: number; approved: number; refused: number; pending: number };

@@ -69,7 +69,7 @@ class Dict {
 const BUCKETS = 512;
 
 /** The bucket of a duration in ms (monotonic non-decreasing in the duration). */
-export function durationBucket(ms: number): number {
+function durationBucket(ms: number): number {
   if (!(ms > 0)) return 0;
   return Math.min(BUCKETS - 1, 1 + Math.floor(Math.log2(1 + ms / 1000) * 16));
 }
@@ -183,7 +183,7 @@ export interface ComputeOptions {
 }
 
 /** Settled tickets per cell from which the aggregated path pays off (measured: 1.1 per cell is 2× slower, 11 is 2× faster). */
-export const MIN_ROWS_PER_CELL = 4;
+const MIN_ROWS_PER_CELL = 4;
 
 /** The columnar table. Rows are keyed by ticket id; `upsert` overwrites unless the stored revision is newer. */
 export class StatsTable {
