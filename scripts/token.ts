@@ -6,7 +6,7 @@
  * Roles and the unit whose seeded member the token is for:
  * - admin: the administration responsible for the division (a village → its township);
  * - department: the department of that type in the division's county (`--department` required);
- * - supervisor: the county or prefecture administration of the code (a county or the prefecture code);
+ * - supervisor, hotline: the county or prefecture administration of the code (a county or the prefecture code);
  * - auditor: the prefecture administration;
  * - information-officer: the township administration of the code; the token's division is the code itself
  *   (a village officer's jurisdiction).

@@ -21,6 +21,7 @@ let staff: Record<StaffRole, StaffSession>;
 const ROLES = [
   'citizen-reporter', 'citizen-other', 'officer-same-township', 'admin-holder', 'admin-other-township', 'admin-county',
   'department-holder', 'department-other-county', 'supervisor-county', 'supervisor-prefecture', 'supervisor-other-county', 'auditor',
+  'hotline-county',
 ] as const;
 type Role = (typeof ROLES)[number];
 type StaffRole = Exclude<Role, 'citizen-reporter' | 'citizen-other'>;
@@ -37,6 +38,9 @@ const STAFF: Record<StaffRole, StaffSpec> = {
   'supervisor-prefecture': { role: 'supervisor', division: '5134' },
   'supervisor-other-county': { role: 'supervisor', division: '513431' },
   'auditor': { role: 'auditor', division: '5134' },
+  // Issue 14 item 4: 雷波县's 12345 hotline; this stack runs with the default TONGBAN_CALLBACK_BY=first-responder, so it
+  // reads the county's tickets and may do nothing (hotline callbacks: test/workflow/callbacks.e2e.test.ts).
+  'hotline-county': { role: 'hotline', division: '513437' },
 };
 
 /** The access token of a role of the matrix. */
@@ -74,7 +78,7 @@ const MATRIX: Record<string, { setup: Setup; body: (ctx: { other: string }) => R
 };
 
 /** Roles that may read the ticket. */
-const READERS: Role[] = ['citizen-reporter', 'admin-holder', 'admin-county', 'supervisor-county', 'supervisor-prefecture', 'auditor'];
+const READERS: Role[] = ['citizen-reporter', 'admin-holder', 'admin-county', 'supervisor-county', 'supervisor-prefecture', 'auditor', 'hotline-county'];
 
 beforeAll(async () => {
   stack = await startTestStack({ TONGBAN_BOOTSTRAP_PASSWORD: BOOTSTRAP_PASSWORD });

@@ -26,7 +26,7 @@ const queryClient = new QueryClient({
 });
 
 /** The roles that act on tickets (identity's ticket roles); any other token is a person token (401 on ticket routes). */
-const TICKET_ROLES = new Set(['admin', 'department', 'supervisor', 'auditor', 'information-officer']);
+const TICKET_ROLES = new Set(['admin', 'department', 'supervisor', 'auditor', 'information-officer', 'hotline']);
 
 /**
  * The page a role lands on: the queue for admins and departments, the dashboard for supervisors, audit for

@@ -72,8 +72,8 @@ export function loadReferenceData(dir = process.env['TONGBAN_DATA_DIR'] ?? DATA_
 
 function seededRoles(unit: Unit): StaffRole[] {
   if (unit.kind === 'department') return ['department'];
-  if (unit.level === 'prefecture') return ['admin', 'supervisor', 'auditor'];
-  if (unit.level === 'county') return ['admin', 'supervisor'];
+  if (unit.level === 'prefecture') return ['admin', 'supervisor', 'auditor', 'hotline'];
+  if (unit.level === 'county') return ['admin', 'supervisor', 'hotline'];
   return ['admin', 'information-officer'];
 }
 export * from './seeded-staff';

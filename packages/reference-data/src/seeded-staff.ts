@@ -13,7 +13,7 @@ export class UnknownStaffError extends Error {
  * The seeded staff member for a role at a division:
  * admin → the administration responsible for the division (a village's township);
  * information-officer → the township administration, jurisdiction = the given division;
- * department → the county's department of `department`; supervisor → the county or prefecture
+ * department → the county's department of `department`; supervisor and hotline → the county or prefecture
  * administration of the division (a township or village is refused); auditor → the prefecture.
  * @throws UnknownStaffError for an unknown division, role or department type, or a supervisor below county.
  */
@@ -45,13 +45,14 @@ export function seededStaff(ref: ReferenceData, role: string, division: string, 
       return claims(ref.departmentUnit(division, department), 'department');
     }
     case 'supervisor':
+    case 'hotline':
       if (d.level !== 'county' && d.level !== 'prefecture') {
         const county = ref.divisions.ancestorAt(division, 'county');
         const prefecture = ref.divisions.ancestorAt(division, 'prefecture');
-        throw new UnknownStaffError(`supervisors work at county or prefecture level; ${d.code} (${d.name}) is a ${d.level}: `
+        throw new UnknownStaffError(`${role} staff work at county or prefecture level; ${d.code} (${d.name}) is a ${d.level}: `
           + `give its county ${county?.code ?? '?'} or the prefecture ${prefecture?.code ?? '?'}`);
       }
-      return claims(ref.responsibleUnit(division), 'supervisor');
+      return claims(ref.responsibleUnit(division), role);
     case 'auditor': {
       const top = ref.divisions.ancestorAt(division, 'prefecture');
       return claims(top ? ref.responsibleUnit(top.code) : undefined, 'auditor');

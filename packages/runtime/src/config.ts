@@ -1,4 +1,4 @@
-import { DEFAULT_WORKFLOW_SETTINGS } from '@tongban/domain';
+import { CALLBACK_ASSIGNEES, type CallbackAssignee, DEFAULT_WORKFLOW_SETTINGS } from '@tongban/domain';
 
 /** The service names of the platform, in start order. */
 export const SERVICE_NAMES = ['identity', 'intake', 'routing', 'casework', 'deadline', 'notification', 'query'] as const;
@@ -59,6 +59,11 @@ export interface Config {
   callbackMaxAttempts: number;
   rectificationWorkingDays: number;
   /**
+   * Who the callback of a resolution goes to (TONGBAN_CALLBACK_BY, issue 14 item 4): `first-responder` (default,
+   * the first responder's unit) or `hotline` (hotline staff of the ticket's area). Anything else: the process does not start.
+   */
+  callbackBy: CallbackAssignee;
+  /**
    * Path of an SLA configuration file (TONGBAN_SLA_CONFIG; the format of packages/domain/data/calendars/sla-config.json),
    * read and validated with parseSlaConfig at start; unset: the shipped configuration.
    */
@@ -102,6 +107,14 @@ export function positiveNumber(env: NodeJS.ProcessEnv, name: string, fallback: n
 }
 
 /** TONGBAN_NATS_REPLICAS: an integer 1–5 (JetStream's limit), default 1. @throws ConfigError otherwise. */
+/** TONGBAN_CALLBACK_BY: first-responder (default) or hotline. @throws ConfigError otherwise. */
+function callbackAssignee(env: NodeJS.ProcessEnv): CallbackAssignee {
+  const raw = env['TONGBAN_CALLBACK_BY']?.trim() || DEFAULT_WORKFLOW_SETTINGS.callbackBy;
+  const found = CALLBACK_ASSIGNEES.find((a) => a === raw);
+  if (!found) throw new ConfigError(`TONGBAN_CALLBACK_BY must be one of ${CALLBACK_ASSIGNEES.join(', ')} (got "${raw}")`);
+  return found;
+}
+
 function replicas(env: NodeJS.ProcessEnv): number {
   const value = positiveNumber(env, 'TONGBAN_NATS_REPLICAS', 1);
   if (!Number.isInteger(value) || value > 5) throw new ConfigError(`TONGBAN_NATS_REPLICAS must be an integer from 1 to 5 (got "${env['TONGBAN_NATS_REPLICAS']}")`);
@@ -154,6 +167,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     callbackDueWorkingDays: positiveNumber(env, 'TONGBAN_CALLBACK_DUE_DAYS', 3),
     callbackMaxAttempts: positiveNumber(env, 'TONGBAN_CALLBACK_MAX_ATTEMPTS', 3),
     rectificationWorkingDays: positiveNumber(env, 'TONGBAN_RECTIFICATION_DAYS', 15),
+    callbackBy: callbackAssignee(env),
     ...(env['TONGBAN_SLA_CONFIG'] ? { slaConfigPath: env['TONGBAN_SLA_CONFIG'] } : {}),
     ...(env['TONGBAN_SLA_POLICY_SET'] ? { slaPolicySet: env['TONGBAN_SLA_POLICY_SET'] } : {}),
     logLevel: env['LOG_LEVEL'] ?? 'info',

@@ -25,6 +25,12 @@ describe('configuration', () => {
     expect(() => loadConfig({ TONGBAN_CALLBACK_MAX_ATTEMPTS: '0' })).toThrow(ConfigError);
   });
 
+  it('TONGBAN_CALLBACK_BY (issue 14 item 4): first-responder by default, hotline when set; anything else is refused', () => {
+    expect(loadConfig({}).callbackBy).toBe('first-responder');
+    expect(loadConfig({ TONGBAN_CALLBACK_BY: 'hotline' }).callbackBy).toBe('hotline');
+    expect(() => loadConfig({ TONGBAN_CALLBACK_BY: 'call-centre' })).toThrow(/TONGBAN_CALLBACK_BY must be one of first-responder, hotline/);
+  });
+
   it('TONGBAN_SLA_CONFIG: a valid file is used for new tickets; an invalid one is refused at start', () => {
     expect(loadConfig({}).slaConfigPath).toBeUndefined();
     const ref = loadReferenceData();

@@ -96,6 +96,7 @@ export async function startServiceHost(name: string, env: NodeJS.ProcessEnv = pr
     settings: {
       ...DEFAULT_WORKFLOW_SETTINGS, autoCloseDays: config.autoCloseDays, maxExtensionHours: config.maxExtensionHours,
       callbackDueWorkingDays: config.callbackDueWorkingDays, callbackMaxAttempts: config.callbackMaxAttempts, rectificationWorkingDays: config.rectificationWorkingDays,
+      callbackBy: config.callbackBy,
     },
     slaConfig,
     health,

@@ -1,4 +1,4 @@
-import { POLICY_SETS } from '@tongban/domain';
+import { CALLBACK_ASSIGNEES, POLICY_SETS } from '@tongban/domain';
 import { z } from 'zod';
 import { ConfigError, DEFAULT_GRPC_PORTS, SERVICE_NAMES } from './config';
 
@@ -110,6 +110,8 @@ export const SETTINGS: readonly SettingSpec[] = [
   spec('TONGBAN_CALLBACK_DUE_DAYS', ALL, '3', positive(), 'issue 14 item 4: working days after a resolution within which the callback is due.'),
   spec('TONGBAN_CALLBACK_MAX_ATTEMPTS', ALL, '3', positive(), 'unreached callback attempts before closing as not reached.'),
   spec('TONGBAN_RECTIFICATION_DAYS', ALL, '15', positive(), "working days of a rectification's resolution leg."),
+  spec('TONGBAN_CALLBACK_BY', ALL, 'first-responder', oneOf(CALLBACK_ASSIGNEES),
+    "issue 14 item 4: who a resolution's callback (回访) goes to: `first-responder` (admins of the first responder's unit) or `hotline` (staff with the `hotline` role whose jurisdiction contains the ticket). Snapshotted per resolution (`TicketResolved.callbackBy`): changing it leaves owed callbacks where they are."),
   spec('TONGBAN_SLA_CONFIG', ALL, 'the shipped `packages/domain/data/calendars/sla-config.json`', anyText(),
     'path of a JSON file of the same shape (`defaultCalendar`, `calendarByServiceCode`, `calendarByUnit`, `policyByServiceCode`, `policySet`, `urgencyClassByServiceCode`, `requestTypeByServiceCode`, `urgencyClasses`): the calendar and hours intake snapshots into each new ticket. Validated with `parseSlaConfig` at start; tickets keep the policy they were submitted with. Helm: `slaConfig`.'),
   spec('TONGBAN_SLA_POLICY_SET', ALL, "the config's `policySet`, else `default`", oneOf(Object.keys(POLICY_SETS)),

@@ -172,8 +172,8 @@ export class Directory {
     if ((role === 'department') !== (unit.kind === 'department')) {
       throw new StaffRejection('invalid', 'role_unit_mismatch', `${role} is held at ${role === 'department' ? 'a department' : 'an administration'}`);
     }
-    if (role === 'directory-admin' && !['county', 'prefecture'].includes(unit.level)) {
-      throw new StaffRejection('invalid', 'role_unit_mismatch', 'directory-admins work at a county or the prefecture');
+    if ((role === 'directory-admin' || role === 'hotline') && !['county', 'prefecture'].includes(unit.level)) {
+      throw new StaffRejection('invalid', 'role_unit_mismatch', `${role} staff work at a county or the prefecture`);
     }
     this.requireWithin(admin, unit.division);
     return { roleId: randomUUID(), role, unitId: unit.id, division, ...(unit.departmentType ? { department: unit.departmentType } : {}) };

@@ -3,7 +3,7 @@ import type { TicketState } from '@tongban/domain';
 import type { ReferenceData } from '@tongban/reference-data';
 
 /**
- * Who may read a ticket: auditors everything; supervisors and admins their jurisdiction (division
+ * Who may read a ticket: auditors everything; supervisors, admins and hotline staff their jurisdiction (division
  * subtree); admins and department staff also every ticket their unit has held or is accountable for;
  * the reporter (device or submitting officer) their own; Open311 clients the public view.
  */
@@ -19,7 +19,7 @@ export function mayRead(principal: Principal, s: TicketState, involvedUnits: rea
       if (principal.role === 'auditor') return true;
       if (s.reporter.staffId === principal.id) return true;
       if (involvedUnits.includes(principal.unitId)) return principal.role !== 'information-officer';
-      if (principal.role === 'supervisor' || principal.role === 'admin') return ref.divisions.isWithin(s.division, principal.division);
+      if (principal.role === 'supervisor' || principal.role === 'admin' || principal.role === 'hotline') return ref.divisions.isWithin(s.division, principal.division);
       return false;
   }
 }
@@ -32,10 +32,14 @@ export function isPublicTicket(s: TicketState): boolean {
   return s.visibility === 'public';
 }
 
-/** True when the reader sees reporters' personal data unmasked: the holding unit and auditors. */
+/**
+ * True when the reader sees reporters' personal data unmasked: the holding unit and auditors; hotline staff of the
+ * ticket's area while its callback is theirs (they call the reporter back, issue 14 item 4).
+ */
 export function seesPersonalData(principal: Principal, s: TicketState): boolean {
   if (principal.kind === 'citizen') return principal.id === s.reporter.deviceId;
   if (principal.kind !== 'staff') return false;
+  if (principal.role === 'hotline') return s.callback?.by === 'hotline' && s.division.startsWith(principal.division);
   return principal.role === 'auditor' || principal.unitId === s.holderUnitId || principal.id === s.reporter.staffId;
 }
 

@@ -21,7 +21,7 @@ interface StaffAccount {
 }
 
 /** The roles identity grants (POST /api/v1/staff/{id}/roles). */
-const ROLES = ['admin', 'department', 'supervisor', 'auditor', 'information-officer', 'directory-admin'];
+const ROLES = ['admin', 'department', 'supervisor', 'auditor', 'information-officer', 'hotline', 'directory-admin'];
 
 /**
  * The staff directory (directory-admins): the accounts of the jurisdiction; create one (its one-time

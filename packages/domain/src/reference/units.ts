@@ -25,8 +25,12 @@ export interface StaffMember {
   name: string;
 }
 
-/** Every staff role (see the permission table in ticket/permissions.ts). */
-export const STAFF_ROLES = ['information-officer', 'admin', 'department', 'supervisor', 'auditor'] as const;
+/**
+ * Every staff role (see the permission table in ticket/permissions.ts). `hotline`: 12345 hotline staff of a
+ * county or the prefecture (issue 14 item 4): they read the tickets of their jurisdiction and record the
+ * callbacks (回访) that go to the hotline (TONGBAN_CALLBACK_BY=hotline).
+ */
+export const STAFF_ROLES = ['information-officer', 'admin', 'department', 'supervisor', 'auditor', 'hotline'] as const;
 
 /** A staff role. */
 export type StaffRole = (typeof STAFF_ROLES)[number];

@@ -1334,6 +1334,22 @@ describe('callbacks (回访) and rectification (发回重办)', () => {
     given(...RESOLVED_CB).when(command, { actor: A.townshipAdmin, at: th(25) }).thenRejects('invalid', reason);
   });
 
+  it('TONGBAN_CALLBACK_BY=hotline: the task goes to the hotline of the area (snapshotted), which records it; overdue says so', () => {
+    const hotline = { ...DEFAULT_WORKFLOW_SETTINGS, callbackBy: 'hotline' as const };
+    const state = given(...ACCEPTED).when({ type: 'ResolveTicket', resolution: '已拆除' }, { actor: A.townshipAdmin, at: th(20), settings: hotline })
+      .then([{ type: 'TicketResolved', data: { resolution: '已拆除', staffId: A.townshipAdmin.id, unitId: TOWNSHIP, callbackDueAt: CALLBACK_DUE, callbackBy: 'hotline' } }]);
+    expect(state.callback).toMatchObject({ by: 'hotline', dueAt: CALLBACK_DUE });
+    const byHotline = [...ACCEPTED, envelope({ type: 'TicketResolved', data: { resolution: '已拆除', staffId: A.townshipAdmin.id, unitId: TOWNSHIP, callbackDueAt: CALLBACK_DUE, callbackBy: 'hotline' } }, th(20), A.townshipAdmin)];
+    // The setting at the time of the callback does not matter: the task stays where the resolution put it.
+    given(...byHotline).when(callback(true, 'satisfied'), { actor: A.countyHotline, at: th(25) })
+      .then([{ type: 'CallbackRecorded', data: { reached: true, channel: 'phone', rating: 'satisfied', comment: '', attempt: 1, staffId: A.countyHotline.id, unitId: COUNTY } }]);
+    given(...byHotline).when(callback(true, 'satisfied'), { actor: A.townshipAdmin, at: th(25) }).thenRejects('forbidden', 'callback_by_hotline');
+    given(...byHotline).when(callback(true, 'satisfied'), { actor: A.otherCountyHotline, at: th(25) }).thenRejects('forbidden', 'outside_jurisdiction');
+    given(...RESOLVED_CB).when(callback(true, 'satisfied'), { actor: A.countyHotline, at: th(25), settings: hotline }).thenRejects('forbidden', 'callback_by_first_responder');
+    given(...byHotline).when({ type: 'RecordCallbackOverdue', dueAt: CALLBACK_DUE }, { actor: A.deadline, at: '2015-06-08T22:16:00.000Z' })
+      .then([{ type: 'CallbackOverdue', data: { dueAt: CALLBACK_DUE, overdueAt: '2015-06-08T22:16:00.000Z', callbackBy: 'hotline', unitId: TOWNSHIP, attempts: 0 } }]);
+  });
+
   it('only the first responder\'s unit calls back, only when a callback is owed', () => {
     given(...RESOLVED_CB).when(callback(true, 'satisfied'), { actor: A.otherTownshipAdmin, at: th(25) }).thenRejects('forbidden', 'not_holder');
     given(...RESOLVED_CB).when(callback(true, 'satisfied'), { actor: A.reporter, at: th(25) }).thenRejects('forbidden', 'role_not_allowed');

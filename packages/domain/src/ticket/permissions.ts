@@ -13,7 +13,10 @@ import type { TicketState } from './state';
  * - system: a service acting on its own authority (routing, deadline);
  * - submitter: anyone who may file a report (citizen, Open311 client, information officer, admin);
  * - returnReviewer: admin of the unit that transferred a ticket now returned (退单, issue 14 item 3);
- * - citizen: any citizen device (following a ticket, issue 14 item 5).
+ * - citizen: any citizen device (following a ticket, issue 14 item 5);
+ * - callbackUnit: admin of the first responder's unit, when the ticket's callback (回访, issue 14 item 4) is the
+ *   first responder's (the default; `callback.by` snapshotted at the resolution from TONGBAN_CALLBACK_BY);
+ * - hotline: hotline staff whose jurisdiction contains the ticket, when its callback goes to the hotline.
  */
 export type Grant =
   | 'reporter'
@@ -25,7 +28,9 @@ export type Grant =
   | 'system'
   | 'submitter'
   | 'returnReviewer'
-  | 'citizen';
+  | 'citizen'
+  | 'callbackUnit'
+  | 'hotline';
 
 /** The permission table: command → grants. Auditors appear nowhere: they read, never write. */
 export const PERMISSIONS: Readonly<Record<TicketCommandType, readonly Grant[]>> = {
@@ -55,8 +60,9 @@ export const PERMISSIONS: Readonly<Record<TicketCommandType, readonly Grant[]>> 
   // supervisors of the area) reviews.
   ReturnTicket: ['holder'],
   ReviewReturn: ['returnReviewer', 'supervisor'],
-  // 回访 (issue 14 item 4): the first responder's unit calls the reporter back.
-  RecordCallback: ['firstResponderUnit'],
+  // 回访 (issue 14 item 4): the first responder's unit calls the reporter back, or the hotline of the area
+  // when the callback went to the hotline (TONGBAN_CALLBACK_BY=hotline, snapshotted at the resolution).
+  RecordCallback: ['callbackUnit', 'hotline'],
   // 并单 / me too (issue 14 item 5): any citizen follows an open ticket instead of reporting it again.
   FollowTicket: ['citizen'],
   // 并单 (issue 14 item 5): the holding unit's admin, the first responder's unit or a supervisor of the area merges
@@ -96,7 +102,16 @@ export function holdsGrant(grant: Grant, actor: ActorContext, state: TicketState
       return actor.kind === 'citizen' && actor.id !== '';
     case 'returnReviewer':
       return staff && actor.role === 'admin' && !!state.pendingReturn?.reviewUnitId && actor.unitId === state.pendingReturn.reviewUnitId;
+    case 'callbackUnit':
+      return !callbackByHotline(state) && holdsGrant('firstResponderUnit', actor, state, ctx);
+    case 'hotline':
+      return staff && actor.role === 'hotline' && callbackByHotline(state) && !!actor.unitDivision && ctx.isWithin(state.division, actor.unitDivision);
   }
+}
+
+/** True when the ticket's callback task goes to the hotline (issue 14 item 4; else to the first responder's unit). */
+export function callbackByHotline(state: TicketState): boolean {
+  return state.callback?.by === 'hotline';
 }
 
 /** True when the actor may run the command on the ticket (see PERMISSIONS). */
@@ -107,7 +122,7 @@ export function isAllowed(command: TicketCommandType, actor: ActorContext, state
 /**
  * Throws a `forbidden` TicketRejection unless the actor may run the command.
  * Reasons: read_only_role (auditor), not_holder (staff of another unit), not_reporter, outside_jurisdiction,
- * role_not_allowed.
+ * callback_by_hotline / callback_by_first_responder (the callback is the other's, issue 14 item 4), role_not_allowed.
  */
 export function authorize(command: TicketCommandType, actor: ActorContext, state: TicketState, ctx: Pick<DecideContext, 'isWithin'>): void {
   if (isAllowed(command, actor, state, ctx)) return;
@@ -117,7 +132,14 @@ export function authorize(command: TicketCommandType, actor: ActorContext, state
     throw reject.forbidden('outside_jurisdiction', 'the ticket lies outside your jurisdiction');
   }
   if (grants.length === 1 && grants[0] === 'reporter') throw reject.forbidden('not_reporter', 'only the reporter may do this');
-  if (actor.kind === 'staff' && grants.some((g) => g.startsWith('holder') || g === 'firstResponderUnit' || g === 'returnReviewer')) {
+  if (grants.includes('hotline') && actor.kind === 'staff') {
+    if (actor.role === 'hotline' && callbackByHotline(state)) throw reject.forbidden('outside_jurisdiction', 'the ticket lies outside your jurisdiction');
+    if (actor.role === 'hotline') throw reject.forbidden('callback_by_first_responder', 'the callback of this ticket is the first responder\'s unit\'s');
+    if (callbackByHotline(state) && holdsGrant('firstResponderUnit', actor, state, ctx)) {
+      throw reject.forbidden('callback_by_hotline', 'the callback of this ticket goes to the hotline (TONGBAN_CALLBACK_BY=hotline)');
+    }
+  }
+  if (actor.kind === 'staff' && grants.some((g) => g.startsWith('holder') || g === 'firstResponderUnit' || g === 'callbackUnit' || g === 'returnReviewer')) {
     throw reject.forbidden('not_holder', 'your unit does not hold this ticket');
   }
   throw reject.forbidden('role_not_allowed', `a ${actor.role ?? actor.kind} may not ${command}`);

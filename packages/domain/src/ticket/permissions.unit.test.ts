@@ -10,7 +10,8 @@ import { SAMPLE_ACTORS, SAMPLE_SCENARIOS, type SampleActorName, TICKET_COMMAND_T
 
 const ACTORS: SampleActorName[] = [
   'reporter', 'otherCitizen', 'informationOfficer', 'townshipAdmin', 'otherTownshipAdmin', 'department', 'otherDepartment',
-  'countyAdmin', 'countySupervisor', 'otherCountySupervisor', 'prefectureSupervisor', 'auditor', 'routing', 'deadline',
+  'countyAdmin', 'countySupervisor', 'otherCountySupervisor', 'prefectureSupervisor', 'auditor', 'countyHotline', 'otherCountyHotline',
+  'routing', 'deadline',
 ];
 const SUPERVISORS: SampleActorName[] = ['countySupervisor', 'prefectureSupervisor'];
 const SYSTEM: SampleActorName[] = ['routing', 'deadline'];
@@ -79,6 +80,43 @@ describe.each([
   it.each(TICKET_COMMAND_TYPES.map((c) => [c]))('%s', (command) => {
     const allowed = ACTORS.filter((a) => isAllowed(command, SAMPLE_ACTORS[a], state, sampleContext(SAMPLE_ACTORS[a], state.updatedAt)));
     expect(allowed.sort()).toEqual([...expected[command]].sort());
+  });
+});
+
+describe('callbacks (回访) by the first responder\'s unit or by the hotline (issue 14 item 4, TONGBAN_CALLBACK_BY)', () => {
+  const allowed = (name: string) => {
+    const state = scenario(name);
+    return ACTORS.filter((a) => isAllowed('RecordCallback', SAMPLE_ACTORS[a], state, sampleContext(SAMPLE_ACTORS[a], state.updatedAt)));
+  };
+  const reasonOf = (name: string, actor: SampleActorName): string => {
+    const state = scenario(name);
+    try {
+      authorize('RecordCallback', SAMPLE_ACTORS[actor], state, sampleContext(SAMPLE_ACTORS[actor], state.updatedAt));
+      return 'allowed';
+    } catch (error) {
+      if (!(error instanceof TicketRejection)) throw error;
+      return `${error.kind}/${error.reason}`;
+    }
+  };
+
+  it('by default only the first responder\'s unit records it; hotline staff may not', () => {
+    expect(allowed('resolved')).toEqual(['townshipAdmin']);
+    expect(reasonOf('resolved', 'countyHotline')).toBe('forbidden/callback_by_first_responder');
+  });
+
+  it('when it went to the hotline, only hotline staff whose jurisdiction contains the ticket record it', () => {
+    expect(allowed('resolved, its callback to the hotline')).toEqual(['countyHotline']);
+    expect(reasonOf('resolved, its callback to the hotline', 'townshipAdmin')).toBe('forbidden/callback_by_hotline');
+    expect(reasonOf('resolved, its callback to the hotline', 'otherCountyHotline')).toBe('forbidden/outside_jurisdiction');
+    expect(reasonOf('resolved, its callback to the hotline', 'countySupervisor')).toBe('forbidden/not_holder');
+  });
+
+  it('hotline staff hold no other grant', () => {
+    for (const name of ['accepted by the township', 'resolved, its callback to the hotline']) {
+      const state = scenario(name);
+      const mayDo = TICKET_COMMAND_TYPES.filter((c) => isAllowed(c, SAMPLE_ACTORS.countyHotline, state, sampleContext(SAMPLE_ACTORS.countyHotline, state.updatedAt)));
+      expect(mayDo).toEqual(name.includes('hotline') ? ['RecordCallback'] : []);
+    }
   });
 });
 

@@ -1,6 +1,6 @@
 import { type Division, DivisionIndex } from '../reference/divisions';
 import { administrationUnitId, departmentUnitId, seededStaffId } from '../reference/units';
-import type { ActorContext, DecideContext, TicketCommand, TicketCommandType } from './commands';
+import type { ActorContext, DecideContext, TicketCommand, TicketCommandType, WorkflowSettings } from './commands';
 import { DEFAULT_WORKFLOW_SETTINGS } from './commands';
 import { decide } from './decide';
 import { type RejectionKind, TicketRejection } from './errors';
@@ -91,6 +91,8 @@ const GRANT_LABELS: Readonly<Record<Grant, string>> = {
   system: 'system',
   returnReviewer: 'admin of the unit that transferred the returned ticket',
   citizen: 'any citizen (device)',
+  callbackUnit: 'admin of the first responder\'s unit, when the callback is the first responder\'s (default)',
+  hotline: 'hotline staff whose jurisdiction contains the ticket, when its callback went to the hotline (`TONGBAN_CALLBACK_BY=hotline`)',
 };
 
 /** A small excerpt of the real Liangshan hierarchy (2023 codes) that the sample tickets live in. */
@@ -130,6 +132,8 @@ export const SAMPLE_ACTORS = {
   otherCountySupervisor: staff('supervisor', administrationUnitId('513431'), '513431'),
   prefectureSupervisor: staff('supervisor', administrationUnitId('5134'), '5134'),
   auditor: staff('auditor', administrationUnitId('5134'), '5134'),
+  countyHotline: staff('hotline', administrationUnitId('513437'), '513437'),
+  otherCountyHotline: staff('hotline', administrationUnitId('513431'), '513431'),
   routing: { kind: 'system', id: 'routing' },
   deadline: { kind: 'system', id: 'deadline' },
 } as const satisfies Record<string, ActorContext>;
@@ -143,13 +147,13 @@ export const SAMPLE_TICKET_ID = '01890000-0000-7000-8000-000000000001';
 /** Submission time of the sample ticket (2015-06-03 10:15 in Asia/Shanghai). */
 export const SAMPLE_SUBMITTED_AT = '2015-06-03T02:15:00.000Z';
 
-/** The decide context for a sample actor at an instant (default settings, sample jurisdiction). */
-export function sampleContext(actor: ActorContext, now: Date | string): DecideContext {
+/** The decide context for a sample actor at an instant (default settings unless given, sample jurisdiction). */
+export function sampleContext(actor: ActorContext, now: Date | string, settings: Partial<WorkflowSettings> = {}): DecideContext {
   return {
     now: typeof now === 'string' ? new Date(now) : now,
     actor,
     isWithin: (code, ancestor) => SAMPLE_DIVISION_INDEX.isWithin(code, ancestor),
-    settings: DEFAULT_WORKFLOW_SETTINGS,
+    settings: { ...DEFAULT_WORKFLOW_SETTINGS, ...settings },
   };
 }
 
@@ -287,10 +291,11 @@ export function applyCommand(state: TicketState, command: TicketCommand, ctx: De
   return { state: next, events };
 }
 
-/** A representative ticket: a name and the steps (actor, command type) that bring it into its status. */
+/** A representative ticket: a name, the steps (actor, command type) that bring it into its status, and the workflow settings they run with (default: the defaults). */
 export interface SampleScenario {
   name: string;
   steps: readonly (readonly [SampleActorName, TicketCommandType])[];
+  settings?: Partial<WorkflowSettings>;
 }
 
 const ACCEPTED = [['reporter', 'SubmitTicket'], ['routing', 'RouteTicket'], ['townshipAdmin', 'AcceptTicket']] as const;
@@ -308,6 +313,7 @@ export const SAMPLE_SCENARIOS: readonly SampleScenario[] = [
   { name: 'awaiting information (department)', steps: [...TRANSFERRED, ['department', 'RequestInformation']] },
   { name: 'awaiting information, escalated to the county', steps: [...ACCEPTED, ['townshipAdmin', 'RequestInformation'], ['countySupervisor', 'EscalateTicket']] },
   { name: 'resolved', steps: RESOLVED },
+  { name: 'resolved, its callback to the hotline', steps: RESOLVED, settings: { callbackBy: 'hotline' } },
   { name: 'resolved by a department', steps: [...TRANSFERRED, ['department', 'ResolveTicket']] },
   { name: 'closed', steps: [...RESOLVED, ['reporter', 'CloseTicket']] },
   { name: 'rejected', steps: [...ACCEPTED, ['townshipAdmin', 'RejectTicket']] },
@@ -326,7 +332,7 @@ export function buildScenario(scenario: SampleScenario): TicketState {
   for (const [name, type] of scenario.steps) {
     const actor = SAMPLE_ACTORS[name];
     const now = sampleNow(type, actor, state);
-    const result = applyCommand(state, sampleCommand(type, state, now), sampleContext(actor, now));
+    const result = applyCommand(state, sampleCommand(type, state, now), sampleContext(actor, now, scenario.settings));
     if (result.events.length === 0) throw new Error(`scenario "${scenario.name}": ${type} had no effect`);
     state = result.state;
   }
@@ -484,9 +490,10 @@ function renderTimeLimits(table: readonly Transition[]): string[] {
     'such leg. The samples below are an emergency ticket of the default set.',
     '',
     'The callback (回访, issue 14 item 4) owed after each resolution is due ' + `${DEFAULT_WORKFLOW_SETTINGS.callbackDueWorkingDays}` + ' working days later',
-    '(`TONGBAN_CALLBACK_DUE_DAYS`, on `cn-working-days`). When none was recorded by then, the deadline service records',
-    '`CallbackOverdue` once (`RecordCallbackOverdue`); a later callback is still accepted. It is the unit\'s obligation',
-    'and never moves the citizen\'s legs.',
+    '(`TONGBAN_CALLBACK_DUE_DAYS`, on `cn-working-days`); it goes to the first responder\'s unit, or to the hotline staff of',
+    'the area when `TONGBAN_CALLBACK_BY=hotline` (snapshotted in `TicketResolved.callbackBy`). When none was recorded by',
+    'then, the deadline service records `CallbackOverdue` once (`RecordCallbackOverdue`); a later callback is still',
+    'accepted. It never moves the citizen\'s legs.',
     '',
     `| command | events | ${legs.join(' | ')} |`,
     `| --- | --- | ${legs.map(() => '---').join(' | ')} |`,

@@ -143,7 +143,9 @@ export const COMMAND_ROUTES: readonly CommandRoute<unknown>[] = [
   }),
   route<{ reached: boolean; channel: string; rating?: string; comment?: string }>({
     path: 'callback', summary: 'Record a callback (回访) to the reporter after the resolution',
-    description: 'By the first responder\'s unit, due 3 working days after the resolution (`callback.dueAt` in the ticket). '
+    description: 'By the first responder\'s unit (an admin), or — when `callback.by` is `hotline` (TONGBAN_CALLBACK_BY=hotline at the resolution) — by hotline staff '
+      + 'whose jurisdiction contains the ticket (the other gets 403 `callback_by_hotline` / `callback_by_first_responder`). Due 3 working days after the resolution '
+      + '(`callback.dueAt` in the ticket; when none was recorded by then the deadline service records `CallbackOverdue`, and a late callback is still taken). '
       + 'Reached: `rating` is one of the five levels; dissatisfied or very dissatisfied sends the ticket back for rectification (发回重办). '
       + 'Not reached: the attempt is recorded; after the 3rd the ticket closes as not reached (counted apart from resolved). '
       + 'Examples: `{"reached": true, "channel": "phone", "rating": "basically_satisfied"}`, `{"reached": false, "channel": "phone"}`.',

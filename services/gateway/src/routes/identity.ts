@@ -342,7 +342,7 @@ function registerStaffRoutes(app: FastifyInstance, ctx: GatewayContext): void {
   app.post<{ Params: { id: string }; Body: Record<string, unknown> }>('/api/v1/staff/:id/roles', {
     onRequest: ctx.auth.person,
     schema: {
-      ...common, summary: 'Grant a role at a unit (information-officer, admin, department, supervisor, auditor, directory-admin)', params: staffIdParams,
+      ...common, summary: 'Grant a role at a unit (information-officer, admin, department, supervisor, auditor, hotline, directory-admin)', params: staffIdParams,
       body: {
         type: 'object', required: ['role', 'unitId'], additionalProperties: false,
         properties: { role: { type: 'string' }, unitId: { type: 'string' }, division: { type: 'string', pattern: '^\\d{4,12}$', description: 'An information officer’s village (default: the unit’s division).' } },

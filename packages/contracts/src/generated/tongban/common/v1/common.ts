@@ -22,7 +22,7 @@ export interface Actor {
   id: string;
   /** The staff member's unit id; empty for citizens and systems. */
   unitId: string;
-  /** Staff role: information-officer, admin, department, supervisor, auditor. */
+  /** Staff role: information-officer, admin, department, supervisor, auditor, hotline. */
   role: string;
 }
 

@@ -25,7 +25,7 @@ export interface StaffAccountUpdated {
 
 export interface StaffRoleGranted {
   roleId: string;
-  /** information-officer | admin | department | supervisor | auditor | directory-admin */
+  /** information-officer | admin | department | supervisor | auditor | hotline | directory-admin */
   role: string;
   unitId: string;
   /** Division of the role's jurisdiction (the unit's, or a village of an information officer's township). */

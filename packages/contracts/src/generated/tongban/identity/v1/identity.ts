@@ -127,7 +127,7 @@ export interface FindStaffRoleResponse {
   /** The account exists in the directory. */
   found: boolean;
   disabled: boolean;
-  /** The ticket roles (information-officer, admin, department, supervisor, auditor) the person holds at the unit. */
+  /** The ticket roles (information-officer, admin, department, supervisor, auditor, hotline) the person holds at the unit. */
   roles: string[];
   displayName: string;
 }
