@@ -1,6 +1,7 @@
 /**
- * The Helm chart lints, renders a Deployment per process, wires every service address, never sets the
- * test clock, gives the signing secret and single sign-on settings to identity only, and generates the secrets that are not given. Uses .tools/helm (scripts/install-helm.sh,
+ * The Helm chart lints (default and production values), renders a Deployment per process, wires every
+ * service address, never sets the test clock, gives the signing secret and single sign-on settings to
+ * identity only, and generates the secrets that are not given. Uses .tools/helm (scripts/install-helm.sh,
  * run by .ci/run); where it is absent the test says so and is skipped.
  */
 import { execFileSync } from 'node:child_process';
@@ -44,7 +45,7 @@ function portsOpened(process: string, env: { name: string; value?: string }[]): 
 }
 
 maybe('helm chart', () => {
-  it.each([['default values', []], ['production-like values', ['--set', 'autoscaling.enabled=true', '--set', 'serviceMonitor.enabled=true', '--set', 'gateway.replicas=3']]])(
+  it.each([['default values', []], ['values-production.yaml', ['-f', join(chart, 'values-production.yaml')]]])(
     'every probe of every Deployment targets a port its process opens (%s)', (_label, args) => {
       const deployments = render(...(args as string[])).filter((m) => m.kind === 'Deployment');
       expect(deployments.map((d) => d.metadata.name.replace('tb-tongban-', '')).sort()).toEqual([...PROCESSES].sort());
@@ -115,8 +116,20 @@ maybe('helm chart', () => {
     expect(render('--set', 'migrations.enabled=false').some((m) => m.kind === 'Job')).toBe(false);
   });
 
+  it('takes DATABASE_URL from an existing Secret (CloudNativePG\'s <cluster>-app, key uri) when databaseUrlSecretRef names one', () => {
+    const manifests = render('--set', 'databaseUrlSecretRef.name=tongban-db-app');
+    const pods = manifests.filter((m) => m.kind === 'Deployment' || m.kind === 'Job');
+    for (const p of pods) {
+      const env = p.spec.template.spec.containers[0].env as { name: string }[];
+      expect([p.metadata.name, env.filter((e) => e.name === 'DATABASE_URL')])
+        .toEqual([p.metadata.name, [{ name: 'DATABASE_URL', valueFrom: { secretKeyRef: { name: 'tongban-db-app', key: 'uri' } } }]]);
+    }
+    expect(JSON.stringify(manifests)).not.toContain('postgres://tongban@postgres');
+  });
+
   it('lints', () => {
     expect(run(['lint', chart, ...secret])).toContain('0 chart(s) failed');
+    expect(run(['lint', chart, '-f', join(chart, 'values-production.yaml')])).toContain('0 chart(s) failed');
   });
 
   it('renders every process with the service addresses and without the test clock', () => {

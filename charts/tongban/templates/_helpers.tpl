@@ -9,8 +9,16 @@ app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
 {{- define "tongban.env" -}}
 - name: NODE_ENV
   value: production
+{{- if .Values.databaseUrlSecretRef.name }}
+- name: DATABASE_URL
+  valueFrom:
+    secretKeyRef:
+      name: {{ .Values.databaseUrlSecretRef.name }}
+      key: {{ .Values.databaseUrlSecretRef.key | default "uri" }}
+{{- else }}
 - name: DATABASE_URL
   value: {{ .Values.databaseUrl | quote }}
+{{- end }}
 - name: NATS_URL
   value: {{ .Values.natsUrl | quote }}
 - name: TONGBAN_GRPC_HOST
