@@ -6,7 +6,8 @@ import { TOWNSHIP, VILLAGE, signedIn } from './support/console';
 /**
  * Submit on behalf and the inbox in a real Chromium against the real platform: an information officer
  * reports for a villager (place found by pinyin initials, then the village by cascade, with consent);
- * the township's admin sees the arrival in the inbox with an unread count, and marks it read.
+ * the township's admin sees the arrival in the inbox with an unread count, and marks it read; the same
+ * admin's second browser sees the count the server keeps, and it falls there too.
  */
 
 let stack: TestStack;
@@ -61,10 +62,23 @@ it('an information officer reports for a villager; the township admin sees it in
   await adm.page.locator('[data-testid="inbox-message"][data-read="false"]', { hasText: '西街30号围墙成危墙' }).waitFor({ timeout: 30_000 });
   await adm.page.locator('[data-testid="nav-unread"] .ant-badge-count').waitFor();
   await screenshot(adm.page, 'console-inbox');
+  // The same person in a second browser (another device): the read state is the server's, so the same count.
+  const unread = (await stack.api('GET', '/api/v1/inbox', { token: admin })).body.unread as number;
+  expect(unread).toBeGreaterThanOrEqual(1);
+  const other = await signedIn(browser, stack, admin, '/inbox');
+  await other.page.locator('[data-testid="nav-unread"]', { hasText: String(unread) }).waitFor({ timeout: 30_000 });
+  expect(await other.page.locator('[data-testid="inbox-message"][data-read="false"]').count()).toBe(unread);
   await adm.page.getByRole('button', { name: '全部标为已读' }).click();
   await adm.page.locator('[data-testid="inbox-message"][data-read="true"]').first().waitFor();
   expect(await adm.page.locator('[data-testid="inbox-message"][data-read="false"]').count()).toBe(0);
   await adm.page.locator('[data-testid="nav-unread"] .ant-badge-count').waitFor({ state: 'detached' });
+  // Read in the first browser, the count falls in the second at its next re-read (every 10 s), without a reload.
+  await other.page.locator('[data-testid="nav-unread"] .ant-badge-count').waitFor({ state: 'detached', timeout: 30_000 });
+  expect(await other.page.locator('[data-testid="inbox-message"][data-read="false"]').count()).toBe(0);
+  await screenshot(other.page, 'console-inbox-read-elsewhere');
+  expect((await stack.api('GET', '/api/v1/inbox', { token: admin })).body.unread).toBe(0);
+  expect(other.errors).toEqual([]);
+  await other.context.close();
   // The story names the officer and the villager.
   await adm.page.goto(`${stack.url}/console/tickets/${id}`);
   await adm.page.locator('[data-testid="submitted-by"]', { hasText: '代吉克阿普' }).waitFor({ timeout: 30_000 });

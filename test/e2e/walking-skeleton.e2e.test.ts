@@ -158,3 +158,64 @@ async function waitForInbox(token: string, match: (m: any) => boolean): Promise<
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+it('keeps inbox read state per person: one officer reading lowers only their own unread count; bad markers are 4xx', async () => {
+  const device = await stack.device();
+  const submit = async (title: string) => {
+    const res = await stack.api('POST', '/api/v1/tickets', {
+      token: device.token, body: { service_code: 'dangerous-structure', division: '513437102001', title, description: '围墙出现裂缝。' },
+    });
+    expect(res.status).toBe(201);
+    return res.body.id as string;
+  };
+  const first = await submit('汶水镇围墙开裂');
+  // Two officers of the same township (汶水镇): the seeded admin and a colleague.
+  const [a, b] = await Promise.all([stack.staffToken('admin', '513437102'), stack.staffToken('admin', '513437102', undefined, 'colleague@adm-513437102')]);
+  const arrival = await waitForInbox(a, (m) => m.ticketId === first && m.kind === 'ticket-arrived');
+  const inbox = async (token: string) => {
+    const res = await stack.api('GET', '/api/v1/inbox', { token });
+    expect(res.status).toBe(200);
+    return res.body as { messages: { id: string; ticketId: string; read: boolean; createdAt: string }[]; unread: number };
+  };
+  const read = (token: string, body: unknown) => stack.api('POST', '/api/v1/inbox/read', { token, body });
+  expect(arrival.read).toBe(false);
+  const before = await inbox(b);
+  expect(before.unread).toBe(before.messages.length);
+  expect(before.unread).toBeGreaterThanOrEqual(1);
+
+  // A reads the arrival: A's count drops by one; B's does not.
+  const marked = await read(a, { ids: [arrival.id] });
+  expect(marked.status).toBe(200);
+  expect(marked.body).toEqual({ unread: before.unread - 1 });
+  expect((await read(a, { ids: [arrival.id] })).body).toEqual({ unread: before.unread - 1 }); // idempotent
+  expect((await inbox(a)).messages.find((m) => m.id === arrival.id)?.read).toBe(true);
+  const other = await inbox(b);
+  expect(other.unread).toBe(before.unread);
+  expect(other.messages.find((m) => m.id === arrival.id)?.read).toBe(false);
+
+  // B marks everything up to the newest message's instant; a later arrival is unread again.
+  expect((await read(b, { upTo: other.messages[0]!.createdAt })).body).toEqual({ unread: 0 });
+  expect((await inbox(b)).messages.every((m) => m.read)).toBe(true);
+  const second = await submit('汶水镇又一处危墙');
+  await waitForInbox(b, (m) => m.ticketId === second && m.kind === 'ticket-arrived' && m.read === false);
+  expect((await inbox(b)).unread).toBe(1);
+  // The marker never moves back: an older message id changes nothing.
+  expect((await read(b, { upTo: arrival.id })).body).toEqual({ unread: 1 });
+  const newest = (await inbox(b)).messages[0]!;
+  expect((await read(b, { upTo: newest.id })).body).toEqual({ unread: 0 });
+
+  // Bad markers: 4xx problem+json, nothing marked.
+  const unknown = await read(a, { ids: [newest.id, '00000000-0000-4000-8000-000000000000'] });
+  expect(unknown.status).toBe(404);
+  expect(unknown.body.reason).toBe('inbox_message_not_found');
+  expect((await inbox(a)).messages.find((m) => m.id === newest.id)?.read).toBe(false);
+  // A reporter's device cannot mark a unit's message.
+  expect((await read(device.token, { upTo: newest.id })).body.reason).toBe('inbox_message_not_found');
+  for (const body of [{}, { upTo: 'yesterday' }, { ids: ['not-a-uuid'] }, { ids: [] }, { upTo: newest.id, ids: [newest.id] }, { upTo: 5 }, { other: 1 }]) {
+    const res = await read(a, body);
+    expect([res.status, body]).toEqual([400, body]);
+    expect(res.headers.get('content-type')).toMatch(/application\/problem\+json/);
+  }
+  expect((await read(a, { upTo: 'yesterday' })).body.reason).toBe('invalid_read_marker');
+  expect((await stack.api('POST', '/api/v1/inbox/read', { body: { upTo: newest.id } })).status).toBe(401);
+}, 90_000);

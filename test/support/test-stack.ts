@@ -20,8 +20,11 @@ export interface TestStack {
   url: string;
   /** Calls the gateway through a real socket. */
   api<T = any>(method: string, path: string, options?: { token?: string; body?: unknown; headers?: Record<string, string> }): Promise<ApiResponse<T>>;
-  /** A token for the seeded staff member (same rules as `npm run token`). */
-  staffToken(role: string, division: string, department?: string): Promise<string>;
+  /**
+   * A token for the seeded staff member (same rules as `npm run token`); with `id`, for another person in
+   * the same role and unit (e.g. a second officer of a township).
+   */
+  staffToken(role: string, division: string, department?: string, id?: string): Promise<string>;
   /** A new citizen device and its token (POST /api/v1/devices). */
   device(): Promise<{ deviceId: string; token: string }>;
   /** Sets the platform's test clock (PUT /api/v1/test/clock). */
@@ -144,7 +147,8 @@ async function launchTestStack(extraEnv: NodeJS.ProcessEnv, options: TestStackOp
   return {
     url: stack.gatewayUrl,
     api,
-    staffToken: async (role, division, department) => signToken(seededStaff(ref, role, division, department), await signingKey(), new Date()),
+    staffToken: async (role, division, department, id) =>
+      signToken({ ...seededStaff(ref, role, division, department), ...(id ? { id } : {}) }, await signingKey(), new Date()),
     async device() {
       const res = await api('POST', '/api/v1/devices');
       if (res.status !== 201) throw new Error(`device: ${res.status} ${JSON.stringify(res.body)}`);

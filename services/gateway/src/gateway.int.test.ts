@@ -307,8 +307,19 @@ describe('tickets', () => {
   });
 
   it('serves the inbox and public reference data (no token needed or forwarded for reference data)', async () => {
-    const inbox = await (await fetch(`${gw.base}/api/v1/inbox`, { headers: auth(adminToken) })).json() as { messages: unknown[] };
-    expect(inbox.messages).toEqual([{ id: 'm1', ticketId: 'ticket-1', kind: 'ticket-arrived', title: 't', body: 'b', createdAt: '2026-01-01T00:00:00.000Z', eventId: 'e1' }]);
+    const inbox = await (await fetch(`${gw.base}/api/v1/inbox`, { headers: auth(adminToken) })).json() as { messages: unknown[]; unread: number };
+    expect(inbox).toEqual({ messages: [{ id: 'm1', ticketId: 'ticket-1', kind: 'ticket-arrived', title: 't', body: 'b', createdAt: '2026-01-01T00:00:00.000Z', eventId: 'e1', read: true }], unread: 2 });
+    // Marking read: the body becomes MarkInboxRead's request, the answer its unread count.
+    const marked = await post('/api/v1/inbox/read', { upTo: '2026-01-01T00:00:00Z' }, auth(adminToken));
+    expect([marked.status, await marked.json()]).toEqual([200, { unread: 1 }]);
+    expect((await post('/api/v1/inbox/read', { ids: ['6f1c2d3e-4b5a-5c6d-9e7f-8a9b0c1d2e3f'] }, auth(adminToken))).status).toBe(200);
+    expect(fakes.callsTo('notification.markInboxRead').map((c) => c.request)).toEqual([
+      { upTo: '2026-01-01T00:00:00Z', messageIds: [] }, { upTo: '', messageIds: ['6f1c2d3e-4b5a-5c6d-9e7f-8a9b0c1d2e3f'] },
+    ]);
+    for (const body of [{}, { upTo: 'x', ids: ['6f1c2d3e-4b5a-5c6d-9e7f-8a9b0c1d2e3f'] }, { ids: ['nope'] }, { ids: [] }]) {
+      await expectProblem(await post('/api/v1/inbox/read', body, auth(adminToken)), 400, 'validation_failed');
+    }
+    expect(fakes.callsTo('notification.markInboxRead')).toHaveLength(2);
 
     const units = await fetch(`${gw.base}/api/v1/units?division=513437100`);
     expect(units.status).toBe(200);

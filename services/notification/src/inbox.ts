@@ -3,7 +3,7 @@ import type { notification } from '@tongban/contracts';
 import { evolveAll } from '@tongban/domain';
 import type { EventStore, RecordedEvent } from '@tongban/eventstore';
 import { singleMetric } from '@tongban/messaging';
-import { ID_NAMESPACES, toEnvelopes } from '@tongban/runtime';
+import { ID_NAMESPACES, fail, toEnvelopes } from '@tongban/runtime';
 import type pg from 'pg';
 import { Counter } from 'prom-client';
 import { v5 as uuidv5 } from 'uuid';
@@ -100,23 +100,131 @@ function reporterContactOf(first: RecordedEvent | undefined): ReporterContact {
   return { phone: data.reporter?.phone ?? '', email: data.reporter?.email ?? '', onBehalfOfContact: data.onBehalfOf?.contact ?? '', language: data.reporter?.language ?? '' };
 }
 
+/** Who reads an inbox: the recipients whose messages it shows, and the person whose read state counts. */
+interface InboxReader {
+  recipients: [string, string][];
+  /** The person: `staff` (the staff id) or `device` (the device id). */
+  kind: string;
+  id: string;
+  /** The unit the person reads as (staff; '' for devices): the read-up-to marker is per person and unit. */
+  scope: string;
+}
+
+/** The reader of the caller's inbox, or undefined when the caller has none (a system, an Open311 client without a device). */
+function readerOf(principal: Principal): InboxReader | undefined {
+  if (principal.kind === 'citizen') return { recipients: [['device', principal.id]], kind: 'device', id: principal.id, scope: '' };
+  if (principal.kind === 'staff') return { recipients: [['staff', principal.id], ['unit', principal.unitId]], kind: 'staff', id: principal.id, scope: principal.unitId };
+  if (principal.kind === 'open311' && principal.deviceId) return { recipients: [['device', principal.deviceId]], kind: 'device', id: principal.deviceId, scope: '' };
+  return undefined;
+}
+
+/** `(m.recipient_kind, m.recipient_id) IN reader.recipients`, with parameters from `$<first>`. */
+function recipientClause(reader: InboxReader, first: number): string {
+  return `(${reader.recipients.map((_, i) => `(m.recipient_kind = $${first + 2 * i} AND m.recipient_id = $${first + 2 * i + 1})`).join(' OR ')})`;
+}
+
+/**
+ * `true` when the message `m` is read by the reader whose kind, id and scope are `$1`, `$2`, `$3`: marked
+ * one by one (inbox_reads), or at or before the reader's read-up-to marker in the inbox's order
+ * (created_at, event_revision, id).
+ */
+const READ_SQL = `(EXISTS (SELECT 1 FROM inbox_reads r WHERE r.reader_kind = $1 AND r.reader_id = $2 AND r.message_id = m.id)
+  OR EXISTS (SELECT 1 FROM inbox_read_marks w WHERE w.reader_kind = $1 AND w.reader_id = $2 AND w.scope = $3
+    AND (m.created_at, m.event_revision, m.id) <= (w.up_to_created_at, w.up_to_revision, w.up_to_id)))`;
+
+/** The reader's unread messages in the whole inbox. */
+async function unreadCount(pool: pg.Pool | pg.PoolClient, reader: InboxReader): Promise<number> {
+  const { rows } = await pool.query<{ n: string }>(
+    `SELECT count(*) AS n FROM inbox_messages m WHERE ${recipientClause(reader, 4)} AND NOT ${READ_SQL}`,
+    [reader.kind, reader.id, reader.scope, ...reader.recipients.flat()],
+  );
+  return Number(rows[0]?.n ?? 0);
+}
+
 /**
  * ListInbox: the caller's messages, newest first by their event (recorded time, then revision within the
- * ticket): a device's own; a staff member's own plus their unit's.
+ * ticket): a device's own; a staff member's own plus their unit's. Each says whether the caller has read
+ * it (MarkInboxRead); `unread` counts the caller's unread messages in the whole inbox.
  */
 export async function listInbox(pool: pg.Pool, principal: Principal, req: notification.ListInboxRequest): Promise<notification.ListInboxResponse> {
   const limit = Math.min(Math.max(req.limit || 100, 1), 500);
-  const recipients: [string, string][] = principal.kind === 'citizen' ? [['device', principal.id]]
-    : principal.kind === 'staff' ? [['staff', principal.id], ['unit', principal.unitId]]
-    : principal.kind === 'open311' && principal.deviceId ? [['device', principal.deviceId]] : [];
-  if (recipients.length === 0) return { messages: [] };
-  const clauses = recipients.map((_, i) => `(recipient_kind = $${2 * i + 1} AND recipient_id = $${2 * i + 2})`);
-  const { rows } = await pool.query<{ id: string; ticket_id: string; kind: string; title: string; body: string; created_at: Date; event_id: string }>(
-    `SELECT id, ticket_id, kind, title, body, created_at, event_id FROM inbox_messages WHERE ${clauses.join(' OR ')}
-     ORDER BY created_at DESC, event_revision DESC, id DESC LIMIT ${limit}`,
-    recipients.flat(),
+  const reader = readerOf(principal);
+  if (!reader) return { messages: [], unread: 0 };
+  const { rows } = await pool.query<{ id: string; ticket_id: string; kind: string; title: string; body: string; created_at: Date; event_id: string; read: boolean }>(
+    `SELECT m.id, m.ticket_id, m.kind, m.title, m.body, m.created_at, m.event_id, ${READ_SQL} AS read
+     FROM inbox_messages m WHERE ${recipientClause(reader, 4)}
+     ORDER BY m.created_at DESC, m.event_revision DESC, m.id DESC LIMIT ${limit}`,
+    [reader.kind, reader.id, reader.scope, ...reader.recipients.flat()],
   );
   return {
-    messages: rows.map((r) => ({ id: r.id, ticketId: r.ticket_id, kind: r.kind, title: r.title, body: r.body, createdAt: r.created_at.toISOString(), eventId: r.event_id })),
+    messages: rows.map((r) => ({
+      id: r.id, ticketId: r.ticket_id, kind: r.kind, title: r.title, body: r.body, createdAt: r.created_at.toISOString(), eventId: r.event_id, read: r.read,
+    })),
+    unread: await unreadCount(pool, reader),
   };
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** A UTC ISO-8601 instant as the API writes them (date, time, optional fraction, Z or an offset). */
+const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+
+/** Most message ids one MarkInboxRead may name. */
+const MARK_READ_MAX_IDS = 500;
+
+/**
+ * MarkInboxRead: marks messages of the caller's inbox read for the caller (per person; for staff the
+ * read-up-to marker is per person and unit, one-by-one reads are per person). Either `upTo` — a message
+ * id, or an instant (the newest message created at or before it) — moves the caller's marker to that
+ * message in the inbox's order (never back), or `messageIds` marks those messages. Idempotent.
+ * @returns the caller's unread count afterwards.
+ * @throws ServiceFailure INVALID_ARGUMENT `invalid_read_marker` (neither or both, an upTo that is no id or
+ *   instant, an id that is no UUID, more than {@link MARK_READ_MAX_IDS} ids), NOT_FOUND `inbox_message_not_found`
+ *   (an id that is not in the caller's inbox: nothing is marked), PERMISSION_DENIED `no_inbox` (a caller without an inbox).
+ */
+export async function markInboxRead(pool: pg.Pool, principal: Principal, req: notification.MarkInboxReadRequest): Promise<notification.MarkInboxReadResponse> {
+  const reader = readerOf(principal);
+  if (!reader) throw fail.forbidden('no_inbox', 'this caller has no inbox');
+  const upTo = req.upTo.trim();
+  const ids = [...new Set(req.messageIds.map((id) => id.trim().toLowerCase()))];
+  if ((upTo === '') === (ids.length === 0)) throw fail.invalid('invalid_read_marker', 'give either upTo (a message id or an instant) or ids');
+  if (ids.length > MARK_READ_MAX_IDS) throw fail.invalid('invalid_read_marker', `at most ${MARK_READ_MAX_IDS} ids at once`);
+  const bad = ids.find((id) => !UUID.test(id));
+  if (bad !== undefined) throw fail.invalid('invalid_read_marker', `${JSON.stringify(bad.slice(0, 64))} is not a message id`);
+  const recipients = recipientClause(reader, 2);
+  if (ids.length > 0) {
+    const { rows } = await pool.query<{ id: string }>(`SELECT m.id FROM inbox_messages m WHERE m.id = ANY($1::uuid[]) AND ${recipients}`, [ids, ...reader.recipients.flat()]);
+    const known = new Set(rows.map((r) => r.id));
+    const missing = ids.find((id) => !known.has(id));
+    if (missing !== undefined) throw fail.notFound('inbox_message_not_found', `no message ${missing} in your inbox`);
+    await pool.query(
+      `INSERT INTO inbox_reads (reader_kind, reader_id, message_id) SELECT $1, $2, unnest($3::uuid[]) ON CONFLICT DO NOTHING`,
+      [reader.kind, reader.id, ids],
+    );
+    return { unread: await unreadCount(pool, reader) };
+  }
+  type Position = { created_at: Date; event_revision: number; id: string };
+  let target: Position | undefined;
+  if (UUID.test(upTo)) {
+    ({ rows: [target] } = await pool.query<Position>(`SELECT m.created_at, m.event_revision, m.id FROM inbox_messages m WHERE m.id = $1 AND ${recipients}`, [upTo.toLowerCase(), ...reader.recipients.flat()]));
+    if (!target) throw fail.notFound('inbox_message_not_found', `no message ${upTo} in your inbox`);
+  } else {
+    const at = INSTANT.test(upTo) ? Date.parse(upTo) : NaN;
+    if (Number.isNaN(at)) throw fail.invalid('invalid_read_marker', 'upTo must be a message id or an ISO-8601 instant');
+    // The newest message at or before the instant: a marker never covers messages still to come.
+    ({ rows: [target] } = await pool.query<Position>(
+      `SELECT m.created_at, m.event_revision, m.id FROM inbox_messages m WHERE m.created_at <= $1 AND ${recipients}
+       ORDER BY m.created_at DESC, m.event_revision DESC, m.id DESC LIMIT 1`,
+      [new Date(at), ...reader.recipients.flat()],
+    ));
+  }
+  if (target) {
+    await pool.query(
+      `INSERT INTO inbox_read_marks AS w (reader_kind, reader_id, scope, up_to_created_at, up_to_revision, up_to_id) VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (reader_kind, reader_id, scope) DO UPDATE SET
+         up_to_created_at = EXCLUDED.up_to_created_at, up_to_revision = EXCLUDED.up_to_revision, up_to_id = EXCLUDED.up_to_id, updated_at = now()
+       WHERE (w.up_to_created_at, w.up_to_revision, w.up_to_id) < (EXCLUDED.up_to_created_at, EXCLUDED.up_to_revision, EXCLUDED.up_to_id)`,
+      [reader.kind, reader.id, reader.scope, target.created_at, target.event_revision, target.id],
+    );
+  }
+  return { unread: await unreadCount(pool, reader) };
 }

@@ -2,7 +2,7 @@ import { notification } from '@tongban/contracts';
 import { runMigrations } from '@tongban/eventstore';
 import { consumeTicketEvents, positiveNumber, runService, serveGrpc, unary } from '@tongban/runtime';
 import type { NotificationChannel } from './channels';
-import { deliverNotices, inboxChannel, listInbox } from './inbox';
+import { deliverNotices, inboxChannel, listInbox, markInboxRead } from './inbox';
 import { NOTIFICATION_MIGRATIONS } from './migrations';
 import { parseUnitContacts } from './contacts';
 import { noticeOptions, outboundChannels } from './outbound-config';
@@ -18,6 +18,7 @@ runService('notification', async (host) => {
   await runMigrations(host.pool, 'notification', NOTIFICATION_MIGRATIONS);
   const grpc = await serveGrpc(host, 'notification', notification.NotificationServiceService, {
     listInbox: unary(host.keys, host.log, (req: notification.ListInboxRequest, p) => listInbox(host.pool, p, req)),
+    markInboxRead: unary(host.keys, host.log, (req: notification.MarkInboxReadRequest, p) => markInboxRead(host.pool, p, req)),
     listWebhookDeliveries: unary(host.keys, host.log, (req: notification.ListWebhookDeliveriesRequest, p) => listWebhookDeliveriesRpc(host.pool, p, req)),
   });
   const channels: NotificationChannel[] = [inboxChannel(host.pool)];

@@ -2,7 +2,10 @@ import type { Migration } from '@tongban/eventstore';
 import { LEDGER_MIGRATIONS } from './ledger';
 import { WEBHOOK_OUTBOX_MIGRATIONS } from './webhook-outbox';
 
-/** In-app inbox messages (one per (event, recipient), so a redelivered event writes nothing twice) and webhook deliveries. */
+/**
+ * In-app inbox messages (one per (event, recipient), so a redelivered event writes nothing twice), who read
+ * them, and webhook deliveries.
+ */
 export const NOTIFICATION_MIGRATIONS: readonly Migration[] = [
   {
     id: '001_inbox',
@@ -42,4 +45,27 @@ export const NOTIFICATION_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX inbox_recipient_event_order ON inbox_messages (recipient_kind, recipient_id, created_at DESC, event_revision DESC);`,
   },
   ...WEBHOOK_OUTBOX_MIGRATIONS,
+  {
+    // Read state per person (issue 10): a read-up-to marker in the inbox's order per reader and unit
+    // (staff read their unit's messages as members of that unit), and messages read one by one.
+    id: '006_inbox_read_state',
+    sql: `
+      CREATE TABLE inbox_read_marks (
+        reader_kind text NOT NULL,
+        reader_id text NOT NULL,
+        scope text NOT NULL,
+        up_to_created_at timestamptz NOT NULL,
+        up_to_revision integer NOT NULL,
+        up_to_id uuid NOT NULL,
+        updated_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (reader_kind, reader_id, scope)
+      );
+      CREATE TABLE inbox_reads (
+        reader_kind text NOT NULL,
+        reader_id text NOT NULL,
+        message_id uuid NOT NULL,
+        read_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (reader_kind, reader_id, message_id)
+      );`,
+  },
 ];

@@ -80,7 +80,8 @@ function defaultAnswer(method: string, request: unknown): unknown {
       return { valid, clientId: valid ? FAKE_API_CLIENT : '' };
     }
     case 'query.listTicketUpdates': return { updatesJson: '[]' };
-    case 'notification.listInbox': return { messages: [{ id: 'm1', ticketId: 'ticket-1', kind: 'ticket-arrived', title: 't', body: 'b', createdAt: '2026-01-01T00:00:00.000Z', eventId: 'e1' }] };
+    case 'notification.listInbox': return { messages: [{ id: 'm1', ticketId: 'ticket-1', kind: 'ticket-arrived', title: 't', body: 'b', createdAt: '2026-01-01T00:00:00.000Z', eventId: 'e1', read: true }], unread: 2 };
+    case 'notification.markInboxRead': return { unread: 1 };
     default: return {};
   }
 }
@@ -126,7 +127,7 @@ export async function startFakeUpstreams(): Promise<FakeUpstreams> {
     getTicket: handler('query.getTicket'), getTicketHistory: handler('query.getTicketHistory'), listTickets: handler('query.listTickets'),
     listUnits: handler('query.listUnits'), listServices: handler('query.listServices'), listTicketUpdates: handler('query.listTicketUpdates'),
   });
-  server.addService(notification.NotificationServiceService, { listInbox: handler('notification.listInbox') });
+  server.addService(notification.NotificationServiceService, { listInbox: handler('notification.listInbox'), markInboxRead: handler('notification.markInboxRead') });
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p)));
   });

@@ -29,6 +29,8 @@ export interface ListInboxRequest {
 
 export interface ListInboxResponse {
   messages: InboxMessage[];
+  /** The caller's unread messages in the whole inbox (not only this page). */
+  unread: number;
 }
 
 export interface InboxMessage {
@@ -42,6 +44,23 @@ export interface InboxMessage {
   createdAt: string;
   /** The event that caused this message. */
   eventId: string;
+  /** Whether the caller has read it (per person: another member of the unit has their own read state). */
+  read: boolean;
+}
+
+export interface MarkInboxReadRequest {
+  /**
+   * Every message up to and including this one, in the inbox's order: a message id (UUID) or a UTC ISO-8601
+   * instant (the messages created at or before it). Empty: use message_ids.
+   */
+  upTo: string;
+  /** These messages (ids of the caller's inbox). Empty: use up_to. */
+  messageIds: string[];
+}
+
+export interface MarkInboxReadResponse {
+  /** The caller's unread messages after marking. */
+  unread: number;
 }
 
 export interface ListWebhookDeliveriesRequest {
@@ -148,13 +167,16 @@ export const ListInboxRequest: MessageFns<ListInboxRequest> = {
 };
 
 function createBaseListInboxResponse(): ListInboxResponse {
-  return { messages: [] };
+  return { messages: [], unread: 0 };
 }
 
 export const ListInboxResponse: MessageFns<ListInboxResponse> = {
   encode(message: ListInboxResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.messages) {
       InboxMessage.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.unread !== 0) {
+      writer.uint32(16).int32(message.unread);
     }
     return writer;
   },
@@ -180,6 +202,14 @@ export const ListInboxResponse: MessageFns<ListInboxResponse> = {
             message.messages.push(InboxMessage.decode(reader, reader.uint32()));
             continue;
           }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.unread = reader.int32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -197,6 +227,7 @@ export const ListInboxResponse: MessageFns<ListInboxResponse> = {
       messages: globalThis.Array.isArray(object?.messages)
         ? object.messages.map((e: any) => InboxMessage.fromJSON(e))
         : [],
+      unread: isSet(object.unread) ? globalThis.Number(object.unread) : 0,
     };
   },
 
@@ -204,6 +235,9 @@ export const ListInboxResponse: MessageFns<ListInboxResponse> = {
     const obj: any = {};
     if (message.messages?.length) {
       obj.messages = message.messages.map((e) => InboxMessage.toJSON(e));
+    }
+    if (message.unread !== 0) {
+      obj.unread = Math.round(message.unread);
     }
     return obj;
   },
@@ -214,12 +248,13 @@ export const ListInboxResponse: MessageFns<ListInboxResponse> = {
   fromPartial(object: DeepPartial<ListInboxResponse>): ListInboxResponse {
     const message = createBaseListInboxResponse();
     message.messages = object.messages?.map((e) => InboxMessage.fromPartial(e)) || [];
+    message.unread = object.unread ?? 0;
     return message;
   },
 };
 
 function createBaseInboxMessage(): InboxMessage {
-  return { id: "", ticketId: "", kind: "", title: "", body: "", createdAt: "", eventId: "" };
+  return { id: "", ticketId: "", kind: "", title: "", body: "", createdAt: "", eventId: "", read: false };
 }
 
 export const InboxMessage: MessageFns<InboxMessage> = {
@@ -244,6 +279,9 @@ export const InboxMessage: MessageFns<InboxMessage> = {
     }
     if (message.eventId !== "") {
       writer.uint32(58).string(message.eventId);
+    }
+    if (message.read !== false) {
+      writer.uint32(64).bool(message.read);
     }
     return writer;
   },
@@ -317,6 +355,14 @@ export const InboxMessage: MessageFns<InboxMessage> = {
             message.eventId = reader.string();
             continue;
           }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.read = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -350,6 +396,7 @@ export const InboxMessage: MessageFns<InboxMessage> = {
         : isSet(object.event_id)
         ? globalThis.String(object.event_id)
         : "",
+      read: isSet(object.read) ? globalThis.Boolean(object.read) : false,
     };
   },
 
@@ -376,6 +423,9 @@ export const InboxMessage: MessageFns<InboxMessage> = {
     if (message.eventId !== "") {
       obj.eventId = message.eventId;
     }
+    if (message.read !== false) {
+      obj.read = message.read;
+    }
     return obj;
   },
 
@@ -391,6 +441,167 @@ export const InboxMessage: MessageFns<InboxMessage> = {
     message.body = object.body ?? "";
     message.createdAt = object.createdAt ?? "";
     message.eventId = object.eventId ?? "";
+    message.read = object.read ?? false;
+    return message;
+  },
+};
+
+function createBaseMarkInboxReadRequest(): MarkInboxReadRequest {
+  return { upTo: "", messageIds: [] };
+}
+
+export const MarkInboxReadRequest: MessageFns<MarkInboxReadRequest> = {
+  encode(message: MarkInboxReadRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.upTo !== "") {
+      writer.uint32(10).string(message.upTo);
+    }
+    for (const v of message.messageIds) {
+      writer.uint32(18).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MarkInboxReadRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMarkInboxReadRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.upTo = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.messageIds.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MarkInboxReadRequest {
+    return {
+      upTo: isSet(object.upTo)
+        ? globalThis.String(object.upTo)
+        : isSet(object.up_to)
+        ? globalThis.String(object.up_to)
+        : "",
+      messageIds: globalThis.Array.isArray(object?.messageIds)
+        ? object.messageIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.message_ids)
+        ? object.message_ids.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: MarkInboxReadRequest): unknown {
+    const obj: any = {};
+    if (message.upTo !== "") {
+      obj.upTo = message.upTo;
+    }
+    if (message.messageIds?.length) {
+      obj.messageIds = message.messageIds;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<MarkInboxReadRequest>): MarkInboxReadRequest {
+    return MarkInboxReadRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<MarkInboxReadRequest>): MarkInboxReadRequest {
+    const message = createBaseMarkInboxReadRequest();
+    message.upTo = object.upTo ?? "";
+    message.messageIds = object.messageIds?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseMarkInboxReadResponse(): MarkInboxReadResponse {
+  return { unread: 0 };
+}
+
+export const MarkInboxReadResponse: MessageFns<MarkInboxReadResponse> = {
+  encode(message: MarkInboxReadResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.unread !== 0) {
+      writer.uint32(8).int32(message.unread);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MarkInboxReadResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMarkInboxReadResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.unread = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MarkInboxReadResponse {
+    return { unread: isSet(object.unread) ? globalThis.Number(object.unread) : 0 };
+  },
+
+  toJSON(message: MarkInboxReadResponse): unknown {
+    const obj: any = {};
+    if (message.unread !== 0) {
+      obj.unread = Math.round(message.unread);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<MarkInboxReadResponse>): MarkInboxReadResponse {
+    return MarkInboxReadResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<MarkInboxReadResponse>): MarkInboxReadResponse {
+    const message = createBaseMarkInboxReadResponse();
+    message.unread = object.unread ?? 0;
     return message;
   },
 };
@@ -959,6 +1170,20 @@ export const NotificationServiceService = {
     responseDeserialize: (value: Buffer): ListInboxResponse => ListInboxResponse.decode(value),
   },
   /**
+   * Marks messages of the caller's inbox read for the caller (the person, not the unit): every message up to
+   * one (by id or instant, in the inbox's order), or the given messages. Read state is per person.
+   */
+  markInboxRead: {
+    path: "/tongban.notification.v1.NotificationService/MarkInboxRead" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: MarkInboxReadRequest): Buffer => Buffer.from(MarkInboxReadRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): MarkInboxReadRequest => MarkInboxReadRequest.decode(value),
+    responseSerialize: (value: MarkInboxReadResponse): Buffer =>
+      Buffer.from(MarkInboxReadResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): MarkInboxReadResponse => MarkInboxReadResponse.decode(value),
+  },
+  /**
    * Webhook delivery state per subscription (counts by state) and the deliveries not yet delivered
    * (or of one state). Auditors and admins only.
    */
@@ -977,6 +1202,11 @@ export const NotificationServiceService = {
 
 export interface NotificationServiceServer extends UntypedServiceImplementation {
   listInbox: handleUnaryCall<ListInboxRequest, ListInboxResponse>;
+  /**
+   * Marks messages of the caller's inbox read for the caller (the person, not the unit): every message up to
+   * one (by id or instant, in the inbox's order), or the given messages. Read state is per person.
+   */
+  markInboxRead: handleUnaryCall<MarkInboxReadRequest, MarkInboxReadResponse>;
   /**
    * Webhook delivery state per subscription (counts by state) and the deliveries not yet delivered
    * (or of one state). Auditors and admins only.
@@ -999,6 +1229,25 @@ export interface NotificationServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListInboxResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Marks messages of the caller's inbox read for the caller (the person, not the unit): every message up to
+   * one (by id or instant, in the inbox's order), or the given messages. Read state is per person.
+   */
+  markInboxRead(
+    request: MarkInboxReadRequest,
+    callback: (error: ServiceError | null, response: MarkInboxReadResponse) => void,
+  ): ClientUnaryCall;
+  markInboxRead(
+    request: MarkInboxReadRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: MarkInboxReadResponse) => void,
+  ): ClientUnaryCall;
+  markInboxRead(
+    request: MarkInboxReadRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: MarkInboxReadResponse) => void,
   ): ClientUnaryCall;
   /**
    * Webhook delivery state per subscription (counts by state) and the deliveries not yet delivered
