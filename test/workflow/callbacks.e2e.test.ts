@@ -9,6 +9,10 @@
  *   when none was recorded by then the deadline service records `CallbackOverdue` once; the ticket view shows
  *   it, the statistics count it, and a late callback is still accepted.
  * - A ticket called back in time gets no CallbackOverdue.
+ * - Item 6: a confidential reporter (a proxy report's person and contact, a citizen's phone and device id) is in the
+ *   reads of the holder (the first responder's unit) and the county supervisor, and in no read of a county admin or
+ *   the auditor (view, list, history, replay, the export even unmasked); Open311 GET, the public feed and summary
+ *   and the statistics exports carry no reporter's identity or phone at all.
  */
 import { waitFor } from '@tongban/testing';
 import { STACK_START_TIMEOUT_MS, type TestStack, startTestStack } from '../support/test-stack';
@@ -107,3 +111,81 @@ it('a callback not recorded within 3 working days is recorded overdue once, show
   await stack.waitForTicket(late, admin, (v) => v.callback?.outcome === 'reached');
   expect((await history(late, admin)).filter((e) => e.type === 'CallbackOverdue')).toHaveLength(1);
 }, 120_000);
+
+it('reporter privacy (item 6): a confidential reporter is seen only by the holder, the first responder\'s unit and supervisors; Open311 GET, public feeds and exports never carry a reporter', async () => {
+  const NAME = '吉克阿依';
+  const CONTACT = '13700007777';
+  const SECRET_PHONE = '13912345678';
+  const device = await stack.device();
+  const officer = await stack.staffToken('information-officer', '513437100001');
+  const township = await stack.staffToken('admin', '513437100');
+  const countySupervisor = await stack.staffToken('supervisor', '513437');
+  const countyAdmin = await stack.staffToken('admin', '513437');
+  const auditor = await stack.staffToken('auditor', '5134');
+  const submitAs = async (token: string, body: Record<string, unknown>) => {
+    const res = await stack.api('POST', '/api/v1/tickets', {
+      token, body: { service_code: 'dangerous-structure', division: '513437100001', title: '围墙开裂', description: '西街围墙开裂倾斜。', phone: SECRET_PHONE, ...body },
+    });
+    if (res.status !== 201) throw new Error(`submit: ${res.status} ${JSON.stringify(res.body)}`);
+    return res.body.id as string;
+  };
+  // An officer's proxy report and a citizen's own report, both confidential; a public one for the feed.
+  const proxy = await submitAs(officer, { visibility: 'confidential', onBehalfOf: { name: NAME, contact: CONTACT } });
+  const own = await submitAs(device.token, { visibility: 'confidential' });
+  const open = await submitAs(device.token, { visibility: 'public', title: '路灯不亮' });
+  for (const id of [proxy, own, open]) {
+    await stack.waitForTicket(id, township, (v) => v.status === 'routed');
+    await act(id, 'accept', township);
+  }
+  const secrets = [NAME, CONTACT, SECRET_PHONE, device.deviceId];
+  const leaks = (body: unknown): string[] => secrets.filter((s) => (typeof body === 'string' ? body : JSON.stringify(body)).includes(s));
+  const get = async (path: string, token?: string) => {
+    const res = await stack.api('GET', path, token ? { token } : {});
+    expect({ path, status: res.status }).toEqual({ path, status: 200 });
+    return res.body;
+  };
+
+  // Inside the circle: the holder (also the first responder's unit) and the county's supervisor see who reported it.
+  for (const token of [township, countySupervisor]) {
+    expect(leaks(await get(`/api/v1/tickets/${proxy}/history`, token))).toEqual(expect.arrayContaining([NAME, CONTACT, SECRET_PHONE]));
+    expect(leaks(await get(`/api/v1/tickets/${own}/history`, token))).toEqual(expect.arrayContaining([SECRET_PHONE, device.deviceId]));
+  }
+  // Outside it — a county admin reading by jurisdiction, the auditor — no read carries any of it.
+  for (const token of [countyAdmin, auditor]) {
+    for (const id of [proxy, own]) {
+      for (const path of [`/api/v1/tickets/${id}`, `/api/v1/tickets/${id}/history`, `/api/v1/tickets/${id}/history?revision=2`, `/api/v1/tickets/${id}/replay`]) {
+        expect({ path, leaks: leaks(await get(path, token)) }).toEqual({ path, leaks: [] });
+      }
+    }
+    const list = await waitFor(async () => {
+      const body = await get('/api/v1/tickets?limit=500', token);
+      return [proxy, own].every((id) => body.tickets.some((t: { id: string }) => t.id === id)) ? body : undefined;
+    }, { timeoutMs: 10_000, intervalMs: 200 });
+    expect(leaks(list.tickets.filter((t: { id: string }) => t.id === proxy || t.id === own))).toEqual([]);
+  }
+  // The auditor's export, even unmasked (a recorded disclosure), hides a confidential reporter.
+  const exported = await get(`/api/v1/audit/export?division=513437&unmasked=true&reason=${encodeURIComponent('隐私测试')}&limit=2000`, auditor);
+  const confidentialRows = exported.events.filter((r: { ticketId: string }) => r.ticketId === proxy || r.ticketId === own);
+  expect(confidentialRows.filter((r: { type: string }) => r.type === 'TicketSubmitted')).toHaveLength(2);
+  expect(leaks(confidentialRows)).toEqual([]);
+  // (The public ticket's reporter is disclosed by the recorded unmasked export, as before.)
+  expect(leaks(exported.events.filter((r: { ticketId: string }) => r.ticketId === open))).toEqual(expect.arrayContaining([SECRET_PHONE]));
+
+  // Open311 GET, the public feed and summary, the statistics exports: never any reporter's identity or phone.
+  const ids = [proxy, own, open].join(',');
+  const open311 = await get(`/open311/v2/requests.json?service_request_id=${ids}`);
+  expect(open311.map((r: { service_request_id: string }) => r.service_request_id).sort()).toEqual([proxy, own, open].sort());
+  expect(leaks(open311)).toEqual([]);
+  expect(leaks(await get(`/open311/v2/requests.xml?service_request_id=${ids}`))).toEqual([]);
+  const feed = await waitFor(async () => {
+    const body = await get('/public/v1/feed.atom?division=513437');
+    return typeof body === 'string' && body.includes('路灯不亮') ? body : undefined;
+  }, { timeoutMs: 90_000, intervalMs: 1000 });
+  expect(leaks(feed)).toEqual([]);
+  expect(leaks(await get('/public/v1/summary?division=513437'))).toEqual([]);
+  for (const format of ['csv', 'jsonl']) {
+    const body = await get(`/api/v1/stats/export.${format}?division=513437`, countySupervisor);
+    expect(String(body)).toContain(proxy);
+    expect({ format, leaks: leaks(body) }).toEqual({ format, leaks: [] });
+  }
+}, 180_000);

@@ -16,7 +16,7 @@ import { candidateTicketStreams, countTicketStreams, verifyStream, verifyStreams
 import { exportPage } from './audit/export';
 import { DISCLOSURE_STREAM } from './audit/streams';
 import type { StreamVerification } from './audit/verify';
-import { isReporter, seesPersonalData } from './access';
+import { isReporter, reporterDisclosure } from './access';
 import { type QueryDeps, readableTicket } from './handlers';
 import { historyEntries } from './history';
 import { InvalidReplayPointError, eventsUpTo, maskState, replayState } from './replay';
@@ -108,10 +108,11 @@ export async function replayTicket(deps: AuditDeps, req: query.ReplayTicketReque
     if (err instanceof InvalidReplayPointError) throw fail.invalid('invalid_replay_point', err.message);
     throw err;
   }
-  const showPersonalData = seesPersonalData(principal, current);
-  const entries = historyEntries(upTo, { forReporter: isReporter(principal, current), showPersonalData });
+  // As the ticket is now: a ticket confidential today hides its reporter in every replay of its past too.
+  const disclosure = reporterDisclosure(principal, current, deps.ref);
+  const entries = historyEntries(upTo, { forReporter: isReporter(principal, current), disclosure });
   const state = replayState(upTo);
-  return { eventsJson: JSON.stringify(entries), stateJson: JSON.stringify(maskState(state, showPersonalData)), revision: state.revision };
+  return { eventsJson: JSON.stringify(entries), stateJson: JSON.stringify(maskState(state, disclosure)), revision: state.revision };
 }
 
 /**

@@ -5,7 +5,7 @@ import type { EventStore } from '@tongban/eventstore';
 import type { ReferenceData } from '@tongban/reference-data';
 import { actorContext, fail, toEnvelopes } from '@tongban/runtime';
 import type pg from 'pg';
-import { isReporter, mayRead, seesPersonalData } from './access';
+import { isReporter, mayRead, reporterDisclosure } from './access';
 import { historyEntries } from './history';
 import { OPEN_STATUSES } from './stats/definitions';
 import { unitsInvolved } from './projection';
@@ -54,7 +54,7 @@ export async function readableTicket(deps: QueryDeps, ticketId: string, principa
 /** GetTicket: the ticket view as JSON. */
 export async function getTicket(deps: QueryDeps, req: query.GetTicketRequest, principal: Principal): Promise<query.GetTicketResponse> {
   const state = await readableTicket(deps, req.ticketId, principal);
-  const view = ticketView(state, deps.ref, seesPersonalData(principal, state));
+  const view = ticketView(state, deps.ref, reporterDisclosure(principal, state, deps.ref));
   // A follower (issue 14 item 5) never learns who reported it.
   if (principal.kind === 'citizen' && !isReporter(principal, state)) return { viewJson: JSON.stringify({ ...view, reporter: {}, onBehalfOf: undefined }) };
   if (principal.kind !== 'staff') return { viewJson: JSON.stringify(view) };
@@ -70,7 +70,7 @@ export async function getTicketHistory(deps: QueryDeps, req: query.GetTicketHist
   const state = await readableTicket(deps, req.ticketId, principal);
   const events = await deps.store.readStream(ticketStream(req.ticketId.toLowerCase()));
   // Followers read it as the reporter does (no internal notes, no non-public replies).
-  const entries = historyEntries(events, { forReporter: isReporter(principal, state) || principal.kind === 'citizen', showPersonalData: seesPersonalData(principal, state) });
+  const entries = historyEntries(events, { forReporter: isReporter(principal, state) || principal.kind === 'citizen', disclosure: reporterDisclosure(principal, state, deps.ref) });
   return { eventsJson: JSON.stringify(entries) };
 }
 
@@ -105,7 +105,7 @@ export async function listTickets(deps: QueryDeps, req: query.ListTicketsRequest
      ORDER BY submitted_at DESC, ticket_id LIMIT ${limit} OFFSET ${offset}`,
     params,
   );
-  return { ticketsJson: JSON.stringify(rows.map((r) => ticketView(r.state, deps.ref, seesPersonalData(principal, r.state)))) };
+  return { ticketsJson: JSON.stringify(rows.map((r) => ticketView(r.state, deps.ref, reporterDisclosure(principal, r.state, deps.ref)))) };
 }
 
 /** Radius within which a ticket with a position counts as similar to a report with one, metres (issue 14 item 5). */

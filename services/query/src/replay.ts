@@ -5,7 +5,7 @@
 import { type TicketState, evolveAll, initialTicketState } from '@tongban/domain';
 import type { RecordedEvent } from '@tongban/eventstore';
 import { toEnvelopes } from '@tongban/runtime';
-import { mask } from './access';
+import { REDACTED, type ReporterDisclosure, mask } from './access';
 
 /** Where to stop: at a revision (inclusive), at an instant (events that occurred at or before it), or both. */
 export interface ReplayPoint {
@@ -54,8 +54,17 @@ export function replayState(events: readonly RecordedEvent[]): TicketState {
   return events.length ? evolveAll(toEnvelopes(events)) : initialTicketState();
 }
 
-/** A ticket state with personal data masked for readers who may not see it (the proxy's contact). */
-export function maskState(s: TicketState, showPersonalData: boolean): TicketState {
-  if (showPersonalData || !s.onBehalfOf) return s;
-  return { ...s, onBehalfOf: { name: s.onBehalfOf.name, contact: mask(s.onBehalfOf.contact) } };
+/**
+ * A ticket state with personal data as a reader may see it (ReporterDisclosure): masked — the proxy's contact;
+ * hidden (a confidential ticket) — also the proxy's person and the reporting device, REDACTED.
+ */
+export function maskState(s: TicketState, disclosure: ReporterDisclosure): TicketState {
+  if (disclosure === 'full') return s;
+  if (disclosure === 'masked') return s.onBehalfOf ? { ...s, onBehalfOf: { name: s.onBehalfOf.name, contact: mask(s.onBehalfOf.contact) } } : s;
+  const hide = (v: string) => (v ? REDACTED : v);
+  return {
+    ...s,
+    reporter: { ...s.reporter, deviceId: hide(s.reporter.deviceId) },
+    ...(s.onBehalfOf ? { onBehalfOf: { name: hide(s.onBehalfOf.name), contact: hide(s.onBehalfOf.contact) } } : {}),
+  };
 }

@@ -23,7 +23,7 @@ describe('replay points', () => {
   it('replays nothing to the initial state and masks the proxy contact', () => {
     expect(replayState([])).toMatchObject({ exists: false, revision: -1 });
     const s = { ...replayState([]), onBehalfOf: { name: '阿牛', contact: '13800001111' } };
-    expect(maskState(s, false).onBehalfOf).toEqual({ name: '阿牛', contact: '1**********' });
-    expect(maskState(s, true)).toBe(s);
+    expect(maskState(s, 'masked').onBehalfOf).toEqual({ name: '阿牛', contact: '1**********' });
+    expect(maskState(s, 'full')).toBe(s);
   });
 });

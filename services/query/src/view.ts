@@ -1,6 +1,6 @@
 import { SHANGHAI_ZONE, type TicketState, formatShanghai } from '@tongban/domain';
 import type { ReferenceData } from '@tongban/reference-data';
-import { isPublicTicket, mask } from './access';
+import { REDACTED, type ReporterDisclosure, isPublicTicket, mask } from './access';
 
 /** The path of an attached file: `/api/v1/attachments/<sha256>?ticket=<id>`. */
 function attachmentUrl(sha256: string, ticketId: string): string {
@@ -15,9 +15,11 @@ function shanghaiTime(instant: string | undefined): string | undefined {
 
 /**
  * The ticket view served by GET /api/v1/tickets/{id}: current status, who holds it, who is accountable
- * (firstResponder), SLA due times (UTC, with an Asia/Shanghai rendering), breaches and escalations.
+ * (firstResponder), SLA due times (UTC, with an Asia/Shanghai rendering), breaches and escalations. The
+ * reporter's identity as `disclosure` says (access.ts): `hidden` leaves out the reporting device and replaces the
+ * proxy's person and contact by REDACTED (a confidential ticket's readers outside its circle, issue 14 item 6).
  */
-export function ticketView(s: TicketState, ref: ReferenceData, showPersonalData: boolean) {
+export function ticketView(s: TicketState, ref: ReferenceData, disclosure: ReporterDisclosure) {
   const unit = (id: string | undefined) => (id ? { id, name: ref.unitsById.get(id)?.name ?? id } : null);
   const fr = s.sla.firstResponse;
   const res = s.sla.resolution;
@@ -42,8 +44,8 @@ export function ticketView(s: TicketState, ref: ReferenceData, showPersonalData:
     answers: Object.entries(s.attributes ?? {}).filter(([code]) => code !== 'division').map(([code, value]) => ({ code, value })),
     attachments: (s.attachments ?? []).map((a) => ({ ...a, url: attachmentUrl(a.sha256, s.ticketId) })),
     channel: s.channel,
-    reporter: { deviceId: s.reporter.deviceId || undefined, staffId: s.reporter.staffId || undefined },
-    onBehalfOf: s.onBehalfOf ? { name: s.onBehalfOf.name, contact: showPersonalData ? s.onBehalfOf.contact : mask(s.onBehalfOf.contact) } : undefined,
+    reporter: { deviceId: disclosure === 'hidden' ? undefined : s.reporter.deviceId || undefined, staffId: s.reporter.staffId || undefined },
+    onBehalfOf: s.onBehalfOf ? onBehalfOfView(s.onBehalfOf, disclosure) : undefined,
     routedUnit: unit(s.routedUnitId),
     holder: unit(s.holderUnitId),
     suggestedDepartment: s.suggestedDepartment || undefined,
@@ -92,4 +94,11 @@ export function ticketView(s: TicketState, ref: ReferenceData, showPersonalData:
     warnings: s.warnings,
     escalations: s.escalations,
   };
+}
+
+/** The person a proxy submission was made for, as a reader may see it (see ReporterDisclosure). */
+function onBehalfOfView(p: { name: string; contact: string }, disclosure: ReporterDisclosure): { name: string; contact: string } {
+  if (disclosure === 'full') return p;
+  if (disclosure === 'masked') return { name: p.name, contact: mask(p.contact) };
+  return { name: p.name ? REDACTED : '', contact: p.contact ? REDACTED : '' };
 }

@@ -69,7 +69,7 @@ export const submitBodySchema: JsonSchema = {
     },
     phone: {
       type: 'string', pattern: '^\\+?[0-9][0-9 -]{4,19}$',
-      description: 'The reporter\'s mobile number for text-message updates (the app states that giving it is consent). Personal data: seen only by the holding unit and auditors.',
+      description: 'The reporter\'s mobile number for text-message updates (the app states that giving it is consent). Personal data: seen only by the holding unit and auditors (a confidential report: the holder, the first responder\'s unit and supervisors; never auditors).',
     },
     onBehalfOf: {
       type: 'object',

@@ -6,8 +6,8 @@
  */
 import { ticketIdOf } from '@tongban/domain';
 import type { RecordedEvent } from '@tongban/eventstore';
-import { mask } from '../access';
-import { maskPersonalData } from '../history';
+import { REDACTED, type ReporterDisclosure, mask } from '../access';
+import { discloseEvent } from '../history';
 import { type Db, EVENT_SELECT, toRecorded } from './streams';
 
 /** One exported event. Times are UTC ISO-8601; `data` is the event payload (masked unless unmasked). */
@@ -57,9 +57,15 @@ export interface ExportQuery {
   limit: number;
 }
 
-/** Builds an export row from an event and its ticket's reference and division. */
-function exportRow(e: RecordedEvent, ticket: { reference: string; division: string }, unmasked: boolean): ExportRow {
+/**
+ * Builds an export row from an event and its ticket's reference, division and visibility. A confidential
+ * ticket's reporter (issue 14 item 6, GB/T 33358 保密: only the holder, the first responder's unit and the
+ * area's supervisors see who reported it) is hidden even in an unmasked export.
+ */
+export function exportRow(e: RecordedEvent, ticket: { reference: string; division: string; visibility?: string | null }, unmasked: boolean): ExportRow {
   const m = e.metadata;
+  const disclosure: ReporterDisclosure = ticket.visibility === 'confidential' ? 'hidden' : unmasked ? 'full' : 'masked';
+  const shown = discloseEvent(e, disclosure);
   return {
     ticketId: ticketIdOf(e.stream) ?? e.stream,
     reference: ticket.reference,
@@ -71,15 +77,15 @@ function exportRow(e: RecordedEvent, ticket: { reference: string; division: stri
     occurredAt: m.occurredAt,
     recordedAt: e.recordedAt,
     actorKind: m.actor?.kind ?? '',
-    actorId: m.actor?.id ?? '',
+    actorId: shown.actor?.id ?? '',
     actorUnitId: m.actor?.unitId ?? '',
     actorRole: m.actor?.role ?? '',
-    onBehalfOf: unmasked ? (m.onBehalfOf ?? '') : mask(m.onBehalfOf ?? ''),
+    onBehalfOf: disclosure === 'full' ? (m.onBehalfOf ?? '') : disclosure === 'masked' ? mask(m.onBehalfOf ?? '') : (m.onBehalfOf ? REDACTED : ''),
     channel: m.channel ?? '',
     service: m.service ?? '',
     correlationId: m.correlationId ?? '',
     causationId: m.causationId ?? '',
-    data: unmasked ? e.data : maskPersonalData(e),
+    data: shown.data,
     prevHash: e.prevHash,
     hash: e.hash,
   };
@@ -91,8 +97,8 @@ function exportRow(e: RecordedEvent, ticket: { reference: string; division: stri
  */
 export async function exportPage(db: Db, q: ExportQuery): Promise<{ rows: ExportRow[]; nextAfterStream?: string }> {
   const afterId = (q.afterStream && ticketIdOf(q.afterStream)) || null;
-  const { rows: tickets } = await db.query<{ ticket_id: string; reference: string; division: string }>(
-    `SELECT ticket_id::text AS ticket_id, reference, division FROM ticket_views
+  const { rows: tickets } = await db.query<{ ticket_id: string; reference: string; division: string; visibility: string | null }>(
+    `SELECT ticket_id::text AS ticket_id, reference, division, state->>'visibility' AS visibility FROM ticket_views
      WHERE division LIKE $1 AND ($2::uuid IS NULL OR ticket_id > $2::uuid)
        AND ($3::timestamptz IS NULL OR updated_at >= $3) AND ($4::timestamptz IS NULL OR submitted_at < $4)
      ORDER BY ticket_id LIMIT $5`,

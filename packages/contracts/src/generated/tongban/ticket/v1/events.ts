@@ -19,7 +19,10 @@ export interface Reporter {
   staffId: string;
   unitId: string;
   accountId: string;
-  /** Personal data: masked for everyone but the holding unit and auditors. */
+  /**
+   * Personal data: masked for everyone but the holding unit and auditors; on a confidential ticket (issue 14
+   * item 6) hidden from everyone but the holder, the first responder's unit and the area's supervisors.
+   */
   name: string;
   phone: string;
   email: string;
