@@ -4,7 +4,7 @@ const tseslint = require('typescript-eslint');
 const IO_MODULES = ['node:*', 'fs', 'net', 'http', 'https', 'child_process', 'pg', 'pg-*', '@nats-io/*', '@grpc/*', 'fastify', '@fastify/*', 'undici', 'nodemailer', 'pino', '@tongban/eventstore', '@tongban/messaging', '@tongban/runtime'];
 
 module.exports = tseslint.config(
-  { ignores: ['**/node_modules/**', 'packages/contracts/src/generated/**', 'apps/*/dist/**', 'test-output/**'] },
+  { ignores: ['**/node_modules/**', 'packages/contracts/src/generated/**', 'apps/*/dist/**', 'dist/**', 'test-output/**'] },
   {
     files: ['**/*.ts', '**/*.tsx'],
     extends: [tseslint.configs.recommendedTypeChecked],

@@ -31,6 +31,11 @@ export interface StackOptions {
    * whole stack then. Not called for kill()/stop().
    */
   onUnexpectedExit?: (exit: { name: string; code: number | null; signal: NodeJS.Signals | null }) => void;
+  /**
+   * A folder of compiled entries (`npm run build:dist`: `<folder>/<process>.js`) to run with plain
+   * `node` instead of the TypeScript sources with tsx — what the production image runs.
+   */
+  compiled?: string;
 }
 
 /** A start refused before any process ran: one line naming the setting and what is wrong. */
@@ -153,7 +158,7 @@ export async function ensureDatabase(url: string): Promise<void> {
 
 /**
  * Starts every process of the platform (each its own Node.js process running its TypeScript with
- * tsx) and resolves when all are ready: a service when it reports {ready} over IPC, the gateway when
+ * tsx, or its compiled entry: options.compiled) and resolves when all are ready: a service when it reports {ready} over IPC, the gateway when
  * GET /healthz answers.
  * @throws Error when a process exits or is not ready in time (the others are stopped first).
  */
@@ -176,8 +181,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const timeout = options.readyTimeoutMs ?? 60_000;
 
   const launch = (name: ProcessName, instance: string = name, instanceEnv: NodeJS.ProcessEnv = env) => new Promise<void>((resolve, reject) => {
-    const entry = join(ROOT, 'services', name, 'src', 'main.ts');
-    const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+    const args = options.compiled ? [join(options.compiled, `${name}.js`)] : ['--import', 'tsx', join(ROOT, 'services', name, 'src', 'main.ts')];
+    const child = spawn(process.execPath, args, {
       cwd: ROOT, env: instanceEnv, stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
     children.set(instance, child);

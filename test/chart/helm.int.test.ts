@@ -1,13 +1,14 @@
 /**
- * The Helm chart lints (default and production values), renders a Deployment per process, wires every
- * service address, never sets the test clock, gives the signing secret and single sign-on settings to
+ * The Helm chart lints (default and production values), renders a Deployment per process running a file
+ * the image compiles (dist/<name>.js), wires every service address, never sets the test clock, gives the signing secret and single sign-on settings to
  * identity only, and generates the secrets that are not given. Uses .tools/helm (scripts/install-helm.sh,
  * run by .ci/run); where it is absent the test says so and is skipped.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import { DIST_ENTRIES } from '../../scripts/build-dist';
 
 const root = join(__dirname, '..', '..');
 const helm = join(root, '.tools', 'helm');
@@ -107,13 +108,34 @@ maybe('helm chart', () => {
     expect(pod.restartPolicy).toBe('Never');
     expect(pod.securityContext.runAsNonRoot).toBe(true);
     const c = pod.containers[0];
-    expect(c.args).toEqual(['services/relay/src/migrate-all.ts']);
+    expect(c.args).toEqual(['dist/migrate.js']);
     expect(c.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
     const relay = manifests.find((m) => m.kind === 'Deployment' && m.metadata.name === 'tb-tongban-relay')!.spec.template.spec.containers[0];
     expect(c.image).toBe(relay.image);
     expect(c.env.find((e: { name: string }) => e.name === 'DATABASE_URL')).toEqual(relay.env.find((e: { name: string }) => e.name === 'DATABASE_URL'));
-    expect(existsSync(join(root, c.args[0]))).toBe(true);
+    expect(DIST_ENTRIES['migrate']).toBe('services/relay/src/migrate-all.ts');
     expect(render('--set', 'migrations.enabled=false').some((m) => m.kind === 'Job')).toBe(false);
+  });
+
+  it('runs in every container a file the image builds (dist/<name>.js from scripts/build-dist.ts) with the image\'s node', () => {
+    const manifests = render('-f', join(chart, 'values-production.yaml'), '--set', 'migrations.enabled=true');
+    const pods = manifests.filter((m) => m.kind === 'Deployment' || m.kind === 'Job').map((m) => [m.metadata.name, m.spec.template.spec.containers[0]] as const);
+    expect(pods).toHaveLength(PROCESSES.length + 1);
+    for (const [name, c] of pods) {
+      expect([name, c.command]).toEqual([name, undefined]);
+      const file = /^dist\/([a-z]+)\.js$/.exec(c.args[0])?.[1];
+      expect([name, c.args.length, file !== undefined && file in DIST_ENTRIES]).toEqual([name, 1, true]);
+      expect([name, existsSync(join(root, DIST_ENTRIES[file!]!))]).toEqual([name, true]);
+    }
+    // The Dockerfile builds those files and runs them with node (no tsx), non-root, in production mode.
+    const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');
+    expect(dockerfile).toContain('npm run build:dist');
+    expect(dockerfile).toContain('COPY --from=build /app/dist ./dist');
+    expect(dockerfile).toContain('npm ci --omit=dev');
+    expect(dockerfile).toContain('ENV NODE_ENV=production');
+    expect(dockerfile).toMatch(/^USER node$/m);
+    expect(dockerfile).toMatch(/^ENTRYPOINT \["node"\]$/m);
+    expect(dockerfile).not.toMatch(/^[^#]*tsx/m);
   });
 
   it('takes DATABASE_URL from an existing Secret (CloudNativePG\'s <cluster>-app, key uri) when databaseUrlSecretRef names one', () => {
@@ -136,7 +158,7 @@ maybe('helm chart', () => {
     const out = run(['template', 'tb', chart, ...secret]);
     for (const name of PROCESSES) {
       expect(out).toContain(`name: tb-tongban-${name}\n`);
-      expect(out).toContain(`services/${name}/src/main.ts`);
+      expect(out).toContain(`args: ["dist/${name}.js"]`);
     }
     expect(out).toContain('value: "tb-tongban-query:50056"');
     expect(out).not.toContain('TONGBAN_TEST_CLOCK');

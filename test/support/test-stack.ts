@@ -61,6 +61,8 @@ export interface TestStackOptions {
   databaseBaseUrl?: string;
   /** Lines kept by logs() (default 2000). */
   keepLogLines?: number;
+  /** Run the compiled entries of this folder (`npm run build:dist`) instead of the sources with tsx. */
+  compiled?: string;
 }
 
 const ref = loadReferenceData();
@@ -105,7 +107,7 @@ async function launchTestStack(extraEnv: NodeJS.ProcessEnv, options: TestStackOp
   let stack: Stack;
   try {
     const echo = process.env['TONGBAN_TEST_LOGS'] === '1';
-    stack = await startStack({ env, randomPorts: true, readyTimeoutMs: STACK_START_TIMEOUT_MS, output: (name, line) => {
+    stack = await startStack({ env, randomPorts: true, ...(options.compiled ? { compiled: options.compiled } : {}), readyTimeoutMs: STACK_START_TIMEOUT_MS, output: (name, line) => {
       if (echo) process.stderr.write(`[${name}] ${line}\n`);
       logs.push(`[${name}] ${line}`);
       if (logs.length > (options.keepLogLines ?? 2000)) logs.shift();

@@ -1,6 +1,6 @@
 /**
  * Every component's database migrations, once, before the processes start (issue 12 item 7): the Helm
- * chart's pre-install/pre-upgrade Job runs `node --import tsx services/relay/src/migrate-all.ts` with the
+ * chart's pre-install/pre-upgrade Job runs `node dist/migrate.js` (this file compiled, scripts/build-dist.ts) with the
  * release's DATABASE_URL (`npm run migrate` locally). Each process still migrates its own tables at start
  * (idempotent: recorded in schema_migrations, serialised by an advisory lock), so a rollout whose Job
  * was skipped still works; the Job makes a schema change happen once, before any new pod serves.
