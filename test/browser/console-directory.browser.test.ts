@@ -1,12 +1,13 @@
 import type { Browser } from 'playwright-core';
 import { type TestStack, startTestStack } from '../support/test-stack';
-import { assertAppBuilt, launchBrowser, openPage, screenshot } from './support/browser';
+import { assertAppBuilt, chooseInDialog, dropdownsClosed, launchBrowser, openPage, screenshot } from './support/browser';
 
 /**
  * The staff directory in a real Chromium against identity's routes: the bootstrap `admin` (a
  * directory-admin only, whose token acts on no ticket) signs in with its one-time password, chooses a
  * new one, lands on the directory (not back on the sign-in page), creates a person, grants them the
- * administration-officer role of 锦城镇, and the list shows it; the API agrees.
+ * administration-officer role of 锦城镇 (the unit picked county → township → unit), renames them and resets
+ * their password (the new one-time password signs in, the old one not), and the list shows it; the API agrees.
  */
 
 const BOOTSTRAP_PASSWORD = 'bootstrap-password-for-the-directory-0456';
@@ -24,7 +25,7 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-it('the bootstrap admin lands on the directory, creates a person and grants a township role', async () => {
+it('the bootstrap admin lands on the directory, creates a person, grants a township role with the unit picker, renames and resets', async () => {
   const { page, context, errors } = await openPage(browser);
   await page.goto(`${stack.url}/console/`);
   await page.locator('input[autocomplete="username"]').fill('admin');
@@ -45,23 +46,52 @@ it('the bootstrap admin lands on the directory, creates a person and grants a to
   const notice = page.locator('[data-testid="directory-notice"]');
   await notice.waitFor({ timeout: 30_000 });
   expect(await notice.textContent()).toMatch(/一次性密码.*[A-Za-z0-9]{8,}/);
+  const firstPassword = /[:：]\s*(\S+)$/.exec((await notice.textContent())!.trim())![1]!;
   const row = page.locator('tr[data-username="zhao.min"]');
   await row.waitFor({ timeout: 30_000 });
 
-  await row.locator('.ant-select').click();
-  await page.locator('.ant-select-item-option', { hasText: '受理人员' }).click();
-  await row.locator('input[aria-label="单位"]').fill('adm-513437100');
+  // Grant: the role, then the unit picked county → township → unit (reference data read without the
+  // directory-admin's token, which the public routes would refuse).
+  await row.locator('[data-testid="grant"]').click();
+  await chooseInDialog(page, '角色', '受理人员');
+  await chooseInDialog(page, '县（市）', '雷波县', { search: true });
+  await chooseInDialog(page, '乡镇', '锦城镇', { search: true });
+  await chooseInDialog(page, '单位', '锦城镇', { search: true });
+  await screenshot(page, 'console-directory-grant');
   const granted = page.waitForResponse((r) => /\/api\/v1\/staff\/[^/]+\/roles$/.test(r.url()) && r.request().method() === 'POST');
-  await row.locator('button[type="submit"]').click();
+  await page.locator('.ant-modal .ant-btn-primary').click();
   expect((await granted).status()).toBe(201);
   await row.locator('[data-testid="staff-role"]', { hasText: '受理人员 · 锦城镇' }).waitFor({ timeout: 30_000 });
   await screenshot(page, 'console-directory');
+
+  // Rename.
+  await row.locator('[data-testid="rename"]').click();
+  const name = page.locator('.ant-modal').getByLabel('姓名', { exact: true });
+  expect(await name.inputValue()).toBe('赵敏');
+  await name.fill('赵敏敏');
+  await page.locator('.ant-modal .ant-btn-primary').click();
+  await row.locator('[data-testid="staff-name"]', { hasText: '赵敏敏' }).waitFor({ timeout: 30_000 });
+
+  // Reset the password: a new one-time password, shown once, which signs in (and must be changed); the
+  // first one no longer does.
+  await dropdownsClosed(page);
+  await row.locator('[data-testid="reset-password"]').click();
+  await page.locator('.ant-popconfirm-buttons .ant-btn-primary').click();
+  await notice.filter({ hasText: '密码已重置' }).waitFor({ timeout: 30_000 });
+  const resetPassword = /[:：]\s*(\S+)$/.exec((await notice.textContent())!.trim())![1]!;
+  expect(resetPassword).not.toBe(firstPassword);
+  await screenshot(page, 'console-directory-reset');
+  const signIn = await stack.api('POST', '/api/v1/auth/login', { body: { username: 'zhao.min', password: resetPassword } });
+  expect(signIn.status).toBe(200);
+  expect(signIn.body.me.passwordChangeRequired).toBe(true);
+  expect((await stack.api('POST', '/api/v1/auth/login', { body: { username: 'zhao.min', password: firstPassword } })).status).toBe(401);
 
   // The API agrees, and the page did not loop back to sign-in.
   const token = (await stack.api('POST', '/api/v1/auth/login', { body: { username: 'admin', password: NEW_PASSWORD } })).body.accessToken;
   const list = await stack.api('GET', '/api/v1/staff', { token });
   const zhao = list.body.staff.find((s: { username: string }) => s.username === 'zhao.min');
   expect(zhao.roles.map((r: { role: string; unitId: string }) => `${r.role}@${r.unitId}`)).toEqual(['admin@adm-513437100']);
+  expect(zhao.displayName).toBe('赵敏敏');
   expect(page.url()).toMatch(/\/console\/directory/);
   expect(errors.filter((e) => !/401|403/.test(e))).toEqual([]);
   await context.close();

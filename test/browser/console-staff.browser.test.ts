@@ -4,13 +4,14 @@ import { freePort } from '@tongban/testing';
 import type { Browser, Page } from 'playwright-core';
 import { BOOTSTRAP_PASSWORD, type StaffSession, createStaff, signInBootstrapAdmin } from '../support/staff-sign-in';
 import { type TestStack, startTestStack } from '../support/test-stack';
-import { OPEN_DROPDOWN, assertAppBuilt, dropdownsClosed, launchBrowser, openPage, screenshot } from './support/browser';
+import { assertAppBuilt, chooseInDialog, launchBrowser, openPage, screenshot } from './support/browser';
 import { TOWNSHIP, signedIn, submitReport } from './support/console';
 
 /**
  * The console's remaining staff features in a real Chromium against the real platform and a real
  * OpenID Connect provider (oidc-provider, its own process): the single sign-on button (shown because
- * identity reports it configured) signs a linked person in and lands them on their queue; the ticket
+ * identity reports it configured) signs a person in whom the directory-admin linked on the directory page
+ * and lands them on their queue, and the unlink there removes the link; the ticket
  * page offers return (退单), its review and the callback (回访) where the API permits them, and the
  * story tells them.
  */
@@ -56,18 +57,21 @@ afterAll(async () => {
   idp?.kill('SIGTERM');
 });
 
-/** Opens the select labelled `label` in the open dialog and picks the option named exactly `option`. */
-async function choose(page: Page, label: string, option: string): Promise<void> {
-  await dropdownsClosed(page);
-  await page.locator('.ant-modal').getByLabel(label, { exact: true }).click();
-  await page.locator(`${OPEN_DROPDOWN} .ant-select-item-option[title="${option}"]`).click();
-  await dropdownsClosed(page);
-}
-
 it('single sign-on: the button leads to the provider, and a linked person comes back signed in on their queue', async () => {
   const person = await createStaff(stack, directoryAdmin, 'wang.li', { role: 'admin', division: TOWNSHIP });
-  // The directory-admin links the person's subject at the provider.
-  expect((await stack.api('POST', `/api/v1/staff/${person.id}/oidc`, { token: await directoryAdmin.token(), body: { subject: 'wang.li@idp' } })).status).toBe(200);
+  // The directory-admin links the person's subject at the provider, on the console's directory page.
+  const directory = await openPage(browser);
+  await directory.page.goto(`${stack.url}/console/`);
+  await directory.page.locator('input[autocomplete="username"]').fill(directoryAdmin.username);
+  await directory.page.locator('input[autocomplete="current-password"]').fill(directoryAdmin.password);
+  await directory.page.locator('form#sign-in button[type="submit"]').click();
+  await directory.page.waitForURL(/\/console\/directory/, { timeout: 30_000 });
+  const row = directory.page.locator('tr[data-username="wang.li"]');
+  await row.locator('[data-testid="oidc-link"]').click({ timeout: 30_000 });
+  await directory.page.locator('.ant-modal').getByLabel('身份提供方的用户标识（subject）').fill('wang.li@idp');
+  await directory.page.locator('.ant-modal .ant-btn-primary').click();
+  await row.locator('[data-testid="oidc-subject"]', { hasText: 'wang.li@idp' }).waitFor({ timeout: 30_000 });
+  await screenshot(directory.page, 'console-directory-oidc');
 
   const { page, context, errors } = await openPage(browser);
   await page.goto(`${stack.url}/console/`);
@@ -92,6 +96,14 @@ it('single sign-on: the button leads to the provider, and a linked person comes 
   expect(account.body.signIns[0]).toMatchObject({ method: 'oidc', outcome: 'success' });
   expect(errors.filter((e) => !/401/.test(e))).toEqual([]);
   await context.close();
+
+  // Unlinked on the directory page: the subject no longer signs in as this person.
+  await row.locator('[data-testid="oidc-unlink"]').click();
+  await directory.page.locator('.ant-popconfirm-buttons .ant-btn-primary').click();
+  await row.locator('[data-testid="oidc-subject"]').waitFor({ state: 'detached', timeout: 30_000 });
+  expect((await stack.api('GET', `/api/v1/staff/${person.id}`, { token: await directoryAdmin.token() })).body.oidc).toEqual([]);
+  expect(directory.errors.filter((e) => !/401/.test(e))).toEqual([]);
+  await directory.context.close();
 }, 180_000);
 
 /** Clicks an action button, fills its form and submits it; waits for the ticket's next revision. */
@@ -115,7 +127,7 @@ it('the ticket page offers return, its review and the callback where the API per
   await township.page.locator('[data-testid="ticket"][data-status="routed"]').waitFor({ timeout: 30_000 });
   expect(await township.page.locator('button[data-action="ReviewReturn"]').count()).toBe(0);
   await act(township.page, 'ReturnTicket', async (p) => {
-    await choose(p, '退单原因', '属地不符');
+    await chooseInDialog(p, '退单原因', '属地不符');
     await p.locator('.ant-modal').getByLabel('原因', { exact: true }).fill('护栏位于西宁镇河段');
   });
   await township.page.locator('[data-testid="story"]', { hasText: '锦城镇退单（属地不符）：护栏位于西宁镇河段' }).waitFor({ timeout: 30_000 });
@@ -123,8 +135,8 @@ it('the ticket page offers return, its review and the callback where the API per
 
   const county = await signedIn(browser, stack, supervisor, `/tickets/${returned.id}`);
   await act(county.page, 'ReviewReturn', async (p) => {
-    await choose(p, '乡镇', '西宁镇');
-    await choose(p, '单位', '西宁镇');
+    await chooseInDialog(p, '乡镇', '西宁镇');
+    await chooseInDialog(p, '单位', '西宁镇');
   });
   await county.page.locator('[data-testid="holder"]', { hasText: '西宁镇' }).waitFor({ timeout: 30_000 });
   await county.page.locator('[data-testid="story"]', { hasText: '退单审核通过，改派西宁镇' }).waitFor({ timeout: 30_000 });
@@ -144,7 +156,7 @@ it('the ticket page offers return, its review and the callback where the API per
   await stack.waitForTicket(resolved.id, auditor, (v) => v.status === 'resolved');
   const back = await signedIn(browser, stack, admin, `/tickets/${resolved.id}`);
   await act(back.page, 'RecordCallback', async (p) => {
-    await choose(p, '群众满意度', '基本满意');
+    await chooseInDialog(p, '群众满意度', '基本满意');
     await p.locator('.ant-modal').getByLabel('群众意见').fill('灯亮了，但晚了两天');
   });
   await back.page.locator('[data-testid="story"]', { hasText: '锦城镇回访群众：基本满意' }).waitFor({ timeout: 30_000 });

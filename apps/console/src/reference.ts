@@ -1,6 +1,13 @@
-/** Reference lists the pages share (service catalogue, divisions, units), cached by TanStack Query. */
+/**
+ * Reference lists the pages share (service catalogue, divisions, units), cached by TanStack Query. They are
+ * public routes, read without the session's token: the gateway refuses a token that is no ticket role's (a
+ * directory-admin's person token) there, and a 401 would end the session.
+ */
 import { useQuery } from '@tanstack/react-query';
 import { api } from './api';
+
+/** GET of a public reference route, without the bearer token. */
+const reference = <T>(path: string) => api<T>(path, { anonymous: true });
 
 /** A category of the service catalogue (GET /api/v1/services). */
 export interface Service {
@@ -45,7 +52,7 @@ const day = 24 * 3_600_000;
 export function useCatalogue() {
   return useQuery({
     queryKey: ['services'],
-    queryFn: () => api<{ services: Service[]; departmentTypes: DepartmentType[] }>('/api/v1/services'),
+    queryFn: () => reference<{ services: Service[]; departmentTypes: DepartmentType[] }>('/api/v1/services'),
     staleTime: day,
   });
 }
@@ -54,7 +61,7 @@ export function useCatalogue() {
 export function useDivisionChildren(parent: string | undefined) {
   return useQuery({
     queryKey: ['divisions', parent],
-    queryFn: () => api<{ divisions: Division[] }>(`/api/v1/divisions?parent=${encodeURIComponent(parent ?? '')}`),
+    queryFn: () => reference<{ divisions: Division[] }>(`/api/v1/divisions?parent=${encodeURIComponent(parent ?? '')}`),
     enabled: !!parent,
     staleTime: day,
   });
@@ -64,7 +71,7 @@ export function useDivisionChildren(parent: string | undefined) {
 export function useDivision(code: string | undefined) {
   return useQuery({
     queryKey: ['division', code],
-    queryFn: () => api<Division>(`/api/v1/divisions/${encodeURIComponent(code ?? '')}`),
+    queryFn: () => reference<Division>(`/api/v1/divisions/${encodeURIComponent(code ?? '')}`),
     enabled: !!code,
     staleTime: day,
   });
@@ -74,7 +81,7 @@ export function useDivision(code: string | undefined) {
 export function useUnits(division: string | undefined) {
   return useQuery({
     queryKey: ['units', division],
-    queryFn: () => api<{ units: Unit[] }>(`/api/v1/units?division=${encodeURIComponent(division ?? '')}`),
+    queryFn: () => reference<{ units: Unit[] }>(`/api/v1/units?division=${encodeURIComponent(division ?? '')}`),
     enabled: !!division,
     staleTime: day,
   });

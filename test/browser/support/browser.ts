@@ -84,3 +84,16 @@ export const OPEN_DROPDOWN = '.ant-select-dropdown:not(.ant-select-dropdown-hidd
 export async function dropdownsClosed(page: Page): Promise<void> {
   await page.waitForFunction((sel) => !(globalThis as any).document.querySelector(sel), OPEN_DROPDOWN, { timeout: 30_000 });
 }
+
+/**
+ * Opens the select labelled `label` in the open dialog (antd Modal) and picks the option named exactly
+ * `option`; with `search`, types the option's name first (long lists are virtual: an option far down is
+ * not in the page until the list is filtered or scrolled to it).
+ */
+export async function chooseInDialog(page: Page, label: string, option: string, options: { search?: boolean } = {}): Promise<void> {
+  await dropdownsClosed(page);
+  await page.locator('.ant-modal').getByLabel(label, { exact: true }).click();
+  if (options.search) await page.keyboard.type(option);
+  await page.locator(`${OPEN_DROPDOWN} .ant-select-item-option[title="${option}"]`).click();
+  await dropdownsClosed(page);
+}

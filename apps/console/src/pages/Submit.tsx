@@ -37,7 +37,7 @@ export default function SubmitPage() {
   const [q, setQ] = useState('');
   const search = useQuery({
     queryKey: ['divisions', 'search', q], enabled: q.trim().length > 0,
-    queryFn: () => api<{ divisions: Division[] }>(`/api/v1/divisions?q=${encodeURIComponent(q.trim())}&limit=20`),
+    queryFn: () => api<{ divisions: Division[] }>(`/api/v1/divisions?q=${encodeURIComponent(q.trim())}&limit=20`, { anonymous: true }),
   });
   const key = useRef<string>(crypto.randomUUID());
   const [busy, setBusy] = useState(false);
