@@ -238,7 +238,7 @@ export async function simulateTicket(ctx: SimulationContext, rng: Prng, seq: num
   }
 
   // An announced deadline for harder cases.
-  const resolution = (): number => Date.parse((state as TicketState | null)?.sla.resolution?.dueAt ?? new Date(submittedAt + 3 * DAY).toISOString());
+  const resolution = (): number => Date.parse((state)?.sla.resolution?.dueAt ?? new Date(submittedAt + 3 * DAY).toISOString());
   if (rng.chance(0.07)) {
     const at = Math.min(resolution() - rng.between(2, 20) * HOUR, t + rng.logNormal(12 * HOUR, 1));
     await step({ type: 'SetResolutionDeadline', dueAt: new Date(resolution() + rng.int(2, 10) * DAY).toISOString(), reason: '需协调多个部门，延期办理' }, holder, Math.max(at, t + 60_000), 'casework');

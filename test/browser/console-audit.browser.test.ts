@@ -66,7 +66,7 @@ it('slides to the state before acceptance, diffs two revisions, exports, and sho
 
   // Export: CSV with the formula neutralised.
   const [download] = await Promise.all([page.waitForEvent('download'), page.locator('[data-testid="export-csv"]').click()]);
-  const csv = readFileSync((await download.path())!, 'utf8');
+  const csv = readFileSync((await download.path()), 'utf8');
   expect(csv.split('\r\n')[0]).toBe('\ufeffrevision,type,occurredAt,recordedAt,actorKind,actorId,actorUnit,data,hash');
   expect(csv.split('\r\n')).toHaveLength(6);
 

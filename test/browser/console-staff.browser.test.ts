@@ -29,12 +29,12 @@ function startProvider(port: number, redirectUri: string): Promise<string> {
   let output = '';
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`the OIDC provider did not start: ${output}`)), 60_000);
-    child.stdout!.on('data', (chunk: Buffer) => {
+    child.stdout.on('data', (chunk: Buffer) => {
       output += chunk.toString();
       const ready = /ready (\S+)/.exec(output);
       if (ready) { clearTimeout(timer); resolve(ready[1]!); }
     });
-    child.stderr!.on('data', (chunk: Buffer) => { output += chunk.toString(); });
+    child.stderr.on('data', (chunk: Buffer) => { output += chunk.toString(); });
     child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`the OIDC provider exited (${code}): ${output}`)); });
   });
 }

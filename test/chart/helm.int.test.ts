@@ -48,7 +48,7 @@ function portsOpened(process: string, env: { name: string; value?: string }[]): 
 maybe('helm chart', () => {
   it.each([['default values', []], ['values-production.yaml', ['-f', join(chart, 'values-production.yaml')]]])(
     'every probe of every Deployment targets a port its process opens (%s)', (_label, args) => {
-      const deployments = render(...(args as string[])).filter((m) => m.kind === 'Deployment');
+      const deployments = render(...(args)).filter((m) => m.kind === 'Deployment');
       expect(deployments.map((d) => d.metadata.name.replace('tb-tongban-', '')).sort()).toEqual([...PROCESSES].sort());
       for (const d of deployments) {
         const process = d.metadata.name.replace('tb-tongban-', '');

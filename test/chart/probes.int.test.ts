@@ -29,7 +29,7 @@ function start(name: string, env: NodeJS.ProcessEnv): Proc {
 
 /** The grpc.health.v1.Health/Check answer of `address` for the overall status (""). */
 function grpcHealth(address: string): Promise<string> {
-  const Health = makeClientConstructor(healthService as never, 'Health') as unknown as new (addr: string, creds: ReturnType<typeof credentials.createInsecure>) => Client & {
+  const Health = makeClientConstructor(healthService, 'Health') as unknown as new (addr: string, creds: ReturnType<typeof credentials.createInsecure>) => Client & {
     check(req: { service: string }, cb: (err: Error | null, res?: { status: string | number }) => void): void;
   };
   const client = new Health(address, credentials.createInsecure());

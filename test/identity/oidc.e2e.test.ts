@@ -34,8 +34,8 @@ function startProvider(port: number, redirectUri: string): Promise<string> {
         resolve(ready[1]!);
       }
     };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', (chunk: Buffer) => { output += chunk.toString(); });
+    child.stdout.on('data', onData);
+    child.stderr.on('data', (chunk: Buffer) => { output += chunk.toString(); });
     child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`the OIDC provider exited (${code}): ${output}`)); });
   });
 }

@@ -19,7 +19,9 @@ interface SyncManager {
 export async function scheduleFlush(): Promise<void> {
   try {
     const registration = 'serviceWorker' in navigator ? await Promise.race([navigator.serviceWorker.ready, new Promise<undefined>((r) => setTimeout(r, 500, undefined))]) : undefined;
-    const sync = (registration as (ServiceWorkerRegistration & { sync?: SyncManager }) | undefined)?.sync;
+    // Background Sync is not in every lib.dom: typed here.
+    const withSync: (ServiceWorkerRegistration & { sync?: SyncManager }) | undefined = registration;
+    const sync = withSync?.sync;
     if (sync) await sync.register('tongban-outbox');
   } catch {
     // No Background Sync: the page's own triggers remain.

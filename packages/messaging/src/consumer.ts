@@ -252,7 +252,7 @@ export async function startConsumer(options: ConsumerOptions): Promise<RunningCo
     advisories = options.nc.subscribe(`$JS.EVENT.ADVISORY.CONSUMER.LEADER_ELECTED.${streamName}.${durable}`, {
       callback: (_err, m) => {
         let leader = 'unknown';
-        try { leader = String((m.json() as { leader?: { name?: string } }).leader?.name ?? 'unknown'); } catch { /* not JSON */ }
+        try { leader = String(m.json<{ leader?: { name?: string } }>().leader?.name ?? 'unknown'); } catch { /* not JSON */ }
         metrics.leaderChanges.inc({ consumer: durable });
         report({ type: 'leader_elected', leader });
         // Pull requests waiting at the former leader are gone: pull again from the new one now.

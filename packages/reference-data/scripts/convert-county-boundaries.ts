@@ -62,7 +62,7 @@ function fetchSource(): string {
 
 /** GCJ-02 → WGS-84, rounded to 6 decimals. */
 function toWgs84([lng, lat]: number[]): [number, number] {
-  const [x, y] = gcoord.transform([lng!, lat!], gcoord.GCJ02, gcoord.WGS84) as [number, number];
+  const [x, y] = gcoord.transform<[number, number]>([lng!, lat!], gcoord.GCJ02, gcoord.WGS84);
   return [Math.round(x * 1e6) / 1e6, Math.round(y * 1e6) / 1e6];
 }
 

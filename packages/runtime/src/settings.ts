@@ -76,7 +76,7 @@ function spec(name: string, processes: readonly ProcessName[], defaults: string,
   return { name, processes, default: defaults, ...rule, masking, what };
 }
 
-const ADDRESS_SPECS = (Object.entries(DEFAULT_GRPC_PORTS) as [string, number][]).map(([service, grpcPort]) => spec(
+const ADDRESS_SPECS = Object.entries<number>(DEFAULT_GRPC_PORTS).map(([service, grpcPort]) => spec(
   `${service.toUpperCase()}_ADDR`, ALL, `127.0.0.1:${grpcPort}`, grpcAddress(),
   `gRPC address of ${service}: where it listens (host replaced by \`TONGBAN_GRPC_HOST\` when set) and where the others call it. Helm sets the Service name.`,
 ));

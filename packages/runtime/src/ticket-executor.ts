@@ -98,7 +98,7 @@ export class TicketExecutor {
       try {
         const expected = state.revision < 0 ? 'no_stream' : state.revision;
         const result = await store.append(ticketStream(ticketId), newEvents, expected);
-        const after = evolveAll(decided.map((e) => ({ ...e, occurredAt, actor: eventActor(actor) }) as TicketEventEnvelope), state);
+        const after = evolveAll(decided.map((e) => ({ ...e, occurredAt, actor: eventActor(actor) })), state);
         return { revision: result.nextExpectedRevision, eventTypes: decided.map((e) => e.type), state: after };
       } catch (err) {
         const retriable = err instanceof WrongExpectedRevisionError && options.expectedRevision === undefined && attempt < MAX_CONFLICT_RETRIES;

@@ -36,7 +36,7 @@ export async function waitFor<T>(fn: () => T | Promise<T>, options: WaitForOptio
     attempts += 1;
     try {
       const value = await fn();
-      if (value) return value as NonNullable<T>;
+      if (value) return value;
       lastValue = value;
       lastError = undefined;
     } catch (error) {

@@ -248,6 +248,6 @@ export function toProblem(err: unknown, ctx: ProblemContext): MappedProblem {
     return { problem: problemDocument(err.status, err.reason, err.message, extras), headers: err.extras.headers ?? {}, serverError: err.status >= 500 };
   }
   if (isGrpcError(err)) return fromGrpc(err, ctx);
-  if (err instanceof Error) return fromFastify(err as FastifyLikeError) ?? internal();
+  if (err instanceof Error) return fromFastify(err) ?? internal();
   return internal();
 }

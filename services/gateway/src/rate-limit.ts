@@ -116,7 +116,7 @@ export function open311Limits(app: FastifyInstance, settings: RateLimitSettings)
   return {
     async beforeVerify(request) {
       if (settings.perIp === 0) return;
-      refuse(await failures(request, { increment: false }) as LimiterResult, (r) => r.remaining === 0);
+      refuse(await failures(request, { increment: false }), (r) => r.remaining === 0);
     },
     async failedVerification(request) {
       if (settings.perIp === 0) return;
@@ -125,7 +125,7 @@ export function open311Limits(app: FastifyInstance, settings: RateLimitSettings)
     async verified(request, clientId) {
       if (settings.perApiKey === 0) return;
       clients.set(request, clientId);
-      refuse(await perClient(request) as LimiterResult, (r) => r.isExceeded);
+      refuse(await perClient(request), (r) => r.isExceeded);
     },
   };
 }

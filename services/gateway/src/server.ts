@@ -198,9 +198,10 @@ export function buildGateway(options: GatewayOptions = {}): FastifyInstance {
   const identityKeys = identityVerificationKeys(config.addresses.identity);
   const ref = options.referenceData ?? loadReferenceData();
 
+  // pino's Logger is a FastifyBaseLogger; typed as one, it keeps FastifyInstance's default type parameters.
+  const loggerInstance: FastifyBaseLogger = log;
   const app = Fastify({
-    // pino's Logger is a FastifyBaseLogger; the cast keeps FastifyInstance's default type parameters.
-    loggerInstance: log as FastifyBaseLogger,
+    loggerInstance,
     bodyLimit: BODY_LIMIT_BYTES,
     http: { maxHeaderSize: MAX_HEADER_BYTES },
     trustProxy: options.trustProxy ?? trustProxyOf(),

@@ -42,7 +42,7 @@ async function submitted(ticket: Partial<intake.SubmitTicketRequest['ticket'] & 
   }), CLIENT);
   const [event] = await store.readStream(`ticket-${res.ticketId}`);
   expect(event?.type).toBe('TicketSubmitted');
-  return event!.data as Record<string, unknown>;
+  return event!.data;
 }
 
 async function refused(ticket: Partial<intake.SubmitTicketRequest['ticket'] & object>): Promise<ServiceFailure> {

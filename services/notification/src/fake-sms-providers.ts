@@ -52,7 +52,7 @@ function base(handle: (req: IncomingMessage, body: string, res: ServerResponse, 
       },
       nextSend: () => new Promise((r) => state.waiters.push(r)),
       close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
-    } as FakeSmsServer);
+    });
   }));
 }
 

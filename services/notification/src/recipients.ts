@@ -63,7 +63,7 @@ export const NOTIFYING_EVENT_TYPES: ReadonlySet<string> = new Set<string>([
  * ticket's reporter which ticket it now follows.
  */
 export function noticesFor(event: RecordedEvent, s: TicketState, options: NoticeOptions = {}): Notice[] {
-  const d = event.data as Record<string, unknown>;
+  const d = event.data;
   const languageOf = options.languageOf ?? (() => DEFAULT_LANGUAGE);
   const unitName = options.unitName ?? ((id: string) => id);
   const text = (value: unknown) => (value === undefined || value === null ? '' : String(value));

@@ -57,7 +57,7 @@ function shanghaiInput(local: string): string {
 function bodyOf(fields: Field[], v: Record<string, unknown>): Record<string, unknown> | undefined {
   if (fields.length === 0) return undefined;
   const b: Record<string, unknown> = {};
-  const s = (k: string) => (typeof v[k] === 'string' ? (v[k] as string).trim() : '');
+  const s = (k: string) => (typeof v[k] === 'string' ? (v[k]).trim() : '');
   for (const f of fields) {
     if (f === 'public') b['public'] = v['public'] !== false;
     else if (f === 'dueAt') b['dueAt'] = shanghaiInput(s('dueAt'));

@@ -15,8 +15,8 @@ export function actorText(t: (k: string, v?: Record<string, unknown>) => string,
 
 /** One line of the story for an event (the catalogue's `story.<EventType>`). */
 export function storyLine(t: (k: string, v?: Record<string, unknown>) => string, e: HistoryEntry, unitName: UnitName): string {
-  const d = e.data as Record<string, unknown>;
-  const s = (k: string) => (typeof d[k] === 'string' ? (d[k] as string) : '');
+  const d = e.data;
+  const s = (k: string) => (typeof d[k] === 'string' ? (d[k]) : '');
   const who = actorText(t, e.actor, unitName);
   const leg = (v: string) => t(`server:leg.${v === 'first_response' || v === 'firstResponse' ? 'first_response' : 'resolution'}`);
   switch (e.type) {

@@ -15,7 +15,7 @@ export interface HolidaySet {
 }
 
 /** Holiday sets by the name calendars use (`holidaySet`). */
-export const HOLIDAY_SETS: Readonly<Record<string, HolidaySet>> = { CN: cnHolidays as HolidaySet };
+export const HOLIDAY_SETS: Readonly<Record<string, HolidaySet>> = { CN: cnHolidays };
 
 /** The years a holiday set covers, e.g. ['2026', '2027']. */
 export function holidayYears(set: string): string[] {

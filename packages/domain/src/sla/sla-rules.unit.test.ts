@@ -37,7 +37,7 @@ class Ticket {
   do(actor: ActorContext, command: TicketCommand, at: string, settings: WorkflowSettings = DEFAULT_WORKFLOW_SETTINGS): TicketEvent[] {
     const events = decide(command, this.state, { ...sampleContext(actor, at), settings });
     for (const e of events) {
-      this.state = evolve(this.state, { ...e, occurredAt: at, actor: { kind: actor.kind, id: actor.id } } as TicketEventEnvelope);
+      this.state = evolve(this.state, { ...e, occurredAt: at, actor: { kind: actor.kind, id: actor.id } });
     }
     return events;
   }

@@ -138,7 +138,7 @@ function start({ byOfficer, routed }: { byOfficer: boolean; routed: boolean }): 
   const s = submitted(byOfficer);
   if (!routed) return s;
   const events = decide(sampleCommand('RouteTicket', s, new Date(SAMPLE_SUBMITTED_AT)), s, sampleContext(SAMPLE_ACTORS.routing, SAMPLE_SUBMITTED_AT));
-  return events.reduce((st, e) => evolve(st, { ...e, occurredAt: SAMPLE_SUBMITTED_AT, actor: { kind: 'system', id: 'routing' } } as TicketEventEnvelope), s);
+  return events.reduce((st, e) => evolve(st, { ...e, occurredAt: SAMPLE_SUBMITTED_AT, actor: { kind: 'system', id: 'routing' } }), s);
 }
 
 function submitted(byOfficer: boolean): TicketState {
@@ -148,7 +148,7 @@ function submitted(byOfficer: boolean): TicketState {
     ? { ...base, channel: 'proxy', reporter: { ...base.reporter, deviceId: '', staffId: actor.id, unitId: actor.unitId ?? '' }, onBehalfOf: { name: '居民', contact: '' } }
     : base;
   const events = decide(command, initialTicketState(), sampleContext(actor, SAMPLE_SUBMITTED_AT));
-  return events.reduce((s, e) => evolve(s, { ...e, occurredAt: SAMPLE_SUBMITTED_AT, actor: { kind: actor.kind, id: actor.id } } as TicketEventEnvelope), initialTicketState());
+  return events.reduce((s, e) => evolve(s, { ...e, occurredAt: SAMPLE_SUBMITTED_AT, actor: { kind: actor.kind, id: actor.id } }), initialTicketState());
 }
 
 /** What the first responder must be after an event, from the event alone (the 首问责任制 rule). */

@@ -23,7 +23,7 @@ interface When {
 
 /** Wraps an event as evolve sees it. */
 function envelope(event: TicketEvent, occurredAt: string, actor: ActorContext): TicketEventEnvelope {
-  return { ...event, occurredAt, actor: { kind: actor.kind, id: actor.id, ...(actor.unitId ? { unitId: actor.unitId } : {}) } } as TicketEventEnvelope;
+  return { ...event, occurredAt, actor: { kind: actor.kind, id: actor.id, ...(actor.unitId ? { unitId: actor.unitId } : {}) } };
 }
 
 /**
@@ -1446,10 +1446,10 @@ describe('MergeTicket (并单)', () => {
     given(...ACCEPTED, envelope({ type: 'DuplicateMerged', data }, th(1), casework)).when(record, { actor: casework, at: th(2) }).then([]);
     given(...ACCEPTED).when(record, { actor: A.townshipAdmin, at: th(1) }).thenRejects('forbidden', 'role_not_allowed');
     // The reporter of the lead itself (or a device already following) is not added twice; an officer's report adds no follower.
-    const own = given(...ACCEPTED).when({ ...record, reporterDeviceId: A.reporter.id } as TicketCommand, { actor: casework, at: th(1) })
+    const own = given(...ACCEPTED).when({ ...record, reporterDeviceId: A.reporter.id }, { actor: casework, at: th(1) })
       .then([{ type: 'DuplicateMerged', data: { ...data, reporterDeviceId: A.reporter.id } }]);
     expect(own.followers ?? []).toEqual([]);
-    const officer = given(...ACCEPTED).when({ ...record, reporterDeviceId: '' } as TicketCommand, { actor: casework, at: th(1) })
+    const officer = given(...ACCEPTED).when({ ...record, reporterDeviceId: '' }, { actor: casework, at: th(1) })
       .then([{ type: 'DuplicateMerged', data: { ...data, reporterDeviceId: '' } }]);
     expect(officer.followers ?? []).toEqual([]);
     expect(officer.merged).toHaveLength(1);

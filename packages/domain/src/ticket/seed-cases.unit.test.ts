@@ -46,7 +46,7 @@ function replay(c: SeedCase): { state: TicketState; history: TicketEventEnvelope
     const before = state;
     const result = applyCommand(state, command, sampleContext(actor, at));
     state = result.state;
-    result.events.forEach((e) => history.push({ ...e, occurredAt: new Date(at).toISOString(), actor: { kind: actor.kind, id: actor.id } } as TicketEventEnvelope));
+    result.events.forEach((e) => history.push({ ...e, occurredAt: new Date(at).toISOString(), actor: { kind: actor.kind, id: actor.id } }));
     expect(state.revision).toBe(before.revision + result.events.length);
   };
   /** A simulated deadline service: a running leg whose due time passed before `until` is breached, then escalated. */

@@ -287,7 +287,7 @@ export function applyCommand(state: TicketState, command: TicketCommand, ctx: De
   const events = decide(command, state, ctx);
   const at = ctx.now.toISOString();
   const actor = { kind: ctx.actor.kind, id: ctx.actor.id, ...(ctx.actor.unitId ? { unitId: ctx.actor.unitId } : {}) };
-  const next = events.reduce((s, e) => evolve(s, { ...e, occurredAt: at, actor } as TicketEventEnvelope), state);
+  const next = events.reduce((s, e) => evolve(s, { ...e, occurredAt: at, actor }), state);
   return { state: next, events };
 }
 

@@ -112,7 +112,7 @@ export function decodeRecord(record: KurrentRecord): RecordedEvent {
     position: toGlobalPosition(record.position),
     recordedAt: envelope.recordedAt as string,
     data: record.data as Record<string, unknown>,
-    metadata: envelope.metadata as unknown as EventMetadataInput,
+    metadata: envelope.metadata as EventMetadataInput,
     prevHash: envelope.prevHash as string,
     hash: envelope.hash as string,
   };

@@ -33,10 +33,10 @@ export type LngLat = readonly [number, number];
  */
 export function toWgs84(point: LngLat, system: CoordinateSystem): [number, number] {
   if (system === 'WGS-84') return [point[0], point[1]];
-  return gcoord.transform([point[0], point[1]], gcoord.GCJ02, gcoord.WGS84) as [number, number];
+  return gcoord.transform<[number, number]>([point[0], point[1]], gcoord.GCJ02, gcoord.WGS84);
 }
 
 /** The GCJ-02 position of a WGS-84 point (the forward transform; for tests and for drawing on Chinese maps). */
 export function toGcj02(point: LngLat): [number, number] {
-  return gcoord.transform([point[0], point[1]], gcoord.WGS84, gcoord.GCJ02) as [number, number];
+  return gcoord.transform<[number, number]>([point[0], point[1]], gcoord.WGS84, gcoord.GCJ02);
 }

@@ -37,7 +37,7 @@ export interface CommandRoute<B> {
 }
 
 function route<B>(spec: CommandRoute<B>): CommandRoute<unknown> {
-  return spec as CommandRoute<unknown>;
+  return spec;
 }
 
 function body(properties: Record<string, JsonSchema>, required: string[], extra: JsonSchema = {}): JsonSchema {

@@ -23,7 +23,7 @@ export async function recordDisclosure(
   await store.append(DISCLOSURE_STREAM, [{
     id,
     type: DISCLOSURE_EVENT_TYPE,
-    data: { ...disclosure } as unknown as Record<string, unknown>,
+    data: { ...disclosure },
     metadata: {
       actor, channel: disclosure.via === 'api' ? 'web' : 'cli', correlationId: correlationId ?? id, service: 'query', schemaVersion: 1,
       occurredAt: occurredAt.toISOString(),
