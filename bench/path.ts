@@ -368,7 +368,7 @@ async function main(): Promise<void> {
     )).rows[0]!.n;
     while (Date.now() - drainStart < (QUICK ? 30_000 : 90_000) && await backlog() > 0) await sleep(500);
     results['drainSeconds'] = Math.round((Date.now() - drainStart) / 1000);
-    log(`backlog after submit drained in ${results['drainSeconds']} s (left: ${await backlog()})`);
+    log(`backlog after submit drained in ${String(results['drainSeconds'])} s (left: ${await backlog()})`);
     const loops: OpenLoop[] = [];
     for (const rate of RATES) {
       const seconds = Number(process.env['BENCH_PATH_SECONDS'] ?? (QUICK ? 5 : rate >= 200 ? 60 : 30));
@@ -410,7 +410,7 @@ async function main(): Promise<void> {
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `path-${new Date(started).toISOString().replace(/[:.]/g, '-')}.json`);
   writeFileSync(file, JSON.stringify(results, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2));
-  log(`${results['seconds']} s; written ${file}`);
+  log(`${String(results['seconds'])} s; written ${file}`);
 }
 
 void main().then(() => process.exit(0), (err: unknown) => {

@@ -25,6 +25,8 @@ async function main(): Promise<void> {
     const pid = Number(readFileSync(pids, 'utf8').trim());
     if (processAlive(pid)) throw new StartError(`Tongban is already running (pid ${pid}, ${pids}); stop it with npm stop`);
   }
+  // Assigned once, but read by the shutdown handler, which a signal may run before the stack has started.
+  // eslint-disable-next-line prefer-const
   let stack: Awaited<ReturnType<typeof startStack>> | undefined;
   let crashed = false;
   const shutdown = gracefulShutdown(log, async () => {

@@ -22,7 +22,7 @@ import { type QueryTestDb, createQueryTestDb } from '../../services/query/src/te
 const ref = loadReferenceData();
 const NOW = new Date('2026-03-01T00:00:00.000Z');
 let t: QueryTestDb;
-let events: RecordedEvent[] = [];
+const events: RecordedEvent[] = [];
 
 beforeAll(async () => {
   t = await createQueryTestDb();

@@ -54,7 +54,8 @@ export async function verifyToken(token: string, keys: VerificationKeys): Promis
  * password change, the staff directory).
  */
 export async function verifyTokenSubject(token: string, keys: VerificationKeys): Promise<TokenSubject> {
-  let keyFailure: unknown;
+  // What the key lookup threw (kept whole: jose wraps errors thrown by the key function).
+  let keyFailure: { error: unknown } | undefined;
   try {
     const { payload } = await jwtVerify(token, async (header) => {
       if (typeof header.kid !== 'string') throw new UnknownKeyError('token has no key id');
@@ -62,7 +63,7 @@ export async function verifyTokenSubject(token: string, keys: VerificationKeys):
       try {
         key = await keys.key(header.kid);
       } catch (err) {
-        keyFailure = err;
+        keyFailure = { error: err };
         throw err;
       }
       if (!key) throw new UnknownKeyError(`unknown signing key ${header.kid}`);
@@ -95,7 +96,7 @@ export async function verifyTokenSubject(token: string, keys: VerificationKeys):
         throw new UnauthenticatedError(`unknown principal kind ${kind}`);
     }
   } catch (err) {
-    if (keyFailure !== undefined) throw keyFailure;
+    if (keyFailure) throw keyFailure.error;
     if (err instanceof UnauthenticatedError) throw err;
     if (err instanceof UnknownKeyError) throw new UnauthenticatedError(err.message, { cause: err });
     const reason = err instanceof errors.JWTExpired ? 'token expired' : 'invalid token';

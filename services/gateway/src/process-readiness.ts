@@ -14,8 +14,8 @@ const HEARTBEAT_STALE_MS = 5000;
 /** The processes the gateway needs: the six services and the relay. */
 const REQUIRED_PROCESSES: readonly string[] = [...SERVICE_NAMES, 'relay'];
 
-/** One process as readiness reports it: `ready`, or why not. */
-export type ProcessState = 'ready' | string;
+/** One process as readiness reports it: `ready`, or why not (e.g. `no heartbeat`). */
+export type ProcessState = string;
 
 /** The latest heartbeats per process, from a subscription on the gateway's NATS connection. */
 export class ProcessBeats {

@@ -217,9 +217,8 @@ export class WebhookSender {
         }
         if (claimed === 0 && !this.stopping) {
           await new Promise<void>((resolve) => {
+            const done = (): void => { clearTimeout(timer); this.wake = null; resolve(); };
             const timer = setTimeout(done, this.pollMs);
-            const self = this;
-            function done(): void { clearTimeout(timer); self.wake = null; resolve(); }
             this.wake = done;
           });
         }

@@ -164,10 +164,10 @@ export function parseSlaConfig(json: unknown, base: SlaPolicyConfig): SlaConfig 
   ];
   for (const [where, id] of calendarRefs) if (id !== undefined && !findCalendar(id)) problems.push(`${where}: unknown calendar "${id}"`);
   if (c.policySet !== undefined && !POLICY_SETS[c.policySet]) problems.push(`policySet: unknown policy set "${c.policySet}" (known: ${Object.keys(POLICY_SETS).join(', ')})`);
-  for (const [code, cls] of Object.entries(c.urgencyClassByServiceCode ?? {})) {
+  for (const [code, cls] of Object.entries<string>(c.urgencyClassByServiceCode ?? {})) {
     if (!isUrgencyClass(cls)) problems.push(`urgencyClassByServiceCode.${code}: unknown urgency class "${cls}"`);
   }
-  for (const [code, type] of Object.entries(c.requestTypeByServiceCode ?? {})) {
+  for (const [code, type] of Object.entries<string>(c.requestTypeByServiceCode ?? {})) {
     if (!isRequestType(type)) problems.push(`requestTypeByServiceCode.${code}: unknown request type "${type}"`);
   }
   for (const [cls, limits] of Object.entries(c.urgencyClasses ?? {})) {

@@ -13,7 +13,7 @@ export function apiSource(baseUrl: string, token: string, fetchImpl: typeof fetc
   const get = async <T>(path: string, query: Record<string, string | number | boolean | undefined> = {}): Promise<T> => {
     const params = new URLSearchParams();
     for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== '' && v !== false) params.set(k, String(v));
-    const url = `${base}${path}${params.size ? `?${params}` : ''}`;
+    const url = `${base}${path}${params.size ? `?${params.toString()}` : ''}`;
     const res = await fetchImpl(url, { headers: { authorization: `Bearer ${token}`, accept: 'application/json' } });
     const text = await res.text();
     let body: unknown;
