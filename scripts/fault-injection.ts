@@ -17,7 +17,7 @@ import { createPool } from '@tongban/eventstore';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connectNats, listDeadLetters } from '@tongban/messaging';
 import { loadReferenceData, seededStaff } from '@tongban/reference-data';
-import { startNatsCluster, startPrivatePostgres, uniqueName, waitFor } from '@tongban/testing';
+import { startNatsCluster, startPrivatePostgres, uniqueName } from '@tongban/testing';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pg from 'pg';

@@ -14,7 +14,7 @@ import { eventsUpTo, replayState } from '../../services/query/src/replay';
 import { projectTicketEvent } from '../../services/query/src/projection';
 import { rebuildReadModels } from '../../services/query/src/rebuild';
 import { StatsCache } from '../../services/query/src/stats/cache';
-import type { GroupFigures, StatsResult } from '../../services/query/src/stats/definitions';
+import type { StatsResult } from '../../services/query/src/stats/definitions';
 import { statsBySql } from '../../services/query/src/stats/sql';
 import type { StatsQuery } from '../../services/query/src/stats/table';
 import { type QueryTestDb, createQueryTestDb } from '../../services/query/src/testing/test-db';

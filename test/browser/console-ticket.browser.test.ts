@@ -45,7 +45,7 @@ async function textarea(page: Page, label: string, value: string): Promise<void>
 it('accept, reply, transfer; the department hands back; the story and timeline show every step with its actor', async () => {
   const { id, reference } = await submitReport(stack, '西街30号围墙成危墙');
   await stack.waitForTicket(id, auditor, (v) => v.status === 'routed');
-  const { page, context, errors } = await signedIn(browser, stack, admin, `/tickets/${id}`);
+  const { page, context } = await signedIn(browser, stack, admin, `/tickets/${id}`);
   await page.locator('[data-testid="ticket"][data-status="routed"]').waitFor({ timeout: 30_000 });
   expect(await page.locator('#ticket-heading').textContent()).toContain(reference);
   await page.locator('[data-testid="division-path"]', { hasText: '凉山彝族自治州 › 雷波县 › 锦城镇' }).waitFor();

@@ -37,7 +37,6 @@ export interface SettingSpec {
 }
 
 const ALL: readonly ProcessName[] = PROCESS_NAMES;
-const SERVICES_AND_RELAY: readonly ProcessName[] = ['relay', ...SERVICE_NAMES];
 
 const check = (allowed: string, ok: (value: string) => boolean): { allowed: string; schema: z.ZodType<string> } =>
   ({ allowed, schema: z.string().refine(ok, { message: allowed }) });

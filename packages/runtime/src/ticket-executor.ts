@@ -1,5 +1,5 @@
 import {
-  type ActorContext, type Clock, type TicketCommand, type TicketEvent, type TicketEventEnvelope, type TicketState,
+  type ActorContext, type Clock, type TicketCommand, type TicketEvent, type TicketState,
   type WorkflowSettings, decide, evolveAll, ticketStream,
 } from '@tongban/domain';
 import { type EventStore, WrongExpectedRevisionError } from '@tongban/eventstore';

@@ -79,7 +79,7 @@ function bodyOf(fields: Field[], v: Record<string, unknown>): Record<string, unk
  * permission table allows it (the reason on hover otherwise), each with its form. A 409/412 answer
  * shows what changed since the page was loaded, with a reload.
  */
-export function Actions({ view, events, actions, unitName, role }: { view: TicketView; events: HistoryEntry[]; actions: PermittedAction[]; unitName: UnitName; role: string }) {
+export function Actions({ view, actions, unitName, role }: { view: TicketView; actions: PermittedAction[]; unitName: UnitName; role: string }) {
   const { t } = useTranslation();
   const client = useQueryClient();
   const [open, setOpen] = useState<string | undefined>();

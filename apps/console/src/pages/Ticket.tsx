@@ -112,7 +112,7 @@ export default function TicketPage() {
         </Col>
         <Col xs={24} xl={10}>
           <Card size="small">
-            <Actions view={view} events={events} actions={view.actions ?? []} unitName={unitName} role={me?.active.role ?? ''} />
+            <Actions view={view} actions={view.actions ?? []} unitName={unitName} role={me?.active.role ?? ''} />
           </Card>
         </Col>
       </Row>

@@ -7,7 +7,7 @@ import type { ActorContext, TicketCommand, WorkflowSettings } from '../ticket/co
 import { DEFAULT_WORKFLOW_SETTINGS } from '../ticket/commands';
 import { decide } from '../ticket/decide';
 import { TicketRejection } from '../ticket/errors';
-import type { TicketEvent, TicketEventEnvelope } from '../ticket/events';
+import type { TicketEvent } from '../ticket/events';
 import { evolve } from '../ticket/evolve';
 import { type TicketState, initialTicketState } from '../ticket/state';
 import { SAMPLE_ACTORS as A, sampleCommand, sampleContext, supervisingUnitOf } from '../ticket/transitions';

@@ -4,7 +4,7 @@ import type { ActorContext, DecideContext, TicketCommand, TicketCommandType, Wor
 import { DEFAULT_WORKFLOW_SETTINGS } from './commands';
 import { decide } from './decide';
 import { type RejectionKind, TicketRejection } from './errors';
-import type { TicketEvent, TicketEventEnvelope, TicketEventType } from './events';
+import type { TicketEvent, TicketEventType } from './events';
 import { evolve } from './evolve';
 import { type Grant, PERMISSIONS, holdsGrant, isAllowed } from './permissions';
 import { slaChanges } from '../sla/leg-changes';
