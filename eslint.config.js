@@ -26,16 +26,18 @@ module.exports = tseslint.config(
       // Unused names are errors; a leading underscore marks one that is deliberately unused (a parameter kept for
       // its position, a field taken out of an object before spreading the rest).
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrorsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_', ignoreRestSiblings: true }],
+      // A promise where a void function is expected loses its rejection. Not checked for JSX attributes: UI components
+      // take a handler's promise on purpose (antd's Popconfirm onConfirm shows loading until it settles), so
+      // `() => void f()` there would change what users see.
+      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { attributes: false } }],
       // Switched off for now — sites still to fix (issue 17 item 3, not done in the 2026-12-02 session):
       // no-unsafe-* (19 in src: eventstore validation.ts,
-      // stats/table.ts, sms-channel.ts, console Actions.tsx), no-misused-promises (async JSX handlers, fastify
-      // frameworkErrors).
+      // stats/table.ts, sms-channel.ts, console Actions.tsx).
       '@typescript-eslint/no-unsafe-assignment': 'off',
       '@typescript-eslint/no-unsafe-member-access': 'off',
       '@typescript-eslint/no-unsafe-call': 'off',
       '@typescript-eslint/no-unsafe-argument': 'off',
       '@typescript-eslint/no-unsafe-return': 'off',
-      '@typescript-eslint/no-misused-promises': 'off',
     },
   },
   {

@@ -222,11 +222,13 @@ export function buildGateway(options: GatewayOptions = {}): FastifyInstance {
     },
     // Requests fastify refuses before routing (a malformed URL): an Open311 document under /open311,
     // problem+json elsewhere — never fastify's own body.
+    // (fastify ignores the handler's result: the replies are sent, not returned.)
     frameworkErrors: (err, request, reply) => {
       if (request.url.startsWith('/open311')) {
-        return sendOpen311Errors(reply, formatOfPath(request.url), open311Errors.badRequest(`the request is malformed: ${err.message}`));
+        void sendOpen311Errors(reply, formatOfPath(request.url), open311Errors.badRequest(`the request is malformed: ${err.message}`));
+        return;
       }
-      return sendProblem(request, reply, toProblem(err, { ifMatchSent: false }));
+      void sendProblem(request, reply, toProblem(err, { ifMatchSent: false }));
     },
   });
 
