@@ -17,6 +17,8 @@ export const EVENT_TYPE_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
  */
 export function validateAppend(stream: string, events: readonly NewEvent[], expected: ExpectedRevision): void {
   if (typeof stream !== 'string' || stream.length === 0) throw new InvalidAppendError('stream name must be a non-empty string');
+  // Typed before Array.isArray, which would narrow a readonly array to any[].
+  const batch: readonly NewEvent[] = events;
   if (!Array.isArray(events) || events.length === 0) throw new InvalidAppendError(`stream ${stream}: nothing to append`);
   if (
     expected !== 'any' &&
@@ -27,7 +29,7 @@ export function validateAppend(stream: string, events: readonly NewEvent[], expe
     throw new InvalidAppendError(`stream ${stream}: invalid expected revision ${String(expected)}`);
   }
   const seen = new Set<string>();
-  events.forEach((event, index) => {
+  batch.forEach((event, index) => {
     const where = `stream ${stream}, event #${index}`;
     if (typeof event.id !== 'string' || !isUuid(event.id)) throw new InvalidAppendError(`${where}: id must be a UUID`);
     const id = event.id.toLowerCase();

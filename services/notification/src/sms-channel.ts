@@ -46,7 +46,8 @@ export function parseSmsTemplates(raw: string | undefined): SmsTemplates {
     throw new SmsConfigError('TONGBAN_SMS_TEMPLATES is not valid JSON');
   }
   if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new SmsConfigError('TONGBAN_SMS_TEMPLATES must be an object {kind: templateCode | {language: templateCode}}');
-  for (const [kind, value] of Object.entries(json)) {
+  const entries: [string, unknown][] = Object.entries(json);
+  for (const [kind, value] of entries) {
     if (!(kind in SMS_PARAMS)) throw new SmsConfigError(`TONGBAN_SMS_TEMPLATES: unknown notice kind ${kind}`);
     const ok = typeof value === 'string' ? value !== ''
       : typeof value === 'object' && value !== null && Object.entries(value).every(([l, c]) => isLanguage(l) && typeof c === 'string' && c !== '');

@@ -86,7 +86,7 @@ export function Actions({ view, actions, unitName, role }: { view: TicketView; a
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | undefined>();
   const [conflict, setConflict] = useState<HistoryEntry[] | undefined>();
-  const [form] = Form.useForm();
+  const [form] = Form.useForm<Record<string, unknown>>();
   const catalogue = useCatalogue();
   const county = countyOf(view.division);
   const units = useUnits(role === 'supervisor' ? county : undefined);
@@ -195,7 +195,7 @@ export function Actions({ view, actions, unitName, role }: { view: TicketView; a
               case 'legalBasis': return <Form.Item key={f} name="legalBasis" label={t('field.legalBasis')}><Input /></Form.Item>;
               case 'approve': case 'reached': return <Form.Item key={f} name={f} label={t(`field.${f}`)} valuePropName="checked"><Switch /></Form.Item>;
               case 'reviewUnit': return (
-                <Form.Item key={f} noStyle shouldUpdate={(a, b) => a.approve !== b.approve}>
+                <Form.Item key={f} noStyle shouldUpdate={(a: Record<string, unknown>, b: Record<string, unknown>) => a['approve'] !== b['approve']}>
                   {({ getFieldValue }) => (getFieldValue('approve') === false ? null : (
                     <Form.Item name="reviewUnit" label={t('field.reviewUnit')} rules={[{ required: true }]}>
                       <UnitPicker root={county ?? view.division.slice(0, 4)} />
@@ -209,7 +209,7 @@ export function Actions({ view, actions, unitName, role }: { view: TicketView; a
                 </Form.Item>
               );
               case 'rating': return (
-                <Form.Item key={f} noStyle shouldUpdate={(a, b) => a.reached !== b.reached}>
+                <Form.Item key={f} noStyle shouldUpdate={(a: Record<string, unknown>, b: Record<string, unknown>) => a['reached'] !== b['reached']}>
                   {({ getFieldValue }) => (getFieldValue('reached') === false ? null : (
                     <Form.Item name="rating" label={t('field.rating')} rules={[{ required: true }]}>
                       <Select options={RATING_LEVELS.map((l) => ({ value: l, label: t(`ratingLevel.${l}`) }))} />

@@ -707,8 +707,8 @@ function collectCandidates(
   frT: (MedianTarget | undefined)[], resT: (MedianTarget | undefined)[], frTotal: MedianTarget | undefined, resTotal: MedianTarget | undefined,
   groups: number,
 ): { fr: (number[] | undefined)[]; res: (number[] | undefined)[]; frTotal: number[]; resTotal: number[] } {
-  const fr: (number[] | undefined)[] = new Array(groups);
-  const res: (number[] | undefined)[] = new Array(groups);
+  const fr = new Array<number[] | undefined>(groups);
+  const res = new Array<number[] | undefined>(groups);
   const frAll: number[] = [];
   const resAll: number[] = [];
   const frLo = Int32Array.from(frT, (t) => t?.lo ?? -1);
