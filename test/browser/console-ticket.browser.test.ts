@@ -7,7 +7,7 @@ import { TOWNSHIP, signedIn, submitReport } from './support/console';
  * The ticket page in a real Chromium against the real platform: the township admin accepts, replies
  * and transfers to a department; the department hands back; the story and the timeline show every
  * step with the right actors; a stale page meets a 412 as "someone changed this ticket"; an auditor
- * sees every button disabled.
+ * sees every button disabled; the holding unit merges a duplicate (并单) into its lead by reference.
  */
 
 let stack: TestStack;
@@ -119,9 +119,32 @@ it('accept, reply, transfer; the department hands back; the story and timeline s
   const audit = await signedIn(browser, stack, auditor, `/tickets/${id}`);
   await audit.page.locator('button[data-action="AcceptTicket"]').waitFor({ timeout: 30_000 });
   const buttons = audit.page.locator('[data-testid="actions"] button[data-action]');
-  // Every staff action of the domain's STAFF_ACTIONS (17), each disabled.
-  expect(await buttons.count()).toBe(17);
+  // Every staff action of the domain's STAFF_ACTIONS (18), each disabled.
+  expect(await buttons.count()).toBe(18);
   expect(await audit.page.locator('[data-testid="actions"] button[data-action]:not([disabled])').count()).toBe(0);
   expect(await audit.page.locator('#why-ResolveTicket').textContent()).toBe('审计人员只读，不能操作');
   await audit.context.close();
 }, 300_000);
+
+it('the holding unit merges a duplicate (并单) into its lead, named by reference; both stories tell it', async () => {
+  const lead = await submitReport(stack, '锦城镇西街围墙开裂');
+  const duplicate = await submitReport(stack, '西街那堵墙要倒了');
+  for (const t of [lead, duplicate]) await stack.waitForTicket(t.id, auditor, (v) => v.status === 'routed');
+  const { page, context, errors } = await signedIn(browser, stack, admin, `/tickets/${duplicate.id}`);
+  await page.locator('[data-testid="ticket"][data-status="routed"]').waitFor({ timeout: 30_000 });
+  await act(page, 'MergeTicket', async (p) => {
+    await textarea(p, '并入的主单（工单编号或 ID）', lead.reference);
+    await screenshot(p, 'console-ticket-merge-form');
+  });
+  await page.locator('[data-testid="ticket"][data-status="duplicate"]').waitFor({ timeout: 30_000 });
+  await page.locator('[data-testid="story-line"][data-type="TicketMerged"]', { hasText: `锦城镇并单，并入 ${lead.reference}` }).waitFor({ timeout: 30_000 });
+  // Merged: no action is left on it.
+  expect(await page.locator('button[data-action="MergeTicket"]:not([disabled])').count()).toBe(0);
+  await screenshot(page, 'console-ticket-merged');
+  expect(await stack.waitForTicket(duplicate.id, auditor, (v) => v.status === 'duplicate')).toMatchObject({ mergedInto: { id: lead.id, reference: lead.reference } });
+
+  await page.goto(`${stack.url}/console/tickets/${lead.id}`);
+  await page.locator('[data-testid="story-line"][data-type="DuplicateMerged"]', { hasText: `${duplicate.reference} 并入本单` }).waitFor({ timeout: 30_000 });
+  expect(errors).toEqual([]);
+  await context.close();
+}, 180_000);

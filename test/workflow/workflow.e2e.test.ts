@@ -272,12 +272,15 @@ it('merging a duplicate (并单): it ends pointing at its lead, its reporter fol
   expect([nothing.status, nothing.body.reason]).toEqual([404, 'merge_target_not_found']);
   const outside = await stack.api('POST', `/api/v1/tickets/${duplicate}/merge`, { token: otherSupervisor, body: { into: lead } });
   expect([outside.status, outside.body.reason]).toEqual([403, 'outside_jurisdiction']);
+  const noReference = await stack.api('POST', `/api/v1/tickets/${duplicate}/merge`, { token: supervisor, body: { into: 'LS-1999-000001' } });
+  expect([noReference.status, noReference.body.reason]).toEqual([404, 'merge_target_not_found']);
 
-  // The county supervisor merges it: the duplicate ends pointing at the lead; merging again changes nothing.
-  expect((await act(duplicate, 'merge', supervisor, { into: lead })).events).toEqual(['TicketMerged']);
+  // The county supervisor merges it, naming the lead by its reference (as officers see it): the duplicate
+  // ends pointing at the lead; merging again (by id) changes nothing.
+  const leadReference = (await stack.waitForTicket(lead, township, () => true)).reference;
+  expect((await act(duplicate, 'merge', supervisor, { into: leadReference.toLowerCase() })).events).toEqual(['TicketMerged']);
   expect((await act(duplicate, 'merge', supervisor, { into: lead })).events).toEqual([]);
   const ended = await stack.waitForTicket(duplicate, second.token, (v) => v.status === 'duplicate');
-  const leadReference = (await stack.waitForTicket(lead, township, () => true)).reference;
   expect(ended).toMatchObject({ duplicateOf: lead, mergedInto: { id: lead, reference: leadReference } });
   const leadView = await stack.waitForTicket(lead, township, (v) => v.merged === 1);
   expect(leadView.followers).toBe(1);

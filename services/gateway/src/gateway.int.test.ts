@@ -384,6 +384,19 @@ describe('commands', () => {
     expect(calls[0]?.request).toEqual({ ticketId: 't1', ...(method.startsWith('intake.') ? { clientUpdateId: '' } : {}), command });
   });
 
+  it('looks a reference in `into` / `of` up as the caller (query.ListTickets) and sends the ticket id; an unknown one is a 4xx problem', async () => {
+    const res = await post('/api/v1/tickets/t1/merge', { into: 'ls-2026-000007' }, auth(adminToken));
+    expect(res.status).toBe(200);
+    const [lookup] = fakes.callsTo('query.listTickets');
+    expect(lookup?.request).toMatchObject({ references: ['LS-2026-000007'], limit: 1 });
+    expect(lookup?.metadata.get('authorization')).toEqual([`Bearer ${adminToken}`]);
+    expect((fakes.callsTo('casework.executeCaseworkCommand')[0]?.request as { command: unknown }).command).toEqual({ $case: 'merge', value: { intoTicketId: 'ticket-1' } });
+    fakes.behaviour = (method) => (method === 'query.listTickets' ? { response: { ticketsJson: '[]' } } : undefined);
+    await expectProblem(await post('/api/v1/tickets/t1/merge', { into: 'LS-2026-000008' }, auth(adminToken)), 404, 'merge_target_not_found');
+    await expectProblem(await post('/api/v1/tickets/t1/duplicate', { of: 'LS-2026-000008' }, auth(adminToken)), 400, 'duplicate_target_not_found');
+    expect(fakes.callsTo('casework.executeCaseworkCommand')).toHaveLength(1);
+  });
+
   it('covers every command route in the table above', () => {
     expect(new Set(routeCases.map(([path]) => path))).toEqual(new Set(COMMAND_ROUTES.map((r) => r.path)));
   });

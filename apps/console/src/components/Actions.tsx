@@ -19,7 +19,7 @@ export interface PermittedAction {
 /** Reasons of the permission table (the role may not): such actions are left out, except for auditors. */
 const PERMISSION_REASONS = new Set(['not_holder', 'role_not_allowed', 'outside_jurisdiction', 'not_reporter', 'read_only_role']);
 
-type Field = 'message' | 'public' | 'text' | 'question' | 'department' | 'reason' | 'optionalReason' | 'findings' | 'dueAt' | 'resolution' | 'verifyMethod' | 'note' | 'of' | 'unit' | 'staff'
+type Field = 'message' | 'public' | 'text' | 'question' | 'department' | 'reason' | 'optionalReason' | 'findings' | 'dueAt' | 'resolution' | 'verifyMethod' | 'note' | 'of' | 'into' | 'unit' | 'staff'
   | 'reasonCode' | 'legalBasis' | 'approve' | 'reviewUnit' | 'reached' | 'channel' | 'rating' | 'comment';
 
 /** The reason codes of a return (退单), the callback channels and the five national rating levels, as the API takes them. */
@@ -41,6 +41,8 @@ const ACTIONS: Record<string, { key: string; path: string; fields: Field[] }> = 
   CloseTicket: { key: 'close', path: 'close', fields: ['optionalReason'] },
   RejectTicket: { key: 'reject', path: 'reject', fields: ['reason'] },
   MarkDuplicate: { key: 'duplicate', path: 'duplicate', fields: ['of'] },
+  // 并单: `into` is the lead's reference or id (the gateway looks a reference up).
+  MergeTicket: { key: 'merge', path: 'merge', fields: ['into'] },
   ReassignTicket: { key: 'reassign', path: 'reassign', fields: ['unit', 'staff', 'reason'] },
   EscalateTicket: { key: 'escalate', path: 'escalate', fields: ['reason'] },
   ReturnTicket: { key: 'return', path: 'return', fields: ['reasonCode', 'optionalReason', 'legalBasis'] },
@@ -218,7 +220,7 @@ export function Actions({ view, actions, unitName, role }: { view: TicketView; a
                 </Form.Item>
               );
               case 'comment': return <Form.Item key={f} name="comment" label={t('field.comment')}><Input.TextArea rows={2} /></Form.Item>;
-              case 'of': return <Form.Item key={f} name="of" label={t('field.of')} rules={[{ required: true }]}><Input /></Form.Item>;
+              case 'of': case 'into': return <Form.Item key={f} name={f} label={t(`field.${f}`)} rules={[{ required: true, whitespace: true }]}><Input placeholder="LS-2026-000123" /></Form.Item>;
               case 'optionalReason': return <Form.Item key={f} name="optionalReason" label={t('field.reason')}><Input.TextArea rows={2} /></Form.Item>;
               default: return (
                 <Form.Item key={f} name={f} label={t(`field.${f}`)} rules={[{ required: true, whitespace: true }]}>

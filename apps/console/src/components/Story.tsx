@@ -53,6 +53,8 @@ export function storyLine(t: (k: string, v?: Record<string, unknown>) => string,
       ? t('story.CallbackReached', { unit: unitName(s('unitId')), rating: t(`ratingLevel.${s('rating')}`) })
       : t('story.CallbackNotReached', { unit: unitName(s('unitId')), attempt: d['attempt'] });
     case 'CallbackOverdue': return t('story.CallbackOverdue', { unit: unitName(s('unitId')), date: formatInstant(s('dueAt')) });
+    case 'TicketMerged': return t('story.TicketMerged', { unit: unitName(e.actor.unitId), reference: s('intoReference') || s('intoTicketId') });
+    case 'DuplicateMerged': return t('story.DuplicateMerged', { reference: s('mergedReference') || s('mergedTicketId') });
     case 'TicketClosed': case 'AttachmentAdded': case 'TicketMarkedDuplicate': case 'TicketWithdrawn': return t(`story.${e.type}`);
     default: return t('story.other', { type: e.type });
   }

@@ -8,7 +8,7 @@ import { sampleCommand } from './transitions';
 /** The commands staff run on a ticket from the console, in the order its buttons show them. */
 export const STAFF_ACTIONS = [
   'AcceptTicket', 'ReplyToTicket', 'AddInternalNote', 'RequestInformation', 'TransferTicket', 'HandBackTicket',
-  'SetResolutionDeadline', 'ResolveTicket', 'VerifyResolution', 'CloseTicket', 'RejectTicket', 'MarkDuplicate',
+  'SetResolutionDeadline', 'ResolveTicket', 'VerifyResolution', 'CloseTicket', 'RejectTicket', 'MarkDuplicate', 'MergeTicket',
   'ReassignTicket', 'EscalateTicket', 'ReturnTicket', 'ReviewReturn', 'RecordCallback',
 ] as const satisfies readonly TicketCommandType[];
 

@@ -56,4 +56,15 @@ describe('the console\'s permitted actions (permission table + status table of t
     expect(allowed('townshipAdmin', resolved)).toContain('RecordCallback');
     expect(allowed('otherTownshipAdmin', resolved)).not.toContain('RecordCallback');
   });
+
+  it('merging a duplicate (并单) is offered to the holding unit\'s admin and a supervisor of the area while the ticket is open, never to an auditor', () => {
+    const routed = scenario('routed to the township');
+    expect(allowed('townshipAdmin', routed)).toContain('MergeTicket');
+    expect(allowed('countySupervisor', routed)).toContain('MergeTicket');
+    expect(allowed('otherTownshipAdmin', routed)).not.toContain('MergeTicket');
+    const audit = permittedActions(SAMPLE_ACTORS.auditor, routed, ctx('auditor', routed));
+    expect(audit.find((a) => a.command === 'MergeTicket')).toEqual({ command: 'MergeTicket', allowed: false, reason: 'read_only_role' });
+    const closed = scenario('closed');
+    expect(allowed('townshipAdmin', closed)).not.toContain('MergeTicket');
+  });
 });

@@ -1,12 +1,12 @@
 import type { Principal } from '@tongban/auth';
-import type { casework, commands, intake, routing } from '@tongban/contracts';
+import { type casework, type commands, type intake, query, type routing } from '@tongban/contracts';
 import { CALLBACK_CHANNELS, RATING_LEVELS, REJECTION_CATEGORIES, RETURN_REASON_CODES, VERIFICATION_METHODS } from '@tongban/domain';
 import type { FastifyInstance } from 'fastify';
 import { requireCaller } from '../auth';
-import { callContext, type GatewayContext } from '../context';
+import { callContext, parseUpstreamJson, type GatewayContext } from '../context';
 import { OPTIONAL_BODY, emptyBodyAsObject } from '../docs';
 import { unaryCall, type CallContext, type GrpcClients } from '../grpc-clients';
-import { problems } from '../problem';
+import { HttpProblem, problems } from '../problem';
 import { expectedRevision, setEtag } from '../revision';
 import {
   bearerSecurity, commandOutcomeSchema, ifMatchHeaders, int32, optionalText, problemResponses, text, ticketIdParams, type JsonSchema,
@@ -34,6 +34,12 @@ export interface CommandRoute<B> {
   /** True when the body may be omitted (it is then `{}`). */
   optionalBody?: boolean;
   build(body: B, principal: Principal): UpstreamCommand;
+  /**
+   * A body field naming another ticket by id or by reference (`LS-2026-000123`): a reference is looked up
+   * as the caller (query.ListTickets: a ticket the caller may not read is not found) and replaced by the
+   * ticket's id before `build`; `notFound` is the problem when no ticket has it.
+   */
+  ticketField?: { name: string; notFound: (reference: string) => HttpProblem };
 }
 
 function route<B>(spec: CommandRoute<B>): CommandRoute<unknown> {
@@ -167,8 +173,9 @@ export const COMMAND_ROUTES: readonly CommandRoute<unknown>[] = [
   }),
   route<{ of: string }>({
     path: 'duplicate', summary: 'Mark as a duplicate of another ticket',
-    body: body({ of: { type: 'string', minLength: 1, maxLength: 64, description: 'Id of the original ticket.' } }, ['of']),
+    body: body({ of: { type: 'string', minLength: 1, maxLength: 64, description: 'Id or reference (LS-2026-000123) of the original ticket.' } }, ['of']),
     build: (b) => caseworkCmd({ $case: 'markDuplicate', value: { ofTicketId: b.of } }),
+    ticketField: { name: 'of', notFound: (ref) => problems.badRequest('duplicate_target_not_found', `no ticket ${ref} to be a duplicate of`) },
   }),
   route<{ into: string }>({
     path: 'merge', summary: 'Merge this ticket into a lead ticket reporting the same problem (并单, issue 14 item 5)',
@@ -176,9 +183,13 @@ export const COMMAND_ROUTES: readonly CommandRoute<unknown>[] = [
       + 'or awaiting information) ends as `duplicate` with `mergedInto` {id, reference}; its reporter follows the lead (reads it, never who reported it, '
       + 'and hears of its acceptance, announced deadline, public replies and resolution); the lead counts it in `merged` and the statistics count the '
       + 'problem once, on the lead. Events: `TicketMerged` here, `DuplicateMerged` on the lead. The lead must exist (else 404 `merge_target_not_found`) '
-      + 'and not be final (409 `merge_target_final`); merging again into the same lead changes nothing.',
-    body: body({ into: { type: 'string', minLength: 1, maxLength: 64, description: 'Id of the lead ticket.' } }, ['into'], { examples: [{ into: '0193a0b2-7c1e-7d41-9a2b-5e1f0c3d4a5b' }] }),
+      + 'and not be final (409 `merge_target_final`); merging again into the same lead changes nothing. `into` may be the lead\'s reference: it is looked up '
+      + 'among the tickets the caller may read.',
+    body: body({ into: { type: 'string', minLength: 1, maxLength: 64, description: 'Id or reference (LS-2026-000123) of the lead ticket.' } }, ['into'], {
+      examples: [{ into: '0193a0b2-7c1e-7d41-9a2b-5e1f0c3d4a5b' }, { into: 'LS-2026-000123' }],
+    }),
     build: (b) => caseworkCmd({ $case: 'merge', value: { intoTicketId: b.into } }),
+    ticketField: { name: 'into', notFound: (ref) => new HttpProblem(404, 'merge_target_not_found', `no ticket ${ref} to merge into`) },
   }),
   route<Record<string, never>>({
     path: 'follow', summary: 'A citizen follows an open ticket instead of reporting the same problem ("me too", issue 14 item 5)', optionalBody: true,
@@ -237,6 +248,25 @@ export const COMMAND_ROUTES: readonly CommandRoute<unknown>[] = [
   }),
 ];
 
+/** A ticket's human reference (`LS-<year>-<number>`). */
+const TICKET_REFERENCE = /^LS-\d{4}-\d{6,}$/i;
+
+/**
+ * The body with `field` holding a ticket id: a reference there is looked up among the tickets the caller
+ * may read (query.ListTickets) and replaced by the ticket's id; anything else is left to the service.
+ * @throws HttpProblem `field.notFound(reference)` when no ticket the caller may read has the reference.
+ */
+async function withTicketId(ctx: GatewayContext, payload: unknown, field: NonNullable<CommandRoute<unknown>['ticketField']>, call: CallContext): Promise<unknown> {
+  const value = (payload as Record<string, unknown>)[field.name];
+  if (typeof value !== 'string' || !TICKET_REFERENCE.test(value.trim())) return payload;
+  const reference = value.trim().toUpperCase();
+  const res = await unaryCall(ctx.clients.query, ctx.clients.query.listTickets, query.ListTicketsRequest.fromPartial({ references: [reference], limit: 1 }), call, ctx.callTimeoutMs);
+  const found = parseUpstreamJson(res.ticketsJson, 'ticket list');
+  const id = Array.isArray(found) ? (found[0] as { id?: unknown } | undefined)?.id : undefined;
+  if (typeof id !== 'string') throw field.notFound(reference);
+  return { ...(payload as Record<string, unknown>), [field.name]: id };
+}
+
 /**
  * Sends a command to its service with the expected revision.
  * @returns what the command wrote.
@@ -282,7 +312,9 @@ export function registerCommandRoutes(app: FastifyInstance, ctx: GatewayContext)
     }, async (request, reply) => {
       const call = callContext(request);
       const expected = expectedRevision(request);
-      const up = spec.build(request.body ?? {}, requireCaller(request).principal);
+      const requested = request.body ?? {};
+      const payload = spec.ticketField ? await withTicketId(ctx, requested, spec.ticketField, call) : requested;
+      const up = spec.build(payload, requireCaller(request).principal);
       const outcome = await executeCommand(ctx.clients, request.params.id, expected, up, call, ctx.callTimeoutMs);
       setEtag(reply, outcome.revision);
       return { id: outcome.ticketId || request.params.id, revision: outcome.revision, events: outcome.eventTypes };
