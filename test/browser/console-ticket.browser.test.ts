@@ -143,8 +143,11 @@ it('the holding unit merges a duplicate (并单) into its lead, named by referen
   await screenshot(page, 'console-ticket-merged');
   expect(await stack.waitForTicket(duplicate.id, auditor, (v) => v.status === 'duplicate')).toMatchObject({ mergedInto: { id: lead.id, reference: lead.reference } });
 
-  await page.goto(`${stack.url}/console/tickets/${lead.id}`);
+  // The header links to the lead, whose header counts what was merged into it.
+  await page.locator('[data-testid="merged-into"]', { hasText: `已并入 ${lead.reference}` }).click();
+  await page.locator('[data-testid="merged-count"]', { hasText: '另有 1 件并入本单' }).waitFor({ timeout: 30_000 });
   await page.locator('[data-testid="story-line"][data-type="DuplicateMerged"]', { hasText: `${duplicate.reference} 并入本单` }).waitFor({ timeout: 30_000 });
+  await screenshot(page, 'console-ticket-lead');
   expect(errors).toEqual([]);
   await context.close();
 }, 180_000);

@@ -12,6 +12,10 @@ export interface TicketView extends ClockFields {
   id: string;
   reference: string;
   revision: number;
+  /** The lead ticket this one was merged into (并单), when it was. */
+  mergedInto?: { id: string; reference: string } | null;
+  /** How many tickets were merged into this one. */
+  merged?: number;
   service_code: string;
   division: string;
   divisionName: string;

@@ -74,6 +74,8 @@ export default function TicketPage() {
       <Space align="baseline" wrap style={{ marginTop: 8 }}>
         <Typography.Title level={2} id="ticket-heading" style={{ margin: 0 }}>{view.reference} {view.title}</Typography.Title>
         <Tag color="blue" data-testid="ticket-status">{t(`server:status.${view.status}`)}</Tag>
+        {view.mergedInto && <Link data-testid="merged-into" to={`/tickets/${view.mergedInto.id}`}>{t('ticket.mergedInto', { reference: view.mergedInto.reference })}</Link>}
+        {!!view.merged && <Tag data-testid="merged-count">{t('ticket.merged', { count: view.merged })}</Tag>}
         <Typography.Text type="secondary">{t('ticket.revision', { revision: view.revision })}</Typography.Text>
       </Space>
       <Descriptions bordered size="small" column={{ xs: 1, md: 2, xl: 3 }} style={{ marginTop: 16 }} data-testid="ticket-header">
