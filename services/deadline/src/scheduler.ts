@@ -1,3 +1,4 @@
+import { AsyncResource } from 'node:async_hooks';
 import type { EventStore } from '@tongban/eventstore';
 import { loadTicket } from '@tongban/runtime';
 import type pg from 'pg';
@@ -51,10 +52,13 @@ export function startTimerLoop(options: TimerLoopOptions): { wake(): void; stop(
     }
     sleep(next ?? options.pollMs);
   };
+  // A pass runs in the loop's own async context, not in the caller's of wake(): a consumer waking it while
+  // handling an event would otherwise lend that event's correlation id and trace to every later pass.
+  const scope = new AsyncResource('tongban.deadline.timer-loop');
   function wake(): void {
     if (stopped) return;
     if (running) { again = true; return; }
-    running = pass().finally(() => { running = undefined; });
+    running = scope.runInAsyncScope(pass).finally(() => { running = undefined; });
   }
   wake();
   return {

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { DeadlineSettingsError, deadlineSettings } from './settings';
 import { startTimerLoop } from './scheduler';
 
@@ -23,6 +24,17 @@ describe('the timer loop', () => {
     expect(firedAt).toHaveLength(1);
     expect((firedAt[0] ?? 0) - started).toBeGreaterThanOrEqual(119);
     expect((firedAt[0] ?? 0) - started).toBeLessThan(300);
+  });
+
+  it("a pass runs in the loop's own context, not in the waking caller's (its correlation id and trace)", async () => {
+    const handling = new AsyncLocalStorage<string>();
+    const seen: (string | undefined)[] = [];
+    const loop = startTimerLoop({ fireBatch: async () => { seen.push(handling.getStore()); return 0; }, pollMs: 5_000, onError: (err) => { throw err; } });
+    await new Promise((r) => setTimeout(r, 20)); // the first pass, started at once, is over
+    handling.run('the event being handled', () => loop.wake());
+    for (let waited = 0; seen.length < 2 && waited < 1_000; waited += 10) await new Promise((r) => setTimeout(r, 10));
+    await loop.stop();
+    expect(seen).toEqual([undefined, undefined]);
   });
 
   it('a wake() during a pass runs another pass; errors are reported and the loop goes on', async () => {
