@@ -47,12 +47,7 @@ it('every process serves its tongban_* series with non-zero values after a submi
   const start = '2026-03-02T09:00:00+08:00';
   await stack.setClock(start);
   const device = await stack.device();
-  const submitted = await stack.api('POST', '/api/v1/tickets', {
-    token: device.token, body: { service_code: 'water-supply', division: '513431', title: '停水三天', description: '村里停水三天了。' },
-  });
-  expect(submitted.status).toBe(201);
-  const id: string = submitted.body.id;
-  await stack.waitForTicket(id, device.token, (v) => v.status === 'routed');
+  const id = await stack.submitRouted(device.token);
   const admin = await stack.staffToken('admin', '513431');
   expect((await stack.api('POST', `/api/v1/tickets/${id}/accept`, { token: admin })).status).toBe(200);
   // Past the resolution due time (72 h): the first response was accepted, not answered — both legs breach.

@@ -29,6 +29,8 @@ export interface TestStack {
   device(): Promise<{ deviceId: string; token: string }>;
   /** Sets the platform's test clock (PUT /api/v1/test/clock). */
   setClock(instant: string): Promise<void>;
+  /** Submits a report (water supply, 513431) with a device `token` (201 expected) and waits until it is routed; its id. */
+  submitRouted(token: string): Promise<string>;
   /** Polls GET /api/v1/tickets/{id} until `predicate` holds. */
   waitForTicket(id: string, token: string, predicate: (view: any) => boolean, timeoutMs?: number): Promise<any>;
   kill(name: ProcessName, signal?: NodeJS.Signals): Promise<void>;
@@ -144,6 +146,18 @@ async function launchTestStack(extraEnv: NodeJS.ProcessEnv, options: TestStackOp
     })();
     return signing;
   };
+  const waitForTicket: TestStack['waitForTicket'] = async (id, token, predicate, timeoutMs = 15_000) => {
+    let last: unknown;
+    try {
+      return await waitFor(async () => {
+        const res = await api('GET', `/api/v1/tickets/${id}`, { token });
+        last = res.body;
+        return res.status === 200 && predicate(res.body) ? res.body : undefined;
+      }, { timeoutMs, intervalMs: 50 });
+    } catch (err) {
+      throw new Error(`ticket ${id} never matched; last view: ${JSON.stringify(last)}`, { cause: err });
+    }
+  };
   let stopped = false;
   const pools: pg.Pool[] = [];
   return {
@@ -160,18 +174,15 @@ async function launchTestStack(extraEnv: NodeJS.ProcessEnv, options: TestStackOp
       const res = await api('PUT', '/api/v1/test/clock', { body: { now: instant } });
       if (res.status !== 200) throw new Error(`clock: ${res.status} ${JSON.stringify(res.body)}`);
     },
-    async waitForTicket(id, token, predicate, timeoutMs = 15_000) {
-      let last: unknown;
-      try {
-        return await waitFor(async () => {
-          const res = await api('GET', `/api/v1/tickets/${id}`, { token });
-          last = res.body;
-          return res.status === 200 && predicate(res.body) ? res.body : undefined;
-        }, { timeoutMs, intervalMs: 50 });
-      } catch (err) {
-        throw new Error(`ticket ${id} never matched; last view: ${JSON.stringify(last)}`, { cause: err });
-      }
+    async submitRouted(token) {
+      const res = await api('POST', '/api/v1/tickets', {
+        token, body: { service_code: 'water-supply', division: '513431', title: '停水三天', description: '村里停水三天了。' },
+      });
+      if (res.status !== 201) throw new Error(`submission: ${res.status} ${JSON.stringify(res.body)}`);
+      await waitForTicket(res.body.id, token, (v) => v.status === 'routed');
+      return res.body.id as string;
     },
+    waitForTicket,
     kill: (name, signal) => stack.kill(name, signal),
     restart: (name) => stack.restart(name),
     signal: (name, signal) => stack.signal(name, signal),

@@ -30,6 +30,13 @@ export interface EventMetadataInput {
   schemaVersion: number;
   /** When the fact happened, UTC ISO-8601 (the command's clock). */
   occurredAt: string;
+  /**
+   * W3C Trace Context of the span the event was appended in (`00-<trace id>-<span id>-<flags>`), stamped
+   * only while tracing is on (OTEL_EXPORTER_OTLP_ENDPOINT): the relay and the consumers continue that trace.
+   */
+  traceparent?: string;
+  /** W3C `tracestate` going with `traceparent`, when the trace has one. */
+  tracestate?: string;
 }
 
 /** An event to append. `id` is a UUID chosen by the producer: the idempotency key of the append. */

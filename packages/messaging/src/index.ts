@@ -25,3 +25,4 @@ export { consumerMetrics, relayMetrics, singleMetric } from './metrics';
 export { consumerLag } from './lag';
 export type { ConsumerLag } from './lag';
 export { publishDeadLetter, DeadLetterHeaders } from './dead-letter';
+export { eventTraceContext, eventSpanAttributes, injectTraceHeaders, inSpan, tongbanTracer, SpanKind } from './tracing';

@@ -12,6 +12,7 @@ import { DeadLetterHeaders } from './dead-letter';
 import { encodeEnvelope } from './envelope';
 import { consumerMetrics, relayMetrics } from './metrics';
 import { deadLetterSubjectFor, isSubjectToken, TICKET_EVENTS_PREFIX } from './subjects';
+import { SpanKind, eventSpanAttributes, eventTraceContext, injectTraceHeaders, inSpan } from './tracing';
 
 /** Test seams of the relay. */
 export interface RelayHooks {
@@ -272,16 +273,24 @@ export class Relay {
     if (!isSubjectToken(event.type)) {
       return this.park(event, 'unpublishable_event', new Error(`event type ${JSON.stringify(event.type)} is not a valid subject token`));
     }
+    const subject = `${this.prefix}.${event.type}`;
+    // Issue 12 item 4: the span the event was appended in continues here, and in every consumer through
+    // the `traceparent` header (no-op while tracing is off).
+    const parent = eventTraceContext(event);
     try {
-      const ack = await this.options.js.publish(`${this.prefix}.${event.type}`, encodeEnvelope(event), {
-        msgID: event.id,
-        headers: h,
-        timeout: this.publishTimeoutMs,
+      await inSpan(`publish ${event.type}`, { kind: SpanKind.PRODUCER, attributes: eventSpanAttributes(event, subject) }, parent, async (span) => {
+        injectTraceHeaders(parent, span, h);
+        const ack = await this.options.js.publish(subject, encodeEnvelope(event), {
+          msgID: event.id,
+          headers: h,
+          timeout: this.publishTimeoutMs,
+        });
+        if (ack.duplicate) span.setAttribute('tongban.duplicate', true);
+        this.counters.published += 1;
+        relayMetrics().published.inc({ duplicate: ack.duplicate ? 'true' : 'false' });
+        this.options.onPublished?.(event);
+        if (ack.duplicate) this.counters.duplicates += 1;
       });
-      this.counters.published += 1;
-      relayMetrics().published.inc({ duplicate: ack.duplicate ? 'true' : 'false' });
-      this.options.onPublished?.(event);
-      if (ack.duplicate) this.counters.duplicates += 1;
     } catch (error) {
       if (!isRefusedForGood(error)) throw error;
       await this.park(event, 'unpublishable_event', error);

@@ -1,8 +1,9 @@
-import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { type JsMsg, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { ticketIdOf } from '@tongban/domain';
 import type { RecordedEvent } from '@tongban/eventstore';
 import {
-  type ConsumerStatus, deadLetterSubjectFor, ensureDeadLetterStream, ensureTicketEventsStream, eventSubject, redriveSubject, startConsumer,
+  type ConsumerStatus, SpanKind, deadLetterSubjectFor, ensureDeadLetterStream, ensureTicketEventsStream, eventSpanAttributes, eventSubject, eventTraceContext,
+  inSpan, redriveSubject, startConsumer,
 } from '@tongban/messaging';
 import { eventContext, withHandlingContext } from './context';
 import type { Logger } from './logger';
@@ -111,16 +112,19 @@ export async function consumeTicketEvents(
   const only = eventTypes.length === 1 ? eventTypes[0] : undefined;
   const name = durableName(host.config.namespace, durable);
   const deadLetterSubject = deadLetterSubjectFor(name, names.deadLetterPrefix);
-  const handle = async (event: RecordedEvent): Promise<void> => {
+  const handle = async (event: RecordedEvent, msg: JsMsg): Promise<void> => {
     // Other streams share the bus (the audit anchors): not ticket events, not this consumer's business.
     if (ticketIdOf(event.stream) === undefined) return;
     // An event this code cannot read is parked here (UndecodableEventError is a poison), never acked.
     if (!wanted.has(decodeTicketEvent(event).type)) return;
-    // Log lines written while handling carry the event's correlation id; events appended are caused by it.
-    await withHandlingContext(eventContext(event), async () => {
-      await handler(event);
-      host.log.debug({ consumer: name, eventId: event.id, type: event.type, stream: event.stream, revision: event.revision }, 'event handled');
-    });
+    // Issue 12 item 4: handled in the trace of the action that appended it (the relay's `traceparent`
+    // header); log lines carry the event's correlation id and trace id; events appended are caused by it.
+    const attributes = { ...eventSpanAttributes(event, msg.subject), 'messaging.consumer.group.name': name, 'messaging.message.delivery_count': msg.info.deliveryCount };
+    await inSpan(`process ${event.type}`, { kind: SpanKind.CONSUMER, attributes }, eventTraceContext(event, msg.headers), () =>
+      withHandlingContext(eventContext(event), async () => {
+        await handler(event);
+        host.log.debug({ consumer: name, eventId: event.id, type: event.type, stream: event.stream, revision: event.revision }, 'event handled');
+      }));
   };
   const common = { js, jsm, nc: host.nc, deadLetterSubject, handler: handle };
   // Creating a durable on a cluster that is still electing leaders times out for a while: wait.

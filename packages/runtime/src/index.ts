@@ -2,6 +2,7 @@
 export * from './config';
 export * from './settings';
 export * from './metrics';
+export * from './tracing';
 export * from './context';
 export * from './logger';
 export * from './clock';

@@ -1,5 +1,6 @@
 import pino, { type Logger } from 'pino';
 import { handlingContext } from './context';
+import { traceFields } from './tracing';
 
 /** Removes secrets from a logged URL (an Open311 api_key sent in a query string). */
 export function redactUrl(url: string): string {
@@ -9,7 +10,8 @@ export function redactUrl(url: string): string {
 /**
  * A JSON logger (pino) named after the service. Authorization headers and api_key values are
  * redacted from logged requests. A line written while a gRPC call or a ticket event is handled carries
- * its `correlationId` (and `causationId`: the event), see context.ts.
+ * its `correlationId` (and `causationId`: the event), see context.ts, and — while tracing is on — the
+ * active span's `traceId` and `spanId` (tracing.ts).
  */
 export function createLogger(service: string, level = process.env['LOG_LEVEL'] ?? 'info'): Logger {
   return pino({
@@ -18,7 +20,8 @@ export function createLogger(service: string, level = process.env['LOG_LEVEL'] ?
     base: { service },
     mixin: () => {
       const context = handlingContext();
-      return context ? { correlationId: context.correlationId, ...(context.causationId ? { causationId: context.causationId } : {}) } : {};
+      const handling = context ? { correlationId: context.correlationId, ...(context.causationId ? { causationId: context.causationId } : {}) } : {};
+      return { ...handling, ...traceFields() };
     },
     redact: { paths: ['req.headers.authorization', 'headers.authorization', 'api_key', 'apiKey'], censor: '[redacted]' },
     serializers: {

@@ -2,6 +2,7 @@ import { status as grpcStatus } from '@grpc/grpc-js';
 import { WrongExpectedRevisionError, type EventStore } from '@tongban/eventstore';
 import { singleMetric } from '@tongban/messaging';
 import { Counter, Histogram } from 'prom-client';
+import { tracedAppend } from './tracing';
 
 /**
  * Issue 12 item 3: the `tongban_*` series every process shares (prom-client's default registry, served
@@ -69,13 +70,16 @@ export function eventStoreMetrics() {
   };
 }
 
-/** `store` with its appends measured (see {@link eventStoreMetrics}); everything else passes through. */
+/**
+ * `store` with its appends measured (see {@link eventStoreMetrics}) and traced (an `eventstore append` span
+ * whose `traceparent` the events carry, see {@link tracedAppend}); everything else passes through.
+ */
 export function measuredEventStore<S extends EventStore>(store: S): S {
   const metrics = eventStoreMetrics();
-  const append: EventStore['append'] = async (stream, events, expected) => {
+  const append: EventStore['append'] = (stream, events, expected) => tracedAppend(stream, events, async (stamped) => {
     const end = metrics.duration.startTimer();
     try {
-      const result = await store.append(stream, events, expected);
+      const result = await store.append(stream, stamped, expected);
       end({ outcome: 'ok' });
       metrics.events.inc(events.length);
       return result;
@@ -85,7 +89,7 @@ export function measuredEventStore<S extends EventStore>(store: S): S {
       if (conflict) metrics.conflicts.inc();
       throw err;
     }
-  };
+  });
   return new Proxy(store, {
     get(target, property, receiver) {
       if (property === 'append') return append;

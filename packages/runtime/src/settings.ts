@@ -119,6 +119,17 @@ export const SETTINGS: readonly SettingSpec[] = [
     'JetStream replicas of the ticket event stream, its dead-letter stream, their consumers and the KV buckets; 3 on a NATS cluster. Existing streams are scaled at start. Helm: `natsReplicas`.'),
   spec('TONGBAN_CONSUMER_LAG_WARN_SECONDS', ALL, '30', positive(), 'a consumer handling events older than this logs `consumer is behind`, and `/readyz` marks it `behind`. Helm: `consumerLagWarnSeconds`.'),
   spec('TONGBAN_RELAY_LAG_MAX_SECONDS', ALL, '30', positive(), "the gateway's `/readyz` is 503 (`relay (lag N s > 30 s)`) while the relay's oldest unpublished event has waited longer than this."),
+  // tracing (issue 12 item 4; read by packages/runtime/src/tracing-start.ts and the OpenTelemetry SDK)
+  spec('OTEL_EXPORTER_OTLP_ENDPOINT', ALL, 'unset: tracing off (no SDK started)', absoluteUrl(['http', 'https']),
+    'OTLP over HTTP receiver (an OpenTelemetry Collector, Jaeger, Tempo…), e.g. `http://otel-collector:4318`: spans go to `<endpoint>/v1/traces`. Set, every process starts the OpenTelemetry SDK (http, fastify, gRPC and pg instrumentation) and log lines carry `traceId`; see [Traces](#traces).'),
+  spec('OTEL_EXPORTER_OTLP_PROTOCOL', ALL, 'http/protobuf', oneOf(['http/protobuf', 'http/json']), 'encoding of the exported spans.'),
+  spec('OTEL_EXPORTER_OTLP_HEADERS', ALL, 'unset', check('comma-separated key=value pairs', (v) => v.split(',').every((pair) => /^[^=\s]+=.*$/.test(pair.trim()))),
+    'headers of every export request (W3C Baggage format, values URL-encoded), e.g. an `Authorization` of a hosted backend.', 'secret'),
+  spec('OTEL_SERVICE_NAME', ALL, "the process's name (`gateway`, `intake`, `relay`…)", anyText(), "`service.name` of the process's spans (`service.namespace` is `tongban`); leave unset so each process has its own."),
+  spec('OTEL_TRACES_SAMPLER', ALL, 'parentbased_always_on', oneOf(['always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio']),
+    'which traces are recorded; `parentbased_traceidratio` with `OTEL_TRACES_SAMPLER_ARG` keeps a share of user actions (whole traces: the later processes follow the gateway\'s decision through `traceparent`).'),
+  spec('OTEL_TRACES_SAMPLER_ARG', ALL, '1', check('a number from 0 to 1', (v) => v.trim() !== '' && Number(v) >= 0 && Number(v) <= 1), 'the share of traces kept by the `…traceidratio` samplers.'),
+  spec('OTEL_BSP_SCHEDULE_DELAY', ALL, '5000', positiveInteger(), 'ms between two exports of the buffered spans (the batch span processor).'),
   // identity
   spec('TONGBAN_JWT_SECRET', ['identity'], 'unset: the installation key generated on first start (table `identity_installation_key`)', check('at least 32 bytes', (v) => Buffer.byteLength(v) >= 32),
     'secret the Ed25519 token signing key is derived from; read by identity and `npm run token` only. Required when `NODE_ENV=production`. Helm: `jwtSecret` (generated and kept when empty).', 'secret'),

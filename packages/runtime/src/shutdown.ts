@@ -1,5 +1,6 @@
 import closeWithGrace from 'close-with-grace';
 import type { Logger } from './logger';
+import { shutdownTracing } from './tracing-shutdown';
 
 /**
  * How long a graceful shutdown may take before the process exits anyway (exit code 1), ms. Below
@@ -25,6 +26,8 @@ export function gracefulShutdown(log: Logger, stop: (reason: string) => Promise<
     const reason = signal ?? (err ? 'error' : manual ? 'parent gone' : 'exit');
     log.info({ reason }, 'stopping');
     await stop(reason);
+    // The spans of the last requests, exported before the process ends (nothing to do with tracing off).
+    await shutdownTracing();
   });
   // A supervised child (spawned with an IPC channel): stop when the supervisor is gone.
   if (process.send) process.once('disconnect', () => grace.close());

@@ -1,3 +1,5 @@
+// First of all: tracing (when OTEL_EXPORTER_OTLP_ENDPOINT is set) must be started before pg, gRPC and http load.
+import '@tongban/runtime/tracing';
 import { isTicketId, ticketStream } from '@tongban/domain';
 import { casework } from '@tongban/contracts';
 import { TicketExecutor, actorContext, correlationId, executeTicketRpc, fail, loadTicket, runService, serveGrpc, unary } from '@tongban/runtime';

@@ -1,6 +1,8 @@
+// First of all: tracing (when OTEL_EXPORTER_OTLP_ENDPOINT is set) must be started before pg, gRPC and http load.
+import '@tongban/runtime/tracing';
 import { TICKET_EVENT_TYPES, ticketIdOf } from '@tongban/domain';
 import { runMigrations } from '@tongban/eventstore';
-import { TicketExecutor, consumeTicketEvents, runService } from '@tongban/runtime';
+import { TicketExecutor, consumeTicketEvents, inNewTrace, runService } from '@tongban/runtime';
 import { fireTimer } from './fire';
 import { deadlineMetrics, measuredFire } from './metrics';
 import { DEADLINE_MIGRATIONS } from './migrations';
@@ -21,7 +23,10 @@ runService('deadline', async (host) => {
   const executor = new TicketExecutor({ store: host.store, ref: host.ref, clock: host.clock, service: 'deadline', settings: host.settings });
   const deps = { executor, store: host.store, ref: host.ref, settings, now: () => host.clock.now() };
   const now = () => host.clock.now();
-  const fire = measuredFire(deadlineMetrics(host.pool, now), now, (t) => fireTimer(deps, t));
+  // Each timer fired is a trace of its own (tracing on), followed through its events like a user's action.
+  const fire = measuredFire(deadlineMetrics(host.pool, now), now, (t) => inNewTrace(`deadline fire ${t.kind}`, {
+    'tongban.ticket.id': t.ticketId, 'tongban.timer.leg': t.leg, 'tongban.timer.kind': t.kind, 'tongban.timer.due_key': t.dueKey,
+  }, () => fireTimer(deps, t)));
   const loop = startTimerLoop({
     fireBatch: () => fireDueTimers(host.pool, host.clock.now(), settings.batch, fire, {
       concurrency: settings.concurrency,

@@ -1,3 +1,5 @@
+// First of all: tracing (when OTEL_EXPORTER_OTLP_ENDPOINT is set) must be started before pg, gRPC and http load.
+import '@tongban/runtime/tracing';
 import { ConfigError, createLogger, gracefulShutdown, identityVerificationKeys, loadConfig, loadSettings, startFailure, untilAvailable } from '@tongban/runtime';
 import { buildGateway } from './server';
 import { webRootOf } from './web-apps';

@@ -1,3 +1,5 @@
+// First of all: tracing (when OTEL_EXPORTER_OTLP_ENDPOINT is set) must be started before pg, gRPC and http load.
+import '@tongban/runtime/tracing';
 import { staticKeys } from '@tongban/auth';
 import { identity } from '@tongban/contracts';
 import { runMigrations } from '@tongban/eventstore';

@@ -1,3 +1,5 @@
+// First of all: tracing (when OTEL_EXPORTER_OTLP_ENDPOINT is set) must be started before pg, gRPC and http load.
+import '@tongban/runtime/tracing';
 import type { EventStore } from '@tongban/eventstore';
 import { jetstream } from '@nats-io/jetstream';
 import { Relay, deadLetterSubjectFor, migrateRelay, relayMetrics } from '@tongban/messaging';

@@ -1,3 +1,5 @@
+// First of all: tracing (when OTEL_EXPORTER_OTLP_ENDPOINT is set) must be started before pg, gRPC and http load.
+import '@tongban/runtime/tracing';
 import { routing } from '@tongban/contracts';
 import { TicketExecutor, consumeTicketEvents, executeTicketRpc, loadTicket, runService, serveGrpc, unary } from '@tongban/runtime';
 import { routingCommand } from './commands';
