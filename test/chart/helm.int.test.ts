@@ -180,6 +180,12 @@ maybe('helm chart', () => {
     expect(out.match(/name: TONGBAN_SLA_CONFIG/g)).toHaveLength(1);
   });
 
+  it('says who calls reporters back (TONGBAN_CALLBACK_BY, first responder by default) and refuses anything else', () => {
+    expect(run(['template', 'tb', chart, ...secret])).toContain('- name: TONGBAN_CALLBACK_BY\n              value: "first-responder"');
+    expect(run(['template', 'tb', chart, ...secret, '--set', 'callbackBy=hotline'])).toContain('- name: TONGBAN_CALLBACK_BY\n              value: "hotline"');
+    expect(() => run(['template', 'tb', chart, ...secret, '--set', 'callbackBy=citizen'])).toThrow(/callbackBy must be first-responder or hotline/);
+  });
+
   it('sets the JetStream replicas of the platform streams (3 on a NATS cluster) and the lag bound', () => {
     expect(run(['template', 'tb', chart, ...secret])).toContain('- name: TONGBAN_NATS_REPLICAS\n              value: "1"');
     const out = run(['template', 'tb', chart, ...secret, '--set', 'natsReplicas=3', '--set', 'consumerLagWarnSeconds=10']);

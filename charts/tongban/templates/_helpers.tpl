@@ -35,6 +35,9 @@ app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
   value: {{ .Values.logLevel | quote }}
 - name: TONGBAN_AUTO_CLOSE_DAYS
   value: {{ .Values.autoCloseDays | quote }}
+{{- if not (has .Values.callbackBy (list "first-responder" "hotline")) }}{{ fail (printf "callbackBy must be first-responder or hotline, not %q" (toString .Values.callbackBy)) }}{{ end }}
+- name: TONGBAN_CALLBACK_BY
+  value: {{ .Values.callbackBy | quote }}
 {{- if .Values.maxExtensionHours }}
 - name: TONGBAN_MAX_EXTENSION_HOURS
   value: {{ .Values.maxExtensionHours | quote }}
