@@ -9,13 +9,16 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { join } from 'node:path';
+import { waitFor } from '@tongban/testing';
 import { DIST_ENTRIES } from '../../scripts/build-dist';
+import { type OtlpCollector, startOtlpCollector } from '../support/otlp-collector';
 import { type TestStack, startTestStack } from '../support/test-stack';
 
 const ROOT = join(__dirname, '..', '..');
 const DIST = join(ROOT, 'dist');
 
 let stack: TestStack;
+let collector: OtlpCollector;
 let buildMs = 0;
 
 beforeAll(async () => {
@@ -23,9 +26,14 @@ beforeAll(async () => {
   const build = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts', 'build-dist.ts')], { cwd: ROOT, encoding: 'utf8' });
   buildMs = Date.now() - started;
   if (build.status !== 0) throw new Error(`build:dist failed: ${build.stdout}${build.stderr}`);
-  stack = await startTestStack({}, { compiled: DIST });
+  // Traced (issue 12 item 4): the instrumentation must come first in the bundles too.
+  collector = await startOtlpCollector();
+  stack = await startTestStack({ OTEL_EXPORTER_OTLP_ENDPOINT: collector.endpoint, OTEL_BSP_SCHEDULE_DELAY: '100' }, { compiled: DIST });
 }, 240_000);
-afterAll(async () => { await stack?.stop(); });
+afterAll(async () => {
+  await stack?.stop();
+  await collector?.close();
+});
 
 it('compiles every entry into one JavaScript file that loads no TypeScript and no workspace source', () => {
   for (const name of Object.keys(DIST_ENTRIES)) {
@@ -79,6 +87,12 @@ it('the stack started from dist/ takes a submission through routing to the query
   expect(submitted.status).toBe(201);
   const routed = await stack.waitForTicket(submitted.body.id, device.token, (v) => v.status === 'routed', 30_000);
   expect(routed.routedUnit).toMatchObject({ id: 'adm-513431', name: '昭觉县' });
+  // One trace across the compiled processes, each named after its dist/<name>.js, PostgreSQL queries in it.
+  const published = await waitFor(() => collector.spans().find((s) => s.name === 'publish TicketSubmitted' && s.attributes['tongban.event.stream'] === `ticket-${submitted.body.id}`));
+  const services = () => new Set(collector.spans().filter((s) => s.traceId === published.traceId).map((s) => s.service));
+  await waitFor(() => ['gateway', 'intake', 'relay', 'routing', 'query'].every((p) => services().has(p)) || undefined).catch(() => undefined);
+  expect([...services()].sort()).toEqual(expect.arrayContaining(['gateway', 'intake', 'relay', 'routing', 'query']));
+  expect(collector.spans().some((s) => s.traceId === published.traceId && s.service === 'intake' && s.name.startsWith('pg.query'))).toBe(true);
   // A localized problem (catalogues read from packages/i18n/locales via the rewritten __dirname).
   const bad = await stack.api('POST', '/api/v1/tickets', { token: device.token, headers: { 'accept-language': 'zh-Hans' }, body: { service_code: 'water-supply', division: '999999', title: 't', description: 'd' } });
   expect([bad.status, bad.body.reason]).toEqual([400, 'unknown_division']);

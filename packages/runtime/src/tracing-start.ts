@@ -12,7 +12,7 @@ import type * as GrpcInstrumentation from '@opentelemetry/instrumentation-grpc';
 import type * as HttpInstrumentation from '@opentelemetry/instrumentation-http';
 import type * as PgInstrumentation from '@opentelemetry/instrumentation-pg';
 import type * as SdkNode from '@opentelemetry/sdk-node';
-import { SETTINGS } from './settings';
+import { SETTINGS, isProcessName } from './settings';
 import { onTracingShutdown } from './tracing-shutdown';
 
 /** Requests never traced: probes and scrapes (every few seconds, each would be a trace of its own). */
@@ -22,11 +22,13 @@ const UNTRACED_PATHS = /^\/(healthz|readyz|metrics)(\?|$)/;
 const UNTRACED_GRPC_METHODS = ['Check', 'Watch'];
 
 /**
- * The process a main.ts belongs to, from its path (`services/<name>/src/main.ts`, or a compiled
- * `services/<name>/dist/…`): the spans' `service.name`. Undefined for any other entry point.
+ * The process an entry point runs, from its path — `services/<name>/src/main.ts` (tsx), or the image's
+ * compiled `dist/<name>.js` (scripts/build-dist.ts) — as the spans' `service.name`. Undefined for any other.
  */
 export function processNameOf(entry: string | undefined): string | undefined {
-  return entry ? /(?:^|[\\/])services[\\/]([a-z-]+)[\\/]/.exec(entry)?.[1] : undefined;
+  if (!entry) return undefined;
+  const name = /(?:^|[\\/])services[\\/]([a-z-]+)[\\/]src[\\/]main\.ts$/.exec(entry)?.[1] ?? /(?:^|[\\/])dist[\\/]([a-z-]+)\.js$/.exec(entry)?.[1];
+  return name && isProcessName(name) ? name : undefined;
 }
 
 /**
