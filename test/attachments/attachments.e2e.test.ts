@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { fixture, jpegWithMetadata, pngWithMetadata } from '@tongban/attachments/src/fixtures';
+import { fixture, jpegWithMetadata, pngWithMetadata } from '@tongban/attachments/testing';
 import { type TestStack, startTestStack } from '../support/test-stack';
 
 /** Photos through the real platform: multipart at submission and afterwards, stripping, hashes, access, limits. */

@@ -13,7 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { waitFor } from '@tongban/testing';
 import { type ParsedMail, simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
-import { type FakeSmsServer, fakeAliyun } from '../../services/notification/src/fake-sms-providers';
+import { type FakeSmsServer, fakeAliyun } from '../../services/notification/src/testing/fake-sms-providers';
 import { call } from '../open311/support/client';
 import { type Open311Stack, startOpen311Stack } from '../open311/support/stack';
 import { STACK_START_TIMEOUT_MS, type TestStack } from '../support/test-stack';

@@ -18,7 +18,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import pg from 'pg';
 import { v7 as uuidv7 } from 'uuid';
-import { type FakeSmsServer, fakeAliyun } from '../../services/notification/src/fake-sms-providers';
+import { type FakeSmsServer, fakeAliyun } from '../../services/notification/src/testing/fake-sms-providers';
 import { freePort } from '../../scripts/stack';
 
 const ROOT = join(__dirname, '..', '..');

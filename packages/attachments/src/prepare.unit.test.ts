@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import exifr from 'exifr';
-import { FIXTURE_GPS, fixture, jpegWithMetadata, pngWithMetadata, webpWithMetadata } from './fixtures';
+import { FIXTURE_GPS, fixture, jpegWithMetadata, pngWithMetadata, webpWithMetadata } from './testing/fixtures';
 import { MAX_ATTACHMENT_BYTES, detectImageType } from './media';
 import { AttachmentRejected, prepareAttachment } from './prepare';
 

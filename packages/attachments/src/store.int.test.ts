@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type TestDatabase, createTestDatabase } from '@tongban/testing';
 import pg from 'pg';
-import { fixture } from './fixtures';
+import { fixture } from './testing/fixtures';
 import { prepareAttachment } from './prepare';
 import { type AttachmentStore, DirectoryAttachmentStore, PostgresAttachmentStore, attachmentStoreFromEnv } from './store';
 

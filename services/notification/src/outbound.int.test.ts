@@ -15,7 +15,7 @@ import { SMTPServer } from 'smtp-server';
 import { v7 as uuidv7 } from 'uuid';
 import type { NotificationChannel } from './channels';
 import { parseUnitContacts } from './contacts';
-import { type FakeSmsServer, fakeAliyun, fakeTencent } from './fake-sms-providers';
+import { type FakeSmsServer, fakeAliyun, fakeTencent } from './testing/fake-sms-providers';
 import { deliverNotices, inboxChannel } from './inbox';
 import { NOTIFICATION_MIGRATIONS } from './migrations';
 import { setOptOut } from './ledger';

@@ -1,6 +1,6 @@
 /**
  * The adapter's own logic (retry loop, read-back, readAll paging and skipping) on the in-memory fake of
- * fake-client.ts. The fake models documented KurrentDB behaviour; the real server is exercised by
+ * testing/kurrentdb-fake-client.ts. The fake models documented KurrentDB behaviour; the real server is exercised by
  * adapter.int.test.ts when KURRENTDB_URL is set.
  */
 import { v7 as uuidv7 } from 'uuid';

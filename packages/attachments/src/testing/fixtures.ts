@@ -3,20 +3,20 @@ import { join } from 'node:path';
 
 /**
  * Test support: small real images (a 64×48 picture drawn on a canvas and encoded by Chromium as JPEG,
- * PNG and WebP, in ../fixtures) and builders that add metadata to them the way cameras and editors do:
+ * PNG and WebP, in packages/attachments/fixtures) and builders that add metadata to them the way cameras and editors do:
  * an Exif block with a camera make and a GPS position, XMP, comments and text chunks.
  */
 
 /** A fixture image's bytes. */
 export function fixture(name: 'wall.jpg' | 'wall.png' | 'wall.webp'): Uint8Array {
-  return new Uint8Array(readFileSync(join(__dirname, '..', 'fixtures', name)));
+  return new Uint8Array(readFileSync(join(__dirname, '..', '..', 'fixtures', name)));
 }
 
 /** The GPS position written by {@link exifTiff}: 27°55′30″ N, 103°30′ E (雷波县). */
 export const FIXTURE_GPS = { lat: 27 + 55 / 60 + 30 / 3600, long: 103.5 };
 
 /** A little-endian TIFF (Exif body) with IFD0 Make = "TestCam" and a GPS IFD at {@link FIXTURE_GPS}. */
-function exifTiff(): Uint8Array {
+export function exifTiff(): Uint8Array {
   const b = new Uint8Array(148);
   const v = new DataView(b.buffer);
   b.set([0x49, 0x49, 0x2a, 0x00]);
@@ -44,13 +44,7 @@ function exifTiff(): Uint8Array {
 }
 
 function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return new Uint8Array(Buffer.concat(parts));
 }
 
 function jpegSegment(marker: number, data: Uint8Array): Uint8Array {
