@@ -11,6 +11,7 @@ export * from './grpc-server';
 export * from './actor';
 export * from './ticket-executor';
 export * from './service-host';
+export * from './event-store';
 export * from './ticket-rpc';
 export * from './consume';
 export * from './ticket-events';

@@ -2,7 +2,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import type { VerificationKeys } from '@tongban/auth';
 import { readFileSync } from 'node:fs';
 import { DEFAULT_SLA_CONFIG, DEFAULT_WORKFLOW_SETTINGS, POLICY_SETS, SlaConfigError, type Clock, type SlaConfig, type WorkflowSettings, parseSlaConfig } from '@tongban/domain';
-import { PostgresEventStore, createPool, isTransientError, type EventStore } from '@tongban/eventstore';
+import { createPool, isTransientError, type EventStore } from '@tongban/eventstore';
 import { connectNats } from '@tongban/messaging';
 import { loadReferenceData, type ReferenceData } from '@tongban/reference-data';
 import type pg from 'pg';
@@ -15,6 +15,7 @@ import { createLogger, type Logger } from './logger';
 import { startHeartbeat } from './heartbeat';
 import { gracefulShutdown } from './shutdown';
 import { measuredEventStore } from './metrics';
+import { eventStoreChoice, openEventStore } from './event-store';
 
 /** What a service process holds: configuration, connections, the clock, reference data. */
 export interface ServiceHost {
@@ -51,14 +52,15 @@ export interface ServiceHost {
 }
 
 /**
- * Connects a service process: PostgreSQL (event store migrations run at start), NATS, reference data,
- * and the clock — the settable test clock only when TONGBAN_TEST_CLOCK=1.
+ * Connects a service process: PostgreSQL, the event store (TONGBAN_EVENT_STORE: PostgreSQL, whose migrations
+ * run at start, or KurrentDB), NATS, reference data, and the clock — the settable test clock only when TONGBAN_TEST_CLOCK=1.
  * @throws the connection error when PostgreSQL or NATS is unreachable.
  */
 export async function startServiceHost(name: string, env: NodeJS.ProcessEnv = process.env): Promise<ServiceHost> {
   // Issue 12 item 1: the process's declared schema, validated once before anything is connected.
   if (isProcessName(name)) loadSettings(name, env);
   const config = loadConfig(env);
+  const storeChoice = eventStoreChoice(name, env);
   const log = createLogger(name, config.logLevel);
   const ref = loadReferenceData();
   const slaConfig = withPolicySet(config.slaConfigPath ? loadSlaConfig(config.slaConfigPath, ref) : DEFAULT_SLA_CONFIG, config.slaPolicySet);
@@ -68,7 +70,7 @@ export async function startServiceHost(name: string, env: NodeJS.ProcessEnv = pr
   // instead of ending the process; the pool reconnects when PostgreSQL is back.
   const pool = createPool(config.databaseUrl, { max: 10, onError: (err) => log.warn({ err: err.message }, 'PostgreSQL connection lost') });
   // Started while a dependency is briefly away (a restart): wait for it instead of exiting.
-  const store = measuredEventStore(await untilAvailable('PostgreSQL', () => PostgresEventStore.create(pool, clock), log));
+  const store = measuredEventStore(await untilAvailable(storeChoice.kind === 'kurrentdb' ? 'KurrentDB' : 'PostgreSQL', () => openEventStore(storeChoice, pool, clock), log));
   const nc = await untilAvailable('NATS', () => connectNats(config.natsUrl, { name: `tongban-${name}` }), log);
   const health = new Health();
   health.add('postgresql', async () => { await pool.query('SELECT 1'); });
@@ -107,6 +109,8 @@ export async function startServiceHost(name: string, env: NodeJS.ProcessEnv = pr
         try { await step(); } catch (err) { log.warn({ err }, 'error while stopping'); }
       }
       await nc.drain().catch(() => undefined);
+      // PostgreSQL: the pool is ours, not the store's (a no-op); KurrentDB: disposes of the client.
+      await store.close().catch(() => undefined);
       await pool.end().catch(() => undefined);
     },
   };

@@ -37,6 +37,7 @@ export interface SettingSpec {
 }
 
 const ALL: readonly ProcessName[] = PROCESS_NAMES;
+const SERVICES_AND_RELAY: readonly ProcessName[] = ['relay', ...SERVICE_NAMES];
 
 const check = (allowed: string, ok: (value: string) => boolean): { allowed: string; schema: z.ZodType<string> } =>
   ({ allowed, schema: z.string().refine(ok, { message: allowed }) });
@@ -84,6 +85,10 @@ const ADDRESS_SPECS = Object.entries<number>(DEFAULT_GRPC_PORTS).map(([service, 
 export const SETTINGS: readonly SettingSpec[] = [
   spec('DATABASE_URL', ALL, 'postgres://postgres@127.0.0.1:5432/tongban', absoluteUrl(['postgres', 'postgresql']),
     'PostgreSQL of the event store and every table (migrations run at start).', 'url-password'),
+  spec('TONGBAN_EVENT_STORE', SERVICES_AND_RELAY, 'postgres', oneOf(['postgres', 'kurrentdb']),
+    'the event store adapter: `postgres` (the `events` tables of `DATABASE_URL`; the tested default) or `kurrentdb` (the ticket streams on a KurrentDB / EventStoreDB 22.6+ server at `TONGBAN_KURRENTDB_URL`; every other table stays in PostgreSQL). The query service reads the PostgreSQL events table directly and refuses to start with `kurrentdb` (see [Decisions](#decisions)).'),
+  spec('TONGBAN_KURRENTDB_URL', SERVICES_AND_RELAY, 'unset', absoluteUrl(['kurrentdb', 'kurrentdb+discover', 'esdb', 'esdb+discover']),
+    'KurrentDB connection string, e.g. `kurrentdb://127.0.0.1:2113?tls=false`; required with `TONGBAN_EVENT_STORE=kurrentdb`.', 'url-password'),
   spec('NATS_URL', ALL, 'nats://127.0.0.1:4222', urlList(['nats', 'tls', 'ws', 'wss']), 'NATS server(s) with JetStream, comma-separated for a cluster.', 'url-password'),
   spec('LOG_LEVEL', ALL, 'info', oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), 'pino log level of every process.'),
   spec('NODE_ENV', ALL, 'unset', anyText(), '`production` (Dockerfile, Helm): identity refuses to start without `TONGBAN_JWT_SECRET`.'),
