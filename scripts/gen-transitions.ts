@@ -1,11 +1,11 @@
 /**
  * Writes docs/ticket-lifecycle.md: the ticket statuses and every allowed transition, derived from the
- * decider (packages/domain/src/ticket/transitions.ts). Run: `npx tsx scripts/gen-transitions.ts`.
+ * decider (packages/domain/src/ticket/transitions.ts) by @tongban/docs. Run: `npx tsx scripts/gen-transitions.ts`.
  * `--check` exits 1 instead of writing when the file is out of date.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { renderLifecycleMarkdown } from '../packages/domain/src/ticket/transitions';
+import { renderLifecycleMarkdown } from '@tongban/docs';
 
 /** Path of the generated document. */
 const LIFECYCLE_DOC = join(__dirname, '..', 'docs', 'ticket-lifecycle.md');

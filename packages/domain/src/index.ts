@@ -17,3 +17,4 @@ export * from './ticket/permissions';
 export * from './ticket/evolve';
 export * from './ticket/decide';
 export * from './ticket/actions';
+export * from './ticket/transitions';

@@ -1,5 +1,5 @@
 import { DivisionIndex } from './divisions';
-import { SAMPLE_DIVISIONS } from '../ticket/transitions';
+import { SAMPLE_DIVISIONS } from '../ticket/sample-world';
 
 // A few real Liangshan codes (2023): 5134 → 513437 (雷波县) → 513437100 (锦城镇) → 513437100001;
 // 513431 (昭觉县); 513434 (越西县) → 513434114 (马拖镇) → 513434114203 (大河村).

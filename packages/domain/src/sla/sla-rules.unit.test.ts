@@ -10,7 +10,7 @@ import { TicketRejection } from '../ticket/errors';
 import type { TicketEvent } from '../ticket/events';
 import { evolve } from '../ticket/evolve';
 import { type TicketState, initialTicketState } from '../ticket/state';
-import { SAMPLE_ACTORS as A, sampleCommand, sampleContext, supervisingUnitOf } from '../ticket/transitions';
+import { SAMPLE_ACTORS as A, sampleCommand, sampleContext, supervisingUnitOf } from '../ticket/sample-world';
 import { formatInZone } from './zone';
 import { rebudgetLeg, usedTime } from './legs';
 import { DEFAULT_SLA_CONFIG, type SlaPolicySnapshot, slaPolicyFor } from './policy';

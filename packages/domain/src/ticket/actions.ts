@@ -3,7 +3,7 @@ import { decide } from './decide';
 import { TicketRejection } from './errors';
 import { authorize } from './permissions';
 import type { TicketState } from './state';
-import { sampleCommand } from './transitions';
+import { sampleCommand } from './sample-world';
 
 /** The commands staff run on a ticket from the console, in the order its buttons show them. */
 export const STAFF_ACTIONS = [

@@ -1,5 +1,5 @@
 import { permittedActions } from './actions';
-import { SAMPLE_ACTORS, SAMPLE_SCENARIOS, buildScenario, sampleContext } from './transitions';
+import { SAMPLE_ACTORS, SAMPLE_SCENARIOS, buildScenario, sampleContext } from './sample-world';
 import type { TicketState } from './state';
 
 const scenario = (name: string) => buildScenario(SAMPLE_SCENARIOS.find((s) => s.name === name)!);

@@ -7,7 +7,8 @@ import type { TicketEvent, TicketEventEnvelope } from './events';
 import { evolve } from './evolve';
 import { isAllowed } from './permissions';
 import { FINAL_STATUSES, type FirstResponder, initialTicketState, type TicketState, type TicketStatus } from './state';
-import { SAMPLE_ACTORS, SAMPLE_DIVISION_INDEX, SAMPLE_SUBMITTED_AT, SAMPLE_TICKET_ID, allowedTransitions, deriveTransitions, sampleCommand, sampleContext } from './transitions';
+import { SAMPLE_ACTORS, SAMPLE_DIVISION_INDEX, SAMPLE_SUBMITTED_AT, SAMPLE_TICKET_ID, sampleCommand, sampleContext } from './sample-world';
+import { allowedTransitions, deriveTransitions } from './transitions';
 
 // Random sequences of commands from random actors, applied through decide + evolve as a service would
 // (rejections skipped), with the invariants of first-inquiry responsibility (首问责任制) and of the stream.

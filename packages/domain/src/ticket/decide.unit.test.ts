@@ -8,7 +8,7 @@ import type { TicketEvent, TicketEventEnvelope } from './events';
 import { evolve, evolveAll } from './evolve';
 import { type TicketState, initialTicketState } from './state';
 import { deciderSpec } from '@tongban/testing/decider-spec';
-import { SAMPLE_ACTORS as A, SAMPLE_SUBMITTED_AT as T0, SAMPLE_TICKET_ID, sampleContext } from './transitions';
+import { SAMPLE_ACTORS as A, SAMPLE_SUBMITTED_AT as T0, SAMPLE_TICKET_ID, sampleContext } from './sample-world';
 
 // ---------------------------------------------------------------------------------------------------
 // given(events) → when(command, ctx) → then(events) | thenRejects(kind, reason), from @tongban/testing/decider-spec

@@ -2,7 +2,8 @@ import type { TicketCommandType } from './commands';
 import { TicketRejection } from './errors';
 import { PERMISSIONS, authorize, isAllowed } from './permissions';
 import type { TicketState } from './state';
-import { SAMPLE_ACTORS, SAMPLE_SCENARIOS, type SampleActorName, TICKET_COMMAND_TYPES, buildScenario, sampleContext } from './transitions';
+import { SAMPLE_ACTORS, SAMPLE_SCENARIOS, type SampleActorName, buildScenario, sampleContext } from './sample-world';
+import { TICKET_COMMAND_TYPES } from './transitions';
 
 // Every role × every action, on a ticket accepted by 锦城镇 (holder = first responder's unit) and on the
 // same ticket transferred to 雷波县's housing-construction department. Inside/outside jurisdiction: the

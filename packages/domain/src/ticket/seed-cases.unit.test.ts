@@ -4,7 +4,7 @@ import { administrationUnitId, departmentUnitId, seededStaffId } from '../refere
 import type { ActorContext, TicketCommand } from './commands';
 import type { TicketEventEnvelope } from './events';
 import { initialTicketState, type TicketState } from './state';
-import { SAMPLE_ACTORS, SAMPLE_DIVISION_INDEX, applyCommand, sampleContext } from './transitions';
+import { SAMPLE_ACTORS, SAMPLE_DIVISION_INDEX, applyCommand, sampleContext } from './sample-world';
 
 // The three real cases of seed-cases.json, replayed through decide + evolve with a simulated deadline
 // service (a breach is recorded when a leg's due time passes before the next step), ending with each

@@ -1,14 +1,8 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { TicketCommandType } from './commands';
 import { isAllowed } from './permissions';
 import { FINAL_STATUSES, type TicketStatus } from './state';
-import {
-  COMMAND_ROUTES, NEW_TICKET, SAMPLE_ACTORS, SAMPLE_SCENARIOS, TICKET_COMMAND_TYPES, TICKET_STATUSES, type Transition,
-  allowedTransitions, buildScenario, deriveTransitions, renderLifecycleMarkdown, sampleContext,
-} from './transitions';
-
-const LIFECYCLE_DOC = join(__dirname, '..', '..', '..', '..', 'docs', 'ticket-lifecycle.md');
+import { SAMPLE_ACTORS, SAMPLE_SCENARIOS, buildScenario, sampleContext } from './sample-world';
+import { NEW_TICKET, TICKET_COMMAND_TYPES, TICKET_STATUSES, type Transition, allowedTransitions, deriveTransitions } from './transitions';
 
 const table = deriveTransitions();
 
@@ -19,10 +13,6 @@ function cell(from: Transition['from'], command: TicketCommandType): Transition[
 }
 
 describe('the transition table derived from the decider', () => {
-  it('docs/ticket-lifecycle.md is what the decider says (regenerate: npx tsx scripts/gen-transitions.ts)', () => {
-    expect(readFileSync(LIFECYCLE_DOC, 'utf8')).toBe(renderLifecycleMarkdown(table));
-  });
-
   it('is deterministic', () => {
     expect(deriveTransitions()).toEqual(table);
   });
@@ -30,7 +20,7 @@ describe('the transition table derived from the decider', () => {
   it('has a cell for every status × command, and submit from a new ticket', () => {
     expect(table).toHaveLength(1 + TICKET_STATUSES.length * TICKET_COMMAND_TYPES.length);
     expect(cell(NEW_TICKET, 'SubmitTicket')).toMatchObject({ kind: 'allowed', to: ['submitted'] });
-    expect(new Set(TICKET_COMMAND_TYPES).size).toBe(Object.keys(COMMAND_ROUTES).length);
+    expect(new Set(TICKET_COMMAND_TYPES).size).toBe(TICKET_COMMAND_TYPES.length);
   });
 
   it('every status has a representative ticket built by real commands', () => {
@@ -100,17 +90,5 @@ describe('the transition table derived from the decider', () => {
         expect(isAllowed(command, SAMPLE_ACTORS.auditor, state, sampleContext(SAMPLE_ACTORS.auditor, state.updatedAt))).toBe(false);
       }
     }
-  });
-
-  it('internal commands have no HTTP route; every other command has a POST route under /api/v1/tickets', () => {
-    const internal = TICKET_COMMAND_TYPES.filter((c) => COMMAND_ROUTES[c].startsWith('internal'));
-    expect(internal).toEqual(['RouteTicket', 'IssueDeadlineWarning', 'RecordDeadlineBreach', 'RecordMergedDuplicate', 'RecordCallbackOverdue']);
-    for (const c of TICKET_COMMAND_TYPES.filter((x) => !internal.includes(x))) expect(COMMAND_ROUTES[c]).toMatch(/^POST \/api\/v1\/tickets(\/\{id\}\/[a-z-]+)?$/);
-  });
-
-  it('the markdown has one row per allowed transition', () => {
-    const markdown = renderLifecycleMarkdown(table);
-    const section = markdown.slice(markdown.indexOf('## Transitions'), markdown.indexOf('## Refused'));
-    expect(section.split('\n').filter((l) => l.startsWith('| `'))).toHaveLength(allowedTransitions(table).length);
   });
 });

@@ -1,0 +1,2 @@
+/** @tongban/docs: the documents derived from code (scripts/gen-transitions.ts writes them). */
+export { renderLifecycleMarkdown } from './lifecycle';
