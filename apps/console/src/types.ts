@@ -1,4 +1,4 @@
-/** The shapes of the API answers the console reads (see services/query/src/view.ts and history.ts). */
+/** The shapes of the API answers the console reads (see services/query/src/read-models/view.ts and history.ts). */
 import type { ClockFields } from './sla';
 
 /** A unit reference in a ticket view. */

@@ -2,7 +2,7 @@ import { type Language, i18nInstance, translator } from '@tongban/i18n';
 
 /**
  * The reporter's answers to a category's questions (Open311 attributes, e.g. `at_risk`), as the query
- * service's ticket view lists them (`answers: [{code, value}]`, services/query/src/view.ts), completed
+ * service's ticket view lists them (`answers: [{code, value}]`, services/query/src/read-models/view.ts), completed
  * with the texts of the catalogues (packages/i18n `question.<code>.name` and
  * `question.<code>.values.<key>`) in the reader's language. A question or value the catalogues do not
  * know is shown by its code (answers to free-text questions as given).

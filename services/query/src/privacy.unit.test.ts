@@ -11,9 +11,9 @@ import type { RecordedEvent } from '@tongban/eventstore';
 import { loadReferenceData } from '@tongban/reference-data';
 import { REDACTED, reporterDisclosure } from './access';
 import { exportRow } from './audit/export';
-import { historyEntries } from './history';
-import { maskState } from './replay';
-import { ticketView } from './view';
+import { historyEntries } from './read-models/history';
+import { maskState } from './audit/replay';
+import { ticketView } from './read-models/view';
 
 const ref = loadReferenceData();
 const DEVICE = 'device-5f1c2e7a';

@@ -16,7 +16,7 @@ import { type EventStore, type GlobalPosition, type RecordedEvent, withTransacti
 import type pg from 'pg';
 import { indexAnchors } from './audit/anchors';
 import { ANCHOR_STREAM, EVENT_SELECT, toRecorded } from './audit/streams';
-import { type FoldedTicket, VIEW_COLUMNS, foldTicket, projectTicketEvent, viewParams } from './projection';
+import { type FoldedTicket, VIEW_COLUMNS, foldTicket, projectTicketEvent, viewParams } from './read-models/projection';
 import { FACT_COLUMNS, factsParams, ticketFacts } from './stats/facts';
 
 /** What a rebuild did. */

@@ -106,7 +106,7 @@ export function serviceDefinition(service: CatalogueService, ref: ReferenceData,
   };
 }
 
-/** The parts of the query service's ticket view (services/query/src/view.ts) that Open311 shows. */
+/** The parts of the query service's ticket view (services/query/src/read-models/view.ts) that Open311 shows. */
 export interface TicketViewForOpen311 {
   id: string;
   status: string;
@@ -168,7 +168,7 @@ export function requestElement(view: TicketViewForOpen311, catalogue: Catalogue,
   };
 }
 
-/** One public change as the query service lists it (services/query/src/public-updates.ts). */
+/** One public change as the query service lists it (services/query/src/public/updates.ts). */
 export interface TicketUpdateForOpen311 {
   ticketId: string;
   eventId: string;

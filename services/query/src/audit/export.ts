@@ -7,7 +7,7 @@
 import { ticketIdOf } from '@tongban/domain';
 import type { RecordedEvent } from '@tongban/eventstore';
 import { REDACTED, type ReporterDisclosure, mask } from '../access';
-import { discloseEvent } from '../history';
+import { discloseEvent } from '../read-models/history';
 import { type Db, EVENT_SELECT, toRecorded } from './streams';
 
 /** One exported event. Times are UTC ISO-8601; `data` is the event payload (masked unless unmasked). */

@@ -1,6 +1,6 @@
 import { SHANGHAI_ZONE, type TicketState, formatShanghai } from '@tongban/domain';
 import type { ReferenceData } from '@tongban/reference-data';
-import { REDACTED, type ReporterDisclosure, isPublicTicket, mask } from './access';
+import { REDACTED, type ReporterDisclosure, isPublicTicket, mask } from '../access';
 
 /** The path of an attached file: `/api/v1/attachments/<sha256>?ticket=<id>`. */
 function attachmentUrl(sha256: string, ticketId: string): string {

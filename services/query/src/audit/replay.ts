@@ -5,7 +5,7 @@
 import { type TicketState, evolveAll, initialTicketState } from '@tongban/domain';
 import type { RecordedEvent } from '@tongban/eventstore';
 import { toEnvelopes } from '@tongban/runtime';
-import { REDACTED, type ReporterDisclosure, mask } from './access';
+import { REDACTED, type ReporterDisclosure, mask } from '../access';
 
 /** Where to stop: at a revision (inclusive), at an instant (events that occurred at or before it), or both. */
 export interface ReplayPoint {

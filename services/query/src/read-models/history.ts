@@ -1,5 +1,5 @@
 import type { EventActor, RecordedEvent } from '@tongban/eventstore';
-import { REDACTED, type ReporterDisclosure, mask } from './access';
+import { REDACTED, type ReporterDisclosure, mask } from '../access';
 
 /** Event types a reporter never sees. */
 // DuplicateMerged names the merged duplicate's reporting device: not for the lead's reporter or followers (issue 14 item 5).

@@ -5,9 +5,9 @@ import type { EventStore } from '@tongban/eventstore';
 import type { ReferenceData } from '@tongban/reference-data';
 import { actorContext, fail, toEnvelopes } from '@tongban/runtime';
 import type pg from 'pg';
-import { isReporter, mayRead, reporterDisclosure } from './access';
+import { isReporter, mayRead, reporterDisclosure } from '../access';
 import { historyEntries } from './history';
-import { OPEN_STATUSES } from './stats/definitions';
+import { OPEN_STATUSES } from '../stats/definitions';
 import { unitsInvolved } from './projection';
 import { ticketView } from './view';
 

@@ -3,25 +3,25 @@
  * GetStats, ExportEvents. Verify and export are for auditors only (PERMISSION_DENIED auditor_only);
  * replay follows the history's read rules; statistics are for supervisors (their subtree) and auditors.
  */
-import { MAX_EXPORT_ROWS, lifecycleCsv, lifecycleJsonl, lifecycleRows } from './stats/export';
-import { practiceFigures } from './stats/practice';
+import { MAX_EXPORT_ROWS, lifecycleCsv, lifecycleJsonl, lifecycleRows } from '../stats/export';
+import { practiceFigures } from '../stats/practice';
 import { isTicketId, parseShanghaiDateOrInstant } from '@tongban/domain';
 import type { Principal, StaffPrincipal } from '@tongban/auth';
 import type { query } from '@tongban/contracts';
 import type { Clock } from '@tongban/domain';
 import { ticketStream } from '@tongban/domain';
 import { fail } from '@tongban/runtime';
-import { recordDisclosure } from './audit/disclosure';
-import { candidateTicketStreams, countTicketStreams, verifyStream, verifyStreams } from './audit/evidence';
-import { exportPage } from './audit/export';
-import { DISCLOSURE_STREAM } from './audit/streams';
-import type { StreamVerification } from './audit/verify';
-import { isReporter, reporterDisclosure } from './access';
-import { type QueryDeps, readableTicket } from './handlers';
-import { historyEntries } from './history';
+import { recordDisclosure } from './disclosure';
+import { candidateTicketStreams, countTicketStreams, verifyStream, verifyStreams } from './evidence';
+import { exportPage } from './export';
+import { DISCLOSURE_STREAM } from './streams';
+import type { StreamVerification } from './verify';
+import { isReporter, reporterDisclosure } from '../access';
+import { type QueryDeps, readableTicket } from '../read-models/handlers';
+import { historyEntries } from '../read-models/history';
 import { InvalidReplayPointError, eventsUpTo, maskState, replayState } from './replay';
-import type { StatsCache } from './stats/cache';
-import { resolveStatsQuery } from './stats/scope';
+import type { StatsCache } from '../stats/cache';
+import { resolveStatsQuery } from '../stats/scope';
 
 /** Dependencies of the audit handlers. */
 export interface AuditDeps extends QueryDeps {

@@ -10,7 +10,7 @@ import type { TicketState } from '@tongban/domain';
 import type { ReferenceData } from '@tongban/reference-data';
 import type pg from 'pg';
 import { fail } from '@tongban/runtime';
-import { MERGED_STATUS } from './stats/facts';
+import { MERGED_STATUS } from '../stats/facts';
 
 /** Below this many rated tickets a month's satisfaction is shown as "not enough data" (rate null). */
 const MIN_PUBLIC_SAMPLE = 5;

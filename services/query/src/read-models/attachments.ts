@@ -3,7 +3,7 @@ import { type AttachmentStore, isSha256 } from '@tongban/attachments';
 import type { query } from '@tongban/contracts';
 import type { TicketState } from '@tongban/domain';
 import { ServiceFailure, fail } from '@tongban/runtime';
-import { isPublicTicket, mayRead } from './access';
+import { isPublicTicket, mayRead } from '../access';
 import { type QueryDeps, readableTicket } from './handlers';
 
 const notFound = () => fail.notFound('attachment_not_found', 'no such attachment, or not one you may see');

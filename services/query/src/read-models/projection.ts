@@ -2,7 +2,7 @@ import { type TicketState, evolve, initialTicketState, ticketStream, ticketIdOf 
 import type { EventStore, RecordedEvent } from '@tongban/eventstore';
 import { toEnvelopes } from '@tongban/runtime';
 import type pg from 'pg';
-import { factsParams, ticketFacts, upsertFactsSql } from './stats/facts';
+import { factsParams, ticketFacts, upsertFactsSql } from '../stats/facts';
 
 /** Every unit that has held, been routed, accountable for or supervising the ticket (read scoping). */
 export function unitsInvolved(previous: readonly string[], s: TicketState): string[] {
