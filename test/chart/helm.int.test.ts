@@ -186,6 +186,21 @@ maybe('helm chart', () => {
     expect(() => run(['template', 'tb', chart, ...secret, '--set', 'callbackBy=citizen'])).toThrow(/callbackBy must be first-responder or hotline/);
   });
 
+  it('turns tracing on in every process only with tracing.otlpEndpoint, sampled whole by tracing.sampleRatio', () => {
+    const otelOf = (manifests: Manifest[]) => manifests.filter((m) => m.kind === 'Deployment').map((m) => [m.metadata.name,
+      Object.fromEntries((m.spec.template.spec.containers[0].env as { name: string; value?: string }[]).filter((e) => e.name.startsWith('OTEL_')).map((e) => [e.name, e.value]))]);
+    expect(otelOf(render()).filter(([, env]) => Object.keys(env as object).length > 0)).toEqual([]);
+    const on = otelOf(render('--set', 'tracing.otlpEndpoint=http://otel-collector:4318', '--set', 'tracing.sampleRatio=0.1'));
+    expect(on).toHaveLength(PROCESSES.length);
+    for (const [name, env] of on) {
+      expect([name, env]).toEqual([name, {
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel-collector:4318', OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+        OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.1',
+      }]);
+    }
+    expect(() => run(['template', 'tb', chart, ...secret, '--set', 'tracing.otlpEndpoint=http://otel:4318', '--set', 'tracing.protocol=grpc'])).toThrow(/tracing.protocol must be http\/protobuf or http\/json/);
+  });
+
   it('sets the JetStream replicas of the platform streams (3 on a NATS cluster) and the lag bound', () => {
     expect(run(['template', 'tb', chart, ...secret])).toContain('- name: TONGBAN_NATS_REPLICAS\n              value: "1"');
     const out = run(['template', 'tb', chart, ...secret, '--set', 'natsReplicas=3', '--set', 'consumerLagWarnSeconds=10']);

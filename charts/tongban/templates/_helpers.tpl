@@ -33,6 +33,19 @@ app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
 {{- end }}
 - name: LOG_LEVEL
   value: {{ .Values.logLevel | quote }}
+{{- with .Values.tracing }}
+{{- if .otlpEndpoint }}
+{{- if not (has .protocol (list "http/protobuf" "http/json")) }}{{ fail (printf "tracing.protocol must be http/protobuf or http/json, not %q" (toString .protocol)) }}{{ end }}
+- name: OTEL_EXPORTER_OTLP_ENDPOINT
+  value: {{ .otlpEndpoint | quote }}
+- name: OTEL_EXPORTER_OTLP_PROTOCOL
+  value: {{ .protocol | quote }}
+- name: OTEL_TRACES_SAMPLER
+  value: parentbased_traceidratio
+- name: OTEL_TRACES_SAMPLER_ARG
+  value: {{ .sampleRatio | quote }}
+{{- end }}
+{{- end }}
 - name: TONGBAN_AUTO_CLOSE_DAYS
   value: {{ .Values.autoCloseDays | quote }}
 {{- if not (has .Values.callbackBy (list "first-responder" "hotline")) }}{{ fail (printf "callbackBy must be first-responder or hotline, not %q" (toString .Values.callbackBy)) }}{{ end }}
