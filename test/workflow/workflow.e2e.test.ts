@@ -274,6 +274,20 @@ it('merging a duplicate (并单): it ends pointing at its lead, its reporter fol
   expect([outside.status, outside.body.reason]).toEqual([403, 'outside_jurisdiction']);
   const noReference = await stack.api('POST', `/api/v1/tickets/${duplicate}/merge`, { token: supervisor, body: { into: 'LS-1999-000001' } });
   expect([noReference.status, noReference.body.reason]).toEqual([404, 'merge_target_not_found']);
+  // A ticket of another county, named by id (its reference is not found either): answered as if it did not
+  // exist, by merge and by duplicate, and nothing is written on either ticket.
+  const elsewhere = await submit(first.token, { service_code: 'water-supply', division: '513431100001', title: '自来水停水' });
+  await stack.waitForTicket(elsewhere, otherSupervisor, (v) => v.status === 'routed');
+  for (const [path, body, status, reason] of [
+    ['merge', { into: elsewhere }, 404, 'merge_target_not_found'], ['duplicate', { of: elsewhere }, 400, 'duplicate_target_not_found'],
+  ] as const) {
+    const res = await stack.api('POST', `/api/v1/tickets/${duplicate}/${path}`, { token: supervisor, body });
+    expect([res.status, res.body.reason, res.headers.get('content-type')]).toEqual([status, reason, expect.stringMatching(/problem\+json/)]);
+  }
+  const typesOf = async (id: string, token: string) => ((await stack.api('GET', `/api/v1/tickets/${id}/history`, { token })).body.events as { type: string }[]).map((e) => e.type);
+  expect(await typesOf(elsewhere, otherSupervisor)).not.toContain('DuplicateMerged');
+  expect(await typesOf(duplicate, supervisor)).not.toEqual(expect.arrayContaining(['TicketMerged']));
+  expect(await typesOf(duplicate, supervisor)).not.toContain('TicketMarkedDuplicate');
 
   // The county supervisor merges it, naming the lead by its reference (as officers see it): the duplicate
   // ends pointing at the lead; merging again (by id) changes nothing.
