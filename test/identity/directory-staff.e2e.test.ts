@@ -111,6 +111,18 @@ describe('the sign-in log, a page at a time', () => {
   }, 60_000);
 });
 
+it('a directory-admin neither resets their own password nor disables themself (409 own_account); nothing changes, their session goes on', async () => {
+  const before = (await stack.api('GET', `/api/v1/staff/${admin.id}`, { token: await admin.token() })).body;
+  for (const action of ['reset-password', 'disable']) {
+    const res = await stack.api('POST', `/api/v1/staff/${admin.id}/${action}`, { token: await admin.token() });
+    expect([res.status, res.body.reason, res.headers.get('content-type'), res.body.oneTimePassword]).toEqual([409, 'own_account', expect.stringMatching(/problem\+json/), undefined]);
+  }
+  const after = await stack.api('GET', `/api/v1/staff/${admin.id}`, { token: await admin.token() });
+  expect(after.status).toBe(200);
+  expect(after.body).toMatchObject({ disabled: false, passwordChangeRequired: false, roles: before.roles });
+  expect((await login(stack, 'admin', admin.password)).status).toBe(200);
+}, 60_000);
+
 it('says single sign-on is not configured (GET /api/v1/auth/methods, TONGBAN_OIDC_ISSUER unset)', async () => {
   const methods = await stack.api('GET', '/api/v1/auth/methods');
   expect(methods.status).toBe(200);

@@ -43,6 +43,16 @@ const str = (body: Body, key: string, required = true): string => {
 };
 
 /**
+ * What a directory-admin may not do to their own account, and why (409 `own_account`): resetting their own password
+ * would replace it without the current one (POST /api/v1/auth/password asks for it) and end their own sessions;
+ * disabling themselves could leave the directory without anyone to manage it. Another directory-admin does it.
+ */
+const OWN_ACCOUNT_REFUSED: Readonly<Partial<Record<string, string>>> = {
+  'reset-password': 'you cannot reset your own password: change it with POST /api/v1/auth/password (another directory-admin can reset it)',
+  disable: 'you cannot disable your own account (another directory-admin can)',
+};
+
+/**
  * The staff directory, for directory-admins within their jurisdiction: a directory-admin role at a unit
  * manages the accounts whose home division lies in that unit's division subtree, and grants roles only at
  * units in it. Everything else is PERMISSION_DENIED (reason outside_jurisdiction / not_directory_admin),
@@ -90,6 +100,7 @@ export class Directory {
     const target = await this.deps.staff.load(staffId);
     if (target.revision < 0) throw new StaffRejection('not_found', 'staff_not_found', `no staff account ${staffId}`);
     this.requireWithin(admin, target.division);
+    if (target.id === caller.id && OWN_ACCOUNT_REFUSED[action]) throw new StaffRejection('precondition', 'own_account', OWN_ACCOUNT_REFUSED[action]);
     switch (action) {
       case 'get':
         return { ...await view(target), signIns: await this.deps.sessions.signIns(target.id, 20) };
