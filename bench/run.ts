@@ -28,7 +28,7 @@ import { QUERY_MIGRATIONS } from '../services/query/src/migrations';
 import { rebuildReadModels } from '../services/query/src/rebuild';
 import { StatsCache } from '../services/query/src/stats/cache';
 import { statsBySql } from '../services/query/src/stats/sql';
-import type { StatsQuery } from '../services/query/src/stats/table';
+import type { StatsQuery } from '../services/query/src/stats/definitions';
 import { type Latency, latency, round, table, timed } from './lib';
 import { generateWorkload } from './workload/generate';
 

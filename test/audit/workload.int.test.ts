@@ -16,7 +16,7 @@ import { rebuildReadModels } from '../../services/query/src/rebuild';
 import { StatsCache } from '../../services/query/src/stats/cache';
 import type { StatsResult } from '../../services/query/src/stats/definitions';
 import { statsBySql } from '../../services/query/src/stats/sql';
-import type { StatsQuery } from '../../services/query/src/stats/table';
+import type { StatsQuery } from '../../services/query/src/stats/definitions';
 import { type QueryTestDb, createQueryTestDb } from '../../services/query/src/testing/test-db';
 
 const ref = loadReferenceData();

@@ -8,7 +8,8 @@
  */
 import type pg from 'pg';
 import { withTransaction } from '@tongban/eventstore';
-import { type FactsRecord, StatsTable } from './table';
+import type { FactsRecord } from './facts';
+import { StatsTable } from './table';
 
 interface FactsRow {
   ticket_id: string; revision: number; division: string; service_code: string; accountable_unit_id: string; handler_id: string;

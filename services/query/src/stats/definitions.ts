@@ -20,6 +20,16 @@
 /** How results are grouped: by accountable unit, county of the division, handler (first responder), category, or not. */
 export type GroupBy = 'unit' | 'county' | 'handler' | 'category' | 'none';
 
+/** What to compute: the figures of the tickets submitted in [fromMs, toMs) in a division subtree, at nowMs. Instants are epoch milliseconds. */
+export interface StatsQuery {
+  /** Division subtree ("" = all). */
+  division: string;
+  fromMs?: number;
+  toMs?: number;
+  groupBy: GroupBy;
+  nowMs: number;
+}
+
 /** Every GroupBy value accepted by the API (`none` is the default: one total). */
 export const GROUP_BYS: readonly GroupBy[] = ['unit', 'county', 'handler', 'category', 'none'];
 
@@ -86,7 +96,7 @@ export function byReceivedThenKey(a: GroupFigures, b: GroupFigures): number {
 
 /** A result of a query, with its total and groups (the range and "now" are taken from the query). */
 export function statsResult(
-  q: { division: string; fromMs?: number; toMs?: number; groupBy: GroupBy; nowMs: number },
+  q: StatsQuery,
   total: GroupFigures,
   groups: GroupFigures[],
 ): StatsResult {

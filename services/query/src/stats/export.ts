@@ -13,7 +13,7 @@
  */
 import type { TicketState } from '@tongban/domain';
 import type pg from 'pg';
-import type { StatsQuery } from './table';
+import type { StatsQuery } from './definitions';
 
 /** The columns of an export row, in CSV order. */
 export const LIFECYCLE_COLUMNS = [

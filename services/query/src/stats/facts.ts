@@ -38,6 +38,19 @@ export interface TicketFacts {
   rating: number | null;
 }
 
+/** One ticket's facts as the in-memory table (table.ts) stores them: instants as epoch milliseconds (NaN = none). */
+export interface FactsRecord extends Pick<TicketFacts,
+  'ticketId' | 'revision' | 'division' | 'serviceCode' | 'accountableUnitId' | 'handlerId' | 'status' | 'resolutionPaused'> {
+  submittedMs: number;
+  firstResponseDueMs: number;
+  firstRepliedMs: number;
+  resolutionDueMs: number;
+  resolvedMs: number;
+  closedMs: number;
+  /** 1–5, or 0 when not rated. */
+  rating: number;
+}
+
 /** The facts of a ticket state (which must exist). */
 export function ticketFacts(s: TicketState): TicketFacts {
   const fr = s.sla.firstResponse;

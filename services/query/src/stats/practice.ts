@@ -12,7 +12,8 @@ import type { TicketState } from '@tongban/domain';
 import type { ReferenceData } from '@tongban/reference-data';
 import type pg from 'pg';
 import { type GroupBy, countyOf } from './definitions';
-import { type StatsQuery, groupName } from './table';
+import type { StatsQuery } from './definitions';
+import { groupName } from './group-names';
 
 /** Below this many cases in its denominator a rate is shown as "not enough data" (rate null). */
 export const MIN_PRACTICE_SAMPLE = 5;

@@ -8,7 +8,7 @@ import { parseShanghaiDateOrInstant } from '@tongban/domain';
 import type { ReferenceData } from '@tongban/reference-data';
 import { fail } from '@tongban/runtime';
 import { GROUP_BYS, type GroupBy } from './definitions';
-import type { StatsQuery } from './table';
+import type { StatsQuery } from './definitions';
 
 /** The raw request (strings as they arrive over gRPC; empty = not given). */
 export interface StatsRequest {

@@ -7,7 +7,8 @@ import type { ReferenceData } from '@tongban/reference-data';
 import type pg from 'pg';
 import { CLOSED_STATUSES, type GroupFigures, OPEN_STATUSES, type StatsResult, byReceivedThenKey, rate, statsResult } from './definitions';
 import { MERGED_STATUS } from './facts';
-import { type StatsQuery, groupName } from './table';
+import type { StatsQuery } from './definitions';
+import { groupName } from './group-names';
 
 const KEY_EXPR: Record<StatsQuery['groupBy'], string> = {
   unit: 'accountable_unit_id',

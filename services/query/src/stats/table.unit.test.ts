@@ -1,5 +1,7 @@
 import { loadReferenceData } from '@tongban/reference-data';
-import { type FactsRecord, StatsTable, median } from './table';
+import type { FactsRecord } from './facts';
+import { median } from './medians';
+import { StatsTable } from './table';
 
 const H = 3_600_000;
 const T0 = Date.parse('2026-01-01T00:00:00Z');
