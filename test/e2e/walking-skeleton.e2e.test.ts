@@ -217,5 +217,8 @@ it('keeps inbox read state per person: one officer reading lowers only their own
     expect(res.headers.get('content-type')).toMatch(/application\/problem\+json/);
   }
   expect((await read(a, { upTo: 'yesterday' })).body.reason).toBe('invalid_read_marker');
+  // A date that does not exist is no instant (Date.parse would take 2026-02-30 for 2 March).
+  const impossible = await read(a, { upTo: '2026-02-30T00:00:00Z' });
+  expect([impossible.status, impossible.body.reason]).toEqual([400, 'invalid_read_marker']);
   expect((await stack.api('POST', '/api/v1/inbox/read', { body: { upTo: newest.id } })).status).toBe(401);
 }, 90_000);

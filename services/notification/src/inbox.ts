@@ -1,6 +1,6 @@
 import type { Principal } from '@tongban/auth';
 import type { notification } from '@tongban/contracts';
-import { evolveAll } from '@tongban/domain';
+import { evolveAll, parseShanghaiDateOrInstant } from '@tongban/domain';
 import type { EventStore, RecordedEvent } from '@tongban/eventstore';
 import { singleMetric } from '@tongban/messaging';
 import { ID_NAMESPACES, fail, toEnvelopes } from '@tongban/runtime';
@@ -208,7 +208,7 @@ export async function markInboxRead(pool: pg.Pool, principal: Principal, req: no
     ({ rows: [target] } = await pool.query<Position>(`SELECT m.created_at, m.event_revision, m.id FROM inbox_messages m WHERE m.id = $1 AND ${recipients}`, [upTo.toLowerCase(), ...reader.recipients.flat()]));
     if (!target) throw fail.notFound('inbox_message_not_found', `no message ${upTo} in your inbox`);
   } else {
-    const at = INSTANT.test(upTo) ? Date.parse(upTo) : NaN;
+    const at = INSTANT.test(upTo) ? parseShanghaiDateOrInstant(upTo) : NaN; // an instant, on a day that exists
     if (Number.isNaN(at)) throw fail.invalid('invalid_read_marker', 'upTo must be a message id or an ISO-8601 instant');
     // The newest message at or before the instant: a marker never covers messages still to come.
     ({ rows: [target] } = await pool.query<Position>(

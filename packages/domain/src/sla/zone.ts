@@ -154,6 +154,14 @@ const DATE_OR_INSTANT = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]
  * @returns epoch ms, or NaN when the text is neither (or names an impossible date).
  */
 export function parseShanghaiDateOrInstant(text: string): number {
-  if (!DATE_OR_INSTANT.test(text)) return Number.NaN;
+  if (!DATE_OR_INSTANT.test(text) || !isCalendarDate(text.slice(0, 10))) return Number.NaN;
   return Date.parse(text.length === 10 ? `${text}T00:00:00+08:00` : text);
+}
+
+/** True when `YYYY-MM-DD` names a day of the Gregorian calendar (Date.parse takes 2026-02-30 for 2 March). */
+function isCalendarDate(ymd: string): boolean {
+  const [y, m, d] = ymd.split('-').map(Number) as [number, number, number];
+  const day = new Date(0);
+  day.setUTCFullYear(y, m - 1, d); // not Date.UTC, which takes years 0–99 for 1900–1999
+  return day.getUTCFullYear() === y && day.getUTCMonth() === m - 1 && day.getUTCDate() === d;
 }

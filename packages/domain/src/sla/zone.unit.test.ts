@@ -25,4 +25,13 @@ describe('Asia/Shanghai formatting and parsing', () => {
       expect(parseShanghaiDateOrInstant(bad)).toBeNaN();
     }
   });
+
+  it('refuses dates that do not exist (Date.parse would roll 2026-02-30 over to 2 March)', () => {
+    for (const bad of ['2026-02-30', '2026-02-29', '2026-04-31T00:00:00Z', '2026-02-31T08:00:00+08:00', '2026-00-10', '2026-01-00', '2100-02-29']) {
+      expect([bad, parseShanghaiDateOrInstant(bad)]).toEqual([bad, Number.NaN]);
+    }
+    expect(new Date(parseShanghaiDateOrInstant('2024-02-29T00:00:00Z')).toISOString()).toBe('2024-02-29T00:00:00.000Z');
+    expect(new Date(parseShanghaiDateOrInstant('2000-02-29')).toISOString()).toBe('2000-02-28T16:00:00.000Z');
+    expect(parseShanghaiDateOrInstant('0050-01-01T00:00:00Z')).toBe(Date.parse('0050-01-01T00:00:00Z'));
+  });
 });

@@ -27,6 +27,8 @@ describe('resolveStatsQuery', () => {
     expect(reason(() => resolveStatsQuery(req({ division: '999' }), staff('auditor', '5134'), ref, now))).toBe('unknown_division');
     expect(reason(() => resolveStatsQuery(req({ groupBy: 'month' }), staff('auditor', '5134'), ref, now))).toBe('invalid_group_by');
     expect(reason(() => resolveStatsQuery(req({ from: 'yesterday' }), staff('auditor', '5134'), ref, now))).toBe('invalid_from');
+    expect(reason(() => resolveStatsQuery(req({ from: '2026-02-30' }), staff('auditor', '5134'), ref, now))).toBe('invalid_from');
+    expect(reason(() => resolveStatsQuery(req({ to: '2026-04-31T00:00:00+08:00' }), staff('auditor', '5134'), ref, now))).toBe('invalid_to');
     expect(reason(() => resolveStatsQuery(req({ from: '2026-02-01', to: '2026-01-01' }), staff('auditor', '5134'), ref, now))).toBe('invalid_range');
   });
 
