@@ -106,6 +106,32 @@ it('first open registers the device silently; the QR link presets the village; a
   await context.close();
 }, 120_000);
 
+it('walks the county → township → village cascade without a QR code: the picker stays open until the village, and the report arrives there', async () => {
+  const { context, page, errors } = await phone();
+  await page.goto(`${stack.url}/app/`);
+  await page.locator('button.category').first().waitFor();
+  const level = (label: string) => page.locator('label.field', { hasText: label }).locator('select');
+  await level('县（市）').selectOption({ label: '雷波县' });
+  // Choosing the county is a step, not the end: the township select is there and enabled (it used to
+  // fold into "地点：雷波县 更改" at once, hiding the township and the village).
+  await level('乡镇（街道）').locator('option', { hasText: '锦城镇' }).waitFor({ state: 'attached' });
+  await level('乡镇（街道）').selectOption({ label: '锦城镇' });
+  await level('村（社区）').locator(`option[value="${VILLAGE}"]`).waitFor({ state: 'attached' });
+  expect(await page.locator('[data-testid="place"]').count()).toBe(0);
+  await level('村（社区）').selectOption(VILLAGE);
+  // The village ends the cascade: the picker folds into the chosen place.
+  await expect(page.locator('[data-testid="place"]').textContent()).resolves.toMatch(/雷波县 锦城镇 \S+/);
+  expect(await page.locator('label.field select').count()).toBe(0);
+  await fillReport(page, '级联选择的村 — 东街挡土墙', '挡土墙开裂。', false);
+  await page.locator('button[type="submit"]').click();
+  await page.waitForURL(/#\/mine$/);
+  const [sent] = await waitFor(async () => { const s = await idb<{ id: string }>(page, 'sent'); return s.length ? s : undefined; }, { timeoutMs: 20_000, intervalMs: 200, description: 'the report to be sent' });
+  const view = await stack.waitForTicket(sent!.id, auditor, (v) => v.status === 'routed');
+  expect(view).toMatchObject({ division: VILLAGE, holder: { id: 'adm-513437100' } });
+  expect(errors).toEqual([]);
+  await context.close();
+}, 120_000);
+
 it('keeps a report written offline on the phone and sends it once when the signal returns; a forced retry does not duplicate it', async () => {
   const { context, page, errors } = await phone();
   await page.goto(`${stack.url}/app/?division=${VILLAGE}`);

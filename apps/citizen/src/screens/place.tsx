@@ -39,8 +39,11 @@ function useChildren(parent: string | undefined): DivisionEntry[] {
 /**
  * Where the problem is: the county → township → village cascade (native selects: large, accessible,
  * fast on old phones) and a search by name or pinyin initials. `value` is the chosen division.
+ * `onChange(d, final)`: `final` is true when the choice needs no further step (a village, or a place
+ * picked from the search), false for a county or township, below which the cascade goes on — so the
+ * caller keeps the picker open while the citizen walks it.
  */
-export function PlacePicker({ value, onChange }: { value: DivisionEntry | undefined; onChange: (d: DivisionEntry | undefined) => void }) {
+export function PlacePicker({ value, onChange }: { value: DivisionEntry | undefined; onChange: (d: DivisionEntry | undefined, final: boolean) => void }) {
   const lineage = value ? [...value.path.map((p) => p.code), value.code] : [];
   const [county, setCounty] = useState<string | undefined>(lineage[1]);
   const [township, setTownship] = useState<string | undefined>(lineage[2]);
@@ -82,16 +85,16 @@ export function PlacePicker({ value, onChange }: { value: DivisionEntry | undefi
         setCounty(code);
         setTownship(undefined);
         setVillage(undefined);
-        onChange(code ? pick(counties, code) : undefined);
+        onChange(code ? pick(counties, code) : undefined, false);
       }} />
       <Level label={t('report.township')} empty={t('report.choose')} options={townships} value={township} disabled={!county} onPick={(code) => {
         setTownship(code);
         setVillage(undefined);
-        onChange(code ? pick(townships, code) : pick(counties, county!));
+        onChange(code ? pick(townships, code) : pick(counties, county!), false);
       }} />
       <Level label={t('report.village')} empty={t('report.anyVillage')} options={villages} value={village} disabled={!township} onPick={(code) => {
         setVillage(code);
-        onChange(code ? pick(villages, code) : pick(townships, township!));
+        onChange(code ? pick(villages, code) : pick(townships, township!), code !== undefined);
       }} />
       <label class="field">
         <span>{t('report.placeSearch')}</span>
@@ -101,7 +104,7 @@ export function PlacePicker({ value, onChange }: { value: DivisionEntry | undefi
         <ul class="choices" role="list">
           {found.map((d) => (
             <li key={d.code}>
-              <button type="button" class="choice" onClick={() => { onChange(d); setQuery(''); }}>
+              <button type="button" class="choice" onClick={() => { onChange(d, true); setQuery(''); }}>
                 {placeName(d)}
               </button>
             </li>

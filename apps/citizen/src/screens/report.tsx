@@ -213,7 +213,13 @@ export function ReportScreen({ presetDivision }: { presetDivision?: string | und
             <button type="button" class="link" onClick={() => setEditPlace(true)}>{t('report.change')}</button>
           </p>
         ) : (
-          <PlacePicker value={place} onChange={(d) => { setPlace(d); setFromPreset(false); }} />
+          <PlacePicker value={place} onChange={(d, final) => {
+            setPlace(d);
+            setFromPreset(false);
+            // A county or township is a step of the cascade: the picker stays open for the next one (it
+            // used to fold into "地点：雷波县 更改" at the county, hiding the township and village).
+            setEditPlace(d !== undefined && !final);
+          }} />
         )}
         {editPlace && place && <button type="button" class="link" onClick={() => setEditPlace(false)}>{t('app.close')}</button>}
         <button type="button" class="secondary" onClick={useLocation} disabled={locating === 'busy'}>
