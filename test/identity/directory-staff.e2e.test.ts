@@ -123,6 +123,23 @@ it('a directory-admin neither resets their own password nor disables themself (4
   expect((await login(stack, 'admin', admin.password)).status).toBe(200);
 }, 60_000);
 
+it('refuses a single sign-on issuer that is no http(s) URL and a sign-in page size outside 1–200 (400, nothing linked)', async () => {
+  const { id } = await account('sun.li', '513437100');
+  const token = await admin.token();
+  for (const issuer of ['javascript:alert(1)', 'urn:example:idp', 'ftp://idp.example.org']) {
+    const res = await stack.api('POST', `/api/v1/staff/${id}/oidc`, { token, body: { subject: 'x', issuer } });
+    expect([issuer, res.status, res.body.reason]).toEqual([issuer, 400, 'validation_failed']);
+    const unlink = await stack.api('DELETE', `/api/v1/staff/${id}/oidc?issuer=${encodeURIComponent(issuer)}`, { token });
+    expect([issuer, unlink.status, unlink.body.reason]).toEqual([issuer, 400, 'validation_failed']);
+  }
+  expect((await stack.api('GET', `/api/v1/staff/${id}`, { token })).body.oidc).toEqual([]);
+  for (const limit of ['0', '201', '999', '00']) {
+    const res = await stack.api('GET', `/api/v1/staff/${id}/sign-ins?limit=${limit}`, { token });
+    expect([limit, res.status, res.body.reason]).toEqual([limit, 400, 'validation_failed']);
+  }
+  for (const limit of ['1', '200']) expect((await stack.api('GET', `/api/v1/staff/${id}/sign-ins?limit=${limit}`, { token })).status).toBe(200);
+}, 60_000);
+
 it('says single sign-on is not configured (GET /api/v1/auth/methods, TONGBAN_OIDC_ISSUER unset)', async () => {
   const methods = await stack.api('GET', '/api/v1/auth/methods');
   expect(methods.status).toBe(200);

@@ -300,6 +300,8 @@ function registerStaffRoutes(app: FastifyInstance, ctx: GatewayContext): void {
   };
   const common = { tags: ['staff'], security: bearerSecurity };
   const errors = problemResponses(400, 401, 403, 404, 409, 415, 503);
+  /** An OpenID Connect issuer: an http(s) URL (OpenID Connect Discovery 1.0 §2 asks https; http for a local IdP). */
+  const oidcIssuer = { type: 'string', format: 'uri', pattern: '^https?://', maxLength: 500, description: 'The IdP’s issuer URL (http or https).' };
 
   app.get<{ Querystring: { division?: string; limit?: string; offset?: string } }>('/api/v1/staff', {
     onRequest: ctx.auth.person,
@@ -370,7 +372,7 @@ function registerStaffRoutes(app: FastifyInstance, ctx: GatewayContext): void {
       params: staffIdParams,
       body: {
         type: 'object', required: ['subject'], additionalProperties: false,
-        properties: { subject: { type: 'string', minLength: 1, maxLength: 255 }, issuer: { type: 'string', format: 'uri', maxLength: 500 } },
+        properties: { subject: { type: 'string', minLength: 1, maxLength: 255 }, issuer: oidcIssuer },
         examples: [{ subject: '248289761001' }],
       },
       response: { 200: looseObject, ...errors },
@@ -385,7 +387,7 @@ function registerStaffRoutes(app: FastifyInstance, ctx: GatewayContext): void {
         + 'The subject no longer signs in as this person, and the person’s single sign-on sessions are revoked at once (access ends within 15 min); '
         + 'password sign-in is unaffected. 404 `oidc_link_not_found` when the account has no such link.',
       params: staffIdParams,
-      querystring: { type: 'object', additionalProperties: false, properties: { issuer: { type: 'string', format: 'uri', maxLength: 500 } } },
+      querystring: { type: 'object', additionalProperties: false, properties: { issuer: oidcIssuer } },
       response: { 200: looseObject, ...errors },
     },
   }, async (request) => manage(request, 'unlink-oidc', request.params.id, '', request.query));
@@ -398,7 +400,7 @@ function registerStaffRoutes(app: FastifyInstance, ctx: GatewayContext): void {
         + '`cursor` for the next, older page; no `nextCursor`: the last page. `limit` 1–200 (default 50). 400 `invalid_cursor` for a cursor this route did not answer.',
       params: staffIdParams,
       querystring: { type: 'object', additionalProperties: false, properties: {
-        cursor: { type: 'string', maxLength: 100 }, limit: { type: 'string', pattern: '^\\d{1,3}$' },
+        cursor: { type: 'string', maxLength: 100 }, limit: { type: 'string', pattern: '^([1-9]\\d?|1\\d\\d|200)$', description: 'Attempts per page, 1–200 (default 50).' },
       } },
       response: {
         200: {
