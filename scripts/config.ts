@@ -4,7 +4,7 @@
  * none: every one), from this shell's environment: `NAME=value` and whether the value is the default.
  * Secrets are masked (passwords in URLs too). An invalid value: one line naming it, exit 1.
  */
-import { ConfigError, PROCESS_NAMES, describeSettings, isProcessName, loadSettings } from '@tongban/runtime';
+import { ConfigError, PROCESS_NAMES, describeSettings, endQuietlyWhenStdoutCloses, isProcessName, loadSettings } from '@tongban/runtime';
 
 function main(args: readonly string[]): number {
   const unknown = args.filter((a) => !isProcessName(a));
@@ -32,4 +32,5 @@ function main(args: readonly string[]): number {
   return failed ? 1 : 0;
 }
 
+endQuietlyWhenStdoutCloses();
 process.exitCode = main(process.argv.slice(2));

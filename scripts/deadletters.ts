@@ -10,7 +10,7 @@
  */
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { type DeadLetter, connectNats, listDeadLetters, redriveDeadLetters } from '@tongban/messaging';
-import { eventStreamNames, loadConfig, relayDurable } from '@tongban/runtime';
+import { endQuietlyWhenStdoutCloses, eventStreamNames, loadConfig, relayDurable } from '@tongban/runtime';
 
 const USAGE = 'usage: npm run deadletters -- list|redrive [--consumer <name>] [--seq <n>[,<n>...]] [--json]';
 
@@ -79,6 +79,7 @@ async function main(): Promise<number> {
   }
 }
 
+endQuietlyWhenStdoutCloses();
 main().then((code) => process.exit(code), (err: unknown) => {
   console.error('deadletters failed:', err instanceof Error ? err.message : err);
   process.exit(1);

@@ -22,7 +22,7 @@ import { signToken } from '@tongban/auth';
 import { STAFF_ROLES, type StaffRole } from '@tongban/domain';
 import { loadReferenceData, seededStaff } from '@tongban/reference-data';
 import { createPool } from '@tongban/eventstore';
-import { loadConfig, systemClock } from '@tongban/runtime';
+import { endQuietlyWhenStdoutCloses, loadConfig, systemClock } from '@tongban/runtime';
 import { loadKeyRing } from '../services/identity/src/signing-keys';
 
 const USAGE = `usage: npm run -s token -- --role <${STAFF_ROLES.join('|')}> --division <code> [--department <type>] [--ttl <seconds>]`;
@@ -105,4 +105,7 @@ async function main(): Promise<void> {
   }
 }
 
-if (require.main === module) void main();
+if (require.main === module) {
+  endQuietlyWhenStdoutCloses();
+  void main();
+}

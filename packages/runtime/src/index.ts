@@ -20,3 +20,4 @@ export * from './shutdown';
 export * from './identity-keys';
 export * from './heartbeat';
 export * from './id-namespaces';
+export * from './cli';

@@ -10,7 +10,7 @@
  */
 import { parseArgs } from 'node:util';
 import { runMigrations } from '@tongban/eventstore';
-import { loadConfig, systemClock } from '@tongban/runtime';
+import { endQuietlyWhenStdoutCloses, loadConfig, systemClock } from '@tongban/runtime';
 import pg from 'pg';
 import { ApiKeyError, createApiKey, listApiKeys, revokeApiKey } from './api-keys';
 import { INTAKE_MIGRATIONS } from './migrations';
@@ -44,6 +44,7 @@ export async function runApiKeyCommand(
 }
 
 if (require.main === module) {
+  endQuietlyWhenStdoutCloses();
   const pool = new pg.Pool({ connectionString: loadConfig().databaseUrl, max: 2 });
   runApiKeyCommand(pool, process.argv.slice(2)).then(
     (out) => { if (out) process.stdout.write(`${out}\n`); },

@@ -1,5 +1,6 @@
 /** Shared plumbing of the notification command-line tools (`npm run notify`, `npm run webhooks`). */
 import { runMigrations } from '@tongban/eventstore';
+import { endQuietlyWhenStdoutCloses } from '@tongban/runtime';
 import pg from 'pg';
 import { NOTIFICATION_MIGRATIONS } from './migrations';
 
@@ -14,8 +15,12 @@ export async function withNotificationPool<T>(work: (pool: pg.Pool) => Promise<T
   }
 }
 
-/** Runs a command's `main` with the process arguments: its result is the exit code; an error is printed, exit 1. */
+/**
+ * Runs a command's `main` with the process arguments: its result is the exit code; an error is printed, exit 1.
+ * A reader of stdout closing early (`| head`) ends it quietly (endQuietlyWhenStdoutCloses).
+ */
 export function runCli(main: (argv: string[]) => Promise<number>): void {
+  endQuietlyWhenStdoutCloses();
   main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (err: unknown) => {
     process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
     process.exitCode = 1;

@@ -9,7 +9,7 @@
  */
 import { createPool, migrateEventStore, runMigrations } from '@tongban/eventstore';
 import { migrateRelay } from '@tongban/messaging';
-import { loadSettings, maskValue, startFailure } from '@tongban/runtime';
+import { endQuietlyWhenStdoutCloses, loadSettings, maskValue, startFailure } from '@tongban/runtime';
 import { DEADLINE_MIGRATIONS } from '../../deadline/src/migrations';
 import { IDENTITY_MIGRATIONS } from '../../identity/src/migrations';
 import { INTAKE_MIGRATIONS } from '../../intake/src/migrations';
@@ -46,6 +46,7 @@ async function main(env: NodeJS.ProcessEnv): Promise<number> {
 }
 
 if (require.main === module) {
+  endQuietlyWhenStdoutCloses();
   main(process.env).then((code) => { process.exitCode = code; }, (err: unknown) => {
     console.error(`migrations failed: ${startFailure(err)}`);
     process.exitCode = 1;

@@ -17,7 +17,7 @@ import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import { parseShanghaiDateOrInstant } from '@tongban/domain';
 import { loadReferenceData } from '@tongban/reference-data';
-import { loadConfig } from '@tongban/runtime';
+import { endQuietlyWhenStdoutCloses, loadConfig } from '@tongban/runtime';
 import { csvHeader, csvLine } from '../audit/export';
 import { apiSource } from './api-source';
 import { databaseSource } from './db-source';
@@ -214,4 +214,7 @@ export function main(): void {
   );
 }
 
-if (require.main === module) main();
+if (require.main === module) {
+  endQuietlyWhenStdoutCloses();
+  main();
+}
