@@ -82,6 +82,12 @@ describe('POST requests', () => {
     expect(fakes.callsTo('intake.submitTicket')).toHaveLength(0);
   });
 
+  it('answers 400 naming a single-valued parameter given twice (lat placed by the first value before), submitting nothing', async () => {
+    const res = await post('/open311/v2/requests.json', { ...submission, lat: ['28.26', '27.89'], long: '103.57' });
+    expect([res.status, await res.json()]).toEqual([400, [{ code: 400, description: 'lat is given 2 times; give it once' }]]);
+    expect(fakes.callsTo('intake.submitTicket')).toHaveLength(0);
+  });
+
   it('answers 404 for another jurisdiction and 400 for a body that is not form-urlencoded', async () => {
     expect((await post('/open311/v2/requests.json', { ...submission, jurisdiction_id: 'sfgov.org' })).status).toBe(404);
     const json = await fetch(`${base}/open311/v2/requests.json`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(submission) });

@@ -27,6 +27,15 @@ export const FIELD_LIMITS = {
   address_string: 500, email: 254, first_name: 100, last_name: 100, phone: 50, account_id: 128, device_id: 128, media_url: 2000,
 } as const;
 
+/**
+ * The parameters of a POST requests form that take one value: given twice (non-empty), which one was meant is
+ * unknown (`lat=27.8&…&lat=28` would place the report by whichever came first), so it is refused naming it.
+ */
+const SINGLE_VALUED = [
+  'service_code', 'lat', 'long', 'coordinate_system', 'address_string', 'address_id', 'description', 'media_url',
+  'first_name', 'last_name', 'phone', 'email', 'account_id', 'device_id', 'deviceid',
+] as const;
+
 /** Largest title derived from a description: graphemes, and code points. */
 const TITLE_GRAPHEMES = 50;
 const TITLE_CODE_POINTS = 200;
@@ -105,6 +114,10 @@ export function checkText(field: string, value: string, max: number, markupAllow
  */
 export function readSubmission(params: Open311Params, ref: ReferenceData, lang: Open311Language): Open311Submission {
   const errors: string[] = [];
+  for (const name of SINGLE_VALUED) {
+    const given = params.all(name).length;
+    if (given > 1) errors.push(`${name} is given ${given} times; give it once`);
+  }
   const t = translator(CONTENT_LANGUAGE[lang] as Language);
   const code = params.get('service_code');
   const service = code === undefined ? undefined : findService(ref.catalogue, code);

@@ -36,6 +36,13 @@ describe('POST requests input', () => {
     });
   });
 
+  it('refuses a single-valued parameter given twice, naming it (which one was meant is unknown), and takes an empty repeat as absent', () => {
+    expect(errorsOf({ ...base, lat: ['27.89', '28.26'], long: '102.26' })).toEqual({ status: 400, descriptions: ['lat is given 2 times; give it once'] });
+    expect(errorsOf({ ...base, service_code: ['sanitation', 'water-supply'], description: ['a', 'b'] }).descriptions)
+      .toEqual(['service_code is given 2 times; give it once', 'description is given 2 times; give it once']);
+    expect(readSubmission(form({ ...base, lat: ['', '28.26'], long: '103.57' }), ref, 'zh').lat).toBe(28.26);
+  });
+
   it('accepts FixMyStreet\'s deviceid spelling', () => {
     expect(readSubmission(form({ ...base, deviceid: 'fms-device' }), ref, 'zh').deviceId).toBe('fms-device');
   });
