@@ -390,3 +390,21 @@ it('public summary per county and month, and the Atom feed of public reports wit
   const unknown = await fetch(`${stack.url}/public/v1/summary?division=999999`);
   expect([unknown.status, (await unknown.json() as { reason: string }).reason]).toEqual([404, 'unknown_division']);
 }, 60_000);
+
+it('two merges of tickets into each other at once (并单): one is taken, the other finds its lead final (409); never a cycle', async () => {
+  const reporter = await stack.device();
+  const township = await stack.staffToken('admin', '513437100');
+  for (let round = 0; round < 3; round++) {
+    const [a, b] = [await submit(reporter.token, { service_code: 'water-supply', title: `停水 ${round}a` }), await submit(reporter.token, { service_code: 'water-supply', title: `停水 ${round}b` })];
+    for (const id of [a, b]) await stack.waitForTicket(id, township, (v) => v.status === 'routed');
+    const answers = await Promise.all([
+      stack.api('POST', `/api/v1/tickets/${a}/merge`, { token: township, body: { into: b } }),
+      stack.api('POST', `/api/v1/tickets/${b}/merge`, { token: township, body: { into: a } }),
+    ]);
+    expect(answers.map((r) => r.status).sort()).toEqual([200, 409]);
+    expect(answers.find((r) => r.status === 409)!.body.reason).toBe('merge_target_final');
+    const merged = await Promise.all([a, b].map(async (id) => ((await stack.api('GET', `/api/v1/tickets/${id}/history`, { token: township })).body.events as { type: string }[])
+      .filter((e) => e.type === 'TicketMerged').length));
+    expect(merged.sort()).toEqual([0, 1]);
+  }
+}, 60_000);
