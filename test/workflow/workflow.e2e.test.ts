@@ -278,10 +278,10 @@ it('merging a duplicate (并单): it ends pointing at its lead, its reporter fol
   // exist, by merge and by duplicate, and nothing is written on either ticket.
   const elsewhere = await submit(first.token, { service_code: 'water-supply', division: '513431100001', title: '自来水停水' });
   await stack.waitForTicket(elsewhere, otherSupervisor, (v) => v.status === 'routed');
-  for (const [path, body, status, reason] of [
-    ['merge', { into: elsewhere }, 404, 'merge_target_not_found'], ['duplicate', { of: elsewhere }, 400, 'duplicate_target_not_found'],
+  for (const [path, token, body, status, reason] of [
+    ['merge', supervisor, { into: elsewhere }, 404, 'merge_target_not_found'], ['duplicate', township, { of: elsewhere }, 400, 'duplicate_target_not_found'],
   ] as const) {
-    const res = await stack.api('POST', `/api/v1/tickets/${duplicate}/${path}`, { token: supervisor, body });
+    const res = await stack.api('POST', `/api/v1/tickets/${duplicate}/${path}`, { token, body });
     expect([res.status, res.body.reason, res.headers.get('content-type')]).toEqual([status, reason, expect.stringMatching(/problem\+json/)]);
   }
   const typesOf = async (id: string, token: string) => ((await stack.api('GET', `/api/v1/tickets/${id}/history`, { token })).body.events as { type: string }[]).map((e) => e.type);
@@ -391,20 +391,32 @@ it('public summary per county and month, and the Atom feed of public reports wit
   expect([unknown.status, (await unknown.json() as { reason: string }).reason]).toEqual([404, 'unknown_division']);
 }, 60_000);
 
-it('two merges of tickets into each other at once (并单): one is taken, the other finds its lead final (409); never a cycle', async () => {
+it('two tickets merged or marked duplicate of each other, at once or one after the other: one is taken, the other is 409; never a cycle', async () => {
   const reporter = await stack.device();
   const township = await stack.staffToken('admin', '513437100');
-  for (let round = 0; round < 3; round++) {
-    const [a, b] = [await submit(reporter.token, { service_code: 'water-supply', title: `停水 ${round}a` }), await submit(reporter.token, { service_code: 'water-supply', title: `停水 ${round}b` })];
-    for (const id of [a, b]) await stack.waitForTicket(id, township, (v) => v.status === 'routed');
-    const answers = await Promise.all([
-      stack.api('POST', `/api/v1/tickets/${a}/merge`, { token: township, body: { into: b } }),
-      stack.api('POST', `/api/v1/tickets/${b}/merge`, { token: township, body: { into: a } }),
-    ]);
-    expect(answers.map((r) => r.status).sort()).toEqual([200, 409]);
-    expect(answers.find((r) => r.status === 409)!.body.reason).toBe('merge_target_final');
-    const merged = await Promise.all([a, b].map(async (id) => ((await stack.api('GET', `/api/v1/tickets/${id}/history`, { token: township })).body.events as { type: string }[])
-      .filter((e) => e.type === 'TicketMerged').length));
-    expect(merged.sort()).toEqual([0, 1]);
+  const pair = async (round: string) => {
+    const ids = [await submit(reporter.token, { service_code: 'water-supply', title: `停水 ${round}a` }), await submit(reporter.token, { service_code: 'water-supply', title: `停水 ${round}b` })];
+    for (const id of ids) await stack.waitForTicket(id, township, (v) => v.status === 'routed');
+    return ids as [string, string];
+  };
+  const written = async (ids: string[], type: string) => (await Promise.all(ids.map(async (id) => ((await stack.api('GET', `/api/v1/tickets/${id}/history`, { token: township })).body.events as { type: string }[])
+    .filter((e) => e.type === type).length))).sort();
+  const cases = [['merge', 'into', 'TicketMerged', 'merge_target_final'], ['duplicate', 'of', 'TicketMarkedDuplicate', 'duplicate_target_duplicate']] as const;
+  for (const [path, field, event, reason] of cases) {
+    for (let round = 0; round < 3; round++) {
+      const [a, b] = await pair(`${path} ${round}`);
+      const answers = await Promise.all([
+        stack.api('POST', `/api/v1/tickets/${a}/${path}`, { token: township, body: { [field]: b } }),
+        stack.api('POST', `/api/v1/tickets/${b}/${path}`, { token: township, body: { [field]: a } }),
+      ]);
+      expect([path, answers.map((r) => r.status).sort()]).toEqual([path, [200, 409]]);
+      expect(answers.find((r) => r.status === 409)!.body.reason).toBe(reason);
+      expect(await written([a, b], event)).toEqual([0, 1]);
+    }
+    const [a, b] = await pair(`${path} one after the other`);
+    expect((await stack.api('POST', `/api/v1/tickets/${a}/${path}`, { token: township, body: { [field]: b } })).status).toBe(200);
+    const back = await stack.api('POST', `/api/v1/tickets/${b}/${path}`, { token: township, body: { [field]: a } });
+    expect([path, back.status, back.body.reason]).toEqual([path, 409, reason]);
+    expect(await written([a, b], event)).toEqual([0, 1]);
   }
-}, 60_000);
+}, 90_000);

@@ -1,7 +1,7 @@
 // First of all: tracing (when OTEL_EXPORTER_OTLP_ENDPOINT is set) must be started before pg, gRPC and http load.
 import '@tongban/runtime/tracing';
 import type { Principal } from '@tongban/auth';
-import { isTicketId, ticketStream, type TicketState } from '@tongban/domain';
+import { isAllowed, isTicketId, ticketStream, type TicketState } from '@tongban/domain';
 import { casework } from '@tongban/contracts';
 import { createPool } from '@tongban/eventstore';
 import type pg from 'pg';
@@ -20,8 +20,20 @@ runService('casework', async (host) => {
     executeCaseworkCommand: unary(host.keys, host.log, async (req: casework.ExecuteCaseworkCommandRequest, principal, md) => {
       const command = caseworkCommand(req);
       if (command.type === 'MarkDuplicate' && command.ofTicketId !== req.ticketId) {
-        const original = isTicketId(command.ofTicketId) ? await loadTicket(host.store, command.ofTicketId) : undefined;
-        if (!original?.exists || !mayName(principal, original, host.ref)) throw fail.invalid('duplicate_target_not_found', `no ticket ${command.ofTicketId} to be a duplicate of`);
+        // Who may not mark this ticket at all hears so (403 from the decider) before anything about the original.
+        const self = await loadTicket(host.store, req.ticketId.toLowerCase());
+        const within = { isWithin: (division: string, root: string) => host.ref.divisions.isWithin(division, root) };
+        if (!self.exists || !isAllowed('MarkDuplicate', actorContext(principal, host.ref), self, within)) return executeTicketRpc(deps, req, principal, md, command);
+        // Under the merge lock too: A duplicate of B and B of A at once would both find the other open.
+        return withMergeLock(mergeLocks, [req.ticketId.toLowerCase(), command.ofTicketId.toLowerCase()], async () => {
+          const original = isTicketId(command.ofTicketId) ? await loadTicket(host.store, command.ofTicketId) : undefined;
+          if (!original?.exists || !mayName(principal, original, host.ref)) throw fail.invalid('duplicate_target_not_found', `no ticket ${command.ofTicketId} to be a duplicate of`);
+          // A duplicate of a duplicate would close both with nobody handling the problem when they point at each other.
+          if (original.status === 'duplicate') {
+            throw fail.precondition('duplicate_target_duplicate', `ticket ${original.reference} is itself a duplicate (of ${original.duplicateOf ?? original.mergedInto?.ticketId ?? 'another ticket'}); name that one`);
+          }
+          return executeTicketRpc(deps, req, principal, md, command);
+        });
       }
       if (command.type !== 'MergeTicket') return executeTicketRpc(deps, req, principal, md, command);
 

@@ -173,6 +173,8 @@ export const COMMAND_ROUTES: readonly CommandRoute<unknown>[] = [
   }),
   route<{ of: string }>({
     path: 'duplicate', summary: 'Mark as a duplicate of another ticket',
+    description: 'The original must be a ticket you may find (else 400 `duplicate_target_not_found`, as for an unknown one) and not itself a duplicate '
+      + '(409 `duplicate_target_duplicate`: name its original), so two tickets never end as duplicates of each other.',
     body: body({ of: { type: 'string', minLength: 1, maxLength: 64, description: 'Id or reference (LS-2026-000123) of the original ticket.' } }, ['of']),
     build: (b) => caseworkCmd({ $case: 'markDuplicate', value: { ofTicketId: b.of } }),
     ticketField: { name: 'of', notFound: (ref) => problems.badRequest('duplicate_target_not_found', `no ticket ${ref} to be a duplicate of`) },
@@ -183,7 +185,7 @@ export const COMMAND_ROUTES: readonly CommandRoute<unknown>[] = [
       + 'or awaiting information) ends as `duplicate` with `mergedInto` {id, reference}; its reporter follows the lead (reads it, never who reported it, '
       + 'and hears of its acceptance, announced deadline, public replies and resolution); the lead counts it in `merged` and the statistics count the '
       + 'problem once, on the lead. Events: `TicketMerged` here, `DuplicateMerged` on the lead. The lead must exist (else 404 `merge_target_not_found`) '
-      + 'and not be final (409 `merge_target_final`); merging again into the same lead changes nothing. `into` may be the lead\'s reference: it is looked up '
+      + 'and be one you may find — another county\'s is answered the same —, and not be final (409 `merge_target_final`); merging again into the same lead changes nothing. `into` may be the lead\'s reference: it is looked up '
       + 'among the tickets the caller may read.',
     body: body({ into: { type: 'string', minLength: 1, maxLength: 64, description: 'Id or reference (LS-2026-000123) of the lead ticket.' } }, ['into'], {
       examples: [{ into: '0193a0b2-7c1e-7d41-9a2b-5e1f0c3d4a5b' }, { into: 'LS-2026-000123' }],
