@@ -60,7 +60,9 @@ describe.each(seedCases().map((c) => [c.id, c] as const))('seed case %s', (_id, 
     expect(message.body).toBe('已收到，正在处理。');
 
     const done = await stack.waitForTicket(id, reporter.token, (v) => v.status === 'resolved');
-    expect(done.firstResponder).toMatchObject({ staffId: `admin@${expected.unit}`, unitId: expected.unit });
+    // A citizen reporter reads the first responder's unit, never a staff id (an officer reporter reads it).
+    expect(done.firstResponder).toMatchObject({ unitId: expected.unit });
+    expect(done.firstResponder.staffId).toBe(reporter.kind === 'citizen' ? undefined : `admin@${expected.unit}`);
     expect(done.breaches).toEqual([]);
 
     const historyRes = await stack.api('GET', `/api/v1/tickets/${id}/history`, { token: admin });

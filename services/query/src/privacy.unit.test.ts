@@ -11,7 +11,7 @@ import type { RecordedEvent } from '@tongban/eventstore';
 import { loadReferenceData } from '@tongban/reference-data';
 import { REDACTED, reporterDisclosure } from './access';
 import { exportRow } from './audit/export';
-import { historyEntries } from './read-models/history';
+import { historyEntries, withoutStaffIds } from './read-models/history';
 import { maskState } from './audit/replay';
 import { ticketView } from './read-models/view';
 
@@ -127,5 +127,21 @@ describe('no read outside the circle carries a confidential reporter\'s identity
     expect(view.reporter.deviceId).toBe(DEVICE);
     expect(view.onBehalfOf).toEqual({ name: PROXY, contact: PROXY_CONTACT });
     expect(leaks(historyEntries([submitted], { forReporter: false, disclosure: 'full' }))).toEqual(SECRETS);
+  });
+});
+
+describe('a citizen reads no staff member\'s id in the history', () => {
+  it('the actor keeps its kind, role and unit; the data loses staffId and toStaffId; other actors and fields stay', () => {
+    const accepted: RecordedEvent = {
+      ...submitted, id: '01890000-0000-7000-8000-0000000000e3', type: 'TicketAccepted', revision: 2,
+      data: { staffId: 'b3c1e2d4-0000-4000-8000-000000000001', unitId: TOWNSHIP, firstResponder: true },
+      metadata: { ...submitted.metadata, actor: { kind: 'staff', id: 'b3c1e2d4-0000-4000-8000-000000000001', role: 'admin', unitId: TOWNSHIP } },
+    };
+    const reassigned: RecordedEvent = { ...accepted, revision: 3, type: 'TicketReassigned', data: { toUnitId: TOWNSHIP, toStaffId: 'c0ffee00-0000-4000-8000-000000000002', reason: '改派' } };
+    const entries = historyEntries([submitted, accepted, reassigned], { forReporter: true, disclosure: 'full' }).map(withoutStaffIds);
+    expect(JSON.stringify(entries)).not.toMatch(/b3c1e2d4|c0ffee00/);
+    expect(entries[0]!.actor).toEqual({ kind: 'citizen', id: DEVICE });
+    expect(entries[1]).toMatchObject({ actor: { kind: 'staff', role: 'admin', unitId: TOWNSHIP }, data: { unitId: TOWNSHIP, firstResponder: true } });
+    expect(entries[2]!.data).toEqual({ toUnitId: TOWNSHIP, reason: '改派' });
   });
 });

@@ -6,7 +6,7 @@ import type { ReferenceData } from '@tongban/reference-data';
 import { actorContext, fail, toEnvelopes } from '@tongban/runtime';
 import type pg from 'pg';
 import { isReporter, mayRead, reporterDisclosure } from '../access';
-import { historyEntries } from './history';
+import { historyEntries, withoutStaffIds } from './history';
 import { OPEN_STATUSES } from '../stats/definitions';
 import { unitsInvolved } from './projection';
 import { ticketView } from './view';
@@ -55,8 +55,11 @@ export async function readableTicket(deps: QueryDeps, ticketId: string, principa
 export async function getTicket(deps: QueryDeps, req: query.GetTicketRequest, principal: Principal): Promise<query.GetTicketResponse> {
   const state = await readableTicket(deps, req.ticketId, principal);
   const view = ticketView(state, deps.ref, reporterDisclosure(principal, state, deps.ref));
-  // A follower (issue 14 item 5) never learns who reported it.
-  if (principal.kind === 'citizen' && !isReporter(principal, state)) return { viewJson: JSON.stringify({ ...view, reporter: {}, onBehalfOf: undefined }) };
+  // A citizen reads the first responder's unit, not their staff id; a follower (issue 14 item 5) never learns who reported it.
+  if (principal.kind === 'citizen') {
+    const firstResponder = view.firstResponder && { unitId: view.firstResponder.unitId, unitName: view.firstResponder.unitName, since: view.firstResponder.since };
+    return { viewJson: JSON.stringify(isReporter(principal, state) ? { ...view, firstResponder } : { ...view, firstResponder, reporter: {}, onBehalfOf: undefined }) };
+  }
   if (principal.kind !== 'staff') return { viewJson: JSON.stringify(view) };
   // Staff: what the caller may do on it now (the console's buttons), from the permission table the services enforce.
   const actions = permittedActions(actorContext(principal, deps.ref), state, {
@@ -71,7 +74,7 @@ export async function getTicketHistory(deps: QueryDeps, req: query.GetTicketHist
   const events = await deps.store.readStream(ticketStream(req.ticketId.toLowerCase()));
   // Followers read it as the reporter does (no internal notes, no non-public replies).
   const entries = historyEntries(events, { forReporter: isReporter(principal, state) || principal.kind === 'citizen', disclosure: reporterDisclosure(principal, state, deps.ref) });
-  return { eventsJson: JSON.stringify(entries) };
+  return { eventsJson: JSON.stringify(principal.kind === 'citizen' ? entries.map(withoutStaffIds) : entries) };
 }
 
 /**

@@ -5,6 +5,22 @@ import { REDACTED, type ReporterDisclosure, mask } from '../access';
 // DuplicateMerged names the merged duplicate's reporting device: not for the lead's reporter or followers (issue 14 item 5).
 const INTERNAL_TYPES = new Set(['InternalNoteAdded', 'DuplicateMerged']);
 
+/** Keys of event data holding a staff member's id (the actor's, or the person a ticket is reassigned to). */
+const STAFF_ID_KEYS = ['staffId', 'toStaffId'];
+
+/**
+ * A history entry as a citizen reads it: no staff member's id, neither as the actor (the role and unit stay)
+ * nor in the data; the console's staff readers see them (and the gateway adds their names).
+ */
+export function withoutStaffIds<E extends { actor: EventActor; data: Record<string, unknown> }>(entry: E): Omit<E, 'actor'> & { actor: Partial<EventActor> } {
+  const { id: _id, ...actor } = entry.actor;
+  return {
+    ...entry,
+    actor: entry.actor.kind === 'staff' ? actor : entry.actor,
+    data: Object.fromEntries(Object.entries(entry.data).filter(([k]) => !STAFF_ID_KEYS.includes(k))),
+  };
+}
+
 /**
  * A ticket's history as served by GET /api/v1/tickets/{id}/history: the events in revision order with
  * revision, type, occurredAt, recordedAt, actor, onBehalfOf, channel and data. For the reporter,
