@@ -1,6 +1,8 @@
 import type { Browser } from 'playwright-core';
 import { type TestStack, startTestStack } from '../support/test-stack';
+import { activate } from '../support/staff-sign-in';
 import { assertAppBuilt, chooseInDialog, dropdownsClosed, launchBrowser, openPage, screenshot } from './support/browser';
+import { signedIn, submitReport } from './support/console';
 
 /**
  * The staff directory in a real Chromium against identity's routes: the bootstrap `admin` (a
@@ -8,6 +10,7 @@ import { assertAppBuilt, chooseInDialog, dropdownsClosed, launchBrowser, openPag
  * new one, lands on the directory (not back on the sign-in page), creates a person, grants them the
  * administration-officer role of 锦城镇 (the unit picked county → township → unit), renames them and resets
  * their password (the new one-time password signs in, the old one not), and the list shows it; the API agrees.
+ * The person then accepts a report: the ticket's header and story name them (赵敏敏), not their staff id.
  */
 
 const BOOTSTRAP_PASSWORD = 'bootstrap-password-for-the-directory-0456';
@@ -95,4 +98,17 @@ it('the bootstrap admin lands on the directory, creates a person, grants a towns
   expect(page.url()).toMatch(/\/console\/directory/);
   expect(errors.filter((e) => !/401|403/.test(e))).toEqual([]);
   await context.close();
-}, 180_000);
+
+  // 赵敏敏 accepts a report of 锦城镇: the header and the story name the person, not the staff id.
+  const zhaoSession = await activate(stack, 'zhao.min', resetPassword, 'zhao min passphrase 2026', zhao.roles[0].roleId);
+  const { id } = await submitReport(stack, '东街围墙开裂');
+  await stack.waitForTicket(id, await zhaoSession.token(), (v) => v.status === 'routed', 30_000);
+  expect((await stack.api('POST', `/api/v1/tickets/${id}/accept`, { token: await zhaoSession.token() })).status).toBe(200);
+  const ticket = await signedIn(browser, stack, await zhaoSession.token(), `/tickets/${id}`);
+  await ticket.page.locator('[data-testid="story-line"][data-type="TicketAccepted"]', { hasText: '锦城镇受理，首问责任人 赵敏敏' }).waitFor({ timeout: 30_000 });
+  expect(await ticket.page.locator('[data-testid="first-responder"]').textContent()).toBe('赵敏敏（锦城镇）');
+  expect(await ticket.page.locator('[data-testid="story"]').textContent()).not.toContain(zhaoSession.id);
+  await screenshot(ticket.page, 'console-ticket-named');
+  expect(ticket.errors).toEqual([]);
+  await ticket.context.close();
+}, 240_000);

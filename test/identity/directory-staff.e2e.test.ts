@@ -1,6 +1,7 @@
 /**
  * The staff directory beyond sign-in (issue 9, remaining parts) through real HTTP against a whole
- * platform: a supervisor reassigns a ticket to a person who exists only in the directory (routing asks
+ * platform: staff read the first responder and each step's actor by their directory name (citizens neither
+ * name nor staff id), a supervisor reassigns a ticket to a person who exists only in the directory (routing asks
  * identity whether they hold a role at the target unit), and the paged sign-in log
  * (GET /api/v1/staff/{id}/sign-ins?cursor=).
  */
@@ -45,6 +46,24 @@ describe('reassigning a ticket to a person of the staff directory', () => {
     await stack.waitForTicket(id, await supervisor.token(), (v) => v.status === 'routed');
     expect((await stack.api('POST', `/api/v1/tickets/${id}/accept`, { token: await holder.token() })).status).toBe(200);
 
+    // Staff read the first responder and each step's actor by their directory name; the citizen neither
+    // their name nor their staff id (the unit only).
+    const accepted = await stack.waitForTicket(id, await supervisor.token(), (v) => v.status === 'in_progress');
+    expect(accepted.firstResponder).toMatchObject({ staffId: holder.id, staffName: 'admin.jincheng', unitId: 'adm-513437100' });
+    const staffStory = (await stack.api('GET', `/api/v1/tickets/${id}/history`, { token: await supervisor.token() })).body.events as any[];
+    expect(staffStory.find((e) => e.type === 'TicketAccepted').actor).toMatchObject({ id: holder.id, staffName: 'admin.jincheng', unitId: 'adm-513437100' });
+    const citizenView = await stack.api('GET', `/api/v1/tickets/${id}`, { token: citizen.token });
+    expect(citizenView.status).toBe(200);
+    expect(citizenView.body.firstResponder).toEqual({ unitId: 'adm-513437100', unitName: '锦城镇', since: accepted.firstResponder.since });
+    const citizenStory = await stack.api('GET', `/api/v1/tickets/${id}/history`, { token: citizen.token });
+    expect(citizenStory.status).toBe(200);
+    expect(citizenStory.body.events.find((e: any) => e.type === 'TicketAccepted')).toMatchObject({ actor: { kind: 'staff', unitId: 'adm-513437100' } });
+    for (const body of [citizenView.body, citizenStory.body]) {
+      expect(JSON.stringify(body)).not.toContain(holder.id);
+      expect(JSON.stringify(body)).not.toContain('admin.jincheng');
+      expect(JSON.stringify(body)).not.toContain('staffName');
+    }
+
     const reassign = async (staff: string) => stack.api('POST', `/api/v1/tickets/${id}/reassign`, {
       token: await supervisor.token(), body: { unit: 'adm-513437101', staff, reason: '改由西宁镇负责' },
     });
@@ -59,10 +78,10 @@ describe('reassigning a ticket to a person of the staff directory', () => {
     const done = await reassign(zhang.id);
     expect(done.status).toBe(200);
     const view = await stack.waitForTicket(id, await supervisor.token(), (v) => v.holder.id === 'adm-513437101');
-    expect(view.firstResponder).toMatchObject({ staffId: zhang.id, unitId: 'adm-513437101' });
+    expect(view.firstResponder).toMatchObject({ staffId: zhang.id, staffName: 'zhang.wei', unitId: 'adm-513437101' });
     const reassigned = (await history()).find((e) => e.type === 'TicketReassigned');
     expect(reassigned.data).toMatchObject({ toUnitId: 'adm-513437101', toStaffId: zhang.id, firstResponderChanged: true });
-    expect(reassigned.actor).toMatchObject({ id: supervisor.id, role: 'supervisor' });
+    expect(reassigned.actor).toMatchObject({ id: supervisor.id, role: 'supervisor', staffName: 'supervisor.leibo' });
 
     // Zhang Wei, signed in with the password, works the ticket now held by their unit.
     const reply = await stack.api('POST', `/api/v1/tickets/${id}/reply`, { token: await zhang.token(), body: { message: '西宁镇已接手。', public: true } });
@@ -72,6 +91,9 @@ describe('reassigning a ticket to a person of the staff directory', () => {
       token: await supervisor.token(), body: { unit: 'adm-513437101', staff: 'admin@adm-513437101', reason: '改由值班人员负责' },
     });
     expect(seeded.status).toBe(200);
+    // A seeded identity is no person of the directory: no name, the unit only.
+    const bySeeded = await stack.waitForTicket(id, await supervisor.token(), (v) => v.firstResponder?.staffId === 'admin@adm-513437101');
+    expect(bySeeded.firstResponder.staffName).toBeUndefined();
   }, 120_000);
 });
 

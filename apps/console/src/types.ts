@@ -25,12 +25,14 @@ export interface TicketView extends ClockFields {
   lat?: number;
   long?: number;
   channel?: string;
-  reporter?: { deviceId?: string; staffId?: string };
+  /** `staffName`: the submitting officer's display name (the staff directory's; absent for others). */
+  reporter?: { deviceId?: string; staffId?: string; staffName?: string };
   onBehalfOf?: { name: string; contact?: string };
   routedUnit: UnitRef | null;
   holder: UnitRef | null;
   suggestedDepartment?: string;
-  firstResponder: { staffId?: string; unitId: string; unitName?: string; acceptedAt?: string } | null;
+  /** `staffName`: the directory's display name of the first responder, when the gateway found one. */
+  firstResponder: { staffId?: string; staffName?: string; unitId: string; unitName?: string; acceptedAt?: string } | null;
   supervisingUnit: UnitRef | null;
   updatedAt?: string;
   resolutionDeadlineAnnounced?: boolean;
@@ -52,7 +54,8 @@ export interface HistoryEntry {
   type: string;
   occurredAt: string;
   recordedAt: string;
-  actor: { kind: string; id: string; role?: string; unitId?: string };
+  /** `staffName`: a staff actor's display name (the staff directory's), when the gateway found one. */
+  actor: { kind: string; id?: string; role?: string; unitId?: string; staffName?: string };
   onBehalfOf?: unknown;
   channel?: string;
   service?: string;

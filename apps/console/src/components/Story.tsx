@@ -6,11 +6,23 @@ import type { HistoryEntry } from '../types';
 /** Shows a unit id by its name when known. */
 export type UnitName = (id: string | undefined) => string;
 
-/** Who acted, in words: a staff member with role and unit, the reporter, or the system. */
+/**
+ * Who acted, in words: a staff member with role, name (the directory's display name; the unit alone when there
+ * is none, as for the seeded development identities) and unit, the reporter, or the system.
+ */
 export function actorText(t: (k: string, v?: Record<string, unknown>) => string, actor: HistoryEntry['actor'], unitName: UnitName): string {
-  if (actor.kind === 'staff') return `${actor.role ? t(`role.${actor.role}`) : ''} ${actor.id}${actor.unitId ? `（${unitName(actor.unitId)}）` : ''}`.trim();
+  if (actor.kind === 'staff') {
+    const person = actor.staffName ?? (actor.unitId ? '' : actor.id ?? '');
+    return `${[actor.role ? t(`role.${actor.role}`) : '', person].filter((p) => p !== '').join(' ')}${actor.unitId ? `（${unitName(actor.unitId)}）` : ''}`;
+  }
   if (actor.kind === 'citizen' || actor.kind === 'open311') return t('story.reporter');
   return t('story.system');
+}
+
+/** The accepting first responder of a TicketAccepted: their name when the gateway found one, else their role. */
+function acceptedBy(t: (k: string, v?: Record<string, unknown>) => string, e: HistoryEntry): string {
+  if (e.actor.kind === 'staff' && e.actor.id === e.data['staffId'] && e.actor.staffName) return e.actor.staffName;
+  return e.actor.role ? t(`role.${e.actor.role}`) : '';
 }
 
 /** One line of the story for an event (the catalogue's `story.<EventType>`). */
@@ -26,7 +38,7 @@ export function storyLine(t: (k: string, v?: Record<string, unknown>) => string,
     }
     case 'TicketRouted': return t('story.TicketRouted', { unit: unitName(s('unitId')) });
     case 'TicketAccepted': return d['firstResponder'] === true
-      ? t('story.TicketAccepted', { unit: unitName(s('unitId')), who: s('staffId') })
+      ? t('story.TicketAccepted', { unit: unitName(s('unitId')), who: acceptedBy(t, e) })
       : t('story.TicketSignedFor', { unit: unitName(s('unitId')) });
     case 'SignForBreached': return t('story.SignForBreached', { unit: unitName(s('unitId')) });
     case 'TicketReplied': return t(d['public'] === true ? 'story.TicketRepliedPublic' : 'story.TicketRepliedInternal', { unit: unitName(s('unitId') || e.actor.unitId), text: s('message') });

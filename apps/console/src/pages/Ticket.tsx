@@ -81,7 +81,7 @@ export default function TicketPage() {
       <Descriptions bordered size="small" column={{ xs: 1, md: 2, xl: 3 }} style={{ marginTop: 16 }} data-testid="ticket-header">
         <Descriptions.Item label={t('ticket.holder')}><span data-testid="holder">{view.holder?.name}</span></Descriptions.Item>
         <Descriptions.Item label={t('ticket.firstResponder')}>
-          <span data-testid="first-responder">{fr ? `${fr.staffId ?? ''}（${fr.unitName ?? unitName(fr.unitId)}）` : t('ticket.firstResponderNone')}</span>
+          <span data-testid="first-responder">{fr ? `${fr.staffName ?? ''}（${fr.unitName ?? unitName(fr.unitId)}）` : t('ticket.firstResponderNone')}</span>
         </Descriptions.Item>
         <Descriptions.Item label={t('ticket.routedUnit')}>{view.routedUnit?.name}</Descriptions.Item>
         <Descriptions.Item label={t('queue.firstResponse')}>
@@ -104,7 +104,7 @@ export default function TicketPage() {
               <Descriptions.Item label={t('ticket.location')}><span data-testid="division-path">{path}</span>{view.address ? ` · ${view.address}` : ''}{view.lat !== undefined ? ` · ${view.lat.toFixed(5)}, ${view.long?.toFixed(5)}` : ''}</Descriptions.Item>
               <Descriptions.Item label={t('ticket.submittedBy')}>
                 <span data-testid="submitted-by">
-                  {view.onBehalfOf ? t('ticket.onBehalf', { officer: submitted ? actorText(t, submitted.actor, unitName) : view.reporter?.staffId ?? '', name: view.onBehalfOf.name })
+                  {view.onBehalfOf ? t('ticket.onBehalf', { officer: submitted ? actorText(t, submitted.actor, unitName) : view.reporter?.staffName ?? '', name: view.onBehalfOf.name })
                     : channel ? t(`ticket.channel.${channel}`) : view.channel}
                   {' · '}{formatInstant(view.submittedAt)}
                 </span>

@@ -10,6 +10,7 @@ import { invalidText, jsonTextProblems } from '../text';
 import { problems } from '../problem';
 import { attachFiles, attachmentSchema, readMultipart } from './attachments';
 import { setEtag } from '../revision';
+import { withStaffNamesInHistory, withStaffNamesInView } from '../staff-names';
 import {
   bearerSecurity, digits, openObjectSchema, optionalText, problemResponses, text, ticketIdParams, type JsonSchema,
 } from '../schemas';
@@ -163,7 +164,7 @@ export function registerTicketRoutes(app: FastifyInstance, ctx: GatewayContext):
     schema: {
       tags: ['tickets'],
       summary: 'The current view of a ticket',
-      description: 'Status, routedUnit, holder, firstResponder, due times, breaches, the reporter\'s answers to the category\'s questions (`answers: [{code, value, question, answer}]`, texts in the Accept-Language)… (the query read model). ETag: the revision. For staff also `actions`: [{command, allowed, reason?}] — what the caller may do on it now (the permission table and a dry run of the decider; the console\'s buttons).',
+      description: 'Status, routedUnit, holder, firstResponder, due times, breaches, the reporter\'s answers to the category\'s questions (`answers: [{code, value, question, answer}]`, texts in the Accept-Language)… (the query read model). ETag: the revision. For staff also `firstResponder.staffName` and `reporter.staffName` (the staff directory\'s display name; absent for accounts outside it) and `actions`: [{command, allowed, reason?}] — what the caller may do on it now (the permission table and a dry run of the decider; the console\'s buttons).',
       security: bearerSecurity,
       params: ticketIdParams,
       response: { 200: openObjectSchema, ...problemResponses(401, 403, 404, 503) },
@@ -174,7 +175,7 @@ export function registerTicketRoutes(app: FastifyInstance, ctx: GatewayContext):
     if (view === null || typeof view !== 'object' || Array.isArray(view)) throw problems.badUpstream('the query service answered without a ticket view');
     const revision = (view as { revision?: unknown }).revision;
     if (typeof revision === 'number') setEtag(reply, revision);
-    return withNamedAnswers(view, requestLanguage(request));
+    return withNamedAnswers(await withStaffNamesInView(ctx, request, view as Record<string, unknown>), requestLanguage(request));
   });
 
   app.get<{ Params: { id: string }; Querystring: ReplayQuery }>('/api/v1/tickets/:id/history', {
@@ -182,7 +183,7 @@ export function registerTicketRoutes(app: FastifyInstance, ctx: GatewayContext):
     schema: {
       tags: ['tickets'],
       summary: "A ticket's events in order; with ?revision=N or ?at=<instant>, replayed to that point",
-      description: 'Each entry: revision, type, occurredAt, recordedAt, actor, data. With revision/at: also the state evolved by the same decider code as live.',
+      description: 'Each entry: revision, type, occurredAt, recordedAt, actor (for staff readers with `staffName`, the directory\'s display name of a staff actor), data. With revision/at: also the state evolved by the same decider code as live.',
       security: bearerSecurity,
       params: ticketIdParams,
       querystring: replayQuerystring,
@@ -199,7 +200,7 @@ export function registerTicketRoutes(app: FastifyInstance, ctx: GatewayContext):
     if (replayed) return replayed;
     const res = await unaryCall(clients.query, clients.query.getTicketHistory, { ticketId: request.params.id }, callContext(request), callTimeoutMs);
     const events = parseUpstreamJson(res.eventsJson, 'history');
-    return { id: request.params.id, events: Array.isArray(events) ? events : [] };
+    return { id: request.params.id, events: Array.isArray(events) ? await withStaffNamesInHistory(ctx, request, events) : [] };
   });
 
   app.get<{ Querystring: { status?: string; unit?: string; limit?: string; offset?: string } }>('/api/v1/tickets', {
