@@ -28,8 +28,11 @@ export function diffStates(before: unknown, after: unknown): FieldChange[] {
   flatten(before, '', a);
   flatten(after, '', b);
   const paths = [...new Set([...a.keys(), ...b.keys()])].sort();
+  // An empty array or object that gained (or lost) members is told by its members, not as a field of its own.
+  const hasMembers = (m: Map<string, unknown>, p: string) => [...m.keys()].some((k) => k.startsWith(`${p}.`));
+  const grewOrEmptied = (p: string) => (a.has(p) && !b.has(p) && hasMembers(b, p)) || (b.has(p) && !a.has(p) && hasMembers(a, p));
   return paths
-    .filter((p) => JSON.stringify(a.get(p)) !== JSON.stringify(b.get(p)))
+    .filter((p) => JSON.stringify(a.get(p)) !== JSON.stringify(b.get(p)) && !grewOrEmptied(p))
     .map((p) => ({ path: p, before: a.get(p), after: b.get(p) }));
 }
 

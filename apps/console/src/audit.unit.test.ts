@@ -14,6 +14,14 @@ describe('the auditor view', () => {
     ]);
   });
 
+  it('tells an empty list that gained members by its members only', () => {
+    expect(diffStates({ acceptedUnitIds: [] }, { acceptedUnitIds: ['adm-513437100'] })).toEqual([
+      { path: 'acceptedUnitIds.0', before: undefined, after: 'adm-513437100' },
+    ]);
+    expect(diffStates({ tags: { a: 1 } }, { tags: {} })).toEqual([{ path: 'tags.a', before: 1, after: undefined }]);
+    expect(diffStates({ tags: [], x: 1 }, { x: 1 })).toEqual([{ path: 'tags', before: [], after: undefined }]);
+  });
+
   it('escapes formulas and quotes in CSV; JSONL has one event per line', () => {
     expect(csvCell('=HYPERLINK("http://x")')).toBe(`"'=HYPERLINK(""http://x"")"`);
     expect(csvCell('-1+2')).toBe(`'-1+2`);
