@@ -81,7 +81,7 @@ export default function TicketPage() {
       <Descriptions bordered size="small" column={{ xs: 1, md: 2, xl: 3 }} style={{ marginTop: 16 }} data-testid="ticket-header">
         <Descriptions.Item label={t('ticket.holder')}><span data-testid="holder">{view.holder?.name}</span></Descriptions.Item>
         <Descriptions.Item label={t('ticket.firstResponder')}>
-          <span data-testid="first-responder">{fr ? `${fr.staffName ?? ''}（${fr.unitName ?? unitName(fr.unitId)}）` : t('ticket.firstResponderNone')}</span>
+          <span data-testid="first-responder">{fr ? (fr.staffName ? `${fr.staffName}（${fr.unitName ?? unitName(fr.unitId)}）` : fr.unitName ?? unitName(fr.unitId)) : t('ticket.firstResponderNone')}</span>
         </Descriptions.Item>
         <Descriptions.Item label={t('ticket.routedUnit')}>{view.routedUnit?.name}</Descriptions.Item>
         <Descriptions.Item label={t('queue.firstResponse')}>
