@@ -1,5 +1,6 @@
 import { DEFAULT_LANGUAGE, type Language, isLanguage } from '@tongban/i18n';
 import type { ReporterContact } from './channels';
+import { jsonArraySetting } from './json-setting';
 import type { Notice } from './recipients';
 import { mobileNumber } from './sms/provider';
 
@@ -43,14 +44,8 @@ const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 /** Parses TONGBAN_NOTIFY_CONTACTS (unset or empty: none). @throws ContactConfigError naming the entry. */
 export function parseUnitContacts(raw: string | undefined): UnitContact[] {
-  if (raw === undefined || raw.trim() === '') return [];
-  let json: unknown;
-  try {
-    json = JSON.parse(raw);
-  } catch (err) {
-    throw new ContactConfigError(`TONGBAN_NOTIFY_CONTACTS is not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
-  }
-  if (!Array.isArray(json)) throw new ContactConfigError('TONGBAN_NOTIFY_CONTACTS must be a JSON array of {unit, email?, phone?, language?, smsKinds?}');
+  const json = jsonArraySetting('TONGBAN_NOTIFY_CONTACTS', raw, '{unit, email?, phone?, language?, smsKinds?}',
+    (message) => new ContactConfigError(message));
   return json.map((e: unknown, i): UnitContact => {
     const fail = (what: string): never => { throw new ContactConfigError(`TONGBAN_NOTIFY_CONTACTS[${i}]: ${what}`); };
     if (typeof e !== 'object' || e === null) return fail('must be an object');

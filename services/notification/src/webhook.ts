@@ -3,6 +3,7 @@ import { Webhook } from 'standardwebhooks';
 import type { NotificationChannel, NoticeContext } from './channels';
 import type { Notice } from './recipients';
 import { type WebhookSend, enqueueWebhooks } from './webhook-outbox';
+import { jsonArraySetting } from './json-setting';
 
 /** A webhook subscription (TONGBAN_WEBHOOKS: a JSON array of these). */
 export interface WebhookSubscription {
@@ -66,14 +67,8 @@ export function isWebhookSecret(secret: string): boolean {
  * @throws WebhookConfigError naming the entry and field that is wrong.
  */
 export function parseWebhookSubscriptions(raw: string | undefined): WebhookSubscription[] {
-  if (raw === undefined || raw.trim() === '') return [];
-  let json: unknown;
-  try {
-    json = JSON.parse(raw);
-  } catch (err) {
-    throw new WebhookConfigError(`TONGBAN_WEBHOOKS is not valid JSON: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
-  }
-  if (!Array.isArray(json)) throw new WebhookConfigError('TONGBAN_WEBHOOKS must be a JSON array of {id, url, secret, units?, kinds?}');
+  const json = jsonArraySetting('TONGBAN_WEBHOOKS', raw, '{id, url, secret, units?, kinds?}',
+    (message, cause) => (cause === undefined ? new WebhookConfigError(message) : new WebhookConfigError(message, { cause })));
   const seen = new Set<string>();
   return json.map((entry: unknown, i): WebhookSubscription => {
     const fail = (what: string): never => { throw new WebhookConfigError(`TONGBAN_WEBHOOKS[${i}]: ${what}`); };
