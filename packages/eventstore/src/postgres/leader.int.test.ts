@@ -1,28 +1,14 @@
-import pg from 'pg';
-import { createTestDatabase, waitFor, type TestDatabase } from '@tongban/testing';
+import { waitFor } from '@tongban/testing';
+import { usePostgresPools } from '../testing/pools';
 import { AdvisoryLeader, LeadershipLostError } from './leader';
-import { guardPool } from './pool';
 
 describe('AdvisoryLeader (single active replica) on a real PostgreSQL', () => {
-  let db: TestDatabase;
-  let pool: pg.Pool;
-  let admin: pg.Pool;
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    pool = guardPool(new pg.Pool({ connectionString: db.url, max: 4 }));
-    admin = new pg.Pool({ connectionString: db.url, max: 1 });
-  });
-  afterAll(async () => {
-    await pool.end();
-    await admin.end();
-    await db.drop();
-  });
+  const pools = usePostgresPools();
 
   it('lets one replica lead; resign hands the lock to the next', async () => {
     const key = { classId: 0x74657374, object: 'one' };
-    const a = new AdvisoryLeader(pool, key);
-    const b = new AdvisoryLeader(pool, key);
+    const a = new AdvisoryLeader(pools.pool, key);
+    const b = new AdvisoryLeader(pools.pool, key);
     expect(await a.tryLead()).toBe(true);
     expect(await a.tryLead()).toBe(true);
     expect(await b.tryLead()).toBe(false);
@@ -35,12 +21,12 @@ describe('AdvisoryLeader (single active replica) on a real PostgreSQL', () => {
 
   it('detects a lost lock session (terminated backend) and lets another replica take over after abdicate', async () => {
     const key = { classId: 0x74657374, object: 2 };
-    const a = new AdvisoryLeader(pool, key);
-    const b = new AdvisoryLeader(pool, key);
+    const a = new AdvisoryLeader(pools.pool, key);
+    const b = new AdvisoryLeader(pools.pool, key);
     expect(await a.tryLead()).toBe(true);
     a.assertLeading();
     const { rows } = await a.client!.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
-    await admin.query('SELECT pg_terminate_backend($1)', [rows[0]!.pid]);
+    await pools.admin.query('SELECT pg_terminate_backend($1)', [rows[0]!.pid]);
     // The server released the lock with the session: another replica takes it at once.
     await waitFor(() => b.tryLead(), { description: 'b to take the lock' });
     await waitFor(() => {
