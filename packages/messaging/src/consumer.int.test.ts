@@ -3,22 +3,13 @@ import { headers } from '@nats-io/transport-node';
 import { type RecordedEvent } from '@tongban/eventstore';
 import { newTicketStream } from '@tongban/eventstore/testing';
 import { uniqueName, waitFor } from '@tongban/testing';
-import { startConsumer, type ConsumerOptions, type ConsumerStatus, type RunningConsumer } from './consumer';
+import { startConsumer, type ConsumerOptions, type ConsumerStatus } from './consumer';
 import { DeadLetterHeaders } from './dead-letter';
 import { decodeEnvelope, encodeEnvelope } from './envelope';
-import { setupMessagingTest, type MessagingTestEnv } from './testing/env';
+import { useMessagingTest } from './testing/env';
 
 describe('startConsumer', () => {
-  let env: MessagingTestEnv;
-  const consumers: RunningConsumer[] = [];
-
-  beforeEach(async () => {
-    env = await setupMessagingTest();
-  });
-  afterEach(async () => {
-    await Promise.all(consumers.splice(0).map((consumer) => consumer.stop()));
-    await env.dispose();
-  });
+  const { env, consumers } = useMessagingTest();
 
   const publish = async (events: RecordedEvent[]): Promise<void> => {
     for (const event of events) {

@@ -1,22 +1,14 @@
 import { type RecordedEvent } from '@tongban/eventstore';
 import { newTicketStream } from '@tongban/eventstore/testing';
 import { uniqueName, waitFor } from '@tongban/testing';
-import { startConsumer, type RunningConsumer } from './consumer';
+import { startConsumer } from './consumer';
 import { DeadLetterHeaders } from './dead-letter';
 import { listDeadLetters, redriveDeadLetters, redriveSubject } from './dead-letters';
 import { encodeEnvelope } from './envelope';
-import { setupMessagingTest, type MessagingTestEnv } from './testing/env';
+import { useMessagingTest } from './testing/env';
 
 describe('dead letters: list and redrive', () => {
-  let env: MessagingTestEnv;
-  const consumers: RunningConsumer[] = [];
-  beforeEach(async () => {
-    env = await setupMessagingTest();
-  });
-  afterEach(async () => {
-    await Promise.all(consumers.splice(0).map((consumer) => consumer.stop()));
-    await env.dispose();
-  });
+  const { env, consumers } = useMessagingTest();
 
   it('lists what a consumer parked, and a redrive hands each back to it exactly once', async () => {
     const events = await env.appendEvents(newTicketStream(), 3);

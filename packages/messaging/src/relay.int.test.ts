@@ -3,24 +3,14 @@ import { appendUnchecked, newTestEvent, newTicketStream } from '@tongban/eventst
 import { uniqueName, waitFor } from '@tongban/testing';
 import { loadCheckpoint } from './checkpoint';
 import { DeadLetterHeaders } from './dead-letter';
-import { startConsumer, type RunningConsumer } from './consumer';
+import { startConsumer } from './consumer';
 import { decodeEnvelope } from './envelope';
 import { Relay, type RelayOptions } from './relay';
-import { setupMessagingTest, type MessagingTestEnv } from './testing/env';
+import { useMessagingTest } from './testing/env';
 
 describe('Relay', () => {
-  let env: MessagingTestEnv;
   const running: Relay[] = [];
-  const consumers: RunningConsumer[] = [];
-
-  beforeEach(async () => {
-    env = await setupMessagingTest();
-  });
-  afterEach(async () => {
-    await Promise.all(running.splice(0).map((relay) => relay.stop()));
-    await Promise.all(consumers.splice(0).map((consumer) => consumer.stop()));
-    await env.dispose();
-  });
+  const { env, consumers } = useMessagingTest(() => Promise.all(running.splice(0).map((relay) => relay.stop())));
 
   const newRelay = (options: Partial<RelayOptions> = {}): Relay => {
     const relay = new Relay({

@@ -10,9 +10,10 @@ import { newTestEvent } from '@tongban/eventstore/testing';
 import { createTestDatabase, natsUrl, uniqueName, type TestDatabase } from '@tongban/testing';
 import pg from 'pg';
 import { migrateRelay } from '../checkpoint';
+import type { RunningConsumer } from '../consumer';
 import { connectNats, ensureDeadLetterStream, ensureTicketEventsStream } from '../nats';
 
-export interface MessagingTestEnv {
+interface MessagingTestEnv {
   db: TestDatabase;
   pool: pg.Pool;
   store: PostgresEventStore;
@@ -30,7 +31,7 @@ export interface MessagingTestEnv {
   dispose(): Promise<void>;
 }
 
-export async function setupMessagingTest(): Promise<MessagingTestEnv> {
+async function setupMessagingTest(): Promise<MessagingTestEnv> {
   const db = await createTestDatabase();
   const pool = new pg.Pool({ connectionString: db.url, max: 8 });
   const store = await PostgresEventStore.create(pool, systemClock);
@@ -73,4 +74,37 @@ export async function setupMessagingTest(): Promise<MessagingTestEnv> {
       await db.drop();
     },
   };
+}
+
+/** What useMessagingTest hands a describe block. */
+export interface MessagingTestHooks {
+  /** The current test's environment: reads forward to the one beforeEach set up (use it inside tests only). */
+  env: MessagingTestEnv;
+  /** Consumers a test started; afterEach stops them before disposing the environment. */
+  consumers: RunningConsumer[];
+}
+
+/**
+ * Registers beforeEach/afterEach that give every test a fresh environment (setupMessagingTest) and
+ * afterwards stop what it started — `stopFirst` (e.g. relays), then the consumers — and dispose it.
+ */
+export function useMessagingTest(stopFirst: () => Promise<unknown> = async () => undefined): MessagingTestHooks {
+  let current: MessagingTestEnv | undefined;
+  const consumers: RunningConsumer[] = [];
+  beforeEach(async () => {
+    current = await setupMessagingTest();
+  });
+  afterEach(async () => {
+    await stopFirst();
+    await Promise.all(consumers.splice(0).map((consumer) => consumer.stop()));
+    await current?.dispose();
+    current = undefined;
+  });
+  const env = new Proxy({} as MessagingTestEnv, {
+    get(_, key) {
+      if (current === undefined) throw new Error('useMessagingTest: read env inside a test, after beforeEach');
+      return current[key as keyof MessagingTestEnv];
+    },
+  });
+  return { env, consumers };
 }
