@@ -7,14 +7,11 @@ import { Metadata } from '@grpc/grpc-js';
 import type { Principal } from '@tongban/auth';
 import { intake } from '@tongban/contracts';
 import type { ActorContext } from '@tongban/domain';
-import { PostgresEventStore, runMigrations } from '@tongban/eventstore';
 import { loadReferenceData } from '@tongban/reference-data';
-import { TicketExecutor, systemClock } from '@tongban/runtime';
-import { type TestDatabase, createTestDatabase } from '@tongban/testing';
-import pg from 'pg';
+import { systemClock } from '@tongban/runtime';
 import { clientUpdateEventId, executeReporterCommand } from './client-updates';
-import { INTAKE_MIGRATIONS } from './migrations';
 import { submitTicket } from './submission';
+import { useIntakeDatabase } from './testing/database';
 
 const ref = loadReferenceData();
 const TOWNSHIP = 'adm-513437100';
@@ -24,37 +21,22 @@ const ROUTING: ActorContext = { kind: 'system', id: 'routing' };
 const ADMIN: ActorContext = { kind: 'staff', id: `admin@${TOWNSHIP}`, role: 'admin', unitId: TOWNSHIP, unitKind: 'administration', unitDivision: '513437100', unitLevel: 'township' };
 const clock = systemClock;
 
-let db: TestDatabase;
-let pool: pg.Pool;
-let store: PostgresEventStore;
-let executor: TicketExecutor;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  pool = new pg.Pool({ connectionString: db.url, max: 8 });
-  store = await PostgresEventStore.create(pool, clock);
-  await runMigrations(pool, 'intake', INTAKE_MIGRATIONS);
-  executor = new TicketExecutor({ store, ref, clock, service: 'test' });
-});
-afterAll(async () => {
-  await pool?.end();
-  await db?.drop();
-});
+const db = useIntakeDatabase({ ref, clock, max: 8 });
 
 /** A ticket submitted by the FMS client and routed to the township. */
 async function routedTicket(): Promise<string> {
-  const res = await submitTicket({ pool, executor, ref, clock }, intake.SubmitTicketRequest.fromPartial({
+  const res = await submitTicket({ pool: db.pool, executor: db.executor, ref, clock }, intake.SubmitTicketRequest.fromPartial({
     ticket: { serviceCode: 'dangerous-structure', division: '513437100001', title: '危墙', description: '围墙出现裂缝', attributes: { at_risk: 'yes' } },
   }), FMS);
-  await executor.execute(res.ticketId, { type: 'RouteTicket', unitId: TOWNSHIP, division: '513437100', suggestedDepartment: 'housing-construction' }, ROUTING, { correlationId: 'test' });
+  await db.executor.execute(res.ticketId, { type: 'RouteTicket', unitId: TOWNSHIP, division: '513437100', suggestedDepartment: 'housing-construction' }, ROUTING, { correlationId: 'test' });
   return res.ticketId;
 }
 
 function post(ticketId: string, principal: Principal, clientUpdateId: string, command: intake.ExecuteReporterCommandRequest['command']) {
-  return executeReporterCommand({ executor, store, ref }, { ticketId, clientUpdateId, command }, principal, new Metadata());
+  return executeReporterCommand({ executor: db.executor, store: db.store, ref }, { ticketId, clientUpdateId, command }, principal, new Metadata());
 }
 const info = (text: string): intake.ExecuteReporterCommandRequest['command'] => ({ $case: 'addInformation', value: { text } });
-const typesOf = async (ticketId: string) => (await store.readStream(`ticket-${ticketId}`)).map((e) => e.type);
+const typesOf = async (ticketId: string) => (await db.store.readStream(`ticket-${ticketId}`)).map((e) => e.type);
 const count = (types: string[], type: string) => types.filter((t) => t === type).length;
 
 it('derives event ids from caller, ticket, update id and index', () => {
@@ -94,8 +76,8 @@ it('writes concurrent repeats once', async () => {
 
 it('answers a repeated confirmation after the ticket closed, instead of refusing it', async () => {
   const ticketId = await routedTicket();
-  await executor.execute(ticketId, { type: 'AcceptTicket' }, ADMIN, { correlationId: 'test' });
-  await executor.execute(ticketId, { type: 'ResolveTicket', resolution: '已拆除' }, ADMIN, { correlationId: 'test' });
+  await db.executor.execute(ticketId, { type: 'AcceptTicket' }, ADMIN, { correlationId: 'test' });
+  await db.executor.execute(ticketId, { type: 'ResolveTicket', resolution: '已拆除' }, ADMIN, { correlationId: 'test' });
   const close = await post(ticketId, FMS, 'fms-close', { $case: 'close', value: { reason: '确认' } });
   expect(close.outcome.eventTypes).toEqual(['TicketClosed']);
   const again = await post(ticketId, FMS, 'fms-close', { $case: 'close', value: { reason: '确认' } });

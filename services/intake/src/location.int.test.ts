@@ -5,13 +5,10 @@
  */
 import type { Principal } from '@tongban/auth';
 import { intake } from '@tongban/contracts';
-import { PostgresEventStore, runMigrations } from '@tongban/eventstore';
 import { loadReferenceData, toGcj02 } from '@tongban/reference-data';
-import { ServiceFailure, TicketExecutor, systemClock } from '@tongban/runtime';
-import { type TestDatabase, createTestDatabase } from '@tongban/testing';
-import pg from 'pg';
-import { INTAKE_MIGRATIONS } from './migrations';
+import { ServiceFailure, systemClock } from '@tongban/runtime';
 import { submitTicket } from './submission';
+import { useIntakeDatabase } from './testing/database';
 
 const ref = loadReferenceData();
 const CLIENT: Principal = { kind: 'open311', id: 'fixmystreet', deviceId: 'device-1' };
@@ -19,28 +16,13 @@ const clock = systemClock;
 /** The seat of 雷波县 (锦城镇), WGS-84 [long, lat]. */
 const LEIBO: [number, number] = [103.5698, 28.2663];
 
-let db: TestDatabase;
-let pool: pg.Pool;
-let store: PostgresEventStore;
-let executor: TicketExecutor;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  pool = new pg.Pool({ connectionString: db.url, max: 4 });
-  store = await PostgresEventStore.create(pool, clock);
-  await runMigrations(pool, 'intake', INTAKE_MIGRATIONS);
-  executor = new TicketExecutor({ store, ref, clock, service: 'test' });
-});
-afterAll(async () => {
-  await pool?.end();
-  await db?.drop();
-});
+const db = useIntakeDatabase({ ref, clock, max: 4 });
 
 async function submitted(ticket: Partial<intake.SubmitTicketRequest['ticket'] & object>): Promise<Record<string, unknown>> {
-  const res = await submitTicket({ pool, executor, ref, clock }, intake.SubmitTicketRequest.fromPartial({
+  const res = await submitTicket({ pool: db.pool, executor: db.executor, ref, clock }, intake.SubmitTicketRequest.fromPartial({
     ticket: { serviceCode: 'sanitation', title: '垃圾', description: '路边堆满垃圾', ...ticket },
   }), CLIENT);
-  const [event] = await store.readStream(`ticket-${res.ticketId}`);
+  const [event] = await db.store.readStream(`ticket-${res.ticketId}`);
   expect(event?.type).toBe('TicketSubmitted');
   return event!.data;
 }

@@ -7,39 +7,20 @@
 import type { Principal } from '@tongban/auth';
 import { intake } from '@tongban/contracts';
 import type { Clock } from '@tongban/domain';
-import { PostgresEventStore, runMigrations } from '@tongban/eventstore';
 import { loadReferenceData } from '@tongban/reference-data';
-import { TicketExecutor } from '@tongban/runtime';
-import { type TestDatabase, createTestDatabase } from '@tongban/testing';
-import pg from 'pg';
-import { INTAKE_MIGRATIONS } from './migrations';
 import { submitTicket } from './submission';
+import { useIntakeDatabase } from './testing/database';
 
 const ref = loadReferenceData();
 const clock: Clock = { now: () => new Date() };
 const CITIZEN: Principal = { kind: 'citizen', id: 'device-idem' };
 
-let db: TestDatabase;
-let pool: pg.Pool;
-let store: PostgresEventStore;
-let executor: TicketExecutor;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  pool = new pg.Pool({ connectionString: db.url, max: 8 });
-  store = await PostgresEventStore.create(pool, clock);
-  await runMigrations(pool, 'intake', INTAKE_MIGRATIONS);
-  executor = new TicketExecutor({ store, ref, clock, service: 'test' });
-});
-afterAll(async () => {
-  await pool?.end();
-  await db?.drop();
-});
+const db = useIntakeDatabase({ ref, clock, max: 8 });
 
 const request = (idempotencyKey: string, title = '危墙') => intake.SubmitTicketRequest.fromPartial({
   idempotencyKey, ticket: { serviceCode: 'dangerous-structure', division: '513437100001', title, description: '围墙出现裂缝', attributes: { at_risk: 'yes' } },
 });
-const submit = (key: string, title?: string) => submitTicket({ pool, executor, ref, clock }, request(key, title), CITIZEN);
+const submit = (key: string, title?: string) => submitTicket({ pool: db.pool, executor: db.executor, ref, clock }, request(key, title), CITIZEN);
 
 it('answers a retry with the same key and body with the same ticket and reference, and refuses another body', async () => {
   const first = await submit('key-1');
@@ -48,7 +29,7 @@ it('answers a retry with the same key and body with the same ticket and referenc
   const again = await submit('key-1');
   expect(again).toMatchObject({ ticketId: first.ticketId, reference: first.reference, replayed: true });
   await expect(submit('key-1', '另一个标题')).rejects.toMatchObject({ reason: 'idempotency_key_reused' });
-  expect(await store.readStream(`ticket-${first.ticketId}`)).toHaveLength(1);
+  expect(await db.store.readStream(`ticket-${first.ticketId}`)).toHaveLength(1);
 });
 
 it('makes one ticket of concurrent retries, and a replay allocates no reference number', async () => {
