@@ -57,34 +57,32 @@ export function useCatalogue() {
   });
 }
 
-/** The children of a division (the 17 counties for the prefecture); disabled without a parent. */
-export function useDivisionChildren(parent: string | undefined) {
+/**
+ * A reference query keyed by one parameter (a division code), cached for a day; disabled while the parameter is
+ * undefined. `path` builds the route from the parameter, which it must URL-encode.
+ */
+function useReferenceOf<T>(key: string, param: string | undefined, path: (param: string) => string) {
   return useQuery({
-    queryKey: ['divisions', parent],
-    queryFn: () => reference<{ divisions: Division[] }>(`/api/v1/divisions?parent=${encodeURIComponent(parent ?? '')}`),
-    enabled: !!parent,
+    queryKey: [key, param],
+    queryFn: () => reference<T>(path(param ?? '')),
+    enabled: !!param,
     staleTime: day,
   });
+}
+
+/** The children of a division (the 17 counties for the prefecture); disabled without a parent. */
+export function useDivisionChildren(parent: string | undefined) {
+  return useReferenceOf<{ divisions: Division[] }>('divisions', parent, (p) => `/api/v1/divisions?parent=${encodeURIComponent(p)}`);
 }
 
 /** One division with its path. */
 export function useDivision(code: string | undefined) {
-  return useQuery({
-    queryKey: ['division', code],
-    queryFn: () => reference<Division>(`/api/v1/divisions/${encodeURIComponent(code ?? '')}`),
-    enabled: !!code,
-    staleTime: day,
-  });
+  return useReferenceOf<Division>('division', code, (c) => `/api/v1/divisions/${encodeURIComponent(c)}`);
 }
 
 /** The units of a division (administration and departments). */
 export function useUnits(division: string | undefined) {
-  return useQuery({
-    queryKey: ['units', division],
-    queryFn: () => reference<{ units: Unit[] }>(`/api/v1/units?division=${encodeURIComponent(division ?? '')}`),
-    enabled: !!division,
-    staleTime: day,
-  });
+  return useReferenceOf<{ units: Unit[] }>('units', division, (d) => `/api/v1/units?division=${encodeURIComponent(d)}`);
 }
 
 /** The county code (6 digits) of a division code, or undefined above county level. */
