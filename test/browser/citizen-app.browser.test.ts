@@ -1,8 +1,8 @@
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { waitFor } from '@tongban/testing';
-import { type TestStack, startTestStack } from '../support/test-stack';
-import { assertAppBuilt, launchBrowser, screenshot } from './support/browser';
+import { screenshot } from './support/browser';
+import { useBrowserStack } from './support/stack';
 
 /**
  * The citizen app (/app/) in a real Chromium against the real platform, on a phone-sized screen:
@@ -19,25 +19,15 @@ declare const performance: { getEntriesByName(name: string): { startTime: number
 const PHOTO = join(__dirname, '..', '..', 'packages', 'attachments', 'fixtures', 'wall.jpg');
 const VILLAGE = '513437100001';
 
-let stack: TestStack;
-let browser: Browser;
 let auditor: string;
 let admin: string;
-
-beforeAll(async () => {
-  assertAppBuilt('citizen');
-  [stack, browser] = await Promise.all([startTestStack(), launchBrowser()]);
+const env = useBrowserStack('citizen', async (stack) => {
   [auditor, admin] = await Promise.all([stack.staffToken('auditor', '5134'), stack.staffToken('admin', '513437100')]);
-}, 360_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await stack?.stop();
 });
 
 /** A phone: small screen, touch, Chinese locale, Asia/Shanghai. */
 async function phone(locale = 'zh-CN'): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
-  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 1, isMobile: true, hasTouch: true, locale, timezoneId: 'Asia/Shanghai' });
+  const context = await env.browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 1, isMobile: true, hasTouch: true, locale, timezoneId: 'Asia/Shanghai' });
   const page = await context.newPage();
   const errors: string[] = [];
   page.on('pageerror', (err) => errors.push(err.message));
@@ -59,7 +49,7 @@ async function idb<T>(page: Page, store: 'outbox' | 'sent' | 'kv'): Promise<T[]>
 
 /** Tickets (as the auditor sees them) with this title. */
 async function ticketsTitled(title: string): Promise<any[]> {
-  const res = await stack.api('GET', '/api/v1/tickets?limit=500', { token: auditor });
+  const res = await env.stack.api('GET', '/api/v1/tickets?limit=500', { token: auditor });
   return (res.body.tickets as any[]).filter((t) => t.title === title);
 }
 
@@ -76,7 +66,7 @@ async function fillReport(page: Page, title: string, description: string, photo:
 it('first open registers the device silently; the QR link presets the village; a report with a photo in Yi arrives routed', async () => {
   const { context, page, errors } = await phone();
   const device = page.waitForResponse((r) => r.url().endsWith('/api/v1/devices') && r.request().method() === 'POST');
-  await page.goto(`${stack.url}/app/?division=${VILLAGE}`);
+  await page.goto(`${env.stack.url}/app/?division=${VILLAGE}`);
   expect((await device).status()).toBe(201);
   await page.locator('button.category').first().waitFor();
   // The QR preset: the place is chosen and marked as coming from the code.
@@ -97,7 +87,7 @@ it('first open registers the device silently; the QR link presets the village; a
   await page.locator('button[type="submit"]').click();
   await page.waitForURL(/#\/mine$/);
   const [sent] = await waitFor(async () => { const s = await idb<{ id: string }>(page, 'sent'); return s.length ? s : undefined; }, { timeoutMs: 20_000, intervalMs: 200, description: 'the report to be sent' });
-  const view = await stack.waitForTicket(sent!.id, auditor, (v) => v.status === 'routed' && v.attachments?.length === 1);
+  const view = await env.stack.waitForTicket(sent!.id, auditor, (v) => v.status === 'routed' && v.attachments?.length === 1);
   expect(view).toMatchObject({ division: VILLAGE, service_code: 'dangerous-structure', holder: { id: 'adm-513437100' }, channel: 'app' });
   expect(view.attachments[0]).toMatchObject({ contentType: 'image/jpeg' });
   await page.locator('[data-testid="ticket"]').first().waitFor();
@@ -108,7 +98,7 @@ it('first open registers the device silently; the QR link presets the village; a
 
 it('walks the county → township → village cascade without a QR code: the picker stays open until the village, and the report arrives there', async () => {
   const { context, page, errors } = await phone();
-  await page.goto(`${stack.url}/app/`);
+  await page.goto(`${env.stack.url}/app/`);
   await page.locator('button.category').first().waitFor();
   const level = (label: string) => page.locator('label.field', { hasText: label }).locator('select');
   await level('县（市）').selectOption({ label: '雷波县' });
@@ -126,7 +116,7 @@ it('walks the county → township → village cascade without a QR code: the pic
   await page.locator('button[type="submit"]').click();
   await page.waitForURL(/#\/mine$/);
   const [sent] = await waitFor(async () => { const s = await idb<{ id: string }>(page, 'sent'); return s.length ? s : undefined; }, { timeoutMs: 20_000, intervalMs: 200, description: 'the report to be sent' });
-  const view = await stack.waitForTicket(sent!.id, auditor, (v) => v.status === 'routed');
+  const view = await env.stack.waitForTicket(sent!.id, auditor, (v) => v.status === 'routed');
   expect(view).toMatchObject({ division: VILLAGE, holder: { id: 'adm-513437100' } });
   expect(errors).toEqual([]);
   await context.close();
@@ -134,7 +124,7 @@ it('walks the county → township → village cascade without a QR code: the pic
 
 it('keeps a report written offline on the phone and sends it once when the signal returns; a forced retry does not duplicate it', async () => {
   const { context, page, errors } = await phone();
-  await page.goto(`${stack.url}/app/?division=${VILLAGE}`);
+  await page.goto(`${env.stack.url}/app/?division=${VILLAGE}`);
   await page.locator('button.category').first().waitFor();
   await context.setOffline(true);
   await page.waitForSelector('.notice.offline');
@@ -170,16 +160,16 @@ it('keeps a report written offline on the phone and sends it once when the signa
 
 it('shows the staff reply in my reports, then the citizen confirms the resolution and rates it', async () => {
   const { context, page, errors } = await phone();
-  await page.goto(`${stack.url}/app/?division=${VILLAGE}`);
+  await page.goto(`${env.stack.url}/app/?division=${VILLAGE}`);
   await page.locator('button.category').first().waitFor();
   await fillReport(page, '路灯坏了', '村口路灯一周不亮。', false);
   await page.locator('button[type="submit"]').click();
   const sent = await waitFor(async () => { const s = await idb<{ id: string }>(page, 'sent'); return s.length ? s[0] : undefined; }, { timeoutMs: 20_000, intervalMs: 200, description: 'the report' });
-  await stack.waitForTicket(sent.id, auditor, (v) => v.status === 'routed');
-  expect((await stack.api('POST', `/api/v1/tickets/${sent.id}/accept`, { token: admin })).status).toBe(200);
+  await env.stack.waitForTicket(sent.id, auditor, (v) => v.status === 'routed');
+  expect((await env.stack.api('POST', `/api/v1/tickets/${sent.id}/accept`, { token: admin })).status).toBe(200);
   const reply = '已收到，明天派电工到村口维修。';
-  expect((await stack.api('POST', `/api/v1/tickets/${sent.id}/reply`, { token: admin, body: { message: reply, public: true } })).status).toBe(200);
-  await stack.waitForTicket(sent.id, auditor, (v) => v.lastPublicReply === reply);
+  expect((await env.stack.api('POST', `/api/v1/tickets/${sent.id}/reply`, { token: admin, body: { message: reply, public: true } })).status).toBe(200);
+  await env.stack.waitForTicket(sent.id, auditor, (v) => v.lastPublicReply === reply);
 
   // Open "my reports" afresh (a new visit), as a citizen does after a while.
   await page.evaluate(() => { (globalThis as unknown as { location: { hash: string } }).location.hash = '#/mine'; });
@@ -191,15 +181,15 @@ it('shows the staff reply in my reports, then the citizen confirms the resolutio
   await page.locator('blockquote.reply', { hasText: reply }).waitFor();
   await screenshot(page, 'citizen-ticket-zh-Hans');
 
-  expect((await stack.api('POST', `/api/v1/tickets/${sent.id}/resolve`, { token: admin, body: { resolution: '路灯已修好。' } })).status).toBe(200);
-  await stack.waitForTicket(sent.id, auditor, (v) => v.status === 'resolved');
+  expect((await env.stack.api('POST', `/api/v1/tickets/${sent.id}/resolve`, { token: admin, body: { resolution: '路灯已修好。' } })).status).toBe(200);
+  await env.stack.waitForTicket(sent.id, auditor, (v) => v.status === 'resolved');
   await page.reload();
   await page.locator('button', { hasText: '问题已解决' }).click();
   await page.locator('.status-line[data-status="closed"]').waitFor();
   await page.locator('input[name="rating"][value="satisfied"]').check();
   await page.locator('.rating button.primary').click();
   await page.locator('.notice.ok', { hasText: '满意' }).waitFor();
-  const view = await stack.waitForTicket(sent.id, auditor, (v) => v.status === 'closed' && !!v.rating);
+  const view = await env.stack.waitForTicket(sent.id, auditor, (v) => v.status === 'closed' && !!v.rating);
   expect(view.rating).toMatchObject({ score: 4 });
   await screenshot(page, 'citizen-ticket-rated-zh-Hans');
 
@@ -221,7 +211,7 @@ it('renders the app within 5 s on an emulated slow 3G connection (first visit, n
   await cdp.send('Network.emulateNetworkConditions', {
     offline: false, latency: 300 * 3.75, downloadThroughput: (kbps * 1024) / 8, uploadThroughput: (kbps * 1024) / 8,
   });
-  await page.goto(`${stack.url}/app/`, { waitUntil: 'commit', timeout: 30_000 });
+  await page.goto(`${env.stack.url}/app/`, { waitUntil: 'commit', timeout: 30_000 });
   await page.locator('h1').waitFor({ timeout: 30_000 });
   const rendered = await page.evaluate(() => performance.getEntriesByName('tongban:rendered')[0]?.startTime ?? -1);
   const fcp = await page.evaluate(() => performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? -1);

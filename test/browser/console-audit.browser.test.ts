@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
-import type { Browser } from 'playwright-core';
-import { type TestStack, startTestStack } from '../support/test-stack';
-import { OPEN_DROPDOWN, assertAppBuilt, dropdownsClosed, launchBrowser, screenshot } from './support/browser';
+import { OPEN_DROPDOWN, dropdownsClosed, screenshot } from './support/browser';
+import { useBrowserStack } from './support/stack';
 import { TOWNSHIP, signedIn, submitReport } from './support/console';
 
 /**
@@ -15,30 +14,20 @@ import { TOWNSHIP, signedIn, submitReport } from './support/console';
 declare const document: any;
 declare const localStorage: any;
 
-let stack: TestStack;
-let browser: Browser;
 let admin: string;
 let auditor: string;
-
-beforeAll(async () => {
-  assertAppBuilt('console');
-  [stack, browser] = await Promise.all([startTestStack(), launchBrowser()]);
+const env = useBrowserStack('console', async (stack) => {
   [admin, auditor] = await Promise.all([stack.staffToken('admin', TOWNSHIP), stack.staffToken('auditor', '5134')]);
-}, 360_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await stack?.stop();
 });
 
 it('slides to the state before acceptance, diffs two revisions, exports, and shows a tampered event as a red badge naming its revision', async () => {
-  const { id } = await submitReport(stack, '西街30号围墙成危墙');
-  await stack.waitForTicket(id, auditor, (v) => v.status === 'routed');
-  expect((await stack.api('POST', `/api/v1/tickets/${id}/accept`, { token: admin })).status).toBe(200);
-  expect((await stack.api('POST', `/api/v1/tickets/${id}/reply`, { token: admin, body: { message: '=HYPERLINK("http://example.com")', public: true } })).status).toBe(200);
-  await stack.waitForTicket(id, auditor, (v) => v.revision === 3);
+  const { id } = await submitReport(env.stack, '西街30号围墙成危墙');
+  await env.stack.waitForTicket(id, auditor, (v) => v.status === 'routed');
+  expect((await env.stack.api('POST', `/api/v1/tickets/${id}/accept`, { token: admin })).status).toBe(200);
+  expect((await env.stack.api('POST', `/api/v1/tickets/${id}/reply`, { token: admin, body: { message: '=HYPERLINK("http://example.com")', public: true } })).status).toBe(200);
+  await env.stack.waitForTicket(id, auditor, (v) => v.revision === 3);
 
-  const { page, context, errors } = await signedIn(browser, stack, auditor, `/audit/${id}`);
+  const { page, context, errors } = await signedIn(env.browser, env.stack, auditor, `/audit/${id}`);
   await page.locator('[data-testid="chain-badge"][data-intact="true"]').waitFor({ timeout: 30_000 });
   await page.locator('[data-testid="replayed-state"][data-revision="3"]').waitFor();
   expect(await page.locator('[data-testid="replayed-status"]').textContent()).toBe('办理中');
@@ -71,7 +60,7 @@ it('slides to the state before acceptance, diffs two revisions, exports, and sho
   expect(csv.split('\r\n')).toHaveLength(6);
 
   // Alter one event in SQL: the badge turns red and names its revision.
-  const pool = new pg.Pool({ connectionString: stack.env['DATABASE_URL'] });
+  const pool = new pg.Pool({ connectionString: env.stack.env['DATABASE_URL'] });
   try {
     await pool.query(`UPDATE events SET data = jsonb_set(data, '{message}', '"从未答复"') WHERE stream = $1 AND revision = 3`, [`ticket-${id}`]);
   } finally {

@@ -1,6 +1,5 @@
-import type { Browser } from 'playwright-core';
-import { type TestStack, startTestStack } from '../support/test-stack';
-import { assertAppBuilt, launchBrowser, screenshot } from './support/browser';
+import { screenshot } from './support/browser';
+import { useBrowserStack } from './support/stack';
 import { TOWNSHIP, signedIn, submitReport } from './support/console';
 
 /**
@@ -9,29 +8,19 @@ import { TOWNSHIP, signedIn, submitReport } from './support/console';
  * into its townships; the dashboard's JavaScript (ECharts, the county boundaries) is not in the initial bundle.
  */
 
-let stack: TestStack;
-let browser: Browser;
 let supervisor: string;
 let admin: string;
 let auditor: string;
-
-beforeAll(async () => {
-  assertAppBuilt('console');
-  [stack, browser] = await Promise.all([startTestStack(), launchBrowser()]);
+const env = useBrowserStack('console', async (stack) => {
   [supervisor, admin, auditor] = await Promise.all([stack.staffToken('supervisor', '5134'), stack.staffToken('admin', TOWNSHIP), stack.staffToken('auditor', '5134')]);
-}, 360_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await stack?.stop();
 });
 
 it('shows the figures, the county map with 雷波县 non-zero, and its townships on drill-down', async () => {
-  const tickets = [await submitReport(stack, '西街30号围墙成危墙'), await submitReport(stack, '村口路灯不亮', { service_code: 'power-supply' })];
-  for (const { id } of tickets) await stack.waitForTicket(id, auditor, (v) => v.status === 'routed');
-  expect((await stack.api('POST', `/api/v1/tickets/${tickets[0]!.id}/accept`, { token: admin })).status).toBe(200);
+  const tickets = [await submitReport(env.stack, '西街30号围墙成危墙'), await submitReport(env.stack, '村口路灯不亮', { service_code: 'power-supply' })];
+  for (const { id } of tickets) await env.stack.waitForTicket(id, auditor, (v) => v.status === 'routed');
+  expect((await env.stack.api('POST', `/api/v1/tickets/${tickets[0]!.id}/accept`, { token: admin })).status).toBe(200);
 
-  const { page, context, errors } = await signedIn(browser, stack, supervisor, '/dashboard');
+  const { page, context, errors } = await signedIn(env.browser, env.stack, supervisor, '/dashboard');
   const scripts: string[] = [];
   page.on('request', (r) => { if (r.resourceType() === 'script') scripts.push(r.url()); });
   await page.locator('[data-testid="figure-received"] .ant-statistic-content-value', { hasText: '2' }).waitFor({ timeout: 30_000 });
@@ -49,7 +38,7 @@ it('shows the figures, the county map with 雷波县 non-zero, and its townships
 }, 180_000);
 
 it('loads the dashboard (ECharts and the boundaries) only when it is opened', async () => {
-  const { page, context } = await signedIn(browser, stack, admin, '/queue');
+  const { page, context } = await signedIn(env.browser, env.stack, admin, '/queue');
   const scripts: string[] = [];
   page.on('request', (r) => { if (r.resourceType() === 'script') scripts.push(r.url()); });
   await page.reload();

@@ -1,6 +1,5 @@
-import type { Browser } from 'playwright-core';
-import { type TestStack, startTestStack } from '../support/test-stack';
-import { assertAppBuilt, launchBrowser, screenshot } from './support/browser';
+import { screenshot } from './support/browser';
+import { useBrowserStack } from './support/stack';
 import { TOWNSHIP, VILLAGE, signedIn } from './support/console';
 
 /**
@@ -10,27 +9,17 @@ import { TOWNSHIP, VILLAGE, signedIn } from './support/console';
  * admin's second browser sees the count the server keeps, and it falls there too.
  */
 
-let stack: TestStack;
-let browser: Browser;
 let officer: string;
 let admin: string;
 let auditor: string;
-
-beforeAll(async () => {
-  assertAppBuilt('console');
-  [stack, browser] = await Promise.all([startTestStack(), launchBrowser()]);
+const env = useBrowserStack('console', async (stack) => {
   [officer, admin, auditor] = await Promise.all([
     stack.staffToken('information-officer', VILLAGE), stack.staffToken('admin', TOWNSHIP), stack.staffToken('auditor', '5134'),
   ]);
-}, 360_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await stack?.stop();
 });
 
 it('an information officer reports for a villager; the township admin sees it in the inbox, unread until read', async () => {
-  const { page, context, errors } = await signedIn(browser, stack, officer, '/submit');
+  const { page, context, errors } = await signedIn(env.browser, env.stack, officer, '/submit');
   const form = page.locator('[data-testid="submit-form"]');
   await form.getByLabel('问题类别').click();
   await page.keyboard.type('危房');
@@ -53,19 +42,19 @@ it('an information officer reports for a villager; the township admin sees it in
   await result.waitFor({ timeout: 30_000 });
   const href = await result.locator('a').getAttribute('href');
   const id = href!.split('/').pop()!;
-  const view = await stack.waitForTicket(id, auditor, (v) => v.status === 'routed');
+  const view = await env.stack.waitForTicket(id, auditor, (v) => v.status === 'routed');
   expect(view).toMatchObject({ division: VILLAGE, service_code: 'dangerous-structure', onBehalfOf: { name: '吉克阿普', contact: '13800001234' } });
   expect(errors).toEqual([]);
   await context.close();
 
-  const adm = await signedIn(browser, stack, admin, '/inbox');
+  const adm = await signedIn(env.browser, env.stack, admin, '/inbox');
   await adm.page.locator('[data-testid="inbox-message"][data-read="false"]', { hasText: '西街30号围墙成危墙' }).waitFor({ timeout: 30_000 });
   await adm.page.locator('[data-testid="nav-unread"] .ant-badge-count').waitFor();
   await screenshot(adm.page, 'console-inbox');
   // The same person in a second browser (another device): the read state is the server's, so the same count.
-  const unread = (await stack.api('GET', '/api/v1/inbox', { token: admin })).body.unread as number;
+  const unread = (await env.stack.api('GET', '/api/v1/inbox', { token: admin })).body.unread as number;
   expect(unread).toBeGreaterThanOrEqual(1);
-  const other = await signedIn(browser, stack, admin, '/inbox');
+  const other = await signedIn(env.browser, env.stack, admin, '/inbox');
   await other.page.locator('[data-testid="nav-unread"]', { hasText: String(unread) }).waitFor({ timeout: 30_000 });
   expect(await other.page.locator('[data-testid="inbox-message"][data-read="false"]').count()).toBe(unread);
   await adm.page.getByRole('button', { name: '全部标为已读' }).click();
@@ -76,11 +65,11 @@ it('an information officer reports for a villager; the township admin sees it in
   await other.page.locator('[data-testid="nav-unread"] .ant-badge-count').waitFor({ state: 'detached', timeout: 30_000 });
   expect(await other.page.locator('[data-testid="inbox-message"][data-read="false"]').count()).toBe(0);
   await screenshot(other.page, 'console-inbox-read-elsewhere');
-  expect((await stack.api('GET', '/api/v1/inbox', { token: admin })).body.unread).toBe(0);
+  expect((await env.stack.api('GET', '/api/v1/inbox', { token: admin })).body.unread).toBe(0);
   expect(other.errors).toEqual([]);
   await other.context.close();
   // The story names the officer and the villager.
-  await adm.page.goto(`${stack.url}/console/tickets/${id}`);
+  await adm.page.goto(`${env.stack.url}/console/tickets/${id}`);
   await adm.page.locator('[data-testid="submitted-by"]', { hasText: '代吉克阿普' }).waitFor({ timeout: 30_000 });
   expect(adm.errors).toEqual([]);
   await adm.context.close();

@@ -1,6 +1,5 @@
-import type { Browser } from 'playwright-core';
-import { type TestStack, startTestStack } from '../support/test-stack';
-import { assertAppBuilt, launchBrowser, screenshot } from './support/browser';
+import { screenshot } from './support/browser';
+import { useBrowserStack } from './support/stack';
 import { TOWNSHIP, queueRow, signedIn, submitReport } from './support/console';
 
 /**
@@ -13,26 +12,16 @@ import { TOWNSHIP, queueRow, signedIn, submitReport } from './support/console';
 declare const document: any;
 declare const localStorage: any;
 
-let stack: TestStack;
-let browser: Browser;
 let admin: string;
 let auditor: string;
-
-beforeAll(async () => {
-  assertAppBuilt('console');
-  [stack, browser] = await Promise.all([startTestStack(), launchBrowser()]);
+const env = useBrowserStack('console', async (stack) => {
   [admin, auditor] = await Promise.all([stack.staffToken('admin', TOWNSHIP), stack.staffToken('auditor', '5134')]);
-}, 360_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await stack?.stop();
 });
 
 it('shows a ticket submitted through the API in the unit\'s queue with its clocks, live, and filters by breach', async () => {
-  const first = await submitReport(stack, '西街30号围墙成危墙');
-  await stack.waitForTicket(first.id, auditor, (v) => v.status === 'routed');
-  const { page, context, errors } = await signedIn(browser, stack, admin, '/queue');
+  const first = await submitReport(env.stack, '西街30号围墙成危墙');
+  await env.stack.waitForTicket(first.id, auditor, (v) => v.status === 'routed');
+  const { page, context, errors } = await signedIn(env.browser, env.stack, admin, '/queue');
   const row = queueRow(page, first.reference);
   await row.waitFor({ timeout: 30_000 });
   expect(await row.locator('[data-testid="clock-first-response"]').getAttribute('data-state')).toBe('normal');
@@ -45,7 +34,7 @@ it('shows a ticket submitted through the API in the unit\'s queue with its clock
   // the queue re-reads its list (the polling safety net is 30 s while the stream is open).
   await page.locator('[data-testid="live"][data-open="true"]').waitFor({ timeout: 30_000 });
   const startedAt = Date.now();
-  const second = await submitReport(stack, '村口路灯不亮', { service_code: 'power-supply' });
+  const second = await submitReport(env.stack, '村口路灯不亮', { service_code: 'power-supply' });
   await queueRow(page, second.reference).waitFor({ timeout: 30_000 });
   const arrivalMs = Date.now() - startedAt;
   console.log(`new ticket to its row in the open queue: ${arrivalMs} ms`);
@@ -62,8 +51,8 @@ it('shows a ticket submitted through the API in the unit\'s queue with its clock
   // 25 hours later the first-reply clock is breached (the deadline service records it), and the breach filter shows both.
   // The browser's clock moves with the platform's test clock (the console counts from the browser's time).
   const later = new Date(Date.now() + 25 * 3_600_000);
-  await stack.setClock(later.toISOString());
-  await stack.waitForTicket(first.id, auditor, (v) => (v.breaches ?? []).length > 0, 30_000);
+  await env.stack.setClock(later.toISOString());
+  await env.stack.waitForTicket(first.id, auditor, (v) => (v.breaches ?? []).length > 0, 30_000);
   await page.clock.setSystemTime(later);
   await page.reload();
   await queueRow(page, first.reference).locator('[data-testid="clock-first-response"][data-state="breached"]').waitFor({ timeout: 30_000 });
@@ -86,10 +75,10 @@ it('shows a ticket submitted through the API in the unit\'s queue with its clock
 }, 240_000);
 
 it('sends a visitor without a session to the sign-in page and back to the page they asked for', async () => {
-  const { page, context } = await signedIn(browser, stack, admin, '/queue');
+  const { page, context } = await signedIn(env.browser, env.stack, admin, '/queue');
   await page.locator('[data-testid="sign-out"]').click();
   await page.locator('input[autocomplete="username"]').waitFor();
-  await page.goto(`${stack.url}/console/queue?status=all`);
+  await page.goto(`${env.stack.url}/console/queue?status=all`);
   await page.waitForURL(/\/console\/sign-in\?next=/);
   expect(decodeURIComponent(new URL(page.url()).searchParams.get('next') ?? '')).toBe('/queue?status=all');
   await context.close();

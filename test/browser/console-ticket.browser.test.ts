@@ -1,6 +1,6 @@
-import type { Browser, Page } from 'playwright-core';
-import { type TestStack, startTestStack } from '../support/test-stack';
-import { assertAppBuilt, launchBrowser, screenshot } from './support/browser';
+import type { Page } from 'playwright-core';
+import { screenshot } from './support/browser';
+import { useBrowserStack } from './support/stack';
 import { TOWNSHIP, signedIn, submitReport } from './support/console';
 
 /**
@@ -10,23 +10,13 @@ import { TOWNSHIP, signedIn, submitReport } from './support/console';
  * sees every button disabled; the holding unit merges a duplicate (并单) into its lead by reference.
  */
 
-let stack: TestStack;
-let browser: Browser;
 let admin: string;
 let department: string;
 let auditor: string;
-
-beforeAll(async () => {
-  assertAppBuilt('console');
-  [stack, browser] = await Promise.all([startTestStack(), launchBrowser()]);
+const env = useBrowserStack('console', async (stack) => {
   [admin, department, auditor] = await Promise.all([
     stack.staffToken('admin', TOWNSHIP), stack.staffToken('department', '513437', 'housing-construction'), stack.staffToken('auditor', '5134'),
   ]);
-}, 360_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await stack?.stop();
 });
 
 /** Clicks an action button, fills its form (label → value) and submits it; waits for the ticket's next revision. */
@@ -43,9 +33,9 @@ async function textarea(page: Page, label: string, value: string): Promise<void>
 }
 
 it('accept, reply, transfer; the department hands back; the story and timeline show every step with its actor', async () => {
-  const { id, reference } = await submitReport(stack, '西街30号围墙成危墙');
-  await stack.waitForTicket(id, auditor, (v) => v.status === 'routed');
-  const { page, context } = await signedIn(browser, stack, admin, `/tickets/${id}`);
+  const { id, reference } = await submitReport(env.stack, '西街30号围墙成危墙');
+  await env.stack.waitForTicket(id, auditor, (v) => v.status === 'routed');
+  const { page, context } = await signedIn(env.browser, env.stack, admin, `/tickets/${id}`);
   await page.locator('[data-testid="ticket"][data-status="routed"]').waitFor({ timeout: 30_000 });
   expect(await page.locator('#ticket-heading').textContent()).toContain(reference);
   await page.locator('[data-testid="division-path"]', { hasText: '凉山彝族自治州 › 雷波县 › 锦城镇' }).waitFor();
@@ -67,7 +57,7 @@ it('accept, reply, transfer; the department hands back; the story and timeline s
   await context.close();
 
   // The department signs in and hands it back with its findings.
-  const dep = await signedIn(browser, stack, department, `/tickets/${id}`);
+  const dep = await signedIn(env.browser, env.stack, department, `/tickets/${id}`);
   await dep.page.locator('button[data-action="AcceptTicket"]:not([disabled])', { hasText: '签收' }).waitFor({ timeout: 30_000 });
   expect(await dep.page.locator('button[data-action="TransferTicket"]').count()).toBe(0);
   await act(dep.page, 'AcceptTicket');
@@ -78,7 +68,7 @@ it('accept, reply, transfer; the department hands back; the story and timeline s
   await dep.context.close();
 
   // The admin's view: the story names every step and who did it.
-  const again = await signedIn(browser, stack, admin, `/tickets/${id}`);
+  const again = await signedIn(env.browser, env.stack, admin, `/tickets/${id}`);
   const story = again.page.locator('[data-testid="story-line"]');
   await again.page.locator('[data-testid="story-line"][data-type="TicketHandedBack"]').waitFor({ timeout: 30_000 });
   const lines = await story.allTextContents();
@@ -104,7 +94,7 @@ it('accept, reply, transfer; the department hands back; the story and timeline s
 
   // A stale page: someone else replies through the API; resolving from the page meets 412 and is shown, not lost.
   const before = Number(await again.page.locator('[data-testid="ticket"]').getAttribute('data-revision'));
-  const res = await stack.api('POST', `/api/v1/tickets/${id}/notes`, { token: admin, body: { text: '另一位同事的备注' } });
+  const res = await env.stack.api('POST', `/api/v1/tickets/${id}/notes`, { token: admin, body: { text: '另一位同事的备注' } });
   expect(res.status).toBe(200);
   await again.page.locator('button[data-action="ResolveTicket"]:not([disabled])').click();
   await textarea(again.page, '办理结果', '已拆除危墙');
@@ -119,7 +109,7 @@ it('accept, reply, transfer; the department hands back; the story and timeline s
   await again.context.close();
 
   // The auditor sees every action, each disabled with the reason.
-  const audit = await signedIn(browser, stack, auditor, `/tickets/${id}`);
+  const audit = await signedIn(env.browser, env.stack, auditor, `/tickets/${id}`);
   await audit.page.locator('button[data-action="AcceptTicket"]').waitFor({ timeout: 30_000 });
   const buttons = audit.page.locator('[data-testid="actions"] button[data-action]');
   // Every staff action of the domain's STAFF_ACTIONS (18), each disabled.
@@ -130,10 +120,10 @@ it('accept, reply, transfer; the department hands back; the story and timeline s
 }, 300_000);
 
 it('the holding unit merges a duplicate (并单) into its lead, named by reference; both stories tell it', async () => {
-  const lead = await submitReport(stack, '锦城镇西街围墙开裂');
-  const duplicate = await submitReport(stack, '西街那堵墙要倒了');
-  for (const t of [lead, duplicate]) await stack.waitForTicket(t.id, auditor, (v) => v.status === 'routed');
-  const { page, context, errors } = await signedIn(browser, stack, admin, `/tickets/${duplicate.id}`);
+  const lead = await submitReport(env.stack, '锦城镇西街围墙开裂');
+  const duplicate = await submitReport(env.stack, '西街那堵墙要倒了');
+  for (const t of [lead, duplicate]) await env.stack.waitForTicket(t.id, auditor, (v) => v.status === 'routed');
+  const { page, context, errors } = await signedIn(env.browser, env.stack, admin, `/tickets/${duplicate.id}`);
   await page.locator('[data-testid="ticket"][data-status="routed"]').waitFor({ timeout: 30_000 });
   await act(page, 'MergeTicket', async (p) => {
     await textarea(p, '并入的主单（工单编号或 ID）', lead.reference);
@@ -144,7 +134,7 @@ it('the holding unit merges a duplicate (并单) into its lead, named by referen
   // Merged: no action is left on it.
   expect(await page.locator('button[data-action="MergeTicket"]:not([disabled])').count()).toBe(0);
   await screenshot(page, 'console-ticket-merged');
-  expect(await stack.waitForTicket(duplicate.id, auditor, (v) => v.status === 'duplicate')).toMatchObject({ mergedInto: { id: lead.id, reference: lead.reference } });
+  expect(await env.stack.waitForTicket(duplicate.id, auditor, (v) => v.status === 'duplicate')).toMatchObject({ mergedInto: { id: lead.id, reference: lead.reference } });
 
   // The header links to the lead, whose header counts what was merged into it.
   await page.locator('[data-testid="merged-into"]', { hasText: `已并入 ${lead.reference}` }).click();
