@@ -153,9 +153,27 @@ export function decideStaff(command: StaffCommand, state: StaffState): StaffEven
   }
 }
 
+/**
+ * Invisible or layout-changing characters a display name may not hold: control characters (Cc), format
+ * characters (Cf: bidirectional overrides and isolates such as U+202E, zero-width spaces and joiners,
+ * U+FEFF), line/paragraph separators and lone surrogates. A name is shown to citizens and auditors beside
+ * the actions it took; U+202E could make "王丽" read as someone else's name, and a zero-width character
+ * makes two names that look the same differ (Unicode TR 36, "Unicode Security Considerations", §2).
+ */
+const HIDDEN = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/u;
+
+/**
+ * The display name as stored: NFC-normalised and trimmed, 1–100 characters, no hidden characters.
+ * @throws StaffRejection invalid_display_name
+ */
 function checkName(name: string): string {
-  const trimmed = name.trim();
+  const trimmed = name.normalize('NFC').trim();
   if (trimmed.length < 1 || trimmed.length > 100) throw new StaffRejection('invalid', 'invalid_display_name', 'displayName: 1–100 characters');
+  const hidden = HIDDEN.exec(trimmed);
+  if (hidden) {
+    const code = `U+${hidden[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+    throw new StaffRejection('invalid', 'invalid_display_name', `displayName: contains the invisible or control character ${code}`);
+  }
   return trimmed;
 }
 

@@ -18,6 +18,16 @@ it('creates an account once, with a checked username', () => {
   given().when({ type: 'CreateAccount', staffId: 's1', username: 'A B', displayName: 'x', division: '5134' }).thenRejects(/username/);
 });
 
+it('refuses display names with control, bidirectional-override or zero-width characters', () => {
+  const create = (displayName: string) => ({ type: 'CreateAccount' as const, staffId: 's1', username: 'wang.li', displayName, division: '513437100' });
+  given().when(create('王\u202E丽')).thenRejects(/U\+202E/);
+  given().when(create('王\u200B丽')).thenRejects(/U\+200B/);
+  given().when(create('王丽\u0007')).thenRejects(/U\+0007/);
+  given().when(create('\u200B')).thenRejects(/invisible/);
+  given(created).when({ type: 'UpdateAccount', displayName: 'ꆈꌠ\u2066x' }).thenRejects(/U\+2066/);
+  given().when(create('ꀉꂿ ꆈꌠ')).then([{ type: 'StaffAccountCreated', data: { staffId: 's1', username: 'wang.li', displayName: 'ꀉꂿ ꆈꌠ', division: '513437100' } }]);
+});
+
 it('grants a role once per unit and revokes only held roles', () => {
   const { state } = given(created, admin);
   expect(state.roles).toEqual([{ roleId: 'r1', role: 'admin', unitId: 'adm-513437100', division: '513437100' }]);
