@@ -59,7 +59,9 @@ describe('bootstrap administrator and password change', () => {
     expect(early.status).toBe(403);
     expect(early.body.reason).toBe('password_change_required');
     // a person token acts on no ticket
-    expect((await stack.api('GET', '/api/v1/inbox', { token: first.body.accessToken })).status).toBe(401);
+    const noRole = await stack.api('GET', '/api/v1/inbox', { token: first.body.accessToken });
+    expect(noRole.status).toBe(403);
+    expect(noRole.body.reason).toBe('role_required');
 
     const weak = await stack.api('POST', '/api/v1/auth/password', { token: first.body.accessToken, body: { current: BOOTSTRAP_PASSWORD, next: 'password123' } });
     expect(weak.status).toBe(400);

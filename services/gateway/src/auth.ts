@@ -1,4 +1,4 @@
-import { UnauthenticatedError, bearerToken, verifyToken, verifyTokenSubject, type Principal, type TokenSubject, type VerificationKeys } from '@tongban/auth';
+import { UnauthenticatedError, bearerToken, verifyTokenSubject, type Principal, type TokenSubject, type VerificationKeys } from '@tongban/auth';
 import type { FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import { problems } from './problem';
 
@@ -19,12 +19,14 @@ declare module 'fastify' {
  * Verifies the request's `Authorization: Bearer` token, if any.
  * @returns the caller, or null when there is no Authorization header.
  * @throws HttpProblem 401 invalid_token when a header is present but malformed, expired or not ours;
- *   identity's gRPC error (503) when its keys cannot be fetched.
+ *   403 role_required for a person token (signed in, no ticket role chosen); identity's gRPC error (503) when its keys cannot be fetched.
  */
 async function authenticate(request: FastifyRequest, keys: VerificationKeys): Promise<Caller | null> {
   // Clients hold staff or device tokens. System and Open311 tokens are minted inside the platform
   // (the latter by this gateway after an api_key check) and are never accepted from outside.
-  return verifiedCaller(request, (token) => verifyToken(token, keys), ['staff', 'citizen']);
+  // Only staff and citizen subjects pass verifiedCaller here (a person token is refused 403), so the
+  // subject is a Principal.
+  return await verifiedCaller(request, (token) => verifyTokenSubject(token, keys), ['staff', 'citizen']) as Caller | null;
 }
 
 /**
@@ -45,7 +47,11 @@ async function verifiedCaller<S extends TokenSubject>(
     if (!(err instanceof UnauthenticatedError)) throw err;
     throw problems.invalidToken(err.message, err);
   }
-  if (!kinds.includes(principal.kind)) throw problems.invalidToken(`a ${principal.kind} token cannot be used here`);
+  if (!kinds.includes(principal.kind)) {
+    // A person token is valid, it only acts in no ticket role yet: 403, so a client does not sign out.
+    if (principal.kind === 'person') throw problems.roleRequired();
+    throw problems.invalidToken(`a ${principal.kind} token cannot be used here`);
+  }
   return { principal, token };
 }
 

@@ -67,6 +67,8 @@ export const problems = {
     new HttpProblem(401, 'unauthenticated', detail, { headers: { 'www-authenticate': 'Bearer' } }),
   invalidToken: (detail: string, cause?: unknown) =>
     new HttpProblem(401, 'invalid_token', detail, { headers: { 'www-authenticate': 'Bearer error="invalid_token"' }, cause }),
+  /** A signed-in person acting in no ticket role (none held, or a one-time password still to change). */
+  roleRequired: () => new HttpProblem(403, 'role_required', 'this token acts in no role: select a role (POST /api/v1/auth/refresh {roleId})'),
   badRequest: (reason: string, detail: string) => new HttpProblem(400, reason, detail),
   notFound: (detail: string) => new HttpProblem(404, 'not_found', detail),
   badUpstream: (detail: string, cause?: unknown) => new HttpProblem(502, 'bad_upstream_response', detail, { cause }),

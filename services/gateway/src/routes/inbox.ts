@@ -37,7 +37,7 @@ export function registerInboxRoutes(app: FastifyInstance, ctx: GatewayContext): 
       },
       response: {
         200: { type: 'object', properties: { messages: { type: 'array', items: messageSchema }, unread: unreadSchema } },
-        ...problemResponses(400, 401, 503),
+        ...problemResponses(400, 401, 403, 503),
       },
     },
   }, async (request) => {
