@@ -25,7 +25,7 @@ const queryClient = new QueryClient({
   defaultOptions: { queries: { retry: (count, err) => count < 2 && !(err instanceof Error && 'status' in err && Number((err as { status: number }).status) < 500), refetchOnWindowFocus: true } },
 });
 
-/** The roles that act on tickets (identity's ticket roles); any other token is a person token (401 on ticket routes). */
+/** The roles that act on tickets (identity's ticket roles); any other token is a person token (403 role_required on ticket routes). */
 const TICKET_ROLES = new Set(['admin', 'department', 'supervisor', 'auditor', 'information-officer', 'hotline']);
 
 /**
@@ -52,7 +52,7 @@ function Shell({ me, children }: { me: Me; children: ReactNode }) {
   const navigate = useNavigate();
   const role = me.active.role;
   const ticketRole = TICKET_ROLES.has(role);
-  // The inbox is a ticket route: a person token (no ticket role) would get 401 there and end the session.
+  // The inbox is a ticket route: a person token (no ticket role) is refused there (403 role_required): do not ask.
   const inbox = useInbox(role === 'auditor' || !ticketRole ? undefined : me.id);
   // A token sign-in carries no unit names: the unit's name from the reference data.
   const units = useUnits(me.active.unitName ? undefined : me.active.unitId.replace(/^adm-|^dep-/, '').split('-')[0]);

@@ -1,7 +1,7 @@
 /**
  * Reference lists the pages share (service catalogue, divisions, units), cached by TanStack Query. They are
  * public routes, read without the session's token: the gateway refuses a token that is no ticket role's (a
- * directory-admin's person token) there, and a 401 would end the session.
+ * directory-admin's person token) there with 403 role_required.
  */
 import { useQuery } from '@tanstack/react-query';
 import { api } from './api';
