@@ -76,6 +76,15 @@ describe('bootstrap administrator and password change', () => {
     expect(again.body.me.passwordChangeRequired).toBe(false);
     adminToken = again.body.accessToken;
     expect((await stack.api('GET', '/api/v1/staff', { token: adminToken })).status).toBe(200);
+    expect((await stack.api('GET', '/api/v1/staff?limit=1', { token: adminToken })).body.staff).toHaveLength(1);
+    for (const bad of ['limit=0', 'limit=501', 'limit=-1', 'offset=x']) {
+      const refused = await stack.api('GET', `/api/v1/staff?${bad}`, { token: adminToken });
+      expect([bad, refused.status, refused.body.reason]).toEqual([bad, 400, 'validation_failed']);
+    }
+    // a display name that would read differently (U+202E) or hide a character (U+200B) is refused, naming it
+    const hidden = await stack.api('POST', '/api/v1/staff', { token: adminToken, body: { username: 'hidden.name', displayName: '王\u202E丽', division: '5134' } });
+    expect([hidden.status, hidden.body.reason]).toEqual([400, 'invalid_display_name']);
+    expect(hidden.body.detail).toContain('U+202E');
   }, 60_000);
 });
 

@@ -308,7 +308,8 @@ function registerStaffRoutes(app: FastifyInstance, ctx: GatewayContext): void {
     schema: {
       ...common, summary: 'List staff accounts in your jurisdiction',
       querystring: { type: 'object', additionalProperties: false, properties: {
-        division: { type: 'string', pattern: '^\\d{4,12}$' }, limit: { type: 'string', pattern: '^\\d{1,3}$' }, offset: { type: 'string', pattern: '^\\d{1,6}$' },
+        division: { type: 'string', pattern: '^\\d{4,12}$' }, limit: { type: 'string', pattern: '^([1-9]\\d?|[1-4]\\d\\d|500)$', description: 'Accounts per page, 1–500 (default 100).' },
+        offset: { type: 'string', pattern: '^\\d{1,6}$', description: 'Accounts to skip, 0–999999 (default 0).' },
       } },
       response: { 200: { type: 'object', properties: { staff: { type: 'array', items: meSchema } } }, ...errors },
     },
