@@ -15,5 +15,6 @@ describe('answers to requests the HTTP parser refused', () => {
     expect(parserErrorAnswer('HPE_HEADER_OVERFLOW', Buffer.from('GET /api/v1/tickets?x=aaa'))).toMatchObject({ status: 431, contentType: 'application/problem+json' });
     expect(parserErrorAnswer('HPE_HEADER_OVERFLOW', Buffer.from(',a,a,a,a'))).toMatchObject({ status: 431, contentType: 'application/problem+json' });
     expect(parserErrorAnswer('HPE_INVALID_METHOD', undefined)).toMatchObject({ status: 400, contentType: 'application/problem+json' });
+    expect(JSON.parse(parserErrorAnswer('ERR_HTTP_REQUEST_TIMEOUT', undefined).body)).toMatchObject({ status: 408, reason: 'request_timeout' });
   });
 });

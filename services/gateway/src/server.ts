@@ -95,10 +95,14 @@ const MAX_HEADER_BYTES = 64 * 1024;
  * parsing, which start with the request line when the request fitted one read). Under /open311 an
  * Open311 errors document in the format of the path's suffix, HTTP 400 as GeoReport v2 allows, with
  * code 431 for a request line and headers over {@link MAX_HEADER_BYTES}, naming the limits; elsewhere
- * problem+json 431 headers_too_large or 400 malformed_request.
+ * problem+json 431 headers_too_large or 400 malformed_request. A request not received whole within the
+ * request timeout (`ERR_HTTP_REQUEST_TIMEOUT`, {@link REQUEST_TIMEOUT_MS}; Node gives no `rawPacket`
+ * then, so on every path) is problem+json 408 request_timeout.
  */
 export function parserErrorAnswer(code: string, rawPacket: Buffer | undefined): { status: number; contentType: string; body: string } {
   const overflow = code === 'HPE_HEADER_OVERFLOW';
+  const timeout = code === 'ERR_HTTP_REQUEST_TIMEOUT';
+  const slow = 'the request was not received whole in time: send it again';
   const target = /^[A-Z]{3,10} (\S+)/.exec(rawPacket?.subarray(0, 4096).toString('latin1') ?? '')?.[1];
   if (target?.startsWith('/open311')) {
     const format = formatOfPath(target);
@@ -113,12 +117,31 @@ export function parserErrorAnswer(code: string, rawPacket: Buffer | undefined): 
   }
   const problem = overflow
     ? problemDocument(431, 'headers_too_large', 'the HTTP request could not be parsed')
-    : problemDocument(400, 'malformed_request', 'the HTTP request could not be parsed');
+    : timeout
+      ? problemDocument(408, 'request_timeout', slow)
+      : problemDocument(400, 'malformed_request', 'the HTTP request could not be parsed');
   return { status: problem.status, contentType: PROBLEM_CONTENT_TYPE, body: JSON.stringify(problem) };
 }
 
 /** Largest accepted request body: 1 MiB (larger → 413 problem+json). */
 const BODY_LIMIT_BYTES = 1024 * 1024;
+
+/**
+ * Longest time to receive one whole request (headers and body), ms: 120 s, enough for a 1 MiB body or
+ * a few compressed photos over a weak 2G/3G signal (≈ 10–50 KB/s). A client that stalls mid-request
+ * (slow loris) is answered 408 and its connection closed; Node checks every
+ * {@link CONNECTION_CHECK_INTERVAL_MS}. Responses are not limited by it (GET /api/v1/live streams for hours).
+ */
+const REQUEST_TIMEOUT_MS = 120_000;
+/** How often Node looks for requests past their timeout, ms. */
+const CONNECTION_CHECK_INTERVAL_MS = 5_000;
+/**
+ * A kept-alive connection with no request for this long is closed, ms: 72 s (fastify's default, above
+ * the 60 s of common load balancers). It also ends a client that stalls in a body the gateway no longer
+ * waits for (answered early, e.g. 401 before the body is read), which the request timeout does not
+ * cover. A connection that sends nothing at all is closed after Node's headersTimeout (60 s).
+ */
+const KEEP_ALIVE_TIMEOUT_MS = 72_000;
 
 /** Options of the gateway; everything defaults from the environment (see runtime's loadConfig). */
 export interface GatewayOptions {
@@ -133,6 +156,8 @@ export interface GatewayOptions {
   testClock?: TestClockControl;
   /** Logger (pino). Default: a `gateway` logger at `config.logLevel`. */
   logger?: Logger;
+  /** Slow-client limits, ms: `requestMs` to receive one whole request (default 120 s), `keepAliveMs` of a connection between requests (default 72 s). */
+  timeouts?: { requestMs: number; keepAliveMs: number };
   /** Deadline of one upstream gRPC call, ms (default 10 s). */
   callTimeoutMs?: number;
   /**
@@ -200,10 +225,15 @@ export function buildGateway(options: GatewayOptions = {}): FastifyInstance {
 
   // pino's Logger is a FastifyBaseLogger; typed as one, it keeps FastifyInstance's default type parameters.
   const loggerInstance: FastifyBaseLogger = log;
+  const requestTimeout = options.timeouts?.requestMs ?? REQUEST_TIMEOUT_MS;
   const app = Fastify({
     loggerInstance,
     bodyLimit: BODY_LIMIT_BYTES,
-    http: { maxHeaderSize: MAX_HEADER_BYTES },
+    // fastify's default requestTimeout is 0 (none): a request stalled mid-body would hold its connection
+    // forever. Node 20 applies it only when given to http.createServer (set afterwards, it is ignored).
+    requestTimeout,
+    keepAliveTimeout: options.timeouts?.keepAliveMs ?? KEEP_ALIVE_TIMEOUT_MS,
+    http: { maxHeaderSize: MAX_HEADER_BYTES, requestTimeout, connectionsCheckingInterval: Math.min(CONNECTION_CHECK_INTERVAL_MS, requestTimeout) },
     trustProxy: options.trustProxy ?? trustProxyOf(),
     genReqId: (req) => correlationIdOf(req.headers['x-correlation-id']),
     logController: new LogController({ requestIdLogLabel: 'correlationId' }),
@@ -218,7 +248,7 @@ export function buildGateway(options: GatewayOptions = {}): FastifyInstance {
     clientErrorHandler: (err: Error & { code?: string; rawPacket?: unknown }, socket) => {
       if (!socket.writable) { socket.destroy(); return; }
       const { status: code, contentType, body } = parserErrorAnswer(err.code ?? '', Buffer.isBuffer(err.rawPacket) ? err.rawPacket : undefined);
-      socket.end(`HTTP/1.1 ${code} ${code === 431 ? 'Request Header Fields Too Large' : 'Bad Request'}\r\nContent-Type: ${contentType}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+      socket.end(`HTTP/1.1 ${code} ${code === 431 ? 'Request Header Fields Too Large' : code === 408 ? 'Request Timeout' : 'Bad Request'}\r\nContent-Type: ${contentType}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
     },
     // Requests fastify refuses before routing (a malformed URL): an Open311 document under /open311,
     // problem+json elsewhere — never fastify's own body.
