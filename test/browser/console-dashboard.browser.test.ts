@@ -5,7 +5,7 @@ import { TOWNSHIP, signedIn, submitReport } from './support/console';
 /**
  * The supervisor dashboard in a real Chromium against the real platform: the figures of the
  * jurisdiction, the map of the 17 counties with the county that received tickets non-zero, the drill-down
- * into its townships; the dashboard's JavaScript (ECharts, the county boundaries) is not in the initial bundle.
+ * into its townships, the weekly trend's "nothing yet"; the dashboard's JavaScript (ECharts, the county boundaries) is not in the initial bundle.
  */
 
 let supervisor: string;
@@ -26,6 +26,8 @@ it('shows the figures, the county map with 雷波县 non-zero, and its townships
   await page.locator('[data-testid="figure-received"] .ant-statistic-content-value', { hasText: '2' }).waitFor({ timeout: 30_000 });
   await page.locator('[data-testid="county-map"][data-nonzero="雷波县"]').waitFor({ timeout: 30_000 });
   await page.locator('[data-testid="county-map"] canvas').waitFor();
+  // Nothing closed or rated yet: the weekly trend says so instead of drawing bare axes.
+  await page.locator('[data-testid="trend-empty"]', { hasText: '这几周没有办结或评价的工单' }).waitFor({ timeout: 30_000 });
   await screenshot(page, 'console-dashboard');
 
   await page.locator('[data-testid="county-select"]').click();

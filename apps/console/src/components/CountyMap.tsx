@@ -2,6 +2,7 @@ import { LineChart, MapChart } from 'echarts/charts';
 import { GridComponent, LegendComponent, TooltipComponent, VisualMapComponent } from 'echarts/components';
 import * as echarts from 'echarts/core';
 import { CanvasRenderer } from 'echarts/renderers';
+import { Empty } from 'antd';
 import { useEffect, useRef } from 'react';
 // Liangshan's 17 county boundaries (packages/reference-data/geo: source, licence, conversion in its README). No tiles: offline.
 import counties from '../../../../packages/reference-data/geo/liangshan-counties.geo.json';
@@ -46,7 +47,9 @@ export function CountyMap({ values, label, format, onSelect }: { values: CountyV
       visualMap: { min: 0, max: Math.max(1, ...numbers), left: 'left', bottom: 10, text: [label, ''], calculable: true, inRange: { color: ['#e6f4ff', '#1677ff', '#002c8c'] } },
       series: [{
         type: 'map', map: 'liangshan', roam: false, nameProperty: 'name', selectedMode: false,
-        label: { show: true, fontSize: 11 }, emphasis: { label: { show: true } },
+        // A white halo keeps county names readable on the darkest fill as on the lightest.
+        label: { show: true, fontSize: 11, color: '#1f1f1f', textBorderColor: '#ffffff', textBorderWidth: 2 },
+        emphasis: { label: { show: true, color: '#1f1f1f', textBorderColor: '#ffffff', textBorderWidth: 2 } },
         data: values.map((v) => ({ name: v.name, code: v.code, value: v.value ?? 0 })),
       }],
     });
@@ -60,11 +63,15 @@ export function CountyMap({ values, label, format, onSelect }: { values: CountyV
   );
 }
 
-/** A weekly line chart of rates (0–1) shown as percentages. */
-export function TrendChart({ weeks, series }: { weeks: string[]; series: { name: string; values: (number | null)[] }[] }) {
+/**
+ * A weekly line chart of rates (0–1) shown as percentages. When no series has a single value (no ticket
+ * closed or rated in these weeks) it shows `empty` instead of bare axes.
+ */
+export function TrendChart({ weeks, series, empty }: { weeks: string[]; series: { name: string; values: (number | null)[] }[]; empty: string }) {
   const ref = useRef<HTMLDivElement>(null);
+  const nothing = series.every((s) => s.values.every((v) => v === null));
   useEffect(() => {
-    if (!ref.current) return;
+    if (!ref.current || nothing) return;
     const c = echarts.init(ref.current);
     c.setOption({
       tooltip: { trigger: 'axis', valueFormatter: (v: number | null) => (v === null || v === undefined ? '—' : `${Math.round(v * 100)}%`) },
@@ -77,6 +84,7 @@ export function TrendChart({ weeks, series }: { weeks: string[]; series: { name:
     const resize = () => c.resize();
     window.addEventListener('resize', resize);
     return () => { window.removeEventListener('resize', resize); c.dispose(); };
-  }, [weeks, series]);
+  }, [weeks, series, nothing]);
+  if (nothing) return <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={empty} style={{ height: 280, paddingTop: 80, margin: 0 }} data-testid="trend-empty" />;
   return <div ref={ref} style={{ width: '100%', height: 280 }} data-testid="trend" />;
 }

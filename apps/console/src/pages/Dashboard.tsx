@@ -188,6 +188,7 @@ export default function DashboardPage() {
         <Col xs={24} xl={12}>
           <Card size="small" title={t('dashboard.trend')}>
             <TrendChart
+              empty={trend.some((q) => q.isPending) ? '…' : t('dashboard.trendEmpty')}
               weeks={weeks.map((w) => formatInstant(Date.parse(`${w.from}T00:00:00+08:00`), 'date'))}
               series={[
                 { name: t('stat.firstReply'), values: trend.map((q) => q.data?.total.firstRepliesOnTime.rate ?? null) },
