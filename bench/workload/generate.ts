@@ -2,12 +2,14 @@
  * The workload generator: N tickets over the real divisions, submitted over the `days` before `now`
  * (more by day than by night), each simulated through the decider (simulate.ts), written either in
  * bulk (default) or through TicketExecutor and the store adapter (`mode: 'executor'`, slow: one read
- * and one append per command, the production path).
+ * and one append per command, the production path), or only as the statistics rows the projection
+ * would write for them (`mode: 'facts'`, no events; see facts-writer.ts).
  */
 import { PostgresEventStore } from '@tongban/eventstore';
 import type { ReferenceData } from '@tongban/reference-data';
 import type pg from 'pg';
 import { writeTickets } from './bulk-writer';
+import { writeFacts } from './facts-writer';
 import { Prng } from './prng';
 import { ExecutorRunner, InMemoryRunner, SimClock } from './runners';
 import { simulateTicket } from './simulate';
@@ -15,14 +17,21 @@ import { simulateTicket } from './simulate';
 /** Options of {@link generateWorkload}. */
 export interface WorkloadOptions {
   tickets: number;
-  /** PRNG seed (default 1): the same seed, options and reference data give the same workload. */
+  /** PRNG seed (default 1): the same seed, stream, options and reference data give the same workload. */
   seed?: number;
+  /**
+   * PRNG stream of the seed (0–15, default 0; see Prng): workloads of one seed on different streams are
+   * different tickets (e.g. generated side by side in workers).
+   */
+  stream?: number;
   /** End of simulated time (default: the current time). */
   now?: Date;
   /** Tickets are submitted over this many days before `now` (default 365). */
   days?: number;
-  /** bulk (default) or executor. */
-  mode?: 'bulk' | 'executor';
+  /** bulk (default), executor, or facts (only `ticket_stats` rows; `events` in the result is then 0). */
+  mode?: 'bulk' | 'executor' | 'facts';
+  /** Facts mode: the table shaped like `ticket_stats` the rows go to (default `ticket_stats`). */
+  table?: string;
   /** Tickets per bulk transaction (default 2,000). */
   batch?: number;
   /** First reference number (default 1). */
@@ -49,10 +58,12 @@ export async function generateWorkload(pool: pg.Pool, ref: ReferenceData, option
   const now = options.now ?? new Date();
   const days = options.days ?? 365;
   const batch = options.batch ?? 2000;
-  const rng = new Prng(seed);
+  const stream = options.stream ?? 0;
+  const rng = new Prng(seed, stream);
   const clock = new SimClock();
   const bulk = options.mode !== 'executor';
-  const runner = bulk ? new InMemoryRunner(ref, seed) : new ExecutorRunner({ store: new PostgresEventStore({ pool, clock }), ref, clock }, seed);
+  const factsOnly = options.mode === 'facts';
+  const runner = bulk ? new InMemoryRunner(ref, seed, stream) : new ExecutorRunner({ store: new PostgresEventStore({ pool, clock }), ref, clock }, seed, stream);
   const ctx = { ref, runner, now };
   let events = 0;
   let done = 0;
@@ -71,7 +82,7 @@ export async function generateWorkload(pool: pg.Pool, ref: ReferenceData, option
       const tickets = (runner as InMemoryRunner).drain();
       // Overlap: simulate the next batch while this one is written.
       if (pending) events += await pending;
-      pending = writeTickets(pool, tickets);
+      pending = factsOnly ? writeFacts(pool, tickets, options.table).then(() => 0) : writeTickets(pool, tickets);
       options.onProgress?.(done, events);
     } else if (!bulk && done % 100 === 0) {
       options.onProgress?.(done, events);

@@ -1,14 +1,23 @@
 /** A small seeded PRNG (mulberry32) and the distributions the workload draws from. Deterministic per seed. */
 
+/** What the state advances by at each draw (odd: the cycle is all 2^32 states). */
+const STEP = 0x6d2b79f5;
+
 /** Random numbers from a 32-bit seed. */
 export class Prng {
   private state: number;
-  constructor(seed: number) {
-    this.state = seed >>> 0;
+  /**
+   * `stream` (0–15, default 0) starts the sequence 2^28 draws after stream 0 of the same seed: the state
+   * only ever advances by a constant, so the streams of one seed are disjoint stretches of one cycle of 2^32
+   * (different seeds alone may overlap). A ticket takes well under 100 draws, so a stream holds millions.
+   */
+  constructor(seed: number, stream = 0) {
+    if (!Number.isInteger(stream) || stream < 0 || stream > 15) throw new RangeError(`Prng stream must be 0–15, got ${stream}`);
+    this.state = (seed + ((Math.imul(stream, STEP) & 0xf) << 28)) >>> 0;
   }
   /** Uniform in [0, 1). */
   next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
+    this.state = (this.state + STEP) >>> 0;
     let t = this.state;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);

@@ -41,8 +41,8 @@ export class InMemoryRunner implements CommandRunner {
   /** Commands the decider refused (counted, as the production path would answer 4xx). */
   refused = 0;
 
-  constructor(private readonly ref: ReferenceData, seed: number) {
-    this.ids = new Prng(seed ^ 0x5eed);
+  constructor(private readonly ref: ReferenceData, seed: number, stream = 0) {
+    this.ids = new Prng(seed ^ 0x5eed, stream);
   }
 
   async run(ticketId: string, command: TicketCommand, actor: ActorContext, at: Date, options: RunOptions): Promise<TicketState | null> {
@@ -102,8 +102,8 @@ export class ExecutorRunner implements CommandRunner {
   private readonly ids: Prng;
   refused = 0;
 
-  constructor(private readonly deps: { store: EventStore; ref: ReferenceData; clock: SimClock }, seed: number) {
-    this.ids = new Prng(seed ^ 0x5eed);
+  constructor(private readonly deps: { store: EventStore; ref: ReferenceData; clock: SimClock }, seed: number, stream = 0) {
+    this.ids = new Prng(seed ^ 0x5eed, stream);
   }
 
   async run(ticketId: string, command: TicketCommand, actor: ActorContext, at: Date, options: RunOptions): Promise<TicketState | null> {

@@ -96,6 +96,24 @@ it('replays to a revision and to an instant', () => {
   expect(replayState(eventsUpTo(list, { at: '2000-01-01T00:00:00Z' })).exists).toBe(false);
 });
 
+it('facts mode writes, without events, exactly the statistics rows the projection wrote; another PRNG stream makes other tickets', async () => {
+  await t.pool.query('CREATE TABLE facts_only (LIKE ticket_stats INCLUDING DEFAULTS INCLUDING CONSTRAINTS)');
+  const before = await t.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM events');
+  const facts = await generateWorkload(t.pool, ref, { tickets: 300, seed: 7, now: NOW, days: 30, mode: 'facts', batch: 64, table: 'facts_only' });
+  expect(facts).toMatchObject({ tickets: 300, events: 0 });
+  expect((await t.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM events')).rows[0]!.n).toBe(before.rows[0]!.n);
+  expect(await tableRows('facts_only')).toEqual(await tableRows('ticket_stats'));
+  await generateWorkload(t.pool, ref, { tickets: 300, seed: 7, stream: 1, now: NOW, days: 30, mode: 'facts', table: 'facts_only' });
+  const { rows } = await t.pool.query<{ n: number; services: number; divisions: number }>(
+    `SELECT count(*)::int AS n, count(DISTINCT service_code)::int AS services, count(DISTINCT division)::int AS divisions FROM facts_only
+     WHERE ticket_id NOT IN (SELECT ticket_id FROM ticket_stats)`,
+  );
+  expect(rows[0]!.n).toBe(300);
+  expect(rows[0]!.services).toBeGreaterThan(5);
+  expect(rows[0]!.divisions).toBeGreaterThan(100);
+  await t.pool.query('DROP TABLE facts_only');
+});
+
 const tableRows = async (table: string) => (await t.pool.query(`SELECT * FROM ${table} ORDER BY ticket_id`)).rows.map(({ changed_xid: _x, ...rest }) => rest);
 
 it('the in-memory statistics equal the SQL statistics', async () => {
