@@ -44,7 +44,14 @@ it('the bootstrap admin lands on the directory, creates a person, grants a towns
 
   await page.locator('form#create-staff input#create-staff_username').fill('zhao.min');
   await page.locator('form#create-staff input#create-staff_displayName').fill('赵敏');
-  await page.locator('form#create-staff input#create-staff_division').fill('513437100');
+  // The home division is picked by name (county, then township), not typed as a code.
+  const divisions = page.locator('form#create-staff [data-testid="division-picker"]');
+  await divisions.getByLabel('县（市）').click();
+  await page.keyboard.type('雷波');
+  await page.locator('.ant-select-item-option', { hasText: '雷波县' }).click();
+  await divisions.getByLabel('乡镇').click();
+  await page.keyboard.type('锦城');
+  await page.locator('.ant-select-item-option', { hasText: '锦城镇' }).click();
   await page.locator('form#create-staff button[type="submit"]').click();
   const notice = page.locator('[data-testid="directory-notice"]');
   await notice.waitFor({ timeout: 30_000 });
@@ -52,6 +59,7 @@ it('the bootstrap admin lands on the directory, creates a person, grants a towns
   const firstPassword = /[:：]\s*(\S+)$/.exec((await notice.textContent())!.trim())![1]!;
   const row = page.locator('tr[data-username="zhao.min"]');
   await row.waitFor({ timeout: 30_000 });
+  await row.locator('[data-testid="staff-division"]', { hasText: '锦城镇' }).waitFor({ timeout: 30_000 });
 
   // Grant: the role, then the unit picked county → township → unit (reference data read without the
   // directory-admin's token, which the public routes would refuse).

@@ -4,8 +4,9 @@ import { useState, type HTMLAttributes } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../api';
 import { signInMethods } from '../auth';
-import { UnitPicker } from '../components/UnitPicker';
+import { DivisionPicker, UnitPicker } from '../components/UnitPicker';
 import { useMe } from '../hooks';
+import { useDivision } from '../reference';
 
 /**
  * A staff account as GET /api/v1/staff answers it: `{ staff: StaffAccount[] }` (identity's meView with the
@@ -23,6 +24,12 @@ interface StaffAccount {
   roles?: { roleId: string; role: string; unitId: string; unitName?: string; division?: string }[];
   /** Linked single sign-on (OpenID Connect) identities. */
   oidc?: { issuer: string; subject: string }[];
+}
+
+/** A division's name from the reference data (cached a day), its code in the tooltip; the code until it loads. */
+function DivisionName({ code }: { code: string }) {
+  const division = useDivision(code);
+  return <span title={code} data-testid="staff-division">{division.data?.name ?? code}</span>;
 }
 
 /** The roles identity grants (POST /api/v1/staff/{id}/roles). */
@@ -89,7 +96,7 @@ export default function DirectoryPage() {
       <Typography.Title level={2} id="directory-heading" style={{ marginTop: 0 }}>{t('directory.heading')}</Typography.Title>
       {notice && <Alert type={notice.ok ? 'success' : 'error'} showIcon role="status" message={notice.text} data-testid="directory-notice" style={{ marginBottom: 12 }} />}
       {staff.error && <Alert type="error" showIcon message={staff.error.message} style={{ marginBottom: 12 }} />}
-      <Form form={createForm} layout="inline" name="create-staff" initialValues={{ division: home }} style={{ marginBottom: 16, rowGap: 8 }}
+      <Form form={createForm} layout="inline" name="create-staff" style={{ marginBottom: 16, rowGap: 8 }}
         onFinish={async (v: { username: string; displayName: string; division: string }) => {
           const created = await run(
             () => api<{ oneTimePassword: string }>('/api/v1/staff', { method: 'POST', body: v }),
@@ -99,7 +106,7 @@ export default function DirectoryPage() {
         }}>
         <Form.Item name="username" label={t('directory.username')} rules={[{ required: true }]}><Input autoComplete="off" /></Form.Item>
         <Form.Item name="displayName" label={t('directory.displayName')} rules={[{ required: true }]}><Input autoComplete="off" /></Form.Item>
-        <Form.Item name="division" label={t('directory.division')} rules={[{ required: true, pattern: /^[0-9]{4,12}$/ }]}><Input style={{ width: 140 }} /></Form.Item>
+        {home && <Form.Item name="division" label={t('directory.division')} initialValue={home} rules={[{ required: true }]}><DivisionPicker root={home} /></Form.Item>}
         <Button type="primary" htmlType="submit">{t('directory.create')}</Button>
       </Form>
       <Table<StaffAccount> rowKey="id" size="small" loading={staff.isLoading} dataSource={staff.data?.staff ?? []} data-testid="directory"
@@ -107,7 +114,7 @@ export default function DirectoryPage() {
         onRow={(s) => ({ 'data-username': s.username } as HTMLAttributes<HTMLElement>)} columns={[
           { title: t('directory.username'), dataIndex: 'username' },
           { title: t('directory.displayName'), dataIndex: 'displayName', render: (_v, s) => <span data-testid="staff-name">{s.displayName}</span> },
-          { title: t('directory.division'), dataIndex: 'division' },
+          { title: t('directory.division'), dataIndex: 'division', render: (_v, s) => <DivisionName code={s.division} /> },
           { title: t('directory.roles'), render: (_v, s) => (
             <Space wrap>
               {(s.roles ?? []).map((r) => (
