@@ -55,14 +55,35 @@ export class StaffRepository {
     }
   }
 
-  /** Writes the projection row (only forward: an older revision never overwrites a newer one). */
-  async project(state: StaffState): Promise<void> {
-    await this.pool.query(
+  /**
+   * Re-projects every account from its stream (`npm run identity:rebuild`): repairs a row missed by a
+   * crash between the append and the projection (a person who could not sign in, or an account missing
+   * from the directory list) without waiting for the account's next command. Safe while identity runs
+   * (rows only move forward).
+   * @returns accounts found in the event store, and rows written (missing or behind their stream).
+   */
+  async rebuildAll(): Promise<{ accounts: number; repaired: number }> {
+    const { rows } = await this.pool.query<{ stream: string }>(`SELECT stream FROM streams WHERE stream LIKE 'staff-%' ORDER BY stream`);
+    let repaired = 0;
+    for (const { stream } of rows) {
+      const state = await this.load(stream.slice('staff-'.length));
+      if (state.revision >= 0 && await this.project(state)) repaired++;
+    }
+    return { accounts: rows.length, repaired };
+  }
+
+  /**
+   * Writes the projection row (only forward: an older revision never overwrites a newer one).
+   * @returns true when a row was written (new, or behind `state`).
+   */
+  async project(state: StaffState): Promise<boolean> {
+    const { rowCount } = await this.pool.query(
       `INSERT INTO identity_staff (staff_id, username, division, revision, state) VALUES ($1, $2, $3, $4, $5)
        ON CONFLICT (staff_id) DO UPDATE SET username = EXCLUDED.username, division = EXCLUDED.division, revision = EXCLUDED.revision, state = EXCLUDED.state
        WHERE identity_staff.revision < EXCLUDED.revision`,
       [state.id, state.username, state.division, state.revision, JSON.stringify(state)],
     );
+    return (rowCount ?? 0) > 0;
   }
 
   /** The projected account of a username (case-insensitive: usernames are stored lower-case). */
