@@ -176,7 +176,19 @@ it('shows the staff reply in my reports, then the citizen confirms the resolutio
   await page.reload();
   await page.locator('[data-testid="ticket"]').first().waitFor();
   expect(await page.locator('[data-testid="ticket"] .status').first().textContent()).toContain('锦城镇');
+  const news = page.locator('.mine .notice.ok[role="status"]');
+  await news.waitFor();
   await screenshot(page, 'citizen-mine-zh-Hans');
+  // Dismissed, the replies are read on the server: not new again on the next visit, even with the phone's storage cleared.
+  const marked = page.waitForResponse((r) => r.url().endsWith('/api/v1/inbox/read') && r.status() === 200);
+  await news.locator('button').click();
+  await marked;
+  await page.evaluate(() => (globalThis as unknown as { localStorage: { clear(): void } }).localStorage.clear());
+  const inbox = page.waitForResponse((r) => r.url().includes('/api/v1/inbox?'));
+  await page.reload();
+  await page.locator('[data-testid="ticket"]').first().waitFor();
+  expect((await (await inbox).json()).unread).toBe(0);
+  expect(await news.count()).toBe(0);
   await page.locator('[data-testid="ticket"] a').first().click();
   await page.locator('blockquote.reply', { hasText: reply }).waitFor();
   await screenshot(page, 'citizen-ticket-zh-Hans');

@@ -15,9 +15,9 @@ export interface InboxMessage {
   title: string;
   body: string;
   createdAt: string;
+  /** Whether this phone has read it (the server keeps it: POST /api/v1/inbox/read). */
+  read?: boolean;
 }
-
-const SEEN_KEY = 'tongban.inboxSeen';
 
 /** The app shell: header with the language switch, offline notice, navigation and the current screen. */
 export function App({ presetDivision }: { presetDivision?: string | undefined }) {
@@ -33,11 +33,14 @@ export function App({ presetDivision }: { presetDivision?: string | undefined })
     request<{ messages: InboxMessage[] }>('GET', '/inbox?limit=50').then((r) => setMessages(r.messages), () => undefined);
   }, [online]);
 
-  const seen = localStorage.getItem(SEEN_KEY) ?? '';
-  const unseen = messages.filter((m) => m.createdAt > seen);
+  const unseen = messages.filter((m) => m.read === false);
+  // Read on the server (the same after a reinstall of the browser's storage), shown read at once; if the
+  // signal drops meanwhile, they show as new again on the next open.
   const markSeen = () => {
-    const latest = messages.reduce((max, m) => (m.createdAt > max ? m.createdAt : max), seen);
-    localStorage.setItem(SEEN_KEY, latest);
+    const newest = messages[0];
+    if (!newest) return;
+    setMessages(messages.map((m) => ({ ...m, read: true })));
+    request('POST', '/inbox/read', { upTo: newest.id }).catch(() => undefined);
   };
 
   const ticketId = route.startsWith('/t/') ? decodeURIComponent(route.slice(3)) : undefined;
