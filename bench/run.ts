@@ -1,6 +1,7 @@
 /**
- * `npm run bench [-- --tickets 100000 --stats-sizes 250000,1000000 --stats-workers <cores> --runs 100 --sql-runs 5 --keep]`
- * (not part of npm test)
+ * `npm run bench [-- --tickets 100000 --stats-sizes 250000,1000000 --stats-workers <cores> --runs 100 --sql-runs 5
+ *   --only rebuild,verify,stats --keep]` (not part of npm test). `--only` names the steps after the workload to run
+ * (default all three: `rebuild`, `verify`, `stats`); the baseline read of step 2 runs whenever rebuild or verify does.
  *
  * On a fresh database on the server of DATABASE_URL (bench_<time>, dropped afterwards unless --keep):
  * 1. generates a workload of --tickets tickets (bench/workload, bulk mode) and reports its speed;
@@ -50,11 +51,14 @@ async function main(): Promise<void> {
       tickets: { type: 'string', default: '100000' }, 'stats-sizes': { type: 'string', default: '250000,1000000' },
       'stats-workers': { type: 'string', default: String(availableParallelism()) },
       runs: { type: 'string', default: '100' }, 'sql-runs': { type: 'string', default: '5' }, keep: { type: 'boolean', default: false },
-      now: { type: 'string', default: '2026-03-01T00:00:00Z' },
+      now: { type: 'string', default: '2026-03-01T00:00:00Z' }, only: { type: 'string', default: 'rebuild,verify,stats' },
     },
   });
+  const only = new Set(values.only.split(',').map((s) => s.trim()).filter(Boolean));
+  const unknown = [...only].filter((s) => !['rebuild', 'verify', 'stats'].includes(s));
+  if (unknown.length) throw new Error(`--only: unknown step ${unknown.join(', ')} (steps: rebuild, verify, stats)`);
   const tickets = Number(values.tickets);
-  const sizes = values['stats-sizes'].split(',').filter(Boolean).map(Number);
+  const sizes = only.has('stats') ? values['stats-sizes'].split(',').filter(Boolean).map(Number) : [];
   const statsWorkers = Number(values['stats-workers']);
   const runs = Number(values.runs);
   const sqlRuns = Number(values['sql-runs']);
@@ -86,7 +90,7 @@ async function main(): Promise<void> {
     await pool.query('VACUUM ANALYZE events');
 
     // 2. Baseline read, rebuild.
-    log('\n2. full rebuild of the read models');
+    log(`\n2. baseline read${only.has('rebuild') ? ', full rebuild of the read models' : ''}`);
     const scan = await timed(async () => {
       let n = 0;
       for (let after = { stream: 'ticket-', revision: -1 }; ;) {
@@ -102,31 +106,37 @@ async function main(): Promise<void> {
       }
     });
     const scanRate = Math.round(scan.value / (scan.ms / 1000));
-    const rebuild = await rebuildReadModels(pool, store);
-    results['rebuild'] = { ...rebuild, baselineReadEventsPerSecond: scanRate, ratioToBaseline: round(rebuild.eventsPerSecond / scanRate) };
-    log(table([
-      { what: 'baseline: read every event (no processing)', events: scan.value, seconds: round(scan.ms / 1000), 'events/s': scanRate, ratio: 1 },
-      { what: 'rebuild ticket_views + ticket_stats (swap, indexes)', events: rebuild.events, seconds: round(rebuild.ms / 1000), 'events/s': rebuild.eventsPerSecond, ratio: round(rebuild.eventsPerSecond / scanRate) },
-    ]));
+    if (only.has('rebuild')) {
+      const rebuild = await rebuildReadModels(pool, store);
+      results['rebuild'] = { ...rebuild, baselineReadEventsPerSecond: scanRate, ratioToBaseline: round(rebuild.eventsPerSecond / scanRate) };
+      log(table([
+        { what: 'baseline: read every event (no processing)', events: scan.value, seconds: round(scan.ms / 1000), 'events/s': scanRate, ratio: 1 },
+        { what: 'rebuild ticket_views + ticket_stats (swap, indexes)', events: rebuild.events, seconds: round(rebuild.ms / 1000), 'events/s': rebuild.eventsPerSecond, ratio: round(rebuild.eventsPerSecond / scanRate) },
+      ]));
+    } else {
+      log(`   ${scan.value} events in ${round(scan.ms / 1000)} s: ${scanRate} events/s`);
+    }
 
     // 3. Verification of every chain.
-    log('\n3. verification of every ticket chain (as tongban-audit verify --all)');
-    const verified = await timed(async () => {
-      let events = 0;
-      let broken = 0;
-      for (let after: string | undefined; ;) {
-        const page = await candidateTicketStreams(pool, { limit: 500, ...(after ? { after } : {}) });
-        for (const v of await verifyStreams(pool, page.streams)) { events += v.checkedEvents; if (!v.intact) broken += 1; }
-        if (!page.next) return { events, broken };
-        after = page.next;
-      }
-    });
-    const verifyRate = Math.round(verified.value.events / (verified.ms / 1000));
-    results['verify'] = { ...verified.value, ms: round(verified.ms), eventsPerSecond: verifyRate, ratioToBaseline: round(verifyRate / scanRate) };
-    log(`   ${verified.value.events} events, ${verified.value.broken} broken, ${round(verified.ms / 1000)} s: ${verifyRate} events/s (${round(verifyRate / scanRate)} × the plain read)`);
+    if (only.has('verify')) {
+      log('\n3. verification of every ticket chain (as tongban-audit verify --all)');
+      const verified = await timed(async () => {
+        let events = 0;
+        let broken = 0;
+        for (let after: string | undefined; ;) {
+          const page = await candidateTicketStreams(pool, { limit: 500, ...(after ? { after } : {}) });
+          for (const v of await verifyStreams(pool, page.streams)) { events += v.checkedEvents; if (!v.intact) broken += 1; }
+          if (!page.next) return { events, broken };
+          after = page.next;
+        }
+      });
+      const verifyRate = Math.round(verified.value.events / (verified.ms / 1000));
+      results['verify'] = { ...verified.value, ms: round(verified.ms), eventsPerSecond: verifyRate, ratioToBaseline: round(verifyRate / scanRate) };
+      log(`   ${verified.value.events} events, ${verified.value.broken} broken, ${round(verified.ms / 1000)} s: ${verifyRate} events/s (${round(verifyRate / scanRate)} × the plain read)`);
+    }
 
-    // 4. Statistics.
-    log('\n4. statistics query (GetStats: refresh the in-memory table + compute), p50/p95/max in ms');
+    // 4. Statistics (the sizes measured: none unless the step is asked for).
+    if (only.has('stats')) log('\n4. statistics query (GetStats: refresh the in-memory table + compute), p50/p95/max in ms');
     const county = '513437';
     const township = '513437100';
     const queries: { name: string; q: StatsQuery }[] = [
@@ -179,7 +189,7 @@ async function main(): Promise<void> {
       log(`   measured at ${size} tickets: ${layout.live} live rows, ${layout.settled} settled in ${layout.cells} cells (auto path: ${layout.path}); `
         + `aggregated p50 ${mem.p50} / p95 ${mem.p95} ms, per-row p50 ${rowwise.p50} / p95 ${rowwise.p95} ms (ratio p50 ${round(mem.p50 / rowwise.p50)}, p95 ${round(mem.p95 / rowwise.p95)})`);
     };
-    if (tickets > 0) await measureAt('generated');
+    if (tickets > 0 && only.has('stats')) await measureAt('generated');
     const factsRuns: Record<string, number>[] = [];
     // Larger sizes: facts-only tickets (simulated through the decider like the workload, only their ticket_stats rows written).
     let stream = 1;
