@@ -2,8 +2,10 @@
  * Rebuild: recreates every read model of the query service from the event store while the service
  * keeps serving.
  * 1. Note the store's global position (the catch-up starts there).
- * 2. Fold every ticket stream, in stream order, into shadow tables `ticket_views__rb` and
- *    `ticket_stats__rb` (no indexes while loading; then the live tables' indexes, by definition).
+ * 2. Fold every ticket stream, in stream order, in memory (each ticket's events through `evolve`, only
+ *    its final rows written) into shadow tables `ticket_views__rb` and `ticket_stats__rb`, loaded with
+ *    COPY (copy-in.ts) on two connections while the next tickets are folded (no indexes while loading;
+ *    then the live tables' indexes, by definition).
  * 3. Swap in one transaction (drop the live tables, rename the shadows and their indexes to the
  *    canonical names).
  * 4. Catch up, once no transaction older than the swap is running: project every event after the
@@ -12,10 +14,12 @@
  * Uses the same fold (`foldTicket`) and row builders as the live projection, so the rebuilt tables
  * equal the live ones.
  */
-import { type EventStore, type GlobalPosition, type RecordedEvent, withTransaction } from '@tongban/eventstore';
+import { type EventStore, type GlobalPosition, withTransaction } from '@tongban/eventstore';
+import type { DecodableEvent } from '@tongban/runtime';
 import type pg from 'pg';
 import { indexAnchors } from './audit/anchors';
-import { ANCHOR_STREAM, EVENT_SELECT, toRecorded } from './audit/streams';
+import { ANCHOR_STREAM } from './audit/streams';
+import { copyInto, copyRow } from './copy-in';
 import { type FoldedTicket, VIEW_COLUMNS, foldTicket, projectTicketEvent, viewParams } from './read-models/projection';
 import { FACT_COLUMNS, factsParams, ticketFacts } from './stats/facts';
 
@@ -37,7 +41,7 @@ export interface RebuildResult {
 export interface RebuildOptions {
   /** Events read per query (default 20,000). */
   pageSize?: number;
-  /** Tickets written per insert (default 1,000). */
+  /** Tickets written per COPY (default 2,000). */
   writeBatch?: number;
   /** Called after each page with the totals so far. */
   onProgress?: (p: { events: number; tickets: number }) => void;
@@ -51,24 +55,83 @@ const TABLES = [
 
 const SHADOW = '__rb';
 
-const VIEW_TYPES: Record<string, string> = {
-  ticket_id: 'uuid', revision: 'integer', units_involved: 'text[]', submitted_at: 'timestamptz', updated_at: 'timestamptz',
-  first_response_due_at: 'timestamptz', resolution_due_at: 'timestamptz', state: 'jsonb',
-};
-const STATS_TYPES: Record<string, string> = {
-  ticket_id: 'uuid', revision: 'integer', submitted_at: 'timestamptz', first_response_due_at: 'timestamptz', first_replied_at: 'timestamptz',
-  resolution_due_at: 'timestamptz', resolution_paused: 'boolean', resolved_at: 'timestamptz', closed_at: 'timestamptz', rating: 'smallint',
-};
+/** What the fold reads of an event (the hashes and positions are not needed). */
+type FoldRow = { id: string; type: string; stream: string; revision: string; data: DecodableEvent['data']; metadata: DecodableEvent['metadata'] };
 
-function recordsetSql(table: string, columns: readonly string[], types: Record<string, string>): string {
-  const defs = columns.map((c) => `${c} ${types[c] ?? 'text'}`).join(', ');
-  return `INSERT INTO ${table} (${columns.join(', ')}) SELECT ${columns.join(', ')} FROM jsonb_to_recordset($1::jsonb) AS r(${defs})`;
+/**
+ * Reads every ticket stream's events in (stream, revision) order, `pageSize` events per query, the
+ * next page read while the caller works on this one.
+ */
+async function* ticketEventPages(pool: pg.Pool, pageSize: number): AsyncGenerator<DecodableEvent[]> {
+  const read = (after: { stream: string; revision: number }) => pool.query<FoldRow>(
+    `SELECT e.id::text AS id, e.type, e.stream, e.revision::text AS revision, e.data, e.metadata FROM events e
+     WHERE (e.stream, e.revision) > ($1, $2) AND e.stream < 'ticket.'
+     ORDER BY e.stream, e.revision LIMIT $3`,
+    [after.stream, after.revision, pageSize],
+  );
+  let next: Promise<pg.QueryResult<FoldRow>> | undefined = read({ stream: 'ticket-', revision: -1 });
+  while (next) {
+    const { rows }: pg.QueryResult<FoldRow> = await next;
+    if (rows.length === 0) return;
+    const last = rows[rows.length - 1]!;
+    next = rows.length < pageSize ? undefined : read({ stream: last.stream, revision: Number(last.revision) });
+    yield rows.map((r) => ({ id: r.id, type: r.type, stream: r.stream, revision: Number(r.revision), data: r.data, metadata: r.metadata }));
+  }
 }
 
-function rowObject(columns: readonly string[], params: unknown[], state?: unknown): Record<string, unknown> {
-  const row: Record<string, unknown> = {};
-  columns.forEach((c, i) => { row[c] = c === 'state' ? state : params[i]; });
-  return row;
+/**
+ * Writes the final rows of folded tickets into the shadow tables with COPY, each table on its own
+ * connection, one batch in flight per table while the next tickets are folded.
+ */
+class ShadowWriter {
+  private views = '';
+  private facts = '';
+  private count = 0;
+  private writing: Promise<unknown> = Promise.resolve();
+  private constructor(private readonly viewsClient: pg.PoolClient, private readonly factsClient: pg.PoolClient, private readonly batch: number) {}
+
+  static async open(pool: pg.Pool, batch: number): Promise<ShadowWriter> {
+    const views = await pool.connect();
+    try {
+      return new ShadowWriter(views, await pool.connect(), batch);
+    } catch (error) {
+      views.release();
+      throw error;
+    }
+  }
+
+  /** Adds a ticket's rows (the live projection's row builders); writes a batch when one is full. */
+  async add(ticketId: string, folded: FoldedTicket): Promise<void> {
+    this.views += copyRow(viewParams(ticketId, folded.state, folded.units));
+    this.facts += copyRow(factsParams(ticketFacts(folded.state)));
+    this.count += 1;
+    if (this.count >= this.batch) await this.flush();
+  }
+
+  /** Sends what is buffered once the previous batch is written. */
+  async flush(): Promise<void> {
+    if (this.count === 0) return;
+    const [views, facts] = [this.views, this.facts];
+    this.views = '';
+    this.facts = '';
+    this.count = 0;
+    await this.writing;
+    this.writing = Promise.all([
+      copyInto(this.viewsClient, `ticket_views${SHADOW}`, VIEW_COLUMNS, views),
+      copyInto(this.factsClient, `ticket_stats${SHADOW}`, FACT_COLUMNS, facts),
+    ]);
+  }
+
+  /** Writes the rest and returns the connections (also after a failure). */
+  async close(): Promise<void> {
+    try {
+      await this.flush();
+      await this.writing;
+    } finally {
+      this.viewsClient.release();
+      this.factsClient.release();
+    }
+  }
 }
 
 /** The last position below the snapshot horizon (null: an empty store). */
@@ -86,78 +149,44 @@ async function currentPosition(db: pg.Pool): Promise<GlobalPosition | null> {
 export async function rebuildReadModels(pool: pg.Pool, store: EventStore, options: RebuildOptions = {}): Promise<RebuildResult> {
   const started = Date.now();
   const pageSize = options.pageSize ?? 20_000;
-  const writeBatch = options.writeBatch ?? 1_000;
+  const writeBatch = options.writeBatch ?? 2_000;
   const start = await currentPosition(pool);
 
   for (const t of TABLES) {
     await pool.query(`DROP TABLE IF EXISTS ${t.name}${SHADOW}`);
     await pool.query(`CREATE TABLE ${t.name}${SHADOW} (LIKE ${t.name} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)`);
   }
-  const insertViews = recordsetSql(`ticket_views${SHADOW}`, VIEW_COLUMNS, VIEW_TYPES);
-  const insertStats = recordsetSql(`ticket_stats${SHADOW}`, FACT_COLUMNS, STATS_TYPES);
 
-  let views: Record<string, unknown>[] = [];
-  let facts: Record<string, unknown>[] = [];
   let tickets = 0;
   let events = 0;
-  // One write in flight while the next tickets are folded (PostgreSQL and Node.js work in parallel).
-  let writing: Promise<unknown> = Promise.resolve();
-  const flush = async () => {
-    if (views.length === 0) return;
-    const v = JSON.stringify(views);
-    const f = JSON.stringify(facts);
-    views = [];
-    facts = [];
-    await writing;
-    writing = Promise.all([pool.query(insertViews, [v]), pool.query(insertStats, [f])]);
-  };
-  const finish = async (stream: string, folded: FoldedTicket) => {
-    if (!folded.state.exists) return;
-    const ticketId = stream.slice('ticket-'.length);
-    views.push(rowObject(VIEW_COLUMNS, viewParams(ticketId, folded.state, folded.units, false), folded.state));
-    facts.push(rowObject(FACT_COLUMNS, factsParams(ticketFacts(folded.state))));
-    tickets += 1;
-    if (views.length >= writeBatch) await flush();
-  };
-
-  type Row = Parameters<typeof toRecorded>[0];
-  // The next page is read while this one is folded.
-  const readPage = (after: { stream: string; revision: number }) => pool.query<Row>(
-    `SELECT ${EVENT_SELECT} FROM events e
-     WHERE (e.stream, e.revision) > ($1, $2) AND e.stream < 'ticket.'
-     ORDER BY e.stream, e.revision LIMIT $3`,
-    [after.stream, after.revision, pageSize],
-  );
-  let current: { stream: string; folded: FoldedTicket } | undefined;
-  let next = readPage({ stream: 'ticket-', revision: -1 });
-  for (;;) {
-    const { rows } = await next;
-    if (rows.length === 0) break;
-    const last = rows[rows.length - 1]!;
-    next = rows.length < pageSize ? Promise.resolve({ rows: [] as Row[] } as pg.QueryResult<Row>) : readPage({ stream: last.stream, revision: Number(last.revision) });
-    let run: RecordedEvent[] = [];
-    const fold = async () => {
-      if (run.length === 0) return;
-      const stream = run[0]!.stream;
-      if (current && current.stream !== stream) {
-        await finish(current.stream, current.folded);
-        current = undefined;
-      }
-      current = { stream, folded: foldTicket(run, current?.folded) };
-      run = [];
+  const writer = await ShadowWriter.open(pool, writeBatch);
+  try {
+    const finish = async (folded: FoldedTicket | undefined, stream: string) => {
+      if (!folded?.state.exists) return;
+      await writer.add(stream.slice('ticket-'.length), folded);
+      tickets += 1;
     };
-    for (const row of rows) {
-      const e = toRecorded(row);
-      if (run.length && run[0]!.stream !== e.stream) await fold();
-      run.push(e);
+    // A ticket's events may span pages: its fold continues on the next page.
+    let current: { stream: string; folded: FoldedTicket } | undefined;
+    for await (const page of ticketEventPages(pool, pageSize)) {
+      for (let i = 0; i < page.length;) {
+        const stream = page[i]!.stream;
+        let j = i + 1;
+        while (j < page.length && page[j]!.stream === stream) j += 1;
+        if (current && current.stream !== stream) {
+          await finish(current.folded, current.stream);
+          current = undefined;
+        }
+        current = { stream, folded: foldTicket(page.slice(i, j), current?.folded) };
+        i = j;
+      }
+      events += page.length;
+      options.onProgress?.({ events, tickets });
     }
-    await fold();
-    events += rows.length;
-    options.onProgress?.({ events, tickets });
+    if (current) await finish(current.folded, current.stream);
+  } finally {
+    await writer.close();
   }
-  if (current) await finish(current.stream, current.folded);
-  await flush();
-  await writing;
 
   const swapXid = await swapInShadows(pool);
   // Every event the live projection could have written into the dropped tables committed before the

@@ -1,6 +1,6 @@
 import { type TicketState, evolve, initialTicketState, ticketStream, ticketIdOf } from '@tongban/domain';
 import type { EventStore, RecordedEvent } from '@tongban/eventstore';
-import { toEnvelopes } from '@tongban/runtime';
+import { type DecodableEvent, toEnvelopes } from '@tongban/runtime';
 import type pg from 'pg';
 import { factsParams, ticketFacts, upsertFactsSql } from '../stats/facts';
 
@@ -49,7 +49,7 @@ export interface FoldedTicket {
  * (so a unit that held the ticket only in between is kept). The projection and the rebuild both use
  * it, so that a rebuilt row equals the live one.
  */
-export function foldTicket(events: readonly RecordedEvent[], from: FoldedTicket = { state: initialTicketState(), units: [] }): FoldedTicket {
+export function foldTicket(events: readonly DecodableEvent[], from: FoldedTicket = { state: initialTicketState(), units: [] }): FoldedTicket {
   let state = from.state;
   let units = from.units;
   for (const envelope of toEnvelopes(events)) {
