@@ -3,8 +3,8 @@
  * canonical JSON of the event, so an auditor can prove that nothing in a stream was altered,
  * removed, inserted or reordered.
  */
-import { createHash } from 'node:crypto';
-import canonicalize from 'canonicalize';
+import { hash } from 'node:crypto';
+import { canonicalJson } from './canonical-json';
 import type { EventMetadataInput, RecordedEvent } from './port';
 
 /** The `prevHash` of revision 0: 64 zeros. */
@@ -30,9 +30,10 @@ export interface HashedEventFields {
  */
 export function computeEventHash(prevHash: string, event: HashedEventFields): string {
   const { stream, revision, type, data, metadata, id, recordedAt } = event;
-  const canonical = canonicalize({ stream, revision, type, data, metadata, id, recordedAt });
+  const canonical = canonicalJson({ stream, revision, type, data, metadata, id, recordedAt });
   if (canonical === undefined) throw new Error(`event ${id}: cannot canonicalize`);
-  return createHash('sha256').update(prevHash, 'utf8').update(canonical, 'utf8').digest('hex');
+  // One-shot hashing (one call into the native side per event, not three).
+  return hash('sha256', prevHash + canonical, 'hex');
 }
 
 /** Outcome of {@link verifyChain}. */
