@@ -1,7 +1,7 @@
 /**
  * RFC 8785 (JSON Canonicalization Scheme) serialisation, written for speed: the hash chain canonicalises
  * every event it appends or verifies. Gives exactly what the `canonicalize` package (2.x) gives for any
- * JSON value, with properties whose value is `undefined` left out, `undefined` array elements as null,
+ * JSON value, with properties whose value is `undefined` (or a function) left out, such array elements as null,
  * and objects with a `toJSON` method (e.g. Date) serialised by what it returns; the unit test compares
  * the two on generated values. Object keys sorted by UTF-16 code units (RFC 8785 §3.2.3); strings and
  * numbers as ECMAScript's JSON.stringify writes them (RFC 8785 §3.2.2).
@@ -31,8 +31,9 @@ function serialize(value: unknown): string | undefined {
     let out = '[';
     for (let i = 0; i < value.length; i++) {
       const v: unknown = value[i];
-      // As the reference implementation: undefined (and symbols) become null, anything else is written as it serialises.
-      out += (i === 0 ? '' : ',') + String(v === undefined || typeof v === 'symbol' ? 'null' : serialize(v));
+      // As the reference implementation: undefined (and symbols) become null, anything else is written as it
+      // serialises — but a function becomes null too, as in JSON.stringify (the package writes `undefined`, not JSON).
+      out += (i === 0 ? '' : ',') + String(v === undefined || typeof v === 'symbol' || typeof v === 'function' ? 'null' : serialize(v));
     }
     return `${out}]`;
   }
@@ -42,7 +43,7 @@ function serialize(value: unknown): string | undefined {
   let first = true;
   for (const key of keys) {
     const v = object[key];
-    if (v === undefined || typeof v === 'symbol') continue;
+    if (v === undefined || typeof v === 'symbol' || typeof v === 'function') continue; // functions: as JSON.stringify
     out += `${first ? '' : ','}${str(key)}:${String(serialize(v))}`;
     first = false;
   }

@@ -25,6 +25,8 @@ describe('canonicalJson', () => {
       .toBe('{"n":[1e+21,1e-7,0.30000000000000004,333333333.3333333],"s":"q\\"\\\\\\n\\u0001\\ud800"}');
     expect(canonicalJson({ at: new Date('2026-03-01T00:00:00.000Z') })).toBe('{"at":"2026-03-01T00:00:00.000Z"}');
     expect(canonicalJson(undefined)).toBeUndefined();
+    // Functions as JSON.stringify treats them (the package would write `undefined`, which is not JSON).
+    expect(canonicalJson({ f: () => 1, a: [() => 2] })).toBe('{"a":[null]}');
   });
 
   it('refuses NaN and infinities, as the package does', () => {

@@ -29,9 +29,25 @@ export interface HashedEventFields {
  * @throws Error when the fields cannot be canonicalized (NaN, Infinity).
  */
 export function computeEventHash(prevHash: string, event: HashedEventFields): string {
-  const { stream, revision, type, data, metadata, id, recordedAt } = event;
-  const canonical = canonicalJson({ stream, revision, type, data, metadata, id, recordedAt });
-  if (canonical === undefined) throw new Error(`event ${id}: cannot canonicalize`);
+  const data = canonicalJson(event.data);
+  const metadata = canonicalJson(event.metadata);
+  if (data === undefined || metadata === undefined) throw new Error(`event ${event.id}: cannot canonicalize`);
+  return chainHash(prevHash, canonicalEvent(event, data, metadata));
+}
+
+/**
+ * The RFC 8785 canonical JSON of `{stream, revision, type, data, metadata, id, recordedAt}`, given the
+ * canonical JSON of data and metadata: the keys in UTF-16 code-unit order, so that the append can
+ * send the same two texts as the rows it stores.
+ */
+export function canonicalEvent(fields: Omit<HashedEventFields, 'data' | 'metadata'>, data: string, metadata: string): string {
+  const { stream, revision, type, id, recordedAt } = fields;
+  return `{"data":${data},"id":${JSON.stringify(id)},"metadata":${metadata},"recordedAt":${JSON.stringify(recordedAt)},` +
+    `"revision":${JSON.stringify(revision)},"stream":${JSON.stringify(stream)},"type":${JSON.stringify(type)}}`;
+}
+
+/** SHA-256 (lowercase hex) of `prevHash` followed by `canonical` (UTF-8): an event's hash. */
+export function chainHash(prevHash: string, canonical: string): string {
   // One-shot hashing (one call into the native side per event, not three).
   return hash('sha256', prevHash + canonical, 'hex');
 }

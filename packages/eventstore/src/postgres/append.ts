@@ -1,18 +1,20 @@
 /**
- * The PostgreSQL append: lock the stream head, recognise idempotent repeats, check the expected
- * revision, chain the hashes and insert, all in one transaction and (with a known head) one round trip.
+ * The PostgreSQL append: move the stream head, check the expected revision, chain the hashes and
+ * insert in one statement (with a known head: one round trip); recognise idempotent repeats.
  */
 import type pg from 'pg';
-import { computeEventHash, GENESIS_HASH } from '../hash';
+import { canonicalJson } from '../canonical-json';
+import { canonicalEvent, chainHash, GENESIS_HASH } from '../hash';
 import {
   DuplicateEventIdError,
   WrongExpectedRevisionError,
   type AppendResult,
   type Clock,
   type ExpectedRevision,
+  type GlobalPosition,
   type NewEvent,
 } from '../port';
-import { expectationAllowsFirstRevision, validateAppend } from '../validation';
+import { expectationAllowsFirstRevision, expectationHolds, validateAppend } from '../validation';
 
 /** Test seams: let an integration test interleave concurrent append transactions deterministically. */
 export interface AppendHooks {
@@ -63,18 +65,76 @@ export class StreamHeads {
  */
 const OPTIMISTIC_ATTEMPTS = 2;
 
+/** A base that no head matches: the append statement then only reports the head (its revision is unknown). */
+const UNKNOWN_HEAD = { revision: -2, hash: null };
+
+/**
+ * The append as one statement (a named prepared statement: parsed and planned once per connection).
+ * $1 stream, $2 the rows (jsonb array, in revision order), $3 the base revision the hashes were chained
+ * from (-1: a new stream), $4 its hash, $5 recorded_at, $6 the last row's hash, $7 the number of rows.
+ * `moved` moves an existing head from the base, `created` creates a new stream's head (or fills in a
+ * head row at -1): each matches only when the head is the base, and takes the head's row lock until
+ * commit, so appends to one stream are serialized (READ COMMITTED rechecks the condition on the
+ * newest row version after waiting). The events are inserted only when one of them matched; the
+ * notification wakes the relay at commit. When nothing was appended, the head is returned instead (as
+ * of the statement's snapshot: after a concurrent append it may be one behind, which costs a retry).
+ */
+const APPEND = {
+  name: 'eventstore_append',
+  text: `WITH moved AS (
+      UPDATE streams SET last_revision = $3::bigint + $7::int, last_hash = $6::text
+      WHERE $3::bigint >= 0 AND stream = $1::text AND last_revision = $3::bigint AND last_hash = $4::text
+      RETURNING 1
+    ), created AS (
+      INSERT INTO streams (stream, last_revision, last_hash) SELECT $1::text, $3::bigint + $7::int, $6::text WHERE $3::bigint = -1
+      ON CONFLICT (stream) DO UPDATE SET last_revision = EXCLUDED.last_revision, last_hash = EXCLUDED.last_hash
+        WHERE streams.last_revision = -1
+      RETURNING 1
+    ), inserted AS (
+      INSERT INTO events (stream, revision, id, type, data, metadata, recorded_at, prev_hash, hash)
+        SELECT $1::text, r.revision, r.id, r.type, r.data, r.metadata, $5::timestamptz, r.prev_hash, r.hash
+        FROM jsonb_to_recordset($2::jsonb)
+          AS r(revision bigint, id uuid, type text, data jsonb, metadata jsonb, prev_hash text, hash text)
+        WHERE EXISTS (SELECT FROM moved) OR EXISTS (SELECT FROM created)
+        ORDER BY r.revision
+        RETURNING global_position
+    ), appended AS (SELECT max(global_position) AS position FROM inserted)
+    SELECT
+      CASE WHEN position IS NOT NULL THEN pg_current_xact_id()::text END AS transaction_id,
+      position::text AS global_position,
+      CASE WHEN position IS NOT NULL THEN pg_notify('eventstore_appended', '') IS NOT NULL END AS notified,
+      CASE WHEN position IS NULL THEN (SELECT last_revision::text FROM streams WHERE stream = $1::text) END AS head_revision,
+      CASE WHEN position IS NULL THEN (SELECT last_hash FROM streams WHERE stream = $1::text) END AS head_hash
+    FROM appended`,
+};
+
+/** An event to append, with its data and metadata as canonical JSON text. */
+interface CanonicalEvent {
+  id: string;
+  type: string;
+  data: string;
+  metadata: string;
+}
+
+interface AppendRow {
+  transaction_id: string | null;
+  global_position: string | null;
+  head_revision: string | null;
+  head_hash: string | null;
+}
+
 /**
  * Appends `events` to `stream` in one transaction on `client` (which must not be in a transaction),
- * usually in one round trip: the `eventstore_append` function (migration 002) creates the head row if
- * missing and locks it (`FOR UPDATE`), so appends to one stream are serialized; checks `expected`;
- * checks that the head is the one the hashes were chained from (`heads`' guess; when wrong, the call is
- * repeated from the actual head, and after two such misses the head is locked and read first); inserts;
- * moves the head; notifies `eventstore_appended`. When the expectation fails or an id is already
- * stored, the batch's ids are looked up: every id stored in this stream, in batch order, at consecutive
- * revisions where an append with `expected` could have put them is an idempotent repeat (returns
- * `appended: false` with the stored positions); other stored ids fail. With hooks (tests), the call runs
- * inside an explicit BEGIN … COMMIT so the test can interleave transactions.
- * recordedAt is `clock.now()` (one instant for the whole batch).
+ * usually in one round trip: one statement (see APPEND) moves the stream head from the head the hashes
+ * were chained from (`heads`' guess, or the expected revision) and inserts the events; the head row's
+ * lock serializes appends to one stream; `NOTIFY eventstore_appended` at commit. When the head was not
+ * the base, the statement appends nothing and returns the head: if the head satisfies `expected` the
+ * call is repeated from it (after two such misses the head is locked and read first, in a transaction);
+ * otherwise, and when an id is already stored, the batch's ids are looked up: every id stored in this
+ * stream, in batch order, at consecutive revisions where an append with `expected` could have put them
+ * is an idempotent repeat (returns `appended: false` with the stored positions); other stored ids fail.
+ * With hooks (tests), the call runs inside an explicit BEGIN … COMMIT so the test can interleave
+ * transactions. recordedAt is `clock.now()` (one instant for the whole batch).
  * @throws InvalidAppendError on malformed arguments (before any I/O).
  * @throws WrongExpectedRevisionError when the head does not match `expected`.
  * @throws DuplicateEventIdError when an id is stored elsewhere (also when a concurrent append wins the race for it).
@@ -90,88 +150,103 @@ export async function appendEvents(
 ): Promise<AppendResult> {
   validateAppend(stream, events, expected);
   const recordedAt = recordingTime(clock);
-  const batch = events.map((event) => ({
+  // Canonical JSON once per event: hashed, and sent as the rows (jsonb stores the same values).
+  const batch: CanonicalEvent[] = events.map((event) => ({
     id: event.id.toLowerCase(),
     type: event.type,
-    // Hash exactly what jsonb will store: drop undefined, apply toJSON.
-    data: toJson(event.data) as Record<string, unknown>,
-    metadata: toJson(event.metadata) as NewEvent['metadata'],
+    data: storedJson(event.data),
+    metadata: storedJson(event.metadata),
   }));
   const ids = batch.map((event) => event.id);
   const explicit = hooks.afterBegin !== undefined || hooks.beforeCommit !== undefined;
-  let base: { revision: number; hash: string | null } =
-    expected === 'no_stream' ? { revision: -1, hash: GENESIS_HASH }
-      : heads.get(stream) ?? (typeof expected === 'number' ? { revision: expected, hash: null } : { revision: -1, hash: GENESIS_HASH });
+  let base = firstBase(expected, heads.get(stream));
 
   for (let attempt = 1; ; attempt += 1) {
     const locked = attempt > OPTIMISTIC_ATTEMPTS;
     const inTransaction = explicit || locked;
-    if (inTransaction) {
-      await client.query('BEGIN');
-      if (hooks.afterBegin) await hooks.afterBegin(client);
-    }
-    if (locked) {
-      try {
-        base = await lockHead(client, stream);
-      } catch (error) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw error;
-      }
-    }
-    let prevHash = base.hash ?? GENESIS_HASH;
-    const rows = batch.map((event, index) => {
-      const revision = base.revision + 1 + index;
-      const hash = computeEventHash(prevHash, { stream, revision, ...event, recordedAt });
-      const row = { revision, ...event, prev_hash: prevHash, hash };
-      prevHash = hash;
-      return row;
-    });
+    let outcome: Attempt;
+    if (inTransaction) await client.query('BEGIN');
     try {
-      const { rows: [position] } = await client.query<{ transaction_id: string; global_position: string }>(
-        'SELECT transaction_id, global_position FROM eventstore_append($1, $2, $3, $4, $5::jsonb, $6::timestamptz)',
-        [stream, String(expected), base.revision, base.hash, JSON.stringify(rows), recordedAt],
-      );
+      if (inTransaction && hooks.afterBegin) await hooks.afterBegin(client);
+      if (locked) base = await lockHead(client, stream);
+      outcome = locked && !expectationHolds(expected, base.revision)
+        ? { head: { revision: base.revision, hash: base.hash ?? '' } }
+        : await appendFrom(client, stream, batch, recordedAt, base);
       if (inTransaction) {
-        if (hooks.beforeCommit) await hooks.beforeCommit(client);
-        await client.query('COMMIT');
+        if ('position' in outcome && hooks.beforeCommit) await hooks.beforeCommit(client);
+        await client.query('position' in outcome ? 'COMMIT' : 'ROLLBACK');
       }
-      if (!position) throw new Error(`stream ${stream}: append returned no position`);
-      const lastRevision = base.revision + batch.length;
-      heads.set(stream, { revision: lastRevision, hash: prevHash });
-      return {
-        nextExpectedRevision: lastRevision,
-        position: { transactionId: position.transaction_id, position: position.global_position },
-        appended: true,
-      };
     } catch (error) {
       if (inTransaction) await client.query('ROLLBACK').catch(() => undefined);
-      const pgError = error as { code?: string; detail?: string; constraint?: string };
-      switch (pgError?.code) {
-        case 'TB002': {
-          heads.delete(stream);
-          // A repeat of an earlier append fails the expectation: recognise it (or a duplicate id) first.
-          const stored = await storedIds(client, ids);
-          if (stored.length > 0) return repeatOf(stored, stream, ids, expected);
-          throw new WrongExpectedRevisionError(stream, expected, Number(pgError.detail));
-        }
-        case '23505': {
-          if (pgError.constraint !== 'events_id_key') throw error;
-          const stored = await storedIds(client, ids);
-          if (stored.length > 0) return repeatOf(stored, stream, ids, expected);
-          throw translateError(error);
-        }
-        case 'TB003': {
-          const head = JSON.parse(pgError.detail ?? '{}') as StreamHead;
-          heads.set(stream, head);
-          // Cannot happen once the head is locked; guard against a loop all the same.
-          if (locked) throw new Error(`stream ${stream}: head moved while locked`, { cause: error });
-          base = head;
-          continue;
-        }
-        default:
-          throw translateError(error);
+      const pgError = error as { code?: string; constraint?: string };
+      if (pgError?.code === '23505' && pgError.constraint === 'events_id_key') {
+        const stored = await storedIds(client, ids);
+        if (stored.length > 0) return repeatOf(stored, stream, ids, expected);
       }
+      throw translateError(error);
     }
+    if ('position' in outcome) {
+      heads.set(stream, outcome.head);
+      return { nextExpectedRevision: outcome.head.revision, position: outcome.position, appended: true };
+    }
+    // Not appended: the head was not the base.
+    heads.set(stream, outcome.head);
+    if (!expectationHolds(expected, outcome.head.revision)) {
+      const stored = await storedIds(client, ids);
+      if (stored.length > 0) return repeatOf(stored, stream, ids, expected);
+      throw new WrongExpectedRevisionError(stream, expected, outcome.head.revision);
+    }
+    // Cannot happen once the head is locked; guard against a loop all the same.
+    if (locked) throw new Error(`stream ${stream}: head moved while locked`);
+    base = outcome.head;
+  }
+}
+
+/** What one run of the append statement did: appended (the new head and the position), or found `head` instead of the base. */
+type Attempt = { head: StreamHead; position: GlobalPosition } | { head: StreamHead };
+
+/** Chains `batch` from `base` and runs the append statement (see APPEND) once. */
+async function appendFrom(
+  client: pg.ClientBase,
+  stream: string,
+  batch: readonly CanonicalEvent[],
+  recordedAt: string,
+  base: { revision: number; hash: string | null },
+): Promise<Attempt> {
+  let prevHash = base.hash ?? GENESIS_HASH;
+  let rows = '';
+  for (const [index, event] of batch.entries()) {
+    const revision = base.revision + 1 + index;
+    const hash = chainHash(prevHash, canonicalEvent({ stream, revision, type: event.type, id: event.id, recordedAt }, event.data, event.metadata));
+    rows += `${index === 0 ? '[' : ','}{"revision":${revision},"id":"${event.id}","type":${JSON.stringify(event.type)},` +
+      `"data":${event.data},"metadata":${event.metadata},"prev_hash":"${prevHash}","hash":"${hash}"}`;
+    prevHash = hash;
+  }
+  const { rows: [row] } = await client.query<AppendRow>({
+    ...APPEND,
+    values: [stream, `${rows}]`, base.revision, base.hash, recordedAt, prevHash, batch.length],
+  });
+  if (!row) throw new Error(`stream ${stream}: append returned no row`);
+  if (row.global_position !== null && row.transaction_id !== null) {
+    return {
+      head: { revision: base.revision + batch.length, hash: prevHash },
+      position: { transactionId: row.transaction_id, position: row.global_position },
+    };
+  }
+  return { head: row.head_revision === null ? { revision: -1, hash: GENESIS_HASH } : { revision: Number(row.head_revision), hash: row.head_hash ?? '' } };
+}
+
+/** The head to chain the first attempt from: the guess when it can satisfy `expected`, else what `expected` says. */
+function firstBase(expected: ExpectedRevision, guess: StreamHead | undefined): { revision: number; hash: string | null } {
+  switch (expected) {
+    case 'no_stream':
+      return { revision: -1, hash: GENESIS_HASH };
+    case 'any':
+      return guess ?? { revision: -1, hash: GENESIS_HASH };
+    case 'stream_exists':
+      return guess && guess.revision >= 0 ? guess : UNKNOWN_HEAD;
+    default:
+      return guess?.revision === expected ? guess : { revision: expected, hash: null };
   }
 }
 
@@ -238,12 +313,22 @@ function translateError(error: unknown): unknown {
   return error;
 }
 
+/**
+ * The RFC 8785 canonical JSON of what jsonb will store of `value`: what JSON.stringify writes, so NaN
+ * and ±Infinity are null (canonicalJson refuses them; the rare value holding one goes through a JSON
+ * round trip first, as every value did before).
+ */
+function storedJson(value: object): string {
+  try {
+    return canonicalJson(value) ?? 'null';
+  } catch {
+    return canonicalJson(JSON.parse(JSON.stringify(value))) ?? 'null';
+  }
+}
+
 function recordingTime(clock: Clock): string {
   const now = clock.now();
   if (!(now instanceof Date) || Number.isNaN(now.getTime())) throw new Error('clock.now() returned an invalid Date');
   return now.toISOString();
 }
 
-function toJson(value: unknown): unknown {
-  return JSON.parse(JSON.stringify(value));
-}

@@ -4,8 +4,9 @@
  * - `events`: one row per event. `transaction_id` is the appending transaction's xid8; readers of
  *   the global order only see rows whose transaction is older than every running one and order by
  *   `(transaction_id, global_position)` (see DESIGN.md: a bigserial-only cursor skips late commits).
- * - `streams`: one row per stream holding its head (last revision and hash). Appends lock it
- *   (`SELECT … FOR UPDATE`) so appends to one stream are serialized and the chain stays linear.
+ * - `streams`: one row per stream holding its head (last revision and hash). Appends move it with an
+ *   UPDATE that matches only the head they chained from, whose row lock serializes appends to one
+ *   stream, so the chain stays linear (append.ts).
  */
 import type pg from 'pg';
 import { runMigrations, type Migration } from './migrator';
@@ -53,6 +54,9 @@ export const eventStoreMigrations: readonly Migration[] = [
     // Ids already stored are looked up by the caller only after TB002 or 23505 (an idempotent repeat
     // fails one of the two), so the usual append does no lookup.
     // The notification wakes the relay at commit (see Relay: LISTEN eventstore_appended).
+    // No longer called: the append is one prepared statement (append.ts, issue 13: the function's
+    // plpgsql steps cost more than the insert itself). Kept so that replicas of the previous release
+    // keep appending during a rolling update; a later migration may drop it.
     id: '002_append_function',
     sql: `
       CREATE OR REPLACE FUNCTION eventstore_append(
