@@ -16,6 +16,8 @@ let stack: TestStack;
 const citizens: Record<string, string> = {};
 /** The staff of the matrix, each a person created by the bootstrap directory-admin and signed in (issue 9 §4). */
 let staff: Record<StaffRole, StaffSession>;
+/** The bootstrap directory-admin (a person token without a ticket role). */
+let directoryAdmin: StaffSession;
 
 /** Roles of the matrix; the ticket is in 锦城镇 (513437100001, 雷波县 513437), category dangerous-structure. */
 const ROLES = [
@@ -84,7 +86,8 @@ beforeAll(async () => {
   stack = await startTestStack({ TONGBAN_BOOTSTRAP_PASSWORD: BOOTSTRAP_PASSWORD });
   citizens['citizen-reporter'] = (await stack.device()).token;
   citizens['citizen-other'] = (await stack.device()).token;
-  staff = await createStaffPeople(stack, await signInBootstrapAdmin(stack), STAFF);
+  directoryAdmin = await signInBootstrapAdmin(stack);
+  staff = await createStaffPeople(stack, directoryAdmin, STAFF);
 }, STACK_START_TIMEOUT_MS + 120_000);
 afterAll(async () => { await stack?.stop(); });
 
@@ -250,4 +253,68 @@ describe('first-inquiry responsibility through the API', () => {
     expect(mine.body.events.map((e: any) => e.type)).not.toContain('InternalNoteAdded');
     expect(mine.body.events.find((e: any) => e.type === 'TicketClosed').data.closedBy).toBe('automatic');
   }, 60_000);
+});
+
+describe('erasing a reporter (issue 14 item 6): POST /api/v1/reporters/{id}/erase', () => {
+  const PERSON = { name: '吉克阿莫', contact: '13900000002' };
+  /** A proxy report by the township's information officer, routed; its reporter id from the ticket view. */
+  async function proxyReport(): Promise<{ id: string; reporterId: string }> {
+    const res = await stack.api('POST', '/api/v1/tickets', {
+      token: await tokenOf('officer-same-township'),
+      body: { service_code: 'dangerous-structure', division: '513437100001', title: '围墙开裂', description: '西街围墙开裂倾斜', onBehalfOf: PERSON },
+    });
+    expect(res.status).toBe(201);
+    const view = await stack.waitForTicket(res.body.id, await tokenOf('auditor'), (v) => v.status === 'routed');
+    expect(view.reporter.id).toMatch(/^[0-9a-f-]{36}$/);
+    return { id: res.body.id, reporterId: view.reporter.id };
+  }
+  const erase = async (reporterId: string, token: string, body: unknown = { reason: '本人申请删除' }) =>
+    stack.api('POST', `/api/v1/reporters/${reporterId}/erase`, { token, body });
+
+  it('only supervisors and directory-admins erase; the reporter then reads as erased and the chain still verifies', async () => {
+    const { id, reporterId } = await proxyReport();
+    const holderView = (await stack.api('GET', `/api/v1/tickets/${id}`, { token: await tokenOf('admin-holder') })).body;
+    expect(holderView.onBehalfOf).toEqual(PERSON);
+    for (const role of ROLES.filter((r) => !r.startsWith('supervisor-'))) {
+      const res = await erase(reporterId, await tokenOf(role));
+      expect({ role, status: res.status, reason: res.body.reason }).toEqual({ role, status: 403, reason: 'not_allowed_to_erase' });
+      expect(res.headers.get('content-type')).toMatch(/application\/problem\+json/);
+    }
+    const first = await erase(reporterId, await staff['supervisor-county'].token(), { reason: '本人依《个人信息保护法》申请删除' });
+    expect({ status: first.status, body: first.body }).toMatchObject({ status: 200, body: { reporterId, by: staff['supervisor-county'].id, alreadyErased: false } });
+    const again = await erase(reporterId, await directoryAdmin.token(), { reason: '重复申请' });
+    expect({ status: again.status, body: again.body }).toEqual({ status: 200, body: { ...first.body, alreadyErased: true } });
+    for (const role of ['admin-holder', 'auditor', 'supervisor-county'] as const) {
+      const view = (await stack.api('GET', `/api/v1/tickets/${id}`, { token: await tokenOf(role) })).body;
+      const history = (await stack.api('GET', `/api/v1/tickets/${id}/history`, { token: await tokenOf(role) })).body;
+      expect({ role, erased: view.reporter.erased, onBehalfOf: view.onBehalfOf }).toEqual({ role, erased: true, onBehalfOf: { name: '', contact: '' } });
+      expect(history.events[0].data.reporter.erased).toBe(true);
+      for (const secret of Object.values(PERSON)) expect(JSON.stringify([view, history])).not.toContain(secret);
+    }
+    const verified = await stack.api('GET', `/api/v1/tickets/${id}/verify`, { token: await tokenOf('auditor') });
+    expect({ status: verified.status, intact: verified.body.intact }).toEqual({ status: 200, intact: true });
+    // A directory-admin (person token, no ticket role) erases another reporter.
+    const other = await proxyReport();
+    const byAdmin = await erase(other.reporterId, await directoryAdmin.token());
+    expect({ status: byAdmin.status, alreadyErased: byAdmin.body.alreadyErased }).toEqual({ status: 200, alreadyErased: false });
+  }, 120_000);
+
+  it.each([
+    ['an unknown reporter', '0190f3c4-0000-7000-8000-0000000000ff', { reason: 'x' }, 404, 'reporter_not_found'],
+    ['a reporter id that is not a UUID', 'not-a-reporter', { reason: 'x' }, 404, 'reporter_not_found'],
+    ['no reason', undefined, {}, 400, 'validation_failed'],
+    ['a blank reason', undefined, { reason: '   ' }, 400, 'validation_failed'],
+    ['a reason that is not a string', undefined, { reason: 42 }, 400, 'validation_failed'],
+    ['an unknown field', undefined, { reason: 'x', erase: true }, 400, 'validation_failed'],
+  ])('%s: 4xx problem+json', async (_name, reporter, body, status, reason) => {
+    const reporterId = reporter ?? (await proxyReport()).reporterId;
+    const res = await erase(reporterId, await staff['supervisor-county'].token(), body);
+    expect({ status: res.status, reason: res.body.reason }).toEqual({ status, reason });
+    expect(res.headers.get('content-type')).toMatch(/application\/problem\+json/);
+  }, 60_000);
+
+  it('answers 401 without a token', async () => {
+    const res = await stack.api('POST', '/api/v1/reporters/0190f3c4-0000-7000-8000-0000000000ff/erase', { body: { reason: 'x' } });
+    expect(res.status).toBe(401);
+  });
 });

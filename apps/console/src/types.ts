@@ -26,7 +26,8 @@ export interface TicketView extends ClockFields {
   long?: number;
   channel?: string;
   /** `staffName`: the submitting officer's display name (the staff directory's; absent for others). */
-  reporter?: { deviceId?: string; staffId?: string; staffName?: string };
+  /** `id`: the reporter to erase (issue 14 item 6); `erased`: their personal data was erased. */
+  reporter?: { deviceId?: string; staffId?: string; staffName?: string; id?: string; erased?: boolean };
   onBehalfOf?: { name: string; contact?: string };
   routedUnit: UnitRef | null;
   holder: UnitRef | null;

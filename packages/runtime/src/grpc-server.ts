@@ -1,5 +1,5 @@
 import { Server, ServerCredentials, status, type ServiceDefinition, type ServiceError, type UntypedServiceImplementation, type sendUnaryData, type ServerUnaryCall, type Metadata } from '@grpc/grpc-js';
-import { bearerToken, verifyToken, type Principal, type VerificationKeys } from '@tongban/auth';
+import { bearerToken, verifyToken, verifyTokenSubject, type Principal, type TokenSubject, type VerificationKeys } from '@tongban/auth';
 import type { Logger } from 'pino';
 import { randomUUID } from 'node:crypto';
 import { HealthImplementation } from 'grpc-health-check';
@@ -41,6 +41,26 @@ export function unary<Req, Res>(keys: VerificationKeys, log: Logger, handler: Un
         const principal = await verifyToken(token ?? '', keys);
         callback(null, await handler(call.request, principal, call.metadata));
         log.debug({ method: call.getPath() }, 'call handled');
+      } catch (err) {
+        callback(mapFailure(err, log, call.getPath()), null);
+      }
+    });
+  };
+}
+
+/**
+ * As {@link unary}, for the few methods a signed-in person without a ticket role may call too (a
+ * directory-admin erasing a reporter): the handler gets the token's subject (staff or person) and the raw
+ * token, to ask identity what the person holds.
+ */
+export function subjectUnary<Req, Res>(keys: VerificationKeys, log: Logger, handler: (request: Req, subject: TokenSubject, token: string) => Promise<Res>) {
+  return (call: ServerUnaryCall<Req, Res>, done: sendUnaryData<Res>): void => {
+    const callback = measuredCallback(call, done);
+    void withHandlingContext({ correlationId: metadataCorrelationId(call.metadata) }, async () => {
+      try {
+        const raw = call.metadata.get('authorization')[0];
+        const token = bearerToken(typeof raw === 'string' ? raw : undefined) ?? '';
+        callback(null, await handler(call.request, await verifyTokenSubject(token, keys), token));
       } catch (err) {
         callback(mapFailure(err, log, call.getPath()), null);
       }

@@ -16,4 +16,8 @@ export const ID_NAMESPACES = {
   timerEvent: 'c7f4f0a4-5a3e-4a8e-8d4b-0b6f2d9e1a37',
   /** intake: event ids of a client's offline update (JSON of principal kind, id, ticket id, update id, index). */
   clientUpdate: '5b0e6f0c-2f7d-4f63-9a8e-3c1d7a4b9e21',
+  /** intake: the reporter of a ticket submitted without a device (`<ticket id>`), so a retried submission finds its key. */
+  ticketReporter: '9d3b6a2e-1c4f-4e8b-a7d5-6f0e2b9c8a41',
+  /** intake: the ReporterErased event of a reporter (`<reporter id>`), so a retried erasure appends it once. */
+  reporterErased: '3e7c1b9a-5d2f-4a6e-8b0c-7f4d2e1a9c53',
 } as const;

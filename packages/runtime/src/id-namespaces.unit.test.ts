@@ -12,6 +12,8 @@ describe('ID_NAMESPACES', () => {
       auditAnchor: '5b0e7a52-3c1f-4f6e-9a43-2c8d7e61b0a9',
       timerEvent: 'c7f4f0a4-5a3e-4a8e-8d4b-0b6f2d9e1a37',
       clientUpdate: '5b0e6f0c-2f7d-4f63-9a8e-3c1d7a4b9e21',
+      ticketReporter: '9d3b6a2e-1c4f-4e8b-a7d5-6f0e2b9c8a41',
+      reporterErased: '3e7c1b9a-5d2f-4a6e-8b0c-7f4d2e1a9c53',
     });
   });
 
@@ -29,6 +31,8 @@ describe('ID_NAMESPACES', () => {
       auditAnchor: 'e55596ac-6390-5350-9906-52406dac3333',
       timerEvent: '98be875d-d504-544b-a768-453b8ab168e3',
       clientUpdate: 'da2fcb16-e58d-5c4b-ab03-1ff8d7fe8ca3',
+      ticketReporter: 'fc795cd7-9106-535d-b9d1-f9bafda56b07',
+      reporterErased: 'ec6d7e88-76fd-561f-8f64-997458076040',
     });
   });
 });

@@ -21,3 +21,6 @@ export * from './identity-keys';
 export * from './heartbeat';
 export * from './id-namespaces';
 export * from './cli';
+export * from './reporter-seal';
+export * from './reporter-keys';
+export * from './reporter-open';

@@ -138,6 +138,8 @@ export const SETTINGS: readonly SettingSpec[] = [
   // identity
   spec('TONGBAN_JWT_SECRET', ['identity'], 'unset: the installation key generated on first start (table `identity_installation_key`)', check('at least 32 bytes', (v) => Buffer.byteLength(v) >= 32),
     'secret the Ed25519 token signing key is derived from; read by identity and `npm run token` only. Required when `NODE_ENV=production`. Helm: `jwtSecret` (generated and kept when empty).', 'secret'),
+  spec('TONGBAN_REPORTER_KEY', ['intake', 'query', 'notification'], 'unset: the installation key generated on first start (table `reporter_installation_key`)', check('at least 32 bytes', (v) => Buffer.byteLength(v) >= 32),
+    "issue 14 item 6: secret the reporters' key-wrapping key and device-hash key are derived from (HKDF-SHA256); every reporter's data key is wrapped with it (see [Reporter privacy and erasure](#reporter-privacy-and-erasure)). Required when `NODE_ENV=production`; changing it makes every sealed report unreadable. Helm: `reporterKey` (generated and kept when empty).", 'secret'),
   spec('TONGBAN_JWT_PREVIOUS_SECRET', ['identity'], 'unset', check('at least 32 bytes', (v) => Buffer.byteLength(v) >= 32),
     'during a key rotation: the previous secret, still accepted for verification, never used to sign. Helm: `jwtPreviousSecret`.', 'secret'),
   spec('TONGBAN_BOOTSTRAP_PASSWORD', ['identity'], 'unset: generated and printed once', anyText(),

@@ -60,8 +60,19 @@ async function verifiedCaller<S extends TokenSubject>(
  * token is answered 401 before anything else happens. The gateway only authenticates; what a principal
  * may do is decided by the services (403 comes from them).
  */
-export function authHooks(keys: VerificationKeys): { required: onRequestAsyncHookHandler; optional: onRequestAsyncHookHandler; person: onRequestAsyncHookHandler } {
+export function authHooks(keys: VerificationKeys): {
+  required: onRequestAsyncHookHandler; optional: onRequestAsyncHookHandler; person: onRequestAsyncHookHandler; anyone: onRequestAsyncHookHandler;
+} {
   return {
+    /**
+     * Any signed-in caller, a person without a ticket role included (erasing a reporter: supervisors and
+     * directory-admins may; the service answers everyone else 403, so a citizen's token is not a 401).
+     */
+    async anyone(request) {
+      const caller = await verifiedCaller(request, (token) => verifyTokenSubject(token, keys), ['staff', 'person', 'citizen']);
+      if (!caller) throw problems.unauthenticated();
+      request.caller = caller as Caller;
+    },
     /**
      * A signed-in person, in a role or not (identity's routes: me, password, staff directory): a staff
      * token, or a person token (no ticket role, or a one-time password still to change).

@@ -21,7 +21,7 @@ export interface GatewayContext {
   /** Deadline of one upstream call, ms. */
   callTimeoutMs: number;
   /** Authentication hooks (see auth.ts). */
-  auth: { required: onRequestAsyncHookHandler; optional: onRequestAsyncHookHandler; person: onRequestAsyncHookHandler };
+  auth: { required: onRequestAsyncHookHandler; optional: onRequestAsyncHookHandler; person: onRequestAsyncHookHandler; anyone: onRequestAsyncHookHandler };
 }
 
 /**

@@ -47,6 +47,7 @@ export function registerDocs(app: FastifyInstance, options: { ui: boolean }): vo
         { name: 'tickets', description: 'Submit, read, list' },
         { name: 'commands', description: 'State changes; If-Match: <revision> → 412 on mismatch; ETag: the new revision' },
         { name: 'inbox' }, { name: 'reference' }, { name: 'auth' }, { name: 'health' }, { name: 'test' },
+        { name: 'privacy', description: 'Reporter erasure (issue 14 item 6)' },
         { name: 'open311', description: 'Open311 GeoReport v2 (XML and JSON; form-urlencoded POSTs; Open311 error documents, not problem+json)' },
       ],
     },

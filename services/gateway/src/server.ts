@@ -25,6 +25,7 @@ import { registerPublicRoutes } from './routes/public';
 import { registerCommandRoutes } from './routes/commands';
 import { registerDeviceRoutes } from './routes/devices';
 import { registerIdentityRoutes } from './routes/identity';
+import { registerReporterRoutes } from './routes/reporters';
 import { registerAppQrRoute } from './routes/app-qr';
 import { registerDivisionRoutes } from './routes/divisions';
 import { registerHealthRoutes } from './routes/health';
@@ -371,6 +372,7 @@ export function buildGateway(options: GatewayOptions = {}): FastifyInstance {
       registerAttachmentRoutes(files, ctx);
     });
     registerCommandRoutes(api, ctx);
+    registerReporterRoutes(api, ctx);
     registerInboxRoutes(api, ctx);
     if (live) registerLiveRoutes(api, ctx, live);
     registerWebhookDeliveryRoutes(api, ctx);

@@ -25,7 +25,7 @@ const db = useIntakeDatabase({ ref, clock, max: 8 });
 
 /** A ticket submitted by the FMS client and routed to the township. */
 async function routedTicket(): Promise<string> {
-  const res = await submitTicket({ pool: db.pool, executor: db.executor, ref, clock }, intake.SubmitTicketRequest.fromPartial({
+  const res = await submitTicket({ pool: db.pool, executor: db.executor, reporters: db.reporters, ref, clock }, intake.SubmitTicketRequest.fromPartial({
     ticket: { serviceCode: 'dangerous-structure', division: '513437100001', title: '危墙', description: '围墙出现裂缝', attributes: { at_risk: 'yes' } },
   }), FMS);
   await db.executor.execute(res.ticketId, { type: 'RouteTicket', unitId: TOWNSHIP, division: '513437100', suggestedDepartment: 'housing-construction' }, ROUTING, { correlationId: 'test' });

@@ -19,7 +19,7 @@ const LEIBO: [number, number] = [103.5698, 28.2663];
 const db = useIntakeDatabase({ ref, clock, max: 4 });
 
 async function submitted(ticket: Partial<intake.SubmitTicketRequest['ticket'] & object>): Promise<Record<string, unknown>> {
-  const res = await submitTicket({ pool: db.pool, executor: db.executor, ref, clock }, intake.SubmitTicketRequest.fromPartial({
+  const res = await submitTicket({ pool: db.pool, executor: db.executor, reporters: db.reporters, ref, clock }, intake.SubmitTicketRequest.fromPartial({
     ticket: { serviceCode: 'sanitation', title: '垃圾', description: '路边堆满垃圾', ...ticket },
   }), CLIENT);
   const [event] = await db.store.readStream(`ticket-${res.ticketId}`);

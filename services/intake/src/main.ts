@@ -3,10 +3,12 @@ import '@tongban/runtime/tracing';
 import { attachmentStoreFromEnv } from '@tongban/attachments';
 import { intake } from '@tongban/contracts';
 import { runMigrations } from '@tongban/eventstore';
-import { TicketExecutor, publicUnary, runService, serveGrpc, unary } from '@tongban/runtime';
+import { ReporterKeyStore, TicketExecutor, publicUnary, runService, serveGrpc, subjectUnary, unary } from '@tongban/runtime';
 import { verifyApiKey } from './api-keys';
 import { MAX_ATTACHMENT_MESSAGE_BYTES, addAttachment } from './attachments';
 import { executeReporterCommand } from './client-updates';
+import { directoryAdminCheck } from './directory-admin';
+import { eraseReporter } from './erasure';
 import { INTAKE_MIGRATIONS } from './migrations';
 import { retryWindowSeconds } from './open311-retries';
 import { submitTicket } from './submission';
@@ -14,8 +16,12 @@ import { submitTicket } from './submission';
 runService('intake', async (host) => {
   await runMigrations(host.pool, 'intake', INTAKE_MIGRATIONS);
   const executor = new TicketExecutor({ store: host.store, ref: host.ref, clock: host.clock, service: 'intake', settings: host.settings });
-  const deps = { pool: host.pool, executor, ref: host.ref, clock: host.clock, open311RetryWindowSeconds: retryWindowSeconds(), slaConfig: host.slaConfig };
+  // Issue 14 item 6: the reporters' data keys (TONGBAN_REPORTER_KEY, or the generated installation key outside production).
+  const reporters = await ReporterKeyStore.open(host.pool);
+  const deps = { pool: host.pool, executor, reporters, ref: host.ref, clock: host.clock, open311RetryWindowSeconds: retryWindowSeconds(), slaConfig: host.slaConfig };
   const files = attachmentStoreFromEnv(host.pool);
+  const directoryAdmins = directoryAdminCheck(host.config.addresses.identity);
+  host.onStop(() => directoryAdmins.close());
   const grpc = await serveGrpc(host, 'intake', intake.IntakeServiceService, {
     submitTicket: unary(host.keys, host.log, (req: intake.SubmitTicketRequest, principal) => submitTicket(deps, req, principal)),
     executeReporterCommand: unary(host.keys, host.log, (req: intake.ExecuteReporterCommandRequest, principal, md) =>
@@ -27,6 +33,9 @@ runService('intake', async (host) => {
     }),
     addAttachment: unary(host.keys, host.log, (req: intake.AddAttachmentRequest, principal, md) =>
       addAttachment({ ...deps, store: host.store, files }, req, principal, md)),
+    // Issue 14 item 6: supervisors, and directory-admins (a person token too; their role is asked of identity).
+    eraseReporter: subjectUnary(host.keys, host.log, (req: intake.EraseReporterRequest, subject, token) =>
+      eraseReporter({ reporters, store: host.store, clock: host.clock, isDirectoryAdmin: () => directoryAdmins.check(token) }, req, subject)),
   }, { maxMessageBytes: MAX_ATTACHMENT_MESSAGE_BYTES });
   host.log.info({ port: grpc.port }, 'intake gRPC listening');
 });

@@ -20,7 +20,7 @@ const db = useIntakeDatabase({ ref, clock, max: 8 });
 const request = (idempotencyKey: string, title = '危墙') => intake.SubmitTicketRequest.fromPartial({
   idempotencyKey, ticket: { serviceCode: 'dangerous-structure', division: '513437100001', title, description: '围墙出现裂缝', attributes: { at_risk: 'yes' } },
 });
-const submit = (key: string, title?: string) => submitTicket({ pool: db.pool, executor: db.executor, ref, clock }, request(key, title), CITIZEN);
+const submit = (key: string, title?: string) => submitTicket({ pool: db.pool, executor: db.executor, reporters: db.reporters, ref, clock }, request(key, title), CITIZEN);
 
 it('answers a retry with the same key and body with the same ticket and reference, and refuses another body', async () => {
   const first = await submit('key-1');

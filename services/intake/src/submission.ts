@@ -4,18 +4,21 @@ import { isLanguage } from '@tongban/i18n';
 import type { intake } from '@tongban/contracts';
 import { DEFAULT_SLA_CONFIG, REQUEST_TYPES, TicketRejection, isRequestType, decide, findService, initialTicketState, slaPolicyFor, type Clock, type SlaConfig, type TicketCommand } from '@tongban/domain';
 import type { ReferenceData } from '@tongban/reference-data';
-import { type TicketExecutor, actorContext, fail, handlingContext } from '@tongban/runtime';
+import { type ReporterKeyStore, type TicketExecutor, actorContext, fail, handlingContext } from '@tongban/runtime';
 import canonicalize from 'canonicalize';
 import type pg from 'pg';
 import { v7 as uuidv7 } from 'uuid';
 import { type PlacedSubmission, placeSubmission } from './location';
 import { type ClaimedIds, claimRetryWindow } from './open311-retries';
 import { REFERENCE_SQL, nextReference, shanghaiYear } from './reference-number';
+import { open311DeviceHash, sealSubmission } from './reporter-sealing';
 
 /** Dependencies of the submission use case. */
 export interface SubmissionDeps {
   pool: pg.Pool;
   executor: TicketExecutor;
+  /** The reporters' data keys: personal data is sealed before it is appended (issue 14 item 6, reporter-sealing.ts). */
+  reporters: ReporterKeyStore;
   ref: ReferenceData;
   clock: Clock;
   /** Retry window of Open311 submissions, seconds (see open311-retries.ts); 0 or absent: off. */
@@ -51,7 +54,8 @@ export async function submitTicket(deps: SubmissionDeps, request: intake.SubmitT
   });
   const key = request.idempotencyKey.trim();
   const window = deps.open311RetryWindowSeconds ?? 0;
-  const retryDevice = principal.kind === 'open311' && window > 0 ? principal.deviceId ?? '' : '';
+  // The retry window matches the device by its keyed hash (reporter-sealing.ts), never the device_id itself.
+  const retryDevice = window > 0 ? open311DeviceHash(deps.reporters, principal) : '';
   // Claimed ids may already be taken by an earlier (possibly failed) attempt: appending again is then
   // either the recovery of that attempt or an already_exists answered as a replay below.
   const claimed = key !== '' || retryDevice !== '';
@@ -60,13 +64,14 @@ export async function submitTicket(deps: SubmissionDeps, request: intake.SubmitT
     : retryDevice
       ? await claimRetryWindow(deps, claimOwner(principal), retryDevice, requestHash(ticket), window)
       : { ticketId: uuidv7(), reference: await nextReference(deps.pool, deps.clock.now()), replayed: false };
-  const command = toCommand(deps, placed, principal, ids.ticketId, ids.reference);
+  const plain = toCommand(deps, placed, principal, ids.ticketId, ids.reference);
+  const command = await sealSubmission(deps.reporters, plain, principal, deps.clock.now());
   try {
+    // The person a proxy submission is for is sealed in the event, so the metadata no longer names them (onBehalfOf).
     const result = await deps.executor.execute(ids.ticketId, command, actor, {
       // The caller's (gateway request's) correlation id; the ticket id only outside a call (tests).
       correlationId: handlingContext()?.correlationId ?? ids.ticketId,
       channel: channelOf(ticket, principal),
-      ...(ticket.onBehalfOf?.name ? { onBehalfOf: ticket.onBehalfOf.name } : {}),
       eventId: () => ids.ticketId,
     });
     return { ticketId: ids.ticketId, reference: ids.reference, revision: result.revision, replayed: ids.replayed };
@@ -102,7 +107,7 @@ function channelOf(t: Submit, principal: Principal): string {
   return 'app';
 }
 
-function toCommand(deps: Pick<SubmissionDeps, 'ref' | 'slaConfig'>, placed: PlacedSubmission, principal: Principal, ticketId: string, reference: string): TicketCommand {
+function toCommand(deps: Pick<SubmissionDeps, 'ref' | 'slaConfig'>, placed: PlacedSubmission, principal: Principal, ticketId: string, reference: string): Extract<TicketCommand, { type: 'SubmitTicket' }> {
   const ref = deps.ref;
   const t = placed.ticket;
   const policy = ref.catalogue.slaPolicy;

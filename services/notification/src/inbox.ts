@@ -3,7 +3,7 @@ import type { notification } from '@tongban/contracts';
 import { evolveAll, parseShanghaiDateOrInstant } from '@tongban/domain';
 import type { EventStore, RecordedEvent } from '@tongban/eventstore';
 import { singleMetric } from '@tongban/messaging';
-import { ID_NAMESPACES, fail, toEnvelopes } from '@tongban/runtime';
+import { ID_NAMESPACES, type ReporterKeyStore, fail, openSubmittedEvents, toEnvelopes } from '@tongban/runtime';
 import type pg from 'pg';
 import { Counter } from 'prom-client';
 import { v5 as uuidv5 } from 'uuid';
@@ -58,12 +58,12 @@ export function inboxChannel(pool: pg.Pool): NotificationChannel {
  * repeated).
  */
 export async function deliverNotices(
-  channels: readonly NotificationChannel[], store: EventStore, event: RecordedEvent, createdAt: Date, options: NoticeOptions = {},
+  channels: readonly NotificationChannel[], store: EventStore, event: RecordedEvent, createdAt: Date, options: DeliveryOptions = {},
 ): Promise<number> {
   if (!NOTIFYING_EVENT_TYPES.has(event.type)) return 0; // no notice whatever the state: skip reading the stream
   const stream = await store.readStream(event.stream, { toRevision: event.revision });
   const state = evolveAll(toEnvelopes(stream));
-  const reporterContact = reporterContactOf(stream[0]);
+  const reporterContact = await reporterContactOf(stream[0], options.reporters);
   // Messages to the reporter are written in the language they submitted in (their stored language).
   const reporter = reporterOf(state);
   const stored = isLanguage(reporterContact.language) ? reporterContact.language : undefined;
@@ -94,8 +94,19 @@ export async function deliverNotices(
   return notices.length;
 }
 
-/** The reporter's contact from the stream's TicketSubmitted (empty fields when absent). */
-function reporterContactOf(first: RecordedEvent | undefined): ReporterContact {
+/** How notices are delivered: the texts' options, and the reporters' data keys to open a sealed contact. */
+export interface DeliveryOptions extends NoticeOptions {
+  /**
+   * Opens the reporter's sealed phone and e-mail (issue 14 item 6). An erased reporter — or a sealed one
+   * without this — has no contact: no SMS or e-mail reaches them any more.
+   */
+  reporters?: ReporterKeyStore;
+}
+
+/** The reporter's contact from the stream's TicketSubmitted, opened when sealed (empty fields when absent or erased). */
+async function reporterContactOf(submitted: RecordedEvent | undefined, reporters: ReporterKeyStore | undefined): Promise<ReporterContact> {
+  const sealed = (submitted?.data['reporter'] as { sealed?: string } | undefined)?.sealed;
+  const first = submitted && sealed ? (reporters ? (await openSubmittedEvents(reporters, [submitted]))[0] : undefined) : submitted;
   const data = (first?.type === 'TicketSubmitted' ? first.data : {}) as { reporter?: { phone?: string; email?: string; language?: string }; onBehalfOf?: { contact?: string } };
   return { phone: data.reporter?.phone ?? '', email: data.reporter?.email ?? '', onBehalfOfContact: data.onBehalfOf?.contact ?? '', language: data.reporter?.language ?? '' };
 }

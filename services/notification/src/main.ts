@@ -2,7 +2,7 @@
 import '@tongban/runtime/tracing';
 import { notification } from '@tongban/contracts';
 import { runMigrations } from '@tongban/eventstore';
-import { consumeTicketEvents, positiveNumber, runService, serveGrpc, unary } from '@tongban/runtime';
+import { ReporterKeyStore, consumeTicketEvents, positiveNumber, runService, serveGrpc, unary } from '@tongban/runtime';
 import type { NotificationChannel } from './channels';
 import { deliverNotices, inboxChannel, listInbox, markInboxRead } from './inbox';
 import { NOTIFICATION_MIGRATIONS } from './migrations';
@@ -44,7 +44,8 @@ runService('notification', async (host) => {
   const outbound = outboundChannels(process.env, host.pool, contacts, (entry, message) => host.log.info(entry, message));
   channels.push(...outbound.channels);
   host.onStop(async () => outbound.close());
-  const options = noticeOptions(contacts, (id) => host.ref.unitsById.get(id)?.name);
+  // Issue 14 item 6: the reporter's sealed phone and e-mail are opened with the reporters' data keys (none once erased).
+  const options = { ...noticeOptions(contacts, (id) => host.ref.unitsById.get(id)?.name), reporters: await ReporterKeyStore.open(host.pool) };
   // A failing channel throws: the consumer redelivers with backoff and dead-letters after maxDeliver.
   await consumeTicketEvents(host, 'notification-inbox', [...NOTIFYING_EVENT_TYPES], async (event) => {
     // Stamped with the event's time, not the delivery's: a late redelivery never looks newer (item 12).

@@ -4,7 +4,7 @@ import { attachmentStoreFromEnv } from '@tongban/attachments';
 import { query } from '@tongban/contracts';
 import { TICKET_EVENT_TYPES } from '@tongban/domain';
 import { runMigrations } from '@tongban/eventstore';
-import { ConfigError, consumeTicketEvents, optionalAuthUnary, publicUnary, runService, serveGrpc, unary } from '@tongban/runtime';
+import { ConfigError, ReporterKeyStore, consumeTicketEvents, optionalAuthUnary, publicUnary, runService, serveGrpc, unary } from '@tongban/runtime';
 import { getAttachment } from './read-models/attachments';
 import { DEFAULT_ANCHOR_INTERVAL_MS, startAnchorRole } from './audit/anchors';
 import { publicDivision, publicFeed, publicSummary } from './public/summary';
@@ -23,7 +23,9 @@ runService('query', async (host) => {
   if (backfilled > 0) host.log.info({ tickets: backfilled }, 'ticket_stats backfilled from ticket_views');
   const stats = new StatsCache(host.pool);
   registerBusinessGauges(host.pool, () => host.clock.now());
-  const deps = { pool: host.pool, store: host.store, ref: host.ref, clock: host.clock, stats };
+  // Issue 14 item 6: sealed reporters are opened for the readers who may see them.
+  const reporters = await ReporterKeyStore.open(host.pool);
+  const deps = { pool: host.pool, store: host.store, ref: host.ref, clock: host.clock, stats, reporters };
   const files = attachmentStoreFromEnv(host.pool);
   const grpc = await serveGrpc(host, 'query', query.QueryServiceService, {
     getTicket: unary(host.keys, host.log, (req: query.GetTicketRequest, p) => getTicket(deps, req, p)),

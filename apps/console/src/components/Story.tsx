@@ -34,6 +34,9 @@ export function storyLine(t: (k: string, v?: Record<string, unknown>) => string,
   switch (e.type) {
     case 'TicketSubmitted': {
       const behalf = d['onBehalfOf'] as { name?: string } | undefined;
+      // Issue 14 item 6: the person of an erased reporter is no longer known.
+      const erased = (d['reporter'] as { erased?: boolean } | undefined)?.erased === true;
+      if (behalf && erased) return t('story.TicketSubmittedOnBehalf', { who, name: `(${t('ticket.reporterErased')})` });
       return behalf?.name ? t('story.TicketSubmittedOnBehalf', { who, name: behalf.name }) : t('story.TicketSubmitted', { who });
     }
     case 'TicketRouted': return t('story.TicketRouted', { unit: unitName(s('unitId')) });

@@ -104,7 +104,11 @@ export default function TicketPage() {
               <Descriptions.Item label={t('ticket.location')}><span data-testid="division-path">{path}</span>{view.address ? ` · ${view.address}` : ''}{view.lat !== undefined ? ` · ${view.lat.toFixed(5)}, ${view.long?.toFixed(5)}` : ''}</Descriptions.Item>
               <Descriptions.Item label={t('ticket.submittedBy')}>
                 <span data-testid="submitted-by">
-                  {view.onBehalfOf ? t('ticket.onBehalf', { officer: submitted ? actorText(t, submitted.actor, unitName) : view.reporter?.staffName ?? '', name: view.onBehalfOf.name })
+                  {view.onBehalfOf ? t('ticket.onBehalf', {
+                    officer: submitted ? actorText(t, submitted.actor, unitName) : view.reporter?.staffName ?? '',
+                    // Issue 14 item 6: an erased reporter's person is gone; say so instead of an empty name.
+                    name: view.reporter?.erased ? `(${t('ticket.reporterErased')})` : view.onBehalfOf.name,
+                  })
                     : channel ? t(`ticket.channel.${channel}`) : view.channel}
                   {' · '}{formatInstant(view.submittedAt)}
                 </span>

@@ -142,6 +142,15 @@ describe('SubmitTicket', () => {
     expect(state.reporter).toEqual({ deviceId: '', staffId: A.informationOfficer.id, unitId: TOWNSHIP });
   });
 
+  it('keeps a sealed reporter as sealed: the reporter id and ciphertext in the state, no personal data (issue 14 item 6)', () => {
+    const sealed = { ...OFFICER_REPORTER, name: '', phone: '', email: '', accountId: '', reporterId: '0190f3c4-0000-7000-8000-00000000000a', sealed: 'v1.AAAA' };
+    const command = { ...submitCommand, channel: 'proxy', reporter: sealed, onBehalfOf: { name: '', contact: '' } };
+    const { type: _type, ...data } = command;
+    const state = given().when(command, { actor: A.informationOfficer, at: T0 }).then([{ type: 'TicketSubmitted', data: { ...data, submittedAt: T0 } }]);
+    expect(state.reporter).toEqual({ deviceId: '', staffId: A.informationOfficer.id, unitId: TOWNSHIP, reporterId: sealed.reporterId, sealed: 'v1.AAAA' });
+    expect(state.onBehalfOf).toEqual({ name: '', contact: '' });
+  });
+
   it.each([
     [{ title: '' }, 'missing_title'],
     [{ title: '   ' }, 'missing_title'],

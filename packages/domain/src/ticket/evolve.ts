@@ -35,6 +35,7 @@ export function evolve(state: TicketState, event: TicketEventEnvelope): TicketSt
           deviceId: d.reporter?.deviceId ?? '', staffId: d.reporter?.staffId ?? '', unitId: d.reporter?.unitId ?? '',
           // An Open311 client application acts for the reporters it submits for (as FixMyStreet does).
           ...(event.actor?.kind === 'open311' && event.actor.id ? { clientId: event.actor.id } : {}),
+          ...(d.reporter?.reporterId && d.reporter.sealed ? { reporterId: d.reporter.reporterId, sealed: d.reporter.sealed } : {}),
         },
         ...(d.onBehalfOf ? { onBehalfOf: { name: d.onBehalfOf.name, contact: d.onBehalfOf.contact } } : {}),
         status: 'submitted',

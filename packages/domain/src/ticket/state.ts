@@ -145,7 +145,16 @@ export interface TicketState {
    * Open311 submission the client application (`clientId`, the API key's application) that acts for
    * its reporter.
    */
-  reporter: { deviceId: string; staffId: string; unitId: string; clientId?: string };
+  reporter: {
+    deviceId: string; staffId: string; unitId: string; clientId?: string;
+    /**
+     * Issue 14 item 6: the reporter whose data key sealed the personal data (`sealed`: name, phone, e-mail,
+     * account, the proxy's person and contact), see TicketSubmitted.reporter; absent on unsealed reports.
+     * While sealed, `onBehalfOf` holds empty strings: readers open `sealed` with the key (or learn it is erased).
+     */
+    reporterId?: string;
+    sealed?: string;
+  };
   onBehalfOf?: { name: string; contact: string };
   status: TicketStatus;
   submittedAt: string;

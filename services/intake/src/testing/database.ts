@@ -1,12 +1,12 @@
 /**
  * Shared set-up of intake's integration tests against a real PostgreSQL (not part of the service): a
- * fresh database with the event store and intake's migrations, and a TicketExecutor over it, created in
+ * fresh database with the event store and intake's migrations, a TicketExecutor over it and the reporter key store, created in
  * beforeAll and closed and dropped in afterAll.
  */
 import type { Clock } from '@tongban/domain';
 import { PostgresEventStore, runMigrations } from '@tongban/eventstore';
 import type { ReferenceData } from '@tongban/reference-data';
-import { TicketExecutor } from '@tongban/runtime';
+import { ReporterKeyStore, TicketExecutor } from '@tongban/runtime';
 import { type TestDatabase, createTestDatabase } from '@tongban/testing';
 import pg from 'pg';
 import { INTAKE_MIGRATIONS } from '../migrations';
@@ -16,6 +16,8 @@ export interface IntakeTestDatabase {
   readonly pool: pg.Pool;
   readonly store: PostgresEventStore;
   readonly executor: TicketExecutor;
+  /** The reporters' data keys (the generated installation key of this database). */
+  readonly reporters: ReporterKeyStore;
 }
 
 /**
@@ -32,7 +34,7 @@ export function useIntakeDatabase(options: { ref: ReferenceData; clock: Clock; m
     pool = new pg.Pool({ connectionString: db.url, max });
     const store = await PostgresEventStore.create(pool, clock);
     await runMigrations(pool, 'intake', INTAKE_MIGRATIONS);
-    ready = { pool, store, executor: new TicketExecutor({ store, ref, clock, service: 'test' }) };
+    ready = { pool, store, executor: new TicketExecutor({ store, ref, clock, service: 'test' }), reporters: await ReporterKeyStore.open(pool, {}) };
   });
   afterAll(async () => {
     await pool?.end();
@@ -46,5 +48,6 @@ export function useIntakeDatabase(options: { ref: ReferenceData; clock: Clock; m
     get pool() { return get().pool; },
     get store() { return get().store; },
     get executor() { return get().executor; },
+    get reporters() { return get().reporters; },
   };
 }

@@ -10,6 +10,9 @@ import { REDACTED, type ReporterDisclosure, mask } from '../access';
 import { discloseEvent } from '../read-models/history';
 import { type Db, EVENT_SELECT, toRecorded } from './streams';
 
+/** Opens the sealed reporters of events (openSubmittedEvents with the reporters' keys, see packages/runtime reporter-open.ts). */
+export type EventOpener = (events: RecordedEvent[]) => Promise<RecordedEvent[]>;
+
 /** One exported event. Times are UTC ISO-8601; `data` is the event payload (masked unless unmasked). */
 export interface ExportRow {
   ticketId: string;
@@ -93,9 +96,9 @@ export function exportRow(e: RecordedEvent, ticket: { reference: string; divisio
 
 /**
  * One page of the export. Tickets are selected from the read model (division subtree, submitted
- * before `to`, last changed at or after `from`); their events are read from the store.
+ * before `to`, last changed at or after `from`); their events are read from the store, sealed reporters opened by `openEvents`.
  */
-export async function exportPage(db: Db, q: ExportQuery): Promise<{ rows: ExportRow[]; nextAfterStream?: string }> {
+export async function exportPage(db: Db, openEvents: EventOpener, q: ExportQuery): Promise<{ rows: ExportRow[]; nextAfterStream?: string }> {
   const afterId = (q.afterStream && ticketIdOf(q.afterStream)) || null;
   const { rows: tickets } = await db.query<{ ticket_id: string; reference: string; division: string; visibility: string | null }>(
     `SELECT ticket_id::text AS ticket_id, reference, division, state->>'visibility' AS visibility FROM ticket_views
@@ -112,10 +115,9 @@ export async function exportPage(db: Db, q: ExportQuery): Promise<{ rows: Export
      ORDER BY e.stream, e.revision`,
     [[...byStream.keys()], q.from ?? null, q.to ?? null],
   );
-  const out = rows.map((r) => {
-    const e = toRecorded(r);
-    return exportRow(e, byStream.get(e.stream)!, q.unmasked);
-  });
+  // Sealed reporters opened (or read as erased, issue 14 item 6) before the masking rules apply.
+  const events = await openEvents(rows.map((r) => toRecorded(r)));
+  const out = events.map((e) => exportRow(e, byStream.get(e.stream)!, q.unmasked));
   const last = tickets[tickets.length - 1]!;
   return { rows: out, ...(tickets.length === q.limit ? { nextAfterStream: `ticket-${last.ticket_id}` } : {}) };
 }

@@ -10,7 +10,7 @@ import type { Principal, StaffPrincipal } from '@tongban/auth';
 import type { query } from '@tongban/contracts';
 import type { Clock } from '@tongban/domain';
 import { ticketStream } from '@tongban/domain';
-import { fail } from '@tongban/runtime';
+import { fail, openSubmittedEvents } from '@tongban/runtime';
 import { recordDisclosure } from './disclosure';
 import { candidateTicketStreams, countTicketStreams, verifyStream, verifyStreams } from './evidence';
 import { exportPage } from './export';
@@ -100,7 +100,7 @@ export async function verifyTickets(deps: AuditDeps, req: query.VerifyTicketsReq
  */
 export async function replayTicket(deps: AuditDeps, req: query.ReplayTicketRequest, principal: Principal): Promise<query.ReplayTicketResponse> {
   const current = await readableTicket(deps, req.ticketId, principal);
-  const events = await deps.store.readStream(ticketStream(req.ticketId));
+  const events = await openSubmittedEvents(deps.reporters, await deps.store.readStream(ticketStream(req.ticketId)));
   let upTo;
   try {
     upTo = eventsUpTo(events, { ...(req.revision !== undefined ? { revision: req.revision } : {}), ...(req.at ? { at: req.at } : {}) });
@@ -181,7 +181,7 @@ export async function exportEvents(
       }, deps.clock.now());
     }
   }
-  const page = await exportPage(deps.pool, {
+  const page = await exportPage(deps.pool, (events) => openSubmittedEvents(deps.reporters, events), {
     division: req.division, unmasked: req.unmasked, limit: Math.min(Math.max(req.limit || 200, 1), 2000),
     ...(from ? { from } : {}), ...(to ? { to } : {}), ...(req.afterStream ? { afterStream: req.afterStream } : {}),
   });

@@ -5,6 +5,8 @@
  */
 import { ticketIdOf, isTicketId } from '@tongban/domain';
 import { PostgresEventStore, systemClock } from '@tongban/eventstore';
+import type { RecordedEvent } from '@tongban/eventstore';
+import { ReporterKeyStore, hasSealedReporter, openSubmittedEvents } from '@tongban/runtime';
 import pg from 'pg';
 import { verifyAnchorStream } from '../audit/anchors';
 import { recordDisclosure } from '../audit/disclosure';
@@ -27,6 +29,17 @@ export function databaseSource(url: string, auditor: string): AuditSource {
   const pool = new pg.Pool({ connectionString: url, max: 4 });
   pool.on('error', () => undefined);
   const store = new PostgresEventStore({ pool, clock: systemClock });
+  // The reporters' data keys, to open sealed reporters (issue 14 item 6): read only, opened when an event is sealed.
+  let reporters: Promise<ReporterKeyStore> | undefined;
+  const opened = async (events: RecordedEvent[]): Promise<RecordedEvent[]> => {
+    if (!events.some(hasSealedReporter)) return events;
+    try {
+      return await openSubmittedEvents(await (reporters ??= ReporterKeyStore.open(pool, process.env, { readOnly: true })), events);
+    } catch (err) {
+      reporters = undefined;
+      throw new CliError(`sealed reporters cannot be opened (${err instanceof Error ? err.message : String(err)}): set TONGBAN_REPORTER_KEY as the services have it, or use --api`);
+    }
+  };
   const safeUrl = new URL(url);
   safeUrl.password = '';
   return {
@@ -50,8 +63,9 @@ export function databaseSource(url: string, auditor: string): AuditSource {
     verifyAnchors: (onProgress) => verifyAnchorStream(pool, store, { onProgress }),
     async history(ticketId) {
       if (!isTicketId(ticketId)) throw new CliError(`not a ticket id: ${ticketId}`);
-      const events = await store.readStream(`ticket-${ticketId.toLowerCase()}`);
-      if (events.length === 0) throw new CliError(`no ticket ${ticketId}`);
+      const stored = await store.readStream(`ticket-${ticketId.toLowerCase()}`);
+      if (stored.length === 0) throw new CliError(`no ticket ${ticketId}`);
+      const events = await opened(stored);
       return events.map((e) => ({
         revision: e.revision, type: e.type, occurredAt: e.metadata.occurredAt, recordedAt: e.recordedAt, actor: e.metadata.actor,
         ...(e.metadata.onBehalfOf ? { onBehalfOf: e.metadata.onBehalfOf } : {}), ...(e.metadata.channel ? { channel: e.metadata.channel } : {}),
@@ -71,7 +85,7 @@ export function databaseSource(url: string, auditor: string): AuditSource {
             'A read-only role cannot record: export unmasked through the API (--api with an auditor token), which records the request.');
         }
       }
-      const page = await exportPage(pool, {
+      const page = await exportPage(pool, opened, {
         division: req.division, unmasked: req.unmasked, limit: req.limit,
         ...(req.from ? { from: req.from } : {}), ...(req.to ? { to: req.to } : {}), ...(req.afterStream ? { afterStream: req.afterStream } : {}),
       });

@@ -3,7 +3,7 @@ import type { query } from '@tongban/contracts';
 import { type TicketState, evolveAll, permittedActions, ticketStream, isTicketId } from '@tongban/domain';
 import type { EventStore } from '@tongban/eventstore';
 import type { ReferenceData } from '@tongban/reference-data';
-import { actorContext, fail, toEnvelopes } from '@tongban/runtime';
+import { type ReporterKeyStore, actorContext, fail, openSubmittedEvents, openTicketStates, toEnvelopes } from '@tongban/runtime';
 import type pg from 'pg';
 import { isReporter, mayRead, reporterDisclosure } from '../access';
 import { historyEntries, withoutStaffIds } from './history';
@@ -16,6 +16,8 @@ export interface QueryDeps {
   pool: pg.Pool;
   store: EventStore;
   ref: ReferenceData;
+  /** The reporters' data keys: sealed personal data is opened for the readers who may see it (issue 14 item 6). */
+  reporters: ReporterKeyStore;
   /** The platform's clock (the test clock when TONGBAN_TEST_CLOCK is on). */
   clock: { now(): Date };
 }
@@ -54,7 +56,8 @@ export async function readableTicket(deps: QueryDeps, ticketId: string, principa
 /** GetTicket: the ticket view as JSON. */
 export async function getTicket(deps: QueryDeps, req: query.GetTicketRequest, principal: Principal): Promise<query.GetTicketResponse> {
   const state = await readableTicket(deps, req.ticketId, principal);
-  const view = ticketView(state, deps.ref, reporterDisclosure(principal, state, deps.ref));
+  const [opened] = await openTicketStates(deps.reporters, [state]);
+  const view = ticketView(opened!, deps.ref, reporterDisclosure(principal, state, deps.ref));
   // A citizen reads the first responder's unit, not their staff id; a follower (issue 14 item 5) never learns who reported it.
   if (principal.kind === 'citizen') {
     const firstResponder = view.firstResponder && { unitId: view.firstResponder.unitId, unitName: view.firstResponder.unitName, since: view.firstResponder.since };
@@ -71,7 +74,7 @@ export async function getTicket(deps: QueryDeps, req: query.GetTicketRequest, pr
 /** GetTicketHistory: the events in order (from the store, so always complete). */
 export async function getTicketHistory(deps: QueryDeps, req: query.GetTicketHistoryRequest, principal: Principal): Promise<query.GetTicketHistoryResponse> {
   const state = await readableTicket(deps, req.ticketId, principal);
-  const events = await deps.store.readStream(ticketStream(req.ticketId.toLowerCase()));
+  const events = await openSubmittedEvents(deps.reporters, await deps.store.readStream(ticketStream(req.ticketId.toLowerCase())));
   // Followers read it as the reporter does (no internal notes, no non-public replies).
   const entries = historyEntries(events, { forReporter: isReporter(principal, state) || principal.kind === 'citizen', disclosure: reporterDisclosure(principal, state, deps.ref) });
   return { eventsJson: JSON.stringify(principal.kind === 'citizen' ? entries.map(withoutStaffIds) : entries) };
@@ -108,7 +111,8 @@ export async function listTickets(deps: QueryDeps, req: query.ListTicketsRequest
      ORDER BY submitted_at DESC, ticket_id LIMIT ${limit} OFFSET ${offset}`,
     params,
   );
-  return { ticketsJson: JSON.stringify(rows.map((r) => ticketView(r.state, deps.ref, reporterDisclosure(principal, r.state, deps.ref)))) };
+  const opened = await openTicketStates(deps.reporters, rows.map((r) => r.state));
+  return { ticketsJson: JSON.stringify(opened.map((s) => ticketView(s, deps.ref, reporterDisclosure(principal, s, deps.ref)))) };
 }
 
 /** Radius within which a ticket with a position counts as similar to a report with one, metres (issue 14 item 5). */

@@ -1,5 +1,6 @@
-import { SHANGHAI_ZONE, type TicketState, formatShanghai } from '@tongban/domain';
+import { SHANGHAI_ZONE, formatShanghai } from '@tongban/domain';
 import type { ReferenceData } from '@tongban/reference-data';
+import type { OpenedTicketState } from '@tongban/runtime';
 import { REDACTED, type ReporterDisclosure, isPublicTicket, mask } from '../access';
 
 /** The path of an attached file: `/api/v1/attachments/<sha256>?ticket=<id>`. */
@@ -18,8 +19,10 @@ function shanghaiTime(instant: string | undefined): string | undefined {
  * (firstResponder), SLA due times (UTC, with an Asia/Shanghai rendering), breaches and escalations. The
  * reporter's identity as `disclosure` says (access.ts): `hidden` leaves out the reporting device and replaces the
  * proxy's person and contact by REDACTED (a confidential ticket's readers outside its circle, issue 14 item 6).
+ * `s` has its sealed reporter opened (reporter-open.ts): `reporter.id` names the reporter to erase (not shown
+ * when hidden), `reporter.erased` says the reporter's personal data was erased (the proxy's person then empty).
  */
-export function ticketView(s: TicketState, ref: ReferenceData, disclosure: ReporterDisclosure) {
+export function ticketView(s: OpenedTicketState, ref: ReferenceData, disclosure: ReporterDisclosure) {
   const unit = (id: string | undefined) => (id ? { id, name: ref.unitsById.get(id)?.name ?? id } : null);
   const fr = s.sla.firstResponse;
   const res = s.sla.resolution;
@@ -44,7 +47,10 @@ export function ticketView(s: TicketState, ref: ReferenceData, disclosure: Repor
     answers: Object.entries(s.attributes ?? {}).filter(([code]) => code !== 'division').map(([code, value]) => ({ code, value })),
     attachments: (s.attachments ?? []).map((a) => ({ ...a, url: attachmentUrl(a.sha256, s.ticketId) })),
     channel: s.channel,
-    reporter: { deviceId: disclosure === 'hidden' ? undefined : s.reporter.deviceId || undefined, staffId: s.reporter.staffId || undefined },
+    reporter: {
+      deviceId: disclosure === 'hidden' ? undefined : s.reporter.deviceId || undefined, staffId: s.reporter.staffId || undefined,
+      id: disclosure === 'hidden' ? undefined : s.reporter.reporterId, erased: s.reporterErased,
+    },
     onBehalfOf: s.onBehalfOf ? onBehalfOfView(s.onBehalfOf, disclosure) : undefined,
     routedUnit: unit(s.routedUnitId),
     holder: unit(s.holderUnitId),

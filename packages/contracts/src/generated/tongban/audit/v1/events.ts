@@ -75,6 +75,21 @@ export interface PersonalDataDisclosed {
   via: string;
 }
 
+/**
+ * Issue 14 item 6 (the Personal Information Protection Law's deletion right): a reporter's data key was
+ * destroyed, so the personal data sealed with it in every ticket event can no longer be opened. The hash
+ * chains are untouched (they cover the ciphertext). One per reporter, in stream `reporter-<reporter_id>`.
+ */
+export interface ReporterErased {
+  reporterId: string;
+  /** Staff id of the supervisor or directory-admin who erased it. */
+  by: string;
+  /** Why (e.g. the reporter's request and its reference), as given. */
+  reason: string;
+  /** When the key was destroyed (UTC). */
+  at?: string | undefined;
+}
+
 function createBaseStreamHead(): StreamHead {
   return { stream: "", revision: 0, hash: "" };
 }
@@ -579,6 +594,127 @@ export const PersonalDataDisclosed: MessageFns<PersonalDataDisclosed> = {
     message.format = object.format ?? "";
     message.reason = object.reason ?? "";
     message.via = object.via ?? "";
+    return message;
+  },
+};
+
+function createBaseReporterErased(): ReporterErased {
+  return { reporterId: "", by: "", reason: "", at: undefined };
+}
+
+export const ReporterErased: MessageFns<ReporterErased> = {
+  encode(message: ReporterErased, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.reporterId !== "") {
+      writer.uint32(10).string(message.reporterId);
+    }
+    if (message.by !== "") {
+      writer.uint32(18).string(message.by);
+    }
+    if (message.reason !== "") {
+      writer.uint32(26).string(message.reason);
+    }
+    if (message.at !== undefined) {
+      Timestamp.encode(toTimestamp(message.at), writer.uint32(34).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReporterErased {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReporterErased();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.reporterId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.by = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.at = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ReporterErased {
+    return {
+      reporterId: isSet(object.reporterId)
+        ? globalThis.String(object.reporterId)
+        : isSet(object.reporter_id)
+        ? globalThis.String(object.reporter_id)
+        : "",
+      by: isSet(object.by) ? globalThis.String(object.by) : "",
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      at: isSet(object.at) ? globalThis.String(object.at) : undefined,
+    };
+  },
+
+  toJSON(message: ReporterErased): unknown {
+    const obj: any = {};
+    if (message.reporterId !== "") {
+      obj.reporterId = message.reporterId;
+    }
+    if (message.by !== "") {
+      obj.by = message.by;
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    if (message.at !== undefined) {
+      obj.at = message.at;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ReporterErased>): ReporterErased {
+    return ReporterErased.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ReporterErased>): ReporterErased {
+    const message = createBaseReporterErased();
+    message.reporterId = object.reporterId ?? "";
+    message.by = object.by ?? "";
+    message.reason = object.reason ?? "";
+    message.at = object.at ?? undefined;
     return message;
   },
 };

@@ -33,6 +33,20 @@ export const protobufPackage = "tongban.intake.v1";
 
 export const protobufFileName = "tongban/intake/v1/intake.proto";
 
+export interface EraseReporterRequest {
+  reporterId: string;
+  reason: string;
+}
+
+export interface EraseReporterResponse {
+  reporterId: string;
+  /** Staff id of who erased it, the reason given and when (UTC ISO-8601), of the first erasure. */
+  by: string;
+  reason: string;
+  erasedAt: string;
+  alreadyErased: boolean;
+}
+
 export interface SubmitTicketRequest {
   ticket?: SubmitTicket | undefined;
   idempotencyKey: string;
@@ -101,6 +115,240 @@ export interface AddAttachmentResponse {
   /** True when the ticket already had this file (nothing was appended). */
   replayed: boolean;
 }
+
+function createBaseEraseReporterRequest(): EraseReporterRequest {
+  return { reporterId: "", reason: "" };
+}
+
+export const EraseReporterRequest: MessageFns<EraseReporterRequest> = {
+  encode(message: EraseReporterRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.reporterId !== "") {
+      writer.uint32(10).string(message.reporterId);
+    }
+    if (message.reason !== "") {
+      writer.uint32(18).string(message.reason);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): EraseReporterRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseEraseReporterRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.reporterId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): EraseReporterRequest {
+    return {
+      reporterId: isSet(object.reporterId)
+        ? globalThis.String(object.reporterId)
+        : isSet(object.reporter_id)
+        ? globalThis.String(object.reporter_id)
+        : "",
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+    };
+  },
+
+  toJSON(message: EraseReporterRequest): unknown {
+    const obj: any = {};
+    if (message.reporterId !== "") {
+      obj.reporterId = message.reporterId;
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<EraseReporterRequest>): EraseReporterRequest {
+    return EraseReporterRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<EraseReporterRequest>): EraseReporterRequest {
+    const message = createBaseEraseReporterRequest();
+    message.reporterId = object.reporterId ?? "";
+    message.reason = object.reason ?? "";
+    return message;
+  },
+};
+
+function createBaseEraseReporterResponse(): EraseReporterResponse {
+  return { reporterId: "", by: "", reason: "", erasedAt: "", alreadyErased: false };
+}
+
+export const EraseReporterResponse: MessageFns<EraseReporterResponse> = {
+  encode(message: EraseReporterResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.reporterId !== "") {
+      writer.uint32(10).string(message.reporterId);
+    }
+    if (message.by !== "") {
+      writer.uint32(18).string(message.by);
+    }
+    if (message.reason !== "") {
+      writer.uint32(26).string(message.reason);
+    }
+    if (message.erasedAt !== "") {
+      writer.uint32(34).string(message.erasedAt);
+    }
+    if (message.alreadyErased !== false) {
+      writer.uint32(40).bool(message.alreadyErased);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): EraseReporterResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseEraseReporterResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.reporterId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.by = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.erasedAt = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.alreadyErased = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): EraseReporterResponse {
+    return {
+      reporterId: isSet(object.reporterId)
+        ? globalThis.String(object.reporterId)
+        : isSet(object.reporter_id)
+        ? globalThis.String(object.reporter_id)
+        : "",
+      by: isSet(object.by) ? globalThis.String(object.by) : "",
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      erasedAt: isSet(object.erasedAt)
+        ? globalThis.String(object.erasedAt)
+        : isSet(object.erased_at)
+        ? globalThis.String(object.erased_at)
+        : "",
+      alreadyErased: isSet(object.alreadyErased)
+        ? globalThis.Boolean(object.alreadyErased)
+        : isSet(object.already_erased)
+        ? globalThis.Boolean(object.already_erased)
+        : false,
+    };
+  },
+
+  toJSON(message: EraseReporterResponse): unknown {
+    const obj: any = {};
+    if (message.reporterId !== "") {
+      obj.reporterId = message.reporterId;
+    }
+    if (message.by !== "") {
+      obj.by = message.by;
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    if (message.erasedAt !== "") {
+      obj.erasedAt = message.erasedAt;
+    }
+    if (message.alreadyErased !== false) {
+      obj.alreadyErased = message.alreadyErased;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<EraseReporterResponse>): EraseReporterResponse {
+    return EraseReporterResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<EraseReporterResponse>): EraseReporterResponse {
+    const message = createBaseEraseReporterResponse();
+    message.reporterId = object.reporterId ?? "";
+    message.by = object.by ?? "";
+    message.reason = object.reason ?? "";
+    message.erasedAt = object.erasedAt ?? "";
+    message.alreadyErased = object.alreadyErased ?? false;
+    return message;
+  },
+};
 
 function createBaseSubmitTicketRequest(): SubmitTicketRequest {
   return { ticket: undefined, idempotencyKey: "" };
@@ -1117,6 +1365,22 @@ export const IntakeServiceService = {
       Buffer.from(AddAttachmentResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): AddAttachmentResponse => AddAttachmentResponse.decode(value),
   },
+  /**
+   * Issue 14 item 6: erases a reporter (supervisors; directory-admins with a person token): destroys the
+   * reporter's data key and appends ReporterErased to `reporter-<id>`. Idempotent: an erased reporter
+   * answers the first erasure (already_erased = true). NOT_FOUND reporter_not_found; INVALID_ARGUMENT
+   * missing_reason; PERMISSION_DENIED not_allowed_to_erase.
+   */
+  eraseReporter: {
+    path: "/tongban.intake.v1.IntakeService/EraseReporter" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: EraseReporterRequest): Buffer => Buffer.from(EraseReporterRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): EraseReporterRequest => EraseReporterRequest.decode(value),
+    responseSerialize: (value: EraseReporterResponse): Buffer =>
+      Buffer.from(EraseReporterResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): EraseReporterResponse => EraseReporterResponse.decode(value),
+  },
 } as const;
 
 export interface IntakeServiceServer extends UntypedServiceImplementation {
@@ -1138,6 +1402,13 @@ export interface IntakeServiceServer extends UntypedServiceImplementation {
    * same file again is a no-op answering the same hash. Reporter or the units handling the ticket.
    */
   addAttachment: handleUnaryCall<AddAttachmentRequest, AddAttachmentResponse>;
+  /**
+   * Issue 14 item 6: erases a reporter (supervisors; directory-admins with a person token): destroys the
+   * reporter's data key and appends ReporterErased to `reporter-<id>`. Idempotent: an erased reporter
+   * answers the first erasure (already_erased = true). NOT_FOUND reporter_not_found; INVALID_ARGUMENT
+   * missing_reason; PERMISSION_DENIED not_allowed_to_erase.
+   */
+  eraseReporter: handleUnaryCall<EraseReporterRequest, EraseReporterResponse>;
 }
 
 export interface IntakeServiceClient extends Client {
@@ -1214,6 +1485,27 @@ export interface IntakeServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: AddAttachmentResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Issue 14 item 6: erases a reporter (supervisors; directory-admins with a person token): destroys the
+   * reporter's data key and appends ReporterErased to `reporter-<id>`. Idempotent: an erased reporter
+   * answers the first erasure (already_erased = true). NOT_FOUND reporter_not_found; INVALID_ARGUMENT
+   * missing_reason; PERMISSION_DENIED not_allowed_to_erase.
+   */
+  eraseReporter(
+    request: EraseReporterRequest,
+    callback: (error: ServiceError | null, response: EraseReporterResponse) => void,
+  ): ClientUnaryCall;
+  eraseReporter(
+    request: EraseReporterRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: EraseReporterResponse) => void,
+  ): ClientUnaryCall;
+  eraseReporter(
+    request: EraseReporterRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: EraseReporterResponse) => void,
   ): ClientUnaryCall;
 }
 

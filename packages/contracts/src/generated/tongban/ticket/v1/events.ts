@@ -27,7 +27,24 @@ export interface Reporter {
   phone: string;
   email: string;
   /** The reporter's language for messages (zh-Hans, en or ii; from Accept-Language at submission); empty: zh-Hans. */
-  language?: string | undefined;
+  language?:
+    | string
+    | undefined;
+  /**
+   * Issue 14 item 6 (erasure): the reporter whose data key sealed this report's personal data (intake's
+   * `reporter_keys`; the id `POST /api/v1/reporters/{id}/erase` takes). Absent on reports without personal
+   * data and on reports submitted before sealing existed (those cannot be erased).
+   */
+  reporterId?:
+    | string
+    | undefined;
+  /**
+   * The personal data (name, phone, email, account_id, the on_behalf_of person and contact, an Open311
+   * device_id), sealed with the reporter's data key: `v1.<base64 of iv | tag | AES-256-GCM ciphertext>`,
+   * the ticket id as additional data. When set, name, phone, email, account_id and on_behalf_of's fields are
+   * empty, and device_id of an Open311 report is the keyed hash of the client's device_id.
+   */
+  sealed?: string | undefined;
 }
 
 /**
@@ -430,7 +447,18 @@ export interface CallbackOverdue {
 }
 
 function createBaseReporter(): Reporter {
-  return { deviceId: "", staffId: "", unitId: "", accountId: "", name: "", phone: "", email: "", language: undefined };
+  return {
+    deviceId: "",
+    staffId: "",
+    unitId: "",
+    accountId: "",
+    name: "",
+    phone: "",
+    email: "",
+    language: undefined,
+    reporterId: undefined,
+    sealed: undefined,
+  };
 }
 
 export const Reporter: MessageFns<Reporter> = {
@@ -458,6 +486,12 @@ export const Reporter: MessageFns<Reporter> = {
     }
     if (message.language !== undefined) {
       writer.uint32(66).string(message.language);
+    }
+    if (message.reporterId !== undefined) {
+      writer.uint32(74).string(message.reporterId);
+    }
+    if (message.sealed !== undefined) {
+      writer.uint32(82).string(message.sealed);
     }
     return writer;
   },
@@ -539,6 +573,22 @@ export const Reporter: MessageFns<Reporter> = {
             message.language = reader.string();
             continue;
           }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.reporterId = reader.string();
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.sealed = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -577,6 +627,12 @@ export const Reporter: MessageFns<Reporter> = {
       phone: isSet(object.phone) ? globalThis.String(object.phone) : "",
       email: isSet(object.email) ? globalThis.String(object.email) : "",
       language: isSet(object.language) ? globalThis.String(object.language) : undefined,
+      reporterId: isSet(object.reporterId)
+        ? globalThis.String(object.reporterId)
+        : isSet(object.reporter_id)
+        ? globalThis.String(object.reporter_id)
+        : undefined,
+      sealed: isSet(object.sealed) ? globalThis.String(object.sealed) : undefined,
     };
   },
 
@@ -606,6 +662,12 @@ export const Reporter: MessageFns<Reporter> = {
     if (message.language !== undefined) {
       obj.language = message.language;
     }
+    if (message.reporterId !== undefined) {
+      obj.reporterId = message.reporterId;
+    }
+    if (message.sealed !== undefined) {
+      obj.sealed = message.sealed;
+    }
     return obj;
   },
 
@@ -622,6 +684,8 @@ export const Reporter: MessageFns<Reporter> = {
     message.phone = object.phone ?? "";
     message.email = object.email ?? "";
     message.language = object.language ?? undefined;
+    message.reporterId = object.reporterId ?? undefined;
+    message.sealed = object.sealed ?? undefined;
     return message;
   },
 };
