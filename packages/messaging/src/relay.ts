@@ -35,8 +35,8 @@ export interface RelayOptions {
   /** Pause between polls when caught up, ms (default 100). With `listen`, a fallback: appends wake the relay at once. */
   intervalMs?: number;
   /**
-   * LISTEN on `eventstore_appended` (notified by every append at commit) on a dedicated connection and
-   * read at once when notified (default true). An event committed while an older transaction still runs
+   * LISTEN on `eventstore_appended` (notified after every append's commit by the PostgreSQL event
+   * store) on a dedicated connection and read at once when notified (default true). An event committed while an older transaction still runs
    * is not readable yet: after a notified read finds nothing, the relay reads again after 5, 10, 20, 40 ms.
    */
   listen?: boolean;

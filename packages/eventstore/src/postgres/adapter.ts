@@ -15,6 +15,7 @@ import {
 import { systemClock } from '../clock';
 import { appendEvents, StreamHeads } from './append';
 import { migrateEventStore } from './migrations';
+import { AppendNotifier } from './notifier';
 import { createPool } from './pool';
 import { readAll, readStream } from './read';
 
@@ -38,11 +39,14 @@ export class PostgresEventStore implements EventStore {
   private readonly ownsPool: boolean;
   /** Heads seen by this store's appends and full reads: the hashes of the next append are computed without asking. */
   private readonly heads = new StreamHeads();
+  /** Wakes relays (NOTIFY eventstore_appended) after appends commit. */
+  private readonly notifier: AppendNotifier;
 
   constructor(options: PostgresEventStoreOptions) {
     this.pool = options.pool;
     this.clock = options.clock;
     this.ownsPool = options.ownsPool ?? false;
+    this.notifier = new AppendNotifier(this.pool);
   }
 
   /**
@@ -67,8 +71,9 @@ export class PostgresEventStore implements EventStore {
   async append(stream: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
     const client = await this.pool.connect();
     let broken: Error | undefined;
+    let result: AppendResult;
     try {
-      return await appendEvents(client, this.clock, stream, events, expected, {}, this.heads);
+      result = await appendEvents(client, this.clock, stream, events, expected, {}, this.heads);
     } catch (error) {
       // Expected rejections leave the client clean (rolled back); anything else may have left it
       // mid-transaction or disconnected, so it is destroyed rather than returned to the pool.
@@ -77,6 +82,9 @@ export class PostgresEventStore implements EventStore {
     } finally {
       client.release(broken);
     }
+    // Committed: wake the relays (after the commit, outside the append's transaction: see AppendNotifier).
+    if (result.appended) this.notifier.appended();
+    return result;
   }
 
   /** See {@link EventStore.readStream}. */
@@ -93,8 +101,9 @@ export class PostgresEventStore implements EventStore {
     return readAll(this.pool, after, limit);
   }
 
-  /** Ends the pool when the store created it; otherwise does nothing. */
+  /** Waits for the notification in flight, then ends the pool when the store created it. */
   async close(): Promise<void> {
+    await this.notifier.idle();
     if (this.ownsPool) await this.pool.end();
   }
 }

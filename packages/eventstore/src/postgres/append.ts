@@ -75,9 +75,10 @@ const UNKNOWN_HEAD = { revision: -2, hash: null };
  * `moved` moves an existing head from the base, `created` creates a new stream's head (or fills in a
  * head row at -1): each matches only when the head is the base, and takes the head's row lock until
  * commit, so appends to one stream are serialized (READ COMMITTED rechecks the condition on the
- * newest row version after waiting). The events are inserted only when one of them matched; the
- * notification wakes the relay at commit. When nothing was appended, the head is returned instead (as
- * of the statement's snapshot: after a concurrent append it may be one behind, which costs a retry).
+ * newest row version after waiting). The events are inserted only when one of them matched (no
+ * NOTIFY here: the store sends it after the commit, see AppendNotifier). When nothing was appended,
+ * the head is returned instead (as of the statement's snapshot: after a concurrent append it may be
+ * one behind, which costs a retry).
  */
 const APPEND = {
   name: 'eventstore_append',
@@ -102,7 +103,6 @@ const APPEND = {
     SELECT
       CASE WHEN position IS NOT NULL THEN pg_current_xact_id()::text END AS transaction_id,
       position::text AS global_position,
-      CASE WHEN position IS NOT NULL THEN pg_notify('eventstore_appended', '') IS NOT NULL END AS notified,
       CASE WHEN position IS NULL THEN (SELECT last_revision::text FROM streams WHERE stream = $1::text) END AS head_revision,
       CASE WHEN position IS NULL THEN (SELECT last_hash FROM streams WHERE stream = $1::text) END AS head_hash
     FROM appended`,
@@ -127,7 +127,8 @@ interface AppendRow {
  * Appends `events` to `stream` in one transaction on `client` (which must not be in a transaction),
  * usually in one round trip: one statement (see APPEND) moves the stream head from the head the hashes
  * were chained from (`heads`' guess, or the expected revision) and inserts the events; the head row's
- * lock serializes appends to one stream; `NOTIFY eventstore_appended` at commit. When the head was not
+ * lock serializes appends to one stream (the caller wakes the relays after the commit: PostgresEventStore
+ * sends `NOTIFY eventstore_appended` through AppendNotifier). When the head was not
  * the base, the statement appends nothing and returns the head: if the head satisfies `expected` the
  * call is repeated from it (after two such misses the head is locked and read first, in a transaction);
  * otherwise, and when an id is already stored, the batch's ids are looked up: every id stored in this

@@ -1,0 +1,71 @@
+/** NOTIFY eventstore_appended after the append's commit (AppendNotifier), as a relay's LISTEN sees it. */
+import pg from 'pg';
+import { createTestDatabase, waitFor, type TestDatabase } from '@tongban/testing';
+import { newTestEvent, newTicketStream } from '../testing/fixtures';
+import { systemClock } from '../clock';
+import { PostgresEventStore } from './adapter';
+import { APPENDED_CHANNEL } from './notifier';
+
+describe('PostgreSQL event store notifications', () => {
+  let db: TestDatabase;
+  let pool: pg.Pool;
+  let store: PostgresEventStore;
+  let listener: pg.Client;
+  /** For each notification received: how many of the watched streams' events were visible then. */
+  let seen: number[];
+  let watched: string[];
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    pool = new pg.Pool({ connectionString: db.url, max: 8 });
+    store = await PostgresEventStore.create(pool, systemClock);
+    listener = new pg.Client({ connectionString: db.url });
+    await listener.connect();
+    const reader = new pg.Client({ connectionString: db.url });
+    await reader.connect();
+    listener.on('notification', (message) => {
+      if (message.channel !== APPENDED_CHANNEL) return;
+      // As a relay does: read on notification (queued on one connection, in arrival order).
+      void reader.query<{ n: number }>('SELECT count(*)::int AS n FROM events WHERE stream = ANY($1)', [watched]).then(({ rows }) => seen.push(rows[0]!.n));
+    });
+    listener.once('end', () => void reader.end());
+    await listener.query(`LISTEN ${APPENDED_CHANNEL}`);
+  });
+  afterAll(async () => {
+    await listener.end();
+    await store.close();
+    await pool.end();
+    await db.drop();
+  });
+  beforeEach(() => {
+    seen = [];
+    watched = [];
+  });
+
+  it('notifies after an append commits: a read on the notification finds the events', async () => {
+    const stream = newTicketStream();
+    watched = [stream];
+    await store.append(stream, [newTestEvent(), newTestEvent()], 'no_stream');
+    await waitFor(() => seen.length >= 1, { timeoutMs: 5000, description: 'a notification' });
+    expect(seen[seen.length - 1]).toBe(2);
+  });
+
+  it('a burst of concurrent appends costs fewer notifications than appends, the last one after the last commit', async () => {
+    watched = Array.from({ length: 40 }, () => newTicketStream());
+    await Promise.all(watched.map((stream) => store.append(stream, [newTestEvent()], 'no_stream')));
+    await waitFor(() => seen.includes(40), { timeoutMs: 5000, description: 'a notification after all 40 appends committed' });
+    expect(seen.length).toBeLessThan(40);
+  });
+
+  it('sends nothing for an idempotent repeat (nothing was appended)', async () => {
+    const stream = newTicketStream();
+    watched = [stream];
+    const batch = [newTestEvent()];
+    await store.append(stream, batch, 'no_stream');
+    await waitFor(() => seen.length >= 1, { timeoutMs: 5000, description: 'the first notification' });
+    const before = seen.length;
+    expect((await store.append(stream, batch, 'no_stream')).appended).toBe(false);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(seen.length).toBe(before);
+  });
+});
