@@ -18,7 +18,13 @@
  *
  * Environment: BENCH_PATH_QUICK=1 — short rounds and two rates (development); BENCH_PATH_RATES=25,50 —
  * the open-loop rates; BENCH_PATH_SECONDS — seconds per open-loop rate (default 30, 200/s: 60);
- * BENCH_PATH_ONLY=append — only the append measurement.
+ * BENCH_PATH_ONLY=append | submit | openloop — only that measurement (development; openloop still warms the
+ * stack up with a short closed-loop round first); BENCH_PATH_NODE_ARGS — node arguments of every stack
+ * process, space-separated (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile the gateway and the
+ * services; profiles are written when the stack stops).
+ * BENCH_PATH_PG_STATS=1 — load pg_stat_statements into the private cluster and log, after the submit and each
+ * open-loop rate, the statements of the stack's database: calls per submission and time (round trips).
+ * The log shows the CPU of each of our processes (cores) during the stack's submit rounds and each open-loop rate.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -59,33 +65,75 @@ function machineBusy(): number {
   return cpu.slice(0, 8).reduce((a, b) => a + b, 0) - idle;
 }
 
+/**
+ * What one of our processes is, for the CPU split: `gateway`, `intake` … (a stack process), `baseline`,
+ * `bench` (this process: the load generator), `nats-server`, `pg:<database>` (a PostgreSQL backend),
+ * `pg:other` (the postmaster and its background workers), else the command's name.
+ */
+function processLabel(pid: number): string {
+  if (pid === process.pid) return 'bench';
+  let cmd = '';
+  try { cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' '); } catch { return 'ended'; }
+  const service = /services\/([a-z]+)\/src\/main\.ts/.exec(cmd);
+  if (service) return service[1]!;
+  if (cmd.includes('path-baseline')) return 'baseline';
+  const backend = /^postgres: \S+ (\S+) \d/.exec(cmd);
+  if (backend) return `pg:${backend[1]!}`;
+  if (cmd.startsWith('postgres') || cmd.includes('/postgres ')) return 'pg:other';
+  return cmd.split(' ')[0]!.split('/').pop() ?? 'unknown';
+}
+
+/** CPU a phase used: the rest of the machine (cores), ours, and ours per process label (cores). */
+interface CpuUse { otherCores: number; oursCores: number; split: Record<string, number> }
+
 /** Measures the CPU the rest of the machine used while a phase ran: busy − ours (this process tree and the private PostgreSQL's). */
 class CpuWatch {
   private readonly hz = 100;
+  private readonly labels = new Map<number, string>();
   constructor(private readonly roots: Set<number>) {}
-  private ours(): number {
+  /** Jiffies of each of our processes. */
+  private ours(): Map<number, number> {
     const times = processTimes();
-    let sum = 0;
+    const out = new Map<number, number>();
     for (const [pid, t] of times) {
       let p = pid;
       for (let depth = 0; depth < 30 && p > 1; depth += 1) {
-        if (this.roots.has(p)) { sum += t.ticks; break; }
+        if (this.roots.has(p)) { out.set(pid, t.ticks); break; }
         p = times.get(p)?.ppid ?? 0;
       }
     }
-    return sum;
+    return out;
   }
-  start(): () => { otherCores: number; oursCores: number } {
+  private label(pid: number): string {
+    let label = this.labels.get(pid);
+    if (label === undefined || label === 'ended') { label = processLabel(pid); this.labels.set(pid, label); }
+    return label;
+  }
+  start(): () => CpuUse {
     const t0 = Date.now();
     const busy0 = machineBusy();
     const ours0 = this.ours();
+    for (const pid of ours0.keys()) this.label(pid);
     return () => {
       const seconds = (Date.now() - t0) / 1000;
       const busy = (machineBusy() - busy0) / this.hz;
-      const ours = (this.ours() - ours0) / this.hz;
-      return { otherCores: round(Math.max(0, busy - ours) / seconds), oursCores: round(ours / seconds) };
+      const split: Record<string, number> = {};
+      let ours = 0;
+      for (const [pid, ticks] of this.ours()) {
+        const used = (ticks - (ours0.get(pid) ?? 0)) / this.hz;
+        ours += used;
+        const label = this.label(pid);
+        split[label] = (split[label] ?? 0) + used / seconds;
+      }
+      for (const k of Object.keys(split)) split[k] = round(split[k]!);
+      return { otherCores: round(Math.max(0, busy - ours) / seconds), oursCores: round(ours / seconds), split };
     };
   }
+}
+
+/** Adds the per-process cores of `b` to `a` (for averaging several rounds). */
+function addSplit(a: Record<string, number>, b: Record<string, number>): void {
+  for (const [k, v] of Object.entries(b)) a[k] = (a[k] ?? 0) + v;
 }
 
 // ---------------------------------------------------------------- 1. append
@@ -227,25 +275,34 @@ async function benchSubmit(stackBase: URL, token: string, baselineBase: URL, cpu
   const base: Closed[] = [];
   const full: Closed[] = [];
   const stop = cpu.start();
+  const stackSplit: Record<string, number> = {};
+  const baselineSplit: Record<string, number> = {};
   for (let r = 0; r < rounds; r += 1) {
+    const stopBase = cpu.start();
     base.push(await submitLoop(baselineBase, undefined, ms, 32));
+    addSplit(baselineSplit, stopBase().split);
+    const stopFull = cpu.start();
     full.push(await submitLoop(stackBase, token, ms, 32));
+    addSplit(stackSplit, stopFull().split);
     await sleep(QUICK ? 2000 : 5000); // let the pipeline drain a little between rounds
   }
   const { otherCores } = stop();
+  for (const split of [stackSplit, baselineSplit]) for (const k of Object.keys(split)) split[k] = round(split[k]! / rounds);
+  log(`CPU (cores) during the stack's rounds: ${JSON.stringify(stackSplit)}`);
+  log(`CPU (cores) during the baseline's rounds: ${JSON.stringify(baselineSplit)}`);
   const avg = (xs: Closed[], k: keyof Closed) => round(xs.reduce((a, x) => a + x[k], 0) / xs.length);
   return {
     figures: [
       { figure: 'submit, 32 connections', value: avg(full, 'rps'), baseline: avg(base, 'rps'), unit: 'req/s', ratio: round(avg(full, 'rps') / avg(base, 'rps')), goal: '≥ 0.5', otherCores },
       { figure: 'submit p50, 32 connections', value: avg(full, 'p50'), baseline: avg(base, 'p50'), unit: 'ms', ratio: round(avg(full, 'p50') / avg(base, 'p50')), goal: '', otherCores },
     ],
-    detail: { stack: full, baseline: base },
+    detail: { stack: full, baseline: base, cpuStack: stackSplit, cpuBaseline: baselineSplit },
   };
 }
 
 // ---------------------------------------------------------------- 3. open loop
 
-interface OpenLoop { rate: number; seconds: number; sent: number; ok: number; errors: number; statuses: Record<string, number>; httpP99: number; visibleP50: number; visibleP99: number; visibleP99First: number; visibleP99Last: number; notVisible: number }
+interface OpenLoop { rate: number; seconds: number; sent: number; ok: number; errors: number; statuses: Record<string, number>; httpP99: number; visibleP50: number; visibleP99: number; visibleP99First: number; visibleP99Last: number; notVisible: number; cpu?: Record<string, number> }
 
 async function openLoop(base: URL, token: string, pool: pg.Pool, rate: number, seconds: number, drainMs: number): Promise<OpenLoop> {
   const total = Math.round(rate * seconds);
@@ -310,82 +367,137 @@ async function openLoop(base: URL, token: string, pool: pg.Pool, rate: number, s
   };
 }
 
+// ---------------------------------------------------------------- statements (BENCH_PATH_PG_STATS=1)
+
+const PG_STATS = process.env['BENCH_PATH_PG_STATS'] === '1';
+
+/**
+ * pg_stat_statements of the stack's database (the cluster restarted with the library loaded first):
+ * returns `take(phase)`, which logs the statements since the last take — calls per TicketSubmitted
+ * event, total ms, ms per call — and resets the counters.
+ */
+async function statementStats(url: string): Promise<(phase: string) => Promise<Record<string, unknown>[]>> {
+  const db = new pg.Pool({ connectionString: url, max: 1 });
+  db.on('error', () => undefined); // the cluster stops before this process ends
+  await db.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
+  let tickets = 0;
+  const count = async () => (await db.query<{ n: number }>("SELECT count(*)::int AS n FROM events WHERE type = 'TicketSubmitted'").catch(() => ({ rows: [{ n: 0 }] }))).rows[0]!.n;
+  await db.query('SELECT pg_stat_statements_reset()');
+  return async (phase) => {
+    const now = await count();
+    const submitted = Math.max(1, now - tickets);
+    tickets = now;
+    const { rows } = await db.query<{ query: string; calls: string; total: number; rows: string }>(
+      `SELECT left(regexp_replace(s.query, '\\s+', ' ', 'g'), 110) AS query, s.calls, s.total_exec_time AS total, s.rows
+       FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = 'tongban' ORDER BY s.total_exec_time DESC`,
+    );
+    await db.query('SELECT pg_stat_statements_reset()');
+    const calls = rows.reduce((a, r) => a + Number(r.calls), 0);
+    const total = rows.reduce((a, r) => a + r.total, 0);
+    log(`${phase}: ${submitted} tickets, ${round(calls / submitted)} statements and ${round(total / submitted)} ms of execution per ticket; top:`);
+    const top = rows.slice(0, 25).map((r) => ({ perTicket: round(Number(r.calls) / submitted), ms: round(r.total), msPerCall: round(r.total / Number(r.calls)), query: r.query }));
+    for (const t of top) process.stderr.write(`  ${String(t.perTicket).padStart(6)} ×  ${String(t.ms).padStart(8)} ms  ${String(t.msPerCall).padStart(6)} ms/call  ${t.query}\n`);
+    return top;
+  };
+  // (the pool is left to the process's exit: it is one idle connection of a bench run)
+}
+
 // ---------------------------------------------------------------- main
 
-/** BENCH_PATH_ONLY=append: stop after the append measurement (development of the event store). */
-class AppendOnly extends Error {}
+/** BENCH_PATH_ONLY: one measurement only (development), or undefined for all three. */
+const ONLY = process.env['BENCH_PATH_ONLY'];
+if (ONLY !== undefined && !['append', 'submit', 'openloop'].includes(ONLY)) throw new Error(`BENCH_PATH_ONLY must be append, submit or openloop, not ${ONLY}`);
+const runs = (part: 'append' | 'submit' | 'openloop') => ONLY === undefined || ONLY === part;
 
 async function main(): Promise<void> {
   const started = Date.now();
   log(`${QUICK ? 'quick' : 'full'} run; private PostgreSQL and nats-server`);
   const postgres = await startPrivatePostgres();
   const nats = await startNatsCluster(1);
+  if (PG_STATS) {
+    const setup = new pg.Client({ connectionString: postgres.url });
+    await setup.connect();
+    await setup.query("ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'");
+    await setup.end();
+    await postgres.restart('fast');
+  }
   const admin = new pg.Pool({ connectionString: postgres.url, max: 2 });
   const { rows: [backend] } = await admin.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
   const postmaster = processTimes().get(backend!.pid)?.ppid ?? 0;
   const cpu = new CpuWatch(new Set([process.pid, postmaster]));
   const dbUrl = (name: string) => { const u = new URL(postgres.url); u.pathname = `/${name}`; return u.toString(); };
   for (const name of ['appendbench', 'baseline', 'tongban']) await admin.query(`CREATE DATABASE ${name}`);
+  const statements = PG_STATS ? await statementStats(dbUrl('tongban')) : undefined;
   const figures: Figure[] = [];
   const results: Record<string, unknown> = { quick: QUICK, startedAt: new Date(started).toISOString(), cores: (await import('node:os')).cpus().length };
   let baseline: ChildProcess | undefined;
   let stack: Awaited<ReturnType<typeof startStack>> | undefined;
   try {
-    log('append: event store vs raw INSERT');
-    figures.push(...await benchAppend(dbUrl('appendbench'), cpu));
-    if (process.env['BENCH_PATH_ONLY'] === 'append') throw new AppendOnly();
-
-    log('starting the baseline and the stack');
-    baseline = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'path-baseline.ts')], {
-      env: { ...process.env, DATABASE_URL: dbUrl('baseline'), PORT: '0' }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    const baselinePort = await new Promise<number>((resolve, reject) => {
-      baseline!.once('message', (m: { ready?: number }) => (m.ready ? resolve(m.ready) : reject(new Error('baseline did not start'))));
-      baseline!.once('exit', (code) => reject(new Error(`baseline exited ${code}`)));
-    });
-    const ns = `bp${Date.now().toString(36)}`;
-    stack = await startStack({
-      randomPorts: true, readyTimeoutMs: 300_000,
-      env: {
-        DATABASE_URL: dbUrl('tongban'), NATS_URL: nats.url, TONGBAN_NAMESPACE: ns, TONGBAN_EVENTS_STREAM: `${ns}_EVENTS`, TONGBAN_EVENTS_SUBJECT: `${ns}.events`,
-        LOG_LEVEL: 'warn', TONGBAN_RATE_LIMIT_PER_MINUTE: '0', TONGBAN_RATE_LIMIT_STAFF_PER_MINUTE: '0', TONGBAN_RATE_LIMIT_IP_PER_MINUTE: '0',
-      },
-      output: (name, line) => { if (/"level":(50|60)|Error/.test(line)) process.stderr.write(`[${name}] ${line.slice(0, 300)}\n`); },
-    });
-    const stackBase = new URL(stack.gatewayUrl);
-    const device = JSON.parse((await post(stackBase, '/api/v1/devices', undefined, {})).body) as { token: string };
-
-    log('submit: 32 connections, stack vs bare fastify + INSERT');
-    const submit = await benchSubmit(stackBase, device.token, new URL(`http://127.0.0.1:${baselinePort}`), cpu);
-    figures.push(...submit.figures);
-    results['submit'] = submit.detail;
-
-    const readPool = new pg.Pool({ connectionString: dbUrl('tongban'), max: 2 });
-    // The closed loop leaves a backlog: let the pipeline drain before the open loop starts.
-    const drainStart = Date.now();
-    const backlog = async () => (await readPool.query<{ n: number }>(
-      "SELECT (SELECT count(*) FROM events WHERE type = 'TicketSubmitted')::int - (SELECT count(*) FROM ticket_views WHERE routed_unit_id <> '')::int AS n",
-    )).rows[0]!.n;
-    while (Date.now() - drainStart < (QUICK ? 30_000 : 90_000) && await backlog() > 0) await sleep(500);
-    results['drainSeconds'] = Math.round((Date.now() - drainStart) / 1000);
-    log(`backlog after submit drained in ${String(results['drainSeconds'])} s (left: ${await backlog()})`);
-    const loops: OpenLoop[] = [];
-    for (const rate of RATES) {
-      const seconds = Number(process.env['BENCH_PATH_SECONDS'] ?? (QUICK ? 5 : rate >= 200 ? 60 : 30));
-      log(`open loop: ${rate}/s for ${seconds} s`);
-      const stop = cpu.start();
-      const r = await openLoop(stackBase, device.token, readPool, rate, seconds, QUICK ? 5000 : 10_000);
-      const { otherCores } = stop();
-      loops.push(r);
-      figures.push({ figure: `open loop ${rate}/s: visible+routed p99`, value: r.visibleP99, baseline: Number.NaN, unit: 'ms', ratio: Number.NaN, goal: rate === 200 ? '≤ 1000' : '', otherCores });
-      figures.push({ figure: `open loop ${rate}/s: HTTP p99`, value: r.httpP99, baseline: Number.NaN, unit: 'ms', ratio: Number.NaN, goal: rate === 200 ? '≤ 250' : '', otherCores });
-      log(JSON.stringify(r));
-      await sleep(QUICK ? 1000 : 3000);
+    if (runs('append')) {
+      log('append: event store vs raw INSERT');
+      figures.push(...await benchAppend(dbUrl('appendbench'), cpu));
     }
-    await readPool.end();
-    results['openLoop'] = loops;
-  } catch (error) {
-    if (!(error instanceof AppendOnly)) throw error;
+    if (ONLY !== 'append') {
+      log('starting the baseline and the stack');
+      baseline = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'path-baseline.ts')], {
+        env: { ...process.env, DATABASE_URL: dbUrl('baseline'), PORT: '0' }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      });
+      const baselinePort = await new Promise<number>((resolve, reject) => {
+        baseline!.once('message', (m: { ready?: number }) => (m.ready ? resolve(m.ready) : reject(new Error('baseline did not start'))));
+        baseline!.once('exit', (code) => reject(new Error(`baseline exited ${code}`)));
+      });
+      const ns = `bp${Date.now().toString(36)}`;
+      stack = await startStack({
+        randomPorts: true, readyTimeoutMs: 300_000,
+        env: {
+          DATABASE_URL: dbUrl('tongban'), NATS_URL: nats.url, TONGBAN_NAMESPACE: ns, TONGBAN_EVENTS_STREAM: `${ns}_EVENTS`, TONGBAN_EVENTS_SUBJECT: `${ns}.events`,
+          LOG_LEVEL: 'warn', TONGBAN_RATE_LIMIT_PER_MINUTE: '0', TONGBAN_RATE_LIMIT_STAFF_PER_MINUTE: '0', TONGBAN_RATE_LIMIT_IP_PER_MINUTE: '0',
+        },
+        nodeArgs: (process.env['BENCH_PATH_NODE_ARGS'] ?? '').split(/\s+/).filter(Boolean),
+        output: (name, line) => { if (/"level":(50|60)|Error/.test(line)) process.stderr.write(`[${name}] ${line.slice(0, 300)}\n`); },
+      });
+      const stackBase = new URL(stack.gatewayUrl);
+      const device = JSON.parse((await post(stackBase, '/api/v1/devices', undefined, {})).body) as { token: string };
+
+      if (runs('submit')) {
+        log('submit: 32 connections, stack vs bare fastify + INSERT');
+        const submit = await benchSubmit(stackBase, device.token, new URL(`http://127.0.0.1:${baselinePort}`), cpu);
+        figures.push(...submit.figures);
+        results['submit'] = submit.detail;
+        if (statements) results['statementsSubmit'] = await statements('submit');
+      } else {
+        log('warm-up: 32 connections for 3 s');
+        await submitLoop(stackBase, device.token, 3000, 32);
+      }
+      if (runs('openloop')) {
+        const readPool = new pg.Pool({ connectionString: dbUrl('tongban'), max: 2 });
+        // The closed loop leaves a backlog: let the pipeline drain before the open loop starts.
+        const drainStart = Date.now();
+        const backlog = async () => (await readPool.query<{ n: number }>(
+          "SELECT (SELECT count(*) FROM events WHERE type = 'TicketSubmitted')::int - (SELECT count(*) FROM ticket_views WHERE routed_unit_id <> '')::int AS n",
+        )).rows[0]!.n;
+        while (Date.now() - drainStart < (QUICK ? 30_000 : 90_000) && await backlog() > 0) await sleep(500);
+        results['drainSeconds'] = Math.round((Date.now() - drainStart) / 1000);
+        log(`backlog after submit drained in ${String(results['drainSeconds'])} s (left: ${await backlog()})`);
+        const loops: OpenLoop[] = [];
+        for (const rate of RATES) {
+          const seconds = Number(process.env['BENCH_PATH_SECONDS'] ?? (QUICK ? 5 : rate >= 200 ? 60 : 30));
+          log(`open loop: ${rate}/s for ${seconds} s`);
+          const stop = cpu.start();
+          const r = await openLoop(stackBase, device.token, readPool, rate, seconds, QUICK ? 5000 : 10_000);
+          const { otherCores, split } = stop();
+          log(`CPU (cores) at ${rate}/s: ${JSON.stringify(split)}`);
+          loops.push({ ...r, cpu: split });
+          figures.push({ figure: `open loop ${rate}/s: visible+routed p99`, value: r.visibleP99, baseline: Number.NaN, unit: 'ms', ratio: Number.NaN, goal: rate === 200 ? '≤ 1000' : '', otherCores });
+          figures.push({ figure: `open loop ${rate}/s: HTTP p99`, value: r.httpP99, baseline: Number.NaN, unit: 'ms', ratio: Number.NaN, goal: rate === 200 ? '≤ 250' : '', otherCores });
+          log(JSON.stringify(r));
+          if (statements) results[`statements${rate}`] = await statements(`open loop ${rate}/s`);
+          await sleep(QUICK ? 1000 : 3000);
+        }
+        await readPool.end();
+        results['openLoop'] = loops;
+      }
+    }
   } finally {
     await stack?.stop().catch(() => undefined);
     baseline?.kill('SIGTERM');

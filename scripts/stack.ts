@@ -36,6 +36,8 @@ export interface StackOptions {
    * `node` instead of the TypeScript sources with tsx — what the production image runs.
    */
   compiled?: string;
+  /** Extra arguments for node before the entry of every process (e.g. `--cpu-prof`, which NODE_OPTIONS refuses). */
+  nodeArgs?: readonly string[];
 }
 
 /** A start refused before any process ran: one line naming the setting and what is wrong. */
@@ -181,7 +183,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const timeout = options.readyTimeoutMs ?? 60_000;
 
   const launch = (name: ProcessName, instance: string = name, instanceEnv: NodeJS.ProcessEnv = env) => new Promise<void>((resolve, reject) => {
-    const args = options.compiled ? [join(options.compiled, `${name}.js`)] : ['--import', 'tsx', join(ROOT, 'services', name, 'src', 'main.ts')];
+    const args = [...options.nodeArgs ?? [], ...options.compiled ? [join(options.compiled, `${name}.js`)] : ['--import', 'tsx', join(ROOT, 'services', name, 'src', 'main.ts')]];
     const child = spawn(process.execPath, args, {
       cwd: ROOT, env: instanceEnv, stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
