@@ -32,6 +32,12 @@ export interface ExecuteOptions {
    * causationId is its id and their correlationId its correlationId (`correlationId` for an empty stream).
    */
   causedByLatest?: boolean;
+  /**
+   * The caller just allocated `ticketId` (a new UUIDv7, no earlier claim): the first attempt takes the
+   * stream as empty without reading it and appends with `no_stream`, so a submission costs one round trip
+   * less; should the stream exist after all, the append fails on the expectation and the retry reads it.
+   */
+  newStream?: boolean;
 }
 
 /** The outcome of a command. */
@@ -66,7 +72,7 @@ export class TicketExecutor {
     // Appended while a ticket event is handled (a consumer): caused by it unless the caller says otherwise.
     const causationId = options.causationId ?? handlingContext()?.causationId;
     for (let attempt = 0; ; attempt++) {
-      const recorded = await store.readStream(ticketStream(ticketId));
+      const recorded = attempt === 0 && options.newStream ? [] : await store.readStream(ticketStream(ticketId));
       const state = evolveAll(toEnvelopes(recorded));
       const latest = options.causedByLatest ? recorded[recorded.length - 1] : undefined;
       const correlationId = latest?.metadata.correlationId || options.correlationId;

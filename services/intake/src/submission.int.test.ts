@@ -8,6 +8,7 @@ import type { Principal } from '@tongban/auth';
 import { intake } from '@tongban/contracts';
 import type { Clock } from '@tongban/domain';
 import { loadReferenceData } from '@tongban/reference-data';
+import type { TicketExecutor } from '@tongban/runtime';
 import { submitTicket } from './submission';
 import { useIntakeDatabase } from './testing/database';
 
@@ -46,4 +47,17 @@ it('makes one ticket of concurrent retries, and a replay allocates no reference 
   const again = await submit('key-after');
   const last = await submit('key-last');
   expect(number(last.reference)).toBe(number(again.reference) + 1);
+});
+
+it('appends a new claim without reading its stream first; were the stream there, it is left as it is', async () => {
+  const calls: Parameters<TicketExecutor['execute']>[] = [];
+  const spy = { execute: (...args: Parameters<TicketExecutor['execute']>) => { calls.push(args); return db.executor.execute(...args); } } as unknown as TicketExecutor;
+  const first = await submitTicket({ pool: db.pool, executor: spy, ref, clock }, request('key-new-stream'), CITIZEN);
+  await submitTicket({ pool: db.pool, executor: spy, ref, clock }, request('key-new-stream'), CITIZEN);
+  expect(calls.map(([, , , options]) => options.newStream)).toEqual([true, false]);
+  // Were the stream not new after all: the event id is the ticket id, so the append is recognised as a
+  // repeat of the stored event (revision 0, nothing written), never a second TicketSubmitted.
+  const [id, command, actor, options] = calls[0]!;
+  await expect(db.executor.execute(id, command, actor, options)).resolves.toMatchObject({ revision: 0 });
+  expect(await db.store.readStream(`ticket-${first.ticketId}`)).toHaveLength(1);
 });

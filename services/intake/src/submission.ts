@@ -73,6 +73,8 @@ export async function submitTicket(deps: SubmissionDeps, request: intake.SubmitT
       correlationId: handlingContext()?.correlationId ?? ids.ticketId,
       channel: channelOf(ticket, principal),
       eventId: () => ids.ticketId,
+      // A new claim's id is fresh: nothing to read (a replayed claim's stream may hold the earlier attempt).
+      newStream: !ids.replayed,
     });
     return { ticketId: ids.ticketId, reference: ids.reference, revision: result.revision, replayed: ids.replayed };
   } catch (err) {
