@@ -30,14 +30,24 @@ export async function timerTableExists(db: pg.Pool | pg.PoolClient): Promise<boo
   return rows[0]?.t != null;
 }
 
-/** Inserts timers in one statement (arrays unnested), replacing rows with the same key. */
-async function insertTimers(db: pg.PoolClient | pg.Pool, timers: readonly Timer[]): Promise<void> {
-  if (!timers.length) return;
+/**
+ * Makes a ticket's rows exactly `timers` in one statement: deletes its rows of other (leg, kind) and
+ * upserts the given ones, writing a row only when its due time, key or attempts change (a new or changed
+ * timer starts at attempts 0, as a re-inserted row did). The deletion and the upsert touch disjoint rows.
+ * Before issue 13 this was a DELETE of every row and an INSERT of all of them again: one round trip more
+ * and every unchanged row rewritten (with its index entries) for every event of the ticket.
+ */
+async function writeTimers(db: pg.PoolClient, ticketId: string, timers: readonly Timer[]): Promise<void> {
   await db.query(
-    `INSERT INTO sla_timers (ticket_id, leg, kind, due_at, due_key)
-     SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::text[])
-     ON CONFLICT (ticket_id, leg, kind) DO UPDATE SET due_at = EXCLUDED.due_at, due_key = EXCLUDED.due_key, attempts = 0`,
-    [timers.map((t) => t.ticketId), timers.map((t) => t.leg), timers.map((t) => t.kind), timers.map((t) => t.dueAt), timers.map((t) => t.dueKey)],
+    `WITH wanted AS (
+       SELECT * FROM unnest($2::text[], $3::text[], $4::timestamptz[], $5::text[]) AS w(leg, kind, due_at, due_key)
+     ), gone AS (
+       DELETE FROM sla_timers t WHERE t.ticket_id = $1 AND NOT EXISTS (SELECT 1 FROM wanted w WHERE w.leg = t.leg AND w.kind = t.kind)
+     )
+     INSERT INTO sla_timers AS t (ticket_id, leg, kind, due_at, due_key) SELECT $1, leg, kind, due_at, due_key FROM wanted
+     ON CONFLICT (ticket_id, leg, kind) DO UPDATE SET due_at = EXCLUDED.due_at, due_key = EXCLUDED.due_key, attempts = 0
+       WHERE (t.due_at, t.due_key, t.attempts) IS DISTINCT FROM (EXCLUDED.due_at, EXCLUDED.due_key, 0)`,
+    [ticketId, timers.map((t) => t.leg), timers.map((t) => t.kind), timers.map((t) => t.dueAt), timers.map((t) => t.dueKey)],
   );
 }
 
@@ -50,8 +60,8 @@ export async function replaceTimers(pool: pg.Pool, ticketId: string, compute: ()
   return withTransaction(pool, async (db) => {
     await db.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`sla:${ticketId}`]);
     const timers = await compute();
-    await db.query('DELETE FROM sla_timers WHERE ticket_id = $1', [ticketId]);
-    await insertTimers(db, timers);
+    if (timers.some((t) => t.ticketId !== ticketId)) throw new Error(`replaceTimers(${ticketId}): a computed timer belongs to another ticket`);
+    await writeTimers(db, ticketId, timers);
     return timers;
   });
 }

@@ -20,7 +20,7 @@ import { DEADLINE_MIGRATIONS } from './migrations';
 import { rebuildTimers } from './rebuild';
 import { type Timer, DEFAULT_TIMER_SETTINGS } from './schedule';
 import { rescheduleTicket } from './scheduler';
-import { fireDueTimers, timersOf } from './timer-store';
+import { fireDueTimers, replaceTimers, timersOf } from './timer-store';
 
 const HOUR = 3_600_000;
 const T0 = Date.parse('2026-11-23T01:00:00.000Z');
@@ -394,3 +394,31 @@ describe('bad input writes nothing', () => {
   });
 });
 
+
+describe('rescheduling writes only what changed (issue 13)', () => {
+  const rows = async (ticketId: string) => (await pool.query<{ leg: string; kind: string; xmin: string; attempts: number }>(
+    'SELECT leg, kind, xmin::text AS xmin, attempts FROM sla_timers WHERE ticket_id = $1 ORDER BY leg, kind', [ticketId],
+  )).rows;
+
+  it('leaves unchanged timers unwritten, resets a pushed-back one, and drops those no longer wanted', async () => {
+    const ticketId = await newTicket();
+    const before = await rows(ticketId);
+    expect(before.length).toBeGreaterThan(0);
+    await rescheduleTicket(pool, store, ticketId, DEFAULT_TIMER_SETTINGS);
+    expect(await rows(ticketId)).toEqual(before); // same rows, same xmin: nothing rewritten
+    // A failed fire pushed one back (attempts 1, later due_at): rescheduling restores it as computed.
+    const [first] = before;
+    await pool.query("UPDATE sla_timers SET attempts = 1, due_at = due_at + interval '1 minute' WHERE ticket_id = $1 AND leg = $2 AND kind = $3", [ticketId, first!.leg, first!.kind]);
+    const wanted = await timersOf(pool, ticketId);
+    await rescheduleTicket(pool, store, ticketId, DEFAULT_TIMER_SETTINGS);
+    const after = await rows(ticketId);
+    expect(after.map((r) => r.attempts)).toEqual(before.map(() => 0));
+    expect((await timersOf(pool, ticketId)).map((t) => t.dueAt)).not.toEqual(wanted.map((t) => t.dueAt));
+    // A timer no longer wanted is deleted; the others stay untouched.
+    const kept = (await timersOf(pool, ticketId)).slice(1);
+    const unchanged = await rows(ticketId);
+    await replaceTimers(pool, ticketId, async () => kept);
+    expect(await timersOf(pool, ticketId)).toEqual(kept);
+    expect(await rows(ticketId)).toEqual(unchanged.filter((r) => kept.some((k) => k.leg === r.leg && k.kind === r.kind)));
+  });
+});
