@@ -52,8 +52,8 @@ it('makes one ticket of concurrent retries, and a replay allocates no reference 
 it('appends a new claim without reading its stream first; were the stream there, it is left as it is', async () => {
   const calls: Parameters<TicketExecutor['execute']>[] = [];
   const spy = { execute: (...args: Parameters<TicketExecutor['execute']>) => { calls.push(args); return db.executor.execute(...args); } } as unknown as TicketExecutor;
-  const first = await submitTicket({ pool: db.pool, executor: spy, ref, clock }, request('key-new-stream'), CITIZEN);
-  await submitTicket({ pool: db.pool, executor: spy, ref, clock }, request('key-new-stream'), CITIZEN);
+  const first = await submitTicket({ pool: db.pool, executor: spy, reporters: db.reporters, ref, clock }, request('key-new-stream'), CITIZEN);
+  await submitTicket({ pool: db.pool, executor: spy, reporters: db.reporters, ref, clock }, request('key-new-stream'), CITIZEN);
   expect(calls.map(([, , , options]) => options.newStream)).toEqual([true, false]);
   // Were the stream not new after all: the event id is the ticket id, so the append is recognised as a
   // repeat of the stored event (revision 0, nothing written), never a second TicketSubmitted.
