@@ -30,6 +30,7 @@ const TOWNSHIP = 'adm-513437100';
 const OTHER_UNIT = 'adm-513437101';
 const REPORTER: ActorContext = { kind: 'citizen', id: 'device-webhook-1' };
 const ROUTING: ActorContext = { kind: 'system', id: 'routing' };
+const TOWNSHIP_ADMIN: ActorContext = { kind: 'staff', id: `admin@${TOWNSHIP}`, role: 'admin', unitId: TOWNSHIP, unitKind: 'administration', unitDivision: '513437100', unitLevel: 'township' };
 const ref = loadReferenceData();
 const clock = systemClock;
 
@@ -80,14 +81,14 @@ beforeEach(() => {
   delays.clear();
 });
 
-/** A ticket submitted and routed to the township; returns its TicketRouted event. */
-async function routedEvent(): Promise<RecordedEvent> {
+/** A ticket submitted (with `visibility`) and routed to the township; returns its TicketRouted event. */
+async function routedEvent(visibility?: string): Promise<RecordedEvent> {
   const ticketId = uuidv7();
   await executor.execute(ticketId, {
     type: 'SubmitTicket', ticketId, reference: `LS-2026-${ticketId.slice(-6)}`, serviceCode: 'dangerous-structure', division: '513437100001',
     title: '危墙', description: '围墙出现裂缝', address: '', channel: 'app',
     reporter: { deviceId: REPORTER.id, staffId: '', unitId: '', accountId: '', name: '', phone: '', email: '' },
-    attributes: {}, mediaUrl: '', policy: { firstResponseHours: 24, resolutionHours: 72, warnAtFraction: 0.75 },
+    attributes: {}, mediaUrl: '', policy: { firstResponseHours: 24, resolutionHours: 72, warnAtFraction: 0.75 }, ...(visibility ? { visibility } : {}),
   }, REPORTER, { correlationId: ticketId });
   await executor.execute(ticketId, { type: 'RouteTicket', unitId: TOWNSHIP, division: '513437100', suggestedDepartment: 'housing-construction' }, ROUTING, { correlationId: ticketId });
   const event = (await store.readStream(`ticket-${ticketId}`)).find((e) => e.type === 'TicketRouted');
@@ -140,13 +141,32 @@ describe('webhook channel', () => {
     expect(() => verify(secretOf('a'), req!.raw, webhookHeaders(secretOf('a'), id, req!.raw, Date.now() / 1000 - 3600))).toThrow(/timestamp too old/);
     const payload = JSON.parse(req!.raw) as WebhookPayload;
     expect(payload).toEqual({
-      id, kind: 'ticket-arrived', ticketId: event.stream.replace(/^ticket-/, ''), recipient: { kind: 'unit', id: TOWNSHIP },
+      id, kind: 'ticket-arrived', ticketId: event.stream.replace(/^ticket-/, ''), reference: expect.stringMatching(/^LS-2026-/), status: 'routed', recipient: { kind: 'unit', id: TOWNSHIP },
       title: expect.stringContaining('危墙'), body: '围墙出现裂缝', createdAt: event.recordedAt,
     });
     // The same message id in the inbox.
     const { rows } = await pool.query('SELECT id FROM inbox_messages WHERE event_id = $1', [event.id]);
     expect(rows).toEqual([{ id }]);
     expect(await stateOf(id, 'a')).toEqual({ state: 'delivered', attempts: 1 });
+  });
+
+  it('never names the reporter: a notice to the reporter\'s device has no recipient id; a confidential ticket\'s texts are left out (issue 14 item 6)', async () => {
+    for (const visibility of ['agency', 'confidential']) {
+      received = [];
+      const routed = await routedEvent(visibility);
+      const ticketId = routed.stream.replace(/^ticket-/, '');
+      await executor.execute(ticketId, { type: 'AcceptTicket' }, TOWNSHIP_ADMIN, { correlationId: ticketId });
+      const accepted = (await store.readStream(routed.stream)).find((e) => e.type === 'TicketAccepted')!;
+      await handle([sub('all')], routed);
+      await handle([sub('all')], accepted);
+      await drain(sender([sub('all')]));
+      const payloads = to('all').map((r) => JSON.parse(r.raw) as WebhookPayload);
+      expect(payloads.map((p) => [p.kind, p.recipient])).toEqual([['ticket-arrived', { kind: 'unit', id: TOWNSHIP }], ['accepted', { kind: 'device' }]]);
+      for (const p of payloads) expect(p).toMatchObject({ ticketId, reference: `LS-2026-${ticketId.slice(-6)}`, status: expect.any(String) });
+      expect(JSON.stringify(payloads)).not.toContain(REPORTER.id);
+      const texts = payloads.map((p) => [p.title === '', p.body === '']);
+      expect({ visibility, texts }).toEqual({ visibility, texts: visibility === 'confidential' ? [[true, true], [true, true]] : [[false, false], [false, false]] });
+    }
   });
 
   it('sends only to subscriptions whose units (and kinds) match', async () => {

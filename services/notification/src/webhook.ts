@@ -24,7 +24,15 @@ export interface WebhookPayload {
   id: string;
   kind: string;
   ticketId: string;
-  recipient: { kind: string; id: string };
+  /** The ticket's reference (LS-2026-000123) and status after the event. */
+  reference: string;
+  status: string;
+  /**
+   * Who the notice is for: a unit or staff member with its id; a citizen's device (`device`: the reporter's
+   * or a follower's) without one — a webhook never names the reporter (issue 14 item 6).
+   */
+  recipient: { kind: string; id?: string };
+  /** The notice's texts; empty for a confidential ticket (GB/T 33358 保密: they quote the report), which the receiver reads through the API. */
   title: string;
   body: string;
   /** When the causing event was recorded (stable across retries). */
@@ -148,9 +156,11 @@ export function webhookChannel(options: WebhookChannelOptions): NotificationChan
     async deliver(notice, ctx) {
       const matching = subscriptions.filter((s) => subscriptionMatches(s, notice, ctx));
       if (matching.length === 0) return;
+      const confidential = ctx.state.visibility === 'confidential';
       const payload: WebhookPayload = {
-        id: ctx.messageId, kind: notice.kind, ticketId: ctx.state.ticketId, recipient: { kind: notice.recipient.kind, id: notice.recipient.id },
-        title: notice.title, body: notice.body, createdAt: ctx.event.recordedAt,
+        id: ctx.messageId, kind: notice.kind, ticketId: ctx.state.ticketId, reference: ctx.state.reference, status: ctx.state.status,
+        recipient: notice.recipient.kind === 'device' ? { kind: 'device' } : { kind: notice.recipient.kind, id: notice.recipient.id },
+        title: confidential ? '' : notice.title, body: confidential ? '' : notice.body, createdAt: ctx.event.recordedAt,
       };
       const body = JSON.stringify(payload);
       await enqueueWebhooks(pool, matching.map((sub) => ({ messageId: ctx.messageId, subscriptionId: sub.id, ticketId: ctx.state.ticketId, kind: notice.kind, body })));

@@ -1,8 +1,9 @@
 import { type Catalogue, type CatalogueService, type TicketStatus, formatShanghai } from '@tongban/domain';
+import { type Language, translator } from '@tongban/i18n';
 import type { ReferenceData } from '@tongban/reference-data';
 import { type AttributeDefinition, type Bilingual, attributesOf } from './definitions';
 import { type Open311Object, list } from './format';
-import type { Open311Language } from './locale';
+import { CONTENT_LANGUAGE, type Open311Language } from './locale';
 import { type Answer, nameAnswer } from '../answers';
 
 /**
@@ -125,6 +126,8 @@ export interface TicketViewForOpen311 {
   resolutionDueAt?: string;
   /** The reporter's answers to the category's questions. */
   answers?: Answer[];
+  /** public | agency | confidential (issue 14 item 6); absent: agency. */
+  visibility?: string;
 }
 
 /**
@@ -144,6 +147,22 @@ function extendedAttributes(view: TicketViewForOpen311, lang: Open311Language): 
  * (the photo of a public ticket, `/api/v1/attachments/…`) is made absolute with `origin` (e.g. `https://host`).
  */
 export function requestElement(view: TicketViewForOpen311, catalogue: Catalogue, lang: Open311Language, origin = '', extensions = false): Open311Object {
+  if (view.visibility === 'confidential') return requestElementOf(confidentialView(view, lang), catalogue, lang, origin, extensions);
+  return requestElementOf(view, catalogue, lang, origin, extensions);
+}
+
+/**
+ * What Open311 shows of a confidential report (issue 14 item 6, GB/T 33358 保密: the content can identify the
+ * person who reported it, e.g. a neighbour's dispute): the description replaced by the catalogue's
+ * `open311.confidentialDescription`, no address, position, photo or answers — the category, the division,
+ * the status and the unit's public replies stay, so the request can still be followed.
+ */
+function confidentialView(view: TicketViewForOpen311, lang: Open311Language): TicketViewForOpen311 {
+  const { address: _address, lat: _lat, long: _long, media_url: _media, answers: _answers, ...rest } = view;
+  return { ...rest, description: translator(CONTENT_LANGUAGE[lang] as Language)('open311.confidentialDescription') };
+}
+
+function requestElementOf(view: TicketViewForOpen311, catalogue: Catalogue, lang: Open311Language, origin: string, extensions: boolean): Open311Object {
   const service = catalogue.services.find((s) => s.service_code === view.service_code);
   const agency = view.holder ?? view.routedUnit;
   return {

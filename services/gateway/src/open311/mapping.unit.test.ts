@@ -51,6 +51,18 @@ describe('the request element', () => {
     expect(requestElement(view, catalogue, 'en')).toMatchObject({ service_name: 'Dangerous building or wall', service_notice: expect.stringMatching(/^First reply within 24 hours, resolution within 3 days/) });
   });
 
+  it('shows a confidential report without its content, address, position, photo or answers (issue 14 item 6, GB/T 33358)', () => {
+    const secret = { ...view, visibility: 'confidential', media_url: 'https://cdn.example/p.jpg', answers: [{ code: 'at_risk', value: 'yes' }] };
+    const element = requestElement(secret, catalogue, 'zh', '', true);
+    expect(element).toMatchObject({
+      description: '保密反映：内容与地址不公开', address: null, lat: null, long: null, media_url: null,
+      service_code: 'dangerous-structure', address_id: '513437100001', status: 'open', status_notes: '已派人查看。',
+    });
+    expect(JSON.stringify(element)).not.toMatch(/西街|28\.26|at_risk/);
+    expect(requestElement(secret, catalogue, 'en').description).toBe('Confidential report: its content and address are not published');
+    expect(requestElement({ ...view, visibility: 'agency' }, catalogue, 'zh').description).toBe(view.description);
+  });
+
   it('leaves out what the view does not know as empty elements', () => {
     const bare = { ...view, lat: undefined, long: undefined, address: '', lastPublicReply: undefined, holder: null, routedUnit: null, resolutionDueAt: undefined };
     expect(toJsonValue(requestElement(bare, catalogue, 'zh'))).toMatchObject({ lat: null, long: null, address: null, status_notes: null, agency_responsible: null, expected_datetime: null });

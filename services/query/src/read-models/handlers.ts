@@ -61,14 +61,21 @@ export async function getTicket(deps: QueryDeps, req: query.GetTicketRequest, pr
   // A citizen reads the first responder's unit, not their staff id; a follower (issue 14 item 5) never learns who reported it.
   if (principal.kind === 'citizen') {
     const firstResponder = view.firstResponder && { unitId: view.firstResponder.unitId, unitName: view.firstResponder.unitName, since: view.firstResponder.since };
-    return { viewJson: JSON.stringify(isReporter(principal, state) ? { ...view, firstResponder } : { ...view, firstResponder, reporter: {}, onBehalfOf: undefined }) };
+    return { viewJson: JSON.stringify(isReporter(principal, state) ? { ...view, firstResponder } : { ...withoutReporter(view), firstResponder }) };
   }
+  // Open311 clients (GET requests) never get anyone's reporter, whatever the gateway shows of the view (issue 14 item 6).
+  if (principal.kind === 'open311') return { viewJson: JSON.stringify(withoutReporter(view)) };
   if (principal.kind !== 'staff') return { viewJson: JSON.stringify(view) };
   // Staff: what the caller may do on it now (the console's buttons), from the permission table the services enforce.
   const actions = permittedActions(actorContext(principal, deps.ref), state, {
     now: deps.clock.now(), isWithin: (code, ancestor) => deps.ref.divisions.isWithin(code, ancestor),
   });
   return { viewJson: JSON.stringify({ ...view, actions }) };
+}
+
+/** A view without who reported it: for followers and Open311 clients. */
+function withoutReporter<V extends { reporter: unknown; onBehalfOf?: unknown }>(view: V): V {
+  return { ...view, reporter: {}, onBehalfOf: undefined };
 }
 
 /** GetTicketHistory: the events in order (from the store, so always complete). */
@@ -112,7 +119,8 @@ export async function listTickets(deps: QueryDeps, req: query.ListTicketsRequest
     params,
   );
   const opened = await openTicketStates(deps.reporters, rows.map((r) => r.state));
-  return { ticketsJson: JSON.stringify(opened.map((s) => ticketView(s, deps.ref, reporterDisclosure(principal, s, deps.ref)))) };
+  const views = opened.map((s) => ticketView(s, deps.ref, reporterDisclosure(principal, s, deps.ref)));
+  return { ticketsJson: JSON.stringify(principal.kind === 'open311' ? views.map(withoutReporter) : views) };
 }
 
 /** Radius within which a ticket with a position counts as similar to a report with one, metres (issue 14 item 5). */
