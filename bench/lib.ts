@@ -46,3 +46,17 @@ export function table(rows: readonly Record<string, string | number>[]): string 
   const line = (cells: string[]) => cells.map((c, i) => c.padStart(width[i]!)).join('  ');
   return [line(keys), line(width.map((w) => '-'.repeat(w))), ...rows.map((r) => line(keys.map((k) => String(r[k]))))].join('\n');
 }
+
+/**
+ * Whether two statistics answers (services/query/src/stats/definitions.ts) are the same: equal
+ * structure, strings and booleans, numbers equal to 1e-9 relative (SQL and the in-memory table add
+ * up floating-point ratings and hours in different orders).
+ */
+export function sameStats(a: unknown, b: unknown): boolean {
+  if (typeof a === 'number' && typeof b === 'number') return Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a));
+  if (a && b && typeof a === 'object' && typeof b === 'object') {
+    const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+    return [...keys].every((k) => sameStats((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+  }
+  return a === b;
+}

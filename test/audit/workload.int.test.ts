@@ -9,6 +9,7 @@ import { type TicketState } from '@tongban/domain';
 import { type RecordedEvent, verifyChain } from '@tongban/eventstore';
 import { loadReferenceData } from '@tongban/reference-data';
 import { waitFor } from '@tongban/testing';
+import { sameStats } from '../../bench/lib';
 import { generateWorkload } from '../../bench/workload/generate';
 import { eventsUpTo, replayState } from '../../services/query/src/audit/replay';
 import { projectTicketEvent } from '../../services/query/src/read-models/projection';
@@ -128,6 +129,11 @@ it('the in-memory statistics equal the SQL statistics', async () => {
     { division: '', groupBy: 'category', nowMs: NOW.getTime(), fromMs: NOW.getTime() - 25 * 86_400_000, toMs: NOW.getTime() - 5 * 86_400_000 },
     // A whole month in Asia/Shanghai (as `from=2026-02-01&to=2026-03-01`): whole cells of settled tickets, nothing cut.
     { division: '', groupBy: 'unit', nowMs: NOW.getTime(), fromMs: Date.parse('2026-02-01T00:00:00+08:00'), toMs: Date.parse('2026-03-01T00:00:00+08:00') },
+    // A whole year (the year cells), and below county level (the rows of the divisions).
+    { division: '', groupBy: 'category', nowMs: NOW.getTime(), fromMs: Date.parse('2026-01-01T00:00:00+08:00'), toMs: Date.parse('2027-01-01T00:00:00+08:00') },
+    { division: '', groupBy: 'handler', nowMs: NOW.getTime(), fromMs: Date.parse('2025-12-31T00:00:00+08:00') },
+    ...(await t.pool.query<{ township: string }>('SELECT left(division, 9) AS township FROM ticket_stats WHERE length(division) >= 9 GROUP BY 1 ORDER BY count(*) DESC LIMIT 1')).rows
+      .map(({ township }): StatsQuery => ({ division: township, groupBy: 'unit', nowMs: NOW.getTime() })),
   ];
   // Settled tickets are served from pre-aggregated cells, the others row by row: both paths are compared with SQL.
   expect(cache.table.layout.settled).toBeGreaterThan(50);
@@ -178,14 +184,7 @@ it('executor mode (TicketExecutor through the adapter) writes the same events as
 
 /** Equal, numbers within a relative 1e-9 (SQL computes medians and averages in numeric, we in doubles). */
 function expectSameStats(mem: StatsResult, sql: StatsResult): void {
-  const close = (a: unknown, b: unknown): boolean => {
-    if (typeof a === 'number' && typeof b === 'number') return Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a));
-    if (a && b && typeof a === 'object' && typeof b === 'object') {
-      const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
-      return [...keys].every((k) => close((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
-    }
-    return a === b;
-  };
+  const close = sameStats;
   if (!close(mem.total, sql.total)) expect(mem.total).toEqual(sql.total);
   expect(mem.groups.map((g) => g.key)).toEqual(sql.groups.map((g) => g.key));
   mem.groups.forEach((g, i) => { if (!close(g, sql.groups[i])) expect(g).toEqual(sql.groups[i]); });

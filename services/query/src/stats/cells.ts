@@ -1,14 +1,17 @@
 /**
- * The pre-aggregated settled tickets of the in-memory table (table.ts): one cell per (division,
- * accountable unit, handler, category, month of submission in Asia/Shanghai), with columnar counters
- * and, per cell, the sorted durations to the first reply / resolution with their buckets (medians.ts).
- * A query adds up the cells lying wholly inside its range and division subtree.
+ * Pre-aggregated settled tickets of the in-memory table (table.ts): one cell per (county, key a, key b,
+ * period of submission) — the table keeps three such sets: a = unit and b = handler; a = category; no
+ * keys — with columnar counters and, per cell, the durations to the first reply / resolution
+ * (cell-durations.ts). Each ticket is in the cell of its month and in the cell of its year (Asia/Shanghai).
+ * A query adds up, in the counties of its division subtree (a division down to county level; deeper ones
+ * are counted row by row), the year cells of the years wholly inside its range and the month cells of
+ * the other months wholly inside it.
  */
 import { SHANGHAI_OFFSET_MS } from '@tongban/domain';
 import { type Column, grown } from './columns';
 import type { CellCounts, Counters } from './counting';
-import type { GroupBy } from './definitions';
-import { BUCKETS, type MedianTarget, durationBucket } from './medians';
+import { CellDurations } from './cell-durations';
+import { BUCKETS, type MedianTarget } from './medians';
 
 /**
  * The period of submission (epoch ms) the settled cells are kept by: its calendar month in Asia/Shanghai
@@ -27,6 +30,21 @@ function periodStart(period: number): number {
   return Date.UTC(Math.floor(period / 12), period % 12, 1) - SHANGHAI_OFFSET_MS;
 }
 
+/** The year cell's period of a month's period (negative: -1 − year, so never a month's). */
+export function yearPeriodOf(period: number): number {
+  return -1 - Math.floor(period / 12);
+}
+
+/** The range [start, end) of epoch ms of a period (month or year) and of the year around a month ([NaN, NaN) for a year). */
+function bounds(period: number): { start: number; end: number; outerStart: number; outerEnd: number } {
+  if (period >= 0) {
+    const year = Math.floor(period / 12) * 12;
+    return { start: periodStart(period), end: periodStart(period + 1), outerStart: periodStart(year), outerEnd: periodStart(year + 12) };
+  }
+  const year = (-1 - period) * 12;
+  return { start: periodStart(year), end: periodStart(year + 12), outerStart: Number.NaN, outerEnd: Number.NaN };
+}
+
 /** The periods a range [from, to) of epoch ms cuts (starts or ends inside of): at most two; infinite ends cut none. */
 export function periodsCut(from: number, to: number): Set<number> {
   const cut = new Set<number>();
@@ -35,49 +53,27 @@ export function periodsCut(from: number, to: number): Set<number> {
   return cut;
 }
 
-/** Index of the first element ≥ x in a sorted array. */
-function lowerBound(a: readonly number[], x: number): number {
-  let lo = 0;
-  let hi = a.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (a[mid]! < x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-/** Inserts a duration (and its bucket) into a cell's sorted lists. */
-function insertSorted(values: number[], buckets: number[], v: number): void {
-  const at = lowerBound(values, v);
-  values.splice(at, 0, v);
-  buckets.splice(at, 0, durationBucket(v));
-}
-
-/** Removes one occurrence of a duration (and its bucket) from a cell's sorted lists. */
-function removeSorted(values: number[], buckets: number[], v: number): void {
-  const at = lowerBound(values, v);
-  if (values[at] !== v) throw new Error(`stats cell: duration ${v} not found`);
-  values.splice(at, 1);
-  buckets.splice(at, 1);
-}
+/** What a query groups cells by: one of their keys, their county, or nothing (one group). */
+export type CellGrouping = 'a' | 'b' | 'county' | 'none';
 
 /**
- * The cells: the dictionary indexes of their key, counters, and the sorted durations (ms) with their
- * buckets. Cells are never removed (an emptied cell counts nothing).
+ * The cells: their key (dictionary indexes the table gives: county, a, b; and the period), counters and
+ * durations. Cells are never removed (an emptied cell counts nothing).
  */
 export class Cells {
   /** Number of cells. */
   count = 0;
   private capacity = 0;
   private readonly index = new Map<string, number>();
-  private div = new Uint32Array(0);
-  private unit = new Uint32Array(0);
-  private handler = new Uint32Array(0);
-  private svc = new Uint32Array(0);
+  private county = new Uint32Array(0);
+  private a = new Uint32Array(0);
+  private b = new Uint32Array(0);
   private period = new Float64Array(0);
   private start = new Float64Array(0);
   private end = new Float64Array(0);
+  /** A month cell's year (NaN for a year cell): the month is left to the year cell when the year is wholly in a range. */
+  private outerStart = new Float64Array(0);
+  private outerEnd = new Float64Array(0);
   private received = new Float64Array(0);
   private closed = new Float64Array(0);
   private frDue = new Float64Array(0);
@@ -86,61 +82,59 @@ export class Cells {
   private resOnTime = new Float64Array(0);
   private rated = new Float64Array(0);
   private ratingSum = new Float64Array(0);
-  private fr: number[][] = [];
-  private frB: number[][] = [];
-  private res: number[][] = [];
-  private resB: number[][] = [];
+  private readonly fr = new CellDurations();
+  private readonly res = new CellDurations();
   private groupScratch = new Int32Array(0);
 
   /** Removes every cell. */
   clear(): void {
     this.count = 0;
     this.index.clear();
-    this.fr = [];
-    this.frB = [];
-    this.res = [];
-    this.resB = [];
+    this.fr.clear();
+    this.res.clear();
   }
 
   private grow(): void {
     const capacity = Math.max(1024, this.capacity * 2);
     const g = <T extends Column>(old: T): T => grown(old, capacity);
-    this.div = g(this.div); this.unit = g(this.unit); this.handler = g(this.handler); this.svc = g(this.svc);
-    this.period = g(this.period); this.start = g(this.start); this.end = g(this.end); this.received = g(this.received); this.closed = g(this.closed); this.frDue = g(this.frDue);
+    this.county = g(this.county); this.a = g(this.a); this.b = g(this.b);
+    this.period = g(this.period); this.start = g(this.start); this.end = g(this.end); this.outerStart = g(this.outerStart); this.outerEnd = g(this.outerEnd); this.received = g(this.received); this.closed = g(this.closed); this.frDue = g(this.frDue);
     this.frOnTime = g(this.frOnTime); this.resDue = g(this.resDue); this.resOnTime = g(this.resOnTime);
     this.rated = g(this.rated); this.ratingSum = g(this.ratingSum);
     this.groupScratch = new Int32Array(capacity);
     this.capacity = capacity;
   }
 
-  /** The cell of a key (dictionary indexes and a period of {@link periodOf}), created empty when new. */
-  id(div: number, unit: number, handler: number, svc: number, period: number): number {
-    const key = `${div}|${unit}|${handler}|${svc}|${period}`;
+  /** The cell of a key (dictionary indexes and a period of {@link periodOf} or {@link yearPeriodOf}), created empty when new. */
+  id(county: number, a: number, b: number, period: number): number {
+    const key = `${county}|${a}|${b}|${period}`;
     let c = this.index.get(key);
     if (c !== undefined) return c;
     if (this.count === this.capacity) this.grow();
     c = this.count++;
     this.index.set(key, c);
-    this.div[c] = div; this.unit[c] = unit; this.handler[c] = handler; this.svc[c] = svc;
-    this.period[c] = period; this.start[c] = periodStart(period); this.end[c] = periodStart(period + 1);
+    this.county[c] = county; this.a[c] = a; this.b[c] = b;
+    const range = bounds(period);
+    this.period[c] = period; this.start[c] = range.start; this.end[c] = range.end; this.outerStart[c] = range.outerStart; this.outerEnd[c] = range.outerEnd;
     this.received[c] = 0; this.closed[c] = 0; this.frDue[c] = 0; this.frOnTime[c] = 0; this.resDue[c] = 0; this.resOnTime[c] = 0;
     this.rated[c] = 0; this.ratingSum[c] = 0;
-    this.fr[c] = []; this.frB[c] = []; this.res[c] = []; this.resB[c] = [];
+    this.fr.ensure(c);
+    this.res.ensure(c);
     return c;
   }
 
   /** Adds a settled row to cell c: its counts and its durations (ms; undefined = not replied / not resolved). */
   add(c: number, k: CellCounts, frMs: number | undefined, resMs: number | undefined): void {
     this.count1(c, k, 1);
-    if (frMs !== undefined) insertSorted(this.fr[c]!, this.frB[c]!, frMs);
-    if (resMs !== undefined) insertSorted(this.res[c]!, this.resB[c]!, resMs);
+    if (frMs !== undefined) this.fr.add(c, frMs);
+    if (resMs !== undefined) this.res.add(c, resMs);
   }
 
   /** Takes a row out of cell c: the same counts and durations it was added with (throws when a duration is not there). */
   remove(c: number, k: CellCounts, frMs: number | undefined, resMs: number | undefined): void {
     this.count1(c, k, -1);
-    if (frMs !== undefined) removeSorted(this.fr[c]!, this.frB[c]!, frMs);
-    if (resMs !== undefined) removeSorted(this.res[c]!, this.resB[c]!, resMs);
+    if (frMs !== undefined) this.fr.remove(c, frMs);
+    if (resMs !== undefined) this.res.remove(c, resMs);
   }
 
   /** Adds (sign 1) or removes (sign -1) a row's counts. */
@@ -156,18 +150,18 @@ export class Cells {
   }
 
   /**
-   * The group of every cell for a query (-1: outside the division mask, outside the range [from, to) of
-   * epoch ms, or a period the range cuts). Groups index the dictionary of the `groupBy` key; the county
-   * of a division comes from `countyOfDivision`. The array returned is reused by the next call.
+   * The group of every cell for a query (-1: a county outside `countyMask`, outside the range [from, to)
+   * of epoch ms, a period the range cuts, or a month whose year is wholly inside the range): its key a
+   * or b, its county (the county dictionary's index), or 0. The array returned is reused by the next call.
    */
-  assignGroups(groupBy: GroupBy, divMask: Uint8Array, countyOfDivision: Uint32Array, from: number, to: number, cut: ReadonlySet<number>): Int32Array {
+  assignGroups(grouping: CellGrouping, countyMask: Uint8Array, from: number, to: number, cut: ReadonlySet<number>): Int32Array {
     const cellG = this.groupScratch;
-    const key = groupBy === 'unit' ? this.unit : groupBy === 'handler' ? this.handler : groupBy === 'category' ? this.svc : undefined;
-    const byCounty = groupBy === 'county';
+    const key = grouping === 'a' ? this.a : grouping === 'b' ? this.b : grouping === 'county' ? this.county : undefined;
+    const { start, end, outerStart, outerEnd } = this;
     for (let c = 0; c < this.count; c++) {
-      const d = this.div[c]!;
-      if (divMask[d] === 0 || this.start[c]! < from || this.end[c]! > to || cut.has(this.period[c]!)) cellG[c] = -1;
-      else cellG[c] = byCounty ? countyOfDivision[d]! : key === undefined ? 0 : key[c]!;
+      const inside = countyMask[this.county[c]!] === 1 && start[c]! >= from && end[c]! <= to
+        && !(outerStart[c]! >= from && outerEnd[c]! <= to) && !cut.has(this.period[c]!);
+      cellG[c] = !inside ? -1 : key === undefined ? 0 : key[c]!;
     }
     return cellG;
   }
@@ -186,46 +180,28 @@ export class Cells {
       k.resOnTime[g]! += this.resOnTime[c]!;
       k.rated[g]! += this.rated[c]!;
       k.ratingSum[g]! += this.ratingSum[c]!;
-      const frB = this.frB[c]!;
-      k.frCount[g]! += frB.length;
-      for (let j = 0; j < frB.length; j++) k.frHist[g * stride + frB[j]!]! += 1;
-      const resB = this.resB[c]!;
-      k.resCount[g]! += resB.length;
-      for (let j = 0; j < resB.length; j++) k.resHist[g * stride + resB[j]!]! += 1;
+      k.frCount[g]! += this.fr.count(c);
+      this.fr.addHistogram(c, k.frHist, g * stride);
+      k.resCount[g]! += this.res.count(c);
+      this.res.addHistogram(c, k.resHist, g * stride);
     }
   }
 
   /**
-   * Adds the durations of the cells with a group lying in the median buckets (contiguous: the lists are
-   * sorted), to the first reply's (`which` = 'fr') or the resolution's candidates.
+   * Adds the durations of the cells with a group lying in the median buckets to the first reply's
+   * (`which` = 'fr') or the resolution's candidates.
    */
   collect(
     which: 'fr' | 'res', cellG: Int32Array, targets: (MedianTarget | undefined)[], total: MedianTarget | undefined,
     out: (number[] | undefined)[], outTotal: number[],
   ): void {
-    const values = which === 'fr' ? this.fr : this.res;
-    const buckets = which === 'fr' ? this.frB : this.resB;
+    const durations = which === 'fr' ? this.fr : this.res;
     for (let c = 0; c < this.count; c++) {
       const g = cellG[c]!;
-      if (g < 0) continue;
-      const b = buckets[c]!;
-      if (b.length === 0) continue;
-      const v = values[c]!;
+      if (g < 0 || durations.count(c) === 0) continue;
       const t = targets[g];
-      if (t) {
-        for (let j = 0; j < b.length; j++) {
-          const x = b[j]!;
-          if (x > t.hi) break;
-          if (x === t.lo || x === t.hi) (out[g] ??= []).push(v[j]!);
-        }
-      }
-      if (total) {
-        for (let j = 0; j < b.length; j++) {
-          const x = b[j]!;
-          if (x > total.hi) break;
-          if (x === total.lo || x === total.hi) outTotal.push(v[j]!);
-        }
-      }
+      if (t) durations.collect(c, t.lo, t.hi, (out[g] ??= []));
+      if (total) durations.collect(c, total.lo, total.hi, outTotal);
     }
   }
 }

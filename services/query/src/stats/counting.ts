@@ -1,7 +1,7 @@
 /**
  * The definitions of definitions.ts applied to the rows of the in-memory table: the flags a row carries
  * from its facts (what does not depend on "now"), what a row adds to its group's counters (with "now"),
- * what a settled row adds to its cell (the same rules, for a ticket that ended and is not open), and the
+ * what a settled row adds to its cell (the same rules, for a ticket whose figures no longer depend on "now"), and the
  * per-row loops that count and that collect the durations lying in the median buckets (medians.ts).
  */
 import { CLOSED_STATUSES, OPEN_STATUSES } from './definitions';
@@ -33,9 +33,14 @@ export function rowFlags(r: FactsRecord): number {
     | (r.resolutionPaused ? F_PAUSED : 0);
 }
 
-/** Whether a row's figures are independent of "now": not open, and ended (`closedMs` known, not NaN). */
+/**
+ * Whether a row's figures are independent of "now" (settled): not open, and either ended (`closedMs`
+ * known, not NaN) or with its first reply given and its resolution given or paused — a resolved ticket
+ * waiting for its close, whose first reply and resolution were due whatever "now" is (see countRows).
+ */
 export function isSettled(flags: number, closedMs: number): boolean {
-  return (flags & F_OPEN) === 0 && !Number.isNaN(closedMs);
+  return (flags & F_OPEN) === 0
+    && (!Number.isNaN(closedMs) || ((flags & F_REPLIED) !== 0 && (flags & (F_RESOLVED | F_PAUSED)) !== 0));
 }
 
 /** What one settled row adds to its cell's counters (each 0 or 1, `ratingSum` the score 0–5). */
@@ -44,8 +49,8 @@ export interface CellCounts {
 }
 
 /**
- * What a settled row adds to its cell: the settled case of {@link countRows} (ended at `closedMs`, never
- * open, so "now" plays no part). Instants in epoch ms; `rating` 1–5 or 0.
+ * What a settled row adds to its cell: the settled case of {@link countRows} (not open; ended at
+ * `closedMs`, or replied and resolved or paused, so "now" plays no part). Instants in epoch ms; `rating` 1–5 or 0.
  */
 export function settledCounts(flags: number, frDueMs: number, resDueMs: number, closedMs: number, rating: number): CellCounts {
   const replied = (flags & F_REPLIED) !== 0;
@@ -145,19 +150,19 @@ export interface MedianTargets {
 
 /** The median targets of counted histograms (`groups` groups; the total adds up every group's histogram). */
 export function medianTargets(c: Counters, groups: number): MedianTargets {
-  const frTotalHist = new Int32Array(BUCKETS);
-  const resTotalHist = new Int32Array(BUCKETS);
+  const stride = BUCKETS; // a local, as in countRows
+  const frTotalHist = new Int32Array(stride);
+  const resTotalHist = new Int32Array(stride);
+  const { frHist, resHist, frCount, resCount } = c;
   for (let g = 0; g < groups; g++) {
-    for (let b = 0; b < BUCKETS; b++) {
-      frTotalHist[b]! += c.frHist[g * BUCKETS + b]!;
-      resTotalHist[b]! += c.resHist[g * BUCKETS + b]!;
-    }
+    if (frCount[g] !== 0) for (let b = 0; b < stride; b++) frTotalHist[b]! += frHist[g * stride + b]!;
+    if (resCount[g] !== 0) for (let b = 0; b < stride; b++) resTotalHist[b]! += resHist[g * stride + b]!;
   }
   const fr: (MedianTarget | undefined)[] = [];
   const res: (MedianTarget | undefined)[] = [];
   for (let g = 0; g < groups; g++) {
-    fr.push(medianTarget(c.frHist, g * BUCKETS, c.frCount[g]!));
-    res.push(medianTarget(c.resHist, g * BUCKETS, c.resCount[g]!));
+    fr.push(medianTarget(frHist, g * stride, frCount[g]!));
+    res.push(medianTarget(resHist, g * stride, resCount[g]!));
   }
   return { fr, res, frTotal: medianTarget(frTotalHist, 0, sumOf(c.frCount)), resTotal: medianTarget(resTotalHist, 0, sumOf(c.resCount)) };
 }
@@ -170,13 +175,10 @@ export interface MedianCandidates {
   resTotal: number[];
 }
 
-/** The durations of the listed rows with a group (as in {@link countRows}) lying in the median buckets. */
-export function collectCandidates(list: Int32Array, m: number, gOf: Int32Array, rows: RowColumns, t: MedianTargets, groups: number): MedianCandidates {
+/** Adds the durations of the listed rows with a group (as in {@link countRows}) lying in the median buckets to `out`. */
+export function collectCandidates(list: Int32Array, m: number, gOf: Int32Array, rows: RowColumns, t: MedianTargets, out: MedianCandidates): void {
   const { flags, frDur, resDur, frBucket, resBucket } = rows;
-  const fr = new Array<number[] | undefined>(groups);
-  const res = new Array<number[] | undefined>(groups);
-  const frAll: number[] = [];
-  const resAll: number[] = [];
+  const { fr, res, frTotal: frAll, resTotal: resAll } = out;
   const frLo = Int32Array.from(t.fr, (x) => x?.lo ?? -1);
   const frHi = Int32Array.from(t.fr, (x) => x?.hi ?? -1);
   const resLo = Int32Array.from(t.res, (x) => x?.lo ?? -1);
@@ -198,5 +200,4 @@ export function collectCandidates(list: Int32Array, m: number, gOf: Int32Array, 
       if (b === rtLo || b === rtHi) resAll.push(resDur[i]!);
     }
   }
-  return { fr, res, frTotal: frAll, resTotal: resAll };
 }

@@ -57,9 +57,53 @@ export function medianTarget(hist: Int32Array, offset: number, count: number): M
   return undefined;
 }
 
-/** The median (ms) from the candidates — every value in the target's buckets; null when nothing was measured. */
+/**
+ * Rearranges `a` so that a[k] is the value a sort would put there, with nothing larger before it and
+ * nothing smaller after it (Hoare's selection, median-of-three pivot; linear on average).
+ */
+function selectKth(a: Float64Array, k: number): void {
+  let lo = 0;
+  let hi = a.length - 1;
+  while (hi > lo) {
+    const mid = (lo + hi) >> 1;
+    // Median of three as the pivot, which also keeps sorted and reversed input linear.
+    if (a[mid]! < a[lo]!) swap(a, mid, lo);
+    if (a[hi]! < a[lo]!) swap(a, hi, lo);
+    if (a[hi]! < a[mid]!) swap(a, hi, mid);
+    const pivot = a[mid]!;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i]! < pivot) i++;
+      while (a[j]! > pivot) j--;
+      if (i <= j) swap(a, i++, j--);
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return;
+  }
+}
+
+function swap(a: Float64Array, i: number, j: number): void {
+  const t = a[i]!;
+  a[i] = a[j]!;
+  a[j] = t;
+}
+
+/**
+ * The median (ms) from the candidates — every value in the target's buckets; null when nothing was
+ * measured. The two middle ranks are selected, not sorted for: the candidates of a prefecture's total
+ * are tens of thousands.
+ */
 export function medianFrom(t: MedianTarget | undefined, candidates: number[] | undefined): number | null {
   if (!t || !candidates) return null;
-  const sorted = Float64Array.from(candidates).sort();
-  return (sorted[t.rankLo - t.below]! + sorted[t.rankHi - t.below]!) / 2;
+  const a = Float64Array.from(candidates);
+  const kLo = t.rankLo - t.below;
+  selectKth(a, kLo);
+  let hi = a[kLo]!;
+  if (t.rankHi !== t.rankLo) {
+    hi = Infinity; // the next rank: the smallest value after kLo
+    for (let k = kLo + 1; k < a.length; k++) if (a[k]! < hi) hi = a[k]!;
+  }
+  return (a[kLo]! + hi) / 2;
 }

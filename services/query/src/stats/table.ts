@@ -2,10 +2,12 @@
  * An in-memory, columnar copy of `ticket_stats` (one row per ticket, kept by cache.ts) and the query over
  * it: the figures of definitions.ts. This file holds the rows and files each one where a query finds it;
  * the parts it uses live beside it:
- * - columns.ts: the string dictionaries and the growth of the typed-array columns;
+ * - columns.ts: the string dictionaries and the growth of the typed-array columns; row-store.ts: the
+ *   columns of the rows (all of them, and a compact copy of the live ones);
  * - counting.ts: the definitions applied to rows — the flags a row carries, what it adds to its group's
  *   counters, what a settled row adds to its cell, and the per-row loops (counting, median candidates);
- * - cells.ts: the pre-aggregated settled tickets, by month of submission in Asia/Shanghai;
+ * - cells.ts, cell-durations.ts: the pre-aggregated settled tickets, by month and by year of submission
+ *   in Asia/Shanghai, with their sorted durations;
  * - selection.ts: which rows a query takes (division subtree, submission range) and their groups;
  * - medians.ts: exact medians through duration buckets; figures.ts: the answer built from the counters.
  *
@@ -13,41 +15,63 @@
  * time, resolved and on time, paused), the durations to the first reply and to the resolution, and
  * their histogram bucket (log scale, 16 buckets per doubling).
  *
- * Settled tickets — not open and with a `closedAt` (closed, rejected, duplicate, withdrawn) — no longer
- * depend on "now": every figure of theirs is fixed until their next write (a reopen, a rating). They
- * are pre-aggregated into cells keyed by (division, accountable unit, handler, category, month of
- * submission in Asia/Shanghai): counters plus the cell's sorted durations and their buckets. A query
- * then adds up the cells (a month entirely inside the range, in the division subtree) and runs the
- * per-row loops only over the live rows (open, resolved, …) and the settled rows of the at most two
- * months the range cuts (kept per month). Medians stay exact: per group a histogram of duration buckets
- * (from the cells' bucket lists and the rows), then only the durations in each group's median bucket(s)
- * are collected (contiguous in a cell's sorted list) and sorted. `compute(q, ref, { path: 'rowwise' })`
- * runs the per-row loops over every row instead (the reference for tests and the bench baseline); by
- * default the aggregated path is taken only when cells hold several tickets each (see ComputeOptions):
- * on a generated workload the fine key gives about one settled ticket per cell, and then it is slower.
+ * Settled tickets — not open, and ended (closed, rejected, duplicate, withdrawn: a `closedAt`) or replied
+ * and resolved (waiting for the close) — no longer depend on "now": every figure of theirs is fixed until
+ * their next write (a close, a reopen, a rating). They are pre-aggregated three times: into cells by
+ * (county, accountable unit, handler) for the queries by unit or handler, by (county, category) for the
+ * queries by category, and by county for the others and for every query's total medians — each per
+ * month and per year of submission in Asia/Shanghai: counters plus the cell's durations. A query for a
+ * division down to county level adds up the cells (a county in the subtree; the years wholly inside the
+ * range, and the other months wholly inside it) and runs the per-row loops only over the live rows (open;
+ * read from their compact copy) and the settled rows of the at most two months the range cuts (read from
+ * a compact copy of the month, rebuilt after a change to its rows); a query for a deeper division (a
+ * township, a village) runs them over the rows of its divisions only (kept per division). Medians stay
+ * exact: per group a histogram of duration buckets (from the cells' sparse histograms and the rows), then
+ * only the durations in each group's median bucket(s) are collected (one slice of a cell's sorted
+ * durations) and the middle ranks selected. `compute(q, ref, { path: 'rowwise' })` runs the per-row loops
+ * over every row instead (the reference for tests and the bench baseline).
+ *
+ * Measured on 1,000,000 distinct generated tickets (`npm run bench`): keyed by village as well, as before,
+ * 959,361 settled tickets made 397,654 cells (2.4 each) and the cells were slower than the rows (p95 163
+ * against 87 ms); keyed by county, months and years, 8,982 cells by unit and handler, 3,094 by category
+ * and 238 by county: p95 17 ms against 92 ms for the rows in the same run.
  */
 import type { ReferenceData } from '@tongban/reference-data';
-import { Cells, periodOf, periodsCut } from './cells';
+import { type CellGrouping, Cells, periodOf, periodsCut, yearPeriodOf } from './cells';
 import { type Column, Dict, grown } from './columns';
-import { type RowColumns, F_REPLIED, F_RESOLVED, collectCandidates, countRows, isSettled, medianTargets, newCounters, rowFlags, settledCounts } from './counting';
-import { type StatsQuery, type StatsResult, countyOf } from './definitions';
+import {
+  type CellCounts, F_REPLIED, F_RESOLVED, type MedianCandidates, type MedianTargets, collectCandidates, countRows, isSettled,
+  medianTargets, newCounters, rowFlags, settledCounts,
+} from './counting';
+import { type GroupBy, type StatsQuery, type StatsResult, countyOf } from './definitions';
 import { type FactsRecord, MERGED_STATUS } from './facts';
 import { resultOf } from './figures';
 import { durationBucket } from './medians';
+import { type RowStore, copyRow, grownStore, newRowStore } from './row-store';
 import { MERGED_DIVISION, assignRowGroups, divisionMask } from './selection';
 
 /** Options of {@link StatsTable.compute}. */
 export interface ComputeOptions {
   /**
    * `rowwise`: per-row loops over every row, without the cells (the reference, the benchmark baseline);
-   * `aggregated`: cells + live rows; `auto` (default): aggregated when the cells hold at least
-   * {@link MIN_ROWS_PER_CELL} settled tickets each on average, else rowwise (a cell costs about two rows).
+   * `aggregated` (default; `auto` is the same): cells + live rows, or the rows of a deeper division.
    */
   path?: 'auto' | 'aggregated' | 'rowwise';
 }
 
-/** Settled tickets per cell from which the aggregated path pays off (measured: 1.1 per cell is 2× slower, 11 is 2× faster). */
-const MIN_ROWS_PER_CELL = 4;
+/** Queries for a division code longer than this (below county level) run over the rows of their divisions. */
+const COUNTY_CODE_LENGTH = 6;
+
+/** Compact copies of the settled rows of this many periods cut by recent queries are kept (a month of a million tickets a year: about 6 MB). */
+const PERIOD_COPIES = 4;
+
+/** Rows the per-row loops go through: `list[0 … m)` index `store`. */
+interface RowPart {
+  store: RowStore;
+  list: Int32Array;
+  m: number;
+  gOf: Int32Array;
+}
 
 /** The columnar table. Rows are keyed by ticket id; `upsert` overwrites unless the stored revision is newer. */
 export class StatsTable {
@@ -61,42 +85,47 @@ export class StatsTable {
   private readonly counties = new Dict();
   private countyOfDivision = new Uint32Array(0);
   private revision = new Int32Array(0);
-  private div = new Uint32Array(0);
-  private svc = new Uint32Array(0);
-  private unit = new Uint32Array(0);
-  private handler = new Uint32Array(0);
-  private submitted = new Float64Array(0);
-  /** The columns the per-row loops read (counting.ts). */
-  private rows: RowColumns = {
-    flags: new Uint8Array(0), rating: new Uint8Array(0), frDue: new Float64Array(0), resDue: new Float64Array(0), closedAt: new Float64Array(0),
-    frDur: new Float64Array(0), resDur: new Float64Array(0), frBucket: new Uint16Array(0), resBucket: new Uint16Array(0),
-  };
+  /** Every row's columns. */
+  private rows = newRowStore();
+  /** The live rows' columns, by position in the live list. */
+  private liveRows = newRowStore();
+  /** 0, 1, 2, …: the list of the live rows' positions. */
+  private identity = new Int32Array(0);
   private scratchGroup = new Int32Array(0);
+  private scratchLiveGroup = new Int32Array(0);
   private scratchList = new Int32Array(0);
-  /** The cell of a settled row, -1 for a live row. */
-  private cellOf = new Int32Array(0);
-  /** Live rows (not settled), with each row's position in the list (-1 when settled). */
+  /** Live rows (not settled), with each row's position in the list (-1 when settled or merged). */
   private live = new Int32Array(0);
   private liveCount = 0;
   private livePos = new Int32Array(0);
   /** Settled rows per period of submission (for the periods a range cuts). */
   private readonly settledByPeriod = new Map<number, Set<number>>();
-  private readonly cells = new Cells();
+  /** Changes to each period's settled rows, and compact copies of the rows of the periods recent queries cut. */
+  private readonly periodVersion = new Map<number, number>();
+  private readonly periodCopies = new Map<number, { version: number; store: RowStore; m: number; gOf: Int32Array }>();
+  /** Rows per division (dictionary index), merged tickets' left out (for the queries below county level). */
+  private byDivision: Set<number>[] = [];
+  /** Settled rows by (county, unit, handler, month), by (county, category, month) and by (county, month). */
+  private readonly byUnit = new Cells();
+  private readonly byCategory = new Cells();
+  private readonly byCounty = new Cells();
 
   /** Number of tickets held. */
   get size(): number {
     return this.n;
   }
 
-  /** How the rows are held: live (per-row loops), settled (in `cells` cells), and the path `auto` takes. */
-  get layout(): { rows: number; live: number; settled: number; cells: number; path: 'aggregated' | 'rowwise' } {
-    const settled = this.n - this.liveCount;
-    return { rows: this.n, live: this.liveCount, settled, cells: this.cells.count, path: this.autoPath() };
-  }
-
-  /** The path `auto` takes now. */
-  private autoPath(): 'aggregated' | 'rowwise' {
-    return this.cells.count > 0 && this.n - this.liveCount >= MIN_ROWS_PER_CELL * this.cells.count ? 'aggregated' : 'rowwise';
+  /**
+   * How the rows are held: live (per-row loops), settled (in `cellsByUnit` cells by county, unit, handler
+   * and month, in `cellsByCategory` by county, category and month, and in `cellsByCounty` by county and
+   * month); merged tickets' rows are in neither.
+   */
+  get layout(): { rows: number; live: number; settled: number; cellsByUnit: number; cellsByCategory: number; cellsByCounty: number } {
+    let settled = 0;
+    for (const rows of this.settledByPeriod.values()) settled += rows.size;
+    return {
+      rows: this.n, live: this.liveCount, settled, cellsByUnit: this.byUnit.count, cellsByCategory: this.byCategory.count, cellsByCounty: this.byCounty.count,
+    };
   }
 
   /** Removes every row (keeps the dictionaries). */
@@ -105,27 +134,25 @@ export class StatsTable {
     this.rowOf.clear();
     this.liveCount = 0;
     this.settledByPeriod.clear();
-    this.cells.clear();
+    this.periodVersion.clear();
+    this.periodCopies.clear();
+    this.byDivision = [];
+    this.byUnit.clear();
+    this.byCategory.clear();
+    this.byCounty.clear();
   }
 
   private grow(): void {
     const capacity = Math.max(1024, this.capacity * 2);
     const g = <T extends Column>(old: T): T => grown(old, capacity);
     this.revision = g(this.revision);
-    this.div = g(this.div);
-    this.svc = g(this.svc);
-    this.unit = g(this.unit);
-    this.handler = g(this.handler);
-    this.submitted = g(this.submitted);
-    const r = this.rows;
-    this.rows = {
-      flags: g(r.flags), rating: g(r.rating), frDue: g(r.frDue), resDue: g(r.resDue), closedAt: g(r.closedAt),
-      frDur: g(r.frDur), resDur: g(r.resDur), frBucket: g(r.frBucket), resBucket: g(r.resBucket),
-    };
-    this.cellOf = g(this.cellOf);
+    this.rows = grownStore(this.rows, capacity);
+    this.liveRows = grownStore(this.liveRows, capacity);
     this.live = g(this.live);
     this.livePos = g(this.livePos);
+    this.identity = Int32Array.from({ length: capacity }, (_, k) => k);
     this.scratchGroup = new Int32Array(capacity);
+    this.scratchLiveGroup = new Int32Array(capacity);
     this.scratchList = new Int32Array(capacity);
     this.capacity = capacity;
   }
@@ -137,7 +164,6 @@ export class StatsTable {
       if (this.n === this.capacity) this.grow();
       i = this.n++;
       this.rowOf.set(r.ticketId, i);
-      this.cellOf[i] = -1;
       this.livePos[i] = -1;
     } else if (this.revision[i]! > r.revision) {
       return;
@@ -152,13 +178,13 @@ export class StatsTable {
     const resolved = !Number.isNaN(r.resolvedMs);
     const rows = this.rows;
     this.revision[i] = r.revision;
-    this.div[i] = d;
-    this.svc[i] = this.services.id(r.serviceCode);
-    this.unit[i] = this.units.id(r.accountableUnitId);
-    this.handler[i] = this.handlers.id(r.handlerId);
+    rows.div[i] = d;
+    rows.svc[i] = this.services.id(r.serviceCode);
+    rows.unit[i] = this.units.id(r.accountableUnitId);
+    rows.handler[i] = this.handlers.id(r.handlerId);
     rows.flags[i] = rowFlags(r);
     rows.rating[i] = r.rating;
-    this.submitted[i] = r.submittedMs;
+    rows.submitted[i] = r.submittedMs;
     rows.frDue[i] = r.firstResponseDueMs;
     rows.resDue[i] = r.resolutionDueMs;
     rows.closedAt[i] = r.closedMs;
@@ -169,44 +195,88 @@ export class StatsTable {
     this.attach(i);
   }
 
-  /** What settled row i adds to its cell: its counts and its durations (ms; undefined = not replied / not resolved). */
-  private cellEntry(i: number): Parameters<Cells['add']> {
+  /** What settled row i adds to a cell: its counts and its durations (ms; undefined = not replied / not resolved). */
+  private cellEntry(i: number): [CellCounts, number | undefined, number | undefined] {
     const { flags, rating, frDue, resDue, closedAt, frDur, resDur } = this.rows;
     const f = flags[i]!;
     return [
-      this.cellOf[i]!, settledCounts(f, frDue[i]!, resDue[i]!, closedAt[i]!, rating[i]!),
+      settledCounts(f, frDue[i]!, resDue[i]!, closedAt[i]!, rating[i]!),
       (f & F_REPLIED) !== 0 ? frDur[i]! : undefined, (f & F_RESOLVED) !== 0 ? resDur[i]! : undefined,
     ];
   }
 
-  /** Files a stored row: into its cell and period (settled) or the live list. */
+  /** Files a stored row: under its division, and into its cells and period (settled) or the live list; a merged ticket's nowhere. */
   private attach(i: number): void {
-    if (!isSettled(this.rows.flags[i]!, this.rows.closedAt[i]!)) {
-      this.livePos[i] = this.liveCount;
-      this.live[this.liveCount++] = i;
+    const rows = this.rows;
+    const d = rows.div[i]!;
+    if (this.divisions.values[d] === MERGED_DIVISION) return;
+    (this.byDivision[d] ??= new Set()).add(i);
+    if (!isSettled(rows.flags[i]!, rows.closedAt[i]!)) {
+      const at = this.liveCount++;
+      this.livePos[i] = at;
+      this.live[at] = i;
+      copyRow(this.liveRows, at, rows, i);
       return;
     }
-    const period = periodOf(this.submitted[i]!);
-    this.cellOf[i] = this.cells.id(this.div[i]!, this.unit[i]!, this.handler[i]!, this.svc[i]!, period);
-    this.cells.add(...this.cellEntry(i));
-    let rows = this.settledByPeriod.get(period);
-    if (!rows) this.settledByPeriod.set(period, (rows = new Set()));
-    rows.add(i);
+    this.fileSettled(i, true);
   }
 
-  /** Takes a stored row out of its cell and period, or out of the live list (before it is overwritten). */
+  /** Takes a stored row out of where {@link attach} filed it (before it is overwritten). */
   private detach(i: number): void {
-    if (this.cellOf[i]! < 0) {
+    const d = this.rows.div[i]!;
+    this.byDivision[d]?.delete(i);
+    if (this.livePos[i]! >= 0) {
+      // The last live row takes the freed position, in the list and in the compact copy.
       const at = this.livePos[i]!;
-      const last = this.live[--this.liveCount]!;
+      const lastAt = --this.liveCount;
+      const last = this.live[lastAt]!;
       this.live[at] = last;
       this.livePos[last] = at;
+      copyRow(this.liveRows, at, this.liveRows, lastAt);
       this.livePos[i] = -1;
-      return;
+    } else if (this.divisions.values[d] !== MERGED_DIVISION) {
+      this.fileSettled(i, false);
     }
-    this.cells.remove(...this.cellEntry(i));
-    this.settledByPeriod.get(periodOf(this.submitted[i]!))?.delete(i);
-    this.cellOf[i] = -1;
+  }
+
+  /** Adds a settled row to (or removes it from) its month's and its year's cells of every set, and its period's rows. */
+  private fileSettled(i: number, add: boolean): void {
+    const rows = this.rows;
+    const period = periodOf(rows.submitted[i]!);
+    const county = this.countyOfDivision[rows.div[i]!]!;
+    const entry = this.cellEntry(i);
+    for (const p of [period, yearPeriodOf(period)]) {
+      for (const [set, a, b] of [[this.byUnit, rows.unit[i]!, rows.handler[i]!], [this.byCategory, rows.svc[i]!, 0], [this.byCounty, 0, 0]] as const) {
+        const c = set.id(county, a, b, p);
+        if (add) set.add(c, ...entry);
+        else set.remove(c, ...entry);
+      }
+    }
+    let settled = this.settledByPeriod.get(period);
+    if (!settled) this.settledByPeriod.set(period, (settled = new Set()));
+    if (add) settled.add(i);
+    else settled.delete(i);
+    this.periodVersion.set(period, (this.periodVersion.get(period) ?? 0) + 1);
+  }
+
+  /**
+   * A compact copy of a period's settled rows (rebuilt after a change to them), for the per-row loops of
+   * the queries whose range cuts the period; the copies of the last {@link PERIOD_COPIES} periods are kept.
+   */
+  private periodCopy(period: number): RowPart {
+    const version = this.periodVersion.get(period) ?? 0;
+    let copy = this.periodCopies.get(period);
+    if (!copy || copy.version !== version) {
+      const settled = this.settledByPeriod.get(period) ?? new Set<number>();
+      const store = grownStore(newRowStore(), settled.size);
+      let m = 0;
+      for (const i of settled) copyRow(store, m++, this.rows, i);
+      copy = { version, store, m, gOf: new Int32Array(m) };
+    }
+    this.periodCopies.delete(period); // (re)inserted last: the map's order is the order of use
+    this.periodCopies.set(period, copy);
+    for (const [old] of this.periodCopies) if (this.periodCopies.size > PERIOD_COPIES) this.periodCopies.delete(old);
+    return { store: copy.store, list: this.identity, m: copy.m, gOf: copy.gOf };
   }
 
   /** Computes the statistics of q at q.nowMs, groups named from `ref` (see definitions.ts and the module comment). */
@@ -215,38 +285,62 @@ export class StatsTable {
     const keyDict = { unit: this.units, handler: this.handlers, category: this.services, county: this.counties, none: undefined }[q.groupBy];
     const groups = keyDict ? keyDict.values.length : 1;
     const c = newCounters(groups);
-    const gOf = this.scratchGroup;
-    const keyCol = q.groupBy === 'unit' ? this.unit : q.groupBy === 'handler' ? this.handler : q.groupBy === 'category' ? this.svc : undefined;
     const from = q.fromMs ?? -Infinity;
     const to = q.toMs ?? Infinity;
 
-    // The rows for the per-row loops: every row, or the live rows and the settled rows of the periods the range cuts.
+    // The rows for the per-row loops: every row; the rows of the divisions of a query below county level;
+    // or the live rows (their compact copy) and the settled rows of the periods the range cuts, beside the cells.
     const list = this.scratchList;
-    let m: number;
-    let cellG: Int32Array | undefined;
-    const path = !options.path || options.path === 'auto' ? this.autoPath() : options.path;
-    if (path === 'rowwise') {
+    const parts: RowPart[] = [];
+    let cells: { set: Cells; g: Int32Array; totalG: Int32Array } | undefined;
+    if (options.path === 'rowwise') {
       for (let i = 0; i < this.n; i++) list[i] = i;
-      m = this.n;
+      parts.push({ store: this.rows, list, m: this.n, gOf: this.scratchGroup });
+    } else if (q.division.length > COUNTY_CODE_LENGTH) {
+      let m = 0;
+      for (let d = 0; d < divMask.length; d++) if (divMask[d] === 1) for (const i of this.byDivision[d] ?? []) list[m++] = i;
+      parts.push({ store: this.rows, list, m, gOf: this.scratchGroup });
     } else {
       const cut = periodsCut(from, to);
-      list.set(this.live.subarray(0, this.liveCount));
-      m = this.liveCount;
-      for (const period of cut) for (const i of this.settledByPeriod.get(period) ?? []) list[m++] = i;
-      cellG = this.cells.assignGroups(q.groupBy, divMask, this.countyOfDivision, from, to, cut);
-      this.cells.countInto(cellG, c);
+      parts.push({ store: this.liveRows, list: this.identity, m: this.liveCount, gOf: this.scratchLiveGroup });
+      for (const period of cut) parts.push(this.periodCopy(period));
+      cells = this.selectCells(q.groupBy, divisionMask(this.counties.values, q.division), from, to, cut);
+      cells.set.countInto(cells.g, c);
     }
-    assignRowGroups(list, m, gOf, this.div, this.submitted, divMask, from, to,
-      keyCol ?? (q.groupBy === 'county' ? this.countyOfDivision : undefined), q.groupBy === 'county');
-    countRows(list, m, gOf, this.rows, q.nowMs, c);
+    for (const p of parts) {
+      const key = { unit: p.store.unit, handler: p.store.handler, category: p.store.svc, county: this.countyOfDivision, none: undefined }[q.groupBy];
+      assignRowGroups(p.list, p.m, p.gOf, p.store.div, p.store.submitted, divMask, from, to, key, q.groupBy === 'county');
+      countRows(p.list, p.m, p.gOf, p.store, q.nowMs, c);
+    }
 
-    // Medians: the target buckets per group and for the total, then one pass collecting their values.
+    // Medians: the target buckets per group and for the total, then the values lying in them.
     const targets = medianTargets(c, groups);
-    const cand = collectCandidates(list, m, gOf, this.rows, targets, groups);
-    if (cellG) {
-      this.cells.collect('fr', cellG, targets.fr, targets.frTotal, cand.fr, cand.frTotal);
-      this.cells.collect('res', cellG, targets.res, targets.resTotal, cand.res, cand.resTotal);
-    }
+    if (!keyDict) targets.fr[0] = targets.res[0] = undefined; // no groups: only the total's medians
+    const cand: MedianCandidates = { fr: new Array<number[] | undefined>(groups), res: new Array<number[] | undefined>(groups), frTotal: [], resTotal: [] };
+    for (const p of parts) collectCandidates(p.list, p.m, p.gOf, p.store, targets, cand);
+    if (cells) this.collectFromCells(cells, targets, cand);
     return resultOf(q, ref, keyDict?.values, c, targets, cand);
+  }
+
+  /**
+   * The cell set of a grouping and the group of each of its cells, and of each (county, month) cell for
+   * the total's median candidates (the fewest cells to take them from).
+   */
+  private selectCells(groupBy: GroupBy, countyMask: Uint8Array, from: number, to: number, cut: ReadonlySet<number>): { set: Cells; g: Int32Array; totalG: Int32Array } {
+    const set = groupBy === 'unit' || groupBy === 'handler' ? this.byUnit : groupBy === 'category' ? this.byCategory : this.byCounty;
+    const grouping: CellGrouping = groupBy === 'unit' || groupBy === 'category' ? 'a' : groupBy === 'handler' ? 'b' : groupBy;
+    const g = set.assignGroups(grouping, countyMask, from, to, cut);
+    return { set, g, totalG: set === this.byCounty ? g : this.byCounty.assignGroups('none', countyMask, from, to, cut) };
+  }
+
+  /** Adds the cells' durations lying in the median buckets to the candidates. */
+  private collectFromCells(cells: { set: Cells; g: Int32Array; totalG: Int32Array }, t: MedianTargets, cand: MedianCandidates): void {
+    const both = cells.set === this.byCounty;
+    cells.set.collect('fr', cells.g, t.fr, both ? t.frTotal : undefined, cand.fr, cand.frTotal);
+    cells.set.collect('res', cells.g, t.res, both ? t.resTotal : undefined, cand.res, cand.resTotal);
+    if (!both) {
+      this.byCounty.collect('fr', cells.totalG, [], t.frTotal, [], cand.frTotal);
+      this.byCounty.collect('res', cells.totalG, [], t.resTotal, [], cand.resTotal);
+    }
   }
 }

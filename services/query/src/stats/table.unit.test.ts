@@ -96,7 +96,7 @@ describe('StatsTable', () => {
     const divisions = ['513437100001', '513437100002', '513437101001', '513401001001', '513401002003', '5134'];
     const statuses = ['submitted', 'routed', 'in_progress', 'awaiting_information', 'resolved', 'closed', 'rejected', 'duplicate', 'withdrawn'];
     const row = (id: number, revision: number): FactsRecord => {
-      const submittedMs = T0 + Math.floor(rnd() * 60 * 24) * H + Math.floor(rnd() * H);
+      const submittedMs = T0 - 20 * 24 * H + Math.floor(rnd() * 80 * 24) * H + Math.floor(rnd() * H); // December 2025 to March 2026
       const status = pick(statuses);
       const final = ['closed', 'rejected', 'duplicate', 'withdrawn'].includes(status);
       const division = pick(divisions);
@@ -118,7 +118,8 @@ describe('StatsTable', () => {
     const layout = t.layout;
     expect(layout.settled).toBeGreaterThan(1000);
     expect(layout.live).toBeGreaterThan(1000);
-    expect(layout.cells).toBeGreaterThan(100);
+    expect(layout.cellsByUnit).toBeGreaterThan(50);
+    expect(layout.cellsByCategory).toBeGreaterThan(20);
     const nowMs = T0 + 65 * 24 * H;
     const day = 24 * H;
     const shanghaiMidnight = T0 - 8 * H;
@@ -129,6 +130,10 @@ describe('StatsTable', () => {
       { fromMs: Date.parse('2026-02-01T00:00:00+08:00'), toMs: Date.parse('2026-03-01T00:00:00+08:00') },
       { fromMs: Date.parse('2026-01-01T00:00:00+08:00') }, { toMs: Date.parse('2026-02-01T00:00:00+08:00') },
       { fromMs: Date.parse('2026-01-15T00:00:00+08:00'), toMs: Date.parse('2026-02-01T00:00:00+08:00') },
+      // A whole year in Asia/Shanghai (its year cells), with a month before it, or with part of one cut.
+      { fromMs: Date.parse('2026-01-01T00:00:00+08:00'), toMs: Date.parse('2027-01-01T00:00:00+08:00') },
+      { fromMs: Date.parse('2025-12-01T00:00:00+08:00'), toMs: Date.parse('2027-01-01T00:00:00+08:00') },
+      { fromMs: Date.parse('2025-12-20T00:00:00+08:00') }, { toMs: Date.parse('2026-01-01T00:00:00+08:00') },
     ];
     for (const groupBy of ['none', 'unit', 'county', 'handler', 'category'] as const) {
       for (const division of ['', '5134', '513437', '513437100', '513401001001']) {
@@ -150,26 +155,38 @@ describe('StatsTable', () => {
     for (let i = 0; i < 4000; i++) rows.push(row(i, 1));
     for (let k = 0; k < 1500; k++) { const id = Math.floor(rnd() * 4000); rows.push(row(id, 2 + k)); }
     t.clear();
-    expect(t.layout).toMatchObject({ rows: 0, live: 0, settled: 0, cells: 0 });
+    expect(t.layout).toMatchObject({ rows: 0, live: 0, settled: 0, cellsByUnit: 0, cellsByCategory: 0, cellsByCounty: 0 });
     for (const r of rows) t.upsert(r);
     expect(t.compute({ division: '513437', groupBy: 'unit', nowMs, fromMs: T0 + 5 * day + 3 * H }, ref, { path: 'aggregated' })).toEqual(before);
-    expect(t.layout.path).toBe(t.layout.settled >= 4 * t.layout.cells ? 'aggregated' : 'rowwise');
   });
 
   it('a settled ticket moves between cells and the live rows as it is rewritten', () => {
     const t = new StatsTable();
     t.upsert(ticket(1));
-    expect(t.layout).toMatchObject({ rows: 1, live: 0, settled: 1, cells: 1 });
+    expect(t.layout).toMatchObject({ rows: 1, live: 0, settled: 1, cellsByUnit: 2, cellsByCategory: 2, cellsByCounty: 2 });
     t.upsert(ticket(1, { revision: 4, status: 'in_progress', resolvedMs: NaN })); // reopened, keeps its closedAt
     expect(t.layout).toMatchObject({ rows: 1, live: 1, settled: 0 });
     expect(t.compute({ division: '', groupBy: 'none', nowMs: NOW }, undefined, { path: 'aggregated' }).total).toMatchObject({ openNow: 1, closed: 0, medianHoursToResolution: null });
     t.upsert(ticket(1, { revision: 5, resolvedMs: T0 + 30 * H, closedMs: T0 + 40 * H, rating: 2 }));
     expect(t.layout).toMatchObject({ rows: 1, live: 0, settled: 1 });
     expect(t.compute({ division: '', groupBy: 'none', nowMs: NOW }, undefined, { path: 'aggregated' }).total).toMatchObject({ openNow: 0, closed: 1, medianHoursToResolution: 30, satisfaction: { average: 2, rated: 1 } });
-    // One settled ticket in one cell: auto takes the per-row path; eight in the same cell: the cells.
-    expect(t.layout.path).toBe('rowwise');
-    for (let i = 2; i <= 8; i++) t.upsert(ticket(i));
-    expect(t.layout).toMatchObject({ settled: 8, cells: 1, path: 'aggregated' });
+    // Each ticket is in its month's and its year's cells; other tickets of the same county, unit, handler, category and
+    // month share them; a new category makes new cells.
+    for (let i = 2; i <= 8; i++) t.upsert(ticket(i, { division: `5134371000${i}0` }));
+    t.upsert(ticket(9, { serviceCode: 'roads' }));
+    expect(t.layout).toMatchObject({ settled: 9, cellsByUnit: 2, cellsByCategory: 4, cellsByCounty: 2 });
+  });
+
+  it('a range cutting a month sees the rows written after an earlier query cut it (its compact copy is rebuilt)', () => {
+    const t = new StatsTable();
+    for (let i = 0; i < 20; i++) t.upsert(ticket(i, { submittedMs: T0 + i * H }));
+    const q = { division: '', groupBy: 'unit', nowMs: NOW, fromMs: T0 + 5 * H } as const;
+    expect(t.compute(q, ref).total.received).toBe(15);
+    t.upsert(ticket(100, { submittedMs: T0 + 50 * H }));
+    t.upsert(ticket(3, { revision: 9, submittedMs: T0 + 7 * H, rating: 1 })); // moved into the range
+    t.upsert(ticket(10, { revision: 9, submittedMs: T0 + 10 * H, status: 'in_progress', closedMs: NaN })); // reopened: live
+    expect(t.compute(q, ref)).toEqual(t.compute(q, ref, { path: 'rowwise' }));
+    expect(t.compute(q, ref).total).toMatchObject({ received: 17, openNow: 1 });
   });
 
   it('median: odd, even, none', () => {
