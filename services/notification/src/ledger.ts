@@ -3,8 +3,8 @@ import { withTransaction } from '@tongban/eventstore';
 
 /**
  * The delivery ledger of the channels that reach people outside the platform (SMS, e-mail): one row per
- * message id (event + recipient, see `messageIdOf`) + channel + address, written BEFORE the provider is
- * called and updated with the outcome before the event is acknowledged.
+ * message id (event + recipient, see `messageIdOf`) + channel + address (its keyed hash, {@link AddressHash}),
+ * written BEFORE the provider is called and updated with the outcome before the event is acknowledged.
  *
  * States: `sending` (claimed, with a lease) → `sent` | `failed` (permanent: recorded, never retried) |
  * `pending` (a transient failure released the claim: the event's redelivery tries again) | `in_doubt`
@@ -22,6 +22,38 @@ import { withTransaction } from '@tongban/eventstore';
  *   is also lost in a crash the row becomes `in_doubt` and is never sent again. Duplicates ≤ 1.
  */
 
+/**
+ * The keyed hash the ledger keeps for an address (issue 14 item 6): the rows never hold a reporter's phone or
+ * e-mail, so erasing the reporter leaves neither behind. What is sent goes to the address the event gives
+ * (opened with the reporter's key); the ledger only needs to recognise the same address again. Built with
+ * {@link ledgerAddressHash}.
+ */
+export type AddressHash = (channel: LedgerChannel, address: string) => string;
+
+/** Prefix of a hashed ledger address (rows written before hashing hold the address itself). */
+const HASHED = 'hmac:';
+
+/** {@link AddressHash} from a keyed hash of a scope (ReporterKeyStore.deviceHash: HMAC-SHA256, hex): `hmac:<hex>`. */
+export function ledgerAddressHash(keyedHash: (scope: string) => string): AddressHash {
+  return (channel, address) => `${HASHED}${keyedHash(`ledger:${channel}:${address}`)}`;
+}
+
+/**
+ * Replaces the addresses of rows written before addresses were hashed by their hash (idempotent; replicas
+ * may run it side by side). @returns the rows changed.
+ */
+export async function hashLedgerAddresses(pool: pg.Pool, hash: AddressHash): Promise<number> {
+  const { rows } = await pool.query<{ channel: LedgerChannel; address: string }>(
+    `SELECT DISTINCT channel, address FROM notification_ledger WHERE address NOT LIKE '${HASHED}%'`,
+  );
+  let changed = 0;
+  for (const r of rows) {
+    const res = await pool.query('UPDATE notification_ledger SET address = $3 WHERE channel = $1 AND address = $2', [r.channel, r.address, hash(r.channel, r.address)]);
+    changed += res.rowCount ?? 0;
+  }
+  return changed;
+}
+
 /** Lease of a claim: longer than any provider call (10 s timeout) plus recording it. */
 export const CLAIM_LEASE_MS = 30_000;
 
@@ -31,7 +63,7 @@ export type LedgerChannel = 'sms' | 'email';
 export interface LedgerKey {
   messageId: string;
   channel: LedgerChannel;
-  /** Phone number or e-mail address. */
+  /** Phone number or e-mail address (stored as its {@link AddressHash}). */
   address: string;
 }
 
@@ -52,7 +84,12 @@ export type Claim =
   | { action: 'busy' };
 
 export class DeliveryLedger {
-  constructor(private readonly pool: pg.Pool, private readonly leaseMs = CLAIM_LEASE_MS) {}
+  constructor(private readonly pool: pg.Pool, private readonly hash: AddressHash, private readonly leaseMs = CLAIM_LEASE_MS) {}
+
+  /** The row's key as stored: the address hashed. */
+  private row(key: LedgerKey): [string, LedgerChannel, string] {
+    return [key.messageId, key.channel, this.hash(key.channel, key.address)];
+  }
 
   /** Claims a delivery (one transaction; the row lock serialises concurrent claims). */
   async claim(key: LedgerKey, ctx: LedgerContext): Promise<Claim> {
@@ -60,12 +97,12 @@ export class DeliveryLedger {
       await client.query(
         `INSERT INTO notification_ledger (message_id, channel, address, event_id, ticket_id, kind, state, attempts, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, 'pending', 0, now(), now()) ON CONFLICT DO NOTHING`,
-        [key.messageId, key.channel, key.address, ctx.eventId, ctx.ticketId, ctx.kind],
+        [...this.row(key), ctx.eventId, ctx.ticketId, ctx.kind],
       );
       const { rows } = await client.query<{ state: string; attempts: number; stale: boolean; claimed_at: Date | null }>(
         `SELECT state, attempts, (state = 'sending' AND lease_until < now()) AS stale, claimed_at
          FROM notification_ledger WHERE message_id = $1 AND channel = $2 AND address = $3 FOR UPDATE`,
-        [key.messageId, key.channel, key.address],
+        this.row(key),
       );
       const row = rows[0]!;
       let claim: Claim;
@@ -75,7 +112,7 @@ export class DeliveryLedger {
              stale_claims = stale_claims + (CASE WHEN state = 'sending' THEN 1 ELSE 0 END),
              lease_until = now() + ($4::bigint * interval '1 millisecond'), updated_at = now()
            WHERE message_id = $1 AND channel = $2 AND address = $3 RETURNING attempts, claimed_at, stale_claims`,
-          [key.messageId, key.channel, key.address, this.leaseMs],
+          [...this.row(key), this.leaseMs],
         );
         const u = updated.rows[0]!;
         claim = { action: 'send', attempt: u.attempts, stale: row.stale, staleClaims: u.stale_claims, claimedAt: row.claimed_at ?? u.claimed_at };
@@ -92,7 +129,7 @@ export class DeliveryLedger {
       `INSERT INTO notification_ledger (message_id, channel, address, event_id, ticket_id, kind, state, attempts, provider_id, error, created_at, updated_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $9, now(), now())
        ON CONFLICT (message_id, channel, address) DO UPDATE SET state = $7, provider_id = $8, error = $9, lease_until = NULL, updated_at = now()`,
-      [key.messageId, key.channel, key.address, ctx.eventId, ctx.ticketId, ctx.kind, state, details.providerId ?? null, details.error ?? null],
+      [...this.row(key), ctx.eventId, ctx.ticketId, ctx.kind, state, details.providerId ?? null, details.error ?? null],
     );
   }
 
@@ -101,7 +138,7 @@ export class DeliveryLedger {
     await this.pool.query(
       `UPDATE notification_ledger SET state = 'pending', error = $4, lease_until = NULL, updated_at = now()
        WHERE message_id = $1 AND channel = $2 AND address = $3 AND state = 'sending'`,
-      [key.messageId, key.channel, key.address, error],
+      [...this.row(key), error],
     );
   }
 

@@ -5,6 +5,7 @@ import { runMigrations } from '@tongban/eventstore';
 import { ReporterKeyStore, consumeTicketEvents, positiveNumber, runService, serveGrpc, unary } from '@tongban/runtime';
 import type { NotificationChannel } from './channels';
 import { deliverNotices, inboxChannel, listInbox, markInboxRead } from './inbox';
+import { hashLedgerAddresses, ledgerAddressHash } from './ledger';
 import { NOTIFICATION_MIGRATIONS } from './migrations';
 import { parseUnitContacts } from './contacts';
 import { noticeOptions, outboundChannels } from './outbound-config';
@@ -41,11 +42,16 @@ runService('notification', async (host) => {
     host.onStop(() => sender.stop());
     channels.push(webhookChannel({ pool: host.pool, subscriptions, onEnqueued: () => sender.kick() }));
   }
-  const outbound = outboundChannels(process.env, host.pool, contacts, (entry, message) => host.log.info(entry, message));
+  // Issue 14 item 6: the reporter's sealed phone and e-mail are opened with the reporters' data keys (none once erased),
+  // and the delivery ledger keeps only a keyed hash of each address (rows from before: hashed now).
+  const reporters = await ReporterKeyStore.open(host.pool);
+  const addressHash = ledgerAddressHash((scope) => reporters.deviceHash(scope));
+  const rehashed = await hashLedgerAddresses(host.pool, addressHash);
+  if (rehashed > 0) host.log.info({ rows: rehashed }, 'delivery ledger: addresses replaced by their keyed hash');
+  const outbound = outboundChannels(process.env, host.pool, contacts, addressHash, (entry, message) => host.log.info(entry, message));
   channels.push(...outbound.channels);
   host.onStop(async () => outbound.close());
-  // Issue 14 item 6: the reporter's sealed phone and e-mail are opened with the reporters' data keys (none once erased).
-  const options = { ...noticeOptions(contacts, (id) => host.ref.unitsById.get(id)?.name), reporters: await ReporterKeyStore.open(host.pool) };
+  const options = { ...noticeOptions(contacts, (id) => host.ref.unitsById.get(id)?.name), reporters };
   // A failing channel throws: the consumer redelivers with backoff and dead-letters after maxDeliver.
   await consumeTicketEvents(host, 'notification-inbox', [...NOTIFYING_EVENT_TYPES], async (event) => {
     // Stamped with the event's time, not the delivery's: a late redelivery never looks newer (item 12).

@@ -7,7 +7,7 @@ import { type UnitContact, unitLanguage } from './contacts';
 import type { NoticeOptions } from './recipients';
 import { emailSender } from './email-channel';
 import { inboxChannel } from './inbox';
-import { CLAIM_LEASE_MS, DeliveryLedger } from './ledger';
+import { type AddressHash, CLAIM_LEASE_MS, DeliveryLedger } from './ledger';
 import { type PermanentFailureHandler, outboundChannel } from './outbound';
 import { parseSmsTemplates, smsProviderFromEnv, smsSender } from './sms-channel';
 
@@ -41,13 +41,15 @@ export function noticeOptions(contacts: readonly UnitContact[], unitName: (unitI
 /**
  * The SMS and e-mail channels the environment asks for: SMS when TONGBAN_SMS_PROVIDER is set (with
  * TONGBAN_SMS_TEMPLATES and TONGBAN_SMS_SIGN_NAME), e-mail when TONGBAN_SMTP_URL is set
- * (TONGBAN_SMTP_FROM). TONGBAN_NOTIFY_CLAIM_LEASE_MS sets the ledger's claim lease (default 30 s).
+ * (TONGBAN_SMTP_FROM). TONGBAN_NOTIFY_CLAIM_LEASE_MS sets the ledger's claim lease (default 30 s); the ledger
+ * keeps each address as `addressHash` of it (ledger.ts).
  * @throws SmsConfigError on a bad SMS configuration (the service does not start).
  */
-export function outboundChannels(env: NodeJS.ProcessEnv, pool: pg.Pool, contacts: readonly UnitContact[], log: (entry: Record<string, unknown>, message: string) => void):
-  { channels: NotificationChannel[]; close(): void; describe: Record<string, string> } {
+export function outboundChannels(
+  env: NodeJS.ProcessEnv, pool: pg.Pool, contacts: readonly UnitContact[], addressHash: AddressHash, log: (entry: Record<string, unknown>, message: string) => void,
+): { channels: NotificationChannel[]; close(): void; describe: Record<string, string> } {
   const lease = Number(env['TONGBAN_NOTIFY_CLAIM_LEASE_MS'] ?? '');
-  const ledger = new DeliveryLedger(pool, Number.isFinite(lease) && lease > 0 ? lease : CLAIM_LEASE_MS);
+  const ledger = new DeliveryLedger(pool, addressHash, Number.isFinite(lease) && lease > 0 ? lease : CLAIM_LEASE_MS);
   const onFailure = failureToHoldingUnit(pool, contacts);
   const channels: NotificationChannel[] = [];
   const describe: Record<string, string> = {};

@@ -6,7 +6,7 @@
 import type { ActorContext } from '@tongban/domain';
 import { PostgresEventStore, type RecordedEvent, runMigrations } from '@tongban/eventstore';
 import { loadReferenceData } from '@tongban/reference-data';
-import { TicketExecutor, systemClock } from '@tongban/runtime';
+import { ReporterKeyStore, TicketExecutor, systemClock } from '@tongban/runtime';
 import { type TestDatabase, createTestDatabase } from '@tongban/testing';
 import { type ParsedMail, simpleParser } from 'mailparser';
 import type { AddressInfo } from 'node:net';
@@ -18,7 +18,7 @@ import { parseUnitContacts } from './contacts';
 import { type FakeSmsServer, fakeAliyun, fakeTencent } from './testing/fake-sms-providers';
 import { deliverNotices, inboxChannel } from './inbox';
 import { NOTIFICATION_MIGRATIONS } from './migrations';
-import { setOptOut } from './ledger';
+import { type AddressHash, DeliveryLedger, hashLedgerAddresses, ledgerAddressHash, setOptOut } from './ledger';
 import { noticeOptions, outboundChannels } from './outbound-config';
 import { aliyunSignature, canonicalizedQuery } from './sms/aliyun';
 import { smsSegments, smsParam } from './sms/provider';
@@ -44,6 +44,8 @@ let smtpPort: number;
 const mails: ParsedMail[] = [];
 let aliyun: FakeSmsServer;
 let tencent: FakeSmsServer;
+/** The ledger's keyed hash of an address, with this database's reporter key (as the service builds it). */
+let addressHash: AddressHash;
 
 beforeAll(async () => {
   db = await createTestDatabase();
@@ -51,6 +53,8 @@ beforeAll(async () => {
   store = await PostgresEventStore.create(pool, clock);
   await runMigrations(pool, 'notification', NOTIFICATION_MIGRATIONS);
   executor = new TicketExecutor({ store, ref, clock, service: 'test' });
+  const reporters = await ReporterKeyStore.open(pool, { TONGBAN_REPORTER_KEY: 'outbound-test-reporter-key-0123456789abcdef' });
+  addressHash = ledgerAddressHash((scope) => reporters.deviceHash(scope));
   smtp = new SMTPServer({
     authOptional: true, disabledCommands: ['STARTTLS'], logger: false,
     onRcptTo(address, _session, cb) { cb(address.address.startsWith('bounce') ? Object.assign(new Error('550 no such mailbox'), { responseCode: 550 }) : undefined); },
@@ -75,7 +79,7 @@ function channels(provider: 'aliyun' | 'tencent', extra: NodeJS.ProcessEnv = {})
     TONGBAN_SMS_PROVIDER: provider, TONGBAN_SMS_ENDPOINT: server.url, TONGBAN_SMS_TEMPLATES: TEMPLATES, TONGBAN_SMS_SIGN_NAME: '凉山通办',
     TONGBAN_SMS_ACCESS_KEY_ID: provider === 'aliyun' ? 'LTAI-test' : 'AKID-test', TONGBAN_SMS_ACCESS_KEY_SECRET: `${provider}-secret`, TONGBAN_SMS_SDK_APP_ID: '1400000000',
     TONGBAN_SMTP_URL: `smtp://127.0.0.1:${smtpPort}`, ...extra,
-  }, pool, parseUnitContacts(CONTACTS), () => undefined);
+  }, pool, parseUnitContacts(CONTACTS), addressHash, () => undefined);
   return { list: [inboxChannel(pool), ...out.channels], close: out.close };
 }
 
@@ -115,7 +119,25 @@ describe('Alibaba Cloud SMS', () => {
     expect(mine).toHaveLength(1);
     expect(mine[0]).toMatchObject({ signName: '凉山通办', params: { reference: expect.stringMatching(/^LS-2026-/), unit: '锦城镇', dueAt: expect.stringMatching(/^2\d{3}年/) } });
     expect(aliyun.badSignatures).toBe(0);
-    expect(await ledger(t.id)).toEqual([{ channel: 'sms', address: REPORTER_PHONE, state: 'sent', attempts: 1, kind: 'accepted' }]);
+    // The ledger keeps a keyed hash of the number, never the number (issue 14 item 6: nothing left once the reporter is erased).
+    expect(await ledger(t.id)).toEqual([{ channel: 'sms', address: addressHash('sms', REPORTER_PHONE), state: 'sent', attempts: 1, kind: 'accepted' }]);
+    expect(addressHash('sms', REPORTER_PHONE)).toMatch(/^hmac:[0-9a-f]{64}$/);
+  });
+
+  it('hashes the addresses of rows written before hashing, which still stop a redelivery from sending again', async () => {
+    const t = await ticket('13800006666');
+    const accepted = await last(t, 'TicketAccepted');
+    const messageId = uuidv7();
+    const row = { eventId: accepted.id, ticketId: t.id, kind: 'accepted' };
+    await pool.query(
+      `INSERT INTO notification_ledger (message_id, channel, address, event_id, ticket_id, kind, state, attempts, created_at, updated_at)
+       VALUES ($1, 'sms', '13800006666', $2, $3, 'accepted', 'sent', 1, now(), now())`, [messageId, accepted.id, t.id],
+    );
+    expect(await hashLedgerAddresses(pool, addressHash)).toBeGreaterThanOrEqual(1);
+    expect(await hashLedgerAddresses(pool, addressHash)).toBe(0);
+    expect(await ledger(t.id)).toEqual([expect.objectContaining({ address: addressHash('sms', '13800006666'), state: 'sent' })]);
+    const claim = await new DeliveryLedger(pool, addressHash).claim({ messageId, channel: 'sms', address: '13800006666' }, row);
+    expect(claim).toEqual({ action: 'done', state: 'sent' });
   });
 
   it('retries a throttled send (transient) on redelivery and records a refused number (permanent) as 短信发送失败 for the holding unit', async () => {
@@ -124,7 +146,10 @@ describe('Alibaba Cloud SMS', () => {
     await executor.execute(t.id, { type: 'ReplyToTicket', message: '已安排清运', public: true }, ADMIN, { correlationId: t.id });
     const reply = await last(t, 'TicketReplied');
     aliyun.failNext('isv.BUSINESS_LIMIT_CONTROL');
-    await expect(handle(list, reply)).rejects.toThrow(/isv.BUSINESS_LIMIT_CONTROL/);
+    // The error (logged, dead-lettered) names the address by its place, not the number.
+    const error = await handle(list, reply).then(() => 'delivered', (err: Error) => err.message);
+    expect(error).toMatch(/sms delivery of [0-9a-f-]{36} failed: device address 1: .*isv.BUSINESS_LIMIT_CONTROL/);
+    expect(error).not.toContain('13800003333');
     expect((await ledger(t.id)).find((r) => r.kind === 'public-reply')).toMatchObject({ state: 'pending', attempts: 1 });
     await handle(list, reply);
     expect((await ledger(t.id)).find((r) => r.kind === 'public-reply')).toMatchObject({ state: 'sent', attempts: 2 });

@@ -52,7 +52,9 @@ export function outboundChannel(sender: Sender, ledger: DeliveryLedger, onPerman
     name: sender.channel,
     async deliver(notice, ctx) {
       const errors: string[] = [];
-      for (const address of sender.addresses(notice, ctx)) {
+      for (const [i, address] of sender.addresses(notice, ctx).entries()) {
+        // Errors (logged, dead-lettered) name the address by its place, never the phone or e-mail itself.
+        const which = `${notice.recipient.kind} address ${i + 1}`;
         const key: LedgerKey = { messageId: ctx.messageId, channel: sender.channel, address };
         const row = { eventId: ctx.event.id, ticketId: ctx.state.ticketId, kind: notice.kind };
         if (await ledger.optedOut(sender.channel, address)) {
@@ -63,7 +65,7 @@ export function outboundChannel(sender: Sender, ledger: DeliveryLedger, onPerman
         const claim = await ledger.claim(key, row);
         if (claim.action === 'done') continue;
         if (claim.action === 'busy') {
-          errors.push(`${address}: another delivery is in progress`);
+          errors.push(`${which}: another delivery is in progress`);
           continue;
         }
         if (claim.stale) {
@@ -93,7 +95,7 @@ export function outboundChannel(sender: Sender, ledger: DeliveryLedger, onPerman
           } else {
             await ledger.release(key, failure.message);
             count('retry');
-            errors.push(`${address}: ${failure.message}`);
+            errors.push(`${which}: ${failure.message}`);
           }
         }
       }
