@@ -192,7 +192,8 @@ async function launchTestStack(extraEnv: NodeJS.ProcessEnv, options: TestStackOp
     logs: () => [...logs],
     env,
     pool(max = 2) {
-      const pool = new pg.Pool({ connectionString: db.url, max });
+      // The stack's database: the one given as DATABASE_URL (e.g. an Open311 test's own), else the one created here.
+      const pool = new pg.Pool({ connectionString: env['DATABASE_URL'], max });
       // Idle clients see the server go away (restarts in resilience tests, the drop at the end).
       pool.on('error', () => undefined);
       pools.push(pool);

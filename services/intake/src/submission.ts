@@ -4,7 +4,7 @@ import { isLanguage } from '@tongban/i18n';
 import type { intake } from '@tongban/contracts';
 import { DEFAULT_SLA_CONFIG, REQUEST_TYPES, TicketRejection, isRequestType, decide, findService, initialTicketState, slaPolicyFor, type Clock, type SlaConfig, type TicketCommand } from '@tongban/domain';
 import type { ReferenceData } from '@tongban/reference-data';
-import { type ReporterKeyStore, type TicketExecutor, actorContext, fail, handlingContext } from '@tongban/runtime';
+import { type ReporterKeyStore, SealError, type TicketExecutor, actorContext, fail, handlingContext } from '@tongban/runtime';
 import canonicalize from 'canonicalize';
 import type pg from 'pg';
 import { v7 as uuidv7 } from 'uuid';
@@ -65,7 +65,13 @@ export async function submitTicket(deps: SubmissionDeps, request: intake.SubmitT
       ? await claimRetryWindow(deps, claimOwner(principal), retryDevice, requestHash(ticket), window)
       : { ticketId: uuidv7(), reference: await nextReference(deps.pool, deps.clock.now()), replayed: false };
   const plain = toCommand(deps, placed, principal, ids.ticketId, ids.reference);
-  const command = await sealSubmission(deps.reporters, plain, principal, deps.clock.now());
+  const command = await sealSubmission(deps.reporters, plain, principal, deps.clock.now()).catch((err: unknown) => {
+    // A retry (same Idempotency-Key) of a report whose own reporter was erased since: the ticket exists, and
+    // nothing may be sealed for that reporter again; answered as the replay it is (was: 500).
+    if (ids.replayed && err instanceof SealError) return undefined;
+    throw err;
+  });
+  if (!command) return { ticketId: ids.ticketId, reference: ids.reference, revision: 0, replayed: true };
   try {
     // The person a proxy submission is for is sealed in the event, so the metadata no longer names them (onBehalfOf).
     const result = await deps.executor.execute(ids.ticketId, command, actor, {
