@@ -38,8 +38,9 @@ export async function timerTableExists(db: pg.Pool | pg.PoolClient): Promise<boo
  * and every unchanged row rewritten (with its index entries) for every event of the ticket.
  */
 async function writeTimers(db: pg.PoolClient, ticketId: string, timers: readonly Timer[]): Promise<void> {
-  await db.query(
-    `WITH wanted AS (
+  await db.query({
+    name: 'deadline_timers_write',
+    text: `WITH wanted AS (
        SELECT * FROM unnest($2::text[], $3::text[], $4::timestamptz[], $5::text[]) AS w(leg, kind, due_at, due_key)
      ), gone AS (
        DELETE FROM sla_timers t WHERE t.ticket_id = $1 AND NOT EXISTS (SELECT 1 FROM wanted w WHERE w.leg = t.leg AND w.kind = t.kind)
@@ -47,8 +48,8 @@ async function writeTimers(db: pg.PoolClient, ticketId: string, timers: readonly
      INSERT INTO sla_timers AS t (ticket_id, leg, kind, due_at, due_key) SELECT $1, leg, kind, due_at, due_key FROM wanted
      ON CONFLICT (ticket_id, leg, kind) DO UPDATE SET due_at = EXCLUDED.due_at, due_key = EXCLUDED.due_key, attempts = 0
        WHERE (t.due_at, t.due_key, t.attempts) IS DISTINCT FROM (EXCLUDED.due_at, EXCLUDED.due_key, 0)`,
-    [ticketId, timers.map((t) => t.leg), timers.map((t) => t.kind), timers.map((t) => t.dueAt), timers.map((t) => t.dueKey)],
-  );
+    values: [ticketId, timers.map((t) => t.leg), timers.map((t) => t.kind), timers.map((t) => t.dueAt), timers.map((t) => t.dueKey)],
+  });
 }
 
 /**
@@ -58,7 +59,8 @@ async function writeTimers(db: pg.PoolClient, ticketId: string, timers: readonly
  */
 export async function replaceTimers(pool: pg.Pool, ticketId: string, compute: () => Promise<Timer[]>): Promise<Timer[]> {
   return withTransaction(pool, async (db) => {
-    await db.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`sla:${ticketId}`]);
+    // Named (prepared) statements, here and in writeTimers: parsed and planned once per connection (issue 13).
+    await db.query({ name: 'deadline_ticket_lock', text: 'SELECT pg_advisory_xact_lock(hashtext($1))', values: [`sla:${ticketId}`] });
     const timers = await compute();
     if (timers.some((t) => t.ticketId !== ticketId)) throw new Error(`replaceTimers(${ticketId}): a computed timer belongs to another ticket`);
     await writeTimers(db, ticketId, timers);

@@ -173,8 +173,10 @@ async function claimIdempotencyKey(deps: SubmissionDeps, principal: Principal, k
   const owner = claimOwner(principal);
   const hash = requestHash(t);
   const now = deps.clock.now();
-  const { rows: [claimed] } = await deps.pool.query<{ request_hash: string; ticket_id: string; reference: string; inserted: boolean }>(
-    `WITH existing AS (
+  // A named (prepared) statement: parsed and planned once per connection (issue 13).
+  const { rows: [claimed] } = await deps.pool.query<{ request_hash: string; ticket_id: string; reference: string; inserted: boolean }>({
+    name: 'intake_claim_key',
+    text: `WITH existing AS (
        SELECT request_hash, ticket_id, reference FROM intake_idempotency WHERE principal = $1 AND idempotency_key = $2
      ), inserted AS (
        INSERT INTO intake_idempotency (principal, idempotency_key, request_hash, ticket_id, reference, created_at)
@@ -184,8 +186,8 @@ async function claimIdempotencyKey(deps: SubmissionDeps, principal: Principal, k
      )
      SELECT request_hash, ticket_id::text AS ticket_id, reference, true AS inserted FROM inserted
      UNION ALL SELECT request_hash, ticket_id::text, reference, false FROM existing`,
-    [owner, key, hash, uuidv7(), now, shanghaiYear(now)],
-  );
+    values: [owner, key, hash, uuidv7(), now, shanghaiYear(now)],
+  });
   let row = claimed;
   if (!row) {
     // A concurrent claim of the same key committed first: its ticket.

@@ -41,11 +41,13 @@ export function inboxChannel(pool: pg.Pool): NotificationChannel {
   return {
     name: 'inbox',
     async deliver(notice: Notice, ctx: NoticeContext): Promise<void> {
-      await pool.query(
-        `INSERT INTO inbox_messages (id, recipient_kind, recipient_id, ticket_id, kind, title, body, created_at, event_id, event_revision)
+      // A named (prepared) statement: parsed and planned once per connection (issue 13).
+      await pool.query({
+        name: 'notification_inbox_insert',
+        text: `INSERT INTO inbox_messages (id, recipient_kind, recipient_id, ticket_id, kind, title, body, created_at, event_id, event_revision)
          VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10) ON CONFLICT DO NOTHING`,
-        [ctx.messageId, notice.recipient.kind, notice.recipient.id, ctx.state.ticketId, notice.kind, notice.title, notice.body, ctx.createdAt, ctx.event.id, ctx.event.revision],
-      );
+        values: [ctx.messageId, notice.recipient.kind, notice.recipient.id, ctx.state.ticketId, notice.kind, notice.title, notice.body, ctx.createdAt, ctx.event.id, ctx.event.revision],
+      });
     },
   };
 }

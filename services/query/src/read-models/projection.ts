@@ -19,9 +19,10 @@ export function unitsInvolved(previous: readonly string[], s: TicketState): stri
  */
 export async function projectTicketEvent(pool: pg.Pool, store: EventStore, event: RecordedEvent): Promise<void> {
   const ticketId = ticketIdOf(event.stream) ?? '';
-  const { rows } = await pool.query<{ revision: number; state: TicketState; units_involved: string[] }>(
-    'SELECT revision, state, units_involved FROM ticket_views WHERE ticket_id = $1', [ticketId],
-  );
+  // Named (prepared) statements here and in upsertView: parsed and planned once per connection (issue 13).
+  const { rows } = await pool.query<{ revision: number; state: TicketState; units_involved: string[] }>({
+    name: 'query_view_get', text: 'SELECT revision, state, units_involved FROM ticket_views WHERE ticket_id = $1', values: [ticketId],
+  });
   const current = rows[0];
   const stored = current?.revision ?? -1;
   if (event.revision <= stored) return;
@@ -77,8 +78,9 @@ export function viewParams(ticketId: string, s: TicketState, units: string[], se
 
 /** Writes a ticket's state (view and statistics facts) unless a newer revision is already stored. */
 async function upsertView(db: pg.Pool | pg.PoolClient, ticketId: string, s: TicketState, units: string[]): Promise<void> {
-  await db.query(
-    `INSERT INTO ticket_views (${VIEW_COLUMNS.join(', ')})
+  await db.query({
+    name: 'query_view_upsert',
+    text: `INSERT INTO ticket_views (${VIEW_COLUMNS.join(', ')})
      VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17)
      ON CONFLICT (ticket_id) DO UPDATE SET revision = EXCLUDED.revision, status = EXCLUDED.status,
        holder_unit_id = EXCLUDED.holder_unit_id, routed_unit_id = EXCLUDED.routed_unit_id,
@@ -86,7 +88,7 @@ async function upsertView(db: pg.Pool | pg.PoolClient, ticketId: string, s: Tick
        updated_at = EXCLUDED.updated_at, first_response_due_at = EXCLUDED.first_response_due_at,
        resolution_due_at = EXCLUDED.resolution_due_at, state = EXCLUDED.state
      WHERE ticket_views.revision < EXCLUDED.revision`,
-    viewParams(ticketId, s, units),
-  );
-  await db.query(upsertFactsSql(), factsParams(ticketFacts(s)));
+    values: viewParams(ticketId, s, units),
+  });
+  await db.query({ name: 'query_stats_upsert', text: upsertFactsSql(), values: factsParams(ticketFacts(s)) });
 }
