@@ -214,6 +214,20 @@ describe('reporter privacy (issue 14 item 6)', () => {
     const [pub] = (await call(stack.url, 'GET', `requests/${open}.json`)).json as Record<string, unknown>[];
     expect(pub!['description']).toBe(shown);
 
+    // A neighbour looking for similar reports (at the confidential report's spot) is never shown a confidential
+    // one — nor its distance — and cannot follow it (a follower reads the ticket).
+    const neighbour = await stack.device();
+    const similar = await stack.api('GET', `/api/v1/tickets/similar?service_code=sanitation&division=513437100001&lat=${hidden.lat}&long=${hidden.long}`, { token: neighbour.token });
+    expect(similar.status).toBe(200);
+    const found = (similar.body.tickets as { id: string }[]).map((t) => t.id);
+    expect(found).toContain(open);
+    expect(found.filter((id) => id === confidential || id === proxy)).toEqual([]);
+    for (const id of [confidential, proxy]) {
+      const follow = await stack.api('POST', `/api/v1/tickets/${id}/follow`, { token: neighbour.token, body: {} });
+      expect({ status: follow.status, reason: follow.body.reason }).toEqual({ status: 403, reason: 'confidential_ticket' });
+      expect((await stack.api('GET', `/api/v1/tickets/${id}`, { token: neighbour.token })).status).toBe(403);
+    }
+
     // The public feed lists the public report (no reporter); the summary and the statistics exports name nobody.
     const feed = await waitFor(async () => {
       const res = await fetch(`${stack.url}/public/v1/feed.atom?division=${COUNTY}`);

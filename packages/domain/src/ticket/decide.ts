@@ -378,6 +378,9 @@ function decideOnExisting(c: Exclude<TicketCommand, { type: 'SubmitTicket' }>, s
       inStatus(s, ['submitted', ...OPEN], 'follow');
       // The reporter follows their own report already; a second follow changes nothing.
       if (actor.id === s.reporter.deviceId || (s.followers ?? []).includes(actor.id)) return [];
+      // A follower reads the ticket, and a confidential report (保密, GB/T 33358; issue 14 item 6) is read only by
+      // its reporter and the units handling it: its text and place can name the reporter.
+      if (s.visibility === 'confidential') throw reject.forbidden('confidential_ticket', 'a confidential report cannot be followed');
       return [{ type: 'TicketFollowed', data: { deviceId: actor.id } }];
     case 'RecordCallbackOverdue': {
       // Only for the callback task of the current resolution, still not done, once, and not before its due time.

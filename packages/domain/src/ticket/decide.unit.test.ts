@@ -1392,6 +1392,16 @@ describe('FollowTicket ("me too")', () => {
     given(...ACCEPTED, ev.rejected(th(2))).when({ type: 'FollowTicket' }, { actor: A.otherCitizen, at: th(3) }).thenRejects('precondition', 'invalid_status');
     given(...ACCEPTED).when({ type: 'FollowTicket' }, { actor: A.townshipAdmin, at: th(1) }).thenRejects('forbidden', 'role_not_allowed');
   });
+
+  it('not a confidential report (issue 14 item 6: a follower would read it); its reporter following it changes nothing', () => {
+    const submitted = ev.submitted();
+    const confidential = { ...submitted, data: { ...submitted.data, visibility: 'confidential' } } as TicketEventEnvelope;
+    const state = given(confidential, ev.routed(t(5)), ev.accepted(t(45))).state;
+    expect(state.visibility).toBe('confidential');
+    given(confidential, ev.routed(t(5)), ev.accepted(t(45))).when({ type: 'FollowTicket' }, { actor: A.otherCitizen, at: th(1) })
+      .thenRejects('forbidden', 'confidential_ticket');
+    given(confidential, ev.routed(t(5)), ev.accepted(t(45))).when({ type: 'FollowTicket' }, { actor: A.reporter, at: th(1) }).then([]);
+  });
 });
 
 describe('visibility (issue 14 item 6, the field)', () => {

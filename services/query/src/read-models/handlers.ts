@@ -131,7 +131,8 @@ const SIMILAR_WINDOW_DAYS = 30;
 /**
  * FindSimilarTickets (issue 14 item 5): open tickets of the category in the same township (the township of
  * a village) submitted in the last 30 days; when both have a position, only those within 500 m; nearest
- * and newest first, at most 10. No reporter's identity, no description.
+ * and newest first, at most 10. No reporter's identity, no description; never a confidential report (保密, issue 14
+ * item 6: its title and distance could place the reporter, and it cannot be followed).
  * @throws ServiceFailure INVALID_ARGUMENT (missing_service_code, unknown_division, division_too_coarse).
  */
 export async function findSimilarTickets(deps: QueryDeps, req: query.FindSimilarTicketsRequest): Promise<query.FindSimilarTicketsResponse> {
@@ -144,6 +145,7 @@ export async function findSimilarTickets(deps: QueryDeps, req: query.FindSimilar
   const { rows } = await deps.pool.query<{ state: TicketState }>(
     `SELECT state FROM ticket_views
       WHERE service_code = $1 AND division LIKE $2 AND status = ANY($3) AND submitted_at >= $4
+        AND state->>'visibility' IS DISTINCT FROM 'confidential'
       ORDER BY submitted_at DESC LIMIT 200`,
     [req.serviceCode, `${township}%`, OPEN_STATUSES, since],
   );
