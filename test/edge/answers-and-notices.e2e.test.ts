@@ -227,6 +227,9 @@ describe('reporter privacy (issue 14 item 6)', () => {
       expect({ status: follow.status, reason: follow.body.reason }).toEqual({ status: 403, reason: 'confidential_ticket' });
       expect((await stack.api('GET', `/api/v1/tickets/${id}`, { token: neighbour.token })).status).toBe(403);
     }
+    // Nor is another report merged into it (the merged report's reporter would follow it).
+    const merge = await stack.api('POST', `/api/v1/tickets/${open}/merge`, { token: await stack.staffToken('admin', '513437100'), body: { into: confidential } });
+    expect({ status: merge.status, reason: merge.body.reason }).toEqual({ status: 409, reason: 'merge_into_confidential' });
 
     // The public feed lists the public report (no reporter); the summary and the statistics exports name nobody.
     const feed = await waitFor(async () => {

@@ -46,7 +46,10 @@ runService('casework', async (host) => {
         const lead = isTicketId(into) && into !== req.ticketId.toLowerCase() ? await loadTicket(host.store, into) : undefined;
         // A lead the caller may not name is answered as missing (merge_target_not_found): no merge across jurisdictions.
         const known = lead?.exists === true && mayName(principal, lead, host.ref);
-        const checked = { ...command, intoTicketId: into, intoReference: known ? lead.reference : '', intoStatus: known ? lead.status : '' };
+        const checked = {
+          ...command, intoTicketId: into, intoReference: known ? lead.reference : '', intoStatus: known ? lead.status : '',
+          intoConfidential: known && lead.visibility === 'confidential',
+        };
         const answer = await executeTicketRpc(deps, req, principal, md, checked);
         const ticketId = req.ticketId.toLowerCase();
         const merged = await loadTicket(host.store, ticketId);

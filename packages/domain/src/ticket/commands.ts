@@ -38,9 +38,10 @@ export type TicketCommand =
   | { type: 'MarkDuplicate'; ofTicketId: string }
   /**
    * 并单 (issue 14 item 5): merge this ticket into the lead `intoTicketId`. The executing service resolves the
-   * lead's reference and status (`intoStatus` '' when no such ticket exists).
+   * lead's reference and status (`intoStatus` '' when no such ticket exists), and whether the lead is a
+   * confidential report (`intoConfidential`, issue 14 item 6).
    */
-  | { type: 'MergeTicket'; intoTicketId: string; intoReference: string; intoStatus: string }
+  | { type: 'MergeTicket'; intoTicketId: string; intoReference: string; intoStatus: string; intoConfidential?: boolean }
   /** On the lead, after TicketMerged on the duplicate: records the merge and makes its reporter a follower (system). */
   | { type: 'RecordMergedDuplicate'; mergedTicketId: string; mergedReference: string; reporterDeviceId: string; reporterLanguage: string; staffId: string; unitId: string }
   | { type: 'WithdrawTicket'; reason: string }

@@ -323,6 +323,10 @@ function decideOnExisting(c: Exclude<TicketCommand, { type: 'SubmitTicket' }>, s
       if ((FINAL_STATUSES as readonly string[]).includes(c.intoStatus)) {
         throw reject.precondition('merge_target_final', `the lead ticket is ${c.intoStatus}; merge into an open or resolved ticket`);
       }
+      // The merged ticket's reporter would follow — and read — the lead: not a confidential report (保密, issue 14 item 6).
+      if (c.intoConfidential) {
+        throw reject.precondition('merge_into_confidential', 'the lead is a confidential report, which only its reporter follows; merge the lead into this ticket instead, or mark this one a duplicate');
+      }
       return [{ type: 'TicketMerged', data: { intoTicketId: c.intoTicketId, intoReference: c.intoReference } }];
     }
     case 'RecordMergedDuplicate': {

@@ -1450,6 +1450,11 @@ describe('MergeTicket (并单)', () => {
     given(...ACCEPTED, ev.rejected(th(2))).when(merge(), { actor: A.townshipAdmin, at: th(3) }).thenRejects('precondition', 'invalid_status');
   });
 
+  it('not into a confidential lead (issue 14 item 6: the merged ticket\'s reporter would follow and read it)', () => {
+    given(...ACCEPTED).when({ ...merge(), intoConfidential: true } as TicketCommand, { actor: A.townshipAdmin, at: th(1) })
+      .thenRejects('precondition', 'merge_into_confidential');
+  });
+
   it('on the lead, the service records the merge once: the duplicate\'s reporter follows it, in its own language', () => {
     const record: TicketCommand = {
       type: 'RecordMergedDuplicate', mergedTicketId: '01890000-0000-7000-8000-0000000000bb', mergedReference: 'LS-2015-000100',

@@ -185,7 +185,7 @@ export const COMMAND_ROUTES: readonly CommandRoute<unknown>[] = [
       + 'or awaiting information) ends as `duplicate` with `mergedInto` {id, reference}; its reporter follows the lead (reads it, never who reported it, '
       + 'and hears of its acceptance, announced deadline, public replies and resolution); the lead counts it in `merged` and the statistics count the '
       + 'problem once, on the lead. Events: `TicketMerged` here, `DuplicateMerged` on the lead. The lead must exist (else 404 `merge_target_not_found`) '
-      + 'and be one you may find — another county\'s is answered the same —, and not be final (409 `merge_target_final`); merging again into the same lead changes nothing. `into` may be the lead\'s reference: it is looked up '
+      + 'and be one you may find — another county\'s is answered the same —, and not be final (409 `merge_target_final`) nor a confidential report (409 `merge_into_confidential`: the merged ticket\'s reporter would follow it); merging again into the same lead changes nothing. `into` may be the lead\'s reference: it is looked up '
       + 'among the tickets the caller may read.',
     body: body({ into: { type: 'string', minLength: 1, maxLength: 64, description: 'Id or reference (LS-2026-000123) of the lead ticket.' } }, ['into'], {
       examples: [{ into: '0193a0b2-7c1e-7d41-9a2b-5e1f0c3d4a5b' }, { into: 'LS-2026-000123' }],
