@@ -1,6 +1,5 @@
 import type { KeyObject } from 'node:crypto';
 import { SignJWT, jwtVerify, errors, type JWTPayload } from 'jose';
-import { LRUCache } from 'lru-cache';
 import { STAFF_ROLES } from '@tongban/domain';
 import type { SigningKey, VerificationKeys } from './keys';
 import type { PersonPrincipal, Principal, TokenSubject } from './principal';
@@ -54,7 +53,7 @@ export async function verifyToken(token: string, keys: VerificationKeys): Promis
 /** The oldest token accepted (its iat), seconds: 400 days. */
 const MAX_TOKEN_AGE_SECONDS = 400 * 86400;
 
-/** Tokens remembered as verified per key set (bounded; the least recently used is dropped). */
+/** Tokens remembered as verified per key set (bounded; the oldest is dropped). */
 const VERIFIED_TOKENS_MAX = 10_000;
 
 /** A token whose signature and claims were verified: what it says, the key that verified it and until when it is valid. */
@@ -66,7 +65,7 @@ interface Verified {
   validUntilMs: number;
 }
 
-const verifiedTokens = new WeakMap<VerificationKeys, LRUCache<string, Verified>>();
+const verifiedTokens = new WeakMap<VerificationKeys, Map<string, Verified>>();
 
 /**
  * The token verified earlier with `keys`, when it is still valid and its key is still the one `keys`
@@ -78,9 +77,8 @@ async function rememberedToken(token: string, keys: VerificationKeys): Promise<T
   const cache = verifiedTokens.get(keys);
   const hit = cache?.get(token);
   if (!cache || !hit) return undefined;
-  // Expired entries are gone (each kept until its own expiry). A failing key lookup is a miss: the full
-  // verification below reports it as before.
-  if (await keys.key(hit.kid).catch(() => undefined) !== hit.key) {
+  // A failing key lookup is a miss: the full verification below reports it as before.
+  if (Date.now() >= hit.validUntilMs || await keys.key(hit.kid).catch(() => undefined) !== hit.key) {
     cache.delete(token);
     return undefined;
   }
@@ -88,11 +86,10 @@ async function rememberedToken(token: string, keys: VerificationKeys): Promise<T
 }
 
 function remember(token: string, keys: VerificationKeys, verified: Verified): void {
-  const ttl = verified.validUntilMs - Date.now();
-  if (ttl <= 0) return;
   let cache = verifiedTokens.get(keys);
-  if (!cache) verifiedTokens.set(keys, cache = new LRUCache<string, Verified>({ max: VERIFIED_TOKENS_MAX }));
-  cache.set(token, verified, { ttl });
+  if (!cache) verifiedTokens.set(keys, cache = new Map<string, Verified>());
+  cache.set(token, verified);
+  if (cache.size > VERIFIED_TOKENS_MAX) cache.delete(cache.keys().next().value as string);
 }
 
 /**
