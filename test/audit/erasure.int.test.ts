@@ -121,3 +121,27 @@ it('lets only supervisors and directory-admins erase, with a reason, a reporter 
   await expect(erase(reporterId, 'the reporter asked', { kind: 'person', id: 'dir-admin' }, true)).resolves.toMatchObject({ by: 'dir-admin', alreadyErased: false });
   expect((await t.store.readStream(reporterStream(reporterId)))[0]!.metadata.actor).toEqual({ kind: 'staff', id: 'dir-admin', role: 'directory-admin' });
 });
+
+it('names the first caller in the event data and metadata alike when two erase at once, and after a crash before the append', async () => {
+  const other: TokenSubject = { kind: 'staff', id: 'supervisor@adm-5134', role: 'supervisor', unitId: 'adm-5134', division: '5134' };
+  for (let round = 0; round < 4; round += 1) {
+    const ticket = await submit(OFFICER, { onBehalfOf: { name: `代报 ${round}`, contact: '13900000003' }, channel: 'proxy' });
+    const { reporterId } = (await reporterOf(ticket)) as { reporterId: string };
+    const answers = await Promise.all([erase(reporterId, 'first request', SUPERVISOR), erase(reporterId, 'second request', other)]);
+    expect(answers.filter((a) => !a.alreadyErased)).toHaveLength(1);
+    const [event, ...more] = await t.store.readStream(reporterStream(reporterId));
+    expect(more).toEqual([]);
+    const by = event!.data['by'] as string;
+    expect(event!.metadata.actor).toMatchObject({ kind: 'staff', id: by, role: 'supervisor' });
+    expect(event!.data['reason']).toBe(by === SUPERVISOR.id ? 'first request' : 'second request');
+  }
+  // The key was destroyed but the process died before the append: the retry by someone else appends the first's event.
+  const ticket = await submit(OFFICER, { onBehalfOf: { name: '代报 crash', contact: '13900000004' }, channel: 'proxy' });
+  const { reporterId } = (await reporterOf(ticket)) as { reporterId: string };
+  await reporters.erase(reporterId, {
+    actor: { kind: 'staff', id: SUPERVISOR.id, unitId: 'adm-513437', role: 'supervisor' }, reason: 'before the crash', correlationId: 'corr-crash', at: t.clock.now(),
+  });
+  await expect(erase(reporterId, 'the retry', other)).resolves.toMatchObject({ by: SUPERVISOR.id, reason: 'before the crash', alreadyErased: true });
+  const [event] = await t.store.readStream(reporterStream(reporterId));
+  expect(event!.metadata).toMatchObject({ actor: { kind: 'staff', id: SUPERVISOR.id, unitId: 'adm-513437', role: 'supervisor' }, correlationId: 'corr-crash' });
+});

@@ -35,6 +35,12 @@ const REPORTER_KEY_MIGRATIONS: readonly Migration[] = [{
       erased_by text,
       erase_reason text
     );`,
+}, {
+  // Who erased, as the ReporterErased event's metadata names them (actor in the role that allowed it, and the
+  // request's correlation id), kept with the first erasure so that a retry or a concurrent second erasure
+  // appends exactly the event the first one would have: data and metadata both name the first caller.
+  id: '002_reporter_erasure_actor',
+  sql: 'ALTER TABLE reporter_keys ADD COLUMN erased_actor jsonb, ADD COLUMN erased_correlation_id text;',
 }];
 
 /** What reading a sealed value gives: the personal data, or `erased` when its key is gone. */
@@ -56,6 +62,28 @@ export interface ReporterErasure {
   erasedAt: string;
   /** True when the reporter had been erased before this request (the first erasure's record is returned). */
   alreadyErased: boolean;
+  /**
+   * The first erasure's actor (event metadata `actor`, e.g. `{kind:'staff', id, unitId, role:'supervisor'}`) and
+   * correlation id; undefined for an erasure recorded before they were kept (migration 002).
+   */
+  actor?: ErasureActor;
+  correlationId?: string;
+}
+
+/** Who erased, as event metadata names an actor. */
+export interface ErasureActor {
+  kind: 'staff';
+  id: string;
+  unitId?: string;
+  role: string;
+}
+
+/** Who asks for an erasure and why. */
+export interface ErasureRequest {
+  actor: ErasureActor;
+  reason: string;
+  correlationId: string;
+  at: Date;
 }
 
 /** The store of the reporters' data keys. */
@@ -146,22 +174,31 @@ export class ReporterKeyStore {
   }
 
   /**
-   * Destroys a reporter's data key (and forgets its device hash), recording who and why. Idempotent: an
-   * erased reporter answers the first erasure's record with `alreadyErased`.
+   * Destroys a reporter's data key (and forgets its device hash), recording who (actor and correlation id) and
+   * why. Idempotent: an erased reporter answers the first erasure's record with `alreadyErased`; concurrent
+   * erasures are serialised by the row lock, so exactly one records itself.
    * @returns undefined when there is no such reporter.
    */
-  async erase(reporterId: string, by: string, reason: string, at: Date): Promise<ReporterErasure | undefined> {
-    const { rows } = await this.pool.query<{ erased_at: Date; erased_by: string; erase_reason: string; already: boolean }>(
+  async erase(reporterId: string, request: ErasureRequest): Promise<ReporterErasure | undefined> {
+    const { rows } = await this.pool.query<{
+      erased_at: Date; erased_by: string; erase_reason: string; already: boolean; erased_actor: ErasureActor | null; erased_correlation_id: string | null;
+    }>(
       `WITH before AS (SELECT erased_at IS NOT NULL AS already FROM reporter_keys WHERE reporter_id::text = $1 FOR UPDATE)
        UPDATE reporter_keys k SET wrapped_key = NULL, device_hash = NULL,
-              erased_at = COALESCE(k.erased_at, $2), erased_by = COALESCE(k.erased_by, $3), erase_reason = COALESCE(k.erase_reason, $4)
+              erased_at = COALESCE(k.erased_at, $2), erased_by = COALESCE(k.erased_by, $3), erase_reason = COALESCE(k.erase_reason, $4),
+              erased_actor = CASE WHEN before.already THEN k.erased_actor ELSE $5::jsonb END,
+              erased_correlation_id = CASE WHEN before.already THEN k.erased_correlation_id ELSE $6 END
          FROM before WHERE k.reporter_id::text = $1
-       RETURNING k.erased_at, k.erased_by, k.erase_reason, before.already`,
-      [reporterId, at, by, reason],
+       RETURNING k.erased_at, k.erased_by, k.erase_reason, before.already, k.erased_actor, k.erased_correlation_id`,
+      [reporterId, request.at, request.actor.id, request.reason, JSON.stringify(request.actor), request.correlationId],
     );
     const row = rows[0];
     if (!row) return undefined;
-    return { reporterId, by: row.erased_by, reason: row.erase_reason, erasedAt: row.erased_at.toISOString(), alreadyErased: row.already };
+    return {
+      reporterId, by: row.erased_by, reason: row.erase_reason, erasedAt: row.erased_at.toISOString(), alreadyErased: row.already,
+      ...(row.erased_actor ? { actor: row.erased_actor } : {}),
+      ...(row.erased_correlation_id ? { correlationId: row.erased_correlation_id } : {}),
+    };
   }
 
   private wrap(key: Buffer, reporterId: string): string {

@@ -2,7 +2,7 @@ import type { TokenSubject } from '@tongban/auth';
 import type { intake } from '@tongban/contracts';
 import { isTicketId } from '@tongban/domain';
 import type { EventStore } from '@tongban/eventstore';
-import { ID_NAMESPACES, type ReporterKeyStore, fail, handlingContext } from '@tongban/runtime';
+import { type ErasureActor, ID_NAMESPACES, type ReporterKeyStore, fail, handlingContext } from '@tongban/runtime';
 import { v5 as uuidv5 } from 'uuid';
 
 /** The stream of a reporter's erasure: `reporter-<reporter id>` (one ReporterErased, revision 0). */
@@ -46,17 +46,24 @@ export async function eraseReporter(deps: ErasureDeps, req: intake.EraseReporter
   if ([...reason].length > MAX_REASON_LENGTH) throw fail.invalid('reason_too_long', `reason must be at most ${MAX_REASON_LENGTH} characters`);
   const reporterId = req.reporterId.toLowerCase();
   if (!isTicketId(reporterId)) throw fail.notFound('reporter_not_found', `no reporter ${req.reporterId}`);
-  const erasure = await deps.reporters.erase(reporterId, subject.id, reason, deps.clock.now());
-  if (!erasure) throw fail.notFound('reporter_not_found', `no reporter ${req.reporterId}`);
+  // Who acted, in the role that allowed it.
+  const actor: ErasureActor = supervisor && subject.kind === 'staff'
+    ? { kind: 'staff', id: subject.id, ...(subject.unitId ? { unitId: subject.unitId } : {}), role: 'supervisor' }
+    : { kind: 'staff', id: subject.id, role: 'directory-admin' };
   const id = uuidv5(reporterId, ID_NAMESPACES.reporterErased);
+  const erasure = await deps.reporters.erase(reporterId, { actor, reason, correlationId: handlingContext()?.correlationId ?? id, at: deps.clock.now() });
+  if (!erasure) throw fail.notFound('reporter_not_found', `no reporter ${req.reporterId}`);
+  // The event names the first erasure in data and metadata alike (kept with the key's row), so a retry or a
+  // concurrent second request appends exactly the first one's event; an erasure recorded before the actor was
+  // kept names the caller in metadata, as it did.
   await deps.store.append(reporterStream(reporterId), [{
     id,
     type: 'ReporterErased',
     data: { reporterId, by: erasure.by, reason: erasure.reason, at: erasure.erasedAt },
     metadata: {
-      // Who acted, in the role that allowed it.
-      actor: supervisor && subject.kind === 'staff' ? { kind: 'staff', id: subject.id, unitId: subject.unitId, role: 'supervisor' } : { kind: 'staff', id: subject.id, role: 'directory-admin' },
-      channel: 'web', correlationId: handlingContext()?.correlationId ?? id, service: 'intake', schemaVersion: 1, occurredAt: erasure.erasedAt,
+      actor: erasure.actor ?? actor,
+      channel: 'web', correlationId: erasure.correlationId ?? handlingContext()?.correlationId ?? id, service: 'intake', schemaVersion: 1,
+      occurredAt: erasure.erasedAt,
     },
   }], 'no_stream');
   return { reporterId, by: erasure.by, reason: erasure.reason, erasedAt: erasure.erasedAt, alreadyErased: erasure.alreadyErased };
