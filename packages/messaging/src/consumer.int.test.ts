@@ -239,6 +239,103 @@ describe('startConsumer', () => {
     expect(statuses.find((s) => s.type === 'dead_lettered')).toMatchObject({ reason: 'unknown_event_type', event: { id: event!.id } });
   });
 
+  /** Publishes `streams` × `perStream` events, interleaved as the relay does, each with its stream header. */
+  const publishInterleaved = async (streams: number, perStream: number): Promise<RecordedEvent[]> => {
+    const names = Array.from({ length: streams }, () => newTicketStream());
+    const byStream = new Map<string, RecordedEvent[]>();
+    for (const stream of names) byStream.set(stream, await env.appendEvents(stream, perStream));
+    const interleaved = Array.from({ length: perStream }, (_, i) => names.map((stream) => byStream.get(stream)![i]!)).flat();
+    for (const event of interleaved) {
+      const h = headers();
+      h.set('Tongban-Stream', event.stream);
+      await env.js.publish(`${env.subjectPrefix}.${event.type}`, encodeEnvelope(event), { msgID: event.id, headers: h });
+    }
+    return interleaved;
+  };
+  const settled = (durable: string) => waitFor(async () => {
+    const info = await env.jsm.consumers.info(env.streamName, durable);
+    return info.num_ack_pending === 0 && info.num_pending === 0 ? info : undefined;
+  }, { timeoutMs: 10_000, description: 'everything settled' });
+
+  it('hands the messages at hand to the batch handler together, in delivery order, and acks them', async () => {
+    const published = await publishInterleaved(4, 6);
+    const batches: RecordedEvent[][] = [];
+    const handler = jest.fn(async () => undefined);
+    const durable = uniqueName('batches');
+    await start({
+      durable, handler, batchSize: 16,
+      batchHandler: async (events, msgs) => {
+        expect(msgs.map((m) => decodeEnvelope(m.data).id)).toEqual(events.map((e) => e.id));
+        batches.push([...events]);
+      },
+    });
+    await waitFor(() => batches.flat().length === published.length, { description: 'every event in a batch' });
+    await settled(durable);
+    expect(batches.flat()).toEqual(published);
+    expect(Math.max(...batches.map((b) => b.length))).toBeGreaterThan(1);
+    expect(Math.max(...batches.map((b) => b.length))).toBeLessThanOrEqual(16);
+    expect(handler).not.toHaveBeenCalled();
+  });
+
+  it('handles a failed batch one by one: a poison message in the middle is parked, the others handled in stream order', async () => {
+    const published = await publishInterleaved(3, 5);
+    const poison = published[7]!;
+    const single: RecordedEvent[] = [];
+    const statuses: ConsumerStatus[] = [];
+    const durable = uniqueName('batchpoison');
+    let batchCalls = 0;
+    await start({
+      durable, onStatus: (s) => statuses.push(s),
+      batchHandler: async (events) => {
+        batchCalls += 1;
+        // All or nothing, as a batch in one transaction.
+        if (events.some((e) => e.id === poison.id)) throw new Error('cannot read one of them');
+      },
+      handler: async (event) => {
+        if (event.id === poison.id) throw Object.assign(new Error('unknown event type'), { poison: true, reason: 'unknown_event_type' });
+        single.push(event);
+      },
+    });
+    const dead = await waitFor(() => env.jsm.streams.getMessage(env.deadLetterStream, { seq: 1 }), { description: 'the dead letter' });
+    expect(decodeEnvelope(dead.data).id).toBe(poison.id);
+    expect(dead.header.get(DeadLetterHeaders.reason)).toBe('unknown_event_type');
+    await settled(durable);
+    expect(batchCalls).toBeGreaterThanOrEqual(1);
+    expect(statuses.find((s) => s.type === 'batch_failed')).toMatchObject({ transient: false });
+    // Those of the failed batch were handled one by one, each stream in order, the poison left out.
+    expect(single.map((e) => e.id)).not.toContain(poison.id);
+    for (const stream of new Set(single.map((e) => e.stream))) {
+      const revisions = single.filter((e) => e.stream === stream).map((e) => e.revision);
+      expect(revisions).toEqual([...revisions].sort((x, y) => x - y));
+    }
+    expect((await env.jsm.streams.info(env.deadLetterStream)).state.messages).toBe(1);
+  });
+
+  it('retries the messages of a batch that failed transiently in place, one by one, and acks them', async () => {
+    await publishInterleaved(2, 3);
+    const refused = () => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+    let down = 20;
+    const single: string[] = [];
+    const deliveries = new Set<number>();
+    const statuses: ConsumerStatus[] = [];
+    const durable = uniqueName('batchoutage');
+    await start({
+      durable, transientDelayMs: () => 10, maxDeliver: 1, onStatus: (s) => statuses.push(s),
+      batchHandler: async () => { if (down > 0) throw refused(); },
+      handler: async (event, msg) => {
+        deliveries.add(msg.info.deliveryCount);
+        if (--down > 0) throw refused();
+        single.push(event.id);
+      },
+    });
+    await settled(durable);
+    await waitFor(() => single.length >= 1, { description: 'the first one handled after the outage' });
+    expect(deliveries).toEqual(new Set([1])); // never redelivered: retried in place
+    expect(statuses.find((s) => s.type === 'batch_failed')).toMatchObject({ transient: true });
+    expect(statuses.some((s) => s.type === 'dead_lettered' || s.type === 'handler_failed')).toBe(false);
+    expect((await env.jsm.streams.info(env.deadLetterStream)).state.messages).toBe(0);
+  });
+
   it('stop() waits for the message in hand', async () => {
     const [event] = await env.appendEvents(newTicketStream(), 1);
     await publish([event!]);

@@ -11,6 +11,9 @@
  * - Messages are pulled in small batches (`fetch`) with short expiry and idle heartbeats, so a lost
  *   pull request (consumer leader change, server loss) is noticed within seconds; a consumer leader
  *   election advisory interrupts the pull at once.
+ * - With a `batchHandler`, the messages that arrived while the previous batch was handled are handed
+ *   over together (one transaction, one statement per table: issue 13) and acked together; when a batch
+ *   fails, its messages go one by one through `handler`, so that every rule above holds per message.
  * Handlers must be idempotent (see processed.ts): any message may come again or out of order.
  */
 import {
@@ -32,9 +35,19 @@ import { deadLetterSubjectFor, TICKET_EVENTS_STREAM } from './subjects';
 /** Handles one event; throwing makes the message be retried (transient), redelivered or dead-lettered. */
 export type EventHandler = (event: RecordedEvent, msg: JsMsg) => Promise<void>;
 
+/**
+ * Handles several events at once, `events[i]` decoded from `msgs[i]`, in the order the stream delivered
+ * them (so a ticket's events in revision order, unless one was redelivered). Resolving acks every
+ * message; throwing hands each message to the {@link EventHandler} on its own. The batch must therefore
+ * leave nothing behind that the single handler could not repeat: all or nothing, or idempotent parts.
+ */
+export type EventBatchHandler = (events: readonly RecordedEvent[], msgs: readonly JsMsg[]) => Promise<void>;
+
 /** What a consumer reports about itself (for logs; metrics are recorded by the consumer). */
 export type ConsumerStatus =
   | { type: 'handler_failed'; error: unknown; transient: boolean; event?: RecordedEvent; deliveries: number; failures: number }
+  /** A batch failed: its `size` messages are handled one by one instead (see {@link EventBatchHandler}). */
+  | { type: 'batch_failed'; error: unknown; transient: boolean; size: number }
   | { type: 'outage'; error: unknown; event?: RecordedEvent; attempts: number }
   | { type: 'recovered'; afterMs: number; attempts: number; event?: RecordedEvent }
   | { type: 'dead_lettered'; reason: string; error: unknown; event?: RecordedEvent; subject: string; deliveries: number }
@@ -54,6 +67,13 @@ export interface ConsumerOptions {
   /** Subjects to receive, e.g. `["tickets.events.TicketSubmitted"]`; [] or omitted: all. More than one needs nats-server ≥ 2.10. */
   filterSubjects?: string[];
   handler: EventHandler;
+  /**
+   * Handles the messages at hand together (see {@link EventBatchHandler}): at most `batchSize`, those that
+   * arrived while the previous batch was handled (one at a time at low rates, more under load). One batch
+   * runs at a time; `concurrency` applies to the one-by-one handling of a failed batch. A message that has
+   * already failed in this process makes its batch go one by one at once. Omit: one by one always.
+   */
+  batchHandler?: EventBatchHandler;
   /** Deterministic failures before a message is dead-lettered (default 5). Transient failures never count. */
   maxDeliver?: number;
   /** Deliveries after which a message is dead-lettered whatever happened (a crash loop), default 1000. */
@@ -168,7 +188,6 @@ export async function startConsumer(options: ConsumerOptions): Promise<RunningCo
 
   const handle = async (msg: JsMsg): Promise<void> => {
     const deliveries = msg.info.deliveryCount;
-    if (deliveries > 1) metrics.redeliveries.inc({ consumer: durable });
     const endTimer = metrics.processing.startTimer({ consumer: durable });
     let outcome = 'nak';
     try {
@@ -238,6 +257,46 @@ export async function startConsumer(options: ConsumerOptions): Promise<RunningCo
     }
   };
 
+  /**
+   * Handles `msgs` with the batch handler and acks them; one by one (`oneByOne`) instead when one of them
+   * already failed here, or when the batch fails. Undecodable and over-delivered messages are handed to
+   * `oneByOne` beside the batch (they are only dead-lettered, whatever their order).
+   */
+  const handleBatch = async (batchHandler: EventBatchHandler, msgs: readonly JsMsg[], oneByOne: (msgs: readonly JsMsg[]) => Promise<void>): Promise<void> => {
+    if (msgs.some((msg) => failures.has(msg.seq))) return oneByOne(msgs);
+    const taken: JsMsg[] = [];
+    const events: RecordedEvent[] = [];
+    const alone: JsMsg[] = [];
+    for (const msg of msgs) {
+      let event: RecordedEvent | undefined;
+      try { event = decodeEnvelope(msg.data); } catch { /* dead-lettered by handle() */ }
+      if (event && msg.info.deliveryCount <= maxDeliveries) {
+        taken.push(msg);
+        events.push(event);
+      } else {
+        alone.push(msg);
+      }
+    }
+    if (alone.length > 0) await oneByOne(alone);
+    if (taken.length === 0) return;
+    const started = performance.now();
+    const keepAlive = setInterval(() => { for (const msg of taken) msg.working(); }, Math.max(Math.floor(ackWaitMs / 3), 100));
+    let failed = false;
+    try {
+      await batchHandler(events, taken);
+    } catch (error) {
+      failed = true;
+      report({ type: 'batch_failed', error, transient: isTransientError(error), size: taken.length });
+    } finally {
+      clearInterval(keepAlive);
+    }
+    if (failed) return oneByOne(taken);
+    for (const msg of taken) msg.ack();
+    const seconds = (performance.now() - started) / 1000;
+    metrics.handled.inc({ consumer: durable }, taken.length);
+    for (let i = 0; i < taken.length; i++) metrics.processing.observe({ consumer: durable, outcome: 'ack' }, seconds);
+  };
+
   /** Lag after a message: how old the message is and how many wait behind it. */
   const observeLag = (msg: JsMsg | null): void => {
     const lagSeconds = msg ? Math.max(0, (Date.now() - msg.info.timestampNanos / 1e6) / 1000) : 0;
@@ -295,27 +354,66 @@ export async function startConsumer(options: ConsumerOptions): Promise<RunningCo
       // Per-ticket chains: a message starts after the previous message of its stream is settled.
       const chains = new Map<string, Promise<void>>();
       const inFlight = new Set<Promise<void>>();
-      const settleAll = async (): Promise<void> => { await Promise.all(inFlight); };
+      /** Starts handling `msg` on its own after the previous message of its stream (waits while `concurrency` are in hand). */
+      const schedule = async (msg: JsMsg): Promise<void> => {
+        while (inFlight.size >= concurrency) await Promise.race(inFlight);
+        const key = msg.headers?.get('Tongban-Stream') ?? '';
+        handling += 1;
+        const run = (chains.get(key) ?? Promise.resolve()).then(() => handle(msg)).catch((error: unknown) => {
+          // handle() settles every outcome itself; an error here (e.g. the connection closing while
+          // acking) leaves the message unacked: the server redelivers it after ack wait.
+          report({ type: 'pull_interrupted', reason: 'handler_crashed', error });
+        }).finally(() => {
+          handling -= 1;
+          lastActivity = Date.now();
+          inFlight.delete(run);
+          if (chains.get(key) === run) chains.delete(key);
+        });
+        chains.set(key, run);
+        inFlight.add(run);
+      };
+      const oneByOne = async (msgs: readonly JsMsg[]): Promise<void> => {
+        for (const msg of msgs) await schedule(msg);
+        await Promise.all(inFlight);
+      };
+      // Batches (batchHandler): the messages received and not yet handled; one batch in hand at a time.
+      const pending: JsMsg[] = [];
+      let draining: Promise<void> | null = null;
+      const drain = async (batchHandler: EventBatchHandler): Promise<void> => {
+        // The messages of one read from the socket are all queued before the first batch is taken.
+        await new Promise((resolve) => setImmediate(resolve));
+        while (pending.length > 0) {
+          const msgs = pending.splice(0, stopping ? pending.length : batchSize);
+          try {
+            // Not started when stopping: handed back at once (to another replica, or to this one after a restart).
+            if (stopping) for (const msg of msgs) msg.nak();
+            else await handleBatch(batchHandler, msgs, oneByOne);
+          } catch (error) {
+            report({ type: 'pull_interrupted', reason: 'handler_crashed', error });
+          } finally {
+            handling -= msgs.length;
+            lastActivity = Date.now();
+          }
+        }
+        draining = null;
+      };
+      const settleAll = async (): Promise<void> => {
+        while (draining) await draining;
+        await Promise.all(inFlight);
+      };
       try {
         for await (const msg of batch) {
           lastActivity = Date.now();
           received += 1;
           last = msg;
-          while (inFlight.size >= concurrency) await Promise.race(inFlight);
-          const key = msg.headers?.get('Tongban-Stream') ?? '';
-          handling += 1;
-          const run = (chains.get(key) ?? Promise.resolve()).then(() => handle(msg)).catch((error: unknown) => {
-            // handle() settles every outcome itself; an error here (e.g. the connection closing while
-            // acking) leaves the message unacked: the server redelivers it after ack wait.
-            report({ type: 'pull_interrupted', reason: 'handler_crashed', error });
-          }).finally(() => {
-            handling -= 1;
-            lastActivity = Date.now();
-            inFlight.delete(run);
-            if (chains.get(key) === run) chains.delete(key);
-          });
-          chains.set(key, run);
-          inFlight.add(run);
+          if (msg.info.deliveryCount > 1) metrics.redeliveries.inc({ consumer: durable });
+          if (options.batchHandler) {
+            pending.push(msg);
+            handling += 1;
+            draining ??= drain(options.batchHandler);
+          } else {
+            await schedule(msg);
+          }
           if (stopping) break;
         }
         await settleAll();

@@ -80,4 +80,30 @@ export async function inSpan<T>(
   });
 }
 
+/**
+ * Runs `fn` once for several units of work, each with a span of its own (`spans[i]`: name, options and
+ * parent, as {@link inSpan}'s), e.g. the events of a consumer batch, each in its own trace. `fn` runs with
+ * the first span active (work it causes, such as queries, is recorded there) and gets every span; all end
+ * when `fn` settles, with a thrown error recorded on each (status ERROR) and rethrown.
+ */
+export async function inSpans<T>(
+  spans: readonly { name: string; options: { kind?: SpanKind; attributes?: Record<string, string | number | boolean> }; parent: Context | undefined }[],
+  fn: (spans: Span[]) => Promise<T>,
+): Promise<T> {
+  const tracer = tongbanTracer();
+  const started = spans.map((s) => tracer.startSpan(s.name, s.options, s.parent ?? context.active()));
+  const first = started[0];
+  try {
+    return await (first ? context.with(trace.setSpan(spans[0]!.parent ?? context.active(), first), () => fn(started)) : fn(started));
+  } catch (err) {
+    for (const span of started) {
+      span.recordException(err instanceof Error ? err : new Error(String(err)));
+      span.setStatus({ code: SpanStatusCode.ERROR, message: err instanceof Error ? err.message : String(err) });
+    }
+    throw err;
+  } finally {
+    for (const span of started) span.end();
+  }
+}
+
 export { SpanKind };

@@ -7,7 +7,7 @@ import { fireTimer } from './fire';
 import { deadlineMetrics, measuredFire } from './metrics';
 import { DEADLINE_MIGRATIONS } from './migrations';
 import { rebuildTimers } from './rebuild';
-import { rescheduleTicket, startTimerLoop } from './scheduler';
+import { rescheduleTicket, rescheduleTickets, startTimerLoop } from './scheduler';
 import { deadlineSettings } from './settings';
 import { fireDueTimers, nextDueAt, timerTableExists } from './timer-store';
 
@@ -44,6 +44,12 @@ runService('deadline', async (host) => {
   await consumeTicketEvents(host, 'deadline-timers', TICKET_EVENT_TYPES, async (event) => {
     await rescheduleTicket(host.pool, host.store, ticketIdOf(event.stream) ?? '', settings);
     loop.wake();
+  }, {
+    // The events at hand together: each ticket recomputed once, in one transaction (issue 13).
+    batchHandler: async (events) => {
+      await rescheduleTickets(host.pool, host.store, events.map((e) => ticketIdOf(e.stream) ?? ''), settings);
+      loop.wake();
+    },
   });
   host.log.info('deadline timers running');
 });

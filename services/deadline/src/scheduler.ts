@@ -3,11 +3,19 @@ import type { EventStore } from '@tongban/eventstore';
 import { loadTicket } from '@tongban/runtime';
 import type pg from 'pg';
 import { type TimerSettings, desiredTimers } from './schedule';
-import { replaceTimers } from './timer-store';
+import { replaceTimersOf } from './timer-store';
 
 /** Recomputes one ticket's timers from its latest stream (idempotent; safe on redelivery and reordering). */
 export async function rescheduleTicket(pool: pg.Pool, store: EventStore, ticketId: string, settings: TimerSettings): Promise<void> {
-  await replaceTimers(pool, ticketId, async () => desiredTimers(await loadTicket(store, ticketId), settings));
+  await rescheduleTickets(pool, store, [ticketId], settings);
+}
+
+/**
+ * Recomputes tickets' timers from their latest streams in one transaction (see replaceTimersOf): a ticket
+ * named more than once is recomputed once. Idempotent; safe on redelivery and reordering.
+ */
+export async function rescheduleTickets(pool: pg.Pool, store: EventStore, ticketIds: readonly string[], settings: TimerSettings): Promise<void> {
+  await replaceTimersOf(pool, ticketIds, async (ticketId) => desiredTimers(await loadTicket(store, ticketId), settings));
 }
 
 /** Options of {@link startTimerLoop}. */

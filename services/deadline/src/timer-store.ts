@@ -31,40 +31,63 @@ export async function timerTableExists(db: pg.Pool | pg.PoolClient): Promise<boo
 }
 
 /**
- * Makes a ticket's rows exactly `timers` in one statement: deletes its rows of other (leg, kind) and
- * upserts the given ones, writing a row only when its due time, key or attempts change (a new or changed
- * timer starts at attempts 0, as a re-inserted row did). The deletion and the upsert touch disjoint rows.
- * Before issue 13 this was a DELETE of every row and an INSERT of all of them again: one round trip more
- * and every unchanged row rewritten (with its index entries) for every event of the ticket.
+ * Makes the rows of tickets `ticketIds` exactly `timers` (each a timer of one of them) in one statement:
+ * deletes their rows of other (ticket, leg, kind) and upserts the given ones, writing a row only when its
+ * due time, key or attempts change (a new or changed timer starts at attempts 0, as a re-inserted row did).
+ * The deletion and the upsert touch disjoint rows. Before issue 13 this was a DELETE of every row and an
+ * INSERT of all of them again, per event: more round trips and every unchanged row rewritten (with its
+ * index entries) for every event of the ticket.
  */
-async function writeTimers(db: pg.PoolClient, ticketId: string, timers: readonly Timer[]): Promise<void> {
+async function writeTimers(db: pg.PoolClient, ticketIds: readonly string[], timers: readonly Timer[]): Promise<void> {
   await db.query({
-    name: 'deadline_timers_write',
+    name: 'deadline_timers_write_many',
     text: `WITH wanted AS (
-       SELECT * FROM unnest($2::text[], $3::text[], $4::timestamptz[], $5::text[]) AS w(leg, kind, due_at, due_key)
+       SELECT * FROM unnest($2::uuid[], $3::text[], $4::text[], $5::timestamptz[], $6::text[]) AS w(ticket_id, leg, kind, due_at, due_key)
      ), gone AS (
-       DELETE FROM sla_timers t WHERE t.ticket_id = $1 AND NOT EXISTS (SELECT 1 FROM wanted w WHERE w.leg = t.leg AND w.kind = t.kind)
+       DELETE FROM sla_timers t WHERE t.ticket_id = ANY($1::uuid[])
+         AND NOT EXISTS (SELECT 1 FROM wanted w WHERE w.ticket_id = t.ticket_id AND w.leg = t.leg AND w.kind = t.kind)
      )
-     INSERT INTO sla_timers AS t (ticket_id, leg, kind, due_at, due_key) SELECT $1, leg, kind, due_at, due_key FROM wanted
+     INSERT INTO sla_timers AS t (ticket_id, leg, kind, due_at, due_key) SELECT ticket_id, leg, kind, due_at, due_key FROM wanted
+     ORDER BY ticket_id, leg, kind
      ON CONFLICT (ticket_id, leg, kind) DO UPDATE SET due_at = EXCLUDED.due_at, due_key = EXCLUDED.due_key, attempts = 0
        WHERE (t.due_at, t.due_key, t.attempts) IS DISTINCT FROM (EXCLUDED.due_at, EXCLUDED.due_key, 0)`,
-    values: [ticketId, timers.map((t) => t.leg), timers.map((t) => t.kind), timers.map((t) => t.dueAt), timers.map((t) => t.dueKey)],
+    values: [
+      ticketIds, timers.map((t) => t.ticketId), timers.map((t) => t.leg), timers.map((t) => t.kind), timers.map((t) => t.dueAt), timers.map((t) => t.dueKey),
+    ],
   });
 }
 
 /**
- * Replaces a ticket's timers with those `compute` returns, in one transaction serialised per ticket by an
- * advisory lock (`compute` runs under the lock so that it reads the latest stream). A timer being fired
- * (row-locked) makes this wait until the firing commits, so a fired timer is never resurrected.
+ * Replaces a ticket's timers with those `compute` returns (see {@link replaceTimersOf}).
  */
 export async function replaceTimers(pool: pg.Pool, ticketId: string, compute: () => Promise<Timer[]>): Promise<Timer[]> {
+  return (await replaceTimersOf(pool, [ticketId], compute)).get(ticketId) ?? [];
+}
+
+/**
+ * Replaces the timers of tickets `ticketIds` with those `compute` returns for each, in one transaction
+ * serialised per ticket by advisory locks (taken in ticket id order in one statement; `compute` runs
+ * under them so that it reads the latest stream) and written in one statement (issue 13: a consumer's
+ * batch of events costs the same few round trips plus one read per ticket). A timer being fired
+ * (row-locked) makes this wait until the firing commits, so a fired timer is never resurrected.
+ * @returns each ticket's timers.
+ * @throws Error when `compute` returns a timer of another ticket (nothing is written).
+ */
+export async function replaceTimersOf(pool: pg.Pool, ticketIds: readonly string[], compute: (ticketId: string) => Promise<Timer[]>): Promise<Map<string, Timer[]>> {
+  const ids = [...new Set(ticketIds)].sort();
   return withTransaction(pool, async (db) => {
     // Named (prepared) statements, here and in writeTimers: parsed and planned once per connection (issue 13).
-    await db.query({ name: 'deadline_ticket_lock', text: 'SELECT pg_advisory_xact_lock(hashtext($1))', values: [`sla:${ticketId}`] });
-    const timers = await compute();
-    if (timers.some((t) => t.ticketId !== ticketId)) throw new Error(`replaceTimers(${ticketId}): a computed timer belongs to another ticket`);
-    await writeTimers(db, ticketId, timers);
-    return timers;
+    await db.query({
+      name: 'deadline_tickets_lock', text: 'SELECT pg_advisory_xact_lock(hashtext(k)) FROM unnest($1::text[]) AS k', values: [ids.map((id) => `sla:${id}`)],
+    });
+    const computed = new Map<string, Timer[]>();
+    for (const id of ids) {
+      const timers = await compute(id);
+      if (timers.some((t) => t.ticketId !== id)) throw new Error(`replaceTimers(${id}): a computed timer belongs to another ticket`);
+      computed.set(id, timers);
+    }
+    await writeTimers(db, ids, [...computed.values()].flat());
+    return computed;
   });
 }
 

@@ -18,9 +18,9 @@ import { v7 as uuidv7 } from 'uuid';
 import { type FireDeps, fireTimer, timerEventId } from './fire';
 import { DEADLINE_MIGRATIONS } from './migrations';
 import { rebuildTimers } from './rebuild';
-import { type Timer, DEFAULT_TIMER_SETTINGS } from './schedule';
-import { rescheduleTicket } from './scheduler';
-import { fireDueTimers, replaceTimers, timersOf } from './timer-store';
+import { type Timer, DEFAULT_TIMER_SETTINGS, desiredTimers } from './schedule';
+import { rescheduleTicket, rescheduleTickets } from './scheduler';
+import { fireDueTimers, replaceTimers, replaceTimersOf, timersOf } from './timer-store';
 
 const HOUR = 3_600_000;
 const T0 = Date.parse('2026-11-23T01:00:00.000Z');
@@ -420,5 +420,37 @@ describe('rescheduling writes only what changed (issue 13)', () => {
     await replaceTimers(pool, ticketId, async () => kept);
     expect(await timersOf(pool, ticketId)).toEqual(kept);
     expect(await rows(ticketId)).toEqual(unchanged.filter((r) => kept.some((k) => k.leg === r.leg && k.kind === r.kind)));
+  });
+
+  it('reschedules a batch of tickets in one transaction like one by one, each ticket once', async () => {
+    const [a, b, c] = [await newTicket(0), await newTicket(1, true), await newTicket(2)];
+    const expected = new Map([[a, await timersOf(pool, a)], [b, await timersOf(pool, b)], [c, await timersOf(pool, c)]]);
+    // b answered meanwhile; c's rows lost: the batch (a twice, as two of its events) puts each right.
+    await run(b, ADMIN, { type: 'ReplyToTicket', message: '已派人查看', public: true }, 3);
+    await pool.query('DELETE FROM sla_timers WHERE ticket_id = $1', [c]);
+    const computed: string[] = [];
+    await replaceTimersOf(pool, [a, b, c, a], async (id) => {
+      computed.push(id);
+      return desiredTimers(await loadTicket(store, id), DEFAULT_TIMER_SETTINGS);
+    });
+    expect(computed.sort()).toEqual([a, b, c].sort());
+    expect(await timersOf(pool, a)).toEqual(expected.get(a));
+    expect(await timersOf(pool, c)).toEqual(expected.get(c));
+    const afterReply = await timersOf(pool, b);
+    expect(afterReply).not.toEqual(expected.get(b));
+    await rescheduleTicket(pool, store, b, DEFAULT_TIMER_SETTINGS);
+    expect(await timersOf(pool, b)).toEqual(afterReply);
+    // Again, unchanged: nothing rewritten.
+    const before = [...await rows(a), ...await rows(b), ...await rows(c)];
+    await rescheduleTickets(pool, store, [c, b, a], DEFAULT_TIMER_SETTINGS);
+    expect([...await rows(a), ...await rows(b), ...await rows(c)]).toEqual(before);
+  });
+
+  it('writes nothing when a computed timer belongs to another ticket', async () => {
+    const [a, b] = [await newTicket(0), await newTicket(0)];
+    const before = [...await timersOf(pool, a), ...await timersOf(pool, b)];
+    await expect(replaceTimersOf(pool, [a, b], async (id) => (await timersOf(pool, id === a ? b : a)).map((t) => ({ ...t, dueAt: at(99).toISOString() }))))
+      .rejects.toThrow(/belongs to another ticket/);
+    expect([...await timersOf(pool, a), ...await timersOf(pool, b)]).toEqual(before);
   });
 });

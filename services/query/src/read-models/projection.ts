@@ -2,7 +2,7 @@ import { type TicketState, evolve, initialTicketState, ticketStream, ticketIdOf 
 import type { EventStore, RecordedEvent } from '@tongban/eventstore';
 import { type DecodableEvent, toEnvelopes } from '@tongban/runtime';
 import type pg from 'pg';
-import { factsParams, ticketFacts, upsertFactsSql } from '../stats/facts';
+import { factsRow, ticketFacts, upsertFactsRowsSql } from '../stats/facts';
 
 /** Every unit that has held, been routed, accountable for or supervising the ticket (read scoping). */
 export function unitsInvolved(previous: readonly string[], s: TicketState): string[] {
@@ -12,30 +12,61 @@ export function unitsInvolved(previous: readonly string[], s: TicketState): stri
 }
 
 /**
- * Projects one ticket event into `ticket_views` and `ticket_stats`. Safe under redelivery, reordering
- * and concurrent appliers: an event at or below the stored revision changes nothing; the next revision
- * is applied incrementally; a gap (a missing revision) is filled by reading the stream from the store.
- * The upserts only ever move a row forward (revision-guarded).
+ * Projects one ticket event into `ticket_views` and `ticket_stats` (see {@link projectTicketEvents}).
  */
-export async function projectTicketEvent(pool: pg.Pool, store: EventStore, event: RecordedEvent): Promise<void> {
-  const ticketId = ticketIdOf(event.stream) ?? '';
-  // Named (prepared) statements here and in upsertView: parsed and planned once per connection (issue 13).
-  const { rows } = await pool.query<{ revision: number; state: TicketState; units_involved: string[] }>({
-    name: 'query_view_get', text: 'SELECT revision, state, units_involved FROM ticket_views WHERE ticket_id = $1', values: [ticketId],
-  });
-  const current = rows[0];
-  const stored = current?.revision ?? -1;
-  if (event.revision <= stored) return;
-  let folded: FoldedTicket;
-  if (current && event.revision === stored + 1) {
-    folded = foldTicket([event], { state: current.state, units: current.units_involved });
-  } else if (!current && event.revision === 0) {
-    folded = foldTicket([event]);
-  } else {
-    folded = foldTicket(await store.readStream(ticketStream(ticketId), { toRevision: event.revision }));
+export function projectTicketEvent(pool: pg.Pool, store: EventStore, event: RecordedEvent): Promise<void> {
+  return projectTicketEvents(pool, store, [event]);
+}
+
+/** A ticket's stored row as the projection reads it. */
+interface StoredView { ticket_id: string; revision: number; state: TicketState; units_involved: string[] }
+
+/**
+ * Projects ticket events (of any tickets, in any order) into `ticket_views` and `ticket_stats` in two
+ * statements, whatever their number (issue 13): one read of the tickets' stored rows, one write of the
+ * rows that move. Safe under redelivery, reordering and concurrent appliers: an event at or below the
+ * stored revision changes nothing; the next revisions are applied incrementally; a gap (a missing
+ * revision) is filled by reading the stream from the store. The write is one statement (all or nothing)
+ * and only ever moves a row forward (revision-guarded). Events of other streams are ignored.
+ */
+export async function projectTicketEvents(pool: pg.Pool, store: EventStore, events: readonly RecordedEvent[]): Promise<void> {
+  const byTicket = new Map<string, RecordedEvent[]>();
+  for (const event of events) {
+    const ticketId = ticketIdOf(event.stream);
+    if (ticketId === undefined) continue;
+    const list = byTicket.get(ticketId);
+    if (list) list.push(event);
+    else byTicket.set(ticketId, [event]);
   }
-  if (!folded.state.exists) return;
-  await upsertView(pool, ticketId, folded.state, folded.units);
+  if (byTicket.size === 0) return;
+  // Named (prepared) statements here and in writeViews: parsed and planned once per connection (issue 13).
+  const { rows } = await pool.query<StoredView>({
+    name: 'query_views_get', text: 'SELECT ticket_id, revision, state, units_involved FROM ticket_views WHERE ticket_id = ANY($1::uuid[])',
+    values: [[...byTicket.keys()]],
+  });
+  const stored = new Map(rows.map((r) => [r.ticket_id, r]));
+  const moved: { ticketId: string; folded: FoldedTicket }[] = [];
+  for (const [ticketId, list] of byTicket) {
+    const current = stored.get(ticketId);
+    const folded = await foldNewer(store, ticketId, current, list);
+    if (folded?.state.exists) moved.push({ ticketId, folded });
+  }
+  if (moved.length > 0) await writeViews(pool, moved);
+}
+
+/**
+ * A ticket's state after `events` that are newer than its stored row (`current`), or undefined when none
+ * is: folded from the row when they follow it without a gap, else with the missing events read from the store.
+ */
+async function foldNewer(store: EventStore, ticketId: string, current: StoredView | undefined, events: readonly RecordedEvent[]): Promise<FoldedTicket | undefined> {
+  const from = current?.revision ?? -1;
+  const newer = events.filter((e) => e.revision > from).sort((a, b) => a.revision - b.revision)
+    .filter((e, i, all) => i === 0 || all[i - 1]!.revision !== e.revision);
+  const last = newer[newer.length - 1];
+  if (!last) return undefined;
+  const base = current ? { state: current.state, units: current.units_involved } : undefined;
+  if (newer.every((e, i) => e.revision === from + 1 + i)) return foldTicket(newer, base);
+  return foldTicket(await store.readStream(ticketStream(ticketId), { fromRevision: from + 1, toRevision: last.revision }), base);
 }
 
 /** A ticket's state and the units involved so far. */
@@ -76,19 +107,32 @@ export function viewParams(ticketId: string, s: TicketState, units: string[], se
   ];
 }
 
-/** Writes a ticket's state (view and statistics facts) unless a newer revision is already stored. */
-async function upsertView(db: pg.Pool | pg.PoolClient, ticketId: string, s: TicketState, units: string[]): Promise<void> {
-  await db.query({
-    name: 'query_view_upsert',
-    text: `INSERT INTO ticket_views (${VIEW_COLUMNS.join(', ')})
-     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17)
-     ON CONFLICT (ticket_id) DO UPDATE SET revision = EXCLUDED.revision, status = EXCLUDED.status,
-       holder_unit_id = EXCLUDED.holder_unit_id, routed_unit_id = EXCLUDED.routed_unit_id,
-       first_responder_unit_id = EXCLUDED.first_responder_unit_id, units_involved = EXCLUDED.units_involved,
-       updated_at = EXCLUDED.updated_at, first_response_due_at = EXCLUDED.first_response_due_at,
-       resolution_due_at = EXCLUDED.resolution_due_at, state = EXCLUDED.state
-     WHERE ticket_views.revision < EXCLUDED.revision`,
-    values: viewParams(ticketId, s, units),
+/**
+ * Writes tickets' states (views and statistics facts) in one statement, each row only when no newer
+ * revision is stored. Rows go as one JSON array per table (`jsonb_populate_recordset` with the table's row
+ * type), in ticket id order so that concurrent writers lock rows in the same order.
+ */
+async function writeViews(db: pg.Pool | pg.PoolClient, tickets: readonly { ticketId: string; folded: FoldedTicket }[]): Promise<void> {
+  const views = tickets.map(({ ticketId, folded }) => {
+    const values = viewParams(ticketId, folded.state, folded.units, false);
+    const row: Record<string, unknown> = {};
+    VIEW_COLUMNS.forEach((c, i) => { row[c] = values[i]; });
+    row['state'] = folded.state;
+    return row;
   });
-  await db.query({ name: 'query_stats_upsert', text: upsertFactsSql(), values: factsParams(ticketFacts(s)) });
+  await db.query({
+    name: 'query_views_upsert',
+    text: `WITH views AS (
+       INSERT INTO ticket_views (${VIEW_COLUMNS.join(', ')})
+       SELECT ${VIEW_COLUMNS.join(', ')} FROM jsonb_populate_recordset(NULL::ticket_views, $1::jsonb) ORDER BY ticket_id
+       ON CONFLICT (ticket_id) DO UPDATE SET revision = EXCLUDED.revision, status = EXCLUDED.status,
+         holder_unit_id = EXCLUDED.holder_unit_id, routed_unit_id = EXCLUDED.routed_unit_id,
+         first_responder_unit_id = EXCLUDED.first_responder_unit_id, units_involved = EXCLUDED.units_involved,
+         updated_at = EXCLUDED.updated_at, first_response_due_at = EXCLUDED.first_response_due_at,
+         resolution_due_at = EXCLUDED.resolution_due_at, state = EXCLUDED.state
+       WHERE ticket_views.revision < EXCLUDED.revision
+     )
+     ${upsertFactsRowsSql('$2')}`,
+    values: [JSON.stringify(views), JSON.stringify(tickets.map(({ folded }) => factsRow(ticketFacts(folded.state))))],
+  });
 }

@@ -89,6 +89,14 @@ export function factsParams(f: TicketFacts): unknown[] {
   ];
 }
 
+/** The facts as one JSON row of `ticket_stats` (keys: {@link FACT_COLUMNS}), for {@link upsertFactsRowsSql}. */
+export function factsRow(f: TicketFacts): Record<string, unknown> {
+  const values = factsParams(f);
+  const row: Record<string, unknown> = {};
+  FACT_COLUMNS.forEach((c, i) => { row[c] = values[i]; });
+  return row;
+}
+
 const UPDATE_SET = FACT_COLUMNS.filter((c) => c !== 'ticket_id').map((c) => `${c} = EXCLUDED.${c}`).join(', ');
 
 /**
@@ -100,4 +108,15 @@ export function upsertFactsSql(table = 'ticket_stats'): string {
   return `INSERT INTO ${table} (${FACT_COLUMNS.join(', ')}) VALUES (${params})
     ON CONFLICT (ticket_id) DO UPDATE SET ${UPDATE_SET}, changed_xid = pg_current_xact_id()
     WHERE ${table}.revision < EXCLUDED.revision`;
+}
+
+/**
+ * SQL upserting the facts of several tickets into `ticket_stats`, given as parameter `param`: a JSON array
+ * of {@link factsRow} rows with distinct ticket ids (revision-guarded and stamped as {@link upsertFactsSql}).
+ */
+export function upsertFactsRowsSql(param: string): string {
+  return `INSERT INTO ticket_stats (${FACT_COLUMNS.join(', ')})
+    SELECT ${FACT_COLUMNS.join(', ')} FROM jsonb_populate_recordset(NULL::ticket_stats, ${param}::jsonb) ORDER BY ticket_id
+    ON CONFLICT (ticket_id) DO UPDATE SET ${UPDATE_SET}, changed_xid = pg_current_xact_id()
+    WHERE ticket_stats.revision < EXCLUDED.revision`;
 }

@@ -1,0 +1,81 @@
+/**
+ * The live projection of a consumer's batch (projectTicketEvents): whatever the batch holds — several
+ * tickets, a ticket's events out of order, twice, or with a gap, the same batch delivered again — the
+ * rows are those the events give one by one (and a rebuild gives), in two statements when nothing is
+ * missing. Real PostgreSQL, the real adapter.
+ */
+import type { RecordedEvent } from '@tongban/eventstore';
+import { newTestEvent, newTicketStream } from '@tongban/eventstore/testing';
+import { rebuildReadModels } from '../rebuild';
+import { type QueryTestDb, createQueryTestDb } from '../testing/test-db';
+import { foldTicket, projectTicketEvents } from './projection';
+
+let t: QueryTestDb;
+beforeAll(async () => { t = await createQueryTestDb(); });
+afterAll(async () => { await t?.dispose(); });
+
+/** A ticket submitted, routed, accepted and answered (revisions 0–3). */
+async function ticket(unit: string): Promise<RecordedEvent[]> {
+  const stream = newTicketStream();
+  const ticketId = stream.slice('ticket-'.length);
+  const at = (minute: number) => `2026-01-01T00:${String(minute).padStart(2, '0')}:00.000Z`;
+  const staff = { actor: { kind: 'staff', id: `admin@${unit}`, unitId: unit, role: 'admin' } };
+  await t.store.append(stream, [
+    newTestEvent('TicketSubmitted', {
+      ticketId, reference: `LS-2026-${ticketId.slice(-6)}`, serviceCode: 'road-transport', division: '513401', title: 'pothole', description: 'deep',
+      address: 'x', channel: 'app', reporter: { deviceId: `dev-${ticketId}`, name: '', phone: '', email: '' }, attributes: {},
+      submittedAt: at(0), policy: { firstResponseHours: 24, resolutionHours: 72, warnAtFraction: 0.75 },
+    }, { actor: { kind: 'citizen', id: `dev-${ticketId}` }, occurredAt: at(0) }),
+    newTestEvent('TicketRouted', { unitId: unit, division: '513401', reason: 'submitted' }, { ...staff, occurredAt: at(1) }),
+    newTestEvent('TicketAccepted', { unitId: unit, staffId: `admin@${unit}`, firstResponder: true }, { ...staff, occurredAt: at(2) }),
+    newTestEvent('TicketReplied', { message: 'on it', public: true, staffId: `admin@${unit}` }, { ...staff, occurredAt: at(3) }),
+  ], 'no_stream');
+  return t.store.readStream(stream);
+}
+
+const view = async (ticketId: string) =>
+  (await t.pool.query<{ revision: number; state: unknown }>('SELECT revision, state FROM ticket_views WHERE ticket_id = $1', [ticketId])).rows[0];
+const stats = async (ticketId: string) =>
+  (await t.pool.query<{ revision: number }>('SELECT revision FROM ticket_stats WHERE ticket_id = $1', [ticketId])).rows[0]?.revision;
+const idOf = (events: RecordedEvent[]) => events[0]!.stream.slice('ticket-'.length);
+
+/** Counts the statements sent through the pool while `fn` runs. */
+async function statements(fn: () => Promise<void>): Promise<number> {
+  const query = t.pool.query.bind(t.pool);
+  let n = 0;
+  t.pool.query = ((...args: Parameters<typeof query>) => { n += 1; return query(...args); }) as typeof t.pool.query;
+  try { await fn(); } finally { t.pool.query = query; }
+  return n;
+}
+
+it('projects several tickets in two statements, and a gap, reordering and duplicates like one by one', async () => {
+  const [a, b, c] = [await ticket('adm-513401'), await ticket('adm-513402'), await ticket('adm-513401')];
+  // a: in order and one twice; b: its first two; c: revision 1 before 0. Nothing is missing: two statements.
+  expect(await statements(() => projectTicketEvents(t.pool, t.store, [a[0]!, b[0]!, c[1]!, a[1]!, a[1]!, b[1]!, c[0]!, a[2]!]))).toBe(2);
+  expect(await view(idOf(a))).toEqual({ revision: 2, state: foldTicket(a.slice(0, 3)).state });
+  expect(await view(idOf(b))).toEqual({ revision: 1, state: foldTicket(b.slice(0, 2)).state });
+  expect(await view(idOf(c))).toEqual({ revision: 1, state: foldTicket(c.slice(0, 2)).state });
+  // b jumps to 3 (revision 2 missing: read from the store); c's revision 0 again changes nothing; a is done.
+  await projectTicketEvents(t.pool, t.store, [b[3]!, c[0]!, a[3]!]);
+  expect(await view(idOf(b))).toEqual({ revision: 3, state: foldTicket(b).state });
+  expect(await view(idOf(c))).toEqual({ revision: 1, state: foldTicket(c.slice(0, 2)).state });
+  expect(await view(idOf(a))).toEqual({ revision: 3, state: foldTicket(a).state });
+  expect(await stats(idOf(b))).toBe(3);
+  // The whole batch delivered again, then the rest: everything at its last revision, stats too.
+  const all = [...a, ...b, ...c].reverse();
+  await projectTicketEvents(t.pool, t.store, all);
+  await projectTicketEvents(t.pool, t.store, all);
+  for (const events of [a, b, c]) {
+    expect(await view(idOf(events))).toEqual({ revision: 3, state: foldTicket(events).state });
+    expect(await stats(idOf(events))).toBe(3);
+  }
+  // An old event alone (a redelivery) reads the rows and writes nothing.
+  expect(await statements(() => projectTicketEvents(t.pool, t.store, [a[0]!, b[2]!]))).toBe(1);
+
+  // The rows equal those a rebuild writes from the store.
+  const rows = async (table: string) => (await t.pool.query(`SELECT * FROM ${table} ORDER BY ticket_id`)).rows.map(({ changed_xid: _x, ...rest }) => rest);
+  const live = { views: await rows('ticket_views'), stats: await rows('ticket_stats') };
+  await rebuildReadModels(t.pool, t.store);
+  expect(await rows('ticket_views')).toEqual(live.views);
+  expect(await rows('ticket_stats')).toEqual(live.stats);
+});
