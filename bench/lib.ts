@@ -1,4 +1,5 @@
-/** Small helpers of the benchmarks: timing, percentiles, formatting. */
+/** Small helpers of the benchmarks: timing, percentiles, formatting, process CPU. */
+import { readdirSync, readFileSync } from 'node:fs';
 
 /** Milliseconds since an arbitrary origin (monotonic, sub-millisecond). */
 export function nowMs(): number {
@@ -59,4 +60,18 @@ export function sameStats(a: unknown, b: unknown): boolean {
     return [...keys].every((k) => sameStats((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
   }
   return a === b;
+}
+
+/** CPU jiffies (user + system, 1/100 s) and parent pid of every process, from /proc/<pid>/stat (Linux). */
+export function processTimes(): Map<number, { ppid: number; ticks: number }> {
+  const out = new Map<number, { ppid: number; ticks: number }>();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(Number(name), { ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) });
+    } catch { /* ended */ }
+  }
+  return out;
 }

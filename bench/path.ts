@@ -30,14 +30,14 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { join } from 'node:path';
 import { PostgresEventStore, type NewEvent } from '@tongban/eventstore';
 import { startNatsCluster, startPrivatePostgres } from '@tongban/testing';
 import pg from 'pg';
 import { startStack } from '../scripts/stack';
-import { nowMs, percentile, round, table } from './lib';
+import { nowMs, percentile, processTimes, round, table } from './lib';
 
 const QUICK = process.env['BENCH_PATH_QUICK'] === '1';
 const RATES = (process.env['BENCH_PATH_RATES'] ?? (QUICK ? '25,100' : '25,50,100,200')).split(',').map(Number);
@@ -45,20 +45,6 @@ const log = (m: string) => process.stderr.write(`[bench:path ${new Date().toISOS
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // ---------------------------------------------------------------- CPU of other processes
-
-/** Jiffies (user+system) per pid, with parents. */
-function processTimes(): Map<number, { ppid: number; ticks: number }> {
-  const out = new Map<number, { ppid: number; ticks: number }>();
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      out.set(Number(name), { ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) });
-    } catch { /* ended */ }
-  }
-  return out;
-}
 
 /** Busy jiffies of the whole machine (all cores). */
 function machineBusy(): number {

@@ -5,7 +5,7 @@ import { loadCheckpoint } from './checkpoint';
 import { DeadLetterHeaders } from './dead-letter';
 import { startConsumer } from './consumer';
 import { decodeEnvelope } from './envelope';
-import { Relay, type RelayOptions } from './relay';
+import { IDLE_AFTER_MS, Relay, type RelayOptions } from './relay';
 import { useMessagingTest } from './testing/env';
 
 describe('Relay', () => {
@@ -69,6 +69,29 @@ describe('Relay', () => {
     await env.appendEvents(newTicketStream(), 3);
     await waitFor(async () => (await env.messageCount()) === 3, { timeoutMs: 5000, intervalMs: 10, description: '3 messages' });
     expect(Date.now() - started).toBeLessThan(2000);
+  });
+
+  it('once quiet while listening, polls at idleIntervalMs; appends still wake it at once, and keepAwake restores the fast pace', async () => {
+    const relay = newRelay({ intervalMs: 20, idleIntervalMs: 60_000 });
+    relay.start();
+    await waitFor(() => relay.isLeader, { description: 'relay to lead' });
+    // Fast polls (20 ms) until IDLE_AFTER_MS after the LISTEN connection's first wake-up, then one poll a minute.
+    await waitFor(() => relay.stats.reads >= 20, { description: 'fast polls while not yet quiet' });
+    await new Promise((r) => setTimeout(r, IDLE_AFTER_MS + 200));
+    const quiet = relay.stats.reads;
+    await new Promise((r) => setTimeout(r, 500));
+    expect(relay.stats.reads - quiet).toBeLessThanOrEqual(1);
+    const started = Date.now();
+    await env.appendEvents(newTicketStream(), 2);
+    await waitFor(async () => (await env.messageCount()) === 2, { timeoutMs: 5000, intervalMs: 10, description: '2 messages' });
+    expect(Date.now() - started).toBeLessThan(2000);
+    // keepAwake (events held back by an open transaction) restores the fast pace without a notification.
+    await new Promise((r) => setTimeout(r, IDLE_AFTER_MS + 200));
+    relay.keepAwake();
+    relay.notify(); // ends the idle sleep in progress
+    const awake = relay.stats.reads;
+    await new Promise((r) => setTimeout(r, 500));
+    expect(relay.stats.reads - awake).toBeGreaterThanOrEqual(5);
   });
 
   it('wakes early when notified', async () => {

@@ -35,6 +35,12 @@ export interface RelayOptions {
   /** Pause between polls when caught up, ms (default 100). With `listen`, a fallback: appends wake the relay at once. */
   intervalMs?: number;
   /**
+   * Pause between polls once quiet, ms (default: `intervalMs`, i.e. no idle mode): while the LISTEN connection is
+   * up and nothing was notified, read or {@link Relay.keepAwake kept awake} for {@link IDLE_AFTER_MS}, the relay
+   * polls at this pace instead (appends still wake it at once; the poll only covers a notification lost on the way).
+   */
+  idleIntervalMs?: number;
+  /**
    * LISTEN on `eventstore_appended` (notified after every append's commit by the PostgreSQL event
    * store) on a dedicated connection and read at once when notified (default true). An event committed while an older transaction still runs
    * is not readable yet: after a notified read finds nothing, the relay reads again after 5, 10, 20, 40 ms.
@@ -77,6 +83,9 @@ export interface RelayStats {
   leadAttempts: number;
 }
 
+/** Quiet time after which a listening relay polls at `idleIntervalMs` instead of `intervalMs`, ms. */
+export const IDLE_AFTER_MS = 3000;
+
 /** Shortest pause between reads while caught up, ms (see Relay.run). */
 const MIN_READ_GAP_MS = 10;
 
@@ -98,6 +107,9 @@ export class Relay {
   private readonly name: string;
   private readonly prefix: string;
   private readonly intervalMs: number;
+  private readonly idleIntervalMs: number;
+  /** Last notification, non-empty read or keepAwake (ms since the epoch): the relay polls at `intervalMs` until IDLE_AFTER_MS after it. */
+  private lastActivityAt = 0;
   private readonly batchSize: number;
   private readonly publishTimeoutMs: number;
   private readonly onError: (error: unknown) => void;
@@ -121,6 +133,7 @@ export class Relay {
     this.name = options.name ?? 'ticket-events';
     this.prefix = options.subjectPrefix ?? TICKET_EVENTS_PREFIX;
     this.intervalMs = options.intervalMs ?? 100;
+    this.idleIntervalMs = Math.max(options.idleIntervalMs ?? this.intervalMs, this.intervalMs);
     this.batchSize = options.batchSize ?? 200;
     this.publishTimeoutMs = options.publishTimeoutMs ?? 5000;
     this.onError = options.onError ?? ((error) => console.error(`relay ${this.name}:`, error));
@@ -186,7 +199,23 @@ export class Relay {
   /** Wakes the loop now instead of after the poll interval (e.g. after a local append). */
   notify(): void {
     this.notified = true;
+    this.lastActivityAt = Date.now();
     this.wake?.();
+  }
+
+  /**
+   * Keeps polling at `intervalMs` for another {@link IDLE_AFTER_MS} (without reading now): e.g. while committed
+   * events are held back by an open transaction, whose end sends no notification, so that they are read within
+   * `intervalMs` of it.
+   */
+  keepAwake(): void {
+    this.lastActivityAt = Date.now();
+  }
+
+  /** The pause before the next poll when caught up: `idleIntervalMs` once quiet while listening, else `intervalMs`. */
+  private pollInterval(): number {
+    const quiet = this.listener !== null && this.leader.isLeader && Date.now() - this.lastActivityAt >= IDLE_AFTER_MS;
+    return quiet ? this.idleIntervalMs : this.intervalMs;
   }
 
   /** Stops polling: waits for the batch in flight to finish (published and checkpointed), then releases the lock. */
@@ -213,7 +242,7 @@ export class Relay {
         this.abdicate(error);
       }
       if (!more && !this.stopping) {
-        await this.sleep(this.quickRetries > 0 ? 5 * 2 ** (4 - this.quickRetries--) : this.intervalMs);
+        await this.sleep(this.quickRetries > 0 ? 5 * 2 ** (4 - this.quickRetries--) : this.pollInterval());
         // Caught up: under a stream of appends, read at most every MIN_READ_GAP_MS (each notification
         // would otherwise start a read of one or two events, and the read horizon costs a scan of
         // pg_stat_activity); a full batch is followed at once.
@@ -240,6 +269,7 @@ export class Relay {
     this.counters.reads += 1;
     if (batch.length === 0) return false;
     this.quickRetries = 0;
+    this.lastActivityAt = Date.now();
     this.leader.assertLeading();
     // Pipelined: every message is sent at once (in order, on one connection), then every PubAck awaited.
     // One failure fails the batch, which is published again from the checkpoint (JetStream drops repeats).

@@ -43,7 +43,7 @@ export interface Config {
    */
   port: number;
   host: string;
-  /** Poll interval of timers and the relay, ms (TONGBAN_POLL_MS, default 200). */
+  /** Fallback poll interval of timers, the relay and the webhook outbox, ms (TONGBAN_POLL_MS, default 1000). */
   pollMs: number;
   /** Days after resolution before automatic close (TONGBAN_AUTO_CLOSE_DAYS, default 7). */
   autoCloseDays: number;
@@ -161,7 +161,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: env['HOST'] || '127.0.0.1',
     ...(env['TONGBAN_GRPC_HOST'] ? { grpcHost: env['TONGBAN_GRPC_HOST'] } : {}),
     ...(env['TONGBAN_HEALTH_PORT'] !== undefined && env['TONGBAN_HEALTH_PORT'] !== '' ? { healthPort: portNumber(env, 'TONGBAN_HEALTH_PORT') } : {}),
-    pollMs: positiveNumber(env, 'TONGBAN_POLL_MS', 200),
+    pollMs: positiveNumber(env, 'TONGBAN_POLL_MS', 1000),
     autoCloseDays: positiveNumber(env, 'TONGBAN_AUTO_CLOSE_DAYS', 7),
     maxExtensionHours: positiveNumber(env, 'TONGBAN_MAX_EXTENSION_HOURS', DEFAULT_WORKFLOW_SETTINGS.maxExtensionHours),
     callbackDueWorkingDays: positiveNumber(env, 'TONGBAN_CALLBACK_DUE_DAYS', 3),

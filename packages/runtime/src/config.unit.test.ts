@@ -8,7 +8,7 @@ import { loadSlaConfig, withPolicySet } from './service-host';
 
 describe('configuration', () => {
   it('TONGBAN_POLL_MS and TONGBAN_AUTO_CLOSE_DAYS: a non-numeric value stops the process naming it (issue 12)', () => {
-    expect(loadConfig({})).toMatchObject({ pollMs: 200, autoCloseDays: 7 });
+    expect(loadConfig({})).toMatchObject({ pollMs: 1000, autoCloseDays: 7 });
     expect(() => loadConfig({ TONGBAN_POLL_MS: 'abc' })).toThrow('TONGBAN_POLL_MS must be a positive number (got "abc")');
     expect(() => loadConfig({ TONGBAN_AUTO_CLOSE_DAYS: '7d' })).toThrow(ConfigError);
   });

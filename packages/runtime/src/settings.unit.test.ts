@@ -43,7 +43,7 @@ describe('declared settings (issue 12 item 1)', () => {
     const lines = describeSettings('identity', { DATABASE_URL: 'postgres://tongban:s3cret@db:5432/tongban', TONGBAN_JWT_SECRET: 'x'.repeat(40) });
     expect(lines.find((l) => l.name === 'DATABASE_URL')).toEqual({ name: 'DATABASE_URL', value: 'postgres://tongban:***@db:5432/tongban', source: 'env' });
     expect(lines.find((l) => l.name === 'TONGBAN_JWT_SECRET')).toEqual({ name: 'TONGBAN_JWT_SECRET', value: '********', source: 'env' });
-    expect(lines.find((l) => l.name === 'TONGBAN_POLL_MS')).toEqual({ name: 'TONGBAN_POLL_MS', value: '200', source: 'default' });
+    expect(lines.find((l) => l.name === 'TONGBAN_POLL_MS')).toEqual({ name: 'TONGBAN_POLL_MS', value: '1000', source: 'default' });
     expect(JSON.stringify(lines)).not.toMatch(/s3cret|xxxxxxxx/);
   });
 

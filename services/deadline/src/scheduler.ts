@@ -5,17 +5,29 @@ import type pg from 'pg';
 import { type TimerSettings, desiredTimers } from './schedule';
 import { replaceTimersOf } from './timer-store';
 
-/** Recomputes one ticket's timers from its latest stream (idempotent; safe on redelivery and reordering). */
-export async function rescheduleTicket(pool: pg.Pool, store: EventStore, ticketId: string, settings: TimerSettings): Promise<void> {
-  await rescheduleTickets(pool, store, [ticketId], settings);
+/**
+ * Recomputes one ticket's timers from its latest stream (idempotent; safe on redelivery and reordering).
+ * @returns the earliest due time of its timers now (undefined: none), for {@link startTimerLoop}'s `wakeBy`.
+ */
+export async function rescheduleTicket(pool: pg.Pool, store: EventStore, ticketId: string, settings: TimerSettings): Promise<Date | undefined> {
+  return rescheduleTickets(pool, store, [ticketId], settings);
 }
 
 /**
  * Recomputes tickets' timers from their latest streams in one transaction (see replaceTimersOf): a ticket
  * named more than once is recomputed once. Idempotent; safe on redelivery and reordering.
+ * @returns the earliest due time of their timers now (undefined: none), for {@link startTimerLoop}'s `wakeBy`.
  */
-export async function rescheduleTickets(pool: pg.Pool, store: EventStore, ticketIds: readonly string[], settings: TimerSettings): Promise<void> {
-  await replaceTimersOf(pool, ticketIds, async (ticketId) => desiredTimers(await loadTicket(store, ticketId), settings));
+export async function rescheduleTickets(pool: pg.Pool, store: EventStore, ticketIds: readonly string[], settings: TimerSettings): Promise<Date | undefined> {
+  const written = await replaceTimersOf(pool, ticketIds, async (ticketId) => desiredTimers(await loadTicket(store, ticketId), settings));
+  let earliest: number | undefined;
+  for (const timers of written.values()) {
+    for (const t of timers) {
+      const due = Date.parse(t.dueAt);
+      if (earliest === undefined || due < earliest) earliest = due;
+    }
+  }
+  return earliest === undefined ? undefined : new Date(earliest);
 }
 
 /** Options of {@link startTimerLoop}. */
@@ -29,18 +41,38 @@ export interface TimerLoopOptions {
   onError: (err: unknown) => void;
 }
 
+/** A running timer loop (see {@link startTimerLoop}). */
+export interface TimerLoop {
+  /** Starts a pass at once (e.g. after a test-clock change). */
+  wake(): void;
+  /**
+   * A timer was written that is due in `ms` (≤ 0: now): makes sure a pass starts by then — at once when it is
+   * due, else by shortening the current sleep when it would end later. Cheaper than `wake()` per written timer:
+   * nothing runs until a timer is due.
+   */
+  wakeBy(ms: number): void;
+  /** Stops: waits for the running pass. */
+  stop(): Promise<void>;
+}
+
 /**
  * Runs the firing loop: after each pass it sleeps until the next timer is due (at most `pollMs`); `wake()`
- * (e.g. after a test-clock change or a new timer) starts a pass at once. `stop()` waits for the running pass.
+ * (e.g. after a test-clock change) starts a pass at once, `wakeBy(ms)` (a new timer) by the time it is due.
  */
-export function startTimerLoop(options: TimerLoopOptions): { wake(): void; stop(): Promise<void> } {
+export function startTimerLoop(options: TimerLoopOptions): TimerLoop {
   let stopped = false;
   let running: Promise<void> | undefined;
   let again = false;
   let sleeper: NodeJS.Timeout | undefined;
+  /** When the current sleep ends (Date.now() ms; +∞ while a pass runs). */
+  let sleepUntil = Number.POSITIVE_INFINITY;
+  /** The earliest due time told by wakeBy while a pass ran (its next-due read may predate that timer). */
+  let dueDuringPass = Number.POSITIVE_INFINITY;
   const sleep = (ms: number) => {
     if (sleeper) clearTimeout(sleeper);
-    sleeper = setTimeout(wake, Math.max(0, Math.min(options.pollMs, ms)));
+    const wait = Math.max(0, Math.min(options.pollMs, ms));
+    sleepUntil = Date.now() + wait;
+    sleeper = setTimeout(wake, wait);
   };
   const pass = async () => {
     do {
@@ -58,7 +90,9 @@ export function startTimerLoop(options: TimerLoopOptions): { wake(): void; stop(
     } catch (err) {
       options.onError(err);
     }
-    sleep(next ?? options.pollMs);
+    const told = dueDuringPass - Date.now();
+    dueDuringPass = Number.POSITIVE_INFINITY;
+    sleep(Math.min(next ?? options.pollMs, told));
   };
   // A pass runs in the loop's own async context, not in the caller's of wake(): a consumer waking it while
   // handling an event would otherwise lend that event's correlation id and trace to every later pass.
@@ -66,11 +100,19 @@ export function startTimerLoop(options: TimerLoopOptions): { wake(): void; stop(
   function wake(): void {
     if (stopped) return;
     if (running) { again = true; return; }
+    sleepUntil = Number.POSITIVE_INFINITY;
     running = scope.runInAsyncScope(pass).finally(() => { running = undefined; });
   }
   wake();
   return {
     wake,
+    wakeBy(ms) {
+      if (stopped) return;
+      if (ms <= 0) { wake(); return; }
+      const at = Date.now() + ms;
+      if (running) dueDuringPass = Math.min(dueDuringPass, at);
+      else if (at < sleepUntil) sleep(ms);
+    },
     async stop() {
       stopped = true;
       if (sleeper) clearTimeout(sleeper);

@@ -37,6 +37,43 @@ describe('the timer loop', () => {
     expect(seen).toEqual([undefined, undefined]);
   });
 
+  it('wakeBy(ms): a pass by the time a new timer is due, none before; at once when due; a later one changes nothing', async () => {
+    const passes: number[] = [];
+    const loop = startTimerLoop({ fireBatch: async () => { passes.push(Date.now()); return 0; }, pollMs: 5_000, untilNextDue: async () => undefined, onError: (err) => { throw err; } });
+    await new Promise((r) => setTimeout(r, 30)); // the first pass, started at once, is over
+    const started = Date.now();
+    loop.wakeBy(150);
+    loop.wakeBy(4_000); // later than the sleep now planned: ignored
+    await new Promise((r) => setTimeout(r, 100));
+    expect(passes).toHaveLength(1);
+    for (let waited = 0; passes.length < 2 && waited < 2_000; waited += 10) await new Promise((r) => setTimeout(r, 10));
+    expect(passes).toHaveLength(2);
+    expect(passes[1]! - started).toBeGreaterThanOrEqual(149);
+    expect(passes[1]! - started).toBeLessThan(400);
+    loop.wakeBy(-5);
+    for (let waited = 0; passes.length < 3 && waited < 1_000; waited += 10) await new Promise((r) => setTimeout(r, 10));
+    await loop.stop();
+    expect(passes).toHaveLength(3);
+  });
+
+  it('a wakeBy() during a pass is kept: the sleep after it ends by that time', async () => {
+    const passes: number[] = [];
+    let release: () => void = () => undefined;
+    const loop = startTimerLoop({
+      fireBatch: async () => { passes.push(Date.now()); if (passes.length === 1) await new Promise<void>((r) => { release = r; }); return 0; },
+      pollMs: 5_000, untilNextDue: async () => undefined, onError: (err) => { throw err; },
+    });
+    await new Promise((r) => setTimeout(r, 20));
+    const started = Date.now();
+    loop.wakeBy(100); // while the first pass runs (its next-due read may not see this timer)
+    release();
+    for (let waited = 0; passes.length < 2 && waited < 2_000; waited += 10) await new Promise((r) => setTimeout(r, 10));
+    await loop.stop();
+    expect(passes).toHaveLength(2);
+    expect(passes[1]! - started).toBeGreaterThanOrEqual(99);
+    expect(passes[1]! - started).toBeLessThan(400);
+  });
+
   it('a wake() during a pass runs another pass; errors are reported and the loop goes on', async () => {
     let passes = 0;
     const errors: unknown[] = [];

@@ -3,7 +3,7 @@ import '@tongban/runtime/tracing';
 import type { EventStore } from '@tongban/eventstore';
 import { jetstream } from '@nats-io/jetstream';
 import { Relay, deadLetterSubjectFor, migrateRelay, relayMetrics } from '@tongban/messaging';
-import { ensureEventStreams, eventStreamNames, relayDurable, runService } from '@tongban/runtime';
+import { ensureEventStreams, eventStoreChoice, eventStreamNames, relayDurable, runService } from '@tongban/runtime';
 import { startStallMonitor } from './stall-monitor';
 
 runService('relay', async (host) => {
@@ -17,6 +17,8 @@ runService('relay', async (host) => {
     name: `${host.config.namespace}-ticket-events`,
     subjectPrefix: names.prefix,
     intervalMs: Math.min(host.config.pollMs, 100),
+    // Quiet for 3 s with the PostgreSQL store (whose appends notify): poll every second instead of ten times.
+    ...(eventStoreChoice('relay').kind === 'postgres' ? { idleIntervalMs: Math.max(host.config.pollMs, RELAY_IDLE_POLL_MS) } : {}),
     deadLetterSubject: deadLetterSubjectFor(relayDurable(host.config.namespace), names.deadLetterPrefix),
     onError: (err) => host.log.warn({ err }, 'relay attempt failed; retrying'),
     onPublished: (event) => host.log.debug({ eventId: event.id, type: event.type, stream: event.stream, revision: event.revision, correlationId: event.metadata.correlationId }, 'event published'),
@@ -27,12 +29,16 @@ runService('relay', async (host) => {
   });
   relay.start();
   host.onStop(() => relay.stop());
-  const stalls = startStallMonitor({ pool: host.pool, log: host.log });
+  // Events held back by an open transaction become readable when it ends, which notifies nobody: poll at the fast pace meanwhile.
+  const stalls = startStallMonitor({ pool: host.pool, log: host.log, onHeldBack: () => relay.keepAwake() });
   host.health.add('pipeline', () => stalls.check());
   host.onStop(() => stalls.stop());
   host.heartbeatDetail = relayLagProbe(relay, host.store);
 
 });
+
+/** The relay's poll interval once quiet (a fallback: appends wake it through LISTEN), ms. */
+const RELAY_IDLE_POLL_MS = 1000;
 
 /** Events after the checkpoint counted for `tongban_relay_lag_events` (read every second while the leader). */
 const RELAY_LAG_COUNT_LIMIT = 1000;

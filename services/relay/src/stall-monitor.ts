@@ -19,6 +19,8 @@ export interface StallMonitorOptions {
   intervalMs?: number;
   /** How long the same events may wait before it is a stall, ms (default 3000). */
   boundMs?: number;
+  /** Called at every check that finds committed events held back (not yet readable), however briefly. */
+  onHeldBack?: () => void;
 }
 
 /** A running monitor. */
@@ -52,6 +54,7 @@ export function startStallMonitor(options: StallMonitorOptions): StallMonitor {
   let lastLog = 0;
   const timer = setInterval(() => {
     void pipelineStall(options.pool).then((hold) => {
+      if (hold.waiting > 0) options.onHeldBack?.();
       if (hold.waiting === 0 || hold.firstPosition !== first) {
         if (current) options.log.info({ stalledSeconds: Math.round((Date.now() - since) / 1000) }, 'event pipeline moving again');
         first = hold.waiting === 0 ? null : hold.firstPosition;
