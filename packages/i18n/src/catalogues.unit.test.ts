@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   DEFAULT_LANGUAGE, LANGUAGES, LOCALES_DIR, type Language, flatten, formatDateTime, formatRelative, languageOf,
-  namespaces, pickLanguage, readCatalogue, readReview, translator,
+  i18nInstance, namespaces, pickLanguage, readCatalogue, readReview, translator,
 } from './index';
 import { TRANSLATIONS_DOC, translationsDoc } from './translations-doc';
 
@@ -72,6 +72,30 @@ describe('languages', () => {
     expect(translator('zh-Hans')('notice.ticket-arrived.title', values)).toBe('新工单：LS-2026-000001 围墙');
     expect(translator('en')('notice.ticket-arrived.title', values)).toBe('New ticket: LS-2026-000001 围墙');
     expect(translator('ii')('notice.ticket-arrived.title', values)).toMatch(/^\p{Script=Yi}+：LS-2026-000001 围墙$/u);
+  });
+
+  it('writes every server entry, in every language, exactly as i18next does (its plain entries without i18next)', () => {
+    const flatServer = (language: Language) => flatten(readCatalogue(language, 'server'));
+    for (const language of LANGUAGES) {
+      const t = translator(language);
+      const i18n = i18nInstance().getFixedT(language);
+      for (const [key, entry] of Object.entries(flatServer(language))) {
+        const names = variables(entry);
+        const all = Object.fromEntries(names.map((n) => [n, `‹${n}› $1 $& 12`]));
+        const cases: Record<string, unknown>[] = [
+          all,
+          { ...all, reference: 'SC-2026-000001', extra: 'unused', n: 3 },
+          Object.fromEntries(names.slice(1).map((n) => [n, 'v'])), // the first value missing
+          { ...all, ...(names[0] ? { [names[0]]: 'holds {{another}}' } : {}) },
+          { ...all, count: 2 },
+          { ...all, ...(names[0] ? { [names[0]]: 7 } : {}) },
+        ];
+        for (const options of cases) expect([key, t(key, options)]).toEqual([key, i18n(key, options)]);
+        expect([key, t(key)]).toEqual([key, i18n(key)]);
+        expect(t(base(key), { count: 1, ...all })).toBe(i18n(base(key), { count: 1, ...all }));
+      }
+    }
+    expect(translator('en')('no.such.key')).toBe(i18nInstance().getFixedT('en')('no.such.key'));
   });
 
   it('formats dates with ICU (Yi month and weekday names) and relative times with our strings where ICU falls back', () => {
