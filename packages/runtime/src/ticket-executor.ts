@@ -40,6 +40,13 @@ export interface ExecuteOptions {
   newStream?: boolean;
 }
 
+/**
+ * What {@link TicketExecutor.execute} runs: a command, or a function making it from the ticket's state as read
+ * for each attempt (so a caller that needs the state to choose its command does not read the stream twice);
+ * undefined: nothing to do (no event, the result carries the state read).
+ */
+export type CommandOf = TicketCommand | ((state: TicketState) => TicketCommand | undefined | Promise<TicketCommand | undefined>);
+
 /** The outcome of a command. */
 export interface ExecuteResult {
   /** Stream revision after the command (unchanged when no event was written). */
@@ -63,11 +70,11 @@ export class TicketExecutor {
   ) {}
 
   /**
-   * Runs `command` on ticket `ticketId` as `actor`.
+   * Runs `command` on ticket `ticketId` as `actor` (a function: made from the state read, again at each retry).
    * @throws TicketRejection (business rule), WrongExpectedRevisionError (If-Match mismatch, or conflicts
-   *   beyond the retry budget).
+   *   beyond the retry budget); whatever `command` (a function) throws.
    */
-  async execute(ticketId: string, command: TicketCommand, actor: ActorContext, options: ExecuteOptions): Promise<ExecuteResult> {
+  async execute(ticketId: string, command: CommandOf, actor: ActorContext, options: ExecuteOptions): Promise<ExecuteResult> {
     const { store, ref, clock, service, settings } = this.deps;
     // Appended while a ticket event is handled (a consumer): caused by it unless the caller says otherwise.
     const causationId = options.causationId ?? handlingContext()?.causationId;
@@ -80,8 +87,10 @@ export class TicketExecutor {
       if (options.expectedRevision !== undefined && options.expectedRevision !== state.revision) {
         throw new WrongExpectedRevisionError(ticketStream(ticketId), options.expectedRevision, state.revision);
       }
+      const next = typeof command === 'function' ? await command(state) : command;
+      if (!next) return { revision: state.revision, eventTypes: [], state };
       const now = clock.now();
-      const decided = decide(command, state, {
+      const decided = decide(next, state, {
         now, actor, isWithin: (code, ancestor) => ref.divisions.isWithin(code, ancestor), ...(settings ? { settings } : {}),
       });
       if (decided.length === 0) return { revision: state.revision, eventTypes: [], state };

@@ -1,12 +1,12 @@
 import type { Metadata } from '@grpc/grpc-js';
 import type { Principal } from '@tongban/auth';
 import type { commands } from '@tongban/contracts';
-import { type TicketCommand, isTicketId } from '@tongban/domain';
+import { isTicketId } from '@tongban/domain';
 import type { ReferenceData } from '@tongban/reference-data';
 import { actorContext } from './actor';
 import { fail } from './grpc-errors';
 import { correlationId } from './grpc-server';
-import type { ExecuteOptions, TicketExecutor } from './ticket-executor';
+import type { CommandOf, ExecuteOptions, TicketExecutor } from './ticket-executor';
 
 /** The common part of every Execute…CommandRequest. */
 export interface TicketCommandRequest {
@@ -15,8 +15,9 @@ export interface TicketCommandRequest {
 }
 
 /**
- * Runs one ticket command for a gRPC call and answers with the outcome. `eventId` gives deterministic
- * event ids (idempotent client updates); default UUIDv7.
+ * Runs one ticket command for a gRPC call and answers with the outcome. `command` may be made from the
+ * ticket's state (see CommandOf: the stream read once). `eventId` gives deterministic event ids (idempotent
+ * client updates); default UUIDv7.
  * @throws ServiceFailure INVALID_ARGUMENT (invalid_ticket_id); whatever the executor throws.
  */
 export async function executeTicketRpc(
@@ -24,7 +25,7 @@ export async function executeTicketRpc(
   request: TicketCommandRequest,
   principal: Principal,
   metadata: Metadata,
-  command: TicketCommand,
+  command: CommandOf,
   eventId?: ExecuteOptions['eventId'],
 ): Promise<{ outcome: commands.CommandOutcome }> {
   if (!isTicketId(request.ticketId)) throw fail.notFound('ticket_not_found', `no ticket ${request.ticketId}`);

@@ -1,7 +1,7 @@
 import { type ActorContext, type EscalationUnits, type TicketCommand, type TicketState, TicketRejection, escalationCommand } from '@tongban/domain';
 import { DuplicateEventIdError, type EventStore } from '@tongban/eventstore';
 import type { ReferenceData } from '@tongban/reference-data';
-import { ID_NAMESPACES, type TicketExecutor, loadTicket } from '@tongban/runtime';
+import { ID_NAMESPACES, type TicketExecutor } from '@tongban/runtime';
 import { v5 as uuidv5 } from 'uuid';
 import { type Timer, type TimerSettings, nextEscalation } from './schedule';
 
@@ -40,17 +40,23 @@ function escalationUnits(ref: ReferenceData): EscalationUnits {
  * deterministic events count as done.
  */
 export async function fireTimer(deps: FireDeps, t: Timer): Promise<void> {
-  const run = async (command: TicketCommand, key: Pick<Timer, 'leg' | 'kind' | 'dueKey'>, role: string): Promise<TicketState | undefined> => {
+  /**
+   * Runs what `plan` makes from the ticket's state as the executor reads it (one read of the stream per
+   * attempt); returns the state after it, undefined when the ticket moved on (a rejection, or the event is
+   * already written).
+   */
+  const run = async (plan: Plan, role: string): Promise<TicketState | undefined> => {
+    let planned: Planned | undefined;
     try {
-      const result = await deps.executor.execute(t.ticketId, command, DEADLINE_ACTOR, {
+      const result = await deps.executor.execute(t.ticketId, (state) => { planned = plan(state); return planned?.command; }, DEADLINE_ACTOR, {
         // Caused by the event that last set the timers (the stream's latest), in its correlation.
         correlationId: t.ticketId, causedByLatest: true, channel: 'system', eventId: (index, event) => {
           // The level-1 escalation carried by a breach keeps the id the escalation timer would give it, so the
           // two paths (and older replicas that append it separately) can never write it twice.
-          if (index > 0 && event.type === 'TicketEscalated' && command.type === 'RecordDeadlineBreach') {
+          if (index > 0 && event.type === 'TicketEscalated' && planned?.command.type === 'RecordDeadlineBreach') {
             return timerEventId({ ticketId: t.ticketId, leg: 'ticket', kind: 'escalation', dueKey: `level-${event.data.level}` }, 'escalation');
           }
-          return timerEventId({ ticketId: t.ticketId, ...key }, index === 0 ? role : `${role}/${index}`);
+          return timerEventId({ ticketId: t.ticketId, ...planned!.key }, index === 0 ? role : `${role}/${index}`);
         },
       });
       return result.state;
@@ -59,47 +65,55 @@ export async function fireTimer(deps: FireDeps, t: Timer): Promise<void> {
       throw err;
     }
   };
+  const always = (command: TicketCommand): Plan => () => ({ command, key: t });
   switch (t.kind) {
     case 'warning':
-      if (t.leg !== 'ticket') await run({ type: 'IssueDeadlineWarning', leg: t.leg, dueAt: t.dueKey }, t, 'warning');
+      if (t.leg !== 'ticket') await run(always({ type: 'IssueDeadlineWarning', leg: t.leg, dueAt: t.dueKey }), 'warning');
       return;
     case 'breach': {
       if (t.leg === 'ticket') return;
+      const leg = t.leg;
       // One append carries the breach and, when it is the ticket's first, the level-1 automatic escalation
       // (the target is the unit supervising the accountable unit, from the state before the breach).
-      const before = await loadTicket(deps.store, t.ticketId);
-      const target = before.escalations.length === 0
-        ? escalationCommand(before, 1, escalationUnits(deps.ref), '')?.toUnitId
-        : undefined;
-      const state = await run({ type: 'RecordDeadlineBreach', leg: t.leg, dueAt: t.dueKey, ...(target ? { toUnitId: target } : {}) }, t, 'breach');
+      const state = await run((before) => {
+        const target = before.escalations.length === 0 ? escalationCommand(before, 1, escalationUnits(deps.ref), '')?.toUnitId : undefined;
+        return { command: { type: 'RecordDeadlineBreach', leg, dueAt: t.dueKey, ...(target ? { toUnitId: target } : {}) }, key: t };
+      }, 'breach');
       // Anything still due (e.g. the ticket changed between the read and the append) escalates here; the
       // same event id as the escalation timer's means only one TicketEscalated can be written.
-      if (state) await escalate(deps, state, run);
+      const escalation = escalationPlan(deps);
+      if (state && escalation(state)) await run(escalation, 'escalation');
       return;
     }
     case 'escalation':
-      await escalate(deps, await loadTicket(deps.store, t.ticketId), run, t.dueKey);
+      await run(escalationPlan(deps, t.dueKey), 'escalation');
       return;
     case 'auto_close':
-      await run({ type: 'CloseTicket', reason: 'no objection within the window' }, t, 'auto_close');
+      await run(always({ type: 'CloseTicket', reason: 'no objection within the window' }), 'auto_close');
       return;
     case 'callback_overdue':
-      await run({ type: 'RecordCallbackOverdue', dueAt: t.dueKey }, t, 'callback_overdue');
+      await run(always({ type: 'RecordCallbackOverdue', dueAt: t.dueKey }), 'callback_overdue');
       return;
   }
 }
 
-type Run = (command: TicketCommand, key: Pick<Timer, 'leg' | 'kind' | 'dueKey'>, role: string) => Promise<TicketState | undefined>;
+/** A command to run and the timer key its event ids derive from. */
+interface Planned { command: TicketCommand; key: Pick<Timer, 'leg' | 'kind' | 'dueKey'> }
 
-/** Runs the escalation that is due now for `state` (if it is `expectedKey`, when given). */
-async function escalate(deps: FireDeps, state: TicketState, run: Run, expectedKey?: string): Promise<void> {
-  const next = nextEscalation(state, deps.settings);
-  if (!next || Date.parse(next.dueAt) > deps.now().getTime()) return;
-  const dueKey = `level-${next.level}`;
-  if (expectedKey && expectedKey !== dueKey) return;
-  const reason = next.level === 1
-    ? `${next.leg} was due and is overdue since ${next.breachedAt}`
-    : `${next.leg} still unmet ${deps.settings.reescalateAfterHours} h after its breach at ${next.breachedAt}`;
-  const command = escalationCommand(state, next.level, escalationUnits(deps.ref), reason);
-  if (command) await run(command, { leg: 'ticket', kind: 'escalation', dueKey }, 'escalation');
+/** What to run for a ticket's state (undefined: nothing). */
+type Plan = (state: TicketState) => Planned | undefined;
+
+/** The escalation that is due now for a state (if it is `expectedKey`, when given), else undefined. */
+function escalationPlan(deps: FireDeps, expectedKey?: string): Plan {
+  return (state) => {
+    const next = nextEscalation(state, deps.settings);
+    if (!next || Date.parse(next.dueAt) > deps.now().getTime()) return undefined;
+    const dueKey = `level-${next.level}`;
+    if (expectedKey && expectedKey !== dueKey) return undefined;
+    const reason = next.level === 1
+      ? `${next.leg} was due and is overdue since ${next.breachedAt}`
+      : `${next.leg} still unmet ${deps.settings.reescalateAfterHours} h after its breach at ${next.breachedAt}`;
+    const command = escalationCommand(state, next.level, escalationUnits(deps.ref), reason);
+    return command ? { command, key: { leg: 'ticket', kind: 'escalation', dueKey } } : undefined;
+  };
 }

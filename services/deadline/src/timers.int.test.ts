@@ -454,3 +454,39 @@ describe('rescheduling writes only what changed (issue 13)', () => {
     expect([...await timersOf(pool, a), ...await timersOf(pool, b)]).toEqual(before);
   });
 });
+
+describe('one read of the stream per firing (the command made from the state the executor reads)', () => {
+  /** `store` counting its readStream calls. */
+  const countingStore = () => {
+    const counter = { reads: 0 };
+    const counting = new Proxy(store, {
+      get: (target, prop) => {
+        if (prop === 'readStream') return (...args: Parameters<PostgresEventStore['readStream']>) => { counter.reads++; return target.readStream(...args); };
+        const value: unknown = Reflect.get(target, prop);
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    return { counting, counter };
+  };
+
+  it('a function command is made from the state read (undefined: nothing written), one read each', async () => {
+    const id = await newTicket();
+    const { counting, counter } = countingStore();
+    const ex = new TicketExecutor({ store: counting, ref, clock, service: 'test' });
+    const none = await ex.execute(id, () => undefined, ADMIN, { correlationId: id });
+    expect([none.eventTypes, counter.reads]).toEqual([[], 1]);
+    const seen: number[] = [];
+    const accepted = await ex.execute(id, (s) => { seen.push(s.revision); return { type: 'AcceptTicket' }; }, ADMIN, { correlationId: id });
+    expect([accepted.eventTypes, counter.reads, seen]).toEqual([['TicketAccepted'], 2, [1]]);
+  });
+
+  it('a first breach with its level-1 escalation reads the stream once (was: twice, or three times)', async () => {
+    const id = await newTicket(0);
+    clock.current = at(25);
+    const { counting, counter } = countingStore();
+    await fireTimer({ ...deps, executor: new TicketExecutor({ store: counting, ref, clock, service: 'test' }), store: counting },
+      { ticketId: id, leg: 'first_response', kind: 'breach', dueAt: at(24).toISOString(), dueKey: at(24).toISOString() });
+    expect(counter.reads).toBe(1);
+    expect((await typesOf(id)).slice(-2)).toEqual(['DeadlineBreached', 'TicketEscalated']);
+  });
+});

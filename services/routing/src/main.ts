@@ -1,7 +1,7 @@
 // First of all: tracing (when OTEL_EXPORTER_OTLP_ENDPOINT is set) must be started before pg, gRPC and http load.
 import '@tongban/runtime/tracing';
 import { routing } from '@tongban/contracts';
-import { TicketExecutor, consumeTicketEvents, executeTicketRpc, loadTicket, runService, serveGrpc, unary } from '@tongban/runtime';
+import { TicketExecutor, consumeTicketEvents, executeTicketRpc, runService, serveGrpc, unary } from '@tongban/runtime';
 import { routingCommand } from './commands';
 import { routeSubmittedTicket } from './route-submitted';
 import { checkReassignee, identityStaffLookup } from './staff-check';
@@ -14,12 +14,15 @@ runService('routing', async (host) => {
   host.onStop(() => staffLookup.close());
   const grpc = await serveGrpc(host, 'routing', routing.RoutingServiceService, {
     executeRoutingCommand: unary(host.keys, host.log, async (req: routing.ExecuteRoutingCommandRequest, principal, md) => {
-      const command = routingCommand(req, await loadTicket(host.store, req.ticketId), host.ref);
-      if (command.type === 'ReassignTicket') {
-        const authorization = md.get('authorization')[0];
-        await checkReassignee(staffLookup.lookup, host.ref, principal, typeof authorization === 'string' ? authorization : '', command.toStaffId, command.toUnitId);
-      }
-      return executeTicketRpc(deps, req, principal, md, command);
+      // The command is made from the state the executor reads (one read of the stream, not two).
+      return executeTicketRpc(deps, req, principal, md, async (ticket) => {
+        const command = routingCommand(req, ticket, host.ref);
+        if (command.type === 'ReassignTicket') {
+          const authorization = md.get('authorization')[0];
+          await checkReassignee(staffLookup.lookup, host.ref, principal, typeof authorization === 'string' ? authorization : '', command.toStaffId, command.toUnitId);
+        }
+        return command;
+      });
     }),
   });
   await consumeTicketEvents(host, 'routing', ['TicketSubmitted'], (event) => routeSubmittedTicket(deps, event));
