@@ -4,6 +4,7 @@
  * removed, inserted or reordered.
  */
 import { hash } from 'node:crypto';
+import { canonicalBytes } from './canonical-bytes';
 import { canonicalJson } from './canonical-json';
 import type { EventMetadataInput, RecordedEvent } from './port';
 
@@ -46,6 +47,43 @@ export function canonicalEvent(fields: Omit<HashedEventFields, 'data' | 'metadat
     `"revision":${JSON.stringify(revision)},"stream":${JSON.stringify(stream)},"type":${JSON.stringify(type)}}`;
 }
 
+/**
+ * {@link computeEventHash} of an event whose data and metadata are JSON text in UTF-8 bytes,
+ * `bytes[dataStart, dataEnd)` and `bytes[metadataStart, metadataEnd)` (e.g. jsonb as PostgreSQL sends it
+ * in binary): the same hash as for the values JSON.parse makes of their text, computed without
+ * building them (canonical-bytes.ts).
+ * @throws SyntaxError when data or metadata is not JSON text; Error when they cannot be canonicalized
+ * (a number beyond the range of a double: "Infinity is not allowed").
+ */
+export function computeEventHashOfJson(
+  prevHash: string,
+  fields: Omit<HashedEventFields, 'data' | 'metadata'>,
+  bytes: Uint8Array,
+  dataStart: number,
+  dataEnd: number,
+  metadataStart: number,
+  metadataEnd: number,
+): string {
+  const out = canonicalBytes;
+  out.reset();
+  // As canonicalEvent writes it, after prevHash.
+  out.utf8(prevHash);
+  out.ascii('{"data":');
+  out.json(bytes, dataStart, dataEnd);
+  out.ascii(',"id":');
+  out.jsonString(fields.id);
+  out.ascii(',"metadata":');
+  out.json(bytes, metadataStart, metadataEnd);
+  out.ascii(',"recordedAt":');
+  out.jsonString(fields.recordedAt);
+  out.ascii(`,"revision":${JSON.stringify(fields.revision)},"stream":`);
+  out.jsonString(fields.stream);
+  out.ascii(',"type":');
+  out.jsonString(fields.type);
+  out.ascii('}');
+  return hash('sha256', out.bytes(), 'hex');
+}
+
 /** SHA-256 (lowercase hex) of `prevHash` followed by `canonical` (UTF-8): an event's hash. */
 export function chainHash(prevHash: string, canonical: string): string {
   // One-shot hashing (one call into the native side per event, not three).
@@ -70,6 +108,20 @@ export interface ChainAnchor {
   hash: string;
 }
 
+/** What {@link verifyChain} checks of an event besides its content. */
+export interface ChainLink {
+  stream: string;
+  revision: number;
+  id: string;
+  prevHash: string;
+  hash: string;
+}
+
+/** A stored event's links with the hash recomputed from its content, or the error that prevented it. */
+export interface RehashedLink extends ChainLink {
+  recomputed: string | Error;
+}
+
 /**
  * Verifies the hash chain of one stream's events, given in revision order as read from the store.
  * Without `after`, the events must start at revision 0 with prevHash {@link GENESIS_HASH}; with it,
@@ -79,43 +131,53 @@ export interface ChainAnchor {
  * Never throws for tampered content; an empty list is intact.
  */
 export function verifyChain(events: readonly RecordedEvent[], after?: ChainAnchor): ChainVerification {
+  return checkChain(events, after, (event) => computeEventHash(event.prevHash, event));
+}
+
+/**
+ * {@link verifyChain} for events whose hashes were already recomputed from their content (e.g. as they
+ * were read, with {@link computeEventHashOfJson}): the same checks, in the same order, with the same result.
+ */
+export function verifyRehashedChain(events: readonly RehashedLink[], after?: ChainAnchor): ChainVerification {
+  return checkChain(events, after, (event) => {
+    if (typeof event.recomputed !== 'string') throw event.recomputed;
+    return event.recomputed;
+  });
+}
+
+function checkChain<E extends ChainLink>(events: readonly E[], after: ChainAnchor | undefined, recompute: (event: E) => string): ChainVerification {
   let expectedRevision = after ? after.revision + 1 : 0;
   let expectedPrevHash = after ? after.hash : GENESIS_HASH;
   const stream = events[0]?.stream;
   let checked = 0;
   for (const event of events) {
     checked += 1;
-    const broken = (reason: string, firstBadRevision = event.revision): ChainVerification => ({
-      intact: false,
-      checkedEvents: checked,
-      firstBadRevision,
-      reason,
-    });
     if (event.stream !== stream) {
-      return broken(`event ${event.id} belongs to stream ${event.stream}, not ${String(stream)}`);
+      return broken(checked, event.revision, `event ${event.id} belongs to stream ${event.stream}, not ${String(stream)}`);
     }
     if (event.revision !== expectedRevision) {
-      return broken(
-        event.revision > expectedRevision
-          ? `revision ${expectedRevision} is missing (found ${event.revision})`
-          : `revision ${event.revision} is out of order (expected ${expectedRevision})`,
-        expectedRevision,
-      );
+      return broken(checked, expectedRevision, event.revision > expectedRevision
+        ? `revision ${expectedRevision} is missing (found ${event.revision})`
+        : `revision ${event.revision} is out of order (expected ${expectedRevision})`);
     }
     if (event.prevHash !== expectedPrevHash) {
-      return broken(`revision ${event.revision}: prevHash does not match the previous event's hash`);
+      return broken(checked, event.revision, `revision ${event.revision}: prevHash does not match the previous event's hash`);
     }
     let recomputed: string;
     try {
-      recomputed = computeEventHash(event.prevHash, event);
+      recomputed = recompute(event);
     } catch (error) {
-      return broken(`revision ${event.revision}: cannot hash (${(error as Error).message})`);
+      return broken(checked, event.revision, `revision ${event.revision}: cannot hash (${(error as Error).message})`);
     }
     if (recomputed !== event.hash) {
-      return broken(`revision ${event.revision}: hash does not match the content (altered event)`);
+      return broken(checked, event.revision, `revision ${event.revision}: hash does not match the content (altered event)`);
     }
     expectedRevision += 1;
     expectedPrevHash = event.hash;
   }
   return { intact: true, checkedEvents: checked };
+}
+
+function broken(checkedEvents: number, firstBadRevision: number, reason: string): ChainVerification {
+  return { intact: false, checkedEvents, firstBadRevision, reason };
 }

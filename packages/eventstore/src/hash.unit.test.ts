@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { newTestEvent } from './testing/fixtures';
-import { computeEventHash, GENESIS_HASH, verifyChain } from './hash';
+import { computeEventHash, computeEventHashOfJson, GENESIS_HASH, type RehashedLink, verifyChain, verifyRehashedChain } from './hash';
 import type { RecordedEvent } from './port';
 
 const stream = 'ticket-0190a3c4-0000-7000-8000-000000000001';
@@ -56,6 +56,35 @@ describe('computeEventHash', () => {
     const b = computeEventHash(GENESIS_HASH, { ...base, data: { y: [1, 'two'], x: 1 } });
     expect(a).toBe(b);
     expect(computeEventHash('f'.repeat(64), { ...base, data: { x: 1, y: [1, 'two'] } })).not.toBe(a);
+  });
+});
+
+/** The events as a reader of stored JSON text hands them to verifyRehashedChain: hashed from their text. */
+function rehashed(events: RecordedEvent[]): RehashedLink[] {
+  return events.map((e) => {
+    const bytes = Buffer.from(`${JSON.stringify(e.data)}\t${JSON.stringify(e.metadata)}`, 'utf8');
+    const tab = bytes.indexOf(9);
+    let recomputed: string | Error;
+    try {
+      recomputed = computeEventHashOfJson(e.prevHash, e, bytes, 0, tab, tab + 1, bytes.length);
+    } catch (error) {
+      recomputed = error as Error;
+    }
+    return { stream: e.stream, revision: e.revision, id: e.id, prevHash: e.prevHash, hash: e.hash, recomputed };
+  });
+}
+
+describe('computeEventHashOfJson', () => {
+  it('is computeEventHash of what JSON.parse makes of the data and metadata text', () => {
+    fc.assert(fc.property(fc.jsonValue(), fc.string(), fc.string({ unit: 'binary' }), (value, type, id) => {
+      const fields = { stream: 'ticket-é"\\', revision: 7, type, id, recordedAt: '2026-03-01T08:00:00.123Z' };
+      const data = { value, more: [value] };
+      const metadata = { ...newTestEvent().metadata, extra: value };
+      const text = Buffer.from(`${JSON.stringify(data)} ${JSON.stringify(metadata)}`, 'utf8');
+      const gap = Buffer.byteLength(JSON.stringify(data));
+      const expected = computeEventHash('f'.repeat(64), { ...fields, data: JSON.parse(JSON.stringify(data)), metadata: JSON.parse(JSON.stringify(metadata)) });
+      expect(computeEventHashOfJson('f'.repeat(64), fields, text, 0, gap, gap + 1, text.length)).toBe(expected);
+    }), { numRuns: 500 });
   });
 });
 
@@ -122,6 +151,17 @@ describe('verifyChain', () => {
     expect(verifyChain(chain)).toMatchObject({ intact: false, firstBadRevision: 1, reason: expect.stringMatching(/belongs to stream/) });
   });
 
+  it('verifyRehashedChain gives what verifyChain gives, also for content that cannot be hashed', () => {
+    const chain = makeChain(4);
+    expect(verifyRehashedChain(rehashed(chain))).toEqual(verifyChain(chain));
+    const infinite = chain.map((e, i) => (i === 2 ? { ...e, data: { n: Infinity } } : e));
+    expect(verifyChain(infinite)).toMatchObject({ intact: false, firstBadRevision: 2, reason: 'revision 2: cannot hash (Infinity is not allowed)' });
+    const links = rehashed(chain);
+    links[2] = { ...links[2]!, recomputed: new Error('Infinity is not allowed') };
+    expect(verifyRehashedChain(links)).toEqual(verifyChain(infinite));
+    expect(verifyRehashedChain(rehashed(chain).slice(3), { revision: 2, hash: chain[2]!.hash })).toEqual({ intact: true, checkedEvents: 1 });
+  });
+
   it('verifies a range from an anchor', () => {
     const chain = makeChain(6);
     expect(verifyChain(chain.slice(3), { revision: 2, hash: chain[2]!.hash })).toEqual({ intact: true, checkedEvents: 3 });
@@ -160,6 +200,7 @@ describe('verifyChain', () => {
           const result = verifyChain(tampered);
           expect(result.intact).toBe(false);
           expect(result.firstBadRevision).toBeLessThanOrEqual(i + 1);
+          expect(verifyRehashedChain(rehashed(tampered))).toEqual(result);
         },
       ),
       { numRuns: 300 },

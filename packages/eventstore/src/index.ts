@@ -18,8 +18,8 @@ export type {
   NewEvent,
   RecordedEvent,
 } from './port';
-export { computeEventHash, GENESIS_HASH, verifyChain } from './hash';
-export type { ChainAnchor, ChainVerification, HashedEventFields } from './hash';
+export { computeEventHash, computeEventHashOfJson, GENESIS_HASH, verifyChain, verifyRehashedChain } from './hash';
+export type { ChainAnchor, ChainLink, ChainVerification, HashedEventFields, RehashedLink } from './hash';
 export { systemClock } from './clock';
 export { PostgresEventStore } from './postgres/adapter';
 export { createPool, guardPool } from './postgres/pool';

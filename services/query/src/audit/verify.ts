@@ -8,7 +8,7 @@
  * What is not covered: changes to events appended after the latest anchor, made together with a
  * consistent head row and chain (a window of at most one anchor interval).
  */
-import { type ChainVerification, type RecordedEvent, verifyChain } from '@tongban/eventstore';
+import { type ChainVerification, type RehashedLink, verifyRehashedChain } from '@tongban/eventstore';
 import type { StreamHeadRow } from './streams';
 
 /** A head of the stream recorded by an anchor. */
@@ -35,15 +35,15 @@ export interface StreamVerification extends ChainVerification {
 }
 
 /**
- * Checks a stream's events (in revision order, as read) against its head row and its anchored heads
- * (any order). Never throws for tampered content.
+ * Checks a stream's events (in revision order, as read, each with the hash recomputed from its content)
+ * against its head row and its anchored heads (any order). Never throws for tampered content.
  * `firstBadRevision` names the first revision altered, missing or out of order; for a truncated tail
  * the first missing revision; for a chain rewritten after an anchor the first revision after the last
  * anchored head that still matches; for a deleted stream 0.
  */
 export function assessStream(
   stream: string,
-  events: readonly RecordedEvent[],
+  events: readonly RehashedLink[],
   head: StreamHeadRow | undefined,
   anchors: readonly AnchoredHead[],
 ): StreamVerification {
@@ -68,7 +68,7 @@ export function assessStream(
     return { ...base, intact: true, checkedEvents: 0, known: head !== undefined };
   }
 
-  const chain = verifyChain(events);
+  const chain = verifyRehashedChain(events);
   if (!chain.intact) return { ...base, ...chain };
 
   if (!head) return broken(events.length, `stream ${stream} has events but no head row (the streams row was deleted)`);

@@ -1,0 +1,90 @@
+import fc from 'fast-check';
+import { canonicalBytes } from './canonical-bytes';
+import { canonicalJson } from './canonical-json';
+
+/** What the reader writes for the JSON text `text` (or the error it throws). */
+function viaBytes(text: string | Buffer): string {
+  const bytes = typeof text === 'string' ? Buffer.from(`  ${text} `, 'utf8') : text;
+  const [start, end] = typeof text === 'string' ? [2, bytes.length - 1] : [0, bytes.length];
+  canonicalBytes.reset();
+  canonicalBytes.ascii('<');
+  canonicalBytes.json(bytes, start, end);
+  canonicalBytes.ascii('>');
+  const out = canonicalBytes.bytes().toString('utf8');
+  return out.slice(1, -1);
+}
+
+/** What the parse-and-serialise path gives for the same bytes (decoded as UTF-8, as pg does). */
+function viaParse(text: string | Buffer): string {
+  return canonicalJson(JSON.parse(typeof text === 'string' ? text : text.toString('utf8'))) as string;
+}
+
+/** A JSON text as PostgreSQL writes jsonb: `", "` between members and elements, `": "` after keys, keys by length. */
+function pgText(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(pgText).join(', ')}]`;
+  if (value !== null && typeof value === 'object') {
+    const keys = Object.keys(value).sort((a, b) => Buffer.byteLength(a) - Buffer.byteLength(b) || Buffer.compare(Buffer.from(a), Buffer.from(b)));
+    return `{${keys.map((k) => `${JSON.stringify(k)}: ${pgText((value as Record<string, unknown>)[k])}`).join(', ')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+// As in canonical-json.unit.test.ts: keys and strings that exercise the sort and the escapes; numbers of every shape.
+const tricky = fc.constantFrom('', 'a', 'b', 'A', '1', '10', '9', '-1', '__proto__', 'é', '\u20ac', '\ud83d\ude00', '\uffff', '\ue000', '\ud800', '\udfff', '"', '\\', '\n\t\r', '\u0000', '\u001f', '\u007f', '\u2028', 'ключ', '通办', 'ab', 'ab!', 'ab ');
+const key = fc.oneof(tricky, fc.string(), fc.string({ unit: 'binary' }));
+const text = fc.oneof(tricky, fc.string(), fc.string({ unit: 'binary' }));
+const number = fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.integer(), fc.constantFrom(0, -0, 1e21, 1e-7, 123456789012345680000, 5e-324, 0.1 + 0.2, 999999999999999, 1000000000000000, -999999999999999));
+const value: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
+  leaf: fc.oneof(text, number, fc.boolean(), fc.constant(null)),
+  node: fc.oneof({ depthSize: 'small' }, tie('leaf'), fc.array(tie('node'), { maxLength: 5 }), fc.dictionary(key, tie('node'), { maxKeys: 6 })),
+})).node;
+
+describe('canonicalBytes.json', () => {
+  it('writes exactly what canonicalJson(JSON.parse(text)) gives, for JSON.stringify and PostgreSQL text', () => {
+    fc.assert(fc.property(value, (v) => {
+      for (const t of [JSON.stringify(v), pgText(v), JSON.stringify(v, null, 2)]) expect(viaBytes(t)).toBe(viaParse(t));
+    }), { numRuns: 3000 });
+  });
+
+  it('follows numbers as ECMAScript prints them, whatever way they are written', () => {
+    for (const t of ['0', '-0', '7', '-7', '123456789012345', '1234567890123456', '12345678901234567890', '1.0', '0.750', '1e2', '1E+2', '-1e-7', '1e21', '100000000000000000000000', '0.1', '5e-324', '1.7976931348623157e308', '[1, 2.50, -0.0]']) {
+      expect(viaBytes(t)).toBe(viaParse(t));
+    }
+  });
+
+  it('sorts keys by UTF-16 code units, also where that is not the byte order', () => {
+    // U+FFFF (EF BF BF) sorts after U+1F600 (F0 9F 98 80) in UTF-16 (0xFFFF > 0xD83D) but before it in UTF-8.
+    const t = JSON.stringify({ '\u{1f600}': 1, '\uffff': 2, '\ue000': 3, z: 4, 'é': 5 });
+    expect(viaBytes(t)).toBe('{"z":4,"é":5,"\ud83d\ude00":1,"\ue000":3,"\uffff":2}');
+    expect(viaBytes(t)).toBe(viaParse(t));
+  });
+
+  it('leaves escapes, repeated keys, deep nesting and bytes that are not UTF-8 to the parse-and-serialise path', () => {
+    for (const t of ['"a\\u0041\\n"', '{"a\\"b": 1, "a": "\\ud800"}', '{"a": 1, "a": 2}', `${'['.repeat(300)}1${']'.repeat(300)}`, '{"k": "\\/"}']) {
+      expect(viaBytes(t)).toBe(viaParse(t));
+    }
+    // Not UTF-8: a lone continuation byte, an encoded surrogate, an overlong form, a truncated sequence.
+    for (const bad of [[0x80], [0xed, 0xa0, 0x80], [0xc0, 0xaf], [0xe4, 0xb8]]) {
+      const bytes = Buffer.concat([Buffer.from('{"s": "x'), Buffer.from(bad), Buffer.from('y"}')]);
+      expect(viaBytes(bytes)).toBe(viaParse(bytes));
+    }
+  });
+
+  it('throws what JSON.parse and canonicalJson throw: SyntaxError for text that is not JSON, an error for ±Infinity', () => {
+    for (const t of ['', '{', '{"a" 1}', '[1,]', '{"a": 1,}', '01', '1.', '.5', '+1', 'nul', 'NaN', '"\u0001"', '{"a": 1} x', '\ufeff1']) {
+      expect(() => viaBytes(t)).toThrow(SyntaxError);
+    }
+    expect(() => viaBytes('{"a": 1e400}')).toThrow('Infinity is not allowed');
+    expect(() => viaBytes('[-1e400]')).toThrow('Infinity is not allowed');
+  });
+});
+
+describe('canonicalBytes strings', () => {
+  it('jsonString writes JSON.stringify(text)', () => {
+    for (const t of ['', 'ticket-0190a3c4', 'q"\\\n\u0001', 'é通办', '\ud800', '\u{1f600}']) {
+      canonicalBytes.reset();
+      canonicalBytes.jsonString(t);
+      expect(canonicalBytes.bytes().toString('utf8')).toBe(JSON.stringify(t));
+    }
+  });
+});
