@@ -128,6 +128,12 @@ export interface EventStore {
   /** Reads a stream in revision order; [] when it does not exist. `toRevision` is inclusive. */
   readStream(stream: string, options?: { fromRevision?: number; toRevision?: number }): Promise<RecordedEvent[]>;
   /**
+   * Reads several streams whole, each as {@link readStream} without a range: a map from every stream named
+   * (once, however often named) to its events in revision order, [] when it does not exist. One round trip
+   * where the adapter can (a consumer's batch of tickets, issue 13).
+   */
+  readStreams(streams: readonly string[]): Promise<Map<string, RecordedEvent[]>>;
+  /**
    * Reads events in global order strictly after `after` (null: from the start), at most `limit`,
    * never returning an event while an earlier-ordered transaction could still commit.
    */

@@ -1,6 +1,7 @@
 import { AsyncResource } from 'node:async_hooks';
 import type { EventStore } from '@tongban/eventstore';
-import { loadTicket } from '@tongban/runtime';
+import { evolveAll, ticketStream } from '@tongban/domain';
+import { toEnvelopes } from '@tongban/runtime';
 import type pg from 'pg';
 import { type TimerSettings, desiredTimers } from './schedule';
 import { replaceTimersOf } from './timer-store';
@@ -19,7 +20,11 @@ export async function rescheduleTicket(pool: pg.Pool, store: EventStore, ticketI
  * @returns the earliest due time of their timers now (undefined: none), for {@link startTimerLoop}'s `wakeBy`.
  */
 export async function rescheduleTickets(pool: pg.Pool, store: EventStore, ticketIds: readonly string[], settings: TimerSettings): Promise<Date | undefined> {
-  const written = await replaceTimersOf(pool, ticketIds, async (ticketId) => desiredTimers(await loadTicket(store, ticketId), settings));
+  // One read of all the tickets' streams (issue 13), under the transaction's locks.
+  const written = await replaceTimersOf(pool, ticketIds, async (ids) => {
+    const streams = await store.readStreams(ids.map(ticketStream));
+    return new Map(ids.map((id) => [id, desiredTimers(evolveAll(toEnvelopes(streams.get(ticketStream(id)) ?? [])), settings)]));
+  });
   let earliest: number | undefined;
   for (const timers of written.values()) {
     for (const t of timers) {

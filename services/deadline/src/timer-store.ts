@@ -61,28 +61,32 @@ async function writeTimers(db: pg.PoolClient, ticketIds: readonly string[], time
  * Replaces a ticket's timers with those `compute` returns (see {@link replaceTimersOf}).
  */
 export async function replaceTimers(pool: pg.Pool, ticketId: string, compute: () => Promise<Timer[]>): Promise<Timer[]> {
-  return (await replaceTimersOf(pool, [ticketId], compute)).get(ticketId) ?? [];
+  return (await replaceTimersOf(pool, [ticketId], async () => new Map([[ticketId, await compute()]]))).get(ticketId) ?? [];
 }
 
 /**
- * Replaces the timers of tickets `ticketIds` with those `compute` returns for each, in one transaction
- * serialised per ticket by advisory locks (taken in ticket id order in one statement; `compute` runs
- * under them so that it reads the latest stream) and written in one statement (issue 13: a consumer's
- * batch of events costs the same few round trips plus one read per ticket). A timer being fired
- * (row-locked) makes this wait until the firing commits, so a fired timer is never resurrected.
+ * Replaces the timers of tickets `ticketIds` with those `compute` returns for them (called once with the
+ * distinct ids; a ticket it leaves out gets none), in one transaction serialised per ticket by advisory
+ * locks (taken in ticket id order in one statement; `compute` runs under them so that it reads the latest
+ * streams) and written in one statement (issue 13: a consumer's batch of events costs the same few round
+ * trips whatever its size). A timer being fired (row-locked) makes this wait until the firing commits, so
+ * a fired timer is never resurrected.
  * @returns each ticket's timers.
- * @throws Error when `compute` returns a timer of another ticket (nothing is written).
+ * @throws Error when `compute` returns a timer of another ticket than the one it is listed for (nothing is written).
  */
-export async function replaceTimersOf(pool: pg.Pool, ticketIds: readonly string[], compute: (ticketId: string) => Promise<Timer[]>): Promise<Map<string, Timer[]>> {
+export async function replaceTimersOf(
+  pool: pg.Pool, ticketIds: readonly string[], compute: (ticketIds: readonly string[]) => Promise<ReadonlyMap<string, Timer[]>>,
+): Promise<Map<string, Timer[]>> {
   const ids = [...new Set(ticketIds)].sort();
   return withTransaction(pool, async (db) => {
     // Named (prepared) statements, here and in writeTimers: parsed and planned once per connection (issue 13).
     await db.query({
       name: 'deadline_tickets_lock', text: 'SELECT pg_advisory_xact_lock(hashtext(k)) FROM unnest($1::text[]) AS k', values: [ids.map((id) => `sla:${id}`)],
     });
+    const all = await compute(ids);
     const computed = new Map<string, Timer[]>();
     for (const id of ids) {
-      const timers = await compute(id);
+      const timers = all.get(id) ?? [];
       if (timers.some((t) => t.ticketId !== id)) throw new Error(`replaceTimers(${id}): a computed timer belongs to another ticket`);
       computed.set(id, timers);
     }

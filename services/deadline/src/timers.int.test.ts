@@ -428,12 +428,12 @@ describe('rescheduling writes only what changed (issue 13)', () => {
     // b answered meanwhile; c's rows lost: the batch (a twice, as two of its events) puts each right.
     await run(b, ADMIN, { type: 'ReplyToTicket', message: '已派人查看', public: true }, 3);
     await pool.query('DELETE FROM sla_timers WHERE ticket_id = $1', [c]);
-    const computed: string[] = [];
-    await replaceTimersOf(pool, [a, b, c, a], async (id) => {
-      computed.push(id);
-      return desiredTimers(await loadTicket(store, id), DEFAULT_TIMER_SETTINGS);
+    const computed: string[][] = [];
+    await replaceTimersOf(pool, [a, b, c, a], async (ids) => {
+      computed.push([...ids]);
+      return new Map(await Promise.all(ids.map(async (id) => [id, desiredTimers(await loadTicket(store, id), DEFAULT_TIMER_SETTINGS)] as const)));
     });
-    expect(computed.sort()).toEqual([a, b, c].sort());
+    expect(computed).toEqual([[a, b, c].sort()]);
     expect(await timersOf(pool, a)).toEqual(expected.get(a));
     expect(await timersOf(pool, c)).toEqual(expected.get(c));
     const afterReply = await timersOf(pool, b);
@@ -449,7 +449,7 @@ describe('rescheduling writes only what changed (issue 13)', () => {
   it('writes nothing when a computed timer belongs to another ticket', async () => {
     const [a, b] = [await newTicket(0), await newTicket(0)];
     const before = [...await timersOf(pool, a), ...await timersOf(pool, b)];
-    await expect(replaceTimersOf(pool, [a, b], async (id) => (await timersOf(pool, id === a ? b : a)).map((t) => ({ ...t, dueAt: at(99).toISOString() }))))
+    await expect(replaceTimersOf(pool, [a, b], async () => new Map([[a, (await timersOf(pool, b)).map((t) => ({ ...t, dueAt: at(99).toISOString() }))]])))
       .rejects.toThrow(/belongs to another ticket/);
     expect([...await timersOf(pool, a), ...await timersOf(pool, b)]).toEqual(before);
   });

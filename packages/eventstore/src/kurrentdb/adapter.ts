@@ -159,6 +159,22 @@ export class KurrentDbEventStore implements EventStore {
   }
 
   /**
+   * See {@link EventStore.readStreams}: each stream read as {@link readStream} (KurrentDB reads one stream
+   * per call), at most 8 at once.
+   * @throws MalformedEventError when a stream holds an event that is not ours.
+   */
+  async readStreams(streams: readonly string[]): Promise<Map<string, RecordedEvent[]>> {
+    const read = new Map<string, RecordedEvent[]>();
+    const pending = [...new Set(streams)];
+    for (const stream of pending) read.set(stream, []);
+    const worker = async (): Promise<void> => {
+      for (let stream = pending.shift(); stream !== undefined; stream = pending.shift()) read.set(stream, await this.readStream(stream));
+    };
+    await Promise.all(Array.from({ length: Math.min(8, pending.length) }, worker));
+    return read;
+  }
+
+  /**
    * See {@link EventStore.readAll}: up to `limit` of our events in `$all` order strictly after `after`
    * (null: from the start). System events, `$` streams and events without our envelope are skipped
    * (they do not count against `limit`). `$all` reads start at the given position inclusively, so a

@@ -34,6 +34,17 @@ describe('KurrentDbEventStore on a fake client', () => {
       expect(await store.readAll(null, 10)).toEqual(read);
     });
 
+    it('reads several streams as one by one, each once, [] for one that does not exist', async () => {
+      const { store } = setUp();
+      const streams = Array.from({ length: 12 }, () => newTicketStream());
+      for (const [i, stream] of streams.entries()) await store.append(stream, batchOf(1 + (i % 3)), 'no_stream');
+      const missing = newTicketStream();
+      const read = await store.readStreams([...streams, missing, streams[0]!]);
+      expect([...read.keys()]).toEqual([...streams, missing]);
+      for (const stream of streams) expect(read.get(stream)).toEqual(await store.readStream(stream));
+      expect(read.get(missing)).toEqual([]);
+    });
+
     it('checks its arguments before any I/O', async () => {
       const { fake, store } = setUp();
       await expect(store.append('', batchOf(1), 'any')).rejects.toBeInstanceOf(InvalidAppendError);

@@ -17,7 +17,7 @@ import { appendEvents, StreamHeads } from './append';
 import { migrateEventStore } from './migrations';
 import { AppendNotifier } from './notifier';
 import { createPool } from './pool';
-import { readAll, readStream } from './read';
+import { readAll, readStream, readStreams } from './read';
 
 /** Options of {@link PostgresEventStore}. */
 export interface PostgresEventStoreOptions {
@@ -94,6 +94,17 @@ export class PostgresEventStore implements EventStore {
     // Read to the end: its last event is the head (a decider usually appends right after reading).
     if (last && options?.toRevision === undefined) this.heads.set(stream, { revision: last.revision, hash: last.hash });
     return events;
+  }
+
+  /** See {@link EventStore.readStreams}: one statement. */
+  async readStreams(streams: readonly string[]): Promise<Map<string, RecordedEvent[]>> {
+    const read = await readStreams(this.pool, streams);
+    // Read to the end, as readStream without a range: each last event is its stream's head.
+    for (const [stream, events] of read) {
+      const last = events[events.length - 1];
+      if (last) this.heads.set(stream, { revision: last.revision, hash: last.hash });
+    }
+    return read;
   }
 
   /** See {@link EventStore.readAll}. */

@@ -28,6 +28,26 @@ export async function readStream(
 }
 
 /**
+ * The events of each of `streams` in revision order (see {@link readStream}), in one statement: every
+ * stream named maps to its events, [] when it does not exist. Reads committed data.
+ */
+export async function readStreams(db: pg.Pool | pg.ClientBase, streams: readonly string[]): Promise<Map<string, RecordedEvent[]>> {
+  const read = new Map<string, RecordedEvent[]>();
+  for (const stream of streams) read.set(stream, []);
+  if (read.size === 0) return read;
+  const { rows } = await db.query<EventRow>({
+    name: 'eventstore_read_streams',
+    text: `SELECT ${EVENT_COLUMNS} FROM events e WHERE e.stream = ANY($1::text[]) ORDER BY e.stream, e.revision`,
+    values: [[...read.keys()]],
+  });
+  for (const row of rows) {
+    const event = toRecordedEvent(row);
+    read.get(event.stream)?.push(event);
+  }
+  return read;
+}
+
+/**
  * The read horizon (an xid8): the oldest transaction still running that could write to this database's
  * `events`, else the snapshot's xmax. It is `pg_snapshot_xmin(pg_current_snapshot())` except that
  * running transactions known to belong to *another* database (pg_stat_activity.backend_xid of a backend

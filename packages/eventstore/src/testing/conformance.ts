@@ -135,6 +135,20 @@ export function describeEventStoreConformance(
         expect(await store().readStream(newTicketStream())).toEqual([]);
       });
 
+      it('reads several streams at once as one by one: each named once, [] for one that does not exist', async () => {
+        const [a, b] = [await appendFresh(3), await appendFresh(1)];
+        const missing = newTicketStream();
+        const read = await store().readStreams([b.stream, missing, a.stream, b.stream]);
+        expect([...read.keys()].sort()).toEqual([a.stream, b.stream, missing].sort());
+        expect(read.get(a.stream)).toEqual(await store().readStream(a.stream));
+        expect(read.get(b.stream)).toEqual(await store().readStream(b.stream));
+        expect(read.get(missing)).toEqual([]);
+        expect((await store().readStreams([])).size).toBe(0);
+        // The head it read is the append's: an exact expectation continues the stream.
+        await store().append(a.stream, events(1), 2);
+        expect((await store().readStreams([a.stream])).get(a.stream)?.map((e) => e.revision)).toEqual([0, 1, 2, 3]);
+      });
+
       it('reads revision ranges (inclusive, clipped to the stream)', async () => {
         const { stream } = await appendFresh(6);
         const revisions = async (options: { fromRevision?: number; toRevision?: number }): Promise<number[]> =>
