@@ -144,8 +144,7 @@ export function decodeTicketEvent(recorded: DecodableEvent): TicketEventEnvelope
     throw new UndecodableEventError('unknown_event_type', recorded.stream, recorded.revision, recorded.id, recorded.type);
   }
   // The codec is the one of `type`, so type and data agree (TypeScript does not correlate the union).
-  const event = { type, data: CODECS[type].fromJSON(data) } as TicketEvent;
-  return { ...event, occurredAt: recorded.metadata.occurredAt, actor: recorded.metadata.actor };
+  return { type, data: CODECS[type].fromJSON(data), occurredAt: recorded.metadata.occurredAt, actor: recorded.metadata.actor } as TicketEventEnvelope;
 }
 
 /** Decodes a stream's events in order (see {@link decodeTicketEvent}). */

@@ -4,7 +4,7 @@ import type { ActorContext, TicketCommand, TicketCommandType } from './commands'
 import { decide } from './decide';
 import { TicketRejection } from './errors';
 import type { TicketEvent, TicketEventEnvelope } from './events';
-import { evolve } from './evolve';
+import { evolve, evolveAll } from './evolve';
 import { isAllowed } from './permissions';
 import { FINAL_STATUSES, type FirstResponder, initialTicketState, type TicketState, type TicketStatus } from './state';
 import { SAMPLE_ACTORS, SAMPLE_DIVISION_INDEX, SAMPLE_SUBMITTED_AT, SAMPLE_TICKET_ID, sampleCommand, sampleContext } from './sample-world';
@@ -172,10 +172,10 @@ function sameResponder(a: FirstResponder | undefined, b: FirstResponder | undefi
 type Observed = `${TicketStatus}|${TicketCommandType}|${TicketStatus}`;
 
 /**
- * Runs a sequence and checks every invariant after every command; returns the transitions it saw.
- * Throws (failing the property) on the first violation.
+ * Runs a sequence and checks every invariant after every command; returns the transitions it saw and
+ * appends the events to `history`, when given. Throws (failing the property) on the first violation.
  */
-function run(begin: { byOfficer: boolean; routed: boolean }, steps: readonly Step[]): Set<Observed> {
+function run(begin: { byOfficer: boolean; routed: boolean }, steps: readonly Step[], history?: TicketEventEnvelope[]): Set<Observed> {
   const observed = new Set<Observed>();
   let s = start(begin);
   let now = Date.parse(SAMPLE_SUBMITTED_AT);
@@ -203,6 +203,7 @@ function run(begin: { byOfficer: boolean; routed: boolean }, steps: readonly Ste
     for (const e of events) {
       const envelope = { ...e, occurredAt: at.toISOString(), actor: { kind: actor.kind, id: actor.id } } as TicketEventEnvelope;
       const after = evolve(next, envelope);
+      history?.push(envelope);
       // The revision increases by exactly one per event.
       invariant(after.revision === next.revision + 1, () => `revision ${next.revision} → ${after.revision} after ${e.type}`);
       // The first responder is fixed by the first accept and changes only through a reassignment that says so.
@@ -247,6 +248,30 @@ describe('decider properties (random command sequences from random actors)', () 
         for (const o of run(begin, steps)) seen.add(o);
       }),
       { numRuns: 600 },
+    );
+  });
+
+  it('evolveAll folds a run to the states evolve gives event by event (keys in the same order), leaving its start as it was', () => {
+    fc.assert(
+      fc.property(startArb, fc.array(stepArb, { minLength: 1, maxLength: 80, size: 'max' }), (begin, steps) => {
+        const history: TicketEventEnvelope[] = [];
+        run(begin, steps, history);
+        const from = start(begin);
+        const before = JSON.stringify(from);
+        const stepwise: string[] = [];
+        const expected = history.reduce((st, e) => {
+          const next = evolve(st, e);
+          stepwise.push(JSON.stringify(next));
+          return next;
+        }, from);
+        const seen: string[] = [];
+        const folded = evolveAll(history, from, (st) => seen.push(JSON.stringify(st)));
+        expect(folded).toStrictEqual(expected);
+        expect(JSON.stringify(folded)).toBe(JSON.stringify(expected));
+        expect(seen).toEqual(stepwise);
+        expect(JSON.stringify(from)).toBe(before);
+      }),
+      { numRuns: 300 },
     );
   });
 

@@ -1,4 +1,4 @@
-import { type TicketState, evolve, initialTicketState, ticketStream, ticketIdOf } from '@tongban/domain';
+import { type TicketState, evolveAll, initialTicketState, ticketStream, ticketIdOf } from '@tongban/domain';
 import type { EventStore, RecordedEvent } from '@tongban/eventstore';
 import { type DecodableEvent, toEnvelopes } from '@tongban/runtime';
 import type pg from 'pg';
@@ -6,9 +6,14 @@ import { factsRow, ticketFacts, upsertFactsRowsSql } from '../stats/facts';
 
 /** Every unit that has held, been routed, accountable for or supervising the ticket (read scoping). */
 export function unitsInvolved(previous: readonly string[], s: TicketState): string[] {
-  const units = new Set(previous);
-  for (const u of [s.routedUnitId, s.holderUnitId, s.firstResponder?.unitId, s.supervisingUnitId]) if (u) units.add(u);
-  return [...units];
+  const units = [...new Set(previous)];
+  addUnitsInvolved(units, s);
+  return units;
+}
+
+/** Appends to `units` (no duplicates) the units of `s` it does not hold yet, in the order of {@link unitsInvolved}. */
+function addUnitsInvolved(units: string[], s: Readonly<TicketState>): void {
+  for (const u of [s.routedUnitId, s.holderUnitId, s.firstResponder?.unitId, s.supervisingUnitId]) if (u && !units.includes(u)) units.push(u);
 }
 
 /**
@@ -77,17 +82,16 @@ export interface FoldedTicket {
 }
 
 /**
- * Applies events in order with the decider's `evolve`, collecting the units involved after each one
- * (so a unit that held the ticket only in between is kept). The projection and the rebuild both use
- * it, so that a rebuilt row equals the live one.
+ * Applies events in order with the decider's fold (`evolveAll`), collecting the units involved after
+ * each one (so a unit that held the ticket only in between is kept; in the order of {@link unitsInvolved}).
+ * The projection and the rebuild both use it, so that a rebuilt row equals the live one. `from` is not
+ * changed.
  */
 export function foldTicket(events: readonly DecodableEvent[], from: FoldedTicket = { state: initialTicketState(), units: [] }): FoldedTicket {
-  let state = from.state;
-  let units = from.units;
-  for (const envelope of toEnvelopes(events)) {
-    state = evolve(state, envelope);
-    if (state.exists) units = unitsInvolved(units, state);
-  }
+  const units = [...new Set(from.units)];
+  const state = evolveAll(toEnvelopes(events), from.state, (s) => {
+    if (s.exists) addUnitsInvolved(units, s);
+  });
   return { state, units };
 }
 
