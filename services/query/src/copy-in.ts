@@ -1,7 +1,7 @@
 /**
  * Bulk loading with `COPY … FROM STDIN` (text format) over a `pg` client, without a stream library:
- * the rows are encoded in memory and sent as one CopyData message (PostgreSQL frontend/backend
- * protocol, "COPY Operations"). Used by the rebuild to fill its shadow tables, which is several
+ * the rows are encoded in memory and sent as CopyData messages (PostgreSQL frontend/backend protocol,
+ * "COPY Operations"; a row may span messages). Used by the rebuild to fill its shadow tables, which is several
  * times cheaper for the server than INSERT … SELECT FROM jsonb_to_recordset.
  */
 import type pg from 'pg';
@@ -44,6 +44,43 @@ export function copyRow(values: readonly unknown[]): string {
   return `${line}\n`;
 }
 
+/** Size at which {@link CopyRows} turns its text into a chunk of bytes (characters of text). */
+const CHUNK_CHARS = 64 * 1024;
+
+/**
+ * Rows for one `COPY … FROM STDIN` (see {@link copyRow}), kept as UTF-8 chunks of about 64 KiB: rows
+ * waiting for their COPY live outside the JavaScript heap, so the garbage collector neither copies nor
+ * promotes them (issue 13: the rebuild's batches wait for the server while the next tickets are folded).
+ */
+export class CopyRows {
+  private text = '';
+  private chunks: Buffer[] = [];
+  /** Rows added since the last {@link take}. */
+  count = 0;
+
+  /** Adds one row (fields as {@link copyRow} writes them). @throws Error for a number that is not finite. */
+  add(values: readonly unknown[]): void {
+    this.text += copyRow(values);
+    this.count += 1;
+    if (this.text.length >= CHUNK_CHARS) this.seal();
+  }
+
+  /** The rows added so far, as chunks in order; starts empty again. */
+  take(): Buffer[] {
+    this.seal();
+    const chunks = this.chunks;
+    this.chunks = [];
+    this.count = 0;
+    return chunks;
+  }
+
+  private seal(): void {
+    if (this.text.length === 0) return;
+    this.chunks.push(Buffer.from(this.text, 'utf8'));
+    this.text = '';
+  }
+}
+
 /**
  * The protocol side of one `COPY … FROM STDIN`: a pg Submittable that sends `data` when the server
  * asks for it, then reports the number of rows copied once the server is ready again, or the error
@@ -53,14 +90,14 @@ export function copyRow(values: readonly unknown[]): string {
 class CopyIn implements pg.Submittable {
   private rows = 0;
   private settled = false;
-  constructor(private readonly sql: string, private readonly data: Buffer, private readonly done: (error: Error | undefined, rows: number) => void) {}
+  constructor(private readonly sql: string, private readonly data: readonly Buffer[], private readonly done: (error: Error | undefined, rows: number) => void) {}
 
   submit(connection: pg.Connection): void {
     connection.query(this.sql);
   }
 
   handleCopyInResponse(connection: pg.Connection & { sendCopyFromChunk(chunk: Buffer): void; endCopyFrom(): void }): void {
-    if (this.data.length > 0) connection.sendCopyFromChunk(this.data);
+    for (const chunk of this.data) if (chunk.length > 0) connection.sendCopyFromChunk(chunk);
     connection.endCopyFrom();
   }
 
@@ -91,13 +128,15 @@ class CopyIn implements pg.Submittable {
 }
 
 /**
- * Copies rows (text format, see {@link copyRow}) into `table (columns)` on `client`; returns the
- * number of rows copied. One round trip; the rows go in the client's current transaction, if any.
+ * Copies rows (text format, see {@link copyRow}: a string, or the chunks of {@link CopyRows.take}) into
+ * `table (columns)` on `client`; returns the number of rows copied. One round trip; the rows go in the
+ * client's current transaction, if any.
  * @throws the server's error (e.g. a constraint violation or a malformed value): nothing is copied.
  */
-export async function copyInto(client: pg.PoolClient | pg.Client, table: string, columns: readonly string[], rows: string): Promise<number> {
+export async function copyInto(client: pg.PoolClient | pg.Client, table: string, columns: readonly string[], rows: string | readonly Buffer[]): Promise<number> {
   const sql = `COPY ${table} (${columns.join(', ')}) FROM STDIN`;
+  const data = typeof rows === 'string' ? [Buffer.from(rows, 'utf8')] : rows;
   return new Promise<number>((resolve, reject) => {
-    client.query(new CopyIn(sql, Buffer.from(rows, 'utf8'), (error, n) => (error ? reject(error) : resolve(n))));
+    client.query(new CopyIn(sql, data, (error, n) => (error ? reject(error) : resolve(n))));
   });
 }

@@ -16,10 +16,10 @@
  */
 import { type EventStore, type GlobalPosition, withTransaction } from '@tongban/eventstore';
 import type { DecodableEvent } from '@tongban/runtime';
-import type pg from 'pg';
+import pg from 'pg';
 import { indexAnchors } from './audit/anchors';
 import { ANCHOR_STREAM } from './audit/streams';
-import { copyInto, copyRow } from './copy-in';
+import { CopyRows, copyInto } from './copy-in';
 import { type FoldedTicket, VIEW_COLUMNS, foldTicket, projectTicketEvent, viewParams } from './read-models/projection';
 import { FACT_COLUMNS, factsParams, ticketFacts } from './stats/facts';
 
@@ -55,39 +55,59 @@ const TABLES = [
 
 const SHADOW = '__rb';
 
-/** What the fold reads of an event (the hashes and positions are not needed). */
-type FoldRow = { id: string; type: string; stream: string; revision: string; data: DecodableEvent['data']; metadata: DecodableEvent['metadata'] };
+/**
+ * What the fold reads of an event, as an array (rowMode 'array'; no hashes, positions or metadata the
+ * fold does not use): stream, revision (int8 as text), type, id, data (parsed), occurredAt, actor (parsed).
+ */
+type FoldRow = [stream: string, revision: string, type: string, id: string, data: DecodableEvent['data'], occurredAt: string, actor: DecodableEvent['metadata']['actor']];
+
+const SCAN_SQL = `SELECT e.stream, e.revision, e.type, e.id::text, e.data, e.metadata->>'occurredAt', e.metadata->'actor'
+  FROM events e WHERE (e.stream, e.revision) > ($1, $2) AND e.stream < 'ticket.' ORDER BY e.stream, e.revision LIMIT $3`;
+
+/** Where a scan page starts: after this (stream, revision); revision as decimal text. */
+type ScanPosition = readonly [stream: string, revision: string];
 
 /**
- * Reads every ticket stream's events in (stream, revision) order, `pageSize` events per query, the
- * next page read while the caller works on this one.
+ * Reads one page of ticket events (at most `limit`, in (stream, revision) order, after `after`) and hands
+ * each to `onEvent` as its row arrives: no page of rows is held (they die young, which keeps the garbage
+ * collector's work small), and the fold runs while the server still sends the page. Resolves with the
+ * number of rows and the position of the last one; rejects with the server's error, or with the first
+ * error `onEvent` threw (the rest of the page is then read and dropped).
  */
-async function* ticketEventPages(pool: pg.Pool, pageSize: number): AsyncGenerator<DecodableEvent[]> {
-  const read = (after: { stream: string; revision: number }) => pool.query<FoldRow>(
-    `SELECT e.id::text AS id, e.type, e.stream, e.revision::text AS revision, e.data, e.metadata FROM events e
-     WHERE (e.stream, e.revision) > ($1, $2) AND e.stream < 'ticket.'
-     ORDER BY e.stream, e.revision LIMIT $3`,
-    [after.stream, after.revision, pageSize],
-  );
-  let next: Promise<pg.QueryResult<FoldRow>> | undefined = read({ stream: 'ticket-', revision: -1 });
-  while (next) {
-    const { rows }: pg.QueryResult<FoldRow> = await next;
-    if (rows.length === 0) return;
-    const last = rows[rows.length - 1]!;
-    next = rows.length < pageSize ? undefined : read({ stream: last.stream, revision: Number(last.revision) });
-    yield rows.map((r) => ({ id: r.id, type: r.type, stream: r.stream, revision: Number(r.revision), data: r.data, metadata: r.metadata }));
-  }
+function scanPage(client: pg.PoolClient, after: ScanPosition, limit: number, onEvent: (event: DecodableEvent) => void): Promise<{ rows: number; last: ScanPosition | undefined }> {
+  return new Promise((resolve, reject) => {
+    let rows = 0;
+    let last: FoldRow | undefined;
+    let failure: unknown;
+    const config: pg.QueryArrayConfig = { text: SCAN_SQL, values: [after[0], after[1], limit], rowMode: 'array' };
+    const query = new pg.Query<FoldRow>(config);
+    query.on('row', (r: FoldRow) => {
+      rows += 1;
+      last = r;
+      if (failure !== undefined) return;
+      try {
+        onEvent({ id: r[3], type: r[2], stream: r[0], revision: Number(r[1]), data: r[4], metadata: { occurredAt: r[5], actor: r[6] } });
+      } catch (error) {
+        failure = error;
+      }
+    });
+    query.on('error', reject);
+    query.on('end', () => (failure === undefined ? resolve({ rows, last: last && [last[0], last[1]] }) : reject(failure as Error)));
+    client.query(query);
+  });
 }
 
 /**
  * Writes the final rows of folded tickets into the shadow tables with COPY, each table on its own
- * connection, one batch in flight per table while the next tickets are folded.
+ * connection, one batch at a time per table, while the next tickets are folded.
  */
 class ShadowWriter {
-  private views = '';
-  private facts = '';
-  private count = 0;
-  private writing: Promise<unknown> = Promise.resolve();
+  private readonly views = new CopyRows();
+  private readonly facts = new CopyRows();
+  /** Batches cut and not yet written (the first one is being written). */
+  private readonly pending: Promise<void>[] = [];
+  private last: Promise<void> = Promise.resolve();
+  private failure: { error: unknown } | undefined;
   private constructor(private readonly viewsClient: pg.PoolClient, private readonly factsClient: pg.PoolClient, private readonly batch: number) {}
 
   static async open(pool: pg.Pool, batch: number): Promise<ShadowWriter> {
@@ -100,34 +120,43 @@ class ShadowWriter {
     }
   }
 
-  /** Adds a ticket's rows (the live projection's row builders); writes a batch when one is full. */
-  async add(ticketId: string, folded: FoldedTicket): Promise<void> {
-    this.views += copyRow(viewParams(ticketId, folded.state, folded.units));
-    this.facts += copyRow(factsParams(ticketFacts(folded.state)));
-    this.count += 1;
-    if (this.count >= this.batch) await this.flush();
+  /** Adds a ticket's rows (the live projection's row builders); a full batch is queued for writing. */
+  add(ticketId: string, folded: FoldedTicket): void {
+    this.views.add(viewParams(ticketId, folded.state, folded.units));
+    this.facts.add(factsParams(ticketFacts(folded.state)));
+    if (this.views.count >= this.batch) this.cut();
   }
 
-  /** Sends what is buffered once the previous batch is written. */
-  async flush(): Promise<void> {
-    if (this.count === 0) return;
-    const [views, facts] = [this.views, this.facts];
-    this.views = '';
-    this.facts = '';
-    this.count = 0;
-    await this.writing;
-    this.writing = Promise.all([
-      copyInto(this.viewsClient, `ticket_views${SHADOW}`, VIEW_COLUMNS, views),
-      copyInto(this.factsClient, `ticket_stats${SHADOW}`, FACT_COLUMNS, facts),
-    ]);
+  /** Queues what is buffered; it is written once the batches before it are. */
+  private cut(): void {
+    if (this.views.count === 0) return;
+    const [views, facts] = [this.views.take(), this.facts.take()];
+    const written = this.last.then(async () => {
+      await Promise.all([
+        copyInto(this.viewsClient, `ticket_views${SHADOW}`, VIEW_COLUMNS, views),
+        copyInto(this.factsClient, `ticket_stats${SHADOW}`, FACT_COLUMNS, facts),
+      ]);
+    });
+    this.last = written;
+    this.pending.push(written.then(() => { void this.pending.shift(); }, (error: unknown) => { this.failure ??= { error }; }));
   }
 
-  /** Writes the rest and returns the connections (also after a failure). */
+  /**
+   * Waits until at most `queued` batches wait behind the one being written (backpressure for the scan).
+   * @throws the first COPY error.
+   */
+  async drain(queued = 1): Promise<void> {
+    while (!this.failure && this.pending.length > queued + 1) await this.pending[0];
+    if (this.failure) throw this.failure.error;
+  }
+
+  /** Writes the rest and returns the connections (also after a failure). @throws the first COPY error. */
   async close(): Promise<void> {
     try {
-      await this.flush();
-      await this.writing;
+      this.cut();
+      await this.drain(-1);
     } finally {
+      await this.last.catch(() => undefined);
       this.viewsClient.release();
       this.factsClient.release();
     }
@@ -160,31 +189,37 @@ export async function rebuildReadModels(pool: pg.Pool, store: EventStore, option
   let tickets = 0;
   let events = 0;
   const writer = await ShadowWriter.open(pool, writeBatch);
+  const scan = await pool.connect();
   try {
-    const finish = async (folded: FoldedTicket | undefined, stream: string) => {
-      if (!folded?.state.exists) return;
-      await writer.add(stream.slice('ticket-'.length), folded);
-      tickets += 1;
-    };
-    // A ticket's events may span pages: its fold continues on the next page.
-    let current: { stream: string; folded: FoldedTicket } | undefined;
-    for await (const page of ticketEventPages(pool, pageSize)) {
-      for (let i = 0; i < page.length;) {
-        const stream = page[i]!.stream;
-        let j = i + 1;
-        while (j < page.length && page[j]!.stream === stream) j += 1;
-        if (current && current.stream !== stream) {
-          await finish(current.folded, current.stream);
-          current = undefined;
-        }
-        current = { stream, folded: foldTicket(page.slice(i, j), current?.folded) };
-        i = j;
+    // The ticket being read: its events since the last fold (a ticket's events may span pages: what a
+    // page read of it is folded at the page's end, and the fold continues on the next page).
+    let current: { stream: string; pending: DecodableEvent[]; folded?: FoldedTicket } | undefined;
+    const finish = () => {
+      if (!current) return;
+      const folded = foldTicket(current.pending, current.folded);
+      if (folded.state.exists) {
+        writer.add(current.stream.slice('ticket-'.length), folded);
+        tickets += 1;
       }
-      events += page.length;
+    };
+    const onEvent = (event: DecodableEvent) => {
+      if (current?.stream !== event.stream) {
+        finish();
+        current = { stream: event.stream, pending: [] };
+      }
+      current.pending.push(event);
+    };
+    for (let after: ScanPosition | undefined = ['ticket-', '-1']; after;) {
+      const page = await scanPage(scan, after, pageSize, onEvent);
+      if (current) current = { stream: current.stream, pending: [], folded: foldTicket(current.pending, current.folded) };
+      events += page.rows;
       options.onProgress?.({ events, tickets });
+      await writer.drain();
+      after = page.rows < pageSize ? undefined : page.last;
     }
-    if (current) await finish(current.folded, current.stream);
+    finish();
   } finally {
+    scan.release();
     await writer.close();
   }
 
