@@ -4,13 +4,14 @@ import { createTestDatabase, waitFor, type TestDatabase } from '@tongban/testing
 import { newTestEvent, newTicketStream } from '../testing/fixtures';
 import { systemClock } from '../clock';
 import { PostgresEventStore } from './adapter';
-import { APPENDED_CHANNEL } from './notifier';
+import { APPENDED_CHANNEL, NOTIFY_SPACING_MS } from './notifier';
 
 describe('PostgreSQL event store notifications', () => {
   let db: TestDatabase;
   let pool: pg.Pool;
   let store: PostgresEventStore;
   let listener: pg.Client;
+  let reader: pg.Client;
   /** For each notification received: how many of the watched streams' events were visible then. */
   let seen: number[];
   let watched: string[];
@@ -18,10 +19,9 @@ describe('PostgreSQL event store notifications', () => {
   beforeAll(async () => {
     db = await createTestDatabase();
     pool = new pg.Pool({ connectionString: db.url, max: 8 });
-    store = await PostgresEventStore.create(pool, systemClock);
     listener = new pg.Client({ connectionString: db.url });
     await listener.connect();
-    const reader = new pg.Client({ connectionString: db.url });
+    reader = new pg.Client({ connectionString: db.url });
     await reader.connect();
     listener.on('notification', (message) => {
       if (message.channel !== APPENDED_CHANNEL) return;
@@ -33,13 +33,21 @@ describe('PostgreSQL event store notifications', () => {
   });
   afterAll(async () => {
     await listener.end();
-    await store.close();
     await pool.end();
     await db.drop();
   });
-  beforeEach(() => {
+  // A store per test; its last notification is counted before the next test starts (close() waits for
+  // the NOTIFY in flight; a query on the listener returns after the notifications committed before it,
+  // and one on the reader after the reads they started).
+  beforeEach(async () => {
     seen = [];
     watched = [];
+    store = await PostgresEventStore.create(pool, systemClock);
+  });
+  afterEach(async () => {
+    await store.close();
+    await listener.query('SELECT 1');
+    await reader.query('SELECT 1');
   });
 
   it('notifies after an append commits: a read on the notification finds the events', async () => {
@@ -67,5 +75,21 @@ describe('PostgreSQL event store notifications', () => {
     expect((await store.append(stream, batch, 'no_stream')).appended).toBe(false);
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(seen.length).toBe(before);
+  });
+
+  it('spaces the notifications of a stream of appends: at most one per NOTIFY_SPACING_MS, the last after the last commit', async () => {
+    watched = Array.from({ length: 4 }, () => newTicketStream());
+    const started = Date.now();
+    let appended = 0;
+    await Promise.all(watched.map(async (stream) => {
+      for (let revision = -1; Date.now() - started < 300; revision += 1) {
+        await store.append(stream, [newTestEvent()], revision < 0 ? 'no_stream' : revision);
+        appended += 1;
+      }
+    }));
+    const elapsed = Date.now() - started;
+    await waitFor(() => seen.includes(appended), { timeoutMs: 5000, description: `a notification after all ${appended} appends committed` });
+    // One per NOTIFY_SPACING_MS and one after the last commit (timers may fire a millisecond early: 20 % slack).
+    expect(seen.length).toBeLessThanOrEqual(Math.ceil((1.2 * elapsed) / NOTIFY_SPACING_MS) + 2);
   });
 });

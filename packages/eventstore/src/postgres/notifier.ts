@@ -5,9 +5,19 @@ import type pg from 'pg';
 export const APPENDED_CHANNEL = 'eventstore_appended';
 
 /**
+ * Least time between the starts of two notifications of one store while appends keep coming, ms: the
+ * relays wake at most this much later than the commit under load; an append after a quiet spell is
+ * notified at once.
+ */
+export const NOTIFY_SPACING_MS = 10;
+
+/**
  * Sends `NOTIFY eventstore_appended` (an empty payload) on `pool` after appends have committed, at most one
- * at a time: an append that commits while one is in flight gets another one after it, so every append is
- * followed by a notification sent after its commit, and a burst of appends costs a few.
+ * at a time and at most one per `spacingMs` (ms): an append that commits while one is in flight, or less than
+ * `spacingMs` after the last one started, gets another one after that, so every append is followed by a
+ * notification sent after its commit, and a stream of appends costs at most 1000 / `spacingMs` a second
+ * (measured, issue 13: without the spacing, 8 writers sent one after another without pause, ~1 for
+ * every 3 appends, and appended 13 % fewer single events per second).
  *
  * Why not inside the append's transaction: a transaction that notifies takes a cluster-wide lock at
  * commit and holds it until its commit record is written (PostgreSQL async.c: notifications are queued
@@ -21,7 +31,7 @@ export class AppendNotifier {
   private sending: Promise<void> | null = null;
   private again = false;
 
-  constructor(private readonly pool: pg.Pool) {}
+  constructor(private readonly pool: pg.Pool, private readonly spacingMs = NOTIFY_SPACING_MS) {}
 
   /** Call after an append committed: a notification follows (now, or after the one in flight). */
   appended(): void {
@@ -40,7 +50,10 @@ export class AppendNotifier {
   private async send(): Promise<void> {
     do {
       this.again = false;
+      const started = Date.now();
       await this.pool.query(`SELECT pg_notify('${APPENDED_CHANNEL}', '')`).catch(() => undefined);
+      const wait = started + this.spacingMs - Date.now();
+      if (this.again && wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
     } while (this.again);
     this.sending = null;
   }
