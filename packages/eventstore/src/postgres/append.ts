@@ -65,48 +65,57 @@ export class StreamHeads {
  */
 const OPTIMISTIC_ATTEMPTS = 2;
 
-/** A base that no head matches: the append statement then only reports the head (its revision is unknown). */
-const UNKNOWN_HEAD = { revision: -2, hash: null };
-
 /**
- * The append as one statement (a named prepared statement: parsed and planned once per connection).
- * $1 stream, $2 the rows (jsonb array, in revision order), $3 the base revision the hashes were chained
- * from (-1: a new stream), $4 its hash, $5 recorded_at, $6 the last row's hash, $7 the number of rows.
- * `moved` moves an existing head from the base, `created` creates a new stream's head (or fills in a
- * head row at -1): each matches only when the head is the base, and takes the head's row lock until
- * commit, so appends to one stream are serialized (READ COMMITTED rechecks the condition on the
- * newest row version after waiting). The events are inserted only when one of them matched (no
- * NOTIFY here: the store sends it after the commit, see AppendNotifier). When nothing was appended,
- * the head is returned instead (as of the statement's snapshot: after a concurrent append it may be
- * one behind, which costs a retry).
+ * An append statement (a named prepared statement: parsed and planned once per connection): `head`, a
+ * CTE that moves or creates the stream head and returns a row when it did, then the INSERT of the events
+ * — $1 the stream, $2 the rows (jsonb array, in revision order), `recordedAt` the parameter of
+ * recorded_at — only when it did. Each inserted row is returned (transaction id and position, in
+ * revision order); no row: nothing was appended, the head was not the base. No NOTIFY here: the store
+ * sends it after the commit, see AppendNotifier. Kept small on purpose: every node of the statement costs
+ * its start-up on every execution (issue 13, perf of the backend: the former single statement, with both
+ * CTEs and the head returned on a miss, spent 44 µs per append in ExecutorStart, these 20).
  */
-const APPEND = {
-  name: 'eventstore_append',
-  text: `WITH moved AS (
-      UPDATE streams SET last_revision = $3::bigint + $7::int, last_hash = $6::text
-      WHERE $3::bigint >= 0 AND stream = $1::text AND last_revision = $3::bigint AND last_hash = $4::text
-      RETURNING 1
-    ), created AS (
-      INSERT INTO streams (stream, last_revision, last_hash) SELECT $1::text, $3::bigint + $7::int, $6::text WHERE $3::bigint = -1
-      ON CONFLICT (stream) DO UPDATE SET last_revision = EXCLUDED.last_revision, last_hash = EXCLUDED.last_hash
-        WHERE streams.last_revision = -1
-      RETURNING 1
-    ), inserted AS (
+function appendStatement(name: string, head: string, recordedAt: string) {
+  return {
+    name,
+    rowMode: 'array',
+    text: `WITH head AS (${head} RETURNING 1)
       INSERT INTO events (stream, revision, id, type, data, metadata, recorded_at, prev_hash, hash)
-        SELECT $1::text, r.revision, r.id, r.type, r.data, r.metadata, $5::timestamptz, r.prev_hash, r.hash
+        SELECT $1::text, r.revision, r.id, r.type, r.data, r.metadata, ${recordedAt}::timestamptz, r.prev_hash, r.hash
         FROM jsonb_to_recordset($2::jsonb)
           AS r(revision bigint, id uuid, type text, data jsonb, metadata jsonb, prev_hash text, hash text)
-        WHERE EXISTS (SELECT FROM moved) OR EXISTS (SELECT FROM created)
+        WHERE EXISTS (SELECT FROM head)
         ORDER BY r.revision
-        RETURNING global_position
-    ), appended AS (SELECT max(global_position) AS position FROM inserted)
-    SELECT
-      CASE WHEN position IS NOT NULL THEN pg_current_xact_id()::text END AS transaction_id,
-      position::text AS global_position,
-      CASE WHEN position IS NULL THEN (SELECT last_revision::text FROM streams WHERE stream = $1::text) END AS head_revision,
-      CASE WHEN position IS NULL THEN (SELECT last_hash FROM streams WHERE stream = $1::text) END AS head_hash
-    FROM appended`,
-};
+        RETURNING transaction_id::text, global_position::text`,
+  } as const;
+}
+
+/**
+ * The append to a stream whose head is known: $3 the base revision the hashes were chained from, $4 its
+ * hash, $5 recorded_at, $6 the last row's hash, $7 the number of rows. The UPDATE matches only when the
+ * head is the base, and takes the head's row lock until commit, so appends to one stream are serialized
+ * (READ COMMITTED rechecks the condition on the newest row version after waiting).
+ */
+const APPEND_MOVE = appendStatement('eventstore_append_move', `
+  UPDATE streams SET last_revision = $3::bigint + $7::int, last_hash = $6::text
+  WHERE stream = $1::text AND last_revision = $3::bigint AND last_hash = $4::text`, '$5');
+
+/**
+ * The append that creates a stream (the base is revision -1): the head row is inserted, or a head row
+ * left at -1 filled in (ON CONFLICT … WHERE last_revision = -1, which waits for a concurrent creator and
+ * then does nothing). $3 recorded_at, $4 the last row's hash, $5 the number of rows.
+ */
+const APPEND_CREATE = appendStatement('eventstore_append_create', `
+  INSERT INTO streams (stream, last_revision, last_hash) VALUES ($1::text, $5::int - 1, $4::text)
+  ON CONFLICT (stream) DO UPDATE SET last_revision = EXCLUDED.last_revision, last_hash = EXCLUDED.last_hash
+    WHERE streams.last_revision = -1`, '$3');
+
+/** A stream's head ($1 the stream): no row when it has none. */
+const READ_HEAD = {
+  name: 'eventstore_head',
+  rowMode: 'array',
+  text: 'SELECT last_revision::text, last_hash FROM streams WHERE stream = $1::text',
+} as const;
 
 /** An event to append, with its data and metadata as canonical JSON text. */
 interface CanonicalEvent {
@@ -116,21 +125,16 @@ interface CanonicalEvent {
   metadata: string;
 }
 
-interface AppendRow {
-  transaction_id: string | null;
-  global_position: string | null;
-  head_revision: string | null;
-  head_hash: string | null;
-}
-
 /**
  * Appends `events` to `stream` in one transaction on `client` (which must not be in a transaction),
- * usually in one round trip: one statement (see APPEND) moves the stream head from the head the hashes
- * were chained from (`heads`' guess, or the expected revision) and inserts the events; the head row's
- * lock serializes appends to one stream (the caller wakes the relays after the commit: PostgresEventStore
- * sends `NOTIFY eventstore_appended` through AppendNotifier). When the head was not
- * the base, the statement appends nothing and returns the head: if the head satisfies `expected` the
- * call is repeated from it (after two such misses the head is locked and read first, in a transaction);
+ * usually in one round trip: one statement (APPEND_MOVE, or APPEND_CREATE for a new stream) moves the
+ * stream head from the head the hashes were chained from (`heads`' guess, or 'no_stream'/'any' from
+ * revision -1) and inserts the events; the head row's lock serializes appends to one stream (the caller
+ * wakes the relays after the commit: PostgresEventStore sends `NOTIFY eventstore_appended` through
+ * AppendNotifier). Without a guess for an exact revision or 'stream_exists', the head is read first. When
+ * the head was not the base, the statement appends nothing and the head is read: if it satisfies
+ * `expected` the call is repeated from it (after two misses the head is locked and read first, in a
+ * transaction);
  * otherwise, and when an id is already stored, the batch's ids are looked up: every id stored in this
  * stream, in batch order, at consecutive revisions where an append with `expected` could have put them
  * is an idempotent repeat (returns `appended: false` with the stored positions); other stored ids fail.
@@ -206,7 +210,10 @@ export async function appendEvents(
 /** What one run of the append statement did: appended (the new head and the position), or found `head` instead of the base. */
 type Attempt = { head: StreamHead; position: GlobalPosition } | { head: StreamHead };
 
-/** Chains `batch` from `base` and runs the append statement (see APPEND) once. */
+/**
+ * Chains `batch` from `base` and runs the append statement (APPEND_MOVE, or APPEND_CREATE from
+ * revision -1) once; with a base whose hash is unknown (`hash: null`), and after a miss, reads the head.
+ */
 async function appendFrom(
   client: pg.ClientBase,
   stream: string,
@@ -214,27 +221,34 @@ async function appendFrom(
   recordedAt: string,
   base: { revision: number; hash: string | null },
 ): Promise<Attempt> {
-  let prevHash = base.hash ?? GENESIS_HASH;
+  // No base to chain from (only an expected revision, or 'stream_exists'): ask for the head first.
+  if (base.hash === null) return { head: await readHead(client, stream) };
+  let prevHash = base.hash;
   let rows = '';
-  for (const [index, event] of batch.entries()) {
+  for (let index = 0; index < batch.length; index += 1) {
+    const event = batch[index]!;
     const revision = base.revision + 1 + index;
     const hash = chainHash(prevHash, canonicalEvent({ stream, revision, type: event.type, id: event.id, recordedAt }, event.data, event.metadata));
     rows += `${index === 0 ? '[' : ','}{"revision":${revision},"id":"${event.id}","type":${JSON.stringify(event.type)},` +
       `"data":${event.data},"metadata":${event.metadata},"prev_hash":"${prevHash}","hash":"${hash}"}`;
     prevHash = hash;
   }
-  const { rows: [row] } = await client.query<AppendRow>({
-    ...APPEND,
-    values: [stream, `${rows}]`, base.revision, base.hash, recordedAt, prevHash, batch.length],
-  });
-  if (!row) throw new Error(`stream ${stream}: append returned no row`);
-  if (row.global_position !== null && row.transaction_id !== null) {
-    return {
-      head: { revision: base.revision + batch.length, hash: prevHash },
-      position: { transactionId: row.transaction_id, position: row.global_position },
-    };
-  }
-  return { head: row.head_revision === null ? { revision: -1, hash: GENESIS_HASH } : { revision: Number(row.head_revision), hash: row.head_hash ?? '' } };
+  rows += ']';
+  const { rows: inserted } = await client.query<[string, string]>(base.revision === -1
+    ? { ...APPEND_CREATE, values: [stream, rows, recordedAt, prevHash, batch.length] }
+    : { ...APPEND_MOVE, values: [stream, rows, base.revision, base.hash, recordedAt, prevHash, batch.length] });
+  const last = inserted[inserted.length - 1];
+  if (last === undefined) return { head: await readHead(client, stream) };
+  return {
+    head: { revision: base.revision + batch.length, hash: prevHash },
+    position: { transactionId: last[0], position: last[1] },
+  };
+}
+
+/** The stream's head as committed now (revision -1 and the genesis hash: no stream). */
+async function readHead(client: pg.ClientBase, stream: string): Promise<StreamHead> {
+  const { rows: [head] } = await client.query<[string, string]>({ ...READ_HEAD, values: [stream] });
+  return head === undefined ? { revision: -1, hash: GENESIS_HASH } : { revision: Number(head[0]), hash: head[1] };
 }
 
 /** The head to chain the first attempt from: the guess when it can satisfy `expected`, else what `expected` says. */
@@ -245,7 +259,7 @@ function firstBase(expected: ExpectedRevision, guess: StreamHead | undefined): {
     case 'any':
       return guess ?? { revision: -1, hash: GENESIS_HASH };
     case 'stream_exists':
-      return guess && guess.revision >= 0 ? guess : UNKNOWN_HEAD;
+      return guess && guess.revision >= 0 ? guess : { revision: -1, hash: null };
     default:
       return guess?.revision === expected ? guess : { revision: expected, hash: null };
   }
