@@ -5,7 +5,9 @@
  * On a private PostgreSQL cluster (initdb into a temporary directory) and a private nats-server:
  * 1. append: the event store's append with an exact expected revision, single events and batches of
  *    10, against raw INSERTs of rows of the same shape (same columns, indexes and payload) into a twin
- *    table, 8 concurrent writers on one pool, rounds interleaved; the INSERT is a named prepared
+ *    table, 8 concurrent writers on one pool, rounds interleaved (each in another order); the log and
+ *    the JSON also give the CPU per statement of the append and the INSERT (this process — the client —
+ *    and PostgreSQL), steadier than the rates on a busy machine; the INSERT is a named prepared
  *    statement, as the store's append is (the baseline of the goal), and also shown unprepared (the
  *    baseline of the figures before the append was prepared: parsing and planning it costs ~1/3);
  * 2. submit: POST /api/v1/tickets through the full stack (every service as its own process) against a
@@ -159,7 +161,7 @@ async function closedLoop(workers: number, ms: number, op: (worker: number, i: n
 
 interface Figure { figure: string; value: number; baseline: number; unit: string; ratio: number; goal: string; otherCores: number }
 
-async function benchAppend(url: string, cpu: CpuWatch): Promise<Figure[]> {
+async function benchAppend(url: string, cpu: CpuWatch): Promise<{ figures: Figure[]; detail: Record<string, unknown> }> {
   const pool = new pg.Pool({ connectionString: url, max: 8 });
   const store = await PostgresEventStore.create(pool);
   await pool.query(RAW_TABLE);
@@ -183,6 +185,22 @@ async function benchAppend(url: string, cpu: CpuWatch): Promise<Figure[]> {
       await pool.query({ text: insert, name: prepared ? 'raw_insert' : undefined, values: [`${prefix}-${w}`, JSON.stringify(rows)] });
     });
   };
+  /** CPU per statement (µs): this process (the client: pg, and the store's canonical JSON and hashes) and PostgreSQL (backends, WAL writer, autovacuum). */
+  const cpuPer: Record<string, { statements: number; node: number; postgres: number }> = {};
+  /** Runs `loop` (statements per second), adding its statements and CPU to cpuPer[key]. */
+  const measured = async (key: string, loop: () => Promise<number>): Promise<number> => {
+    const stopLoop = cpu.start();
+    const t0 = nowMs();
+    const rate = await loop();
+    const seconds = (nowMs() - t0) / 1000;
+    const { split } = stopLoop();
+    const use = (cpuPer[key] ??= { statements: 0, node: 0, postgres: 0 });
+    use.statements += rate * seconds;
+    use.node += (split['bench'] ?? 0) * seconds;
+    use.postgres += Object.entries(split).filter(([label]) => label.startsWith('pg:')).reduce((sum, [, cores]) => sum + cores, 0) * seconds;
+    return rate;
+  };
+  const detail: Record<string, unknown> = {};
   for (const size of [1, 10]) {
     let raw = 0;
     let rawUnprepared = 0;
@@ -190,16 +208,27 @@ async function benchAppend(url: string, cpu: CpuWatch): Promise<Figure[]> {
     const stop = cpu.start();
     for (let r = 0; r < rounds; r += 1) {
       run += 1;
-      raw += await rawLoop(size, true);
-      rawUnprepared += await rawLoop(size, false);
       const streams = new Map<number, number>();
-      ours += await closedLoop(workers, roundMs, async (w) => {
-        const last = streams.get(w);
-        const result = await store.append(`ticket-${run}-${w}`, Array.from({ length: size }, event), last === undefined ? 'no_stream' : last);
-        streams.set(w, result.nextExpectedRevision);
-      });
+      const loops = [
+        async () => { raw += await measured(`insert ${size}`, () => rawLoop(size, true)); },
+        async () => { rawUnprepared += await rawLoop(size, false); },
+        async () => {
+          ours += await measured(`append ${size}`, () => closedLoop(workers, roundMs, async (w) => {
+            const last = streams.get(w);
+            const result = await store.append(`ticket-${run}-${w}`, Array.from({ length: size }, event), last === undefined ? 'no_stream' : last);
+            streams.set(w, result.nextExpectedRevision);
+          }));
+        },
+      ];
+      // Each round in another order: a round pays for what the one before it left (autovacuum, dirty pages).
+      for (let k = 0; k < loops.length; k += 1) await loops[(k + r) % loops.length]!();
     }
     const { otherCores } = stop();
+    for (const key of [`append ${size}`, `insert ${size}`]) {
+      const use = cpuPer[key]!;
+      detail[`cpu ${key}`] = { nodeMicros: Math.round((use.node * 1e6) / use.statements), postgresMicros: Math.round((use.postgres * 1e6) / use.statements) };
+    }
+    log(`CPU per statement of ${size} event(s), µs (client, postgres): append ${JSON.stringify(detail[`cpu append ${size}`])}, prepared INSERT ${JSON.stringify(detail[`cpu insert ${size}`])}`);
     raw = (raw / rounds) * size;
     rawUnprepared = (rawUnprepared / rounds) * size;
     ours = (ours / rounds) * size;
@@ -211,7 +240,7 @@ async function benchAppend(url: string, cpu: CpuWatch): Promise<Figure[]> {
   }
   await store.close();
   await pool.end();
-  return figures;
+  return { figures, detail };
 }
 
 // ---------------------------------------------------------------- 2. submit (closed loop, 32 connections)
@@ -430,7 +459,9 @@ async function main(): Promise<void> {
   try {
     if (runs('append')) {
       log('append: event store vs raw INSERT');
-      figures.push(...await benchAppend(dbUrl('appendbench'), cpu));
+      const append = await benchAppend(dbUrl('appendbench'), cpu);
+      figures.push(...append.figures);
+      results['append'] = append.detail;
     }
     if (ONLY !== 'append') {
       log('starting the baseline and the stack');
