@@ -45,11 +45,16 @@ it('rebuilds the rows the projection wrote, text COPY must escape included, tick
   expect(live.views).toHaveLength(TRICKY.length);
   expect(live.views.map((v) => (v as { state: { title: string } }).state.title).sort()).toEqual([...TRICKY].sort());
 
+  const compression = async () => (await t.pool.query(`SELECT attcompression AS c FROM pg_attribute WHERE attrelid = 'ticket_views'::regclass AND attname = 'state'`)).rows[0]!.c as string;
+  const stateCompression = await compression(); // 'l' (lz4, migration 003) on a server built with lz4
+
   // Pages of 3 events: every ticket (4 events) is cut across pages; COPY batches of 2 tickets.
   const result = await rebuildReadModels(t.pool, t.store, { pageSize: 3, writeBatch: 2 });
   expect(result).toMatchObject({ tickets: TRICKY.length, events: TRICKY.length * 4 });
   expect(await rows('ticket_views')).toEqual(live.views);
   expect(await rows('ticket_stats')).toEqual(live.stats);
+  // The rebuilt table keeps the column's compression method.
+  expect(await compression()).toBe(stateCompression);
 });
 
 it('COPY refuses a malformed row with the server error and leaves the connection usable', async () => {

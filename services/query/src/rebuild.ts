@@ -2,10 +2,11 @@
  * Rebuild: recreates every read model of the query service from the event store while the service
  * keeps serving.
  * 1. Note the store's global position (the catch-up starts there).
- * 2. Fold every ticket stream, in stream order, in memory (each ticket's events through `evolve`, only
- *    its final rows written) into shadow tables `ticket_views__rb` and `ticket_stats__rb`, loaded with
- *    COPY (copy-in.ts) on two connections while the next tickets are folded (no indexes while loading;
- *    then the live tables' indexes, by definition).
+ * 2. Fold every ticket stream, in stream order, in memory as its rows arrive (each ticket's events
+ *    through `evolveAll`, only its final rows written) into shadow tables `ticket_views__rb` and
+ *    `ticket_stats__rb` (shaped like the live tables, column compression included), loaded with COPY
+ *    (copy-in.ts) on two connections while the next tickets are folded (no indexes while loading; then
+ *    the live tables' indexes, by definition).
  * 3. Swap in one transaction (drop the live tables, rename the shadows and their indexes to the
  *    canonical names).
  * 4. Catch up, once no transaction older than the swap is running: project every event after the
@@ -183,7 +184,7 @@ export async function rebuildReadModels(pool: pg.Pool, store: EventStore, option
 
   for (const t of TABLES) {
     await pool.query(`DROP TABLE IF EXISTS ${t.name}${SHADOW}`);
-    await pool.query(`CREATE TABLE ${t.name}${SHADOW} (LIKE ${t.name} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)`);
+    await pool.query(`CREATE TABLE ${t.name}${SHADOW} (LIKE ${t.name} INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING COMPRESSION)`);
   }
 
   let tickets = 0;
