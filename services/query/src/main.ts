@@ -11,7 +11,7 @@ import { publicDivision, publicFeed, publicSummary } from './public/summary';
 import { exportEvents, exportStats, getStats, replayTicket, verifyTicket, verifyTickets } from './audit/handlers';
 import { findSimilarTickets, getTicket, getTicketHistory, listServices, listTickets, listUnits } from './read-models/handlers';
 import { QUERY_MIGRATIONS } from './migrations';
-import { projectTicketEvent, projectTicketEvents } from './read-models/projection';
+import { WrittenViews, projectTicketEvent, projectTicketEvents } from './read-models/projection';
 import { listTicketUpdates } from './public/updates';
 import { backfillTicketStats } from './stats/backfill';
 import { registerBusinessGauges } from './metrics';
@@ -47,9 +47,11 @@ runService('query', async (host) => {
     listTicketUpdates: unary(host.keys, host.log, (req: query.ListTicketUpdatesRequest, p) => listTicketUpdates(deps, req, p)),
     getAttachment: optionalAuthUnary(host.keys, host.log, (req: query.GetAttachmentRequest, p) => getAttachment({ ...deps, files }, req, p)),
   });
-  // The events at hand are projected together: two statements per batch (issue 13); one by one after a failure.
-  await consumeTicketEvents(host, 'query-ticket-views', TICKET_EVENT_TYPES, (event) => projectTicketEvent(host.pool, host.store, event), {
-    batchHandler: (events) => projectTicketEvents(host.pool, host.store, events),
+  // The events at hand are projected together: at most two statements per batch, one when the rows were
+  // just written here (issue 13); one by one after a failure.
+  const written = new WrittenViews();
+  await consumeTicketEvents(host, 'query-ticket-views', TICKET_EVENT_TYPES, (event) => projectTicketEvent(host.pool, host.store, event, written), {
+    batchHandler: (events) => projectTicketEvents(host.pool, host.store, events, written),
   });
 
   // Anchors (TONGBAN_ANCHOR_INTERVAL_MS, default 60 s; 0 turns the role off in this replica).

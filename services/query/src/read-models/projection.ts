@@ -19,22 +19,49 @@ function addUnitsInvolved(units: string[], s: Readonly<TicketState>): void {
 /**
  * Projects one ticket event into `ticket_views` and `ticket_stats` (see {@link projectTicketEvents}).
  */
-export function projectTicketEvent(pool: pg.Pool, store: EventStore, event: RecordedEvent): Promise<void> {
-  return projectTicketEvents(pool, store, [event]);
+export function projectTicketEvent(pool: pg.Pool, store: EventStore, event: RecordedEvent, written?: WrittenViews): Promise<void> {
+  return projectTicketEvents(pool, store, [event], written);
 }
 
 /** A ticket's stored row as the projection reads it. */
 interface StoredView { ticket_id: string; revision: number; state: TicketState; units_involved: string[] }
 
 /**
- * Projects ticket events (of any tickets, in any order) into `ticket_views` and `ticket_stats` in two
- * statements, whatever their number (issue 13): one read of the tickets' stored rows, one write of the
- * rows that move. Safe under redelivery, reordering and concurrent appliers: an event at or below the
- * stored revision changes nothing; the next revisions are applied incrementally; a gap (a missing
- * revision) is filled by reading the stream from the store. The write is one statement (all or nothing)
- * and only ever moves a row forward (revision-guarded). Events of other streams are ignored.
+ * The rows this process wrote last (at most `capacity` tickets; the least recently written is forgotten
+ * first). A row written here is a true state of its ticket at its revision, so the next events of a ticket
+ * just written (a submission's routing, a second later) fold from it without reading the row back (issue
+ * 13). A row another writer moved further meanwhile stays (the write is revision-guarded), and a gap is
+ * read from the store, so an entry behind the table costs nothing but that.
  */
-export async function projectTicketEvents(pool: pg.Pool, store: EventStore, events: readonly RecordedEvent[]): Promise<void> {
+export class WrittenViews {
+  private readonly rows = new Map<string, StoredView>();
+  /** @param capacity tickets remembered (default 2,000: some seconds of submissions at a province's peak). */
+  constructor(private readonly capacity = 2000) {}
+
+  /** The row last written here for `ticketId`, if remembered. */
+  get(ticketId: string): StoredView | undefined {
+    return this.rows.get(ticketId);
+  }
+
+  /** Remembers a row written (the most recent last). */
+  remember(row: StoredView): void {
+    this.rows.delete(row.ticket_id);
+    this.rows.set(row.ticket_id, row);
+    if (this.rows.size > this.capacity) this.rows.delete(this.rows.keys().next().value as string);
+  }
+}
+
+/**
+ * Projects ticket events (of any tickets, in any order) into `ticket_views` and `ticket_stats` in at most
+ * two statements, whatever their number (issue 13): one read of the stored rows of the tickets that need
+ * it, one write of the rows that move. A ticket needs no read when its row is in `written` or when the
+ * events hold its revision 0 (the fold then starts from the beginning). Safe under redelivery, reordering
+ * and concurrent appliers: an event at or below the known revision changes nothing; the next revisions
+ * are applied incrementally; a gap (a missing revision) is filled by reading the stream from the store.
+ * The write is one statement (all or nothing) and only ever moves a row forward (revision-guarded).
+ * Events of other streams are ignored.
+ */
+export async function projectTicketEvents(pool: pg.Pool, store: EventStore, events: readonly RecordedEvent[], written?: WrittenViews): Promise<void> {
   const byTicket = new Map<string, RecordedEvent[]>();
   for (const event of events) {
     const ticketId = ticketIdOf(event.stream);
@@ -44,19 +71,29 @@ export async function projectTicketEvents(pool: pg.Pool, store: EventStore, even
     else byTicket.set(ticketId, [event]);
   }
   if (byTicket.size === 0) return;
-  // Named (prepared) statements here and in writeViews: parsed and planned once per connection (issue 13).
-  const { rows } = await pool.query<StoredView>({
-    name: 'query_views_get', text: 'SELECT ticket_id, revision, state, units_involved FROM ticket_views WHERE ticket_id = ANY($1::uuid[])',
-    values: [[...byTicket.keys()]],
-  });
-  const stored = new Map(rows.map((r) => [r.ticket_id, r]));
+  const known = new Map<string, StoredView>();
+  const unknown: string[] = [];
+  for (const [ticketId, list] of byTicket) {
+    const row = written?.get(ticketId);
+    if (row) known.set(ticketId, row);
+    else if (!list.some((e) => e.revision === 0)) unknown.push(ticketId);
+  }
+  if (unknown.length > 0) {
+    // Named (prepared) statements here and in writeViews: parsed and planned once per connection (issue 13).
+    const { rows } = await pool.query<StoredView>({
+      name: 'query_views_get', text: 'SELECT ticket_id, revision, state, units_involved FROM ticket_views WHERE ticket_id = ANY($1::uuid[])',
+      values: [unknown],
+    });
+    for (const row of rows) known.set(row.ticket_id, row);
+  }
   const moved: { ticketId: string; folded: FoldedTicket }[] = [];
   for (const [ticketId, list] of byTicket) {
-    const current = stored.get(ticketId);
-    const folded = await foldNewer(store, ticketId, current, list);
+    const folded = await foldNewer(store, ticketId, known.get(ticketId), list);
     if (folded?.state.exists) moved.push({ ticketId, folded });
   }
-  if (moved.length > 0) await writeViews(pool, moved);
+  if (moved.length === 0) return;
+  await writeViews(pool, moved);
+  for (const { ticketId, folded } of moved) written?.remember({ ticket_id: ticketId, revision: folded.state.revision, state: folded.state, units_involved: folded.units });
 }
 
 /**
