@@ -336,6 +336,35 @@ describe('startConsumer', () => {
     expect((await env.jsm.streams.info(env.deadLetterStream)).state.messages).toBe(0);
   });
 
+  it('stop() with a batch in hand: the batch is acked when it resolves, the messages not started are handed back, none lost', async () => {
+    const published = await publishInterleaved(3, 4);
+    const durable = uniqueName('batchstop');
+    const first: RecordedEvent[] = [];
+    let release: () => void = () => undefined;
+    const inHand = new Promise<void>((resolve) => { release = resolve; });
+    let started = false;
+    const consumer = await start({
+      durable, batchSize: 2, handler: async () => { throw new Error('not one by one'); },
+      batchHandler: async (events) => {
+        started = true;
+        await inHand;
+        first.push(...events);
+      },
+    });
+    await waitFor(() => started, { description: 'the first batch in hand' });
+    const stopping = consumer.stop();
+    release();
+    await stopping;
+    // Only the batch in hand was handled: the others were not started once stop() was called.
+    expect(first.length).toBeGreaterThanOrEqual(1);
+    expect(first.length).toBeLessThanOrEqual(2);
+    const second: RecordedEvent[] = [];
+    await start({ durable, handler: async () => { throw new Error('not one by one'); }, batchHandler: async (events) => { second.push(...events); } });
+    await settled(durable);
+    // Handed back at once (nak): everything else comes again, and nothing acked comes twice.
+    expect([...first, ...second].map((e) => e.id).sort()).toEqual(published.map((e) => e.id).sort());
+  });
+
   it('stop() waits for the message in hand', async () => {
     const [event] = await env.appendEvents(newTicketStream(), 1);
     await publish([event!]);

@@ -76,6 +76,27 @@ describe('PostgreSQL append with a missing or stale head guess', () => {
     expect(verifyChain(read).intact).toBe(true);
   });
 
+  it('concurrent creators of one new stream: one wins with no_stream, the others fail; the same batch at once is one append and repeats', async () => {
+    const stores = Array.from({ length: 6 }, () => new PostgresEventStore({ pool, clock: systemClock }));
+    const contested = newTicketStream();
+    const outcomes = await Promise.allSettled(stores.map((store) => store.append(contested, [newTestEvent(), newTestEvent()], 'no_stream')));
+    expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+    for (const o of outcomes) if (o.status === 'rejected') expect(o.reason).toMatchObject({ name: 'WrongExpectedRevisionError', actual: 1 });
+    expect(verifyChain(await first.readStream(contested))).toEqual({ intact: true, checkedEvents: 2 });
+    for (const expected of ['no_stream', 'any'] as const) {
+      const stream = newTicketStream();
+      const batch = [newTestEvent(), newTestEvent(), newTestEvent()];
+      const results = await Promise.all(stores.map((store) => store.append(stream, batch, expected)));
+      expect(results.filter((r) => r.appended)).toHaveLength(1);
+      const original = results.find((r) => r.appended)!;
+      for (const r of results) expect(r).toEqual({ ...original, appended: r.appended });
+      const read = await first.readStream(stream);
+      expect(read.map((e) => e.id)).toEqual(batch.map((e) => e.id));
+      expect(verifyChain(read).intact).toBe(true);
+      expect(await head(stream)).toEqual({ r: '2', h: read[2]!.hash });
+    }
+  });
+
   it("many writers without guesses appending with 'any' to one stream: gapless, chained, head row at the end", async () => {
     const stream = newTicketStream();
     const stores = Array.from({ length: 4 }, () => new PostgresEventStore({ pool, clock: systemClock }));

@@ -99,3 +99,25 @@ it('folds the next events of a row written here without reading it back; an entr
   expect(written.get(idOf(b))?.revision).toBe(0);
   expect(await statements(() => projectTicketEvents(t.pool, t.store, [a[2]!], written))).toBe(1); // read, nothing newer
 });
+
+it('writes nothing of a batch that fails part-way (a gap the store cannot read), and leaves the states it folds from unchanged', async () => {
+  const [a, b] = [await ticket('adm-513401'), await ticket('adm-513402')];
+  await projectTicketEvents(t.pool, t.store, [a[0]!, b[0]!]);
+  const before = { a: await view(idOf(a)), b: await view(idOf(b)) };
+  // a moves without a gap; b has one (revision 1 missing) and its read fails: the whole batch fails, nothing is written.
+  const failing = Object.create(t.store) as typeof t.store;
+  failing.readStream = () => Promise.reject(Object.assign(new Error('connection terminated'), { code: '57P01' }));
+  await expect(projectTicketEvents(t.pool, failing, [a[1]!, a[2]!, b[2]!])).rejects.toThrow('connection terminated');
+  expect({ a: await view(idOf(a)), b: await view(idOf(b)) }).toEqual(before);
+  // One by one afterwards (as the consumer does): the rows the events give.
+  for (const e of [a[1]!, a[2]!, b[2]!]) await projectTicketEvents(t.pool, t.store, [e]);
+  expect(await view(idOf(a))).toEqual({ revision: 2, state: foldTicket(a.slice(0, 3)).state });
+  expect(await view(idOf(b))).toEqual({ revision: 2, state: foldTicket(b.slice(0, 3)).state });
+  // foldTicket from a state (the stored row's, or a caller's) does not change it.
+  const from = foldTicket(a.slice(0, 2));
+  const copy = structuredClone(from);
+  const after = foldTicket(a.slice(2), from);
+  expect(from).toEqual(copy);
+  expect(after.state).toEqual(foldTicket(a).state);
+  expect(foldTicket([], from).state).toEqual(copy.state);
+});
