@@ -4,6 +4,7 @@
  * rows are those the events give one by one (and a rebuild gives), in at most two statements when nothing
  * is missing, one when the rows need not be read. Real PostgreSQL, the real adapter.
  */
+import fc from 'fast-check';
 import type { RecordedEvent } from '@tongban/eventstore';
 import { newTestEvent, newTicketStream } from '@tongban/eventstore/testing';
 import { rebuildReadModels } from '../rebuild';
@@ -120,4 +121,28 @@ it('writes nothing of a batch that fails part-way (a gap the store cannot read),
   expect(from).toEqual(copy);
   expect(after.state).toEqual(foldTicket(a).state);
   expect(foldTicket([], from).state).toEqual(copy.state);
+});
+
+it('any deliveries (shuffled, repeated, in batches of any size, with a small memory of rows written) end at the rows the events give', async () => {
+  const tickets = [await ticket('adm-513401'), await ticket('adm-513402'), await ticket('adm-513401')];
+  const all = tickets.flat();
+  // Each event delivered once or twice, in any order, cut into batches of 1 to 5; rows remembered: 0 to 2.
+  const deliveries = fc.record({
+    order: fc.shuffledSubarray([...all.keys(), ...all.keys()], { minLength: all.length * 2 }),
+    extra: fc.array(fc.nat(all.length - 1), { maxLength: 4 }),
+    cuts: fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 30, maxLength: 30 }),
+    capacity: fc.integer({ min: 0, max: 2 }),
+  });
+  for (const { order, extra, cuts, capacity } of fc.sample(deliveries, { numRuns: 12, seed: 1913 })) {
+    await t.pool.query('TRUNCATE ticket_views, ticket_stats');
+    const written = capacity > 0 ? new WrittenViews(capacity) : undefined;
+    const sequence = [...order, ...extra].map((i) => all[i]!);
+    for (let at = 0, k = 0; at < sequence.length; at += cuts[k++ % cuts.length]!) {
+      await projectTicketEvents(t.pool, t.store, sequence.slice(at, at + cuts[k % cuts.length]!), written);
+    }
+    for (const events of tickets) {
+      expect(await view(idOf(events))).toEqual({ revision: 3, state: foldTicket(events).state });
+      expect(await stats(idOf(events))).toBe(3);
+    }
+  }
 });
