@@ -10,7 +10,9 @@
  * prints one JSON summary and exits 1 when any of these is not zero:
  *   lostNotices (tickets created without their ticket-arrived notice, answers without their
  *   public-reply notice), lostWebhooks (inbox notices never POSTed), deadLetters, processesExited (on
- *   their own), http500 (answers 500).
+ *   their own), http500 (answers 500). Also printed: duplicateNotices (a ticket, kind and recipient with more
+ *   than one notice) and ticketsRepliedTwice (tickets the worker answered twice because the first answer's
+ *   response was lost to a kill: each reply is its own event and notice, so these explain duplicateNotices).
  */
 import { signToken } from '@tongban/auth';
 import { createPool } from '@tongban/eventstore';
@@ -133,6 +135,12 @@ async function main(): Promise<number> {
     const duplicates = (await pool.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM (SELECT ticket_id, kind, recipient_id FROM inbox_messages WHERE kind IN ('ticket-arrived', 'public-reply') GROUP BY 1, 2, 3 HAVING count(*) > 1) d`,
     )).rows[0]!.n;
+    // A reply whose answer was lost (the gateway killed mid-request) is posted again by the worker (no
+    // Idempotency-Key on replies): two TicketReplied events, two notices — not a duplicate delivery (the
+    // inbox holds one row per event and recipient: UNIQUE (event_id, recipient_kind, recipient_id)).
+    const repliedTwice = (await pool.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM (SELECT stream FROM events WHERE type = 'TicketReplied' GROUP BY stream HAVING count(*) > 1) r`,
+    )).rows[0]!.n;
     await pool.end();
     const answers = [...load.answers.map((a) => a.status), ...statuses];
     const byStatus: Record<string, number> = {};
@@ -143,6 +151,7 @@ async function main(): Promise<number> {
       ticketsAnswered: answered.size,
       lostNotices: (created.length - m.arrived) + (answered.size - m.replies),
       duplicateNotices: duplicates,
+      ticketsRepliedTwice: repliedTwice,
       lostWebhooks: (m.inbox ?? []).filter((id) => !webhookIds.has(id)).length,
       deadLetters: letters.length,
       deadLettersByReason: letters.reduce<Record<string, number>>((acc, l) => ({ ...acc, [l.reason]: (acc[l.reason] ?? 0) + 1 }), {}),
