@@ -57,12 +57,18 @@ function grow(a: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> {
   return b;
 }
 
+/**
+ * Marks a value; returns its index. Its next mark is the one after it (right for a string, number or word;
+ * an array or object sets its own once its contents are marked). The tables may grow here: write to them
+ * only after the call (`nexts[mark(…)] = …` would write to the table replaced by the grown one).
+ */
 function mark(kind: number, start: number, stop: number): number {
   const m = marks;
   if (m === kinds.length) { kinds = grow(kinds); starts = grow(starts); ends = grow(ends); nexts = grow(nexts); }
   kinds[m] = kind;
   starts[m] = start;
   ends[m] = stop;
+  nexts[m] = m + 1;
   marks = m + 1;
   return m;
 }
@@ -93,7 +99,7 @@ function readValue(at: number, depth: number): number {
 function readWord(at: number, a: number, b: number, c: number, d: number, e: number): number {
   const n = e < 0 ? 4 : 5;
   if (at + n > end || src[at] !== a || src[at + 1] !== b || src[at + 2] !== c || src[at + 3] !== d || (e >= 0 && src[at + 4] !== e)) throw GIVE_UP;
-  nexts[mark(RAW, at, at + n)] = marks;
+  mark(RAW, at, at + n);
   return at + n;
 }
 
@@ -111,7 +117,7 @@ function readString(at: number): number {
       i = utf8Sequence(i, c);
     }
   }
-  nexts[mark(RAW, at, i + 1)] = marks;
+  mark(RAW, at, i + 1);
   return i + 1;
 }
 
@@ -153,7 +159,7 @@ function readNumber(at: number): number {
   const n = at - digits;
   // Integers of 1 to 15 digits without a leading zero (and not -0) print as they are written.
   const raw = plain && n > 0 && n <= 15 && (src[digits] !== 0x30 || (n === 1 && digits === start));
-  nexts[mark(raw ? RAW : NUMBER, start, at)] = marks;
+  mark(raw ? RAW : NUMBER, start, at);
   return at;
 }
 

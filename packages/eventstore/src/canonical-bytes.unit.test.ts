@@ -59,6 +59,18 @@ describe('canonicalBytes.json', () => {
     expect(viaBytes(t)).toBe(viaParse(t));
   });
 
+  it('writes values of every size: the reader’s tables grow past each size on the way (1,024 values, then 2,048 …)', () => {
+    // Leaves, arrays and objects at the index where the tables grow, whatever their size was before.
+    for (const n of [300, 700, 1100, 1500, 2100, 3000, 4200, 6000, 8400, 12000, 16800]) {
+      const numbers = Array.from({ length: n }, (_, i) => i);
+      const members = numbers.slice(0, 1500); // objects: 2 marks a member, enough to pass 1,024 and 2,048
+      for (const v of [numbers, { a: numbers, b: 'x' }, Object.fromEntries(members.map((i) => [`k${i}`, i % 2 ? 'v' : [i]])), numbers.map((i) => (i % 3 ? i : { i }))]) {
+        const t = JSON.stringify(v);
+        expect(viaBytes(t)).toBe(viaParse(t));
+      }
+    }
+  });
+
   it('leaves escapes, repeated keys, deep nesting and bytes that are not UTF-8 to the parse-and-serialise path', () => {
     for (const t of ['"a\\u0041\\n"', '{"a\\"b": 1, "a": "\\ud800"}', '{"a": 1, "a": 2}', `${'['.repeat(300)}1${']'.repeat(300)}`, '{"k": "\\/"}']) {
       expect(viaBytes(t)).toBe(viaParse(t));
