@@ -71,6 +71,19 @@ describe('canonicalBytes.json', () => {
     }
   });
 
+  it('sorts large objects as small ones: keys of every length and script, in PostgreSQL’s order or any other, a repeated one among them', () => {
+    const keys = Array.from({ length: 5000 }, (_, i) => [`k${i}`, `é${i}`, `\ufb01${i}`, `\u{1f600}${i}`, `${i}`][i % 5]!);
+    const shuffled = keys.map((k, i) => keys[(i * 7919) % keys.length]!);
+    for (const n of [31, 32, 33, 100, 5000]) {
+      for (const list of [keys.slice(0, n), shuffled.slice(0, n)]) {
+        const v = Object.fromEntries(list.map((k, i) => [k, i]));
+        for (const t of [JSON.stringify(v), pgText(v), `{${list.map((k, i) => `${JSON.stringify(k)}: ${i}`).join(', ')}, ${JSON.stringify(list[n >> 1])}: -1}`]) {
+          expect(viaBytes(t)).toBe(viaParse(t));
+        }
+      }
+    }
+  });
+
   it('leaves escapes, repeated keys, deep nesting and bytes that are not UTF-8 to the parse-and-serialise path', () => {
     for (const t of ['"a\\u0041\\n"', '{"a\\"b": 1, "a": "\\ud800"}', '{"a": 1, "a": 2}', `${'['.repeat(300)}1${']'.repeat(300)}`, '{"k": "\\/"}']) {
       expect(viaBytes(t)).toBe(viaParse(t));
