@@ -52,6 +52,10 @@ export function canonicalEvent(fields: Omit<HashedEventFields, 'data' | 'metadat
  * `bytes[dataStart, dataEnd)` and `bytes[metadataStart, metadataEnd)` (e.g. jsonb as PostgreSQL sends it
  * in binary): the same hash as for the values JSON.parse makes of their text, computed without
  * building them (canonical-bytes.ts).
+ * With `expected` (the stored hash), a result that differs from it — or an error other than SyntaxError
+ * from the fast reader — is checked once more by the reference path (JSON.parse of the text, then
+ * {@link computeEventHash}), whose answer is returned: a fault of the fast reader can cost time on one
+ * event but never report an intact event as altered or unhashable. Intact events take the fast path only.
  * @throws SyntaxError when data or metadata is not JSON text; Error when they cannot be canonicalized
  * (a number beyond the range of a double: "Infinity is not allowed").
  */
@@ -63,25 +67,36 @@ export function computeEventHashOfJson(
   dataEnd: number,
   metadataStart: number,
   metadataEnd: number,
+  expected?: string,
 ): string {
-  const out = canonicalBytes;
-  out.reset();
-  // As canonicalEvent writes it, after prevHash.
-  out.utf8(prevHash);
-  out.ascii('{"data":');
-  out.json(bytes, dataStart, dataEnd);
-  out.ascii(',"id":');
-  out.jsonString(fields.id);
-  out.ascii(',"metadata":');
-  out.json(bytes, metadataStart, metadataEnd);
-  out.ascii(',"recordedAt":');
-  out.jsonString(fields.recordedAt);
-  out.ascii(`,"revision":${JSON.stringify(fields.revision)},"stream":`);
-  out.jsonString(fields.stream);
-  out.ascii(',"type":');
-  out.jsonString(fields.type);
-  out.ascii('}');
-  return hash('sha256', out.bytes(), 'hex');
+  let fast: string | undefined;
+  try {
+    const out = canonicalBytes;
+    out.reset();
+    // As canonicalEvent writes it, after prevHash.
+    out.utf8(prevHash);
+    out.ascii('{"data":');
+    out.json(bytes, dataStart, dataEnd);
+    out.ascii(',"id":');
+    out.jsonString(fields.id);
+    out.ascii(',"metadata":');
+    out.json(bytes, metadataStart, metadataEnd);
+    out.ascii(',"recordedAt":');
+    out.jsonString(fields.recordedAt);
+    out.ascii(`,"revision":${JSON.stringify(fields.revision)},"stream":`);
+    out.jsonString(fields.stream);
+    out.ascii(',"type":');
+    out.jsonString(fields.type);
+    out.ascii('}');
+    fast = hash('sha256', out.bytes(), 'hex');
+  } catch (error) {
+    if (expected === undefined || error instanceof SyntaxError) throw error;
+  }
+  if (expected === undefined || fast === expected) return fast as string;
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const data = JSON.parse(text.toString('utf8', dataStart, dataEnd)) as Record<string, unknown>;
+  const metadata = JSON.parse(text.toString('utf8', metadataStart, metadataEnd)) as EventMetadataInput;
+  return computeEventHash(prevHash, { ...fields, data, metadata });
 }
 
 /** SHA-256 (lowercase hex) of `prevHash` followed by `canonical` (UTF-8): an event's hash. */

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { newTestEvent } from './testing/fixtures';
+import { canonicalBytes } from './canonical-bytes';
 import { computeEventHash, computeEventHashOfJson, GENESIS_HASH, type RehashedLink, verifyChain, verifyRehashedChain } from './hash';
 import type { RecordedEvent } from './port';
 
@@ -85,6 +86,44 @@ describe('computeEventHashOfJson', () => {
       const expected = computeEventHash('f'.repeat(64), { ...fields, data: JSON.parse(JSON.stringify(data)), metadata: JSON.parse(JSON.stringify(metadata)) });
       expect(computeEventHashOfJson('f'.repeat(64), fields, text, 0, gap, gap + 1, text.length)).toBe(expected);
     }), { numRuns: 500 });
+  });
+});
+
+describe('computeEventHashOfJson with the stored hash', () => {
+  const fields = { stream: 'ticket-1', revision: 0, type: 'TicketSubmitted', id: 'e-1', recordedAt: '2026-03-01T08:00:00.123Z' };
+  const data = { title: '危墙', n: [1, 2.5, { b: 1, a: 2 }] };
+  const metadata = newTestEvent().metadata;
+  const text = Buffer.from(`${JSON.stringify(data)}\t${JSON.stringify(metadata)}`, 'utf8');
+  const tab = text.indexOf(9);
+  const stored = computeEventHash(GENESIS_HASH, { ...fields, data, metadata });
+  const hashOf = (expected?: string) => computeEventHashOfJson(GENESIS_HASH, fields, text, 0, tab, tab + 1, text.length, expected);
+
+  it('answers the reference hash when the fast reader is wrong or fails, so an intact event is never reported altered', () => {
+    expect(hashOf(stored)).toBe(stored);
+    const json = canonicalBytes.json.bind(canonicalBytes);
+    const faults: ((...args: Parameters<typeof json>) => void)[] = [
+      () => canonicalBytes.ascii('{"wrong":true}'), // writes something else
+      () => { throw new RangeError('Maximum call stack size exceeded'); }, // the fault 0b38904 fixed
+    ];
+    try {
+      for (const fault of faults) {
+        canonicalBytes.json = fault;
+        // Without the stored hash, the fast path's answer (or its error) stands.
+        let alone: string | Error;
+        try { alone = hashOf(); } catch (error) { alone = error as Error; }
+        expect(alone).not.toBe(stored);
+        expect(hashOf(stored)).toBe(stored);
+      }
+    } finally {
+      canonicalBytes.json = json;
+    }
+  });
+
+  it('still reports an altered event: its text does not hash to the stored hash on either path', () => {
+    const other = computeEventHash(GENESIS_HASH, { ...fields, data: { ...data, title: '改过' }, metadata });
+    expect(hashOf(other)).toBe(stored);
+    expect(hashOf(other)).not.toBe(other);
+    expect(() => computeEventHashOfJson(GENESIS_HASH, fields, Buffer.from('{"a": 1,\t{}'), 0, 8, 9, 11, other)).toThrow(SyntaxError);
   });
 });
 

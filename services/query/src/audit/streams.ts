@@ -111,7 +111,7 @@ class EventRowReader {
     if (buf[starts[5]!] !== 1 || buf[starts[6]!] !== 1) throw new Error('COPY: unknown jsonb binary version');
     let recomputed: string | Error;
     try {
-      recomputed = computeEventHashOfJson(prevHash, { stream, revision, type, id, recordedAt }, buf, starts[5]! + 1, ends[5]!, starts[6]! + 1, ends[6]!);
+      recomputed = computeEventHashOfJson(prevHash, { stream, revision, type, id, recordedAt }, buf, starts[5]! + 1, ends[5]!, starts[6]! + 1, ends[6]!, hash);
     } catch (error) {
       // Text that is not JSON fails the read, as the adapter's JSON.parse of the row would; content that
       // cannot be canonicalised is the event's problem, reported by the chain check.
