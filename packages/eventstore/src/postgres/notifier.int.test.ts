@@ -60,9 +60,14 @@ describe('PostgreSQL event store notifications', () => {
 
   it('a burst of concurrent appends costs fewer notifications than appends, the last one after the last commit', async () => {
     watched = Array.from({ length: 40 }, () => newTicketStream());
+    const started = Date.now();
     await Promise.all(watched.map((stream) => store.append(stream, [newTestEvent()], 'no_stream')));
+    const elapsed = Date.now() - started;
     await waitFor(() => seen.includes(40), { timeoutMs: 5000, description: 'a notification after all 40 appends committed' });
-    expect(seen.length).toBeLessThan(40);
+    // At most one in flight and one per NOTIFY_SPACING_MS (20 % slack for early timers) — fewer than the appends
+    // unless the machine is so busy that 40 appends on 8 connections took more than ~330 ms (seen at load 14).
+    expect(seen.length).toBeLessThanOrEqual(Math.min(40, Math.ceil((1.2 * elapsed) / NOTIFY_SPACING_MS) + 2));
+    if (elapsed < 250) expect(seen.length).toBeLessThan(40);
   });
 
   it('sends nothing for an idempotent repeat (nothing was appended)', async () => {
