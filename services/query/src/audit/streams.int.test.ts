@@ -48,6 +48,16 @@ it('reads several streams, each in revision order, with the hashes the adapterâ€
   expect(await readStreams(t.pool, [])).toEqual(new Map());
 });
 
+it('reads only the streams asked for, not the others between them (the range of the names is read, the list filters)', async () => {
+  const all = Array.from({ length: 6 }, () => newTicketStream());
+  for (const stream of all) await t.store.append(stream, [newTestEvent('TicketReplied', { message: stream })], 'no_stream');
+  const sorted = [...all].sort();
+  const asked = [sorted[4]!, sorted[0]!, sorted[2]!, 'ticket-zzz', 'ticket-'];
+  const read = await readStreams(t.pool, asked);
+  expect([...read.keys()].sort()).toEqual([sorted[0], sorted[2], sorted[4]]);
+  await expectSameAsAdapter(asked);
+});
+
 it('maps recorded_at, revisions, text and jsonb of rows changed in SQL as the adapter does', async () => {
   const stream = newTicketStream();
   await t.store.append(stream, Array.from({ length: 9 }, (_, i) => newTestEvent('TicketReplied', { message: `reply ${i}` })), 'no_stream');

