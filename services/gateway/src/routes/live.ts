@@ -20,26 +20,49 @@ export interface LiveFeed {
 /**
  * A feed of the ticket events the relay publishes (core NATS subscription to `<eventsSubject>.>`, the
  * same messages the JetStream consumers read). Connects in the background and reconnects forever; no
- * state, nothing acknowledged: a missed message only delays a client's refresh.
+ * state, nothing acknowledged: a missed message only delays a client's refresh. Subscribed only while
+ * a listener is registered (a console has GET /api/v1/live open): otherwise every ticket event — whole,
+ * a few per submission — would be delivered to and decoded by every gateway for nobody (issue 13).
  */
 export function natsLiveFeed(config: Pick<Config, 'natsUrl' | 'eventsSubject'>, log: Logger): LiveFeed {
   const listeners = new Set<(type: string) => void>();
   let nc: NatsConnection | undefined;
   let sub: Subscription | undefined;
-  const ready = connectNats(config.natsUrl, { name: 'tongban-gateway-live', waitOnFirstConnect: true })
-    .then(async (conn) => {
-      nc = conn;
-      sub = conn.subscribe(`${config.eventsSubject}.>`);
-      for await (const msg of sub) {
-        const type = msg.subject.slice(config.eventsSubject.length + 1);
-        for (const l of listeners) l(type);
+  const follow = () => {
+    if (sub || !nc || nc.isClosed() || listeners.size === 0) return;
+    const current = nc.subscribe(`${config.eventsSubject}.>`);
+    sub = current;
+    void (async () => {
+      try {
+        for await (const msg of current) {
+          const type = msg.subject.slice(config.eventsSubject.length + 1);
+          for (const l of listeners) l(type);
+        }
+      } catch (err) {
+        log.warn({ err: err instanceof Error ? err.message : String(err) }, 'live updates: NATS subscription ended');
+      } finally {
+        if (sub === current) sub = undefined;
       }
+    })();
+  };
+  const ready = connectNats(config.natsUrl, { name: 'tongban-gateway-live', waitOnFirstConnect: true })
+    .then((conn) => {
+      nc = conn;
+      follow();
     })
     .catch((err: unknown) => log.warn({ err: err instanceof Error ? err.message : String(err) }, 'live updates: NATS subscription ended'));
   return {
     subscribe(listener) {
       listeners.add(listener);
-      return () => listeners.delete(listener);
+      follow();
+      return () => {
+        listeners.delete(listener);
+        if (listeners.size === 0 && sub) {
+          const current = sub;
+          sub = undefined;
+          current.unsubscribe();
+        }
+      };
     },
     async close() {
       sub?.unsubscribe();
