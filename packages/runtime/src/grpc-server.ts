@@ -127,7 +127,8 @@ function mapFailure(err: unknown, log: Logger, path: string): Partial<ServiceErr
 export async function startGrpcServer(
   address: string, definition: ServiceDefinition, implementation: UntypedServiceImplementation, options: { maxMessageBytes?: number; health?: Health } = {},
 ): Promise<{ server: Server; port: number; stop(): Promise<void> }> {
-  const server = new Server({ 'grpc.max_receive_message_length': options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES });
+  // Channelz (grpc-js's introspection service, which nothing here serves) would count every call.
+  const server = new Server({ 'grpc.max_receive_message_length': options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES, 'grpc.enable_channelz': 0 });
   server.addService(definition, implementation);
   const stopHealth = options.health ? serveHealth(server, definition, options.health) : () => undefined;
   const port = await new Promise<number>((resolve, reject) => {

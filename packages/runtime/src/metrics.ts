@@ -44,14 +44,17 @@ export function grpcCodeName(code: number | undefined): string {
   return CODE_NAMES.get(code ?? grpcStatus.UNKNOWN) ?? String(code);
 }
 
+/** The series of {@link grpcServerMetrics}, looked up once (not in the registry on every call). */
+let grpcServer: ReturnType<typeof grpcServerMetrics> | undefined;
+
 /** Starts timing a gRPC call of `method`; the returned function records it with its status code. */
 export function observeGrpcCall(method: string): (code: number | undefined) => void {
-  const metrics = grpcServerMetrics();
-  const end = metrics.duration.startTimer({ method });
+  const metrics = grpcServer ??= grpcServerMetrics();
+  const start = process.hrtime.bigint();
   return (code) => {
-    const name = grpcCodeName(code);
-    end({ code: name });
-    metrics.handled.inc({ method, code: name });
+    const labels = { method, code: grpcCodeName(code) };
+    metrics.duration.observe(labels, Number(process.hrtime.bigint() - start) / 1e9);
+    metrics.handled.inc(labels);
   };
 }
 

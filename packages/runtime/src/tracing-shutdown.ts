@@ -10,6 +10,15 @@ export function onTracingShutdown(stop: () => Promise<void>): void {
   flush = stop;
 }
 
+/**
+ * Whether ./tracing-start.ts started the SDK in this process (OTEL_EXPORTER_OTLP_ENDPOINT set), until
+ * shutdownTracing. While it is false no span can be recorded or carried on, so the hot paths skip making
+ * them (tracedAppend).
+ */
+export function tracingStarted(): boolean {
+  return flush !== undefined;
+}
+
 /** Exports the spans still buffered and stops the SDK (a no-op when tracing is off); never throws. */
 export async function shutdownTracing(): Promise<void> {
   const stop = flush;

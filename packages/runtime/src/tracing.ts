@@ -8,6 +8,7 @@
 import { ROOT_CONTEXT, SpanKind, context, isSpanContextValid, propagation, trace } from '@opentelemetry/api';
 import type { NewEvent } from '@tongban/eventstore';
 import { inSpan } from '@tongban/messaging';
+import { tracingStarted } from './tracing-shutdown';
 
 /** `traceId` and `spanId` (hex) of the span active now, for a log line; `{}` when none (or tracing off). */
 export function traceFields(): { traceId?: string; spanId?: string } {
@@ -19,9 +20,12 @@ export function traceFields(): { traceId?: string; spanId?: string } {
  * Runs an append of `events` to `stream` inside an `eventstore append` span, with the span's W3C
  * `traceparent` (and `tracestate`) stamped on each event's metadata that has none, so the relay and the
  * consumers continue the trace (see packages/messaging/src/tracing.ts). The metadata is part of the
- * event's hash like every other field. With tracing off (no valid span context) nothing is stamped.
+ * event's hash like every other field. With tracing off (no valid span context) nothing is stamped;
+ * while no SDK was started in this process (tracingStarted) the append is called as it is, without a
+ * span (the API's no-op span would stamp nothing either: that costed ~2 % of intake's CPU per submission).
  */
 export function tracedAppend<T>(stream: string, events: NewEvent[], append: (events: NewEvent[]) => Promise<T>): Promise<T> {
+  if (!tracingStarted()) return append(events);
   const attributes = {
     'db.system.name': 'postgresql', 'db.operation.name': 'append', 'tongban.event.stream': stream,
     'tongban.event.types': events.map((e) => e.type).join(','), 'tongban.event.count': events.length,
