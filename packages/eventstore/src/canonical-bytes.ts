@@ -34,6 +34,8 @@ const OBJECT = 3; // its members follow as pairs: key (RAW), value
 // and the index of the mark after the value (after everything it contains).
 let src: Uint8Array = new Uint8Array(0);
 let end = 0;
+/** Where the text being read starts in `src`. */
+let begin = 0;
 let marks = 0;
 let kinds = new Int32Array(1024);
 let starts = new Int32Array(1024);
@@ -107,14 +109,26 @@ function readWord(at: number, a: number, b: number, c: number, d: number, e: num
 
 /** A string without escapes, in valid UTF-8 (anything else is left to the slow path). */
 function readString(at: number): number {
+  // Locals, not the module's variables: the loop runs over every byte of every string.
+  const s = src;
+  const e = end;
   let i = at + 1;
   for (;;) {
-    if (i >= end) throw GIVE_UP;
-    const c = src[i]!;
-    if (c === QUOTE) break;
+    if (i >= e) throw GIVE_UP;
+    const c = s[i]!;
     if (c < 0x80) {
-      if (c === BACKSLASH || c < 0x20) throw GIVE_UP;
-      i += 1;
+      if (c > QUOTE) {
+        if (c === BACKSLASH) throw GIVE_UP;
+        i += 1;
+      } else if (c === QUOTE) {
+        break;
+      } else if (c >= 0x20) {
+        i += 1;
+      } else {
+        throw GIVE_UP;
+      }
+    } else if (c >= 0xe1 && c <= 0xec && i + 2 < e && (s[i + 1]! & 0xc0) === 0x80 && (s[i + 2]! & 0xc0) === 0x80) {
+      i += 3; // the usual three-byte sequence (most of the BMP, CJK included): any continuation bytes are well-formed
     } else {
       i = utf8Sequence(i, c);
     }
@@ -210,9 +224,10 @@ function compareKeys(a: number, b: number): number {
   const bs = starts[b]! + 1;
   const be = ends[b]! - 1;
   const n = Math.min(ae - as, be - bs);
+  const s = src;
   for (let i = 0; i < n; i++) {
-    const x = src[as + i]!;
-    const y = src[bs + i]!;
+    const x = s[as + i]!;
+    const y = s[bs + i]!;
     if (x === y) continue;
     if (x < 0x80 || y < 0x80) return x - y;
     const ka = Buffer.from(src.buffer, src.byteOffset + as, ae - as).toString('utf8');
@@ -222,17 +237,18 @@ function compareKeys(a: number, b: number): number {
   return (ae - as) - (be - bs);
 }
 
+/** Copies `src[start, stop)` to the output (reserved beforehand: see {@link appendJson}). */
 function copy(start: number, stop: number): void {
   const n = stop - start;
-  reserve(n);
+  const o = out;
   let w = length;
-  if (n > 64) out.set(src.subarray(start, stop), w);
-  else for (let i = start; i < stop; i++) out[w++] = src[i]!;
+  if (n > 64) o.set(src.subarray(start, stop), w);
+  else { const s = src; for (let i = start; i < stop; i++) o[w++] = s[i]!; }
   length += n;
 }
 
+/** Writes one byte (reserved beforehand: see {@link appendJson}). */
 function put(byte: number): void {
-  reserve(1);
   out[length++] = byte;
 }
 
@@ -250,7 +266,10 @@ function write(m: number, top: number): void {
     if (!JSON_NUMBER.test(token)) throw GIVE_UP;
     const value = Number(token);
     if (!Number.isFinite(value)) throw GIVE_UP; // the slow path refuses it, with its own message
-    ascii(String(value));
+    const text = String(value);
+    // Room for the number and for all the text (see appendJson): what follows is written without checks.
+    reserve(text.length + (end - begin));
+    ascii(text);
     return;
   }
   const stop = nexts[m]!;
@@ -308,10 +327,17 @@ function appendJson(bytes: Uint8Array, start: number, stop: number): void {
   const before = length;
   src = bytes;
   end = stop;
+  begin = start;
   marks = 0;
   try {
     const at = skipSpace(readValue(skipSpace(start), 0));
-    if (at === stop) { write(0, 0); return; }
+    if (at === stop) {
+      // The canonical text is no longer than the text but for numbers, which reserve room for themselves and
+      // for the whole text again (write): copy() and put() write without checking.
+      reserve(stop - start);
+      write(0, 0);
+      return;
+    }
   } catch (error) {
     if (error !== GIVE_UP) throw error;
   } finally {
@@ -346,6 +372,16 @@ export const canonicalBytes = {
   bytes(): Buffer { return out.subarray(0, length); },
   /** Appends ASCII text as it is (every character below U+0080). */
   ascii,
+  /** Appends JSON.stringify(n) of a number (an integer from 0 to 10^15 digit by digit, any other as JSON.stringify writes it). */
+  number(n: number): void {
+    if (!(Number.isInteger(n) && n >= 0 && n < 1e15)) { ascii(JSON.stringify(n)); return; }
+    let digits = 1;
+    for (let p = 10; p <= n; p *= 10) digits += 1;
+    reserve(digits);
+    let v = n;
+    for (let i = length + digits - 1; i >= length; i--) { const d = v % 10; out[i] = 0x30 + d; v = (v - d) / 10; }
+    length += digits;
+  },
   /** Appends the UTF-8 of `text`. */
   utf8: appendUtf8,
   /** Appends JSON.stringify(text). */

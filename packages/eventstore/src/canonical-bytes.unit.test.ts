@@ -52,6 +52,26 @@ describe('canonicalBytes.json', () => {
     }
   });
 
+  it('writes numbers longer than they were written (1e20: 21 digits) past the end of the output buffer as it was', () => {
+    // The output is reserved for the text's length once; a number reserves room for itself and the whole text again.
+    const v = Array.from({ length: 60_000 }, (_, i) => (i % 3 === 0 ? 1e20 : i % 3 === 1 ? { k: 1e20, s: '通办é' } : 'x'.repeat(i % 50)));
+    const t = JSON.stringify(v).replace(/100000000000000000000/g, '1e20');
+    expect(viaParse(t).length - t.length).toBeGreaterThan(500_000);
+    expect(viaBytes(t)).toBe(viaParse(t));
+    expect(viaBytes(`[${'1e20,'.repeat(70_000)}"通办"]`)).toBe(viaParse(`[${'1e20,'.repeat(70_000)}"通办"]`));
+  });
+
+  it('checks every byte of three-byte sequences: valid ones of each lead, and a quote or a byte out of range in place of a continuation', () => {
+    for (const lead of [0xe0, 0xe1, 0xe4, 0xe9, 0xec, 0xed, 0xee, 0xef]) {
+      for (const [b1, b2] of [[0xa0, 0x80], [0x9f, 0xbf], [0xbf, 0xbf], [0x80, 0x80]]) {
+        const bytes = Buffer.concat([Buffer.from('{"s": "x'), Buffer.from([lead, b1!, b2!]), Buffer.from('y", "t": "z"}')]);
+        expect(viaBytes(bytes)).toBe(viaParse(bytes));
+      }
+    }
+    const quoted = Buffer.concat([Buffer.from('["x'), Buffer.from([0xe4, 0xb8, 0x22]), Buffer.from(']')]); // ["x…"]: valid once decoded, not UTF-8
+    expect(viaBytes(quoted)).toBe(viaParse(quoted));
+  });
+
   it('sorts keys by UTF-16 code units, also where that is not the byte order', () => {
     // U+FFFF (EF BF BF) sorts after U+1F600 (F0 9F 98 80) in UTF-16 (0xFFFF > 0xD83D) but before it in UTF-8.
     const t = JSON.stringify({ '\u{1f600}': 1, '\uffff': 2, '\ue000': 3, z: 4, 'é': 5 });
@@ -89,7 +109,7 @@ describe('canonicalBytes.json', () => {
       expect(viaBytes(t)).toBe(viaParse(t));
     }
     // Not UTF-8: a lone continuation byte, an encoded surrogate, an overlong form, a truncated sequence.
-    for (const bad of [[0x80], [0xed, 0xa0, 0x80], [0xc0, 0xaf], [0xe4, 0xb8]]) {
+    for (const bad of [[0x80], [0xed, 0xa0, 0x80], [0xc0, 0xaf], [0xe4, 0xb8], [0xec, 0xbf, 0xc0], [0xe1, 0x7f, 0x80], [0xe5, 0xc0, 0x80]]) {
       const bytes = Buffer.concat([Buffer.from('{"s": "x'), Buffer.from(bad), Buffer.from('y"}')]);
       expect(viaBytes(bytes)).toBe(viaParse(bytes));
     }

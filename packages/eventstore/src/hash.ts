@@ -83,7 +83,9 @@ export function computeEventHashOfJson(
     out.json(bytes, metadataStart, metadataEnd);
     out.ascii(',"recordedAt":');
     out.jsonString(fields.recordedAt);
-    out.ascii(`,"revision":${JSON.stringify(fields.revision)},"stream":`);
+    out.ascii(',"revision":');
+    out.number(fields.revision);
+    out.ascii(',"stream":');
     out.jsonString(fields.stream);
     out.ascii(',"type":');
     out.jsonString(fields.type);

@@ -87,6 +87,15 @@ describe('computeEventHashOfJson', () => {
       expect(computeEventHashOfJson('f'.repeat(64), fields, text, 0, gap, gap + 1, text.length)).toBe(expected);
     }), { numRuns: 500 });
   });
+
+  it('writes the revision as JSON.stringify does, whatever its size (digit by digit up to 10^15)', () => {
+    const text = Buffer.from('{"a": 1} {"b": 2}', 'utf8');
+    const revisions = [0, 1, 9, 10, 99, 100, 101, 12345, 2 ** 31, 999_999_999_999_999, 1e15, 2 ** 53 + 2, 1e21, 1.5, -1];
+    for (const revision of [...revisions, ...Array.from({ length: 200 }, (_, i) => Math.floor(10 ** (i / 13.4)))]) {
+      const fields = { stream: 's', revision, type: 'T', id: 'i', recordedAt: '2026-03-01T08:00:00.123Z' };
+      expect(computeEventHashOfJson('f'.repeat(64), fields, text, 0, 8, 9, text.length)).toBe(computeEventHash('f'.repeat(64), { ...fields, data: { a: 1 }, metadata: { b: 2 } as never }));
+    }
+  });
 });
 
 describe('computeEventHashOfJson with the stored hash', () => {

@@ -176,11 +176,11 @@ function isoOfTimestamptz(buf: Buffer, at: number): string {
   return isoString(PG_EPOCH_MS + millis);
 }
 
-/** `YYYY-MM-DDT` of recent days (by day number since 1970), as Date#toISOString writes them. */
-const dayPrefixes = new Map<number, string>();
-const TWO_DIGITS = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0'));
-const THREE_DIGITS = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'));
+/** `YYYY-MM-DDT` of recent days (by day number since 1970), as Date#toISOString writes them, in ASCII. */
+const dayPrefixes = new Map<number, Uint8Array>();
 const DAY_MS = 86_400_000;
+/** The ISO-8601 being written: 24 ASCII characters, turned into one flat string (concatenation would make a rope the hash then reads char by char). */
+const isoScratch = Buffer.from('0000-00-00T00:00:00.000Z', 'latin1');
 
 /** `new Date(millis).toISOString()`, with the date part remembered per day. @throws RangeError beyond Date's range. */
 function isoString(millis: number): string {
@@ -190,9 +190,11 @@ function isoString(millis: number): string {
     const iso = new Date(millis).toISOString();
     if (iso.length !== 24) return iso; // a year beyond 9999 or before 0 (written with a sign): not remembered
     if (dayPrefixes.size >= 4096) dayPrefixes.clear();
-    prefix = iso.slice(0, 11);
+    prefix = Buffer.from(iso.slice(0, 11), 'latin1');
     dayPrefixes.set(day, prefix);
   }
+  const out = isoScratch;
+  out.set(prefix, 0);
   let rest = millis - day * DAY_MS;
   const ms = rest % 1000;
   rest = (rest - ms) / 1000;
@@ -200,7 +202,11 @@ function isoString(millis: number): string {
   rest = (rest - seconds) / 60;
   const minutes = rest % 60;
   const hours = (rest - minutes) / 60;
-  return `${prefix}${TWO_DIGITS[hours]!}:${TWO_DIGITS[minutes]!}:${TWO_DIGITS[seconds]!}.${THREE_DIGITS[ms]!}Z`;
+  out[11] = 0x30 + Math.floor(hours / 10); out[12] = 0x30 + (hours % 10);
+  out[14] = 0x30 + Math.floor(minutes / 10); out[15] = 0x30 + (minutes % 10);
+  out[17] = 0x30 + Math.floor(seconds / 10); out[18] = 0x30 + (seconds % 10);
+  out[20] = 0x30 + Math.floor(ms / 100); out[21] = 0x30 + (Math.floor(ms / 10) % 10); out[22] = 0x30 + (ms % 10);
+  return out.toString('latin1', 0, 24);
 }
 
 /** A PostgreSQL text[] literal of `items`, quoted as an SQL literal (COPY takes no parameters). */
