@@ -44,41 +44,100 @@ export function copyRow(values: readonly unknown[]): string {
   return `${line}\n`;
 }
 
-/** Size at which {@link CopyRows} turns its text into a chunk of bytes (characters of text). */
-const CHUNK_CHARS = 64 * 1024;
+/** Size of the chunks {@link CopyRows} fills (bytes); a value larger than a chunk gets a chunk of its own size. */
+const CHUNK_BYTES = 64 * 1024;
+
+/** Strings up to this length are encoded by {@link CopyRows} byte by byte while they are ASCII (a call into `Buffer#write` costs more). */
+const SHORT_STRING = 64;
 
 /**
- * Rows for one `COPY … FROM STDIN` (see {@link copyRow}), kept as UTF-8 chunks of about 64 KiB: rows
- * waiting for their COPY live outside the JavaScript heap, so the garbage collector neither copies nor
- * promotes them (issue 13: the rebuild's batches wait for the server while the next tickets are folded).
+ * Rows for one `COPY … FROM STDIN`, written as {@link copyRow} would write them (the same bytes) straight
+ * into UTF-8 chunks of about 64 KiB: rows waiting for their COPY live outside the JavaScript heap, so the
+ * garbage collector neither copies nor promotes them, and no row is built as a string first (issue 13: the
+ * rebuild's batches wait for the server while the next tickets are folded). Objects are written as their
+ * JSON, in which only a backslash needs COPY's escape (JSON.stringify escapes every control character).
  */
 export class CopyRows {
-  private text = '';
+  private buf = Buffer.allocUnsafe(CHUNK_BYTES);
+  private at = 0;
   private chunks: Buffer[] = [];
   /** Rows added since the last {@link take}. */
   count = 0;
 
-  /** Adds one row (fields as {@link copyRow} writes them). @throws Error for a number that is not finite. */
+  /** Adds one row (fields as {@link copyRow} writes them). @throws Error for a number that is not finite (nothing of the row is kept). */
   add(values: readonly unknown[]): void {
-    this.text += copyRow(values);
+    for (const v of values) if (typeof v === 'number' && !Number.isFinite(v)) throw new Error(`COPY: ${v} is not a finite number`);
+    for (let i = 0; i < values.length; i++) {
+      if (i > 0) this.byte(9);
+      this.field(values[i]);
+    }
+    this.byte(10);
     this.count += 1;
-    if (this.text.length >= CHUNK_CHARS) this.seal();
   }
 
   /** The rows added so far, as chunks in order; starts empty again. */
   take(): Buffer[] {
-    this.seal();
+    this.seal(CHUNK_BYTES);
     const chunks = this.chunks;
     this.chunks = [];
     this.count = 0;
     return chunks;
   }
 
-  private seal(): void {
-    if (this.text.length === 0) return;
-    this.chunks.push(Buffer.from(this.text, 'utf8'));
-    this.text = '';
+  /** Keeps what the current chunk holds and starts a chunk of at least `size` bytes. */
+  private seal(size: number): void {
+    if (this.at > 0) this.chunks.push(this.buf.subarray(0, this.at));
+    else if (this.buf.length >= size) return;
+    this.buf = Buffer.allocUnsafe(Math.max(size, CHUNK_BYTES));
+    this.at = 0;
   }
+
+  private byte(b: number): void {
+    if (this.at === this.buf.length) this.seal(CHUNK_BYTES);
+    this.buf[this.at++] = b;
+  }
+
+  /** Writes `text` as UTF-8 (no escaping). */
+  private text(text: string): void {
+    const most = text.length * 3;
+    if (this.at + most > this.buf.length) this.seal(most);
+    this.at += this.buf.write(text, this.at, 'utf8');
+  }
+
+  private field(value: unknown): void {
+    if (value === null || value === undefined) return this.text('\\N');
+    switch (typeof value) {
+      case 'boolean': return this.byte(value ? 116 : 102);
+      case 'number': return this.text(String(value));
+      case 'string': return value.length <= SHORT_STRING && this.ascii(value) ? undefined : this.text(escapeCopy(value));
+      default:
+        if (Array.isArray(value)) return this.text(escapeCopy(arrayLiteral(value)));
+        return this.text(escapeJson(JSON.stringify(value)));
+    }
+  }
+
+  /** Writes a short string escaped byte by byte if it is ASCII; false (nothing written) if it is not. */
+  private ascii(text: string): boolean {
+    if (this.at + text.length * 2 > this.buf.length) this.seal(CHUNK_BYTES);
+    const buf = this.buf;
+    let at = this.at;
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (c >= 0x80) return false;
+      if (c === 92) { buf[at++] = 92; buf[at++] = 92; } // backslash
+      else if (c === 10) { buf[at++] = 92; buf[at++] = 110; } // \n
+      else if (c === 13) { buf[at++] = 92; buf[at++] = 114; } // \r
+      else if (c === 9) { buf[at++] = 92; buf[at++] = 116; } // \t
+      else buf[at++] = c;
+    }
+    this.at = at;
+    return true;
+  }
+}
+
+/** JSON text as a COPY field: JSON.stringify leaves no newline, carriage return or tab unescaped, so only backslashes are doubled. */
+function escapeJson(json: string): string {
+  return json.includes('\\') ? json.replaceAll('\\', '\\\\') : json;
 }
 
 /**
@@ -133,7 +192,7 @@ class CopyIn implements pg.Submittable {
  * client's current transaction, if any.
  * @throws the server's error (e.g. a constraint violation or a malformed value): nothing is copied.
  */
-export async function copyInto(client: pg.PoolClient | pg.Client, table: string, columns: readonly string[], rows: string | readonly Buffer[]): Promise<number> {
+export async function copyInto(client: pg.ClientBase, table: string, columns: readonly string[], rows: string | readonly Buffer[]): Promise<number> {
   const sql = `COPY ${table} (${columns.join(', ')}) FROM STDIN`;
   const data = typeof rows === 'string' ? [Buffer.from(rows, 'utf8')] : rows;
   return new Promise<number>((resolve, reject) => {

@@ -6,7 +6,7 @@
  *    through `evolveAll`, only its final rows written) into shadow tables `ticket_views__rb` and
  *    `ticket_stats__rb` (shaped like the live tables, column compression included), loaded with COPY
  *    (copy-in.ts) on two connections while the next tickets are folded (no indexes while loading; then
- *    the live tables' indexes, by definition).
+ *    the live tables' indexes, by definition, built two at a time on two connections).
  * 3. Swap in one transaction (drop the live tables, rename the shadows and their indexes to the
  *    canonical names).
  * 4. Catch up, once no transaction older than the swap is running: project every event after the
@@ -252,12 +252,15 @@ export async function rebuildReadModels(pool: pg.Pool, store: EventStore, option
 }
 
 /**
- * Creates the live tables' indexes on the shadows (named `<index>__rb`), then in one transaction
- * drops the live tables, renames the shadows, their primary keys and indexes to the live names, and
- * grants the privileges the live tables had (e.g. SELECT to `tongban_auditor`).
+ * Creates the live tables' indexes on the shadows (named `<index>__rb`; two at a time, each on a
+ * connection of its own, the largest tables' first), then in one transaction drops the live tables,
+ * renames the shadows, their primary keys and indexes to the live names, and grants the privileges the
+ * live tables had (e.g. SELECT to `tongban_auditor`).
  */
 async function swapInShadows(pool: pg.Pool): Promise<string> {
   const renames: string[] = [];
+  const creates: string[] = [];
+  const primaryKeys: string[] = [];
   for (const t of TABLES) {
     const { rows } = await pool.query<{ indexname: string; indexdef: string; is_pkey: boolean }>(
       `SELECT i.indexname, i.indexdef, coalesce(c.contype = 'p', false) AS is_pkey FROM pg_indexes i
@@ -266,18 +269,24 @@ async function swapInShadows(pool: pg.Pool): Promise<string> {
     );
     for (const idx of rows) {
       const shadowName = `${idx.indexname}${SHADOW}`;
-      const def = idx.indexdef
+      creates.push(idx.indexdef
         .replace(`INDEX ${idx.indexname} ON`, `INDEX ${shadowName} ON`)
-        .replace(new RegExp(`ON (\\w+\\.)?${t.name} `), (_m, schema: string | undefined) => `ON ${schema ?? ''}${t.name}${SHADOW} `);
-      await pool.query(def);
+        .replace(new RegExp(`ON (\\w+\\.)?${t.name} `), (_m, schema: string | undefined) => `ON ${schema ?? ''}${t.name}${SHADOW} `));
       if (idx.is_pkey) {
-        await pool.query(`ALTER TABLE ${t.name}${SHADOW} ADD CONSTRAINT ${shadowName} PRIMARY KEY USING INDEX ${shadowName}`);
+        primaryKeys.push(`ALTER TABLE ${t.name}${SHADOW} ADD CONSTRAINT ${shadowName} PRIMARY KEY USING INDEX ${shadowName}`);
         renames.push(`ALTER TABLE ${t.name} RENAME CONSTRAINT ${shadowName} TO ${idx.indexname}`);
       } else {
         renames.push(`ALTER INDEX ${shadowName} RENAME TO ${idx.indexname}`);
       }
     }
   }
+  // CREATE INDEX takes a lock that other index builds of the same table share; adding a primary key
+  // takes one that waits for them, so the keys come after every index is built.
+  const queue = [...creates];
+  await Promise.all([0, 1].map(async () => {
+    for (let def = queue.shift(); def; def = queue.shift()) await pool.query(def);
+  }));
+  for (const sql of primaryKeys) await pool.query(sql);
   // Privileges granted on the live tables (e.g. SELECT to the read-only auditor role) carry over.
   for (const t of TABLES) {
     const { rows } = await pool.query<{ privilege_type: string; grantee: string }>(

@@ -139,12 +139,12 @@ export const VIEW_COLUMNS = [
   'first_response_due_at', 'resolution_due_at', 'state',
 ] as const;
 
-/** A ticket's `ticket_views` row as query parameters, in {@link VIEW_COLUMNS} order (`state` as JSON text, or null when not `serializeState`). */
-export function viewParams(ticketId: string, s: TicketState, units: string[], serializeState = true): unknown[] {
+/** A ticket's `ticket_views` row as values, in {@link VIEW_COLUMNS} order (`state` as the state object itself). */
+export function viewParams(ticketId: string, s: TicketState, units: string[]): unknown[] {
   return [
     ticketId, s.revision, s.reference, s.status, s.serviceCode, s.division, s.holderUnitId, s.routedUnitId,
     s.firstResponder?.unitId ?? null, s.reporter.deviceId, s.reporter.staffId, units, s.submittedAt, s.updatedAt,
-    s.sla.firstResponse?.dueAt ?? null, s.sla.resolution?.dueAt ?? null, serializeState ? JSON.stringify(s) : null,
+    s.sla.firstResponse?.dueAt ?? null, s.sla.resolution?.dueAt ?? null, s,
   ];
 }
 
@@ -155,10 +155,9 @@ export function viewParams(ticketId: string, s: TicketState, units: string[], se
  */
 async function writeViews(db: pg.Pool | pg.PoolClient, tickets: readonly { ticketId: string; folded: FoldedTicket }[]): Promise<void> {
   const views = tickets.map(({ ticketId, folded }) => {
-    const values = viewParams(ticketId, folded.state, folded.units, false);
+    const values = viewParams(ticketId, folded.state, folded.units);
     const row: Record<string, unknown> = {};
     VIEW_COLUMNS.forEach((c, i) => { row[c] = values[i]; });
-    row['state'] = folded.state;
     return row;
   });
   await db.query({
