@@ -6,7 +6,12 @@
  *    through `evolveAll`, only its final rows written) into shadow tables `ticket_views__rb` and
  *    `ticket_stats__rb` (shaped like the live tables, column compression included), loaded with COPY
  *    (copy-in.ts) on two connections while the next tickets are folded (no indexes while loading; then
- *    the live tables' indexes, by definition, built two at a time on two connections).
+ *    the live tables' indexes, by definition, built side by side on two connections). The ticket streams
+ *    are cut into ranges of about equal numbers of streams (from the `streams` table), handed out one at a
+ *    time to this thread and to worker threads (rebuild-worker.ts; by default one per idle core once the
+ *    store holds 1,000,000 events; without workers, one range), each with its own read and COPY
+ *    connections: the client's fold spreads over the cores (issue 13; most useful where PostgreSQL runs
+ *    on another machine).
  * 3. Swap in one transaction (drop the live tables, rename the shadows and their indexes to the
  *    canonical names).
  * 4. Catch up, once no transaction older than the swap is running: project every event after the
@@ -15,14 +20,15 @@
  * Uses the same fold (`foldTicket`) and row builders as the live projection, so the rebuilt tables
  * equal the live ones.
  */
+import { availableParallelism, loadavg } from 'node:os';
 import { type EventStore, type GlobalPosition, withTransaction } from '@tongban/eventstore';
-import type { DecodableEvent } from '@tongban/runtime';
-import pg from 'pg';
+import type pg from 'pg';
 import { indexAnchors } from './audit/anchors';
 import { ANCHOR_STREAM } from './audit/streams';
-import { CopyRows, copyInto } from './copy-in';
-import { type FoldedTicket, VIEW_COLUMNS, foldTicket, projectTicketEvent, viewParams } from './read-models/projection';
-import { FACT_COLUMNS, factsParams, ticketFacts } from './stats/facts';
+import { type RangeCounts, SCAN_RESET, SCAN_SETTINGS, SHADOW, ShadowWriter, type StreamRange, TICKETS, foldRange } from './rebuild-fold';
+import { startWorkers } from './rebuild-worker';
+import { VIEW_COLUMNS, projectTicketEvent } from './read-models/projection';
+import { FACT_COLUMNS } from './stats/facts';
 
 /** What a rebuild did. */
 export interface RebuildResult {
@@ -32,6 +38,8 @@ export interface RebuildResult {
   /** Events projected by the catch-up after the swap. */
   caughtUp: number;
   anchors: number;
+  /** Threads that folded ticket ranges (this one and worker threads; those that took at least one range). */
+  threads: number;
   /** Wall time, ms. */
   ms: number;
   /** events / seconds of wall time. */
@@ -46,6 +54,16 @@ export interface RebuildOptions {
   writeBatch?: number;
   /** Called after each page with the totals so far. */
   onProgress?: (p: { events: number; tickets: number }) => void;
+  /**
+   * Worker threads folding ranges of ticket streams beside this thread (default: one per core the load
+   * average leaves idle besides this thread's, when the planner estimates at least 1,000,000 events in the
+   * store, else 0). A worker that cannot start is left out (this thread folds its share).
+   */
+  workers?: number;
+  /** Ranges of ticket streams per folding thread (default 8; more ranges balance threads slowed unevenly). */
+  rangesPerThread?: number;
+  /** Whether this thread folds ranges too (default true; false leaves them to the workers, e.g. to test them). */
+  foldHere?: boolean;
 }
 
 /** The read models rebuilt from ticket streams, with their column lists. */
@@ -54,113 +72,79 @@ const TABLES = [
   { name: 'ticket_stats', columns: FACT_COLUMNS },
 ] as const;
 
-const SHADOW = '__rb';
-
 /**
- * What the fold reads of an event, as an array (rowMode 'array'; no hashes, positions or metadata the
- * fold does not use): stream, revision (int8 as text), type, id, data (parsed), occurredAt, actor (parsed).
+ * Cuts the ticket streams into about `count` ranges holding equal numbers of streams (by the `streams`
+ * table, read in one index-only scan): together they cover every ticket stream name, including streams
+ * created meanwhile.
  */
-type FoldRow = [stream: string, revision: string, type: string, id: string, data: DecodableEvent['data'], occurredAt: string, actor: DecodableEvent['metadata']['actor']];
-
-const SCAN_SQL = `SELECT e.stream, e.revision, e.type, e.id::text, e.data, e.metadata->>'occurredAt', e.metadata->'actor'
-  FROM events e WHERE (e.stream, e.revision) > ($1, $2) AND e.stream < 'ticket.' ORDER BY e.stream, e.revision LIMIT $3`;
-
-/** Where a scan page starts: after this (stream, revision); revision as decimal text. */
-type ScanPosition = readonly [stream: string, revision: string];
-
-/**
- * Reads one page of ticket events (at most `limit`, in (stream, revision) order, after `after`) and hands
- * each to `onEvent` as its row arrives: no page of rows is held (they die young, which keeps the garbage
- * collector's work small), and the fold runs while the server still sends the page. Resolves with the
- * number of rows and the position of the last one; rejects with the server's error, or with the first
- * error `onEvent` threw (the rest of the page is then read and dropped).
- */
-function scanPage(client: pg.PoolClient, after: ScanPosition, limit: number, onEvent: (event: DecodableEvent) => void): Promise<{ rows: number; last: ScanPosition | undefined }> {
-  return new Promise((resolve, reject) => {
-    let rows = 0;
-    let last: FoldRow | undefined;
-    let failure: unknown;
-    const config: pg.QueryArrayConfig = { text: SCAN_SQL, values: [after[0], after[1], limit], rowMode: 'array' };
-    const query = new pg.Query<FoldRow>(config);
-    query.on('row', (r: FoldRow) => {
-      rows += 1;
-      last = r;
-      if (failure !== undefined) return;
-      try {
-        onEvent({ id: r[3], type: r[2], stream: r[0], revision: Number(r[1]), data: r[4], metadata: { occurredAt: r[5], actor: r[6] } });
-      } catch (error) {
-        failure = error;
-      }
-    });
-    query.on('error', reject);
-    query.on('end', () => (failure === undefined ? resolve({ rows, last: last && [last[0], last[1]] }) : reject(failure as Error)));
-    client.query(query);
-  });
+async function streamRanges(pool: pg.Pool, count: number): Promise<StreamRange[]> {
+  if (count <= 1) return [TICKETS];
+  const { rows } = await pool.query<{ first: string }>(
+    `SELECT min(stream) AS first FROM (SELECT stream, ntile($3::int) OVER (ORDER BY stream) AS tile FROM streams
+     WHERE stream > $1 AND stream < $2) t GROUP BY tile ORDER BY 1 OFFSET 1`, [TICKETS.first, TICKETS.end, count],
+  );
+  const cuts = [TICKETS.first, ...rows.map((r) => r.first), TICKETS.end];
+  return cuts.slice(1).map((end, i) => ({ first: cuts[i]!, end }));
 }
 
 /**
- * Writes the final rows of folded tickets into the shadow tables with COPY, each table on its own
- * connection, one batch at a time per table, while the next tickets are folded.
+ * Worker threads to start by default: one per core the last minute's load average leaves idle, besides
+ * this thread's, once the store holds 1,000,000 events (the planner's estimate). A worker costs a thread,
+ * its own connections and a cold compiler — measured on the bench's 178,723 events, 0.6–1.0 s of CPU per
+ * 100k events more than this (warm) thread folding them, no faster at load 10–13 — so it pays only on a
+ * long rebuild with a core that would otherwise wait (e.g. PostgreSQL on another machine).
  */
-class ShadowWriter {
-  private readonly views = new CopyRows();
-  private readonly facts = new CopyRows();
-  /** Batches cut and not yet written (the first one is being written). */
-  private readonly pending: Promise<void>[] = [];
-  private last: Promise<void> = Promise.resolve();
-  private failure: { error: unknown } | undefined;
-  private constructor(private readonly viewsClient: pg.PoolClient, private readonly factsClient: pg.PoolClient, private readonly batch: number) {}
+async function defaultWorkers(pool: pg.Pool): Promise<number> {
+  const idle = Math.floor(availableParallelism() - loadavg()[0]!) - 1;
+  if (idle < 1) return 0;
+  const { rows } = await pool.query<{ n: number }>(`SELECT coalesce(max(reltuples), 0)::float8 AS n FROM pg_class WHERE oid = to_regclass('events')`);
+  return (rows[0]?.n ?? 0) >= 1_000_000 ? idle : 0;
+}
 
-  static async open(pool: pg.Pool, batch: number): Promise<ShadowWriter> {
-    const views = await pool.connect();
+/**
+ * Folds every ticket stream into the shadow tables: the ranges are handed out one at a time to this thread
+ * (connections from `pool`) and to the worker threads that start. Resolves once every range is written.
+ * @throws the first error of any thread (the workers are then stopped).
+ */
+async function foldAllRanges(pool: pg.Pool, ranges: readonly StreamRange[], workers: number, o: { pageSize: number; writeBatch: number; foldHere: boolean; onPage: (page: RangeCounts) => void }): Promise<RangeCounts & { threads: number }> {
+  if (!o.foldHere && workers < 1) throw new RangeError('rebuild: no thread to fold (foldHere false and no workers)');
+  const totals = { events: 0, tickets: 0, threads: 0 };
+  let next = 0;
+  const take = (): StreamRange | undefined => ranges[next++];
+  const pool$ = startWorkers(pool, workers, { pageSize: o.pageSize, writeBatch: o.writeBatch }, {
+    take, onPage: o.onPage, onFirstRange: () => { totals.threads += 1; },
+    onRange: (c) => { totals.events += c.events; totals.tickets += c.tickets; },
+  });
+  try {
+    const clients: pg.PoolClient[] = [];
+    let settled = true; // the scan connection's settings are the pool's again
     try {
-      return new ShadowWriter(views, await pool.connect(), batch);
-    } catch (error) {
-      views.release();
-      throw error;
-    }
-  }
-
-  /** Adds a ticket's rows (the live projection's row builders); a full batch is queued for writing. */
-  add(ticketId: string, folded: FoldedTicket): void {
-    this.views.add(viewParams(ticketId, folded.state, folded.units));
-    this.facts.add(factsParams(ticketFacts(folded.state)));
-    if (this.views.count >= this.batch) this.cut();
-  }
-
-  /** Queues what is buffered; it is written once the batches before it are. */
-  private cut(): void {
-    if (this.views.count === 0) return;
-    const [views, facts] = [this.views.take(), this.facts.take()];
-    const written = this.last.then(async () => {
-      await Promise.all([
-        copyInto(this.viewsClient, `ticket_views${SHADOW}`, VIEW_COLUMNS, views),
-        copyInto(this.factsClient, `ticket_stats${SHADOW}`, FACT_COLUMNS, facts),
-      ]);
-    });
-    this.last = written;
-    this.pending.push(written.then(() => { void this.pending.shift(); }, (error: unknown) => { this.failure ??= { error }; }));
-  }
-
-  /**
-   * Waits until at most `queued` batches wait behind the one being written (backpressure for the scan).
-   * @throws the first COPY error.
-   */
-  async drain(queued = 1): Promise<void> {
-    while (!this.failure && this.pending.length > queued + 1) await this.pending[0];
-    if (this.failure) throw this.failure.error;
-  }
-
-  /** Writes the rest and returns the connections (also after a failure). @throws the first COPY error. */
-  async close(): Promise<void> {
-    try {
-      this.cut();
-      await this.drain(-1);
+      for (let i = 0; i < 3; i++) clients.push(await pool.connect());
+      const [scan, views, facts] = clients as [pg.PoolClient, pg.PoolClient, pg.PoolClient];
+      settled = false;
+      await scan.query(SCAN_SETTINGS);
+      const writer = new ShadowWriter(views, facts, o.writeBatch);
+      try {
+        for (let range = o.foldHere ? take() : undefined, first = true; range && !pool$.failed(); range = take(), first = false) {
+          if (first) totals.threads += 1;
+          const c = await foldRange(scan, writer, range, o.pageSize, o.onPage);
+          totals.events += c.events;
+          totals.tickets += c.tickets;
+        }
+      } finally {
+        await writer.close();
+      }
+      await scan.query(SCAN_RESET);
+      settled = true;
     } finally {
-      await this.last.catch(() => undefined);
-      this.viewsClient.release();
-      this.factsClient.release();
+      // A connection whose settings may still be the scan's is closed rather than returned to the pool.
+      clients.forEach((c, i) => c.release(i === 0 && !settled));
     }
+    await pool$.done;
+    return totals;
+  } catch (error) {
+    await pool$.stop();
+    throw error;
   }
 }
 
@@ -187,42 +171,18 @@ export async function rebuildReadModels(pool: pg.Pool, store: EventStore, option
     await pool.query(`CREATE TABLE ${t.name}${SHADOW} (LIKE ${t.name} INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING COMPRESSION)`);
   }
 
-  let tickets = 0;
-  let events = 0;
-  const writer = await ShadowWriter.open(pool, writeBatch);
-  const scan = await pool.connect();
-  try {
-    // The ticket being read: its events since the last fold (a ticket's events may span pages: what a
-    // page read of it is folded at the page's end, and the fold continues on the next page).
-    let current: { stream: string; pending: DecodableEvent[]; folded?: FoldedTicket } | undefined;
-    const finish = () => {
-      if (!current) return;
-      const folded = foldTicket(current.pending, current.folded);
-      if (folded.state.exists) {
-        writer.add(current.stream.slice('ticket-'.length), folded);
-        tickets += 1;
-      }
-    };
-    const onEvent = (event: DecodableEvent) => {
-      if (current?.stream !== event.stream) {
-        finish();
-        current = { stream: event.stream, pending: [] };
-      }
-      current.pending.push(event);
-    };
-    for (let after: ScanPosition | undefined = ['ticket-', '-1']; after;) {
-      const page = await scanPage(scan, after, pageSize, onEvent);
-      if (current) current = { stream: current.stream, pending: [], folded: foldTicket(current.pending, current.folded) };
-      events += page.rows;
-      options.onProgress?.({ events, tickets });
-      await writer.drain();
-      after = page.rows < pageSize ? undefined : page.last;
-    }
-    finish();
-  } finally {
-    scan.release();
-    await writer.close();
-  }
+  const workers = options.workers ?? await defaultWorkers(pool);
+  const ranges = workers > 0 ? await streamRanges(pool, (workers + 1) * (options.rangesPerThread ?? 8)) : [TICKETS];
+  const progress = { events: 0, tickets: 0 };
+  const folded = await foldAllRanges(pool, ranges, workers, {
+    pageSize, writeBatch, foldHere: options.foldHere ?? true,
+    onPage: (page) => {
+      progress.events += page.events;
+      progress.tickets += page.tickets;
+      options.onProgress?.({ ...progress });
+    },
+  });
+  const { events, tickets } = folded;
 
   const swapXid = await swapInShadows(pool);
   // Every event the live projection could have written into the dropped tables committed before the
@@ -248,7 +208,7 @@ export async function rebuildReadModels(pool: pg.Pool, store: EventStore, option
   }
   const anchors = await rebuildAnchorIndex(pool, store);
   const ms = Date.now() - started;
-  return { tickets, events, caughtUp, anchors, ms, eventsPerSecond: ms > 0 ? Math.round((events / ms) * 1000) : events };
+  return { tickets, events, caughtUp, anchors, threads: folded.threads, ms, eventsPerSecond: ms > 0 ? Math.round((events / ms) * 1000) : events };
 }
 
 /**

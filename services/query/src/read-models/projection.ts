@@ -1,6 +1,7 @@
 import { type TicketState, evolveAll, initialTicketState, ticketStream, ticketIdOf } from '@tongban/domain';
 import type { EventStore, RecordedEvent } from '@tongban/eventstore';
-import { type DecodableEvent, toEnvelopes } from '@tongban/runtime';
+// The ticket events' decoding alone, not the runtime's index (gRPC, NATS, metrics): the rebuild's worker threads load this file (issue 13).
+import { type DecodableEvent, toEnvelopes } from '@tongban/runtime/ticket-events';
 import type pg from 'pg';
 import { factsRow, ticketFacts, upsertFactsRowsSql } from '../stats/facts';
 
