@@ -12,7 +12,11 @@ export interface NoticeContext {
   state: TicketState;
   /** The notice's time: its event's recorded time (UTC), so a late redelivery never looks newer (the inbox order). */
   createdAt: Date;
-  /** The reporter's contact as given with the report (TicketSubmitted): phone, e-mail, the contact of the person reported for. */
+  /**
+   * The reporter's contact as given with the report (TicketSubmitted): phone, e-mail, the contact of the
+   * person reported for. Opened only when a notice of the event goes to the reporter; empty fields otherwise
+   * (notices to units and followers never use it).
+   */
   reporterContact: ReporterContact;
 }
 
@@ -34,6 +38,11 @@ export interface ReporterContact {
 export interface NotificationChannel {
   readonly name: string;
   deliver(notice: Notice, context: NoticeContext): Promise<void>;
+  /**
+   * Delivers several notices at once (of a batch of events, issue 13), all or nothing or idempotent like
+   * `deliver`: when it throws, the events are handled again one by one. Omit: `deliver` for each.
+   */
+  deliverMany?(items: readonly { notice: Notice; context: NoticeContext }[]): Promise<void>;
 }
 
 /** One or more channels failed for an event; the event is to be redelivered. */

@@ -1,30 +1,12 @@
 import type { Principal } from '@tongban/auth';
 import type { notification } from '@tongban/contracts';
-import { evolveAll, parseShanghaiDateOrInstant } from '@tongban/domain';
-import type { EventStore, RecordedEvent } from '@tongban/eventstore';
-import { singleMetric } from '@tongban/messaging';
-import { ID_NAMESPACES, type ReporterKeyStore, fail, openSubmittedEvents, toEnvelopes } from '@tongban/runtime';
+import { parseShanghaiDateOrInstant } from '@tongban/domain';
+import type { RecordedEvent } from '@tongban/eventstore';
+import { ID_NAMESPACES, fail } from '@tongban/runtime';
 import type pg from 'pg';
-import { Counter } from 'prom-client';
 import { v5 as uuidv5 } from 'uuid';
-import { ChannelDeliveryError, type NotificationChannel, type NoticeContext, type ReporterContact } from './channels';
-import { NOTIFYING_EVENT_TYPES, type Notice, type NoticeOptions, noticesFor, reporterOf } from './recipients';
-
-/**
- * Issue 12 item 3: notices handed to each channel (inbox, webhook, sms, email) and accepted, or failed
- * (the event is redelivered). The SMS and e-mail outcomes per address are in tongban_notification_deliveries_total.
- */
-function noticeMetrics() {
-  return {
-    sent: singleMetric('tongban_notifications_sent_total', () => new Counter({
-      name: 'tongban_notifications_sent_total', help: 'Notices a channel accepted, by channel', labelNames: ['channel'] as const,
-    })),
-    failed: singleMetric('tongban_notifications_failed_total', () => new Counter({
-      name: 'tongban_notifications_failed_total', help: 'Notices a channel failed to deliver (the event is redelivered), by channel', labelNames: ['channel'] as const,
-    })),
-  };
-}
-import { DEFAULT_LANGUAGE, isLanguage } from '@tongban/i18n';
+import type { NotificationChannel, NoticeContext } from './channels';
+import type { Notice } from './recipients';
 
 /** The deterministic message id of a notice: one per (event, recipient), the same on every redelivery. */
 export function messageIdOf(event: Pick<RecordedEvent, 'id'>, notice: Pick<Notice, 'recipient'>): string {
@@ -33,84 +15,32 @@ export function messageIdOf(event: Pick<RecordedEvent, 'id'>, notice: Pick<Notic
 
 /**
  * The in-app inbox as a channel: one row per message id, inserted with ON CONFLICT DO NOTHING, so a
- * redelivered event delivers nothing twice. A message is stamped with its event's recorded time and
- * revision (`ctx.createdAt` is the event's `recordedAt`), so one inserted late — its event redelivered
- * after a failure while later events went ahead — still sorts before the notices of later events.
+ * redelivered event delivers nothing twice; the notices of a batch of events in one statement (issue 13).
+ * A message is stamped with its event's recorded time and revision (`ctx.createdAt` is the event's
+ * `recordedAt`), so one inserted late — its event redelivered after a failure while later events went
+ * ahead — still sorts before the notices of later events.
  */
 export function inboxChannel(pool: pg.Pool): NotificationChannel {
+  const deliverMany = async (items: readonly { notice: Notice; context: NoticeContext }[]): Promise<void> => {
+    const column = <T>(value: (notice: Notice, ctx: NoticeContext) => T): T[] => items.map(({ notice, context }) => value(notice, context));
+    // A named (prepared) statement: parsed and planned once per connection (issue 13).
+    await pool.query({
+      name: 'notification_inbox_insert_many',
+      text: `INSERT INTO inbox_messages (id, recipient_kind, recipient_id, ticket_id, kind, title, body, created_at, event_id, event_revision)
+       SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::uuid[], $5::text[], $6::text[], $7::text[], $8::timestamptz[], $9::uuid[], $10::int[])
+       ON CONFLICT DO NOTHING`,
+      values: [
+        column((_, c) => c.messageId), column((n) => n.recipient.kind), column((n) => n.recipient.id), column((_, c) => c.state.ticketId),
+        column((n) => n.kind), column((n) => n.title), column((n) => n.body), column((_, c) => c.createdAt.toISOString()),
+        column((_, c) => c.event.id), column((_, c) => c.event.revision),
+      ],
+    });
+  };
   return {
     name: 'inbox',
-    async deliver(notice: Notice, ctx: NoticeContext): Promise<void> {
-      // A named (prepared) statement: parsed and planned once per connection (issue 13).
-      await pool.query({
-        name: 'notification_inbox_insert',
-        text: `INSERT INTO inbox_messages (id, recipient_kind, recipient_id, ticket_id, kind, title, body, created_at, event_id, event_revision)
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10) ON CONFLICT DO NOTHING`,
-        values: [ctx.messageId, notice.recipient.kind, notice.recipient.id, ctx.state.ticketId, notice.kind, notice.title, notice.body, ctx.createdAt, ctx.event.id, ctx.event.revision],
-      });
-    },
+    deliverMany,
+    deliver: (notice, context) => deliverMany([{ notice, context }]),
   };
-}
-
-/**
- * Hands every notice an event causes to every channel. The ticket's state at the event's revision is
- * read from the store (only for event types that can give notices). Every channel gets every notice
- * even when another fails; then, when any failed, throws {@link ChannelDeliveryError} so that the
- * consumer redelivers the event (channels are idempotent per message id, so what succeeded is not
- * repeated).
- */
-export async function deliverNotices(
-  channels: readonly NotificationChannel[], store: EventStore, event: RecordedEvent, createdAt: Date, options: DeliveryOptions = {},
-): Promise<number> {
-  if (!NOTIFYING_EVENT_TYPES.has(event.type)) return 0; // no notice whatever the state: skip reading the stream
-  const stream = await store.readStream(event.stream, { toRevision: event.revision });
-  const state = evolveAll(toEnvelopes(stream));
-  const reporterContact = await reporterContactOf(stream[0], options.reporters);
-  // Messages to the reporter are written in the language they submitted in (their stored language).
-  const reporter = reporterOf(state);
-  const stored = isLanguage(reporterContact.language) ? reporterContact.language : undefined;
-  // A follower who came with a merged duplicate (issue 14 item 5) hears in the language of its own report.
-  const followerLanguage = (r: { kind: string; id: string }) => {
-    const language = r.kind === 'device' ? state.followerLanguages?.[r.id] : undefined;
-    return isLanguage(language) ? language : undefined;
-  };
-  const notices = noticesFor(event, state, {
-    ...options,
-    languageOf: (r) => (stored && reporter && r.kind === reporter.kind && r.id === reporter.id ? stored
-      : followerLanguage(r) ?? options.languageOf?.(r) ?? DEFAULT_LANGUAGE),
-  });
-  const failures: { channel: string; messageId: string; error: unknown }[] = [];
-  for (const notice of notices) {
-    const context: NoticeContext = { messageId: messageIdOf(event, notice), event, state, createdAt, reporterContact };
-    for (const channel of channels) {
-      try {
-        await channel.deliver(notice, context);
-        noticeMetrics().sent.inc({ channel: channel.name });
-      } catch (error) {
-        noticeMetrics().failed.inc({ channel: channel.name });
-        failures.push({ channel: channel.name, messageId: context.messageId, error });
-      }
-    }
-  }
-  if (failures.length > 0) throw new ChannelDeliveryError(failures);
-  return notices.length;
-}
-
-/** How notices are delivered: the texts' options, and the reporters' data keys to open a sealed contact. */
-export interface DeliveryOptions extends NoticeOptions {
-  /**
-   * Opens the reporter's sealed phone and e-mail (issue 14 item 6). An erased reporter — or a sealed one
-   * without this — has no contact: no SMS or e-mail reaches them any more.
-   */
-  reporters?: ReporterKeyStore;
-}
-
-/** The reporter's contact from the stream's TicketSubmitted, opened when sealed (empty fields when absent or erased). */
-async function reporterContactOf(submitted: RecordedEvent | undefined, reporters: ReporterKeyStore | undefined): Promise<ReporterContact> {
-  const sealed = (submitted?.data['reporter'] as { sealed?: string } | undefined)?.sealed;
-  const first = submitted && sealed ? (reporters ? (await openSubmittedEvents(reporters, [submitted]))[0] : undefined) : submitted;
-  const data = (first?.type === 'TicketSubmitted' ? first.data : {}) as { reporter?: { phone?: string; email?: string; language?: string }; onBehalfOf?: { contact?: string } };
-  return { phone: data.reporter?.phone ?? '', email: data.reporter?.email ?? '', onBehalfOfContact: data.onBehalfOf?.contact ?? '', language: data.reporter?.language ?? '' };
 }
 
 /** Who reads an inbox: the recipients whose messages it shows, and the person whose read state counts. */

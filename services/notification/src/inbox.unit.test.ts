@@ -1,5 +1,5 @@
 import type { EventStore, RecordedEvent } from '@tongban/eventstore';
-import { deliverNotices } from './inbox';
+import { deliverNotices } from './delivery';
 import type { NotificationChannel } from './channels';
 
 describe('deliverNotices', () => {

@@ -1,15 +1,16 @@
 // First of all: tracing (when OTEL_EXPORTER_OTLP_ENDPOINT is set) must be started before pg, gRPC and http load.
 import '@tongban/runtime/tracing';
 import { notification } from '@tongban/contracts';
+import { TICKET_EVENT_TYPES } from '@tongban/domain';
 import { runMigrations } from '@tongban/eventstore';
 import { ReporterKeyStore, consumeTicketEvents, positiveNumber, runService, serveGrpc, unary } from '@tongban/runtime';
 import type { NotificationChannel } from './channels';
-import { deliverNotices, inboxChannel, listInbox, markInboxRead } from './inbox';
+import { TicketStates, deliverEventNotices } from './delivery';
+import { inboxChannel, listInbox, markInboxRead } from './inbox';
 import { hashLedgerAddresses, ledgerAddressHash } from './ledger';
 import { NOTIFICATION_MIGRATIONS } from './migrations';
 import { parseUnitContacts } from './contacts';
 import { noticeOptions, outboundChannels } from './outbound-config';
-import { NOTIFYING_EVENT_TYPES } from './recipients';
 import { DEFAULT_WEBHOOK_TIMEOUT_MS, parseWebhookSubscriptions, webhookChannel, webhookSend } from './webhook';
 import { WebhookSender, listWebhookDeliveriesRpc } from './webhook-outbox';
 
@@ -51,11 +52,16 @@ runService('notification', async (host) => {
   const outbound = outboundChannels(process.env, host.pool, contacts, addressHash, (entry, message) => host.log.info(entry, message));
   channels.push(...outbound.channels);
   host.onStop(async () => outbound.close());
-  const options = { ...noticeOptions(contacts, (id) => host.ref.unitsById.get(id)?.name), reporters };
-  // A failing channel throws: the consumer redelivers with backoff and dead-letters after maxDeliver.
-  await consumeTicketEvents(host, 'notification-inbox', [...NOTIFYING_EVENT_TYPES], async (event) => {
-    // Stamped with the event's time, not the delivery's: a late redelivery never looks newer (item 12).
-    await deliverNotices(channels, host.store, event, new Date(event.recordedAt), options);
+  // Notices are stamped with their event's time, not the delivery's: a late redelivery never looks newer (item 12).
+  // Every event type, so that a ticket's state folds on from the events seen here (its stream is read only
+  // for revisions another replica handled); events that give no notice are only folded (issue 13).
+  const options = { ...noticeOptions(contacts, (id) => host.ref.unitsById.get(id)?.name), reporters, states: new TicketStates() };
+  // A failing channel throws: the consumer redelivers with backoff and dead-letters after maxDeliver. The
+  // events at hand are delivered together; a failed batch goes one by one.
+  await consumeTicketEvents(host, 'notification-inbox', TICKET_EVENT_TYPES, async (event) => {
+    await deliverEventNotices(channels, host.store, [event], options);
+  }, {
+    batchHandler: async (events) => { await deliverEventNotices(channels, host.store, events, options); },
   });
   host.log.info({ port: grpc.port, webhooks: subscriptions.map((s) => s.id), outbound: outbound.describe }, 'notification gRPC listening');
 });

@@ -15,7 +15,8 @@ import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pg from 'pg';
 import { v7 as uuidv7 } from 'uuid';
-import { deliverNotices, inboxChannel, messageIdOf } from './inbox';
+import { deliverNotices } from './delivery';
+import { inboxChannel, messageIdOf } from './inbox';
 import { NOTIFICATION_MIGRATIONS } from './migrations';
 import { Webhook, WebhookVerificationError } from 'standardwebhooks';
 import {

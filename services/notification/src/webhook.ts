@@ -2,7 +2,7 @@ import type pg from 'pg';
 import { Webhook } from 'standardwebhooks';
 import type { NotificationChannel, NoticeContext } from './channels';
 import type { Notice } from './recipients';
-import { type WebhookSend, enqueueWebhooks } from './webhook-outbox';
+import { type OutboxEntry, type WebhookSend, enqueueWebhooks } from './webhook-outbox';
 import { jsonArraySetting } from './json-setting';
 
 /** A webhook subscription (TONGBAN_WEBHOOKS: a JSON array of these). */
@@ -147,25 +147,33 @@ export interface WebhookChannelOptions {
 /**
  * Signed webhooks as a channel: each notice is written to the webhook outbox once per matching
  * subscription (see webhook-outbox.ts); the senders POST it, retry it over hours, and never send a
- * delivered one again. Handling an event again enqueues nothing new.
+ * delivered one again. Handling an event again enqueues nothing new. The notices of a batch of events are
+ * enqueued in one statement (issue 13).
  */
 export function webhookChannel(options: WebhookChannelOptions): NotificationChannel {
   const { pool, subscriptions } = options;
+  const entries = (notice: Notice, ctx: NoticeContext): OutboxEntry[] => {
+    const matching = subscriptions.filter((s) => subscriptionMatches(s, notice, ctx));
+    if (matching.length === 0) return [];
+    const confidential = ctx.state.visibility === 'confidential';
+    const payload: WebhookPayload = {
+      id: ctx.messageId, kind: notice.kind, ticketId: ctx.state.ticketId, reference: ctx.state.reference, status: ctx.state.status,
+      recipient: notice.recipient.kind === 'device' ? { kind: 'device' } : { kind: notice.recipient.kind, id: notice.recipient.id },
+      title: confidential ? '' : notice.title, body: confidential ? '' : notice.body, createdAt: ctx.event.recordedAt,
+    };
+    const body = JSON.stringify(payload);
+    return matching.map((sub) => ({ messageId: ctx.messageId, subscriptionId: sub.id, ticketId: ctx.state.ticketId, kind: notice.kind, body }));
+  };
+  const deliverMany = async (items: readonly { notice: Notice; context: NoticeContext }[]): Promise<void> => {
+    const all = items.flatMap(({ notice, context }) => entries(notice, context));
+    if (all.length === 0) return;
+    await enqueueWebhooks(pool, all);
+    options.onEnqueued?.();
+  };
   return {
     name: 'webhook',
-    async deliver(notice, ctx) {
-      const matching = subscriptions.filter((s) => subscriptionMatches(s, notice, ctx));
-      if (matching.length === 0) return;
-      const confidential = ctx.state.visibility === 'confidential';
-      const payload: WebhookPayload = {
-        id: ctx.messageId, kind: notice.kind, ticketId: ctx.state.ticketId, reference: ctx.state.reference, status: ctx.state.status,
-        recipient: notice.recipient.kind === 'device' ? { kind: 'device' } : { kind: notice.recipient.kind, id: notice.recipient.id },
-        title: confidential ? '' : notice.title, body: confidential ? '' : notice.body, createdAt: ctx.event.recordedAt,
-      };
-      const body = JSON.stringify(payload);
-      await enqueueWebhooks(pool, matching.map((sub) => ({ messageId: ctx.messageId, subscriptionId: sub.id, ticketId: ctx.state.ticketId, kind: notice.kind, body })));
-      options.onEnqueued?.();
-    },
+    deliverMany,
+    deliver: (notice, context) => deliverMany([{ notice, context }]),
   };
 }
 
