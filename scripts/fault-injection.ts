@@ -112,6 +112,10 @@ async function main(): Promise<number> {
       await sleep(5000);
     }
     await load.stop();
+    // The worker stops too, before the count: a reply it posted after the last count would be reported as a
+    // lost notice (seen once the consumers had caught up before the worker had answered every ticket).
+    working = false;
+    await worker;
     log(`load stopped; settling up to ${settleMs / 1000} s`);
     const created = load.created();
     const pool = new pg.Pool({ connectionString: env['DATABASE_URL'], max: 2 });
@@ -127,8 +131,6 @@ async function main(): Promise<number> {
       await sleep(1000);
       m = await missing();
     }
-    working = false;
-    await worker;
     const nc = await connectNats(nats.url);
     const letters = await listDeadLetters(jetstream(nc), await jetstreamManager(nc), { stream: `${ns}_EVENTS_DEADLETTER`, prefix: `${ns}.deadletter` });
     await nc.close();
