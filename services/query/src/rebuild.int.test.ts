@@ -102,6 +102,30 @@ it('a rebuild in ranges over worker threads writes the same rows as one thread; 
   }
 }, 120_000);
 
+it('catches up, in batches, the events committed after the position it starts from', async () => {
+  const ids = [await ticket('catch-up a', 'adm-513401'), await ticket('catch-up b', 'adm-513401')];
+  // An open transaction holding an xid keeps the snapshot horizon, hence the rebuild's start, before the replies.
+  const holder = await t.pool.connect();
+  try {
+    await holder.query('BEGIN');
+    await holder.query('SELECT pg_current_xact_id()');
+    const staff = { actor: { kind: 'staff', id: 'admin@adm-513401', unitId: 'adm-513401', role: 'admin' }, occurredAt: '2026-01-01T01:00:00.000Z' };
+    for (const id of ids) {
+      await t.store.append(`ticket-${id}`, [newTestEvent('TicketReplied', { message: 'later', public: true, staffId: 'admin@adm-513401' }, staff)], 3);
+      await projectTicketEvent(t.pool, t.store, (await t.store.readStream(`ticket-${id}`, { fromRevision: 4 }))[0]!);
+    }
+    const live = { views: await rows('ticket_views'), stats: await rows('ticket_stats') };
+    let released: Promise<unknown> | undefined;
+    const result = await rebuildReadModels(t.pool, t.store, { workers: 0, onProgress: () => { released ??= holder.query('COMMIT'); } });
+    await released;
+    expect(result.caughtUp).toBeGreaterThanOrEqual(ids.length);
+    expect(await rows('ticket_views')).toEqual(live.views);
+    expect(await rows('ticket_stats')).toEqual(live.stats);
+  } finally {
+    holder.release();
+  }
+});
+
 it('COPY refuses a malformed row with the server error and leaves the connection usable', async () => {
   const client = await t.pool.connect();
   try {

@@ -15,7 +15,8 @@
  * 3. Swap in one transaction (drop the live tables, rename the shadows and their indexes to the
  *    canonical names).
  * 4. Catch up, once no transaction older than the swap is running: project every event after the
- *    noted position (revision-guarded, so events the scan already saw change nothing).
+ *    noted position (revision-guarded, so events the scan already saw change nothing), a page of 1,000
+ *    events at a time in the live projection's batch (two statements).
  * 5. Rebuild `audit_anchor_heads` from the `audit-anchors` stream in one transaction.
  * Uses the same fold (`foldTicket`) and row builders as the live projection, so the rebuilt tables
  * equal the live ones.
@@ -27,7 +28,7 @@ import { indexAnchors } from './audit/anchors';
 import { ANCHOR_STREAM } from './audit/streams';
 import { type RangeCounts, SCAN_RESET, SCAN_SETTINGS, SHADOW, ShadowWriter, type StreamRange, TICKETS, foldRange } from './rebuild-fold';
 import { startWorkers } from './rebuild-worker';
-import { VIEW_COLUMNS, projectTicketEvent } from './read-models/projection';
+import { VIEW_COLUMNS, projectTicketEvents } from './read-models/projection';
 import { FACT_COLUMNS } from './stats/facts';
 
 /** What a rebuild did. */
@@ -198,12 +199,10 @@ export async function rebuildReadModels(pool: pg.Pool, store: EventStore, option
   for (;;) {
     const batch = await store.readAll(position, 1000);
     if (batch.length === 0) break;
-    for (const e of batch) {
-      if (e.stream.startsWith('ticket-')) {
-        await projectTicketEvent(pool, store, e);
-        caughtUp += 1;
-      }
-    }
+    // A page of events in the live projection's two statements (the tickets' rows read in one, written in one).
+    const tickets = batch.filter((e) => e.stream.startsWith('ticket-'));
+    if (tickets.length > 0) await projectTicketEvents(pool, store, tickets);
+    caughtUp += tickets.length;
     position = batch[batch.length - 1]!.position;
   }
   const anchors = await rebuildAnchorIndex(pool, store);
