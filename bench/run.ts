@@ -36,7 +36,7 @@ import { PostgresEventStore, runMigrations } from '@tongban/eventstore';
 import { loadReferenceData } from '@tongban/reference-data';
 import { loadConfig } from '@tongban/runtime';
 import pg from 'pg';
-import { candidateTicketStreams, verifyStreams } from '../services/query/src/audit/evidence';
+import { CandidatePager, verifyStreams } from '../services/query/src/audit/evidence';
 import { QUERY_MIGRATIONS } from '../services/query/src/migrations';
 import { rebuildReadModels } from '../services/query/src/rebuild';
 import { StatsCache } from '../services/query/src/stats/cache';
@@ -128,8 +128,9 @@ async function main(): Promise<void> {
       const verified = await timed(async () => {
         let events = 0;
         let broken = 0;
+        const pages = new CandidatePager(pool, { limit: 500 }); // as the CLI pages
         for (let after: string | undefined; ;) {
-          const page = await candidateTicketStreams(pool, { limit: 500, ...(after ? { after } : {}) });
+          const page = await pages.page(after);
           for (const v of await verifyStreams(pool, page.streams)) { events += v.checkedEvents; if (!v.intact) broken += 1; }
           if (!page.next) return { events, broken };
           after = page.next;

@@ -108,6 +108,36 @@ export async function candidateTicketStreams(db: Db, options: { division?: strin
   return { streams, ...(streams.length === options.limit ? { next: streams[streams.length - 1]! } : {}) };
 }
 
+/**
+ * Pages of {@link candidateTicketStreams} one ahead: once a page is read, the query of the page after it
+ * starts, so that it runs while the caller verifies this one (the caller no longer waits for it between
+ * pages). Each page is what candidateTicketStreams gives for its `after`; asking for another `after` than
+ * the one read ahead runs its own query. A failure of the query read ahead is thrown by the call that
+ * asks for that page (never unhandled).
+ */
+export class CandidatePager {
+  private ahead: { after: string; page: Promise<CandidatePage> } | undefined;
+
+  constructor(private readonly db: Db, private readonly options: { division?: string; limit: number }) {}
+
+  /** The page after `after` (undefined: the first page). @throws the database's error. */
+  async page(after?: string): Promise<CandidatePage> {
+    const ahead = this.ahead;
+    this.ahead = undefined;
+    const page = await (ahead && ahead.after === after ? ahead.page : this.read(after));
+    if (page.next) {
+      const next = this.read(page.next);
+      next.catch(() => undefined); // thrown by the call that asks for it
+      this.ahead = { after: page.next, page: next };
+    }
+    return page;
+  }
+
+  private read(after: string | undefined): Promise<CandidatePage> {
+    return candidateTicketStreams(this.db, { ...this.options, ...(after ? { after } : {}) });
+  }
+}
+
 /** How many ticket streams {@link candidateTicketStreams} will visit, estimated (for progress). */
 export async function countTicketStreams(db: Db, division?: string): Promise<number> {
   const { rows } = division

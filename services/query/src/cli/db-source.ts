@@ -10,7 +10,7 @@ import { ReporterKeyStore, hasSealedReporter, openSubmittedEvents } from '@tongb
 import pg from 'pg';
 import { verifyAnchorStream } from '../audit/anchors';
 import { recordDisclosure } from '../audit/disclosure';
-import { candidateTicketStreams, countTicketStreams, verifyStream, verifyStreams } from '../audit/evidence';
+import { CandidatePager, countTicketStreams, verifyStream, verifyStreams } from '../audit/evidence';
 import { exportPage } from '../audit/export';
 import type { StreamVerification } from '../audit/verify';
 import { type AuditSource, CliError, type ExportRequest, type TicketVerification } from './source';
@@ -40,6 +40,7 @@ export function databaseSource(url: string, auditor: string): AuditSource {
       throw new CliError(`sealed reporters cannot be opened (${err instanceof Error ? err.message : String(err)}): set TONGBAN_REPORTER_KEY as the services have it, or use --api`);
     }
   };
+  let pager: { key: string; pages: CandidatePager } | undefined;
   const safeUrl = new URL(url);
   safeUrl.password = '';
   return {
@@ -55,7 +56,9 @@ export function databaseSource(url: string, auditor: string): AuditSource {
       return toTicket(v);
     },
     async verifyPage(division, after, limit) {
-      const page = await candidateTicketStreams(pool, { limit, ...(division ? { division } : {}), ...(after ? { after: `ticket-${after}` } : {}) });
+      // One pager per division and page size: the next page's candidates are read while this one is verified.
+      if (pager?.key !== `${division}\0${limit}`) pager = { key: `${division}\0${limit}`, pages: new CandidatePager(pool, { limit, ...(division ? { division } : {}) }) };
+      const page = await pager.pages.page(after ? `ticket-${after}` : undefined);
       const results = (await verifyStreams(pool, page.streams)).map(toTicket);
       const total = after ? 0 : await countTicketStreams(pool, division);
       return { results, total, ...(page.next ? { next: (ticketIdOf(page.next) ?? page.next) } : {}) };
