@@ -8,8 +8,8 @@
  *    (copy-in.ts) on two connections while the next tickets are folded (no indexes while loading; then
  *    the live tables' indexes, by definition, built side by side on two connections). The ticket streams
  *    are cut into ranges of about equal numbers of streams (from the `streams` table), handed out one at a
- *    time to this thread and to worker threads (rebuild-worker.ts; by default one per idle core once the
- *    store holds 1,000,000 events; without workers, one range), each with its own read and COPY
+ *    time to this thread and to worker threads (rebuild-worker.ts; only when asked for: `workers`; without
+ *    workers, one range), each with its own read and COPY
  *    connections: the client's fold spreads over the cores (issue 13; most useful where PostgreSQL runs
  *    on another machine).
  * 3. Swap in one transaction (drop the live tables, rename the shadows and their indexes to the
@@ -21,7 +21,6 @@
  * Uses the same fold (`foldTicket`) and row builders as the live projection, so the rebuilt tables
  * equal the live ones.
  */
-import { availableParallelism, loadavg } from 'node:os';
 import { type EventStore, type GlobalPosition, withTransaction } from '@tongban/eventstore';
 import type pg from 'pg';
 import { indexAnchors } from './audit/anchors';
@@ -56,9 +55,11 @@ export interface RebuildOptions {
   /** Called after each page with the totals so far. */
   onProgress?: (p: { events: number; tickets: number }) => void;
   /**
-   * Worker threads folding ranges of ticket streams beside this thread (default: one per core the load
-   * average leaves idle besides this thread's, when the planner estimates at least 1,000,000 events in the
-   * store, else 0). A worker that cannot start is left out (this thread folds its share).
+   * Worker threads folding ranges of ticket streams beside this thread (default 0: a worker costs a
+   * thread, its own connections and a cold compiler — on the bench's 178,723 events 0.6–1.0 s of CPU per
+   * 100k events more than this warm thread, and no faster at load 10–13 — so it is for an operator who
+   * measured a long rebuild with a core to spare, e.g. PostgreSQL on another machine). A worker that
+   * cannot start is left out (this thread folds its share).
    */
   workers?: number;
   /** Ranges of ticket streams per folding thread (default 8; more ranges balance threads slowed unevenly). */
@@ -86,20 +87,6 @@ async function streamRanges(pool: pg.Pool, count: number): Promise<StreamRange[]
   );
   const cuts = [TICKETS.first, ...rows.map((r) => r.first), TICKETS.end];
   return cuts.slice(1).map((end, i) => ({ first: cuts[i]!, end }));
-}
-
-/**
- * Worker threads to start by default: one per core the last minute's load average leaves idle, besides
- * this thread's, once the store holds 1,000,000 events (the planner's estimate). A worker costs a thread,
- * its own connections and a cold compiler — measured on the bench's 178,723 events, 0.6–1.0 s of CPU per
- * 100k events more than this (warm) thread folding them, no faster at load 10–13 — so it pays only on a
- * long rebuild with a core that would otherwise wait (e.g. PostgreSQL on another machine).
- */
-async function defaultWorkers(pool: pg.Pool): Promise<number> {
-  const idle = Math.floor(availableParallelism() - loadavg()[0]!) - 1;
-  if (idle < 1) return 0;
-  const { rows } = await pool.query<{ n: number }>(`SELECT coalesce(max(reltuples), 0)::float8 AS n FROM pg_class WHERE oid = to_regclass('events')`);
-  return (rows[0]?.n ?? 0) >= 1_000_000 ? idle : 0;
 }
 
 /**
@@ -172,7 +159,7 @@ export async function rebuildReadModels(pool: pg.Pool, store: EventStore, option
     await pool.query(`CREATE TABLE ${t.name}${SHADOW} (LIKE ${t.name} INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING COMPRESSION)`);
   }
 
-  const workers = options.workers ?? await defaultWorkers(pool);
+  const workers = options.workers ?? 0;
   const ranges = workers > 0 ? await streamRanges(pool, (workers + 1) * (options.rangesPerThread ?? 8)) : [TICKETS];
   const progress = { events: 0, tickets: 0 };
   const folded = await foldAllRanges(pool, ranges, workers, {
