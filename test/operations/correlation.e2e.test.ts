@@ -52,7 +52,8 @@ it("the caller's correlation id reaches every hop, causations chain the events, 
   const byType = (type: string) => events.find((e) => e.type === type)!;
   const submittedEvent = byType('TicketSubmitted');
   expect(submittedEvent.metadata.correlationId).toBe(submitCorrelation); // no longer replaced by the ticket id
-  expect(byType('TicketRouted').metadata).toMatchObject({ correlationId: submitCorrelation, causationId: submittedEvent.id, service: 'routing' });
+  // Routed in the submission's append (issue 13): by the routing system actor, written by intake.
+  expect(byType('TicketRouted').metadata).toMatchObject({ correlationId: submitCorrelation, causationId: submittedEvent.id, service: 'intake', actor: { kind: 'system', id: 'routing' } });
   const accepted = byType('TicketAccepted');
   expect(accepted.metadata.correlationId).toBe(acceptCorrelation);
   const deadlineEvents = events.filter((e) => e.metadata.service === 'deadline');

@@ -73,7 +73,7 @@ describeIf('PostgreSQL outages under load (private cluster)', () => {
       expect(Number(a.retryAfter)).toBeGreaterThan(0);
     }
 
-    // Every process carries on: a new ticket is routed (routing's consumer and the relay), accepted and
+    // Every process carries on: a new ticket is submitted and routed (intake) and published (the relay), accepted and
     // answered (routing and casework commands), and its arrival reaches the unit's inbox (notification).
     const admin = await stack.staffToken('admin', '513437100');
     const created = await stack.api('POST', '/api/v1/tickets', { token: citizen, headers: { 'idempotency-key': `after-${Date.now()}` }, body: submission(0) });

@@ -54,7 +54,7 @@ describeIf('readiness and recovery (private NATS)', () => {
     }
     await waitFor(async () => (await stack.api('GET', '/readyz')).status === 200, { timeoutMs: 30_000, intervalMs: 200, description: '/readyz 200 after NATS is back' });
     const id = await submit('after-nats');
-    await stack.waitForTicket(id, citizen, (v) => v.status === 'routed', 30_000);
+    await stack.waitForProjected(id, 30_000);
     expect(stack.unexpectedExits()).toEqual([]);
   }, 120_000);
 

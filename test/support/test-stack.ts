@@ -31,8 +31,14 @@ export interface TestStack {
   setClock(instant: string): Promise<void>;
   /** Submits a report (water supply, 513431) with a device `token` (201 expected) and waits until it is routed; its id. */
   submitRouted(token: string): Promise<string>;
-  /** Polls GET /api/v1/tickets/{id} until `predicate` holds. */
+  /**
+   * Polls GET /api/v1/tickets/{id} until `predicate` holds. The answer is read from the stream when the read model is
+   * behind, and a submission is routed in its own append: `status === 'routed'` does not show the event pipeline at
+   * work — {@link waitForProjected} does.
+   */
   waitForTicket(id: string, token: string, predicate: (view: any) => boolean, timeoutMs?: number): Promise<any>;
+  /** Polls the read model (ticket_views) until the ticket is there, routed: its events went through the relay, NATS and query. */
+  waitForProjected(id: string, timeoutMs?: number): Promise<void>;
   kill(name: ProcessName, signal?: NodeJS.Signals): Promise<void>;
   restart(name: ProcessName): Promise<void>;
   /** See Stack.signal (SIGSTOP/SIGCONT to freeze a process). */
@@ -183,6 +189,16 @@ async function launchTestStack(extraEnv: NodeJS.ProcessEnv, options: TestStackOp
       return res.body.id as string;
     },
     waitForTicket,
+    async waitForProjected(id, timeoutMs = 15_000) {
+      const pool = new pg.Pool({ connectionString: env['DATABASE_URL'], max: 1 });
+      pool.on('error', () => undefined);
+      try {
+        await waitFor(async () => (await pool.query("SELECT 1 FROM ticket_views WHERE ticket_id = $1 AND status = 'routed'", [id])).rowCount === 1 || undefined,
+          { timeoutMs, intervalMs: 50, description: `ticket ${id} projected, routed` });
+      } finally {
+        await pool.end();
+      }
+    },
     kill: (name, signal) => stack.kill(name, signal),
     restart: (name) => stack.restart(name),
     signal: (name, signal) => stack.signal(name, signal),

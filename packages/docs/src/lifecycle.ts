@@ -12,7 +12,7 @@ import {
 
 /** What each status means (rendered into the docs). */
 const STATUS_DESCRIPTIONS: Readonly<Record<TicketStatus, string>> = {
-  submitted: 'Recorded (from the app, an Open311 client, the web or an officer submitting on someone\'s behalf); the routing service has not yet assigned it. Both SLA legs run from the submission time.',
+  submitted: 'Recorded (from the app, an Open311 client, the web or an officer submitting on someone\'s behalf), not yet routed. Intake routes a submission in the same append (`TicketRouted` right after `TicketSubmitted`), so a ticket stays here only when it was submitted without its routing (e.g. by an older intake), until routing\'s consumer routes it. Both SLA legs run from the submission time.',
   routed: 'Held by the administration unit responsible for its division (a village\'s township; a county or the prefecture at that level), waiting for an admin of that unit to accept it.',
   in_progress: 'Accepted and being handled. The first accept fixed the first responder (首问责任制); the work may since have been transferred to a department, handed back, escalated, reassigned or reopened.',
   awaiting_information: 'The handler asked the reporter for information (the question meets the first-response leg); the resolution leg is paused until the reporter answers through any channel, and its due time then moves later by the paused interval.',
@@ -26,7 +26,7 @@ const STATUS_DESCRIPTIONS: Readonly<Record<TicketStatus, string>> = {
 /** The HTTP route (gateway, REST /api/v1) or internal origin of each command. */
 export const COMMAND_ROUTES: Readonly<Record<TicketCommandType, string>> = {
   SubmitTicket: 'POST /api/v1/tickets',
-  RouteTicket: 'internal (routing service)',
+  RouteTicket: 'internal (intake, in the submission\'s append; routing\'s consumer for a ticket submitted without it)',
   AcceptTicket: 'POST /api/v1/tickets/{id}/accept',
   ReplyToTicket: 'POST /api/v1/tickets/{id}/reply',
   AddInternalNote: 'POST /api/v1/tickets/{id}/notes',

@@ -16,5 +16,6 @@ export * from './ticket/commands';
 export * from './ticket/permissions';
 export * from './ticket/evolve';
 export * from './ticket/decide';
+export * from './ticket/routing';
 export * from './ticket/actions';
 export * from './ticket/transitions';

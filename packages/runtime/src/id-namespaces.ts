@@ -4,7 +4,7 @@
  * again, so a namespace must never change: id-namespaces.unit.test.ts pins every value.
  */
 export const ID_NAMESPACES = {
-  /** routing: events caused by another event (`<cause id>/<role>/<index>`). */
+  /** TicketRouted of a submission, by intake or routing (`<cause id>/<role>/<index>`, initial-routing.ts). */
   causedEvent: '2f1c0c5e-7d0b-4a59-9d7e-3b7b1a6f0c11',
   /** notification: inbox message ids (`<event id>/<recipient kind>/<recipient id>`). */
   inboxMessage: '8e0f3a52-41f4-4c43-9b55-5f2d1a1c7e90',

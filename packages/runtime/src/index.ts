@@ -10,6 +10,7 @@ export * from './grpc-errors';
 export * from './grpc-server';
 export * from './actor';
 export * from './ticket-executor';
+export * from './initial-routing';
 export * from './service-host';
 export * from './event-store';
 export * from './ticket-rpc';

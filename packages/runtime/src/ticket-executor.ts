@@ -38,6 +38,25 @@ export interface ExecuteOptions {
    * less; should the stream exist after all, the append fails on the expectation and the retry reads it.
    */
   newStream?: boolean;
+  /**
+   * A second command, decided on the state the first one's events make and appended with them in the same
+   * append (one transaction, one expected revision): intake's initial routing of a submission (issue 13).
+   * Absent, or no event decided: the first command's events alone.
+   */
+  then?: FollowUp;
+}
+
+/**
+ * The second command of an {@link ExecuteOptions.then}: its events are the `actor`'s, on `channel`, with the
+ * first command's correlation id and, as causation id, the id of the first command's last event (as when a
+ * consumer of that event appends them after it).
+ */
+export interface FollowUp {
+  command: TicketCommand;
+  actor: ActorContext;
+  channel?: string;
+  /** The id of its `index`-th event, derived from the id of the event that caused it (deterministic: a retry derives it again). */
+  eventId: (causeId: string, index: number) => string;
 }
 
 /**
@@ -90,31 +109,46 @@ export class TicketExecutor {
       const next = typeof command === 'function' ? await command(state) : command;
       if (!next) return { revision: state.revision, eventTypes: [], state };
       const now = clock.now();
-      const decided = decide(next, state, {
-        now, actor, isWithin: (code, ancestor) => ref.divisions.isWithin(code, ancestor), ...(settings ? { settings } : {}),
-      });
+      const context = (by: ActorContext) => ({ now, actor: by, isWithin: (code: string, ancestor: string) => ref.divisions.isWithin(code, ancestor), ...(settings ? { settings } : {}) });
+      const decided = decide(next, state, context(actor));
       if (decided.length === 0) return { revision: state.revision, eventTypes: [], state };
       const occurredAt = now.toISOString();
+      const metadata = (by: ActorContext, channel: string | undefined, causation: string | undefined, onBehalfOf?: string) => ({
+        actor: eventActor(by),
+        ...(onBehalfOf ? { onBehalfOf } : {}),
+        ...(channel ? { channel } : {}),
+        correlationId,
+        ...(causation ? { causationId: causation } : {}),
+        service,
+        schemaVersion: EVENT_SCHEMA_VERSION,
+        occurredAt,
+      });
       const newEvents = decided.map((event, index) => ({
         id: options.eventId?.(index, event) ?? uuidv7(),
         type: event.type,
         data: event.data as unknown as Record<string, unknown>,
-        metadata: {
-          actor: eventActor(actor),
-          ...(options.onBehalfOf ? { onBehalfOf: options.onBehalfOf } : {}),
-          ...(options.channel ? { channel: options.channel } : {}),
-          correlationId,
-          ...(causedBy ? { causationId: causedBy } : {}),
-          service,
-          schemaVersion: EVENT_SCHEMA_VERSION,
-          occurredAt,
-        },
+        metadata: metadata(actor, options.channel, causedBy, options.onBehalfOf),
       }));
+      let after = evolveAll(decided.map((e) => ({ ...e, occurredAt, actor: eventActor(actor) })), state);
+      const eventTypes = decided.map((e) => e.type);
+      const followUp = options.then;
+      if (followUp) {
+        // Decided on the state the first command's events make, and caused by the last of them.
+        const following = decide(followUp.command, after, context(followUp.actor));
+        const cause = newEvents[newEvents.length - 1]!.id;
+        newEvents.push(...following.map((event, index) => ({
+          id: followUp.eventId(cause, index),
+          type: event.type,
+          data: event.data as unknown as Record<string, unknown>,
+          metadata: metadata(followUp.actor, followUp.channel, cause),
+        })));
+        after = evolveAll(following.map((e) => ({ ...e, occurredAt, actor: eventActor(followUp.actor) })), after);
+        eventTypes.push(...following.map((e) => e.type));
+      }
       try {
         const expected = state.revision < 0 ? 'no_stream' : state.revision;
         const result = await store.append(ticketStream(ticketId), newEvents, expected);
-        const after = evolveAll(decided.map((e) => ({ ...e, occurredAt, actor: eventActor(actor) })), state);
-        return { revision: result.nextExpectedRevision, eventTypes: decided.map((e) => e.type), state: after };
+        return { revision: result.nextExpectedRevision, eventTypes, state: after };
       } catch (err) {
         const retriable = err instanceof WrongExpectedRevisionError && options.expectedRevision === undefined && attempt < MAX_CONFLICT_RETRIES;
         if (!retriable) throw err;

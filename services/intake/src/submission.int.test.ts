@@ -2,13 +2,13 @@
  * Submissions with an Idempotency-Key against a real PostgreSQL (the claim is one statement: look up,
  * allocate the reference only for a new key, insert): a retry with the same body is the same ticket
  * and reference, another body is refused, concurrent retries make one ticket, and a replay allocates
- * no reference number.
+ * no reference number. The ticket is routed in the submission's own append (issue 13).
  */
 import type { Principal } from '@tongban/auth';
 import { intake } from '@tongban/contracts';
 import type { Clock } from '@tongban/domain';
-import { loadReferenceData } from '@tongban/reference-data';
-import type { TicketExecutor } from '@tongban/runtime';
+import { type ReferenceData, loadReferenceData } from '@tongban/reference-data';
+import { type TicketExecutor, routedEventId } from '@tongban/runtime';
 import { submitTicket } from './submission';
 import { useIntakeDatabase } from './testing/database';
 
@@ -21,7 +21,8 @@ const db = useIntakeDatabase({ ref, clock, max: 8 });
 const request = (idempotencyKey: string, title = '危墙') => intake.SubmitTicketRequest.fromPartial({
   idempotencyKey, ticket: { serviceCode: 'dangerous-structure', division: '513437100001', title, description: '围墙出现裂缝', attributes: { at_risk: 'yes' } },
 });
-const submit = (key: string, title?: string) => submitTicket({ pool: db.pool, executor: db.executor, reporters: db.reporters, ref, clock }, request(key, title), CITIZEN);
+const deps = () => ({ pool: db.pool, executor: db.executor, reporters: db.reporters, ref, clock });
+const submit = (key: string, title?: string) => submitTicket(deps(), request(key, title), CITIZEN);
 
 it('answers a retry with the same key and body with the same ticket and reference, and refuses another body', async () => {
   const first = await submit('key-1');
@@ -30,7 +31,36 @@ it('answers a retry with the same key and body with the same ticket and referenc
   const again = await submit('key-1');
   expect(again).toMatchObject({ ticketId: first.ticketId, reference: first.reference, replayed: true });
   await expect(submit('key-1', '另一个标题')).rejects.toMatchObject({ reason: 'idempotency_key_reused' });
-  expect(await db.store.readStream(`ticket-${first.ticketId}`)).toHaveLength(1);
+  // The retry wrote nothing, and answers the ticket's revision (its submission and routing: 1).
+  expect(again.revision).toBe(first.revision);
+  expect(await db.store.readStream(`ticket-${first.ticketId}`)).toHaveLength(2);
+});
+
+it('appends the submission and its routing in one append: TicketRouted as routing writes it, caused by TicketSubmitted', async () => {
+  const answer = await submitTicket(deps(), request('key-routed'), CITIZEN);
+  expect(answer.revision).toBe(1);
+  const [submitted, routed, ...more] = await db.store.readStream(`ticket-${answer.ticketId}`);
+  expect(more).toEqual([]);
+  expect(submitted).toMatchObject({ id: answer.ticketId, type: 'TicketSubmitted', revision: 0, metadata: { actor: { kind: 'citizen', id: CITIZEN.id }, channel: 'app' } });
+  expect(routed).toMatchObject({
+    // The id routing's consumer derives from the submitted event's: its retry is an idempotent repeat.
+    id: routedEventId(submitted!.id, 0),
+    type: 'TicketRouted',
+    revision: 1,
+    data: { unitId: 'adm-513437100', division: '513437100', suggestedDepartment: 'housing-construction', reason: 'submitted' },
+    metadata: { actor: { kind: 'system', id: 'routing' }, channel: 'system', causationId: submitted!.id, correlationId: submitted!.metadata.correlationId, service: 'test' },
+  });
+  // One transaction (the same xid), one instant.
+  expect(routed!.position.transactionId).toBe(submitted!.position.transactionId);
+  expect(routed!.metadata.occurredAt).toBe(submitted!.metadata.occurredAt);
+  expect(routed!.prevHash).toBe(submitted!.hash);
+});
+
+it('submits a ticket unrouted when no unit is responsible for its division (routing\'s consumer reports it)', async () => {
+  const noUnit: ReferenceData = { ...ref, responsibleUnit: () => undefined };
+  const answer = await submitTicket({ ...deps(), ref: noUnit }, request('key-no-unit'), CITIZEN);
+  expect(answer.revision).toBe(0);
+  expect((await db.store.readStream(`ticket-${answer.ticketId}`)).map((e) => e.type)).toEqual(['TicketSubmitted']);
 });
 
 it('makes one ticket of concurrent retries, and a replay allocates no reference number', async () => {
@@ -55,9 +85,9 @@ it('appends a new claim without reading its stream first; were the stream there,
   const first = await submitTicket({ pool: db.pool, executor: spy, reporters: db.reporters, ref, clock }, request('key-new-stream'), CITIZEN);
   await submitTicket({ pool: db.pool, executor: spy, reporters: db.reporters, ref, clock }, request('key-new-stream'), CITIZEN);
   expect(calls.map(([, , , options]) => options.newStream)).toEqual([true, false]);
-  // Were the stream not new after all: the event id is the ticket id, so the append is recognised as a
-  // repeat of the stored event (revision 0, nothing written), never a second TicketSubmitted.
+  // Were the stream not new after all: the event ids are the ticket id and the one derived from it, so the
+  // append is recognised as a repeat of the stored events (revision 1, nothing written), never a second TicketSubmitted.
   const [id, command, actor, options] = calls[0]!;
-  await expect(db.executor.execute(id, command, actor, options)).resolves.toMatchObject({ revision: 0 });
-  expect(await db.store.readStream(`ticket-${first.ticketId}`)).toHaveLength(1);
+  await expect(db.executor.execute(id, command, actor, options)).resolves.toMatchObject({ revision: 1 });
+  expect(await db.store.readStream(`ticket-${first.ticketId}`)).toHaveLength(2);
 });

@@ -4,7 +4,7 @@ import { isLanguage } from '@tongban/i18n';
 import type { intake } from '@tongban/contracts';
 import { DEFAULT_SLA_CONFIG, REQUEST_TYPES, TicketRejection, isRequestType, decide, findService, initialTicketState, slaPolicyFor, type Clock, type SlaConfig, type TicketCommand } from '@tongban/domain';
 import type { ReferenceData } from '@tongban/reference-data';
-import { type ReporterKeyStore, SealError, type TicketExecutor, actorContext, fail, handlingContext } from '@tongban/runtime';
+import { type ReporterKeyStore, SealError, type TicketExecutor, actorContext, fail, handlingContext, initialRoutingFollowUp } from '@tongban/runtime';
 import canonicalize from 'canonicalize';
 import type pg from 'pg';
 import { v7 as uuidv7 } from 'uuid';
@@ -31,9 +31,10 @@ type Submit = NonNullable<intake.SubmitTicketRequest['ticket']>;
 
 /**
  * SubmitTicket: validates service_code, places the report in its division (given, or derived from
- * lat/long and the address: location.ts), validates the division, allocates id and
- * reference, and appends TicketSubmitted. Idempotent per caller and Idempotency-Key: the same key and
- * body returns the same ticket (replayed=true); the same key with another body fails ALREADY_EXISTS
+ * lat/long and the address: location.ts), validates the division, allocates id and reference, and appends
+ * TicketSubmitted with its initial routing (TicketRouted by the routing system actor, initialRoutingFollowUp)
+ * in one append: a new ticket's answer has revision 1. Idempotent per caller and Idempotency-Key: the same key
+ * and body returns the same ticket at its current revision, writing nothing (replayed=true); the same key with another body fails ALREADY_EXISTS
  * (reason idempotency_key_reused). Without a key, an Open311 submission with a device id is merged
  * with the same client's, device's and body's submission inside the retry window (replayed=true).
  * @throws ServiceFailure INVALID_ARGUMENT (missing_field, unknown_service_code, unknown_division, invalid_coordinate_system,
@@ -72,17 +73,24 @@ export async function submitTicket(deps: SubmissionDeps, request: intake.SubmitT
     throw err;
   });
   if (!command) return { ticketId: ids.ticketId, reference: ids.reference, revision: 0, replayed: true };
+  // Issue 13: the ticket is routed in the same append (TicketSubmitted, then TicketRouted exactly as routing's
+  // consumer would write it: initial-routing.ts); no responsible unit (cannot happen after validation): submitted
+  // unrouted, and routing's consumer reports it.
+  const routing = initialRoutingFollowUp(deps.ref, command);
   try {
     // The person a proxy submission is for is sealed in the event, so the metadata no longer names them (onBehalfOf).
-    const result = await deps.executor.execute(ids.ticketId, command, actor, {
+    // A claimed ticket whose stream exists (the claim's earlier attempt appended) writes nothing: a replay, at the stream's revision.
+    const result = await deps.executor.execute(ids.ticketId, claimed ? (state) => (state.exists ? undefined : command) : command, actor, {
       // The caller's (gateway request's) correlation id; the ticket id only outside a call (tests).
       correlationId: handlingContext()?.correlationId ?? ids.ticketId,
       channel: channelOf(ticket, principal),
       eventId: () => ids.ticketId,
       // A new claim's id is fresh: nothing to read (a replayed claim's stream may hold the earlier attempt).
       newStream: !ids.replayed,
+      ...(routing ? { then: routing } : {}),
     });
-    return { ticketId: ids.ticketId, reference: ids.reference, revision: result.revision, replayed: ids.replayed };
+    const replayed = ids.replayed || result.eventTypes.length === 0;
+    return { ticketId: ids.ticketId, reference: ids.reference, revision: result.revision, replayed };
   } catch (err) {
     if (claimed && err instanceof TicketRejection && err.reason === 'already_exists') {
       return { ticketId: ids.ticketId, reference: ids.reference, revision: 0, replayed: true };

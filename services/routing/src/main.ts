@@ -3,12 +3,12 @@ import '@tongban/runtime/tracing';
 import { routing } from '@tongban/contracts';
 import { TicketExecutor, consumeTicketEvents, executeTicketRpc, runService, serveGrpc, unary } from '@tongban/runtime';
 import { routingCommand } from './commands';
-import { routeSubmittedTicket } from './route-submitted';
+import { routeSubmittedTicket, routeSubmittedTickets } from './route-submitted';
 import { checkReassignee, identityStaffLookup } from './staff-check';
 
 runService('routing', async (host) => {
   const executor = new TicketExecutor({ store: host.store, ref: host.ref, clock: host.clock, service: 'routing', settings: host.settings });
-  const deps = { executor, ref: host.ref };
+  const deps = { executor, ref: host.ref, store: host.store };
   // A reassignment may name a person of the staff directory: identity says whether they hold a role at the unit.
   const staffLookup = identityStaffLookup(host.config.addresses.identity);
   host.onStop(() => staffLookup.close());
@@ -25,6 +25,13 @@ runService('routing', async (host) => {
       });
     }),
   });
-  await consumeTicketEvents(host, 'routing', ['TicketSubmitted'], (event) => routeSubmittedTicket(deps, event));
+  // Intake routes a ticket in its submission's append (issue 13): this consumer is the safety net for tickets
+  // submitted without it, one read per batch when there is nothing to do.
+  await consumeTicketEvents(host, 'routing', ['TicketSubmitted'], (event) => routeSubmittedTicket(deps, event), {
+    batchHandler: async (events) => {
+      const routed = await routeSubmittedTickets(deps, events);
+      if (routed > 0) host.log.info({ routed, batch: events.length }, 'routed tickets submitted without their routing');
+    },
+  });
   host.log.info({ port: grpc.port }, 'routing gRPC listening');
 });

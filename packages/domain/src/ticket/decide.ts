@@ -6,6 +6,7 @@ import { validateSlaPolicy } from '../sla/policy';
 import { addWorkingTime } from '../sla/calendar';
 import { calendarOrDefault } from '../sla/calendars';
 import { authorize } from './permissions';
+import { awaitsRouting } from './routing';
 import { FINAL_STATUSES, type TicketState, type TicketStatus } from './state';
 
 /** The calendar of working-day rules (the return window): whole working days, Chinese holidays. */
@@ -194,7 +195,7 @@ function decideOnExisting(c: Exclude<TicketCommand, { type: 'SubmitTicket' }>, s
   const now = ctx.now.toISOString();
   switch (c.type) {
     case 'RouteTicket':
-      if (s.status !== 'submitted') return [];
+      if (!awaitsRouting(s)) return [];
       return [{ type: 'TicketRouted', data: { unitId: c.unitId, division: c.division, suggestedDepartment: c.suggestedDepartment, reason: 'submitted' } }];
     case 'AcceptTicket':
       notRouted(s);
