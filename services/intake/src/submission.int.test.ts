@@ -8,7 +8,7 @@ import type { Principal } from '@tongban/auth';
 import { intake } from '@tongban/contracts';
 import type { Clock } from '@tongban/domain';
 import { type ReferenceData, loadReferenceData } from '@tongban/reference-data';
-import { type TicketExecutor, routedEventId } from '@tongban/runtime';
+import { SealError, type TicketExecutor, routedEventId } from '@tongban/runtime';
 import { submitTicket } from './submission';
 import { useIntakeDatabase } from './testing/database';
 
@@ -90,4 +90,27 @@ it('appends a new claim without reading its stream first; were the stream there,
   const [id, command, actor, options] = calls[0]!;
   await expect(db.executor.execute(id, command, actor, options)).resolves.toMatchObject({ revision: 1 });
   expect(await db.store.readStream(`ticket-${first.ticketId}`)).toHaveLength(2);
+});
+
+it('answers a retry whose reporter was erased since (nothing can be sealed for them) at the ticket\'s revision, writing nothing', async () => {
+  const named = (key: string) => intake.SubmitTicketRequest.fromPartial({
+    idempotencyKey: key, ticket: { serviceCode: 'dangerous-structure', division: '513437100001', title: '危墙', description: '围墙出现裂缝', reporterName: '张三', reporterPhone: '13800000000' },
+  });
+  const first = await submitTicket(deps(), named('key-erased'), CITIZEN);
+  expect(first.revision).toBe(1);
+  // The reporter's key is gone: sealing for them fails (as after eraseReporter).
+  const erased = new Proxy(db.reporters, {
+    get(target, name, receiver) {
+      if (name === 'keyForSubmission') return () => Promise.reject(new SealError('reporter erased'));
+      return Reflect.get(target, name, receiver) as unknown;
+    },
+  });
+  const again = await submitTicket({ ...deps(), reporters: erased }, named('key-erased'), CITIZEN);
+  expect(again).toEqual({ ticketId: first.ticketId, reference: first.reference, revision: first.revision, replayed: true });
+  expect(await db.store.readStream(`ticket-${first.ticketId}`)).toHaveLength(2);
+});
+
+it('answers every one of concurrent retries with the ticket\'s revision (submission and routing: 1)', async () => {
+  const answers = await Promise.all(Array.from({ length: 6 }, () => submit('key-concurrent-revision')));
+  expect(answers.map((a) => a.revision)).toEqual(Array.from({ length: 6 }, () => 1));
 });

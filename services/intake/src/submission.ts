@@ -72,7 +72,12 @@ export async function submitTicket(deps: SubmissionDeps, request: intake.SubmitT
     if (ids.replayed && err instanceof SealError) return undefined;
     throw err;
   });
-  if (!command) return { ticketId: ids.ticketId, reference: ids.reference, revision: 0, replayed: true };
+  // A replay answers the ticket's current revision (1 after intake's own routing), as the claimed retry below does.
+  const replay = async (): Promise<intake.SubmitTicketResponse> => {
+    const { revision } = await deps.executor.execute(ids.ticketId, () => undefined, actor, { correlationId: ids.ticketId });
+    return { ticketId: ids.ticketId, reference: ids.reference, revision, replayed: true };
+  };
+  if (!command) return replay();
   // Issue 13: the ticket is routed in the same append (TicketSubmitted, then TicketRouted exactly as routing's
   // consumer would write it: initial-routing.ts); no responsible unit (cannot happen after validation): submitted
   // unrouted, and routing's consumer reports it.
@@ -92,9 +97,7 @@ export async function submitTicket(deps: SubmissionDeps, request: intake.SubmitT
     const replayed = ids.replayed || result.eventTypes.length === 0;
     return { ticketId: ids.ticketId, reference: ids.reference, revision: result.revision, replayed };
   } catch (err) {
-    if (claimed && err instanceof TicketRejection && err.reason === 'already_exists') {
-      return { ticketId: ids.ticketId, reference: ids.reference, revision: 0, replayed: true };
-    }
+    if (claimed && err instanceof TicketRejection && err.reason === 'already_exists') return replay();
     throw err;
   }
 }
