@@ -8,6 +8,7 @@ import { type EventStore, PostgresEventStore, type RecordedEvent, runMigrations 
 import { loadReferenceData } from '@tongban/reference-data';
 import { ReporterKeyStore, TicketExecutor, sealPersonalData, systemClock } from '@tongban/runtime';
 import { type TestDatabase, createTestDatabase } from '@tongban/testing';
+import fc from 'fast-check';
 import pg from 'pg';
 import { v7 as uuidv7 } from 'uuid';
 import { ChannelDeliveryError, type NotificationChannel, type NoticeContext } from './channels';
@@ -204,5 +205,60 @@ describe('deliverEventNotices', () => {
     expect(error).toBeInstanceOf(ChannelDeliveryError);
     expect((error as ChannelDeliveryError).failures.map((f) => f.channel)).toEqual(['broken', 'broken']);
     expect(after.got).toHaveLength(2);
+  });
+});
+
+describe('deliverEventNotices under the bus\'s disorder', () => {
+  it('gives exactly the one-by-one notices however the events are repeated, reordered, batched and shared by two replicas', async () => {
+    const tickets = [
+      await ticket([ROUTE, ACCEPT, NOTE, REPLY, RESOLVE], true), await ticket([ROUTE, NOTE, ACCEPT, REPLY]),
+      await ticket([ROUTE, ACCEPT, REPLY, NOTE, REPLY], true), await ticket([ROUTE]),
+    ];
+    const all = tickets.flatMap((t) => t.events);
+    const one = spy();
+    for (const event of all) await deliverNotices([one], store, event, new Date(event.recordedAt), { reporters });
+    const expected = new Map(summary(one.got).map((s) => [s.messageId, s]));
+    const inbox = inboxChannel(pool);
+    await fc.assert(fc.asyncProperty(
+      fc.array(fc.tuple(fc.nat(all.length - 1), fc.nat(3), fc.nat(200)), { minLength: 1, maxLength: 60 }), fc.nat(2),
+      fc.option(fc.shuffledSubarray(all, { minLength: all.length, maxLength: all.length })),
+      async (plan, capacity, shuffled) => {
+        // Each event at least once, in order or not, then redeliveries anywhere; batches cut and handed to either replica.
+        const order = shuffled ?? [...all];
+        for (const [i, , pos] of plan) order.splice(pos % (order.length + 1), 0, all[i]!);
+        const replicas = [new TicketStates(capacity + 1), new TicketStates(capacity + 1)];
+        const channel = spy();
+        let at = 0;
+        for (const [i, cut] of plan) {
+          if (at >= order.length) break;
+          const batch = order.slice(at, at + cut + 1);
+          at += batch.length;
+          await deliverEventNotices([channel, inbox], store, batch, { reporters, states: replicas[i % 2] });
+        }
+        if (at < order.length) await deliverEventNotices([channel, inbox], store, order.slice(at), { reporters, states: replicas[0] });
+        const got = summary(channel.got);
+        for (const s of got) expect(s).toEqual(expected.get(s.messageId));
+        expect(new Set(got.map((s) => s.messageId))).toEqual(new Set(expected.keys()));
+      },
+    ), { numRuns: 40 });
+    const { rows } = await pool.query<{ id: string }>('SELECT id::text FROM inbox_messages WHERE ticket_id = ANY($1::uuid[])', [tickets.map((t) => t.id)]);
+    expect(new Set(rows.map((r) => r.id))).toEqual(new Set(expected.keys()));
+    expect(rows).toHaveLength(expected.size);
+  });
+
+  it('opens no stale contact from a state remembered before the reporter was erased', async () => {
+    const t = await ticket([ROUTE, ACCEPT, REPLY, RESOLVE], true);
+    const states = new TicketStates();
+    const channel = spy();
+    await deliverEventNotices([channel], store, t.events.slice(0, 3), { reporters, states });
+    expect(channel.got.at(-1)!.context.reporterContact.phone).toBe('13800002222');
+    const reporterId = (t.events[0]!.data['reporter'] as { reporterId: string }).reporterId;
+    await reporters.erase(reporterId, { at: new Date(), actor: { kind: 'staff', id: 'dpo', role: 'admin' }, reason: 'test', correlationId: t.id });
+    // The next event folds on from the remembered state; a redelivery reads the stream: neither finds a phone.
+    await deliverEventNotices([channel], store, [t.events[3]!], { reporters, states });
+    await deliverEventNotices([channel], store, [t.events[4]!, t.events[2]!], { reporters, states });
+    expect(channel.got.slice(2).map((g) => [g.notice.kind, g.context.reporterContact.phone, g.context.reporterContact.email])).toEqual([
+      ['public-reply', '', ''], ['accepted', '', ''], ['resolved', '', ''],
+    ]);
   });
 });
