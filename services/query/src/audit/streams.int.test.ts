@@ -80,3 +80,17 @@ it('gives the adapter’s reason for content that cannot be hashed, and fails wh
   await expect(t.store.readStream(stream)).rejects.toThrow(TypeError);
   await expect(readStreams(t.pool, [stream])).rejects.toThrow(TypeError);
 });
+
+it('reads exactly the streams asked for among names of any prefix, case, script and quoting (the range of the names in the database\'s collation)', async () => {
+  const tag = newTicketStream().slice(-12);
+  const names = ['A', 'Z', 'a', 'ticket-', 'ticket-~', 'reporter-', '通办-', '😀-', '\uff01-', 'NULL', 'x"y', 'x\\y', 'x,y', '{x}', ' x', 'x ', "it's", 'é', 'e\u0301', 'ß', 'ss']
+    .map((n) => `${n}${tag}`);
+  for (const stream of names) await t.store.append(stream, [newTestEvent('TicketReplied', { message: stream })], 'no_stream');
+  for (let k = 0; k < 40; k++) {
+    const asked = names.filter((_, i) => (i * 7 + k * 13) % 5 < 2 + (k % 3));
+    const read = await readStreams(t.pool, [...asked, `ticket-none${tag}`]);
+    expect([...read.keys()].sort()).toEqual([...asked].sort());
+    for (const stream of asked) expect(read.get(stream)!.map((l) => [l.stream, l.revision, l.recomputed === l.hash])).toEqual([[stream, 0, true]]);
+  }
+  await expectSameAsAdapter(names);
+});
