@@ -108,3 +108,17 @@ it('given intake\'s routing and the consumer\'s racing for one ticket, then one 
   await Promise.all([routeSubmittedTicket(deps, older), routeSubmittedTicket(deps, older), routeSubmittedTickets(deps, [older])]);
   expect((await store.readStream(older.stream)).map((e) => e.type)).toEqual(['TicketSubmitted', 'TicketRouted']);
 });
+
+it('given a ticket no unit is responsible for in a batch, then the batch fails and so does the ticket alone (retried, then dead-lettered), while a routed ticket is a no-op whatever the reference data says of its division', async () => {
+  const intake = new TicketExecutor({ store, ref, clock: systemClock, service: 'intake' });
+  const routed = await submit(intake, true);
+  const orphan = await submit(intake, false);
+  const noUnit = { ...ref, responsibleUnit: () => undefined };
+  const deps = { executor: new TicketExecutor({ store, ref: noUnit, clock: systemClock, service: 'routing' }), ref: noUnit, store };
+  // The consumer then hands each event to the single handler: the routed one is a no-op, the orphan fails again.
+  await expect(routeSubmittedTickets(deps, [routed, orphan])).rejects.toThrow(`no administration unit for division ${String(orphan.data['division'])}`);
+  await expect(routeSubmittedTicket(deps, orphan)).rejects.toThrow('no administration unit');
+  await routeSubmittedTicket(deps, routed);
+  expect((await store.readStream(orphan.stream)).map((e) => e.type)).toEqual(['TicketSubmitted']);
+  expect((await store.readStream(routed.stream)).map((e) => e.type)).toEqual(['TicketSubmitted', 'TicketRouted']);
+});

@@ -1,4 +1,4 @@
-import { ROUTING_ACTOR, awaitsRouting, evolveAll, initialRouting } from '@tongban/domain';
+import { ROUTING_ACTOR, type TicketState, awaitsRouting, evolveAll, initialRouting } from '@tongban/domain';
 import type { EventStore, RecordedEvent } from '@tongban/eventstore';
 import type { ReferenceData } from '@tongban/reference-data';
 import { type TicketExecutor, routedEventId, toEnvelopes } from '@tongban/runtime';
@@ -18,13 +18,19 @@ export interface RouteSubmittedDeps {
  * writes is the one intake would have (same id, derived from the submitted event's; causation; correlation;
  * actor), so either writer's retry is an idempotent repeat. A redelivered event finds the ticket routed and
  * writes nothing.
- * @throws Error when no unit is responsible for the division (cannot happen after intake's validation): the
- *   event is retried, then dead-lettered with an alert, and the ticket stays unrouted.
+ * @throws Error when no unit is responsible for the division of a ticket still awaiting its routing (cannot happen
+ *   after intake's validation): the event is retried, then dead-lettered with an alert, and the ticket stays unrouted.
  */
 export async function routeSubmittedTicket(deps: RouteSubmittedDeps, event: RecordedEvent): Promise<void> {
   const data = event.data as { ticketId: string; division: string; serviceCode: string };
-  const command = initialRouting(deps.ref, data);
-  if (!command) throw new Error(`no administration unit for division ${data.division}`);
+  // The rule is asked only of a ticket still awaiting its routing: one routed (by intake) or moved on since (withdrawn,
+  // rejected) is a no-op, whatever this process's reference data says of its division (a redriven dead letter included).
+  const command = (state: TicketState) => {
+    if (!awaitsRouting(state)) return undefined;
+    const routing = initialRouting(deps.ref, data);
+    if (!routing) throw new Error(`no administration unit for division ${data.division}`);
+    return routing;
+  };
   await deps.executor.execute(data.ticketId, command, ROUTING_ACTOR, {
     correlationId: event.metadata.correlationId,
     causationId: event.id,
