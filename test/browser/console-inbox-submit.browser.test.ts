@@ -56,7 +56,10 @@ it('an information officer reports for a villager; the township admin sees it in
   expect(unread).toBeGreaterThanOrEqual(1);
   const other = await signedIn(env.browser, env.stack, admin, '/inbox');
   await other.page.locator('[data-testid="nav-unread"]', { hasText: String(unread) }).waitFor({ timeout: 30_000 });
-  expect(await other.page.locator('[data-testid="inbox-message"][data-read="false"]').count()).toBe(unread);
+  // The badge and the list are two reads: wait for the list's messages before counting them.
+  const unreadInOther = other.page.locator('[data-testid="inbox-message"][data-read="false"]');
+  await unreadInOther.nth(unread - 1).waitFor({ timeout: 30_000 });
+  expect(await unreadInOther.count()).toBe(unread);
   await adm.page.getByRole('button', { name: '全部标为已读' }).click();
   await adm.page.locator('[data-testid="inbox-message"][data-read="true"]').first().waitFor();
   expect(await adm.page.locator('[data-testid="inbox-message"][data-read="false"]').count()).toBe(0);
