@@ -24,6 +24,19 @@ async function subscribed(): Promise<boolean> {
   }
 }
 
+/**
+ * True once nothing subscribes (within 5 s): the feed does not flush its UNSUB, and the probe goes over
+ * another connection, so a probe sent at once may still find the subscription on a busy machine.
+ */
+async function unsubscribedSoon(): Promise<boolean> {
+  const until = Date.now() + 5000;
+  while (await subscribed()) {
+    if (Date.now() > until) return false;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return true;
+}
+
 /** Publishes `type` until `seen` holds it (the subscription may still be on its way), within 5 s. */
 async function publishUntilSeen(type: string, seen: string[]): Promise<void> {
   const until = Date.now() + 5000;
@@ -60,7 +73,7 @@ it('subscribes while someone listens, and only then', async () => {
   offFirst();
   expect(await subscribed()).toBe(true);
   offSecond();
-  expect(await subscribed()).toBe(false);
+  expect(await unsubscribedSoon()).toBe(true);
   const before = second.length;
   nc.publish(`${subject}.TicketClosed`, '{}');
   await nc.flush();
@@ -72,4 +85,37 @@ it('subscribes while someone listens, and only then', async () => {
   const offThird = feed.subscribe((type) => third.push(type));
   await publishUntilSeen('TicketAccepted', third);
   offThird();
+});
+
+it('holds one subscription for the listener left after listeners came and went in one tick (each ended twice), and none after it (one added before connecting)', async () => {
+  const other = natsLiveFeed({ natsUrl: natsUrl(), eventsSubject: subject }, pino({ level: 'silent' }));
+  try {
+    const early: string[] = [];
+    const offEarly = other.subscribe((type) => early.push(type)); // before the feed's connection is up
+    await publishUntilSeen('TicketSubmitted', early);
+    offEarly();
+    const kept: string[] = [];
+    let offKept = other.subscribe((type) => kept.push(type));
+    // Flapping in one tick: each last listener leaves (the subscription ends) and a new one comes (a new
+    // subscription) before the old one's loop has ended; the old listener's end comes again after (the
+    // request's close and the response's error both end it).
+    for (let i = 0; i < 5; i++) {
+      const previous = offKept;
+      previous();
+      offKept = other.subscribe((type) => kept.push(type));
+      previous();
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await publishUntilSeen('TicketRouted', kept);
+    // One subscription: an event once.
+    nc.publish(`${subject}.TicketClosed`, '{}');
+    await nc.flush();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(kept.filter((type) => type === 'TicketClosed')).toHaveLength(1);
+    offKept();
+    offKept();
+    expect(await unsubscribedSoon()).toBe(true);
+  } finally {
+    await other.close();
+  }
 });
