@@ -16,7 +16,7 @@ import { v7 as uuidv7 } from 'uuid';
 import type { NotificationChannel } from './channels';
 import { parseUnitContacts } from './contacts';
 import { type FakeSmsServer, fakeAliyun, fakeTencent } from './testing/fake-sms-providers';
-import { deliverNotices } from './delivery';
+import { TicketStates, deliverEventNotices, deliverNotices } from './delivery';
 import { inboxChannel } from './inbox';
 import { NOTIFICATION_MIGRATIONS } from './migrations';
 import { type AddressHash, DeliveryLedger, hashLedgerAddresses, ledgerAddressHash, setOptOut } from './ledger';
@@ -139,6 +139,29 @@ describe('Alibaba Cloud SMS', () => {
     expect(await ledger(t.id)).toEqual([expect.objectContaining({ address: addressHash('sms', '13800006666'), state: 'sent' })]);
     const claim = await new DeliveryLedger(pool, addressHash).claim({ messageId, channel: 'sms', address: '13800006666' }, row);
     expect(claim).toEqual({ action: 'done', state: 'sent' });
+  });
+
+  it('a batch whose SMS fails midway, then handled one by one (the consumer\'s fallback): each reporter texted once, none skipped', async () => {
+    const phones = ['13800007001', '13800007002', '13800007003'];
+    const tickets = await Promise.all(phones.map((phone) => ticket(phone)));
+    const { list, close } = channels('aliyun');
+    const options = { ...noticeOptions(parseUnitContacts(CONTACTS), (id) => ref.unitsById.get(id)?.name), states: new TicketStates() };
+    const accepted = await Promise.all(tickets.map((t) => last(t, 'TicketAccepted')));
+    const texts = () => phones.map((phone) => aliyun.sent.filter((s) => s.phone === phone && s.templateCode === 'SMS_100').length);
+    const before = texts();
+    aliyun.failNext('isv.BUSINESS_LIMIT_CONTROL');
+    // The acceptances only (the routings' mails to the unit would count in the e-mail tests below).
+    const failed = await deliverEventNotices(list, store, accepted, options).then(() => undefined, (err: Error) => err.message);
+    expect(failed).toMatch(/sms delivery of [0-9a-f-]{36} failed/);
+    for (const event of accepted) await deliverEventNotices(list, store, [event], options);
+    // And once more, as a redelivery of the whole batch would.
+    await deliverEventNotices(list, store, accepted, options);
+    close();
+    // The throttled attempt is answered with the error and not recorded as sent.
+    expect(texts().map((n, i) => n - before[i]!)).toEqual([1, 1, 1]);
+    for (const t of tickets) expect((await ledger(t.id)).filter((r) => r.kind === 'accepted').map((r) => r.state)).toEqual(['sent']);
+    const { rows } = await pool.query<{ n: number }>("SELECT count(*)::int AS n FROM inbox_messages WHERE ticket_id = ANY($1::uuid[]) AND kind = 'accepted'", [tickets.map((t) => t.id)]);
+    expect(rows[0]!.n).toBe(3);
   });
 
   it('retries a throttled send (transient) on redelivery and records a refused number (permanent) as 短信发送失败 for the holding unit', async () => {
