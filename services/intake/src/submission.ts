@@ -75,7 +75,8 @@ export async function submitTicket(deps: SubmissionDeps, request: intake.SubmitT
   // A replay answers the ticket's current revision (1 after intake's own routing), as the claimed retry below does.
   const replay = async (): Promise<intake.SubmitTicketResponse> => {
     const { revision } = await deps.executor.execute(ids.ticketId, () => undefined, actor, { correlationId: ids.ticketId });
-    return { ticketId: ids.ticketId, reference: ids.reference, revision, replayed: true };
+    // (No stream: the claim's first attempt never appended, and nothing can be sealed now: 0, as before.)
+    return { ticketId: ids.ticketId, reference: ids.reference, revision: Math.max(revision, 0), replayed: true };
   };
   if (!command) return replay();
   // Issue 13: the ticket is routed in the same append (TicketSubmitted, then TicketRouted exactly as routing's
