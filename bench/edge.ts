@@ -46,7 +46,7 @@ async function upstream(): Promise<void> {
   const log = createLogger('intake', 'warn');
   let n = 0;
   const handler = unary(keys.keys, log, async (): Promise<IntakeTypes.SubmitTicketResponse> => ({
-    ticketId: randomUUID(), reference: `LS-2026-${String(++n).padStart(6, '0')}`, revision: 0, replayed: false,
+    ticketId: randomUUID(), reference: `LS-2026-${String(++n).padStart(6, '0')}`, revision: 1, replayed: false, status: 'routed',
   }));
   const none = unary(keys.keys, log, async () => { throw new Error('not in this benchmark'); });
   const grpc = await startGrpcServer('127.0.0.1:0', intake.IntakeServiceService, {

@@ -95,6 +95,8 @@ it('records a first-response breach when the clock moves 25 h past an unanswered
     token: device.token, body: { service_code: 'water-supply', division: '513431', title: '停水三天', description: '村里停水三天了。' },
   });
   expect(submitted.status).toBe(201);
+  // Routed in the submission's own append: the answer says so (was: a hard-coded submitted).
+  expect(submitted.body).toMatchObject({ status: 'routed', revision: 1 });
   const id = submitted.body.id;
   await stack.waitForTicket(id, device.token, (v) => v.status === 'routed');
   await stack.setClock(plusHours(utc(start), 25));

@@ -263,14 +263,17 @@ describe('gRPC status → problem+json', () => {
 });
 
 describe('tickets', () => {
-  it('submits with the Idempotency-Key forwarded, answering 201 with links and ETag', async () => {
+  it('submits with the Idempotency-Key forwarded, answering 201 with intake\'s status, links and ETag', async () => {
+    fakes.behaviour = (method) => method === 'intake.submitTicket'
+      ? { response: { ticketId: 'ticket-1', reference: 'LS-2026-000001', revision: 1, replayed: false, status: 'routed' } }
+      : undefined;
     const body = { ...validSubmission, address: 'Main road', lat: 27.9, long: 102.2, onBehalfOf: { name: '阿呷', contact: '138' } };
     const res = await post('/api/v1/tickets', body, auth(adminToken, { 'idempotency-key': 'key-42' }));
     expect(res.status).toBe(201);
-    expect(res.headers.get('etag')).toBe('"0"');
+    expect(res.headers.get('etag')).toBe('"1"');
     expect(res.headers.get('location')).toBe('/api/v1/tickets/ticket-1');
     expect(await res.json()).toEqual({
-      id: 'ticket-1', reference: 'LS-2026-000001', status: 'submitted', revision: 0,
+      id: 'ticket-1', reference: 'LS-2026-000001', status: 'routed', revision: 1,
       links: { self: '/api/v1/tickets/ticket-1', history: '/api/v1/tickets/ticket-1/history' },
     });
     const [call] = fakes.callsTo('intake.submitTicket');
@@ -285,11 +288,13 @@ describe('tickets', () => {
 
   it('marks a replayed submission', async () => {
     fakes.behaviour = (method) => method === 'intake.submitTicket'
-      ? { response: { ticketId: 'ticket-1', reference: 'LS-2026-000001', revision: 0, replayed: true } }
+      ? { response: { ticketId: 'ticket-1', reference: 'LS-2026-000001', revision: 0, replayed: true, status: '' } }
       : undefined;
     const res = await post('/api/v1/tickets', validSubmission, auth(citizenToken, { 'idempotency-key': 'key-42' }));
     expect(res.status).toBe(201);
     expect(res.headers.get('idempotent-replayed')).toBe('true');
+    // No status (an older intake's answer decodes as empty): submitted, as before.
+    expect(await res.json()).toMatchObject({ status: 'submitted', revision: 0 });
   });
 
   it('returns the ticket view with its ETag, the history and lists', async () => {

@@ -29,7 +29,7 @@ it('answers a retry with the same key and body with the same ticket and referenc
   expect(first.replayed).toBe(false);
   expect(first.reference).toMatch(/^LS-\d{4}-\d{6}$/);
   const again = await submit('key-1');
-  expect(again).toMatchObject({ ticketId: first.ticketId, reference: first.reference, replayed: true });
+  expect(again).toMatchObject({ ticketId: first.ticketId, reference: first.reference, replayed: true, status: 'routed' });
   await expect(submit('key-1', '另一个标题')).rejects.toMatchObject({ reason: 'idempotency_key_reused' });
   // The retry wrote nothing, and answers the ticket's revision (its submission and routing: 1).
   expect(again.revision).toBe(first.revision);
@@ -38,7 +38,8 @@ it('answers a retry with the same key and body with the same ticket and referenc
 
 it('appends the submission and its routing in one append: TicketRouted as routing writes it, caused by TicketSubmitted', async () => {
   const answer = await submitTicket(deps(), request('key-routed'), CITIZEN);
-  expect(answer.revision).toBe(1);
+  // The answer says the status at its revision (was: the gateway's hard-coded submitted).
+  expect(answer).toMatchObject({ revision: 1, status: 'routed', replayed: false });
   const [submitted, routed, ...more] = await db.store.readStream(`ticket-${answer.ticketId}`);
   expect(more).toEqual([]);
   expect(submitted).toMatchObject({ id: answer.ticketId, type: 'TicketSubmitted', revision: 0, metadata: { actor: { kind: 'citizen', id: CITIZEN.id }, channel: 'app' } });
@@ -59,7 +60,7 @@ it('appends the submission and its routing in one append: TicketRouted as routin
 it('submits a ticket unrouted when no unit is responsible for its division (routing\'s consumer reports it)', async () => {
   const noUnit: ReferenceData = { ...ref, responsibleUnit: () => undefined };
   const answer = await submitTicket({ ...deps(), ref: noUnit }, request('key-no-unit'), CITIZEN);
-  expect(answer.revision).toBe(0);
+  expect(answer).toMatchObject({ revision: 0, status: 'submitted' });
   expect((await db.store.readStream(`ticket-${answer.ticketId}`)).map((e) => e.type)).toEqual(['TicketSubmitted']);
 });
 
@@ -106,7 +107,7 @@ it('answers a retry whose reporter was erased since (nothing can be sealed for t
     },
   });
   const again = await submitTicket({ ...deps(), reporters: erased }, named('key-erased'), CITIZEN);
-  expect(again).toEqual({ ticketId: first.ticketId, reference: first.reference, revision: first.revision, replayed: true });
+  expect(again).toEqual({ ticketId: first.ticketId, reference: first.reference, revision: first.revision, replayed: true, status: 'routed' });
   expect(await db.store.readStream(`ticket-${first.ticketId}`)).toHaveLength(2);
 });
 

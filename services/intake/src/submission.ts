@@ -74,9 +74,9 @@ export async function submitTicket(deps: SubmissionDeps, request: intake.SubmitT
   });
   // A replay answers the ticket's current revision (1 after intake's own routing), as the claimed retry below does.
   const replay = async (): Promise<intake.SubmitTicketResponse> => {
-    const { revision } = await deps.executor.execute(ids.ticketId, () => undefined, actor, { correlationId: ids.ticketId });
-    // (No stream: the claim's first attempt never appended, and nothing can be sealed now: 0, as before.)
-    return { ticketId: ids.ticketId, reference: ids.reference, revision: Math.max(revision, 0), replayed: true };
+    const { revision, state } = await deps.executor.execute(ids.ticketId, () => undefined, actor, { correlationId: ids.ticketId });
+    // (No stream: the claim's first attempt never appended, and nothing can be sealed now: 0 and submitted, as before.)
+    return { ticketId: ids.ticketId, reference: ids.reference, revision: Math.max(revision, 0), replayed: true, status: state.status };
   };
   if (!command) return replay();
   // Issue 13: the ticket is routed in the same append (TicketSubmitted, then TicketRouted exactly as routing's
@@ -96,7 +96,8 @@ export async function submitTicket(deps: SubmissionDeps, request: intake.SubmitT
       ...(routing ? { then: routing } : {}),
     });
     const replayed = ids.replayed || result.eventTypes.length === 0;
-    return { ticketId: ids.ticketId, reference: ids.reference, revision: result.revision, replayed };
+    // The status the append made (routed; submitted without a unit), or the replayed stream's.
+    return { ticketId: ids.ticketId, reference: ids.reference, revision: result.revision, replayed, status: result.state.status };
   } catch (err) {
     if (claimed && err instanceof TicketRejection && err.reason === 'already_exists') return replay();
     throw err;

@@ -111,7 +111,7 @@ describe('POST requests', () => {
   });
 
   it('forwards an Idempotency-Key and says when an answer replays an earlier submission', async () => {
-    fakes.behaviour = (method) => (method === 'intake.submitTicket' ? { response: { ticketId: 'ticket-1', reference: 'LS-2026-000001', revision: 0, replayed: true } } : undefined);
+    fakes.behaviour = (method) => (method === 'intake.submitTicket' ? { response: { ticketId: 'ticket-1', reference: 'LS-2026-000001', revision: 0, replayed: true, status: '' } } : undefined);
     const res = await post('/open311/v2/requests.json', submission, { 'idempotency-key': 'k-1' });
     expect(res.headers.get('idempotent-replayed')).toBe('true');
     expect(fakes.callsTo('intake.submitTicket')[0]?.request).toMatchObject({ idempotencyKey: 'k-1' });

@@ -88,7 +88,7 @@ const submittedSchema: JsonSchema = {
   properties: {
     id: { type: 'string' },
     reference: { type: 'string', description: 'Human reference, e.g. LS-2026-000123.' },
-    status: { type: 'string' },
+    status: { type: 'string', description: 'The ticket\'s status at `revision`: routed (a new ticket), submitted (no unit found), or where a replayed ticket has got to.' },
     revision: { type: 'integer' },
     links: { type: 'object', properties: { self: { type: 'string' }, history: { type: 'string' } } },
     attachments: { type: 'array', items: attachmentSchema, description: 'The photos sent with a multipart submission.' },
@@ -289,7 +289,7 @@ export function registerSubmitRoute(app: FastifyInstance, ctx: GatewayContext): 
     const revision = attached?.revision ?? res.revision;
     setEtag(reply, revision);
     return reply.code(201).send({
-      id: res.ticketId, reference: res.reference, status: 'submitted', revision, links, ...(attached ? { attachments: attached.attachments } : {}),
+      id: res.ticketId, reference: res.reference, status: res.status || 'submitted', revision, links, ...(attached ? { attachments: attached.attachments } : {}),
     });
   });
 }

@@ -65,7 +65,7 @@ async function identityAnswer(method: string, request: unknown): Promise<unknown
 function defaultAnswer(method: string, request: unknown): unknown {
   const req = request as { ticketId?: string };
   switch (method) {
-    case 'intake.submitTicket': return { ticketId: 'ticket-1', reference: 'LS-2026-000001', revision: 0, replayed: false };
+    case 'intake.submitTicket': return { ticketId: 'ticket-1', reference: 'LS-2026-000001', revision: 0, replayed: false, status: '' };
     case 'intake.executeReporterCommand':
     case 'routing.executeRoutingCommand':
     case 'casework.executeCaseworkCommand':

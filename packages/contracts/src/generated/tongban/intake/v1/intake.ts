@@ -58,6 +58,11 @@ export interface SubmitTicketResponse {
   revision: number;
   /** True when this answer replays an earlier submission with the same idempotency key. */
   replayed: boolean;
+  /**
+   * The ticket's status at the answered revision: routed (a new ticket, routed in the same append), submitted
+   * (no responsible unit), or wherever a replayed ticket has got to; empty from an older intake (read: submitted).
+   */
+  status: string;
 }
 
 export interface ExecuteReporterCommandRequest {
@@ -442,7 +447,7 @@ export const SubmitTicketRequest: MessageFns<SubmitTicketRequest> = {
 };
 
 function createBaseSubmitTicketResponse(): SubmitTicketResponse {
-  return { ticketId: "", reference: "", revision: 0, replayed: false };
+  return { ticketId: "", reference: "", revision: 0, replayed: false, status: "" };
 }
 
 export const SubmitTicketResponse: MessageFns<SubmitTicketResponse> = {
@@ -458,6 +463,9 @@ export const SubmitTicketResponse: MessageFns<SubmitTicketResponse> = {
     }
     if (message.replayed !== false) {
       writer.uint32(32).bool(message.replayed);
+    }
+    if (message.status !== "") {
+      writer.uint32(42).string(message.status);
     }
     return writer;
   },
@@ -507,6 +515,14 @@ export const SubmitTicketResponse: MessageFns<SubmitTicketResponse> = {
             message.replayed = reader.bool();
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.status = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -529,6 +545,7 @@ export const SubmitTicketResponse: MessageFns<SubmitTicketResponse> = {
       reference: isSet(object.reference) ? globalThis.String(object.reference) : "",
       revision: isSet(object.revision) ? globalThis.Number(object.revision) : 0,
       replayed: isSet(object.replayed) ? globalThis.Boolean(object.replayed) : false,
+      status: isSet(object.status) ? globalThis.String(object.status) : "",
     };
   },
 
@@ -546,6 +563,9 @@ export const SubmitTicketResponse: MessageFns<SubmitTicketResponse> = {
     if (message.replayed !== false) {
       obj.replayed = message.replayed;
     }
+    if (message.status !== "") {
+      obj.status = message.status;
+    }
     return obj;
   },
 
@@ -558,6 +578,7 @@ export const SubmitTicketResponse: MessageFns<SubmitTicketResponse> = {
     message.reference = object.reference ?? "";
     message.revision = object.revision ?? 0;
     message.replayed = object.replayed ?? false;
+    message.status = object.status ?? "";
     return message;
   },
 };
