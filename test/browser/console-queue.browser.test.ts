@@ -1,6 +1,6 @@
 import { screenshot } from './support/browser';
 import { useBrowserStack } from './support/stack';
-import { TOWNSHIP, queueRow, signedIn, submitReport } from './support/console';
+import { TOWNSHIP, chooseFilter, queueRow, signedIn, submitReport } from './support/console';
 
 /**
  * The console's queue in a real Chromium against the real platform: a ticket submitted through the API
@@ -41,8 +41,7 @@ it('shows a ticket submitted through the API in the unit\'s queue with its clock
   expect(arrivalMs).toBeLessThan(10_000);
 
   // The category filter counts and narrows.
-  await page.locator('[data-testid="filter-category"]').click();
-  await page.locator('.ant-select-item-option', { hasText: '供电 (1)' }).click();
+  await chooseFilter(page, 'filter-category', '供电 (1)', /category=power-supply/);
   await queueRow(page, first.reference).waitFor({ state: 'detached' });
   expect(await queueRow(page, second.reference).count()).toBe(1);
   await page.getByRole('button', { name: '清除筛选' }).click();

@@ -38,3 +38,24 @@ export async function submitReport(stack: TestStack, title: string, body: Record
 export function queueRow(page: Page, reference: string) {
   return page.locator(`tr[data-reference="${reference}"]`);
 }
+
+/**
+ * Chooses the option labelled `option` of the queue's filter select `testId` until the URL holds
+ * `param` (the filters live in the URL). Under load a live refetch re-renders the options (their counts)
+ * while the dropdown opens, and a click can land on the list being replaced: seen once in CI at load 10,
+ * the filter never applied. Tries up to 5 times, each waiting up to 5 s for the URL.
+ * @throws the last wait's timeout when the filter never applies.
+ */
+export async function chooseFilter(page: Page, testId: string, option: string, param: RegExp): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    const choice = page.locator('.ant-select-item-option', { hasText: option }).first();
+    if (!(await choice.isVisible())) await page.locator(`[data-testid="${testId}"]`).click();
+    await choice.click({ timeout: 5_000 }).catch(() => undefined);
+    try {
+      await page.waitForURL(param, { timeout: 5_000 });
+      return;
+    } catch (err) {
+      if (attempt >= 5) throw err;
+    }
+  }
+}
