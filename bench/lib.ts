@@ -1,5 +1,6 @@
 /** Small helpers of the benchmarks: timing, percentiles, formatting, process CPU. */
 import { readdirSync, readFileSync } from 'node:fs';
+import type pg from 'pg';
 
 /** Milliseconds since an arbitrary origin (monotonic, sub-millisecond). */
 export function nowMs(): number {
@@ -74,4 +75,24 @@ export function processTimes(): Map<number, { ppid: number; ticks: number }> {
     } catch { /* ended */ }
   }
   return out;
+}
+
+/**
+ * The baseline of rebuild and verification: reads every ticket event (stream, revision, data, metadata,
+ * hash) in stream order, pages of 20,000 rows by keyset, and does nothing with them.
+ * @returns the number of events read.
+ */
+export async function plainRead(pool: pg.Pool): Promise<number> {
+  let n = 0;
+  for (let after = { stream: 'ticket-', revision: -1 }; ;) {
+    const { rows } = await pool.query<{ stream: string; revision: string }>(
+      `SELECT e.stream, e.revision::text AS revision, e.data, e.metadata, e.hash FROM events e
+       WHERE (e.stream, e.revision) > ($1, $2) AND e.stream < 'ticket.' ORDER BY e.stream, e.revision LIMIT 20000`,
+      [after.stream, after.revision],
+    );
+    if (rows.length === 0) return n;
+    n += rows.length;
+    const last = rows[rows.length - 1]!;
+    after = { stream: last.stream, revision: Number(last.revision) };
+  }
 }

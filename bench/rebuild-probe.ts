@@ -12,7 +12,7 @@ import { loadavg } from 'node:os';
 import { PostgresEventStore } from '@tongban/eventstore';
 import pg from 'pg';
 import { rebuildReadModels } from '../services/query/src/rebuild';
-import { nowMs } from './lib';
+import { nowMs, plainRead } from './lib';
 
 const ticks = (pid: number): number => {
   try {
@@ -66,20 +66,7 @@ async function main(): Promise<void> {
     console.log(`${label.padEnd(8)} ${events} events ${(ms / 1000).toFixed(2)} s ${Math.round(events / (ms / 1000))} ev/s  cpu/100k: client ${(clientS * per).toFixed(2)} s, server ${(serverS * per).toFixed(2)} s, total ${((clientS + serverS) * per).toFixed(2)} s  load ${loadavg()[0]!.toFixed(1)}`);
     return events / (ms / 1000);
   };
-  const read = async () => {
-    let n = 0;
-    for (let after = { stream: 'ticket-', revision: -1 }; ;) {
-      const { rows } = await pool.query<{ stream: string; revision: string }>(
-        `SELECT e.stream, e.revision::text AS revision, e.data, e.metadata, e.hash FROM events e
-         WHERE (e.stream, e.revision) > ($1, $2) AND e.stream < 'ticket.' ORDER BY e.stream, e.revision LIMIT 20000`,
-        [after.stream, after.revision],
-      );
-      if (rows.length === 0) return n;
-      n += rows.length;
-      const last = rows[rows.length - 1]!;
-      after = { stream: last.stream, revision: Number(last.revision) };
-    }
-  };
+  const read = () => plainRead(pool);
   const modes = (only ?? 'read,w0,w1').split(',');
   for (let i = 0; i < rounds; i++) {
     let r = 0;

@@ -42,7 +42,7 @@ import { rebuildReadModels } from '../services/query/src/rebuild';
 import { StatsCache } from '../services/query/src/stats/cache';
 import { statsBySql } from '../services/query/src/stats/sql';
 import type { StatsQuery } from '../services/query/src/stats/definitions';
-import { type Latency, latency, round, sameStats, table, timed } from './lib';
+import { type Latency, latency, plainRead, round, sameStats, table, timed } from './lib';
 import { generateWorkload } from './workload/generate';
 import { generateFactsInParallel } from './workload/parallel-facts';
 
@@ -96,20 +96,7 @@ async function main(): Promise<void> {
 
     // 2. Baseline read, rebuild.
     log(`\n2. baseline read${only.has('rebuild') ? ', full rebuild of the read models' : ''}`);
-    const scan = await timed(async () => {
-      let n = 0;
-      for (let after = { stream: 'ticket-', revision: -1 }; ;) {
-        const { rows } = await pool.query<{ stream: string; revision: string }>(
-          `SELECT e.stream, e.revision::text AS revision, e.data, e.metadata, e.hash FROM events e
-           WHERE (e.stream, e.revision) > ($1, $2) AND e.stream < 'ticket.' ORDER BY e.stream, e.revision LIMIT 20000`,
-          [after.stream, after.revision],
-        );
-        if (rows.length === 0) return n;
-        n += rows.length;
-        const last = rows[rows.length - 1]!;
-        after = { stream: last.stream, revision: Number(last.revision) };
-      }
-    });
+    const scan = await timed(() => plainRead(pool));
     const scanRate = Math.round(scan.value / (scan.ms / 1000));
     if (only.has('rebuild')) {
       const rebuild = await rebuildReadModels(pool, store);
