@@ -1,7 +1,7 @@
 import type { Browser } from 'playwright-core';
 import { type TestStack, startTestStack } from '../support/test-stack';
 import { activate } from '../support/staff-sign-in';
-import { assertAppBuilt, chooseInDialog, dropdownsClosed, launchBrowser, openPage, screenshot } from './support/browser';
+import { assertAppBuilt, chooseInDialog, confirmPopup, dropdownsClosed, launchBrowser, openPage, screenshot } from './support/browser';
 import { signedIn, submitReport } from './support/console';
 
 /**
@@ -86,8 +86,8 @@ it('the bootstrap admin lands on the directory, creates a person, grants a towns
   // Reset the password: a new one-time password, shown once, which signs in (and must be changed); the
   // first one no longer does.
   await dropdownsClosed(page);
-  await row.locator('[data-testid="reset-password"]').click();
-  await page.locator('.ant-popconfirm-buttons .ant-btn-primary').click();
+  const reset = await confirmPopup(page, row.locator('[data-testid="reset-password"]'), (r) => /\/reset-password$/.test(r.url()) && r.method() === 'POST');
+  expect((await reset.response())?.status()).toBe(200);
   await notice.filter({ hasText: '密码已重置' }).waitFor({ timeout: 30_000 });
   const resetPassword = /[:：]\s*(\S+)$/.exec((await notice.textContent())!.trim())![1]!;
   expect(resetPassword).not.toBe(firstPassword);

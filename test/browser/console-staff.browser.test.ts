@@ -4,7 +4,7 @@ import { freePort } from '@tongban/testing';
 import type { Browser, Page } from 'playwright-core';
 import { BOOTSTRAP_PASSWORD, type StaffSession, createStaff, signInBootstrapAdmin } from '../support/staff-sign-in';
 import { type TestStack, startTestStack } from '../support/test-stack';
-import { assertAppBuilt, chooseInDialog, launchBrowser, openPage, screenshot } from './support/browser';
+import { assertAppBuilt, chooseInDialog, confirmPopup, launchBrowser, openPage, screenshot } from './support/browser';
 import { TOWNSHIP, signedIn, submitReport } from './support/console';
 
 /**
@@ -98,8 +98,7 @@ it('single sign-on: the button leads to the provider, and a linked person comes 
   await context.close();
 
   // Unlinked on the directory page: the subject no longer signs in as this person.
-  await row.locator('[data-testid="oidc-unlink"]').click();
-  await directory.page.locator('.ant-popconfirm-buttons .ant-btn-primary').click();
+  await confirmPopup(directory.page, row.locator('[data-testid="oidc-unlink"]'), (r) => /\/oidc\?issuer=/.test(r.url()) && r.method() === 'DELETE');
   await row.locator('[data-testid="oidc-subject"]').waitFor({ state: 'detached', timeout: 30_000 });
   expect((await stack.api('GET', `/api/v1/staff/${person.id}`, { token: await directoryAdmin.token() })).body.oidc).toEqual([]);
   expect(directory.errors.filter((e) => !/401/.test(e))).toEqual([]);

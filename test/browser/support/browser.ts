@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Browser, type BrowserContext, type Page, chromium } from 'playwright-core';
+import { type Browser, type BrowserContext, type Locator, type Page, type Request, chromium } from 'playwright-core';
 
 /**
  * The browser-test harness: playwright-core driving Debian's Chromium (`apt-get install -y chromium
@@ -96,4 +96,28 @@ export async function chooseInDialog(page: Page, label: string, option: string, 
   if (options.search) await page.keyboard.type(option);
   await page.locator(`${OPEN_DROPDOWN} .ant-select-item-option[title="${option}"]`).click();
   await dropdownsClosed(page);
+}
+
+/** The selector of antd's open popconfirm (a closed one stays in the DOM with `-hidden`). */
+const OPEN_POPCONFIRM = '.ant-popover:not(.ant-popover-hidden) .ant-popconfirm-buttons .ant-btn-primary';
+
+/**
+ * Clicks `trigger` (a button wrapped in an antd Popconfirm), then the popconfirm's OK, and resolves with
+ * the request the confirmation sent (matched by `request`). Under load a click can land while a closing
+ * dialog still covers the page or while the popconfirm animates in and be lost: until a matching request
+ * has gone out, the popconfirm is opened again and confirmed (up to 5 attempts) — never after, so the action
+ * is sent once. Rejects when no request went out.
+ */
+export async function confirmPopup(page: Page, trigger: Locator, request: (r: Request) => boolean): Promise<Request> {
+  const sent = page.waitForRequest(request, { timeout: 60_000 });
+  let done: Request | undefined;
+  void sent.then((r) => { done = r; }, () => undefined);
+  for (let attempt = 1; !done; attempt++) {
+    const ok = page.locator(OPEN_POPCONFIRM);
+    if (!(await ok.isVisible())) await trigger.click({ timeout: 10_000 }).catch(() => undefined);
+    await ok.click({ timeout: 5_000 }).catch(() => undefined);
+    await Promise.race([sent, new Promise((r) => setTimeout(r, 3_000))]).catch(() => undefined);
+    if (!done && attempt >= 5) break;
+  }
+  return sent;
 }
