@@ -1,6 +1,7 @@
 /** Small helpers of the benchmarks: timing, percentiles, formatting, process CPU. */
 import { readdirSync, readFileSync } from 'node:fs';
 import type pg from 'pg';
+import { CandidatePager, verifyStreams } from '../services/query/src/audit/evidence';
 
 /** Milliseconds since an arbitrary origin (monotonic, sub-millisecond). */
 export function nowMs(): number {
@@ -94,5 +95,21 @@ export async function plainRead(pool: pg.Pool): Promise<number> {
     n += rows.length;
     const last = rows[rows.length - 1]!;
     after = { stream: last.stream, revision: Number(last.revision) };
+  }
+}
+
+/**
+ * Verifies every ticket chain as `tongban-audit verify --all` does (pages of 500 candidate streams).
+ * @returns the events checked and the streams found broken.
+ */
+export async function verifyEveryTicket(pool: pg.Pool): Promise<{ events: number; broken: number }> {
+  let events = 0;
+  let broken = 0;
+  const pages = new CandidatePager(pool, { limit: 500 }); // as the CLI pages
+  for (let after: string | undefined; ;) {
+    const page = await pages.page(after);
+    for (const v of await verifyStreams(pool, page.streams)) { events += v.checkedEvents; if (!v.intact) broken += 1; }
+    if (!page.next) return { events, broken };
+    after = page.next;
   }
 }

@@ -1,9 +1,9 @@
 /**
  * `npx tsx bench/rebuild-probe.ts <database> [rounds] [modes]` (not part of npm test; run it under the bench
  * lock): on a database kept by `npm run bench -- --tickets N --only rebuild --keep`, runs `rounds` rounds of
- * `modes` in one process (default `read,w0,w1`: the plain read of bench/run.ts, the rebuild with 0 and with 1
- * worker thread; `wN` for N workers) and prints for each its wall time, events/s, the ratio to the round's
- * plain read and the CPU seconds per 100k events of this process (worker threads included) and of the
+ * `modes` in one process (default `read,rebuild,verify`: the plain read of bench/run.ts, the rebuild, every
+ * ticket chain verified as bench/run.ts does) and prints for each its wall time, events/s, the ratio to the
+ * round's plain read and the CPU seconds per 100k events of this process and of the
  * database's backends (sampled every 100 ms from their process titles, so connections opened and closed
  * within a run and parallel workers count too). Alternating in one process is what compares on a busy machine.
  */
@@ -12,7 +12,7 @@ import { loadavg } from 'node:os';
 import { PostgresEventStore } from '@tongban/eventstore';
 import pg from 'pg';
 import { rebuildReadModels } from '../services/query/src/rebuild';
-import { nowMs, plainRead } from './lib';
+import { nowMs, plainRead, verifyEveryTicket } from './lib';
 
 const ticks = (pid: number): number => {
   try {
@@ -28,7 +28,7 @@ async function main(): Promise<void> {
   const pool = new pg.Pool({ connectionString: `postgres://postgres@127.0.0.1:5432/${db}`, max: 6, idleTimeoutMillis: 0 });
   const store = await PostgresEventStore.create(pool);
   // Backends of this database (their process title names it) and their parallel workers, sampled every
-  // 100 ms so that connections opened and closed within a measurement (workers') are counted too.
+  // 100 ms so that connections opened and closed within a measurement (the COPY connections) are counted too.
   const seen = new Map<number, number>();
   const sample = () => {
     const leaders = new Set<number>();
@@ -67,14 +67,19 @@ async function main(): Promise<void> {
     return events / (ms / 1000);
   };
   const read = () => plainRead(pool);
-  const modes = (only ?? 'read,w0,w1').split(',');
+  const modes = (only ?? 'read,rebuild,verify').split(',');
   for (let i = 0; i < rounds; i++) {
     let r = 0;
     for (const m of modes) {
       if (m === 'read') r = await measure('read', read);
-      else {
-        const b = await measure(m, async () => (await rebuildReadModels(pool, store, { workers: Number(m.slice(1)) })).events);
+      else if (m === 'verify') {
+        const v = await measure(m, async () => (await verifyEveryTicket(pool)).events);
+        if (r) console.log(`   ratio verify ${(v / r).toFixed(2)}`);
+      } else if (m === 'rebuild') {
+        const b = await measure(m, async () => (await rebuildReadModels(pool, store)).events);
         if (r) console.log(`   ratio ${m} ${(b / r).toFixed(2)}`);
+      } else {
+        throw new Error(`unknown mode ${m} (modes: read, rebuild, verify)`);
       }
     }
   }

@@ -36,13 +36,12 @@ import { PostgresEventStore, runMigrations } from '@tongban/eventstore';
 import { loadReferenceData } from '@tongban/reference-data';
 import { loadConfig } from '@tongban/runtime';
 import pg from 'pg';
-import { CandidatePager, verifyStreams } from '../services/query/src/audit/evidence';
 import { QUERY_MIGRATIONS } from '../services/query/src/migrations';
 import { rebuildReadModels } from '../services/query/src/rebuild';
 import { StatsCache } from '../services/query/src/stats/cache';
 import { statsBySql } from '../services/query/src/stats/sql';
 import type { StatsQuery } from '../services/query/src/stats/definitions';
-import { type Latency, latency, plainRead, round, sameStats, table, timed } from './lib';
+import { type Latency, latency, plainRead, round, sameStats, table, timed, verifyEveryTicket } from './lib';
 import { generateWorkload } from './workload/generate';
 import { generateFactsInParallel } from './workload/parallel-facts';
 
@@ -112,17 +111,7 @@ async function main(): Promise<void> {
     // 3. Verification of every chain.
     if (only.has('verify')) {
       log('\n3. verification of every ticket chain (as tongban-audit verify --all)');
-      const verified = await timed(async () => {
-        let events = 0;
-        let broken = 0;
-        const pages = new CandidatePager(pool, { limit: 500 }); // as the CLI pages
-        for (let after: string | undefined; ;) {
-          const page = await pages.page(after);
-          for (const v of await verifyStreams(pool, page.streams)) { events += v.checkedEvents; if (!v.intact) broken += 1; }
-          if (!page.next) return { events, broken };
-          after = page.next;
-        }
-      });
+      const verified = await timed(() => verifyEveryTicket(pool));
       const verifyRate = Math.round(verified.value.events / (verified.ms / 1000));
       results['verify'] = { ...verified.value, ms: round(verified.ms), eventsPerSecond: verifyRate, ratioToBaseline: round(verifyRate / scanRate) };
       log(`   ${verified.value.events} events, ${verified.value.broken} broken, ${round(verified.ms / 1000)} s: ${verifyRate} events/s (${round(verifyRate / scanRate)} × the plain read)`);

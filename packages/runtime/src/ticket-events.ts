@@ -4,8 +4,7 @@
  * are brought to the current shape here ({@link UPCASTS}); and an event this code cannot read is refused
  * here — never skipped, never folded into a broken state.
  */
-// The event codecs alone, not the contracts' index (its gRPC services): the rebuild's worker threads load this file (issue 13).
-import * as events from '@tongban/contracts/ticket-events';
+import { events } from '@tongban/contracts';
 import { levelOfScore, type TicketEvent, type TicketEventEnvelope, type TicketEventType } from '@tongban/domain';
 import type { EventMetadataInput, RecordedEvent } from '@tongban/eventstore';
 

@@ -1,10 +1,9 @@
 /**
- * The rebuild's fold (rebuild.ts), run by the rebuilding thread and by each worker thread
- * (rebuild-worker.ts): a range of ticket streams read in (stream, revision) order, each ticket folded as
+ * The rebuild's fold (rebuild.ts): the ticket streams read in (stream, revision) order, each ticket folded as
  * its rows arrive (the live projection's `foldTicket` and row builders), its final rows written into the
  * shadow tables with COPY on two further connections while the next tickets are folded.
  */
-import type { DecodableEvent } from '@tongban/runtime/ticket-events';
+import type { DecodableEvent } from '@tongban/runtime';
 import pg from 'pg';
 import { CopyRows, copyInto } from './copy-in';
 import { type FoldedTicket, VIEW_COLUMNS, foldTicket, viewParams } from './read-models/projection';
@@ -23,11 +22,10 @@ const SCAN_SQL = `SELECT e.stream, e.revision, e.type, e.id::text, e.data, e.met
   FROM events e WHERE (e.stream, e.revision) > ($1, $2) AND e.stream < $3 ORDER BY e.stream, e.revision LIMIT $4`;
 
 /**
- * Settings of a connection that reads with {@link foldRange} (and {@link SCAN_RESET} to undo them): its
- * pages are read by the primary key's index, in order. With them on, PostgreSQL reads a range of the
- * ticket streams, or the last pages of the whole, by a parallel scan of the whole table and a sort (its
- * estimate for a few tens of thousands of rows out of the table prefers it): measured on the bench's
- * 178,723 events, 8 ranges cost the server about 0.3 s of CPU per 100k events more than one.
+ * Settings of a connection that reads with {@link foldTickets} (and {@link SCAN_RESET} to undo them): its
+ * pages are read by the primary key's index, in order. Without them, PostgreSQL reads the last pages of the
+ * ticket streams by a parallel scan of the whole table and a sort (its estimate for a few tens of thousands
+ * of rows out of the table prefers it).
  */
 export const SCAN_SETTINGS = 'SET enable_seqscan = off; SET enable_bitmapscan = off';
 /** Undoes {@link SCAN_SETTINGS}. */
@@ -36,11 +34,8 @@ export const SCAN_RESET = 'RESET enable_seqscan; RESET enable_bitmapscan';
 /** Where a scan page starts: after this (stream, revision); revision as decimal text. */
 type ScanPosition = readonly [stream: string, revision: string];
 
-/** Ticket streams from `first` (included) to `end` (excluded), in stream order. */
-export interface StreamRange { first: string; end: string }
-
-/** Bounds of the ticket streams: every `ticket-…` name sorts between them. */
-export const TICKETS: StreamRange = { first: 'ticket-', end: 'ticket.' };
+/** Bounds of the ticket streams: every `ticket-…` name sorts between them (the database's collation is C). */
+const TICKETS = { first: 'ticket-', end: 'ticket.' } as const;
 
 /**
  * Reads one page of ticket events (at most `limit`, in (stream, revision) order, after `after`) and hands
@@ -127,16 +122,16 @@ export class ShadowWriter {
   }
 }
 
-/** What folding a range did. */
-export interface RangeCounts { events: number; tickets: number }
+/** Events read and tickets folded (by a page, or by the whole scan). */
+export interface FoldCounts { events: number; tickets: number }
 
 /**
- * Folds the ticket streams of `range` (read with `scan`, set with {@link SCAN_SETTINGS}, pages of `pageSize` events) and hands each
+ * Folds every ticket stream (read with `scan`, set with {@link SCAN_SETTINGS}, pages of `pageSize` events) and hands each
  * ticket's final rows to `writer`; `onPage` is called after each page with the events it held and the
  * tickets finished meanwhile, once the writer has room again (backpressure).
  * @throws the server's error, a fold's (e.g. an undecodable event), or the writer's.
  */
-export async function foldRange(scan: pg.ClientBase, writer: ShadowWriter, range: StreamRange, pageSize: number, onPage: (page: RangeCounts) => void): Promise<RangeCounts> {
+export async function foldTickets(scan: pg.ClientBase, writer: ShadowWriter, pageSize: number, onPage: (page: FoldCounts) => void): Promise<FoldCounts> {
   let tickets = 0;
   let events = 0;
   // The ticket being read: its events since the last fold (a ticket's events may span pages: what a
@@ -157,9 +152,9 @@ export async function foldRange(scan: pg.ClientBase, writer: ShadowWriter, range
     }
     current.pending.push(event);
   };
-  for (let after: ScanPosition | undefined = [range.first, '-1']; after;) {
+  for (let after: ScanPosition | undefined = [TICKETS.first, '-1']; after;) {
     const before = tickets;
-    const page = await scanPage(scan, after, range.end, pageSize, onEvent);
+    const page = await scanPage(scan, after, TICKETS.end, pageSize, onEvent);
     if (current) current = { stream: current.stream, pending: [], folded: foldTicket(current.pending, current.folded) };
     events += page.rows;
     await writer.drain();

@@ -1,8 +1,7 @@
 /**
- * `npm run query:rebuild [-- --workers <n>]`: recreates the query service's read models (ticket_views,
- * ticket_stats, audit_anchor_heads) from the event store at DATABASE_URL while the service keeps running
- * (see rebuild.ts), and prints what it did. `--workers` sets the worker threads folding beside the main
- * one (default: one per idle core for a store of 1,000,000 events or more). Exit 1 on failure.
+ * `npm run query:rebuild`: recreates the query service's read models (ticket_views, ticket_stats,
+ * audit_anchor_heads) from the event store at DATABASE_URL while the service keeps running (see
+ * rebuild.ts), and prints what it did. Exit 1 on failure.
  */
 import { parseArgs } from 'node:util';
 import { PostgresEventStore, runMigrations } from '@tongban/eventstore';
@@ -12,16 +11,13 @@ import { QUERY_MIGRATIONS } from './migrations';
 import { rebuildReadModels } from './rebuild';
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { workers: { type: 'string' } } });
-  const workers = values.workers === undefined ? undefined : Number(values.workers);
-  if (workers !== undefined && !(Number.isInteger(workers) && workers >= 0)) throw new Error(`--workers ${values.workers}: a whole number of threads, 0 or more`);
+  parseArgs({ options: {} }); // no options: an unknown one (e.g. the removed --workers) fails
   const pool = new pg.Pool({ connectionString: loadConfig().databaseUrl, max: 4 });
   try {
     const store = await PostgresEventStore.create(pool);
     await runMigrations(pool, 'query', QUERY_MIGRATIONS);
     const started = Date.now();
     const result = await rebuildReadModels(pool, store, {
-      ...(workers === undefined ? {} : { workers }),
       onProgress: (p) => {
         const s = (Date.now() - started) / 1000;
         process.stderr.write(`\r  ${p.events} events, ${p.tickets} tickets, ${Math.round(p.events / Math.max(s, 0.001))} events/s   `);
@@ -29,7 +25,7 @@ async function main(): Promise<void> {
     });
     process.stderr.write('\n');
     console.log(`rebuilt ${result.tickets} tickets from ${result.events} events in ${(result.ms / 1000).toFixed(1)} s ` +
-      `(${result.eventsPerSecond} events/s, ${result.threads} thread${result.threads === 1 ? '' : 's'}); ${result.caughtUp} events caught up after the swap; ${result.anchors} anchors indexed`);
+      `(${result.eventsPerSecond} events/s); ${result.caughtUp} events caught up after the swap; ${result.anchors} anchors indexed`);
   } finally {
     await pool.end();
   }

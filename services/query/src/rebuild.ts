@@ -6,12 +6,10 @@
  *    through `evolveAll`, only its final rows written) into shadow tables `ticket_views__rb` and
  *    `ticket_stats__rb` (shaped like the live tables, column compression included), loaded with COPY
  *    (copy-in.ts) on two connections while the next tickets are folded (no indexes while loading; then
- *    the live tables' indexes, by definition, built side by side on two connections). The ticket streams
- *    are cut into ranges of about equal numbers of streams (from the `streams` table), handed out one at a
- *    time to this thread and to worker threads (rebuild-worker.ts; only when asked for: `workers`; without
- *    workers, one range), each with its own read and COPY
- *    connections: the client's fold spreads over the cores (issue 13; most useful where PostgreSQL runs
- *    on another machine).
+ *    the live tables' indexes, by definition, built side by side on two connections). One thread folds:
+ *    worker threads folding ranges of streams beside it were measured and removed (issue 13: on 1,000,088
+ *    events, 2 cores shared with PostgreSQL, 1 or 2 workers took 0.15–0.85 s more CPU per 100k events
+ *    and were no faster).
  * 3. Swap in one transaction (drop the live tables, rename the shadows and their indexes to the
  *    canonical names).
  * 4. Catch up, once no transaction older than the swap is running: project every event after the
@@ -25,8 +23,7 @@ import { type EventStore, type GlobalPosition, withTransaction } from '@tongban/
 import type pg from 'pg';
 import { indexAnchors } from './audit/anchors';
 import { ANCHOR_STREAM } from './audit/streams';
-import { type RangeCounts, SCAN_RESET, SCAN_SETTINGS, SHADOW, ShadowWriter, type StreamRange, TICKETS, foldRange } from './rebuild-fold';
-import { startWorkers } from './rebuild-worker';
+import { type FoldCounts, SCAN_RESET, SCAN_SETTINGS, SHADOW, ShadowWriter, foldTickets } from './rebuild-fold';
 import { VIEW_COLUMNS, projectTicketEvents } from './read-models/projection';
 import { FACT_COLUMNS } from './stats/facts';
 
@@ -38,8 +35,6 @@ export interface RebuildResult {
   /** Events projected by the catch-up after the swap. */
   caughtUp: number;
   anchors: number;
-  /** Threads that folded ticket ranges (this one and worker threads; those that took at least one range). */
-  threads: number;
   /** Wall time, ms. */
   ms: number;
   /** events / seconds of wall time. */
@@ -54,18 +49,6 @@ export interface RebuildOptions {
   writeBatch?: number;
   /** Called after each page with the totals so far. */
   onProgress?: (p: { events: number; tickets: number }) => void;
-  /**
-   * Worker threads folding ranges of ticket streams beside this thread (default 0: a worker costs a
-   * thread, its own connections and a cold compiler — on the bench's 178,723 events 0.6–1.0 s of CPU per
-   * 100k events more than this warm thread, and no faster at load 10–13 — so it is for an operator who
-   * measured a long rebuild with a core to spare, e.g. PostgreSQL on another machine). A worker that
-   * cannot start is left out (this thread folds its share).
-   */
-  workers?: number;
-  /** Ranges of ticket streams per folding thread (default 8; more ranges balance threads slowed unevenly). */
-  rangesPerThread?: number;
-  /** Whether this thread folds ranges too (default true; false leaves them to the workers, e.g. to test them). */
-  foldHere?: boolean;
 }
 
 /** The read models rebuilt from ticket streams, with their column lists. */
@@ -75,64 +58,31 @@ const TABLES = [
 ] as const;
 
 /**
- * Cuts the ticket streams into about `count` ranges holding equal numbers of streams (by the `streams`
- * table, read in one index-only scan): together they cover every ticket stream name, including streams
- * created meanwhile.
+ * Folds every ticket stream into the shadow tables, on three connections of `pool` (the scan and one
+ * COPY per table). Resolves once every row is written.
+ * @throws the server's error, a fold's, or `onPage`'s.
  */
-async function streamRanges(pool: pg.Pool, count: number): Promise<StreamRange[]> {
-  if (count <= 1) return [TICKETS];
-  const { rows } = await pool.query<{ first: string }>(
-    `SELECT min(stream) AS first FROM (SELECT stream, ntile($3::int) OVER (ORDER BY stream) AS tile FROM streams
-     WHERE stream > $1 AND stream < $2) t GROUP BY tile ORDER BY 1 OFFSET 1`, [TICKETS.first, TICKETS.end, count],
-  );
-  const cuts = [TICKETS.first, ...rows.map((r) => r.first), TICKETS.end];
-  return cuts.slice(1).map((end, i) => ({ first: cuts[i]!, end }));
-}
-
-/**
- * Folds every ticket stream into the shadow tables: the ranges are handed out one at a time to this thread
- * (connections from `pool`) and to the worker threads that start. Resolves once every range is written.
- * @throws the first error of any thread (the workers are then stopped).
- */
-async function foldAllRanges(pool: pg.Pool, ranges: readonly StreamRange[], workers: number, o: { pageSize: number; writeBatch: number; foldHere: boolean; onPage: (page: RangeCounts) => void }): Promise<RangeCounts & { threads: number }> {
-  if (!o.foldHere && workers < 1) throw new RangeError('rebuild: no thread to fold (foldHere false and no workers)');
-  const totals = { events: 0, tickets: 0, threads: 0 };
-  let next = 0;
-  const take = (): StreamRange | undefined => ranges[next++];
-  const pool$ = startWorkers(pool, workers, { pageSize: o.pageSize, writeBatch: o.writeBatch }, {
-    take, onPage: o.onPage, onFirstRange: () => { totals.threads += 1; },
-    onRange: (c) => { totals.events += c.events; totals.tickets += c.tickets; },
-  });
+async function foldIntoShadows(pool: pg.Pool, o: { pageSize: number; writeBatch: number; onPage: (page: FoldCounts) => void }): Promise<FoldCounts> {
+  const clients: pg.PoolClient[] = [];
+  let settled = true; // the scan connection's settings are the pool's again
   try {
-    const clients: pg.PoolClient[] = [];
-    let settled = true; // the scan connection's settings are the pool's again
+    for (let i = 0; i < 3; i++) clients.push(await pool.connect());
+    const [scan, views, facts] = clients as [pg.PoolClient, pg.PoolClient, pg.PoolClient];
+    settled = false;
+    await scan.query(SCAN_SETTINGS);
+    const writer = new ShadowWriter(views, facts, o.writeBatch);
+    let counts: FoldCounts;
     try {
-      for (let i = 0; i < 3; i++) clients.push(await pool.connect());
-      const [scan, views, facts] = clients as [pg.PoolClient, pg.PoolClient, pg.PoolClient];
-      settled = false;
-      await scan.query(SCAN_SETTINGS);
-      const writer = new ShadowWriter(views, facts, o.writeBatch);
-      try {
-        for (let range = o.foldHere ? take() : undefined, first = true; range && !pool$.failed(); range = take(), first = false) {
-          if (first) totals.threads += 1;
-          const c = await foldRange(scan, writer, range, o.pageSize, o.onPage);
-          totals.events += c.events;
-          totals.tickets += c.tickets;
-        }
-      } finally {
-        await writer.close();
-      }
-      await scan.query(SCAN_RESET);
-      settled = true;
+      counts = await foldTickets(scan, writer, o.pageSize, o.onPage);
     } finally {
-      // A connection whose settings may still be the scan's is closed rather than returned to the pool.
-      clients.forEach((c, i) => c.release(i === 0 && !settled));
+      await writer.close();
     }
-    await pool$.done;
-    return totals;
-  } catch (error) {
-    await pool$.stop();
-    throw error;
+    await scan.query(SCAN_RESET);
+    settled = true;
+    return counts;
+  } finally {
+    // A connection whose settings may still be the scan's is closed rather than returned to the pool.
+    clients.forEach((c, i) => c.release(i === 0 && !settled));
   }
 }
 
@@ -159,18 +109,15 @@ export async function rebuildReadModels(pool: pg.Pool, store: EventStore, option
     await pool.query(`CREATE TABLE ${t.name}${SHADOW} (LIKE ${t.name} INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING COMPRESSION)`);
   }
 
-  const workers = options.workers ?? 0;
-  const ranges = workers > 0 ? await streamRanges(pool, (workers + 1) * (options.rangesPerThread ?? 8)) : [TICKETS];
   const progress = { events: 0, tickets: 0 };
-  const folded = await foldAllRanges(pool, ranges, workers, {
-    pageSize, writeBatch, foldHere: options.foldHere ?? true,
+  const { events, tickets } = await foldIntoShadows(pool, {
+    pageSize, writeBatch,
     onPage: (page) => {
       progress.events += page.events;
       progress.tickets += page.tickets;
       options.onProgress?.({ ...progress });
     },
   });
-  const { events, tickets } = folded;
 
   const swapXid = await swapInShadows(pool);
   // Every event the live projection could have written into the dropped tables committed before the
@@ -194,7 +141,7 @@ export async function rebuildReadModels(pool: pg.Pool, store: EventStore, option
   }
   const anchors = await rebuildAnchorIndex(pool, store);
   const ms = Date.now() - started;
-  return { tickets, events, caughtUp, anchors, threads: folded.threads, ms, eventsPerSecond: ms > 0 ? Math.round((events / ms) * 1000) : events };
+  return { tickets, events, caughtUp, anchors, ms, eventsPerSecond: ms > 0 ? Math.round((events / ms) * 1000) : events };
 }
 
 /**

@@ -1,7 +1,6 @@
 import { type TicketState, evolveAll, initialTicketState, ticketStream, ticketIdOf } from '@tongban/domain';
 import type { EventStore, RecordedEvent } from '@tongban/eventstore';
-// The ticket events' decoding alone, not the runtime's index (gRPC, NATS, metrics): the rebuild's worker threads load this file (issue 13).
-import { type DecodableEvent, toEnvelopes } from '@tongban/runtime/ticket-events';
+import { type DecodableEvent, toEnvelopes } from '@tongban/runtime';
 import type pg from 'pg';
 import { factsRow, ticketFacts, upsertFactsRowsSql } from '../stats/facts';
 
