@@ -16,6 +16,7 @@ export * from './event-store';
 export * from './ticket-rpc';
 export * from './consume';
 export * from './ticket-events';
+export * from './latest-states';
 export * from './health';
 export * from './shutdown';
 export * from './identity-keys';

@@ -6,13 +6,13 @@
 import type { ActorContext, TicketCommand } from '@tongban/domain';
 import { type EventStore, PostgresEventStore, type RecordedEvent, runMigrations } from '@tongban/eventstore';
 import { loadReferenceData } from '@tongban/reference-data';
-import { ReporterKeyStore, TicketExecutor, sealPersonalData, systemClock } from '@tongban/runtime';
+import { LatestStates, ReporterKeyStore, TicketExecutor, sealPersonalData, systemClock } from '@tongban/runtime';
 import { type TestDatabase, createTestDatabase } from '@tongban/testing';
 import fc from 'fast-check';
 import pg from 'pg';
 import { v7 as uuidv7 } from 'uuid';
 import { ChannelDeliveryError, type NotificationChannel, type NoticeContext } from './channels';
-import { TicketStates, deliverEventNotices, deliverNotices } from './delivery';
+import { type KnownTicket, deliverEventNotices, deliverNotices } from './delivery';
 import { inboxChannel } from './inbox';
 import { NOTIFICATION_MIGRATIONS } from './migrations';
 import type { Notice } from './recipients';
@@ -113,7 +113,7 @@ describe('deliverEventNotices', () => {
     for (const event of all) await deliverNotices([one], store, event, new Date(event.recordedAt), { reporters });
     const together = spy();
     const read = counting(store);
-    expect(await deliverEventNotices([together], read, all, { reporters, states: new TicketStates() })).toBe(one.got.length);
+    expect(await deliverEventNotices([together], read, all, { reporters, states: new LatestStates<KnownTicket>() })).toBe(one.got.length);
     expect(summary(together.got)).toEqual(summary(one.got));
     expect(together.batches).toEqual([one.got.length]);
     expect(read.reads).toEqual([]);
@@ -133,9 +133,9 @@ describe('deliverEventNotices', () => {
       query: (...args: Parameters<pg.Pool['query']>) => { statements += 1; return (pool.query as (...a: unknown[]) => unknown)(...args); },
     });
     const inbox = [inboxChannel(countingPool)];
-    expect(await deliverEventNotices(inbox, store, all, { reporters, states: new TicketStates() })).toBe(4);
+    expect(await deliverEventNotices(inbox, store, all, { reporters, states: new LatestStates<KnownTicket>() })).toBe(4);
     expect(statements).toBe(1);
-    await deliverEventNotices(inbox, store, all, { reporters, states: new TicketStates() });
+    await deliverEventNotices(inbox, store, all, { reporters, states: new LatestStates<KnownTicket>() });
     await deliverNotices(inbox, store, a.events[3]!, new Date(a.events[3]!.recordedAt), { reporters });
     const { rows } = await pool.query<{ kind: string; recipient_kind: string; event_revision: number }>(
       'SELECT kind, recipient_kind, event_revision FROM inbox_messages WHERE ticket_id = ANY($1::uuid[]) ORDER BY ticket_id = $2 DESC, event_revision',
@@ -152,7 +152,7 @@ describe('deliverEventNotices', () => {
   it('folds on from the states seen before, reading only the revisions it has not seen', async () => {
     const t = await ticket([ROUTE, ACCEPT, NOTE, REPLY]);
     const [submitted, routed, , , replied] = t.events as [RecordedEvent, RecordedEvent, RecordedEvent, RecordedEvent, RecordedEvent];
-    const states = new TicketStates();
+    const states = new LatestStates<KnownTicket>();
     const read = counting(store);
     const channel = spy();
     const options = { reporters, states };
@@ -182,7 +182,7 @@ describe('deliverEventNotices', () => {
     const u = await ticket([ROUTE, ACCEPT], true);
     const keys = countingKeys();
     const channel = spy();
-    await deliverEventNotices([channel], store, [...t.events.slice(0, 2), ...u.events.slice(0, 2)], { reporters: keys, states: new TicketStates() });
+    await deliverEventNotices([channel], store, [...t.events.slice(0, 2), ...u.events.slice(0, 2)], { reporters: keys, states: new LatestStates<KnownTicket>() });
     expect(keys.opens).toBe(0);
     expect(channel.got.map((g) => [g.notice.recipient.kind, g.context.reporterContact.phone])).toEqual([['unit', ''], ['unit', '']]);
     await deliverEventNotices([channel], store, [...t.events.slice(2), u.events[2]!], { reporters: keys });
@@ -226,7 +226,7 @@ describe('deliverEventNotices under the bus\'s disorder', () => {
         // Each event at least once, in order or not, then redeliveries anywhere; batches cut and handed to either replica.
         const order = shuffled ?? [...all];
         for (const [i, , pos] of plan) order.splice(pos % (order.length + 1), 0, all[i]!);
-        const replicas = [new TicketStates(capacity + 1), new TicketStates(capacity + 1)];
+        const replicas = [new LatestStates<KnownTicket>(capacity + 1), new LatestStates<KnownTicket>(capacity + 1)];
         const channel = spy();
         let at = 0;
         for (const [i, cut] of plan) {
@@ -248,7 +248,7 @@ describe('deliverEventNotices under the bus\'s disorder', () => {
 
   it('opens no stale contact from a state remembered before the reporter was erased', async () => {
     const t = await ticket([ROUTE, ACCEPT, REPLY, RESOLVE], true);
-    const states = new TicketStates();
+    const states = new LatestStates<KnownTicket>();
     const channel = spy();
     await deliverEventNotices([channel], store, t.events.slice(0, 3), { reporters, states });
     expect(channel.got.at(-1)!.context.reporterContact.phone).toBe('13800002222');

@@ -2,7 +2,7 @@ import { type TicketEventEnvelope, type TicketState, evolveAll, initialTicketSta
 import type { EventStore, RecordedEvent } from '@tongban/eventstore';
 import { DEFAULT_LANGUAGE, isLanguage } from '@tongban/i18n';
 import { singleMetric } from '@tongban/messaging';
-import { type ReporterKeyStore, decodeTicketEvent, openSubmittedEvents } from '@tongban/runtime';
+import { type LatestStates, type ReporterKeyStore, decodeTicketEvent, openSubmittedEvents } from '@tongban/runtime';
 import { Counter } from 'prom-client';
 import { ChannelDeliveryError, type NotificationChannel, type NoticeContext, type ReporterContact } from './channels';
 import { messageIdOf } from './inbox';
@@ -31,33 +31,6 @@ export interface KnownTicket {
   submitted: RecordedEvent | undefined;
 }
 
-/**
- * The ticket states this process folded last (at most `capacity` tickets; the least recently folded is
- * forgotten first). Each is a true state of its ticket at its revision — folded from the ticket's events
- * from revision 0 on — so the next events of a ticket (a submission's routing, a second later) fold from
- * it without reading the stream (issue 13). An entry behind the stream (events another replica handled)
- * costs a read of the missing revisions only; one ahead of an event (a redelivery) is not used.
- */
-export class TicketStates {
-  private readonly tickets = new Map<string, KnownTicket>();
-  /** @param capacity tickets remembered (default 2,000: some seconds of submissions at a province's peak). */
-  constructor(private readonly capacity = 2000) {}
-
-  /** The state last folded here for `ticketId`, if remembered. */
-  get(ticketId: string): KnownTicket | undefined {
-    return this.tickets.get(ticketId);
-  }
-
-  /** Remembers a state (the most recent last); never replaces a later revision by an earlier one. */
-  remember(ticketId: string, known: KnownTicket): void {
-    const current = this.tickets.get(ticketId);
-    if (current && current.revision > known.revision) return;
-    this.tickets.delete(ticketId);
-    this.tickets.set(ticketId, known);
-    if (this.tickets.size > this.capacity) this.tickets.delete(this.tickets.keys().next().value as string);
-  }
-}
-
 /** How notices are delivered: the texts' options, the reporters' data keys to open a sealed contact, and the states folded before. */
 export interface DeliveryOptions extends NoticeOptions {
   /**
@@ -65,8 +38,14 @@ export interface DeliveryOptions extends NoticeOptions {
    * without this — has no contact: no SMS or e-mail reaches them any more.
    */
   reporters?: ReporterKeyStore;
-  /** Ticket states folded before (omit: each ticket's stream is read up to the event). */
-  states?: TicketStates;
+  /**
+   * The ticket states this process folded before, by ticket id (omit: each ticket's stream is read up to
+   * the event). Each is a true state of its ticket at its revision — folded from the ticket's events from
+   * revision 0 on — so the next events of a ticket (a submission's routing, a second later) fold from it
+   * without reading the stream (issue 13). An entry behind the stream (events another replica handled)
+   * costs a read of the missing revisions only; one ahead of an event (a redelivery) is not used.
+   */
+  states?: LatestStates<KnownTicket>;
   /** A notice's time (default, and in the service: its event's recorded time, so a late redelivery never looks newer). */
   createdAt?: (event: RecordedEvent) => Date;
 }

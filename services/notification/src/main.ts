@@ -3,9 +3,9 @@ import '@tongban/runtime/tracing';
 import { notification } from '@tongban/contracts';
 import { TICKET_EVENT_TYPES } from '@tongban/domain';
 import { runMigrations } from '@tongban/eventstore';
-import { ReporterKeyStore, consumeTicketEvents, positiveNumber, runService, serveGrpc, unary } from '@tongban/runtime';
+import { LatestStates, ReporterKeyStore, consumeTicketEvents, positiveNumber, runService, serveGrpc, unary } from '@tongban/runtime';
 import type { NotificationChannel } from './channels';
-import { TicketStates, deliverEventNotices } from './delivery';
+import { type KnownTicket, deliverEventNotices } from './delivery';
 import { inboxChannel, listInbox, markInboxRead } from './inbox';
 import { hashLedgerAddresses, ledgerAddressHash } from './ledger';
 import { NOTIFICATION_MIGRATIONS } from './migrations';
@@ -55,7 +55,7 @@ runService('notification', async (host) => {
   // Notices are stamped with their event's time, not the delivery's: a late redelivery never looks newer (item 12).
   // Every event type, so that a ticket's state folds on from the events seen here (its stream is read only
   // for revisions another replica handled); events that give no notice are only folded (issue 13).
-  const options = { ...noticeOptions(contacts, (id) => host.ref.unitsById.get(id)?.name), reporters, states: new TicketStates() };
+  const options = { ...noticeOptions(contacts, (id) => host.ref.unitsById.get(id)?.name), reporters, states: new LatestStates<KnownTicket>() };
   // A failing channel throws: the consumer redelivers with backoff and dead-letters after maxDeliver. The
   // events at hand are delivered together; a failed batch goes one by one.
   await consumeTicketEvents(host, 'notification-inbox', TICKET_EVENT_TYPES, async (event) => {

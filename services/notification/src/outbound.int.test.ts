@@ -6,7 +6,7 @@
 import type { ActorContext } from '@tongban/domain';
 import { PostgresEventStore, type RecordedEvent, runMigrations } from '@tongban/eventstore';
 import { loadReferenceData } from '@tongban/reference-data';
-import { ReporterKeyStore, TicketExecutor, systemClock } from '@tongban/runtime';
+import { LatestStates, ReporterKeyStore, TicketExecutor, systemClock } from '@tongban/runtime';
 import { type TestDatabase, createTestDatabase } from '@tongban/testing';
 import { type ParsedMail, simpleParser } from 'mailparser';
 import type { AddressInfo } from 'node:net';
@@ -16,7 +16,7 @@ import { v7 as uuidv7 } from 'uuid';
 import type { NotificationChannel } from './channels';
 import { parseUnitContacts } from './contacts';
 import { type FakeSmsServer, fakeAliyun, fakeTencent } from './testing/fake-sms-providers';
-import { TicketStates, deliverEventNotices, deliverNotices } from './delivery';
+import { type KnownTicket, deliverEventNotices, deliverNotices } from './delivery';
 import { inboxChannel } from './inbox';
 import { NOTIFICATION_MIGRATIONS } from './migrations';
 import { type AddressHash, DeliveryLedger, hashLedgerAddresses, ledgerAddressHash, setOptOut } from './ledger';
@@ -145,7 +145,7 @@ describe('Alibaba Cloud SMS', () => {
     const phones = ['13800007001', '13800007002', '13800007003'];
     const tickets = await Promise.all(phones.map((phone) => ticket(phone)));
     const { list, close } = channels('aliyun');
-    const options = { ...noticeOptions(parseUnitContacts(CONTACTS), (id) => ref.unitsById.get(id)?.name), states: new TicketStates() };
+    const options = { ...noticeOptions(parseUnitContacts(CONTACTS), (id) => ref.unitsById.get(id)?.name), states: new LatestStates<KnownTicket>() };
     const accepted = await Promise.all(tickets.map((t) => last(t, 'TicketAccepted')));
     const texts = () => phones.map((phone) => aliyun.sent.filter((s) => s.phone === phone && s.templateCode === 'SMS_100').length);
     const before = texts();

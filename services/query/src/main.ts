@@ -4,14 +4,14 @@ import { attachmentStoreFromEnv } from '@tongban/attachments';
 import { query } from '@tongban/contracts';
 import { TICKET_EVENT_TYPES } from '@tongban/domain';
 import { runMigrations } from '@tongban/eventstore';
-import { ConfigError, ReporterKeyStore, consumeTicketEvents, optionalAuthUnary, publicUnary, runService, serveGrpc, unary } from '@tongban/runtime';
+import { ConfigError, LatestStates, ReporterKeyStore, consumeTicketEvents, optionalAuthUnary, publicUnary, runService, serveGrpc, unary } from '@tongban/runtime';
 import { getAttachment } from './read-models/attachments';
 import { DEFAULT_ANCHOR_INTERVAL_MS, startAnchorRole } from './audit/anchors';
 import { publicDivision, publicFeed, publicSummary } from './public/summary';
 import { exportEvents, exportStats, getStats, replayTicket, verifyTicket, verifyTickets } from './audit/handlers';
 import { findSimilarTickets, getTicket, getTicketHistory, listServices, listTickets, listUnits } from './read-models/handlers';
 import { QUERY_MIGRATIONS } from './migrations';
-import { WrittenViews, projectTicketEvent, projectTicketEvents } from './read-models/projection';
+import { type StoredView, projectTicketEvent, projectTicketEvents } from './read-models/projection';
 import { listTicketUpdates } from './public/updates';
 import { backfillTicketStats } from './stats/backfill';
 import { registerBusinessGauges } from './metrics';
@@ -49,7 +49,7 @@ runService('query', async (host) => {
   });
   // The events at hand are projected together: at most two statements per batch, one when the rows were
   // just written here (issue 13); one by one after a failure.
-  const written = new WrittenViews();
+  const written = new LatestStates<StoredView>();
   await consumeTicketEvents(host, 'query-ticket-views', TICKET_EVENT_TYPES, (event) => projectTicketEvent(host.pool, host.store, event, written), {
     batchHandler: (events) => projectTicketEvents(host.pool, host.store, events, written),
   });

@@ -7,9 +7,10 @@
 import fc from 'fast-check';
 import type { RecordedEvent } from '@tongban/eventstore';
 import { newTestEvent, newTicketStream } from '@tongban/eventstore/testing';
+import { LatestStates } from '@tongban/runtime';
 import { rebuildReadModels } from '../rebuild';
 import { type QueryTestDb, createQueryTestDb } from '../testing/test-db';
-import { WrittenViews, foldTicket, projectTicketEvents } from './projection';
+import { type StoredView, foldTicket, projectTicketEvents } from './projection';
 
 let t: QueryTestDb;
 beforeAll(async () => { t = await createQueryTestDb(); });
@@ -86,7 +87,7 @@ it('projects several tickets in one write, and a gap, reordering and duplicates 
 
 it('folds the next events of a row written here without reading it back; an entry behind the table changes nothing', async () => {
   const [a, b] = [await ticket('adm-513401'), await ticket('adm-513402')];
-  const written = new WrittenViews(1);
+  const written = new LatestStates<StoredView>(1);
   expect(await statements(() => projectTicketEvents(t.pool, t.store, [a[0]!], written))).toBe(1);
   expect(await statements(() => projectTicketEvents(t.pool, t.store, [a[1]!], written))).toBe(1); // no read
   expect(await view(idOf(a))).toEqual({ revision: 1, state: foldTicket(a.slice(0, 2)).state });
@@ -135,7 +136,7 @@ it('any deliveries (shuffled, repeated, in batches of any size, with a small mem
   });
   for (const { order, extra, cuts, capacity } of fc.sample(deliveries, { numRuns: 12, seed: 1913 })) {
     await t.pool.query('TRUNCATE ticket_views, ticket_stats');
-    const written = capacity > 0 ? new WrittenViews(capacity) : undefined;
+    const written = capacity > 0 ? new LatestStates<StoredView>(capacity) : undefined;
     const sequence = [...order, ...extra].map((i) => all[i]!);
     for (let at = 0, k = 0; at < sequence.length; at += cuts[k++ % cuts.length]!) {
       await projectTicketEvents(t.pool, t.store, sequence.slice(at, at + cuts[k % cuts.length]!), written);

@@ -1,6 +1,6 @@
 import { type TicketState, evolveAll, initialTicketState, ticketStream, ticketIdOf } from '@tongban/domain';
 import type { EventStore, RecordedEvent } from '@tongban/eventstore';
-import { type DecodableEvent, toEnvelopes } from '@tongban/runtime';
+import { type DecodableEvent, type LatestStates, toEnvelopes } from '@tongban/runtime';
 import type pg from 'pg';
 import { factsRow, ticketFacts, upsertFactsRowsSql } from '../stats/facts';
 
@@ -19,37 +19,12 @@ function addUnitsInvolved(units: string[], s: Readonly<TicketState>): void {
 /**
  * Projects one ticket event into `ticket_views` and `ticket_stats` (see {@link projectTicketEvents}).
  */
-export function projectTicketEvent(pool: pg.Pool, store: EventStore, event: RecordedEvent, written?: WrittenViews): Promise<void> {
+export function projectTicketEvent(pool: pg.Pool, store: EventStore, event: RecordedEvent, written?: LatestStates<StoredView>): Promise<void> {
   return projectTicketEvents(pool, store, [event], written);
 }
 
 /** A ticket's stored row as the projection reads it. */
-interface StoredView { ticket_id: string; revision: number; state: TicketState; units_involved: string[] }
-
-/**
- * The rows this process wrote last (at most `capacity` tickets; the least recently written is forgotten
- * first). A row written here is a true state of its ticket at its revision, so the next events of a ticket
- * just written (a submission's routing, a second later) fold from it without reading the row back (issue
- * 13). A row another writer moved further meanwhile stays (the write is revision-guarded), and a gap is
- * read from the store, so an entry behind the table costs nothing but that.
- */
-export class WrittenViews {
-  private readonly rows = new Map<string, StoredView>();
-  /** @param capacity tickets remembered (default 2,000: some seconds of submissions at a province's peak). */
-  constructor(private readonly capacity = 2000) {}
-
-  /** The row last written here for `ticketId`, if remembered. */
-  get(ticketId: string): StoredView | undefined {
-    return this.rows.get(ticketId);
-  }
-
-  /** Remembers a row written (the most recent last). */
-  remember(row: StoredView): void {
-    this.rows.delete(row.ticket_id);
-    this.rows.set(row.ticket_id, row);
-    if (this.rows.size > this.capacity) this.rows.delete(this.rows.keys().next().value as string);
-  }
-}
+export interface StoredView { ticket_id: string; revision: number; state: TicketState; units_involved: string[] }
 
 /**
  * Projects ticket events (of any tickets, in any order) into `ticket_views` and `ticket_stats` in at most
@@ -60,8 +35,13 @@ export class WrittenViews {
  * are applied incrementally; a gap (a missing revision) is filled by reading the stream from the store.
  * The write is one statement (all or nothing) and only ever moves a row forward (revision-guarded).
  * Events of other streams are ignored.
+ * @param written the rows this process wrote last, by ticket id (read before the table, then told the rows
+ * written). A row written here is a true state of its ticket at its revision, so the next events of a
+ * ticket just written (a submission's routing, a second later) fold from it without reading the row back.
+ * A row another writer moved further meanwhile stays (the write is revision-guarded), and a gap is read
+ * from the store, so an entry behind the table costs nothing but that.
  */
-export async function projectTicketEvents(pool: pg.Pool, store: EventStore, events: readonly RecordedEvent[], written?: WrittenViews): Promise<void> {
+export async function projectTicketEvents(pool: pg.Pool, store: EventStore, events: readonly RecordedEvent[], written?: LatestStates<StoredView>): Promise<void> {
   const byTicket = new Map<string, RecordedEvent[]>();
   for (const event of events) {
     const ticketId = ticketIdOf(event.stream);
@@ -93,7 +73,7 @@ export async function projectTicketEvents(pool: pg.Pool, store: EventStore, even
   }
   if (moved.length === 0) return;
   await writeViews(pool, moved);
-  for (const { ticketId, folded } of moved) written?.remember({ ticket_id: ticketId, revision: folded.state.revision, state: folded.state, units_involved: folded.units });
+  for (const { ticketId, folded } of moved) written?.remember(ticketId, { ticket_id: ticketId, revision: folded.state.revision, state: folded.state, units_involved: folded.units });
 }
 
 /**
