@@ -2,16 +2,21 @@ import fc from 'fast-check';
 import { canonicalBytes } from './canonical-bytes';
 import { canonicalJson } from './canonical-json';
 
-/** What the reader writes for the JSON text `text` (or the error it throws). */
-function viaBytes(text: string | Buffer): string {
+/** The bytes the reader writes for the JSON text `text` (a copy; or the error it throws), between other output. */
+function bytesOf(text: string | Buffer): Buffer {
   const bytes = typeof text === 'string' ? Buffer.from(`  ${text} `, 'utf8') : text;
   const [start, end] = typeof text === 'string' ? [2, bytes.length - 1] : [0, bytes.length];
   canonicalBytes.reset();
   canonicalBytes.ascii('<');
   canonicalBytes.json(bytes, start, end);
   canonicalBytes.ascii('>');
-  const out = canonicalBytes.bytes().toString('utf8');
-  return out.slice(1, -1);
+  const out = canonicalBytes.bytes();
+  return Buffer.from(out.subarray(1, out.length - 1));
+}
+
+/** What the reader writes for the JSON text `text`, decoded as UTF-8 (or the error it throws). */
+function viaBytes(text: string | Buffer): string {
+  return bytesOf(text).toString('utf8');
 }
 
 /** What the parse-and-serialise path gives for the same bytes (decoded as UTF-8, as pg does). */
@@ -121,6 +126,43 @@ describe('canonicalBytes.json', () => {
     }
     expect(() => viaBytes('{"a": 1e400}')).toThrow('Infinity is not allowed');
     expect(() => viaBytes('[-1e400]')).toThrow('Infinity is not allowed');
+  });
+});
+
+describe('canonicalBytes.json and canonicalJson, byte for byte', () => {
+  // The hash covers bytes: the reader's output must be the very UTF-8 of canonicalJson's string (compared
+  // undecoded, so that no malformed or substituted sequence can hide behind an equal decoded string).
+  const same = (text: string | Buffer) => {
+    const expected = Buffer.from(viaParse(text), 'utf8');
+    const written = bytesOf(text);
+    expect({ text: text.toString(), equal: written.equals(expected) }).toEqual({ text: text.toString(), equal: true });
+  };
+  const strings = ['', 'a', '__proto__', 'é', '\u20ac', '\ufb01', '\u{1f600}', '\u{10ffff}', '\uffff', '\ue000', '\ud800', '\udfff', '\ud83d\ude00',
+    '"', '\\', '/', '\b\f\n\r\t', '\u0000', '\u001f', '\u007f', '\u0080', '\u2028', '\u2029', 'ключ', '通办', 'a\u{1f600}', 'a\ufb01'];
+  const numbers = [0, -0, 1, -1, 0.1 + 0.2, 1e21, 1e-7, 5e-324, 999999999999999, 1e15, 2 ** 53 + 2, 1.7976931348623157e308];
+
+  it('for tricky keys and strings (controls, quotes, backslashes, lone and paired surrogates, U+2028, keys whose UTF-16 and UTF-8 orders differ)', () => {
+    const all = Object.fromEntries(strings.map((k, i) => [k, [k, numbers[i % numbers.length], { [k]: k }]]));
+    for (const s of strings) {
+      for (const v of [s, [s], { [s]: s }, { z: 1, [s]: [s, null], [`${s}a`]: true }, all]) {
+        for (const t of [JSON.stringify(v), pgText(v), JSON.stringify(v, null, 2)]) same(t);
+      }
+    }
+  });
+
+  it('for numbers of every shape, however written', () => {
+    for (const n of numbers) for (const v of [n, [n, -n], { n, m: [n] }]) same(JSON.stringify(v));
+    for (const t of ['1.0', '1.50', '1e2', '1E+2', '0.1e1', '-0.0', '1e20', '12345678901234567890', '1234567890123456', '9007199254740993', '5e-7', '-12.345e10']) {
+      same(t);
+      same(`{"n": ${t}, "l": [${t}]}`);
+    }
+  });
+
+  it('for texts the reader leaves to JSON.parse: escapes, a repeated key, deep nesting, bytes that are not UTF-8', () => {
+    for (const t of ['"a\\u0041\\n"', '{"k": "\\u00e9\\/"}', '{"a\\"b": 1, "a": "\\ud800"}', '"\\ud83d\\ude00\\u2028"', '{"a": 1, "a": 2}', `${'['.repeat(300)}1${']'.repeat(300)}`]) same(t);
+    for (const bad of [[0x80], [0xed, 0xa0, 0x80], [0xc0, 0xaf], [0xe4, 0xb8], [0xf4, 0x90, 0x80, 0x80], [0xff]]) {
+      same(Buffer.concat([Buffer.from('{"s": "x'), Buffer.from(bad), Buffer.from('y", "é": 1}')]));
+    }
   });
 });
 
