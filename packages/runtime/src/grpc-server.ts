@@ -32,20 +32,8 @@ export type UnaryHandler<Req, Res> = (request: Req, principal: Principal, metada
  * runs the handler and maps any failure through `toServiceError`. Unexpected errors are logged.
  */
 export function unary<Req, Res>(keys: VerificationKeys, log: Logger, handler: UnaryHandler<Req, Res>) {
-  return (call: ServerUnaryCall<Req, Res>, done: sendUnaryData<Res>): void => {
-    const callback = measuredCallback(call, done);
-    void withHandlingContext({ correlationId: metadataCorrelationId(call.metadata) }, async () => {
-      try {
-        const raw = call.metadata.get('authorization')[0];
-        const token = bearerToken(typeof raw === 'string' ? raw : undefined);
-        const principal = await verifyToken(token ?? '', keys);
-        callback(null, await handler(call.request, principal, call.metadata));
-        log.debug({ method: call.getPath() }, 'call handled');
-      } catch (err) {
-        callback(mapFailure(err, log, call.getPath()), null);
-      }
-    });
-  };
+  return (call: ServerUnaryCall<Req, Res>, done: sendUnaryData<Res>): void => answerUnary(call, done, log, async () =>
+    handler(call.request, await verifyToken(callerToken(call.metadata), keys), call.metadata));
 }
 
 /**
@@ -54,29 +42,15 @@ export function unary<Req, Res>(keys: VerificationKeys, log: Logger, handler: Un
  * token, to ask identity what the person holds.
  */
 export function subjectUnary<Req, Res>(keys: VerificationKeys, log: Logger, handler: (request: Req, subject: TokenSubject, token: string) => Promise<Res>) {
-  return (call: ServerUnaryCall<Req, Res>, done: sendUnaryData<Res>): void => {
-    const callback = measuredCallback(call, done);
-    void withHandlingContext({ correlationId: metadataCorrelationId(call.metadata) }, async () => {
-      try {
-        const raw = call.metadata.get('authorization')[0];
-        const token = bearerToken(typeof raw === 'string' ? raw : undefined) ?? '';
-        callback(null, await handler(call.request, await verifyTokenSubject(token, keys), token));
-      } catch (err) {
-        callback(mapFailure(err, log, call.getPath()), null);
-      }
-    });
-  };
+  return (call: ServerUnaryCall<Req, Res>, done: sendUnaryData<Res>): void => answerUnary(call, done, log, async () => {
+    const token = callerToken(call.metadata);
+    return handler(call.request, await verifyTokenSubject(token, keys), token);
+  });
 }
 
 /** A unary handler that needs no caller identity (public reference data). Failures are mapped as in `unary`. */
 export function publicUnary<Req, Res>(log: Logger, handler: (request: Req) => Promise<Res>) {
-  return (call: ServerUnaryCall<Req, Res>, done: sendUnaryData<Res>): void => {
-    const callback = measuredCallback(call, done);
-    withHandlingContext({ correlationId: metadataCorrelationId(call.metadata) }, () => handler(call.request)).then(
-      (res) => callback(null, res),
-      (err: unknown) => callback(mapFailure(err, log, call.getPath()), null),
-    );
-  };
+  return (call: ServerUnaryCall<Req, Res>, done: sendUnaryData<Res>): void => answerUnary(call, done, log, () => handler(call.request));
 }
 
 /**
@@ -84,40 +58,50 @@ export function publicUnary<Req, Res>(log: Logger, handler: (request: Req) => Pr
  * call carries a valid bearer token, undefined without one; an invalid token is UNAUTHENTICATED.
  */
 export function optionalAuthUnary<Req, Res>(keys: VerificationKeys, log: Logger, handler: (request: Req, principal: Principal | undefined) => Promise<Res>) {
-  return (call: ServerUnaryCall<Req, Res>, done: sendUnaryData<Res>): void => {
-    const callback = measuredCallback(call, done);
-    void withHandlingContext({ correlationId: metadataCorrelationId(call.metadata) }, async () => {
-      try {
-        const raw = call.metadata.get('authorization')[0];
-        const principal = typeof raw === 'string' && raw !== '' ? await verifyToken(bearerToken(raw) ?? '', keys) : undefined;
-        callback(null, await handler(call.request, principal));
-        log.debug({ method: call.getPath() }, 'call handled');
-      } catch (err) {
-        callback(mapFailure(err, log, call.getPath()), null);
-      }
-    });
-  };
+  return (call: ServerUnaryCall<Req, Res>, done: sendUnaryData<Res>): void => answerUnary(call, done, log, async () => {
+    const raw = call.metadata.get('authorization')[0];
+    const principal = typeof raw === 'string' && raw !== '' ? await verifyToken(bearerToken(raw) ?? '', keys) : undefined;
+    return handler(call.request, principal);
+  });
 }
 
-/** `callback` recording the call in `tongban_grpc_server_*` (method, status code) when it answers. */
-export function measuredCallback<Req, Res>(call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>): sendUnaryData<Res> {
+/**
+ * What every unary wrapper does with a call (the ones above, and identity's): runs `handle` (token checks
+ * and the handler) with the call's correlation id as what is being handled (see {@link correlationId}),
+ * answers its result (logged at debug, "call handled") or its failure mapped by `toError` (default
+ * `toServiceError`; an INTERNAL one logged as an error, UNAVAILABLE as a warning), and records the call in
+ * `tongban_grpc_server_*` (method, status code).
+ */
+export function answerUnary<Req, Res>(
+  call: ServerUnaryCall<Req, Res>, done: sendUnaryData<Res>, log: Logger, handle: () => Promise<Res>,
+  toError: (err: unknown) => Partial<ServiceError> = toServiceError,
+): void {
   const end = observeGrpcCall(call.getPath());
-  return (error, value) => {
+  const callback: sendUnaryData<Res> = (error, value) => {
     end(error ? (error as Partial<ServiceError>).code : status.OK);
-    callback(error, value);
+    done(error, value);
   };
+  void withHandlingContext({ correlationId: metadataCorrelationId(call.metadata) }, async () => {
+    try {
+      callback(null, await handle());
+      log.debug({ method: call.getPath() }, 'call handled');
+    } catch (err) {
+      const mapped = toError(err);
+      if (mapped.code === status.INTERNAL) log.error({ err }, 'unexpected error in %s', call.getPath());
+      else if (mapped.code === status.UNAVAILABLE) log.warn({ err: err instanceof Error ? err.message : String(err) }, 'dependency unavailable in %s', call.getPath());
+      callback(mapped, null);
+    }
+  });
+}
+
+/** The bearer token of metadata `authorization` (`Bearer <token>`), '' when there is none (which no verification accepts). */
+export function callerToken(metadata: Metadata): string {
+  const raw = metadata.get('authorization')[0];
+  return bearerToken(typeof raw === 'string' ? raw : undefined) ?? '';
 }
 
 /** Largest gRPC message a server accepts by default, bytes. */
 export const DEFAULT_MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
-
-/** Maps a handler failure through `toServiceError`, logging the unexpected ones (INTERNAL). */
-function mapFailure(err: unknown, log: Logger, path: string): Partial<ServiceError> {
-  const mapped = toServiceError(err);
-  if (mapped.code === status.INTERNAL) log.error({ err }, 'unexpected error in %s', path);
-  else if (mapped.code === status.UNAVAILABLE) log.warn({ err: err instanceof Error ? err.message : String(err) }, 'dependency unavailable in %s', path);
-  return mapped;
-}
 
 /**
  * Starts a gRPC server on `address` (host:port) with one service. Resolves once bound. Requests larger

@@ -1,6 +1,6 @@
 import { Metadata, status, type ServerUnaryCall, type ServiceError, type sendUnaryData } from '@grpc/grpc-js';
-import { bearerToken, verifyTokenSubject, type TokenSubject, type VerificationKeys } from '@tongban/auth';
-import { REASON_KEY, correlationId, measuredCallback, withHandlingContext, toServiceError, type Logger } from '@tongban/runtime';
+import { verifyTokenSubject, type TokenSubject, type VerificationKeys } from '@tongban/auth';
+import { REASON_KEY, answerUnary, callerToken, correlationId, toServiceError, type Logger } from '@tongban/runtime';
 import { CredentialError, ThrottledError } from './sessions';
 import { StaffRejection } from './staff';
 
@@ -34,21 +34,8 @@ export function identityUnary<Req, Res>(
   keys: VerificationKeys, log: Logger, auth: 'none' | 'required',
   handler: (request: Req, subject: TokenSubject | undefined, correlation: string) => Promise<Res>,
 ) {
-  return (call: ServerUnaryCall<Req, Res>, done: sendUnaryData<Res>): void => {
-    const callback = measuredCallback(call, done);
-    void withHandlingContext({ correlationId: correlationId(call.metadata) }, async () => {
-      try {
-        let subject: TokenSubject | undefined;
-        if (auth === 'required') {
-          const raw = call.metadata.get('authorization')[0];
-          subject = await verifyTokenSubject(bearerToken(typeof raw === 'string' ? raw : undefined) ?? '', keys);
-        }
-        callback(null, await handler(call.request, subject, correlationId(call.metadata)));
-      } catch (err) {
-        const mapped = identityError(err);
-        if (mapped.code === status.INTERNAL) log.error({ err }, 'unexpected error in %s', call.getPath());
-        callback(mapped, null);
-      }
-    });
-  };
+  return (call: ServerUnaryCall<Req, Res>, done: sendUnaryData<Res>): void => answerUnary(call, done, log, async () => {
+    const subject = auth === 'required' ? await verifyTokenSubject(callerToken(call.metadata), keys) : undefined;
+    return handler(call.request, subject, correlationId(call.metadata));
+  }, identityError);
 }
