@@ -179,7 +179,8 @@ function fromGrpc(err: ServiceError, ctx: ProblemContext): MappedProblem {
   return { problem: problemDocument(httpStatus, reason, detail), headers, serverError: false };
 }
 
-interface FastifyLikeError {
+/** What the gateway reads of an error fastify raises (parsing, validation, limits): its code, HTTP status, message and schema violations. */
+export interface FastifyLikeError {
   code?: string;
   statusCode?: number;
   message: string;

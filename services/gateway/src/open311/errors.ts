@@ -1,5 +1,5 @@
 import { status } from '@grpc/grpc-js';
-import { HttpProblem, grpcReason, isGrpcError } from '../problem';
+import { type FastifyLikeError, HttpProblem, grpcReason, isGrpcError } from '../problem';
 import { type Open311Format, list, render } from './format';
 
 /**
@@ -49,6 +49,11 @@ export const open311Errors = {
     new Open311Error(400, [{ code, description }], { cause, serverSide: true, ...(headers ? { headers } : {}) }),
 };
 
+/** A failure nothing more is known of: a general service error (400, code 400). */
+function unexpected(cause: unknown): Open311Error {
+  return open311Errors.general(400, 'general service error; if it persists, tell the operators', cause);
+}
+
 /** Maps a failed gRPC call of a service to an Open311 error. */
 function fromGrpc(err: Parameters<typeof grpcReason>[0]): Open311Error {
   const detail = err.details || grpcReason(err) || 'request failed';
@@ -66,14 +71,8 @@ function fromGrpc(err: Parameters<typeof grpcReason>[0]): Open311Error {
     case status.DEADLINE_EXCEEDED:
       return open311Errors.general(504, 'the service did not answer in time; retry later', err, { 'retry-after': '1' });
     default:
-      return open311Errors.general(400, 'general service error; if it persists, tell the operators', err);
+      return unexpected(err);
   }
-}
-
-interface FastifyLikeError {
-  code?: string;
-  statusCode?: number;
-  message: string;
 }
 
 /** Maps any error raised while serving an Open311 request to an Open311 error (never a 5xx). */
@@ -84,7 +83,7 @@ export function toOpen311Error(err: unknown): Open311Error {
     if (err.status === 404) return open311Errors.notFound(err.message);
     if (err.status === 403 || err.status === 401) return open311Errors.forbidden(err.message);
     if (err.status === 429) return new Open311Error(429, [{ code: 429, description: err.message }], { headers: err.extras.headers ?? {} });
-    return err.status >= 500 ? open311Errors.general(400, 'general service error; if it persists, tell the operators', err) : open311Errors.badRequest(err.message);
+    return err.status >= 500 ? unexpected(err) : open311Errors.badRequest(err.message);
   }
   const f = err as FastifyLikeError;
   if (f.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new Open311Error(400, [{ code: 413, description: 'the request body is larger than 1 MiB' }]);
@@ -94,7 +93,7 @@ export function toOpen311Error(err: unknown): Open311Error {
   if (err instanceof Error && typeof f.statusCode === 'number' && f.statusCode >= 400 && f.statusCode < 500) {
     return f.statusCode === 404 ? open311Errors.notFound(err.message) : open311Errors.badRequest(err.message);
   }
-  return open311Errors.general(400, 'general service error; if it persists, tell the operators', err);
+  return unexpected(err);
 }
 
 /** The errors document in a format. */
