@@ -71,8 +71,7 @@ export async function inSpan<T>(
     try {
       return await fn(span);
     } catch (err) {
-      span.recordException(err instanceof Error ? err : new Error(String(err)));
-      span.setStatus({ code: SpanStatusCode.ERROR, message: err instanceof Error ? err.message : String(err) });
+      recordFailure(span, err);
       throw err;
     } finally {
       span.end();
@@ -96,14 +95,18 @@ export async function inSpans<T>(
   try {
     return await (first ? context.with(trace.setSpan(spans[0]!.parent ?? context.active(), first), () => fn(started)) : fn(started));
   } catch (err) {
-    for (const span of started) {
-      span.recordException(err instanceof Error ? err : new Error(String(err)));
-      span.setStatus({ code: SpanStatusCode.ERROR, message: err instanceof Error ? err.message : String(err) });
-    }
+    for (const span of started) recordFailure(span, err);
     throw err;
   } finally {
     for (const span of started) span.end();
   }
+}
+
+/** Records `err` on `span` (as an exception event) and marks the span failed (status ERROR with the error's message). */
+function recordFailure(span: Span, err: unknown): void {
+  const error = err instanceof Error ? err : new Error(String(err));
+  span.recordException(error);
+  span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
 }
 
 export { SpanKind };
