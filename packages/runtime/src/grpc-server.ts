@@ -1,3 +1,7 @@
+/**
+ * Serving gRPC: the unary wrappers every service's handlers go through (token, handling context, metrics,
+ * failures as gRPC statuses), and the server with its health service.
+ */
 import { Server, ServerCredentials, status, type ServiceDefinition, type ServiceError, type UntypedServiceImplementation, type sendUnaryData, type ServerUnaryCall, type Metadata } from '@grpc/grpc-js';
 import { bearerToken, verifyToken, verifyTokenSubject, type Principal, type TokenSubject, type VerificationKeys } from '@tongban/auth';
 import type { Logger } from 'pino';
