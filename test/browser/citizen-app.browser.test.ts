@@ -193,6 +193,32 @@ it('shows the staff reply in my reports, then the citizen confirms the resolutio
   await page.locator('blockquote.reply', { hasText: reply }).waitFor();
   await screenshot(page, 'citizen-ticket-zh-Hans');
 
+  // Asked for information on a weak signal: the first answer is lost on the way back (the platform wrote
+  // it), the citizen presses send again — the same Idempotency-Key, so the information is written once.
+  expect((await env.stack.api('POST', `/api/v1/tickets/${sent.id}/request-information`, { token: admin, body: { question: '是哪一盏路灯？' } })).status).toBe(200);
+  await env.stack.waitForTicket(sent.id, auditor, (v) => v.status === 'awaiting_information');
+  await page.reload();
+  const keysSent: (string | undefined)[] = [];
+  await page.route('**/api/v1/tickets/*/information', async (route) => {
+    keysSent.push(route.request().headers()['idempotency-key']);
+    if (keysSent.length > 1) return route.continue();
+    await route.fetch();
+    await route.abort('connectionreset');
+  });
+  await page.locator('.actions textarea').fill('村口第二盏，靠小卖部。');
+  await page.locator('.actions button.primary').click();
+  await page.locator('.actions .notice.error').waitFor();
+  const retried = page.waitForResponse((r) => r.url().endsWith('/information') && r.request().method() === 'POST');
+  await page.locator('.actions button.primary').click();
+  expect((await retried).status()).toBe(200);
+  await env.stack.waitForTicket(sent.id, auditor, (v) => v.status === 'in_progress');
+  await page.unroute('**/api/v1/tickets/*/information');
+  expect(keysSent).toHaveLength(2);
+  expect(keysSent[0]).toMatch(/^[0-9a-f-]{36}$/);
+  expect(keysSent[1]).toBe(keysSent[0]);
+  const history = await env.stack.api('GET', `/api/v1/tickets/${sent.id}/history`, { token: auditor });
+  expect((history.body.events as { type: string }[]).filter((e) => e.type === 'InformationAdded')).toHaveLength(1);
+
   expect((await env.stack.api('POST', `/api/v1/tickets/${sent.id}/resolve`, { token: admin, body: { resolution: '路灯已修好。' } })).status).toBe(200);
   await env.stack.waitForTicket(sent.id, auditor, (v) => v.status === 'resolved');
   await page.reload();

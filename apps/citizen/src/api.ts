@@ -17,6 +17,19 @@ export class ApiError extends Error {
 /** No answer at all (no signal, server unreachable). */
 export class NetworkError extends Error {}
 
+/**
+ * A random Idempotency-Key: a UUID v4 (crypto.randomUUID needs a secure context, which a phone on a
+ * plain-http intranet address lacks; getRandomValues does not).
+ */
+export function newIdempotencyKey(): string {
+  if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6]! & 0x0f) | 0x40;
+  b[8] = (b[8]! & 0x3f) | 0x80;
+  const hex = [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
 interface Device {
   deviceId: string;
   token: string;

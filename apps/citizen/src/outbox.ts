@@ -1,4 +1,4 @@
-import { ApiError, NetworkError, request } from './api';
+import { ApiError, NetworkError, newIdempotencyKey, request } from './api';
 import { type OutboxItem, type ReportBody, type SentReport, db } from './db';
 
 /** What POST /api/v1/tickets answers. */
@@ -7,19 +7,9 @@ interface Submitted {
   reference: string;
 }
 
-/** A random Idempotency-Key (UUID v4; crypto.randomUUID needs a secure context, getRandomValues does not). */
-function newKey(): string {
-  if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();
-  const b = crypto.getRandomValues(new Uint8Array(16));
-  b[6] = (b[6]! & 0x0f) | 0x40;
-  b[8] = (b[8]! & 0x3f) | 0x80;
-  const hex = [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-}
-
 /** Keeps a report on the phone with a new Idempotency-Key; it is sent by {@link flushOutbox}. */
 export async function enqueue(body: ReportBody, photos: Blob[]): Promise<OutboxItem> {
-  const item: OutboxItem = { key: newKey(), createdAt: new Date().toISOString(), body, photos, attempts: 0 };
+  const item: OutboxItem = { key: newIdempotencyKey(), createdAt: new Date().toISOString(), body, photos, attempts: 0 };
   await (await db()).put('outbox', item);
   return item;
 }

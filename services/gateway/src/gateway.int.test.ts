@@ -406,6 +406,20 @@ describe('commands', () => {
     expect(new Set(routeCases.map(([path]) => path))).toEqual(new Set(COMMAND_ROUTES.map((r) => r.path)));
   });
 
+  it('forwards a reporter command\'s Idempotency-Key as intake\'s client_update_id; refuses one on a staff command without calling a service', async () => {
+    await post('/api/v1/tickets/t1/information', { text: '大约三米高' }, auth(citizenToken, { 'idempotency-key': 'k-1' }));
+    await post('/api/v1/tickets/t1/information', { text: '大约三米高' }, auth(citizenToken));
+    expect(fakes.calls.map((c) => [c.method, (c.request as { clientUpdateId: string }).clientUpdateId])).toEqual([
+      ['intake.executeReporterCommand', 'k-1'],
+      ['intake.executeReporterCommand', ''],
+    ]);
+    fakes.calls.length = 0;
+    await expectProblem(await post('/api/v1/tickets/t1/close', { reason: 'Confirmed by phone' }, auth(adminToken, { 'idempotency-key': 'k-2' })), 400, 'idempotency_key_not_supported');
+    await expectProblem(await post('/api/v1/tickets/t1/information', { text: 'x' }, auth(citizenToken, { 'idempotency-key': 'k'.repeat(257) })), 400, 'validation_failed');
+    await expectProblem(await post('/api/v1/tickets/t1/information', { text: 'x' }, auth(citizenToken, { 'idempotency-key': '' })), 400, 'validation_failed');
+    expect(upstreamCalls()).toEqual([]);
+  });
+
   it('sends a citizen\'s close to intake and a staff close to casework', async () => {
     await post('/api/v1/tickets/t1/close', { reason: 'Thanks' }, auth(citizenToken));
     await post('/api/v1/tickets/t1/close', { reason: 'Confirmed by phone' }, auth(adminToken));

@@ -1,5 +1,5 @@
-import { useEffect, useState } from 'preact/hooks';
-import { ApiError, objectUrl, request } from '../api';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { ApiError, newIdempotencyKey, objectUrl, request } from '../api';
 import { ICONS } from '../categories';
 import { useLoad } from '../hooks';
 import { Icon } from '../icon';
@@ -98,12 +98,25 @@ function Actions({ view, onDone }: { view: TicketView; onDone: () => void }) {
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
   const path = `/tickets/${encodeURIComponent(view.id)}`;
+  // One Idempotency-Key per command until it is answered: pressing "send" again after a lost answer (weak
+  // signal) repeats the same key, so intake writes the information, closure, reopening or rating once.
+  // Any edit starts afresh (a changed text is a new message).
+  const keys = useRef(new Map<string, string>());
+  const edited = () => keys.current.clear();
+
+  /** POSTs the reporter's command `name` (a path under the ticket) with its Idempotency-Key. */
+  const send = (name: string, body: unknown) => {
+    let key = keys.current.get(name);
+    if (!key) keys.current.set(name, key = newIdempotencyKey());
+    return request('POST', `${path}/${name}`, body, true, { 'idempotency-key': key });
+  };
 
   const run = async (action: () => Promise<unknown>) => {
     setBusy(true);
     setError(undefined);
     try {
       await action();
+      edited();
       setText('');
       setReopening(false);
       onDone();
@@ -133,14 +146,14 @@ function Actions({ view, onDone }: { view: TicketView; onDone: () => void }) {
         <div class="box">
           <label class="field">
             <span>{t('ticket.addInfo')}</span>
-            <textarea rows={4} value={text} placeholder={t('ticket.addInfoPlaceholder')} onInput={(e) => setText(e.currentTarget.value)} />
+            <textarea rows={4} value={text} placeholder={t('ticket.addInfoPlaceholder')} onInput={(e) => { edited(); setText(e.currentTarget.value); }} />
           </label>
-          <button type="button" class="primary" disabled={busy || !text.trim()} onClick={() => run(() => request('POST', `${path}/information`, { text: text.trim() }))}>{t('ticket.send')}</button>
+          <button type="button" class="primary" disabled={busy || !text.trim()} onClick={() => run(() => send('information', { text: text.trim() }))}>{t('ticket.send')}</button>
         </div>
       )}
       {view.status === 'resolved' && !reopening && (
         <div class="box row">
-          <button type="button" class="primary" disabled={busy} onClick={() => run(() => request('POST', `${path}/close`, {}))}>{t('ticket.confirm')}</button>
+          <button type="button" class="primary" disabled={busy} onClick={() => run(() => send('close', {}))}>{t('ticket.confirm')}</button>
           <button type="button" class="secondary" disabled={busy} onClick={() => setReopening(true)}>{t('ticket.reopen')}</button>
         </div>
       )}
@@ -148,9 +161,9 @@ function Actions({ view, onDone }: { view: TicketView; onDone: () => void }) {
         <div class="box">
           <label class="field">
             <span>{t('ticket.reopenReason')}</span>
-            <textarea rows={4} value={text} onInput={(e) => setText(e.currentTarget.value)} />
+            <textarea rows={4} value={text} onInput={(e) => { edited(); setText(e.currentTarget.value); }} />
           </label>
-          <button type="button" class="primary" disabled={busy || !text.trim()} onClick={() => run(() => request('POST', `${path}/reopen`, { reason: text.trim() }))}>{t('ticket.send')}</button>
+          <button type="button" class="primary" disabled={busy || !text.trim()} onClick={() => run(() => send('reopen', { reason: text.trim() }))}>{t('ticket.send')}</button>
         </div>
       )}
       {canRate && (
@@ -158,15 +171,15 @@ function Actions({ view, onDone }: { view: TicketView; onDone: () => void }) {
           <legend>{t('ticket.rate')}</legend>
           {RATING_LEVELS.map((l) => (
             <label key={l} class="radio">
-              <input type="radio" name="rating" value={l} checked={level === l} onChange={() => setLevel(l)} />
+              <input type="radio" name="rating" value={l} checked={level === l} onChange={() => { edited(); setLevel(l); }} />
               <span>{t(`rating.${l}`)}</span>
             </label>
           ))}
           <label class="field">
             <span>{t('ticket.rateComment')}</span>
-            <textarea rows={3} value={comment} onInput={(e) => setComment(e.currentTarget.value)} />
+            <textarea rows={3} value={comment} onInput={(e) => { edited(); setComment(e.currentTarget.value); }} />
           </label>
-          <button type="button" class="primary" disabled={busy || !level} onClick={() => run(() => request('POST', `${path}/rating`, { score: scoreOfLevel(level!), ...(comment.trim() ? { comment: comment.trim() } : {}) }))}>{t('ticket.send')}</button>
+          <button type="button" class="primary" disabled={busy || !level} onClick={() => run(() => send('rating', { score: scoreOfLevel(level!), ...(comment.trim() ? { comment: comment.trim() } : {}) }))}>{t('ticket.send')}</button>
         </fieldset>
       )}
       {rated && <p class="notice ok">{t('ticket.rated', { level: t(`rating.${rated}`) })}</p>}
@@ -177,7 +190,7 @@ function Actions({ view, onDone }: { view: TicketView; onDone: () => void }) {
         </label>
       )}
       {OPEN.includes(view.status) && (
-        <button type="button" class="link danger" disabled={busy} onClick={() => confirm(t('ticket.withdrawConfirm')) && run(() => request('POST', `${path}/withdraw`, {}))}>{t('ticket.withdraw')}</button>
+        <button type="button" class="link danger" disabled={busy} onClick={() => confirm(t('ticket.withdrawConfirm')) && run(() => send('withdraw', {}))}>{t('ticket.withdraw')}</button>
       )}
       {error && <p class="notice error" role="alert">{error}</p>}
     </div>

@@ -275,13 +275,16 @@ async function withTicketId(ctx: GatewayContext, payload: unknown, field: NonNul
  * @throws ServiceError from the service; HttpProblem 502 when the answer lacks its outcome.
  */
 async function executeCommand(
-  clients: GrpcClients, ticketId: string, expected: number | undefined, up: UpstreamCommand, call: CallContext, timeoutMs: number,
+  clients: GrpcClients, ticketId: string, expected: number | undefined, idempotencyKey: string | undefined, up: UpstreamCommand, call: CallContext, timeoutMs: number,
 ): Promise<commands.CommandOutcome> {
   const base = { ticketId, ...(expected !== undefined ? { expectedRevision: expected } : {}) };
+  if (idempotencyKey !== undefined && up.service !== 'intake') {
+    throw problems.badRequest('idempotency_key_not_supported', 'Idempotency-Key makes a reporter\'s own command safe to retry; a staff command is made safe to retry with If-Match (the revision it was decided on)');
+  }
   let outcome: commands.CommandOutcome | undefined;
   switch (up.service) {
     case 'intake':
-      ({ outcome } = await unaryCall(clients.intake, clients.intake.executeReporterCommand, { ...base, clientUpdateId: '', command: up.command }, call, timeoutMs));
+      ({ outcome } = await unaryCall(clients.intake, clients.intake.executeReporterCommand, { ...base, clientUpdateId: idempotencyKey ?? '', command: up.command }, call, timeoutMs));
       break;
     case 'routing':
       ({ outcome } = await unaryCall(clients.routing, clients.routing.executeRoutingCommand, { ...base, command: up.command }, call, timeoutMs));
@@ -294,10 +297,29 @@ async function executeCommand(
   return outcome;
 }
 
-/** Registers every command route: If-Match → expected_revision; answer {id, revision, events} with ETag. */
+/**
+ * The headers of a command route: If-Match, and Idempotency-Key for the reporter's own commands (intake
+ * derives the events' ids from caller, ticket and key, so a retry writes nothing and answers the first
+ * write's outcome; the same key on another command of the same ticket also answers that outcome).
+ */
+const commandHeaders: JsonSchema = {
+  ...ifMatchHeaders,
+  properties: {
+    ...(ifMatchHeaders['properties'] as Record<string, JsonSchema>),
+    'idempotency-key': {
+      type: 'string', minLength: 1, maxLength: 256,
+      description: 'A reporter\'s command executed by intake (information, reopen, rating, follow, withdraw; close with a citizen token) at most once per caller, ticket and key: a retry answers the first write\'s outcome. Staff commands answer 400 idempotency_key_not_supported (they use If-Match).',
+    },
+  },
+};
+
+/**
+ * Registers every command route: If-Match → expected_revision, Idempotency-Key → intake's
+ * client_update_id; answer {id, revision, events} with ETag.
+ */
 export function registerCommandRoutes(app: FastifyInstance, ctx: GatewayContext): void {
   for (const spec of COMMAND_ROUTES) {
-    app.post<{ Params: { id: string }; Body: unknown }>(`/api/v1/tickets/:id/${spec.path}`, {
+    app.post<{ Params: { id: string }; Body: unknown; Headers: { 'idempotency-key'?: string } }>(`/api/v1/tickets/:id/${spec.path}`, {
       onRequest: ctx.auth.required,
       ...(spec.optionalBody ? { preValidation: emptyBodyAsObject } : {}),
       schema: {
@@ -307,7 +329,7 @@ export function registerCommandRoutes(app: FastifyInstance, ctx: GatewayContext)
         ...(spec.description ? { description: spec.description } : {}),
         security: bearerSecurity,
         params: ticketIdParams,
-        headers: ifMatchHeaders,
+        headers: commandHeaders,
         body: spec.body,
         response: { 200: commandOutcomeSchema, ...problemResponses(400, 401, 403, 404, 409, 412, 413, 415, 503) },
       },
@@ -317,7 +339,7 @@ export function registerCommandRoutes(app: FastifyInstance, ctx: GatewayContext)
       const requested = request.body ?? {};
       const payload = spec.ticketField ? await withTicketId(ctx, requested, spec.ticketField, call) : requested;
       const up = spec.build(payload, requireCaller(request).principal);
-      const outcome = await executeCommand(ctx.clients, request.params.id, expected, up, call, ctx.callTimeoutMs);
+      const outcome = await executeCommand(ctx.clients, request.params.id, expected, request.headers['idempotency-key'], up, call, ctx.callTimeoutMs);
       setEtag(reply, outcome.revision);
       return { id: outcome.ticketId || request.params.id, revision: outcome.revision, events: outcome.eventTypes };
     });
