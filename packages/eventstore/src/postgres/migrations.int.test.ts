@@ -26,10 +26,17 @@ describe('PostgreSQL schema', () => {
 
   it('migrates once when N replicas start together, then is a no-op', async () => {
     const results = await Promise.all(Array.from({ length: 6 }, () => migrateEventStore(newPool())));
-    expect(results.filter((applied) => applied.length > 0)).toEqual([['001_events_and_streams', '002_append_function']]);
+    expect(results.filter((applied) => applied.length > 0)).toEqual([['001_events_and_streams', '002_append_function', '003_drop_append_function']]);
     expect(await migrateEventStore(newPool())).toEqual([]);
     const { rows } = await newPool().query<{ component: string; id: string }>('SELECT component, id FROM schema_migrations ORDER BY id');
-    expect(rows).toEqual([{ component: 'eventstore', id: '001_events_and_streams' }, { component: 'eventstore', id: '002_append_function' }]);
+    expect(rows).toEqual([
+      { component: 'eventstore', id: '001_events_and_streams' },
+      { component: 'eventstore', id: '002_append_function' },
+      { component: 'eventstore', id: '003_drop_append_function' },
+    ]);
+    // 002's function is unused (the append is a prepared statement) and gone.
+    const { rows: [fn] } = await newPool().query<{ f: string | null }>("SELECT to_regproc('eventstore_append')::text AS f");
+    expect(fn!.f).toBeNull();
   });
 
   it('applies nothing of a batch whose migration fails', async () => {
