@@ -2,7 +2,8 @@
  * `npx tsx bench/rebuild-probe.ts <database> [rounds] [modes]` (not part of npm test; run it under the bench
  * lock): on a database kept by `npm run bench -- --tickets N --only rebuild --keep`, runs `rounds` rounds of
  * `modes` in one process (default `read,rebuild,verify`: the plain read of bench/run.ts, the rebuild, every
- * ticket chain verified as bench/run.ts does) and prints for each its wall time, events/s, the ratio to the
+ * ticket chain verified as bench/run.ts does; also the plain read's parts, `read-text`, `read-copy`,
+ * `read-server`, see readParts) and prints for each its wall time, events/s, the ratio to the
  * round's plain read and the CPU seconds per 100k events of this process and of the
  * database's backends (sampled every 100 ms from their process titles, so connections opened and closed
  * within a run and parallel workers count too). Alternating in one process is what compares on a busy machine.
@@ -11,6 +12,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { PostgresEventStore } from '@tongban/eventstore';
 import pg from 'pg';
+import { copyOut } from '../services/query/src/audit/copy-out';
 import { rebuildReadModels } from '../services/query/src/rebuild';
 import { nowMs, plainRead, verifyEveryTicket } from './lib';
 
@@ -66,25 +68,67 @@ async function main(): Promise<void> {
     console.log(`${label.padEnd(8)} ${events} events ${(ms / 1000).toFixed(2)} s ${Math.round(events / (ms / 1000))} ev/s  cpu/100k: client ${(clientS * per).toFixed(2)} s, server ${(serverS * per).toFixed(2)} s, total ${((clientS + serverS) * per).toFixed(2)} s  load ${loadavg()[0]!.toFixed(1)}`);
     return events / (ms / 1000);
   };
-  const read = () => plainRead(pool);
+  const runs: Record<string, () => Promise<number>> = {
+    read: () => plainRead(pool),
+    rebuild: async () => (await rebuildReadModels(pool, store)).events,
+    verify: async () => (await verifyEveryTicket(pool)).events,
+    ...readParts(pool),
+  };
   const modes = (only ?? 'read,rebuild,verify').split(',');
+  const unknown = modes.filter((m) => !runs[m]);
+  if (unknown.length) throw new Error(`unknown mode ${unknown.join(', ')} (modes: ${Object.keys(runs).join(', ')})`);
   for (let i = 0; i < rounds; i++) {
     let r = 0;
     for (const m of modes) {
-      if (m === 'read') r = await measure('read', read);
-      else if (m === 'verify') {
-        const v = await measure(m, async () => (await verifyEveryTicket(pool)).events);
-        if (r) console.log(`   ratio verify ${(v / r).toFixed(2)}`);
-      } else if (m === 'rebuild') {
-        const b = await measure(m, async () => (await rebuildReadModels(pool, store)).events);
-        if (r) console.log(`   ratio ${m} ${(b / r).toFixed(2)}`);
-      } else {
-        throw new Error(`unknown mode ${m} (modes: read, rebuild, verify)`);
-      }
+      const rate = await measure(m, runs[m]!);
+      if (m === 'read') r = rate;
+      else if (r) console.log(`   ratio ${m} ${(rate / r).toFixed(2)}`);
     }
   }
   clearInterval(sampler);
   await pool.end();
+}
+
+/** The rows of the plain read: every ticket event, in stream order (`plainRead`'s query without its paging). */
+const TICKET_EVENTS = "FROM events e WHERE e.stream > 'ticket-' AND e.stream < 'ticket.'";
+
+/**
+ * The plain read taken apart, each returning the events it read: `read-text` — the same pages with data and
+ * metadata as text (pg's row decoding without JSON.parse); `read-copy` — the same columns in one
+ * `COPY … TO STDOUT (FORMAT binary)`, nothing decoded (the protocol's and the server's part); `read-server`
+ * — the server computes the same rows' text and sends one number (its part alone: the index scan and jsonb's output).
+ */
+function readParts(pool: pg.Pool): Record<string, () => Promise<number>> {
+  return {
+    'read-text': async () => {
+      let n = 0;
+      for (let after = { stream: 'ticket-', revision: '-1' }; ;) {
+        const { rows } = await pool.query<{ stream: string; revision: string }>(
+          `SELECT e.stream, e.revision::text AS revision, e.data::text, e.metadata::text, e.hash ${TICKET_EVENTS}
+           AND (e.stream, e.revision) > ($1, $2) ORDER BY e.stream, e.revision LIMIT 20000`, [after.stream, after.revision],
+        );
+        if (rows.length === 0) return n;
+        n += rows.length;
+        after = rows[rows.length - 1]!;
+      }
+    },
+    'read-copy': async () => {
+      const client = await pool.connect();
+      let messages = 0;
+      try {
+        await copyOut(client, `COPY (SELECT e.stream, e.revision, e.data, e.metadata, e.hash ${TICKET_EVENTS} ORDER BY e.stream, e.revision) TO STDOUT (FORMAT binary)`, () => { messages += 1; });
+      } finally {
+        client.release();
+      }
+      return messages - 2; // one CopyData message a row, besides the header's and the trailer's
+    },
+    'read-server': async () => {
+      const { rows } = await pool.query<{ n: number; bytes: string }>(
+        `SELECT count(*)::int AS n, sum(length(e.data::text) + length(e.metadata::text) + length(e.hash))::text AS bytes ${TICKET_EVENTS}`,
+      );
+      return rows[0]!.n;
+    },
+  };
 }
 
 main().catch((e: unknown) => { console.error(e); process.exit(1); });
