@@ -4,7 +4,7 @@ import { createTestDatabase, waitFor, type TestDatabase } from '@tongban/testing
 import { newTestEvent, newTicketStream } from '../testing/fixtures';
 import { systemClock } from '../clock';
 import { PostgresEventStore } from './adapter';
-import { APPENDED_CHANNEL, NOTIFY_SPACING_MS } from './notifier';
+import { APPENDED_CHANNEL, AppendNotifier, NOTIFY_SPACING_MS } from './notifier';
 
 describe('PostgreSQL event store notifications', () => {
   let db: TestDatabase;
@@ -15,6 +15,8 @@ describe('PostgreSQL event store notifications', () => {
   /** For each notification received: how many of the watched streams' events were visible then. */
   let seen: number[];
   let watched: string[];
+  /** When each notification arrived (Date.now(), ms). */
+  let arrivals: number[];
 
   beforeAll(async () => {
     db = await createTestDatabase();
@@ -25,6 +27,7 @@ describe('PostgreSQL event store notifications', () => {
     await reader.connect();
     listener.on('notification', (message) => {
       if (message.channel !== APPENDED_CHANNEL) return;
+      arrivals.push(Date.now());
       // As a relay does: read on notification (queued on one connection, in arrival order).
       void reader.query<{ n: number }>('SELECT count(*)::int AS n FROM events WHERE stream = ANY($1)', [watched]).then(({ rows }) => seen.push(rows[0]!.n));
     });
@@ -42,6 +45,7 @@ describe('PostgreSQL event store notifications', () => {
   beforeEach(async () => {
     seen = [];
     watched = [];
+    arrivals = [];
     store = await PostgresEventStore.create(pool, systemClock);
   });
   afterEach(async () => {
@@ -96,5 +100,18 @@ describe('PostgreSQL event store notifications', () => {
     await waitFor(() => seen.includes(appended), { timeoutMs: 5000, description: `a notification after all ${appended} appends committed` });
     // One per NOTIFY_SPACING_MS and one after the last commit (timers may fire a millisecond early: 20 % slack).
     expect(seen.length).toBeLessThanOrEqual(Math.ceil((1.2 * elapsed) / NOTIFY_SPACING_MS) + 2);
+  });
+
+  it('spaces a notification from the last one\'s start even when that one has ended (an append just after a quiet moment)', async () => {
+    const notifier = new AppendNotifier(pool, 300);
+    notifier.appended();
+    await notifier.idle();
+    await listener.query('SELECT 1');
+    notifier.appended();
+    await notifier.idle();
+    await listener.query('SELECT 1');
+    expect(arrivals).toHaveLength(2);
+    // The first NOTIFY took a few ms; the second waited out the rest of the 300 ms (arrival jitter: 10 %).
+    expect(arrivals[1]! - arrivals[0]!).toBeGreaterThanOrEqual(270);
   });
 });
