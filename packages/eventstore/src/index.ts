@@ -18,6 +18,7 @@ export type {
   NewEvent,
   RecordedEvent,
 } from './port';
+export { canonicalJson } from './canonical-json';
 export { computeEventHash, computeEventHashOfJson, GENESIS_HASH, verifyChain, verifyRehashedChain } from './hash';
 export type { ChainAnchor, ChainLink, ChainVerification, HashedEventFields, RehashedLink } from './hash';
 export { systemClock } from './clock';

@@ -1,3 +1,5 @@
+import { hash } from 'node:crypto';
+
 /**
  * The UUIDv5 namespaces of the platform's deterministic ids, in one place. An id derived from one of
  * these is stored (event ids, inbox message ids, delivery ids) and compared with the id a retry derives
@@ -21,3 +23,39 @@ export const ID_NAMESPACES = {
   /** intake: the ReporterErased event of a reporter (`<reporter id>`), so a retried erasure appends it once. */
   reporterErased: '3e7c1b9a-5d2f-4a6e-8b0c-7f4d2e1a9c53',
 } as const;
+
+/** Each namespace's 16 bytes, parsed once. */
+const namespaceBytes = new Map<string, Buffer>();
+/** Two hex digits of each byte value. */
+const HEX = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0'));
+const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** A lone surrogate (a pair is one code point in a `u` pattern). */
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/**
+ * The UUID version 5 (RFC 9562: SHA-1 of the namespace's 16 bytes and `name` in UTF-8) of `name` in
+ * `namespace` (one of {@link ID_NAMESPACES}), lower-case: the same id as the `uuid` package's
+ * `v5(name, namespace)`, about 2.5 times faster (the namespace parsed once, one SHA-1 call, no byte
+ * array copies) — deterministic ids are derived for every event on the main path (issue 13: `uuid`'s v5
+ * was 6.7 % of notification's CPU at 200 submissions/s).
+ * @throws TypeError when `namespace` is not a UUID, or `name` holds a lone surrogate (no UTF-8 form;
+ *   `uuid` throws a URIError there).
+ */
+export function uuidV5(name: string, namespace: string): string {
+  let ns = namespaceBytes.get(namespace);
+  if (!ns) {
+    if (!UUID_PATTERN.test(namespace)) throw new TypeError(`namespace ${JSON.stringify(namespace)} is not a UUID`);
+    ns = Buffer.from(namespace.replaceAll('-', ''), 'hex');
+    namespaceBytes.set(namespace, ns);
+  }
+  if (LONE_SURROGATE.test(name)) throw new TypeError('a UUIDv5 name must be well-formed text (it holds a lone surrogate)');
+  const length = Buffer.byteLength(name, 'utf8');
+  const input = Buffer.allocUnsafe(16 + length);
+  ns.copy(input, 0);
+  input.write(name, 16, length, 'utf8');
+  const b = hash('sha1', input, 'buffer');
+  b[6] = (b[6]! & 0x0f) | 0x50;
+  b[8] = (b[8]! & 0x3f) | 0x80;
+  const h = (i: number) => HEX[b[i]!]!;
+  return `${h(0)}${h(1)}${h(2)}${h(3)}-${h(4)}${h(5)}-${h(6)}${h(7)}-${h(8)}${h(9)}-${h(10)}${h(11)}${h(12)}${h(13)}${h(14)}${h(15)}`;
+}

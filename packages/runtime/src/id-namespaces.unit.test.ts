@@ -1,5 +1,5 @@
 import { v5 as uuidv5 } from 'uuid';
-import { ID_NAMESPACES } from './id-namespaces';
+import { ID_NAMESPACES, uuidV5 } from './id-namespaces';
 
 // Stored ids are derived from these namespaces and derived again on every retry: changing one would
 // make a redelivered event, a repeated timer or a resent update produce a second, different id.
@@ -34,5 +34,19 @@ describe('ID_NAMESPACES', () => {
       ticketReporter: 'fc795cd7-9106-535d-b9d1-f9bafda56b07',
       reporterErased: 'ec6d7e88-76fd-561f-8f64-997458076040',
     });
+  });
+
+  it('uuidV5 derives exactly the ids of the uuid package\'s v5, for every namespace and any text', () => {
+    const names = ['tongban', '', '0193a8f0-1234-7abc-8def-000000000001/routed/0', '路灯坏了/unit/四川', 'ü€😀', 'x'.repeat(300), '["citizen","d",1]'];
+    for (const ns of Object.values(ID_NAMESPACES)) {
+      for (const name of names) expect(uuidV5(name, ns)).toBe(uuidv5(name, ns));
+    }
+    // Upper-case namespaces are the same namespace.
+    expect(uuidV5('tongban', ID_NAMESPACES.causedEvent.toUpperCase())).toBe('3d92f942-39e1-54e9-98f6-cec48b2d429a');
+  });
+
+  it('uuidV5 refuses a namespace that is not a UUID and a name without a UTF-8 form', () => {
+    expect(() => uuidV5('tongban', 'not-a-uuid')).toThrow(TypeError);
+    expect(() => uuidV5('a\ud800b', ID_NAMESPACES.causedEvent)).toThrow(TypeError);
   });
 });

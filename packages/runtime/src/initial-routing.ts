@@ -1,6 +1,5 @@
 import { ROUTING_ACTOR, type RoutingReference, initialRouting } from '@tongban/domain';
-import { v5 as uuidv5 } from 'uuid';
-import { ID_NAMESPACES } from './id-namespaces';
+import { ID_NAMESPACES, uuidV5 } from './id-namespaces';
 import type { FollowUp } from './ticket-executor';
 
 /**
@@ -9,7 +8,7 @@ import type { FollowUp } from './ticket-executor';
  * consumer appends it later, so a routing retried after either is an idempotent re-append.
  */
 export function routedEventId(causeId: string, index = 0): string {
-  return uuidv5(`${causeId}/routed/${index}`, ID_NAMESPACES.causedEvent);
+  return uuidV5(`${causeId}/routed/${index}`, ID_NAMESPACES.causedEvent);
 }
 
 /**

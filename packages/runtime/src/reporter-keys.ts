@@ -8,9 +8,9 @@
  */
 import { runMigrations, type Migration } from '@tongban/eventstore';
 import type pg from 'pg';
-import { v5 as uuidv5, v7 as uuidv7 } from 'uuid';
+import { v7 as uuidv7 } from 'uuid';
 import { ConfigError } from './config';
-import { ID_NAMESPACES } from './id-namespaces';
+import { ID_NAMESPACES, uuidV5 } from './id-namespaces';
 import { type ReporterPersonalData, type ReporterSecrets, SealError, newDataKey, reporterSecrets, seal, unseal, unsealPersonalData } from './reporter-seal';
 
 /** The reporter secret's setting. */
@@ -124,7 +124,7 @@ export class ReporterKeyStore {
    */
   async keyForSubmission(who: { deviceHash: string } | { ticketId: string }, now: Date): Promise<{ reporterId: string; key: Buffer }> {
     for (let attempt = 0; attempt < 3; attempt++) {
-      const reporterId = 'ticketId' in who ? uuidv5(who.ticketId, ID_NAMESPACES.ticketReporter) : uuidv7();
+      const reporterId = 'ticketId' in who ? uuidV5(who.ticketId, ID_NAMESPACES.ticketReporter) : uuidv7();
       const key = newDataKey();
       const deviceHash = 'deviceHash' in who ? who.deviceHash : null;
       const { rows } = await this.pool.query<{ reporter_id: string; wrapped_key: string | null }>(

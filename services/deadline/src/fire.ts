@@ -1,8 +1,7 @@
 import { type ActorContext, type EscalationUnits, type TicketCommand, type TicketState, TicketRejection, escalationCommand } from '@tongban/domain';
 import { DuplicateEventIdError, type EventStore } from '@tongban/eventstore';
 import type { ReferenceData } from '@tongban/reference-data';
-import { ID_NAMESPACES, type TicketExecutor } from '@tongban/runtime';
-import { v5 as uuidv5 } from 'uuid';
+import { ID_NAMESPACES, type TicketExecutor, uuidV5 } from '@tongban/runtime';
 import { type Timer, type TimerSettings, nextEscalation } from './schedule';
 
 /** The deadline service acting on its own authority. */
@@ -13,7 +12,7 @@ const DEADLINE_ACTOR: ActorContext = { kind: 'system', id: 'deadline' };
  * timer can never write two events, whichever replica fires it and however often.
  */
 export function timerEventId(t: Pick<Timer, 'ticketId' | 'leg' | 'kind' | 'dueKey'>, role: string): string {
-  return uuidv5(`${t.ticketId}/${t.leg}/${t.kind}/${t.dueKey}/${role}`, ID_NAMESPACES.timerEvent);
+  return uuidV5(`${t.ticketId}/${t.leg}/${t.kind}/${t.dueKey}/${role}`, ID_NAMESPACES.timerEvent);
 }
 
 /** Dependencies of firing. */

@@ -4,8 +4,7 @@ import type { commands, intake } from '@tongban/contracts';
 import { ticketStream, isTicketId } from '@tongban/domain';
 import { DuplicateEventIdError, type EventStore } from '@tongban/eventstore';
 import type { ReferenceData } from '@tongban/reference-data';
-import { ID_NAMESPACES, type TicketExecutor, executeTicketRpc, fail } from '@tongban/runtime';
-import { v5 as uuidv5 } from 'uuid';
+import { ID_NAMESPACES, type TicketExecutor, executeTicketRpc, fail, uuidV5 } from '@tongban/runtime';
 import { reporterCommand } from './reporter-commands';
 
 /**
@@ -27,7 +26,7 @@ const MAX_CLIENT_UPDATE_ID_LENGTH = 256;
  * (kind and id — for Open311 the client application), the ticket and the client's update id.
  */
 export function clientUpdateEventId(principal: Pick<Principal, 'kind' | 'id'>, ticketId: string, clientUpdateId: string, index: number): string {
-  return uuidv5(JSON.stringify([principal.kind, principal.id, ticketId.toLowerCase(), clientUpdateId, index]), ID_NAMESPACES.clientUpdate);
+  return uuidV5(JSON.stringify([principal.kind, principal.id, ticketId.toLowerCase(), clientUpdateId, index]), ID_NAMESPACES.clientUpdate);
 }
 
 

@@ -2,8 +2,7 @@ import type { TokenSubject } from '@tongban/auth';
 import type { intake } from '@tongban/contracts';
 import { isTicketId } from '@tongban/domain';
 import type { EventStore } from '@tongban/eventstore';
-import { type ErasureActor, ID_NAMESPACES, type ReporterKeyStore, fail, handlingContext } from '@tongban/runtime';
-import { v5 as uuidv5 } from 'uuid';
+import { type ErasureActor, ID_NAMESPACES, type ReporterKeyStore, fail, handlingContext, uuidV5 } from '@tongban/runtime';
 
 /** The stream of a reporter's erasure: `reporter-<reporter id>` (one ReporterErased, revision 0). */
 export function reporterStream(reporterId: string): string {
@@ -50,7 +49,7 @@ export async function eraseReporter(deps: ErasureDeps, req: intake.EraseReporter
   const actor: ErasureActor = supervisor && subject.kind === 'staff'
     ? { kind: 'staff', id: subject.id, ...(subject.unitId ? { unitId: subject.unitId } : {}), role: 'supervisor' }
     : { kind: 'staff', id: subject.id, role: 'directory-admin' };
-  const id = uuidv5(reporterId, ID_NAMESPACES.reporterErased);
+  const id = uuidV5(reporterId, ID_NAMESPACES.reporterErased);
   const erasure = await deps.reporters.erase(reporterId, { actor, reason, correlationId: handlingContext()?.correlationId ?? id, at: deps.clock.now() });
   if (!erasure) throw fail.notFound('reporter_not_found', `no reporter ${req.reporterId}`);
   // The event names the first erasure in data and metadata alike (kept with the key's row), so a retry or a

@@ -3,9 +3,9 @@ import type { Principal } from '@tongban/auth';
 import { isLanguage } from '@tongban/i18n';
 import type { intake } from '@tongban/contracts';
 import { DEFAULT_SLA_CONFIG, REQUEST_TYPES, TicketRejection, isRequestType, decide, findService, initialTicketState, slaPolicyFor, type Clock, type SlaConfig, type TicketCommand } from '@tongban/domain';
+import { canonicalJson } from '@tongban/eventstore';
 import type { ReferenceData } from '@tongban/reference-data';
 import { type ReporterKeyStore, SealError, type TicketExecutor, actorContext, fail, handlingContext, initialRoutingFollowUp } from '@tongban/runtime';
-import canonicalize from 'canonicalize';
 import type pg from 'pg';
 import { v7 as uuidv7 } from 'uuid';
 import { type PlacedSubmission, placeSubmission } from './location';
@@ -49,8 +49,10 @@ export async function submitTicket(deps: SubmissionDeps, request: intake.SubmitT
   const placed = placeSubmission(deps.ref, ticket);
   validateAgainstReference(deps.ref, placed.ticket, principal);
   const actor = actorContext(principal, deps.ref);
-  // Validate the whole command before an idempotency key is claimed or a reference allocated.
-  decide(toCommand(deps, placed, principal, 'validation', 'validation'), initialTicketState(), {
+  // Validate the whole command before an idempotency key is claimed or a reference allocated; the command is
+  // built once (its SLA policy snapshot included) and given the claimed id and reference below.
+  const unclaimed = toCommand(deps, placed, principal, 'validation', 'validation');
+  decide(unclaimed, initialTicketState(), {
     now: deps.clock.now(), actor, isWithin: (c, a) => deps.ref.divisions.isWithin(c, a),
   });
   const key = request.idempotencyKey.trim();
@@ -65,7 +67,7 @@ export async function submitTicket(deps: SubmissionDeps, request: intake.SubmitT
     : retryDevice
       ? await claimRetryWindow(deps, claimOwner(principal), retryDevice, requestHash(ticket), window)
       : { ticketId: uuidv7(), reference: await nextReference(deps.pool, deps.clock.now()), replayed: false };
-  const plain = toCommand(deps, placed, principal, ids.ticketId, ids.reference);
+  const plain = { ...unclaimed, ticketId: ids.ticketId, reference: ids.reference };
   const command = await sealSubmission(deps.reporters, plain, principal, deps.clock.now()).catch((err: unknown) => {
     // A retry (same Idempotency-Key) of a report whose own reporter was erased since: the ticket exists, and
     // nothing may be sealed for that reporter again; answered as the replay it is (was: 500).
@@ -167,9 +169,9 @@ function toCommand(deps: Pick<SubmissionDeps, 'ref' | 'slaConfig'>, placed: Plac
   };
 }
 
-/** SHA-256 of the canonical JSON (RFC 8785) of the submitted body. */
+/** SHA-256 of the canonical JSON (RFC 8785: the event store's serialiser, the same text as the `canonicalize` package) of the submitted body. */
 function requestHash(t: Submit): string {
-  return createHash('sha256').update(canonicalize(t) ?? '').digest('hex');
+  return createHash('sha256').update(canonicalJson(t) ?? '').digest('hex');
 }
 
 /** The owner of a claim (idempotency key, retry window): `<kind>:<id>` of the caller. */

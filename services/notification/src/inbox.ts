@@ -2,15 +2,14 @@ import type { Principal } from '@tongban/auth';
 import type { notification } from '@tongban/contracts';
 import { parseShanghaiDateOrInstant } from '@tongban/domain';
 import type { RecordedEvent } from '@tongban/eventstore';
-import { ID_NAMESPACES, fail } from '@tongban/runtime';
+import { ID_NAMESPACES, fail, uuidV5 } from '@tongban/runtime';
 import type pg from 'pg';
-import { v5 as uuidv5 } from 'uuid';
 import type { NotificationChannel, NoticeContext } from './channels';
 import type { Notice } from './recipients';
 
 /** The deterministic message id of a notice: one per (event, recipient), the same on every redelivery. */
 export function messageIdOf(event: Pick<RecordedEvent, 'id'>, notice: Pick<Notice, 'recipient'>): string {
-  return uuidv5(`${event.id}/${notice.recipient.kind}/${notice.recipient.id}`, ID_NAMESPACES.inboxMessage);
+  return uuidV5(`${event.id}/${notice.recipient.kind}/${notice.recipient.id}`, ID_NAMESPACES.inboxMessage);
 }
 
 /**

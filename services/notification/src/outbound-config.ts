@@ -1,7 +1,6 @@
 import { DEFAULT_LANGUAGE, translator } from '@tongban/i18n';
 import type pg from 'pg';
-import { v5 as uuidv5 } from 'uuid';
-import { ID_NAMESPACES } from '@tongban/runtime';
+import { ID_NAMESPACES, uuidV5 } from '@tongban/runtime';
 import type { NotificationChannel } from './channels';
 import { type UnitContact, unitLanguage } from './contacts';
 import type { NoticeOptions } from './recipients';
@@ -25,7 +24,7 @@ function failureToHoldingUnit(pool: pg.Pool, contacts: readonly UnitContact[]): 
     const params = { reference: ctx.state.reference, error: `${channel}: ${error}` };
     await inbox.deliver(
       { recipient: { kind: 'unit', id: unit }, kind: 'delivery-failed', language, title: t('notice.delivery-failed.title', params), body: t('notice.delivery-failed.body', params), params },
-      { ...ctx, messageId: uuidv5(`${ctx.messageId}/${channel}/${notice.recipient.id}`, ID_NAMESPACES.deliveryFailure) },
+      { ...ctx, messageId: uuidV5(`${ctx.messageId}/${channel}/${notice.recipient.id}`, ID_NAMESPACES.deliveryFailure) },
     );
   };
 }
