@@ -6,7 +6,7 @@
  * in order with the right actors. Moving the clock 25 h past an unanswered submission records the
  * first-response breach.
  */
-import { type TestStack, startTestStack } from '../support/test-stack';
+import { STACK_START_TIMEOUT_MS, type TestStack, startTestStack } from '../support/test-stack';
 import { plusHours, seedCases, utc } from '../support/seed-cases';
 
 const EXPECTED_UNIT: Record<string, { unit: string; name: string; adminDivision: string }> = {
@@ -16,7 +16,7 @@ const EXPECTED_UNIT: Record<string, { unit: string; name: string; adminDivision:
 };
 
 let stack: TestStack;
-beforeAll(async () => { stack = await startTestStack(); }, 120_000);
+beforeAll(async () => { stack = await startTestStack(); }, STACK_START_TIMEOUT_MS + 10_000);
 afterAll(async () => { await stack?.stop(); });
 
 describe.each(seedCases().map((c) => [c.id, c] as const))('seed case %s', (_id, seedCase) => {

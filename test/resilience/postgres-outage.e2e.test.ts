@@ -11,7 +11,7 @@
  */
 import { type PrivatePostgres, privatePostgresUnavailable, startPrivatePostgres, waitFor } from '@tongban/testing';
 import type pg from 'pg';
-import { listDeadLettersCli, redriveCli } from '../support/deadletters-cli';
+import { listDeadLettersCli, redriveCli, waitForDeadLettersCli } from '../support/deadletters-cli';
 import { type LoadAnswer, startSubmissionLoad, submission } from '../support/load';
 import { type TestStack, startTestStack } from '../support/test-stack';
 
@@ -124,10 +124,10 @@ describeIf('PostgreSQL outages under load (private cluster)', () => {
     expect(res.status).toBe(201);
     const id: string = res.body.id;
     const consumer = `${stack.env['TONGBAN_NAMESPACE']}-notification-inbox`;
-    const [letter] = await waitFor(async () => {
-      const letters = (await listDeadLettersCli(stack.env, 'notification-inbox')).filter((d) => d.event?.stream === `ticket-${id}`);
+    const [letter] = await waitForDeadLettersCli(stack.env, (all) => {
+      const letters = all.filter((d) => d.event?.stream === `ticket-${id}`);
       return letters.length > 0 ? letters : undefined;
-    }, { timeoutMs: 60_000, intervalMs: 1000, description: 'the dead letter' });
+    }, { description: 'the dead letter', consumer: 'notification-inbox' });
     expect(letter).toMatchObject({ consumer, reason: 'handler_failed', deliveries: 5, event: { type: 'TicketRouted' } });
     expect(letter!.error).toContain('probe notice refused');
     const notices = async () => (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM inbox_messages WHERE ticket_id = $1 AND kind = 'ticket-arrived'`, [id])).rows[0]!.n;

@@ -10,9 +10,8 @@
  */
 import { InvalidAppendError, PostgresEventStore, systemClock } from '@tongban/eventstore';
 import { appendUnchecked, newTestEvent, newTicketStream } from '@tongban/eventstore/testing';
-import { waitFor } from '@tongban/testing';
 import type pg from 'pg';
-import { listDeadLettersCli } from '../support/deadletters-cli';
+import { waitForDeadLettersCli } from '../support/deadletters-cli';
 import { submission } from '../support/load';
 import { type TestStack, startTestStack } from '../support/test-stack';
 
@@ -47,10 +46,10 @@ it('parks an unknown event type with an alert; reads and commands of its ticket 
   await stack.waitForTicket(id, citizen, (v) => v.status === 'routed', 30_000);
   await store.append(`ticket-${id}`, [newTestEvent('BogusEvent', { surprise: true })], 1); // after Submitted (0) and Routed (1)
 
-  const parked = await waitFor(async () => {
-    const letters = (await listDeadLettersCli(stack.env)).filter((d) => d.event?.type === 'BogusEvent');
+  const parked = await waitForDeadLettersCli(stack.env, (all) => {
+    const letters = all.filter((d) => d.event?.type === 'BogusEvent');
     return letters.length >= 3 ? letters : undefined;
-  }, { timeoutMs: 60_000, intervalMs: 1000, description: 'the unknown event parked by query, deadline and notification' });
+  }, { description: 'the unknown event parked by query, deadline and notification' });
   const ns = stack.env['TONGBAN_NAMESPACE'];
   expect(parked.map((d) => d.consumer).sort()).toEqual([`${ns}-deadline-timers`, `${ns}-notification-inbox`, `${ns}-query-ticket-views`]);
   for (const d of parked) expect(d).toMatchObject({ reason: 'unknown_event_type', event: { stream: `ticket-${id}`, revision: 2 } });
@@ -76,12 +75,11 @@ it('parks a stream opened by an unregistered type, and the relay parks a type th
   // Submitted after the unpublishable event: routed all the same.
   await stack.waitForTicket(after, citizen, (v) => v.status === 'routed', 30_000);
 
-  const letters = await waitFor(async () => {
-    const all = await listDeadLettersCli(stack.env);
+  const letters = await waitForDeadLettersCli(stack.env, (all) => {
     const relay = all.filter((d) => d.event?.stream === legacy);
     const query = all.filter((d) => d.event?.stream === mystery && d.consumer.endsWith('-query-ticket-views'));
     return relay.length === 1 && query.length === 1 ? { relay: relay[0]!, query: query[0]! } : undefined;
-  }, { timeoutMs: 60_000, intervalMs: 1000, description: 'both parked' });
+  }, { description: 'both parked' });
   expect(letters.relay).toMatchObject({ consumer: `${stack.env['TONGBAN_NAMESPACE']}-relay`, reason: 'unpublishable_event', event: { type: 'Legacy.Opened' } });
   expect(letters.query).toMatchObject({ reason: 'unknown_event_type', event: { type: 'MysteryOpened', revision: 0 } });
   expect(stack.logs().some((line) => line.includes('event parked') && line.includes('Legacy.Opened'))).toBe(true);

@@ -73,9 +73,11 @@ const supervisorBelow = (npmPid: number): number | undefined => {
 };
 
 afterAll(async () => {
-  // A failed test may leave its stack running: end it (the children follow their supervisor).
-  for (const child of runs) if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-  await new Promise((r) => setTimeout(r, 6000));
+  // A failed test may leave its stack running: end it, and give the children time to follow their supervisor
+  // (it stops each gracefully, killing it after 5 s). When every run has exited there is nothing to wait for.
+  const running = runs.filter((child) => child.exitCode === null && child.signalCode === null);
+  for (const child of running) child.kill('SIGTERM');
+  if (running.length > 0) await new Promise((r) => setTimeout(r, 6000));
   const admin = new pg.Client({ connectionString: dbBase });
   await admin.connect();
   for (const name of created) await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`).catch(() => undefined);

@@ -14,10 +14,15 @@ let fakes: FakeUpstreams;
 let child: ChildProcessWithoutNullStreams;
 let base: string;
 let output = '';
+/**
+ * How long a gateway process may take to listen, ms: generous (as web-apps.int.test.ts), since test files start
+ * processes side by side on a busy 2-core machine and a fresh clone's first tsx start compiles every source.
+ */
+const START_TIMEOUT_MS = 60_000;
 
 function waitForPort(proc: ChildProcessWithoutNullStreams): Promise<number> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`gateway did not start:\n${output}`)), 20_000);
+    const timer = setTimeout(() => reject(new Error(`gateway did not start:\n${output}`)), START_TIMEOUT_MS);
     proc.stdout.on('data', (chunk: Buffer) => {
       output += chunk.toString();
       for (const line of output.split('\n')) {
@@ -42,7 +47,7 @@ beforeAll(async () => {
   delete env['HOST'];
   child = gateway(env);
   base = `http://127.0.0.1:${await waitForPort(child)}`;
-}, 30_000);
+}, START_TIMEOUT_MS + 10_000);
 
 afterAll(async () => {
   if (child.exitCode === null) child.kill('SIGKILL');
@@ -76,7 +81,7 @@ it('refuses a non-loopback HOST while identity signs with the generated installa
   try {
     const port = await new Promise<number>((resolve, reject) => {
       let text = '';
-      const timer = setTimeout(() => reject(new Error(`not listening:\n${text}`)), 20_000);
+      const timer = setTimeout(() => reject(new Error(`not listening:\n${text}`)), START_TIMEOUT_MS);
       allowed.stdout.on('data', (c: Buffer) => {
         text += c.toString();
         const match = /"port":(\d+)/.exec(text);
@@ -87,7 +92,7 @@ it('refuses a non-loopback HOST while identity signs with the generated installa
   } finally {
     allowed.kill('SIGKILL');
   }
-}, 45_000);
+}, 2 * START_TIMEOUT_MS + 10_000);
 
 it('serves swagger-ui at /docs and the OpenAPI document', async () => {
   const ui = await fetch(`${base}/docs/`);

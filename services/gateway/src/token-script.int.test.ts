@@ -12,6 +12,11 @@ const run = promisify(execFile);
 const ROOT = join(__dirname, '..', '..', '..');
 const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
 const SECRET = 'token-script-test-secret-0123456789-abcdefgh';
+/**
+ * Time for one test, ms: up to four runs of the command, each a tsx process (two node processes) loading the
+ * workspace's TypeScript — seconds each when other test files run beside it on a busy 2-core machine.
+ */
+const CLI_TEST_TIMEOUT_MS = 90_000;
 
 async function token(...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
   try {
@@ -30,7 +35,7 @@ it('prints only a token for the seeded admin of the township of a village', asyn
   await expect(verifyToken(stdout.trim(), staticKeys([signingKeyFromSecret(SECRET).publicJwk]))).resolves.toEqual({
     kind: 'staff', id: 'admin@adm-513437100', role: 'admin', unitId: 'adm-513437100', division: '513437100',
   });
-}, 30_000);
+}, CLI_TEST_TIMEOUT_MS);
 
 it('issues department, supervisor, auditor and information-officer tokens', async () => {
   const key = staticKeys([signingKeyFromSecret(SECRET).publicJwk]);
@@ -45,7 +50,7 @@ it('issues department, supervisor, auditor and information-officer tokens', asyn
   expect(supervisor).toEqual({ kind: 'staff', id: 'supervisor@adm-513437', role: 'supervisor', unitId: 'adm-513437', division: '513437' });
   expect(auditor).toEqual({ kind: 'staff', id: 'auditor@adm-5134', role: 'auditor', unitId: 'adm-5134', division: '5134' });
   expect(officer).toEqual({ kind: 'staff', id: 'information-officer@adm-513437100', role: 'information-officer', unitId: 'adm-513437100', division: '513437100001' });
-}, 30_000);
+}, CLI_TEST_TIMEOUT_MS);
 
 it('explains a request it cannot satisfy on stderr and exits 2', async () => {
   const supervisor = await token('--role', 'supervisor', '--division', '513437100');
@@ -55,7 +60,7 @@ it('explains a request it cannot satisfy on stderr and exits 2', async () => {
   expect(department).toMatchObject({ code: 2, stdout: '' });
   expect(department.stderr).toMatch(/--department/);
   expect(await token('--role', 'admin', '--division', '999')).toMatchObject({ code: 2, stdout: '' });
-}, 30_000);
+}, CLI_TEST_TIMEOUT_MS);
 
 describe('without TONGBAN_JWT_SECRET', () => {
   const plain = async (env: NodeJS.ProcessEnv, ...args: string[]) => {
@@ -83,12 +88,12 @@ describe('without TONGBAN_JWT_SECRET', () => {
     } finally {
       await db.drop();
     }
-  }, 30_000);
+  }, CLI_TEST_TIMEOUT_MS);
 
   it('refuses in production, naming the variable', async () => {
     const { stdout, stderr, code } = await plain({ NODE_ENV: 'production' }, '--role', 'admin', '--division', '513437100');
     expect(code).toBe(2);
     expect(stdout).toBe('');
     expect(stderr).toMatch(/TONGBAN_JWT_SECRET must be set/);
-  }, 30_000);
+  }, CLI_TEST_TIMEOUT_MS);
 });
