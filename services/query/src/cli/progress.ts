@@ -1,6 +1,7 @@
 /**
  * A progress bar for long runs on stderr: done/total, percentage, rate and ETA. On a terminal it
- * redraws one line; otherwise (CI logs, pipes) it prints a line at most every `logEveryMs`.
+ * redraws one line; otherwise (CI logs, pipes) it prints a line every `logEveryMs` from the start, so a run
+ * shorter than that prints only `finish`'s line (not the same line twice).
  * Dependency-free on purpose (cli-progress would do the same).
  */
 
@@ -22,7 +23,10 @@ export function formatDuration(seconds: number): string {
 /** A progress line for `label`: update with the count done; `finish` prints the final line. */
 export class Progress {
   private readonly started: number;
+  /** When the line was last redrawn on a terminal (ms). */
   private lastDraw = 0;
+  /** When a line was last logged off a terminal (ms): the start at first, so the first comes `logEveryMs` after it. */
+  private lastLog: number;
   private done = 0;
 
   constructor(
@@ -34,6 +38,7 @@ export class Progress {
     private readonly logEveryMs = 5000,
   ) {
     this.started = clock();
+    this.lastLog = this.started;
   }
 
   /** Sets the total (e.g. once it is known). */
@@ -63,8 +68,8 @@ export class Progress {
       if (now - this.lastDraw < 100) return;
       this.lastDraw = now;
       this.sink.write(`\r${this.line()}\x1b[K`);
-    } else if (now - this.lastDraw >= this.logEveryMs) {
-      this.lastDraw = now;
+    } else if (now - this.lastLog >= this.logEveryMs) {
+      this.lastLog = now;
       this.sink.write(`${this.line()}\n`);
     }
   }

@@ -16,6 +16,16 @@ describe('Progress', () => {
     expect(out[1]).toMatch(/300\/1000 tickets 30\.0%/);
   });
 
+  it('prints only the final line of a run shorter than the log interval (off a terminal)', () => {
+    let t = 1_000_000;
+    const out: string[] = [];
+    const bar = new Progress('tickets', 5, 'tickets', { isTTY: false, write: (s) => out.push(s) }, () => t, 5000);
+    t += 60;
+    bar.update(5);
+    bar.finish();
+    expect(out).toEqual([expect.stringMatching(/^tickets \[#{24}\] 5\/5 tickets 100\.0% /)]);
+  });
+
   it('redraws one line on a terminal and works without a total', () => {
     const out: string[] = [];
     const bar = new Progress('anchors', undefined, 'anchors', { isTTY: true, write: (s) => out.push(s) }, () => 2000);
