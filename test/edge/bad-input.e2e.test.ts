@@ -3,7 +3,8 @@
  * sockets (issue 16 items 4, 5, 6, 17, 18): every refusal is a 4xx naming what was wrong —
  * problem+json under /api, an Open311 errors document under /open311 (also for what Node's HTTP parser
  * refuses) —, nothing is silently altered, nothing reaches SQL, and Open311's default date windows read
- * the platform's (test) clock.
+ * the platform's (test) clock. A reporter's command with an Idempotency-Key writes once; the key reused for
+ * another request, on a staff command or in a bad form is a 4xx problem+json.
  */
 import { createConnection } from 'node:net';
 import { waitFor } from '@tongban/testing';
@@ -182,6 +183,50 @@ describe('text is refused, never altered (item 17)', () => {
     expect(await multipart(new Blob([bytes], { type: 'application/json' }))).toEqual({ status: 400, body: expect.objectContaining({ reason: 'invalid_characters', errors: [{ location: 'body/ticket', message: 'is not valid UTF-8' }] }) });
     const query = await stack.api('GET', '/api/v1/divisions?q=%C3%28');
     expect([query.status, query.body.reason, query.body.errors]).toEqual([400, 'invalid_characters', [{ location: 'querystring/q', message: 'is not valid UTF-8' }]]);
+  });
+});
+
+describe('Idempotency-Key on a reporter\'s command', () => {
+  it('writes a retried command once; refuses the key with another command or text (422), on a staff command and in a bad form (400), all problem+json; keeps callers apart', async () => {
+    const device = await stack.device();
+    const other = await stack.device();
+    const id = await submitTicket(device.token);
+    const admin = await stack.staffToken('admin', '513437100');
+    const command = (name: string, token: string, key: string, body: unknown = {}) =>
+      stack.api('POST', `/api/v1/tickets/${id}/${name}`, { token, body, headers: { 'idempotency-key': key } });
+    const info = (token: string, key: string, text = '垃圾车今天也没来') => command('information', token, key, { text });
+    const problem = (res: { status: number; headers: Headers; body: { reason?: string } }) => [res.status, res.headers.get('content-type')?.split(';')[0], res.body.reason];
+
+    const first = await info(device.token, 'key-1');
+    expect(first.status).toBe(200);
+    expect(first.body.events).toEqual(['InformationAdded']);
+    const again = await info(device.token, 'key-1');
+    expect([again.status, again.body]).toEqual([200, first.body]);
+    // The same key for another text or another command is not a retry: refused, nothing done.
+    expect(problem(await info(device.token, 'key-1', '另一段补充'))).toEqual([422, 'application/problem+json', 'idempotency_key_reused']);
+    expect(problem(await command('withdraw', device.token, 'key-1'))).toEqual([422, 'application/problem+json', 'idempotency_key_reused']);
+    // Another caller's key is its own: here refused as any command of theirs on someone else's ticket.
+    const foreign = await command('withdraw', other.token, 'key-1');
+    expect(foreign.status).toBeGreaterThanOrEqual(400);
+    expect(foreign.status).toBeLessThan(500);
+    expect(foreign.body.reason).not.toBe('idempotency_key_reused');
+    // A staff command takes none (staff retry with If-Match).
+    expect(problem(await command('accept', admin, 'key-1'))).toEqual([400, 'application/problem+json', 'idempotency_key_not_supported']);
+    // Bad forms: empty, longer than 256 characters, not printable ASCII (raw UTF-8 bytes on the socket).
+    expect(problem(await info(device.token, ''))).toEqual([400, 'application/problem+json', 'validation_failed']);
+    expect(problem(await info(device.token, 'k'.repeat(257)))).toEqual([400, 'application/problem+json', 'validation_failed']);
+    const body = Buffer.from(JSON.stringify({ text: '密钥' }));
+    const raw = await rawRequest(Buffer.concat([
+      Buffer.from(`POST /api/v1/tickets/${id}/information HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${device.token}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nIdempotency-Key: `),
+      Buffer.from('密钥-1', 'utf8'), Buffer.from('\r\nConnection: close\r\n\r\n'), body,
+    ]));
+    expect([raw.status, raw.headers['content-type']?.split(';')[0], JSON.parse(raw.body).reason]).toEqual([400, 'application/problem+json', 'validation_failed']);
+    const longest = await info(device.token, 'k'.repeat(256));
+    expect(longest.status).toBe(200);
+
+    const history = await stack.api('GET', `/api/v1/tickets/${id}/history`, { token: admin });
+    expect(history.status).toBe(200);
+    expect((history.body.events as { type: string }[]).map((e) => e.type).filter((t) => t !== 'TicketRouted')).toEqual(['TicketSubmitted', 'InformationAdded', 'InformationAdded']);
   });
 });
 

@@ -31,6 +31,11 @@ export interface EventMetadataInput {
   /** When the fact happened, UTC ISO-8601 (the command's clock). */
   occurredAt: string;
   /**
+   * SHA-256 (hex) of the request a client's retry key (Idempotency-Key, Open311 `update_id`) was first
+   * written for: a later use of the key with another request is refused instead of answered as a repeat.
+   */
+  requestHash?: string;
+  /**
    * W3C Trace Context of the span the event was appended in (`00-<trace id>-<span id>-<flags>`), stamped
    * only while tracing is on (OTEL_EXPORTER_OTLP_ENDPOINT): the relay and the consumers continue that trace.
    */

@@ -27,6 +27,8 @@ export interface ExecuteOptions {
   onBehalfOf?: string;
   /** Deterministic event ids (e.g. for timer-driven events), by index; default UUIDv7. */
   eventId?: (index: number, event: TicketEvent) => string;
+  /** Recorded in the metadata of the command's events (not a follow-up's): see EventMetadataInput.requestHash. */
+  requestHash?: string;
   /**
    * Events caused by the latest event of the stream (a timer, whose due time that event last set): their
    * causationId is its id and their correlationId its correlationId (`correlationId` for an empty stream).
@@ -113,7 +115,7 @@ export class TicketExecutor {
       const decided = decide(next, state, context(actor));
       if (decided.length === 0) return { revision: state.revision, eventTypes: [], state };
       const occurredAt = now.toISOString();
-      const metadata = (by: ActorContext, channel: string | undefined, causation: string | undefined, onBehalfOf?: string) => ({
+      const metadata = (by: ActorContext, channel: string | undefined, causation: string | undefined, onBehalfOf?: string, requestHash?: string) => ({
         actor: eventActor(by),
         ...(onBehalfOf ? { onBehalfOf } : {}),
         ...(channel ? { channel } : {}),
@@ -122,12 +124,13 @@ export class TicketExecutor {
         service,
         schemaVersion: EVENT_SCHEMA_VERSION,
         occurredAt,
+        ...(requestHash ? { requestHash } : {}),
       });
       const newEvents = decided.map((event, index) => ({
         id: options.eventId?.(index, event) ?? uuidv7(),
         type: event.type,
         data: event.data as unknown as Record<string, unknown>,
-        metadata: metadata(actor, options.channel, causedBy, options.onBehalfOf),
+        metadata: metadata(actor, options.channel, causedBy, options.onBehalfOf, options.requestHash),
       }));
       let after = evolveAll(decided.map((e) => ({ ...e, occurredAt, actor: eventActor(actor) })), state);
       const eventTypes = decided.map((e) => e.type);

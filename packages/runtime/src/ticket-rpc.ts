@@ -16,8 +16,8 @@ export interface TicketCommandRequest {
 
 /**
  * Runs one ticket command for a gRPC call and answers with the outcome. `command` may be made from the
- * ticket's state (see CommandOf: the stream read once). `eventId` gives deterministic event ids (idempotent
- * client updates); default UUIDv7.
+ * ticket's state (see CommandOf: the stream read once). `idempotent` (a client update): its `eventId` gives
+ * deterministic event ids (default UUIDv7), its `requestHash` is recorded in the events' metadata.
  * @throws ServiceFailure INVALID_ARGUMENT (invalid_ticket_id); whatever the executor throws.
  */
 export async function executeTicketRpc(
@@ -26,14 +26,14 @@ export async function executeTicketRpc(
   principal: Principal,
   metadata: Metadata,
   command: CommandOf,
-  eventId?: ExecuteOptions['eventId'],
+  idempotent?: Pick<ExecuteOptions, 'eventId' | 'requestHash'>,
 ): Promise<{ outcome: commands.CommandOutcome }> {
   if (!isTicketId(request.ticketId)) throw fail.notFound('ticket_not_found', `no ticket ${request.ticketId}`);
   const result = await deps.executor.execute(request.ticketId.toLowerCase(), command, actorContext(principal, deps.ref), {
     correlationId: correlationId(metadata),
     channel: principal.kind === 'staff' ? 'web' : principal.kind === 'open311' ? 'open311' : 'app',
     ...(request.expectedRevision !== undefined ? { expectedRevision: request.expectedRevision } : {}),
-    ...(eventId ? { eventId } : {}),
+    ...idempotent,
   });
   return { outcome: { ticketId: request.ticketId.toLowerCase(), revision: result.revision, eventTypes: result.eventTypes } };
 }

@@ -417,6 +417,7 @@ describe('commands', () => {
     await expectProblem(await post('/api/v1/tickets/t1/close', { reason: 'Confirmed by phone' }, auth(adminToken, { 'idempotency-key': 'k-2' })), 400, 'idempotency_key_not_supported');
     await expectProblem(await post('/api/v1/tickets/t1/information', { text: 'x' }, auth(citizenToken, { 'idempotency-key': 'k'.repeat(257) })), 400, 'validation_failed');
     await expectProblem(await post('/api/v1/tickets/t1/information', { text: 'x' }, auth(citizenToken, { 'idempotency-key': '' })), 400, 'validation_failed');
+    await expectProblem(await post('/api/v1/tickets/t1/information', { text: 'x' }, auth(citizenToken, { 'idempotency-key': 'clé-1' })), 400, 'validation_failed');
     expect(upstreamCalls()).toEqual([]);
   });
 

@@ -1,9 +1,10 @@
 /**
- * Reporter follow-ups with a client update id (Open311 update_id) against a real PostgreSQL: a repeat
- * — sequential or concurrent, before or after the ticket moved on — writes nothing and answers the
- * first write's revision; another client or another update id writes anew.
+ * Reporter follow-ups with a client update id (Open311 update_id, the API's Idempotency-Key) against a
+ * real PostgreSQL: a repeat — sequential or concurrent, before or after the ticket moved on — writes
+ * nothing and answers the first write's revision; another client or another update id writes anew; the
+ * same id with another request is refused.
  */
-import { Metadata } from '@grpc/grpc-js';
+import { Metadata, status } from '@grpc/grpc-js';
 import type { Principal } from '@tongban/auth';
 import { intake } from '@tongban/contracts';
 import type { ActorContext } from '@tongban/domain';
@@ -17,6 +18,10 @@ const ref = loadReferenceData();
 const TOWNSHIP = 'adm-513437100';
 const FMS: Principal = { kind: 'open311', id: 'fixmystreet', deviceId: 'device-1' };
 const OTHER: Principal = { kind: 'open311', id: 'other-app' };
+const CITIZEN: Principal = { kind: 'citizen', id: 'device-client-updates' };
+const OTHER_CITIZEN: Principal = { kind: 'citizen', id: 'device-other' };
+/** A client update id used before for another request. */
+const REUSED = { grpcCode: status.ALREADY_EXISTS, reason: 'idempotency_key_reused' };
 const ROUTING: ActorContext = { kind: 'system', id: 'routing' };
 const ADMIN: ActorContext = { kind: 'staff', id: `admin@${TOWNSHIP}`, role: 'admin', unitId: TOWNSHIP, unitKind: 'administration', unitDivision: '513437100', unitLevel: 'township' };
 const clock = systemClock;
@@ -83,6 +88,31 @@ it('answers a repeated confirmation after the ticket closed, instead of refusing
   const again = await post(ticketId, FMS, 'fms-close', { $case: 'close', value: { reason: '确认' } });
   expect(again.outcome).toEqual(close.outcome);
   expect(count(await typesOf(ticketId), 'TicketClosed')).toBe(1);
+});
+
+it('refuses a citizen\'s key used before for another command or text of the ticket (not the first write\'s outcome), writing nothing', async () => {
+  const { ticketId } = await submitTicket({ pool: db.pool, executor: db.executor, reporters: db.reporters, ref, clock }, intake.SubmitTicketRequest.fromPartial({
+    ticket: { serviceCode: 'dangerous-structure', division: '513437100001', title: '危墙', description: '围墙出现裂缝', attributes: { at_risk: 'yes' } },
+  }), CITIZEN);
+  const first = await post(ticketId, CITIZEN, 'key-1', info('补充：裂缝变宽'));
+  await expect(post(ticketId, CITIZEN, 'key-1', { $case: 'withdraw', value: { reason: '' } })).rejects.toMatchObject(REUSED);
+  await expect(post(ticketId, CITIZEN, 'key-1', info('另一段补充'))).rejects.toMatchObject(REUSED);
+  expect(await typesOf(ticketId)).toEqual(['TicketSubmitted', 'TicketRouted', 'InformationAdded']);
+  // the same request is still a repeat; another caller's key is its own (here refused: not its ticket)
+  expect((await post(ticketId, CITIZEN, 'key-1', info('补充：裂缝变宽'))).outcome).toEqual(first.outcome);
+  await expect(post(ticketId, OTHER_CITIZEN, 'key-1', { $case: 'withdraw', value: { reason: '' } })).rejects.not.toMatchObject(REUSED);
+  const withdrawn = await post(ticketId, CITIZEN, 'key-2', { $case: 'withdraw', value: { reason: '' } });
+  expect(withdrawn.outcome.eventTypes).toEqual(['TicketWithdrawn']);
+});
+
+it('takes an Open311 client\'s repeat by its text: a confirmation repeated once closed (sent as information) is the same update, another text is not', async () => {
+  const ticketId = await routedTicket();
+  await db.executor.execute(ticketId, { type: 'AcceptTicket' }, ADMIN, { correlationId: 'test' });
+  await db.executor.execute(ticketId, { type: 'ResolveTicket', resolution: '已拆除' }, ADMIN, { correlationId: 'test' });
+  const close = await post(ticketId, FMS, 'fms-close', { $case: 'close', value: { reason: '确认' } });
+  expect((await post(ticketId, FMS, 'fms-close', info('确认'))).outcome).toEqual(close.outcome);
+  await expect(post(ticketId, FMS, 'fms-close', info('还有问题'))).rejects.toMatchObject(REUSED);
+  expect(count(await typesOf(ticketId), 'InformationAdded')).toBe(0);
 });
 
 it('refuses an overlong update id', async () => {

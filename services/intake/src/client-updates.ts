@@ -1,8 +1,9 @@
+import { createHash } from 'node:crypto';
 import type { Metadata } from '@grpc/grpc-js';
 import type { Principal } from '@tongban/auth';
 import type { commands, intake } from '@tongban/contracts';
 import { ticketStream, isTicketId } from '@tongban/domain';
-import { DuplicateEventIdError, type EventStore } from '@tongban/eventstore';
+import { DuplicateEventIdError, type EventStore, canonicalJson } from '@tongban/eventstore';
 import type { ReferenceData } from '@tongban/reference-data';
 import { ID_NAMESPACES, type TicketExecutor, executeTicketRpc, fail, uuidV5 } from '@tongban/runtime';
 import { reporterCommand } from './reporter-commands';
@@ -15,10 +16,12 @@ import { reporterCommand } from './reporter-commands';
  * (the ticket may have moved on — a confirmed request is closed, a second "close" would be refused).
  * Two concurrent posts that both miss it race on the append: the loser either re-appends the same id at
  * the same revision (the store's idempotent repeat) or finds it at an earlier one (DuplicateEventIdError),
- * which is answered the same way.
+ * which is answered the same way. The events record a hash of the request they were written for: the same
+ * id with another request (a withdrawal after an information, another text) is refused
+ * (idempotency_key_reused), never answered with the first write's outcome as if it had been done.
  */
 
-/** Longest client update id accepted (the gateway allows 128 characters). */
+/** Longest client update id accepted (the gateway's Idempotency-Key and Open311 update_id are shorter or as long). */
 const MAX_CLIENT_UPDATE_ID_LENGTH = 256;
 
 /**
@@ -30,11 +33,31 @@ export function clientUpdateEventId(principal: Pick<Principal, 'kind' | 'id'>, t
 }
 
 
-/** The outcome of an earlier write of the same client update, if the stream holds one. */
-async function earlierOutcome(store: EventStore, ticketId: string, ids: (index: number) => string): Promise<commands.CommandOutcome | undefined> {
+/**
+ * SHA-256 (hex) of the canonical JSON (RFC 8785) of what the caller asked: the command (the request's
+ * oneof), or for an Open311 client its text alone — the gateway chose the command from the ticket's status
+ * at the time (the confirmation of a resolved request, repeated once it is closed, reads as information).
+ */
+function requestHash(command: intake.ExecuteReporterCommandRequest['command'], principal: Principal): string {
+  const open311Text = principal.kind !== 'open311' ? undefined
+    : command?.$case === 'addInformation' ? command.value.text
+    : command?.$case === 'close' || command?.$case === 'reopen' ? command.value.reason : undefined;
+  return createHash('sha256').update(canonicalJson(open311Text !== undefined ? { text: open311Text } : command ?? null) ?? '').digest('hex');
+}
+
+/**
+ * The outcome of an earlier write of the same client update, if the stream holds one.
+ * @throws ServiceFailure ALREADY_EXISTS (idempotency_key_reused) when it was written for another command
+ * (events written before the hash was recorded are taken as the same).
+ */
+async function earlierOutcome(store: EventStore, ticketId: string, ids: (index: number) => string, requestHash: string): Promise<commands.CommandOutcome | undefined> {
   const events = await store.readStream(ticketStream(ticketId));
   const first = events.findIndex((e) => e.id === ids(0));
   if (first < 0) return undefined;
+  const recorded = events[first]!.metadata.requestHash;
+  if (recorded !== undefined && recorded !== requestHash) {
+    throw fail.alreadyExists('idempotency_key_reused', 'this client update id (Idempotency-Key) was used for another request on the ticket');
+  }
   const written = [];
   for (let i = first; i < events.length && events[i]!.id === ids(written.length); i++) written.push(events[i]!);
   return { ticketId, revision: written[written.length - 1]!.revision, eventTypes: written.map((e) => e.type) };
@@ -43,7 +66,8 @@ async function earlierOutcome(store: EventStore, ticketId: string, ids: (index: 
 /**
  * ExecuteReporterCommand: without `client_update_id` as every ticket command; with one, at most once
  * per (caller, ticket, client update id) — a repeat answers the first write's outcome.
- * @throws ServiceFailure INVALID_ARGUMENT (missing_command, invalid_client_update_id), NOT_FOUND; whatever the executor throws.
+ * @throws ServiceFailure INVALID_ARGUMENT (missing_command, invalid_client_update_id), NOT_FOUND, ALREADY_EXISTS
+ * (idempotency_key_reused: the id was used for another command); whatever the executor throws.
  */
 export async function executeReporterCommand(
   deps: { executor: TicketExecutor; store: EventStore; ref: ReferenceData },
@@ -60,14 +84,15 @@ export async function executeReporterCommand(
   if (!isTicketId(request.ticketId)) throw fail.notFound('ticket_not_found', `no ticket ${request.ticketId}`);
   const ticketId = request.ticketId.toLowerCase();
   const ids = (index: number) => clientUpdateEventId(principal, ticketId, clientUpdateId, index);
+  const hash = requestHash(request.command, principal);
 
-  const before = await earlierOutcome(deps.store, ticketId, ids);
+  const before = await earlierOutcome(deps.store, ticketId, ids, hash);
   if (before) return { outcome: before };
   try {
-    return await executeTicketRpc(deps, { ...request, ticketId }, principal, metadata, command, ids);
+    return await executeTicketRpc(deps, { ...request, ticketId }, principal, metadata, command, { eventId: ids, requestHash: hash });
   } catch (err) {
     if (!(err instanceof DuplicateEventIdError)) throw err;
-    const raced = await earlierOutcome(deps.store, ticketId, ids);
+    const raced = await earlierOutcome(deps.store, ticketId, ids, hash);
     if (!raced) throw err;
     return { outcome: raced };
   }

@@ -300,15 +300,17 @@ async function executeCommand(
 /**
  * The headers of a command route: If-Match, and Idempotency-Key for the reporter's own commands (intake
  * derives the events' ids from caller, ticket and key, so a retry writes nothing and answers the first
- * write's outcome; the same key on another command of the same ticket also answers that outcome).
+ * write's outcome; the same key with another command or body of the same ticket answers 422
+ * idempotency_key_reused).
  */
 const commandHeaders: JsonSchema = {
   ...ifMatchHeaders,
   properties: {
     ...(ifMatchHeaders['properties'] as Record<string, JsonSchema>),
     'idempotency-key': {
-      type: 'string', minLength: 1, maxLength: 256,
-      description: 'A reporter\'s command executed by intake (information, reopen, rating, follow, withdraw; close with a citizen token) at most once per caller, ticket and key: a retry answers the first write\'s outcome. Staff commands answer 400 idempotency_key_not_supported (they use If-Match).',
+      // Printable ASCII (a structured-field string): Node reads other bytes as Latin-1, which would alter the key silently.
+      type: 'string', minLength: 1, maxLength: 256, pattern: '^[ -~]+$',
+      description: '1–256 printable ASCII characters (a UUID is fine). A reporter\'s command executed by intake (information, reopen, rating, follow, withdraw; close with a citizen token) at most once per caller, ticket and key: a retry answers the first write\'s outcome; the key with another command or body on the ticket answers 422 idempotency_key_reused. Staff commands answer 400 idempotency_key_not_supported (they use If-Match).',
     },
   },
 };
@@ -331,7 +333,7 @@ export function registerCommandRoutes(app: FastifyInstance, ctx: GatewayContext)
         params: ticketIdParams,
         headers: commandHeaders,
         body: spec.body,
-        response: { 200: commandOutcomeSchema, ...problemResponses(400, 401, 403, 404, 409, 412, 413, 415, 503) },
+        response: { 200: commandOutcomeSchema, ...problemResponses(400, 401, 403, 404, 409, 412, 413, 415, 422, 503) },
       },
     }, async (request, reply) => {
       const call = callContext(request);
