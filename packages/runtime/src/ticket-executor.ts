@@ -74,6 +74,12 @@ export interface ExecuteResult {
   revision: number;
   eventTypes: string[];
   state: TicketState;
+  /**
+   * True when the store already held every event id of the append (deterministic ids, `eventId`: a
+   * concurrent call with the same ids wrote first) and wrote nothing: `eventTypes` and `state` are then what
+   * this call decided, not necessarily what is stored.
+   */
+  repeated?: boolean;
 }
 
 /** Loads a ticket's state from its stream. */
@@ -151,7 +157,7 @@ export class TicketExecutor {
       try {
         const expected = state.revision < 0 ? 'no_stream' : state.revision;
         const result = await store.append(ticketStream(ticketId), newEvents, expected);
-        return { revision: result.nextExpectedRevision, eventTypes, state: after };
+        return { revision: result.nextExpectedRevision, eventTypes, state: after, ...(result.appended ? {} : { repeated: true }) };
       } catch (err) {
         const retriable = err instanceof WrongExpectedRevisionError && options.expectedRevision === undefined && attempt < MAX_CONFLICT_RETRIES;
         if (!retriable) throw err;

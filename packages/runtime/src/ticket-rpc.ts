@@ -17,7 +17,8 @@ export interface TicketCommandRequest {
 /**
  * Runs one ticket command for a gRPC call and answers with the outcome. `command` may be made from the
  * ticket's state (see CommandOf: the stream read once). `idempotent` (a client update): its `eventId` gives
- * deterministic event ids (default UUIDv7), its `requestHash` is recorded in the events' metadata.
+ * deterministic event ids (default UUIDv7), its `requestHash` is recorded in the events' metadata; `repeated`
+ * says the store held those ids already (see ExecuteResult.repeated: the outcome is then not what is stored).
  * @throws ServiceFailure INVALID_ARGUMENT (invalid_ticket_id); whatever the executor throws.
  */
 export async function executeTicketRpc(
@@ -27,7 +28,7 @@ export async function executeTicketRpc(
   metadata: Metadata,
   command: CommandOf,
   idempotent?: Pick<ExecuteOptions, 'eventId' | 'requestHash'>,
-): Promise<{ outcome: commands.CommandOutcome }> {
+): Promise<{ outcome: commands.CommandOutcome; repeated?: boolean }> {
   if (!isTicketId(request.ticketId)) throw fail.notFound('ticket_not_found', `no ticket ${request.ticketId}`);
   const result = await deps.executor.execute(request.ticketId.toLowerCase(), command, actorContext(principal, deps.ref), {
     correlationId: correlationId(metadata),
@@ -35,5 +36,8 @@ export async function executeTicketRpc(
     ...(request.expectedRevision !== undefined ? { expectedRevision: request.expectedRevision } : {}),
     ...idempotent,
   });
-  return { outcome: { ticketId: request.ticketId.toLowerCase(), revision: result.revision, eventTypes: result.eventTypes } };
+  return {
+    outcome: { ticketId: request.ticketId.toLowerCase(), revision: result.revision, eventTypes: result.eventTypes },
+    ...(result.repeated ? { repeated: true } : {}),
+  };
 }

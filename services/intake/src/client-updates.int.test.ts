@@ -105,6 +105,22 @@ it('refuses a citizen\'s key used before for another command or text of the tick
   expect(withdrawn.outcome.eventTypes).toEqual(['TicketWithdrawn']);
 });
 
+it('answers concurrent posts of one key with different commands truthfully: at most one is done, none claims what was not written', async () => {
+  for (let round = 0; round < 6; round++) {
+    const ticketId = await routedTicket();
+    const results = await Promise.allSettled([
+      post(ticketId, FMS, 'fms-race', info('同时补充')),
+      post(ticketId, FMS, 'fms-race', { $case: 'withdraw', value: { reason: '同时撤回' } }),
+    ]);
+    const stored = await db.store.readStream(`ticket-${ticketId}`);
+    expect(stored.length).toBe(3);
+    for (const r of results) {
+      if (r.status === 'fulfilled') expect(r.value.outcome.eventTypes).toEqual([stored[r.value.outcome.revision]!.type]);
+      else expect(r.reason).toMatchObject(REUSED);
+    }
+  }
+});
+
 it('takes an Open311 client\'s repeat by its text: a confirmation repeated once closed (sent as information) is the same update, another text is not', async () => {
   const ticketId = await routedTicket();
   await db.executor.execute(ticketId, { type: 'AcceptTicket' }, ADMIN, { correlationId: 'test' });

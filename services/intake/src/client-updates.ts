@@ -15,8 +15,8 @@ import { reporterCommand } from './reporter-commands';
  * there, the repeat is answered with the revision of that earlier write and nothing is decided again
  * (the ticket may have moved on — a confirmed request is closed, a second "close" would be refused).
  * Two concurrent posts that both miss it race on the append: the loser either re-appends the same id at
- * the same revision (the store's idempotent repeat) or finds it at an earlier one (DuplicateEventIdError),
- * which is answered the same way. The events record a hash of the request they were written for: the same
+ * the same revision (the store's idempotent repeat, which writes nothing) or finds it at an earlier one
+ * (DuplicateEventIdError); either way it is answered from the stored events, as a later repeat is. The events record a hash of the request they were written for: the same
  * id with another request (a withdrawal after an information, another text) is refused
  * (idempotency_key_reused), never answered with the first write's outcome as if it had been done.
  */
@@ -88,12 +88,16 @@ export async function executeReporterCommand(
 
   const before = await earlierOutcome(deps.store, ticketId, ids, hash);
   if (before) return { outcome: before };
+  let duplicate: DuplicateEventIdError | undefined;
   try {
-    return await executeTicketRpc(deps, { ...request, ticketId }, principal, metadata, command, { eventId: ids, requestHash: hash });
+    const answer = await executeTicketRpc(deps, { ...request, ticketId }, principal, metadata, command, { eventId: ids, requestHash: hash });
+    if (!answer.repeated) return { outcome: answer.outcome };
   } catch (err) {
     if (!(err instanceof DuplicateEventIdError)) throw err;
-    const raced = await earlierOutcome(deps.store, ticketId, ids, hash);
-    if (!raced) throw err;
-    return { outcome: raced };
+    duplicate = err;
   }
+  // A concurrent post of the id wrote first: its outcome when it was this request (else refused).
+  const raced = await earlierOutcome(deps.store, ticketId, ids, hash);
+  if (!raced) throw duplicate ?? new Error(`client update ${clientUpdateId}: stored, then not found`);
+  return { outcome: raced };
 }
