@@ -406,6 +406,20 @@ describe('commands', () => {
     expect(new Set(routeCases.map(([path]) => path))).toEqual(new Set(COMMAND_ROUTES.map((r) => r.path)));
   });
 
+  it('answers a reporter command that intake replayed (an Idempotency-Key written before) with Idempotent-Replayed: true', async () => {
+    const first = await post('/api/v1/tickets/t1/information', { text: '大约三米高' }, auth(citizenToken, { 'idempotency-key': 'k-1' }));
+    expect(first.status).toBe(200);
+    expect(first.headers.get('idempotent-replayed')).toBeNull();
+    fakes.behaviour = (method) => method === 'intake.executeReporterCommand'
+      ? { response: { outcome: { ticketId: 't1', revision: 4, eventTypes: ['InformationAdded'] }, replayed: true } }
+      : undefined;
+    const again = await post('/api/v1/tickets/t1/information', { text: '大约三米高' }, auth(citizenToken, { 'idempotency-key': 'k-1' }));
+    expect(again.status).toBe(200);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(again.headers.get('etag')).toBe('"4"');
+    expect(await again.json()).toEqual({ id: 't1', revision: 4, events: ['InformationAdded'] });
+  });
+
   it('forwards a reporter command\'s Idempotency-Key as intake\'s client_update_id; refuses one on a staff command without calling a service', async () => {
     await post('/api/v1/tickets/t1/information', { text: '大约三米高' }, auth(citizenToken, { 'idempotency-key': 'k-1' }));
     await post('/api/v1/tickets/t1/information', { text: '大约三米高' }, auth(citizenToken));

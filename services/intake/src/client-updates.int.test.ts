@@ -61,9 +61,12 @@ it('writes a repeated update once and answers the first revision', async () => {
   expect(first.outcome.eventTypes).toEqual(['InformationAdded']);
   expect(second.outcome).toEqual(first.outcome);
   expect(third.outcome).toEqual(first.outcome);
+  // the repeats say so (the gateway's Idempotent-Replayed), the writes do not
+  expect([first.replayed, second.replayed, third.replayed]).toEqual([undefined, true, true]);
   // another update id writes again, and so would another client (refused here: not its request)
   const next = await post(ticketId, FMS, 'fms-2', info('再补充'));
   expect(next.outcome.revision).toBe(first.outcome.revision + 1);
+  expect(next.replayed).toBeUndefined();
   // without an update id nothing is deduplicated
   await post(ticketId, FMS, '', info('再补充'));
   await post(ticketId, FMS, '', info('再补充'));

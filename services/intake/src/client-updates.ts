@@ -65,7 +65,7 @@ async function earlierOutcome(store: EventStore, ticketId: string, ids: (index: 
 
 /**
  * ExecuteReporterCommand: without `client_update_id` as every ticket command; with one, at most once
- * per (caller, ticket, client update id) — a repeat answers the first write's outcome.
+ * per (caller, ticket, client update id) — a repeat answers the first write's outcome with `replayed`.
  * @throws ServiceFailure INVALID_ARGUMENT (missing_command, invalid_client_update_id), NOT_FOUND, ALREADY_EXISTS
  * (idempotency_key_reused: the id was used for another command); whatever the executor throws.
  */
@@ -74,7 +74,7 @@ export async function executeReporterCommand(
   request: intake.ExecuteReporterCommandRequest,
   principal: Principal,
   metadata: Metadata,
-): Promise<{ outcome: commands.CommandOutcome }> {
+): Promise<{ outcome: commands.CommandOutcome; replayed?: boolean }> {
   const command = reporterCommand(request, principal);
   const clientUpdateId = request.clientUpdateId ?? '';
   if (clientUpdateId === '') return executeTicketRpc(deps, request, principal, metadata, command);
@@ -87,7 +87,7 @@ export async function executeReporterCommand(
   const hash = requestHash(request.command, principal);
 
   const before = await earlierOutcome(deps.store, ticketId, ids, hash);
-  if (before) return { outcome: before };
+  if (before) return { outcome: before, replayed: true };
   let duplicate: DuplicateEventIdError | undefined;
   try {
     const answer = await executeTicketRpc(deps, { ...request, ticketId }, principal, metadata, command, { eventId: ids, requestHash: hash });
@@ -99,5 +99,5 @@ export async function executeReporterCommand(
   // A concurrent post of the id wrote first: its outcome when it was this request (else refused).
   const raced = await earlierOutcome(deps.store, ticketId, ids, hash);
   if (!raced) throw duplicate ?? new Error(`client update ${clientUpdateId}: stored, then not found`);
-  return { outcome: raced };
+  return { outcome: raced, replayed: true };
 }

@@ -271,20 +271,21 @@ async function withTicketId(ctx: GatewayContext, payload: unknown, field: NonNul
 
 /**
  * Sends a command to its service with the expected revision.
- * @returns what the command wrote.
+ * @returns what the command wrote, and `replayed` when intake answered an Idempotency-Key written before.
  * @throws ServiceError from the service; HttpProblem 502 when the answer lacks its outcome.
  */
 async function executeCommand(
   clients: GrpcClients, ticketId: string, expected: number | undefined, idempotencyKey: string | undefined, up: UpstreamCommand, call: CallContext, timeoutMs: number,
-): Promise<commands.CommandOutcome> {
+): Promise<{ outcome: commands.CommandOutcome; replayed: boolean }> {
   const base = { ticketId, ...(expected !== undefined ? { expectedRevision: expected } : {}) };
   if (idempotencyKey !== undefined && up.service !== 'intake') {
     throw problems.badRequest('idempotency_key_not_supported', 'Idempotency-Key makes a reporter\'s own command safe to retry; a staff command is made safe to retry with If-Match (the revision it was decided on)');
   }
   let outcome: commands.CommandOutcome | undefined;
+  let replayed = false;
   switch (up.service) {
     case 'intake':
-      ({ outcome } = await unaryCall(clients.intake, clients.intake.executeReporterCommand, { ...base, clientUpdateId: idempotencyKey ?? '', command: up.command }, call, timeoutMs));
+      ({ outcome, replayed } = await unaryCall(clients.intake, clients.intake.executeReporterCommand, { ...base, clientUpdateId: idempotencyKey ?? '', command: up.command }, call, timeoutMs));
       break;
     case 'routing':
       ({ outcome } = await unaryCall(clients.routing, clients.routing.executeRoutingCommand, { ...base, command: up.command }, call, timeoutMs));
@@ -294,7 +295,7 @@ async function executeCommand(
       break;
   }
   if (!outcome) throw problems.badUpstream(`the ${up.service} service answered without an outcome`);
-  return outcome;
+  return { outcome, replayed };
 }
 
 /**
@@ -310,7 +311,7 @@ const commandHeaders: JsonSchema = {
     'idempotency-key': {
       // Printable ASCII (a structured-field string): Node reads other bytes as Latin-1, which would alter the key silently.
       type: 'string', minLength: 1, maxLength: 256, pattern: '^[ -~]+$',
-      description: '1–256 printable ASCII characters (a UUID is fine). A reporter\'s command executed by intake (information, reopen, rating, follow, withdraw; close with a citizen token) at most once per caller, ticket and key: a retry answers the first write\'s outcome; the key with another command or body on the ticket answers 422 idempotency_key_reused. Staff commands answer 400 idempotency_key_not_supported (they use If-Match).',
+      description: '1–256 printable ASCII characters (a UUID is fine). A reporter\'s command executed by intake (information, reopen, rating, follow, withdraw; close with a citizen token) at most once per caller, ticket and key: a retry answers the first write\'s outcome with the header Idempotent-Replayed: true; the key with another command or body on the ticket answers 422 idempotency_key_reused. Staff commands answer 400 idempotency_key_not_supported (they use If-Match).',
     },
   },
 };
@@ -341,8 +342,9 @@ export function registerCommandRoutes(app: FastifyInstance, ctx: GatewayContext)
       const requested = request.body ?? {};
       const payload = spec.ticketField ? await withTicketId(ctx, requested, spec.ticketField, call) : requested;
       const up = spec.build(payload, requireCaller(request).principal);
-      const outcome = await executeCommand(ctx.clients, request.params.id, expected, request.headers['idempotency-key'], up, call, ctx.callTimeoutMs);
+      const { outcome, replayed } = await executeCommand(ctx.clients, request.params.id, expected, request.headers['idempotency-key'], up, call, ctx.callTimeoutMs);
       setEtag(reply, outcome.revision);
+      if (replayed) reply.header('idempotent-replayed', 'true');
       return { id: outcome.ticketId || request.params.id, revision: outcome.revision, events: outcome.eventTypes };
     });
   }

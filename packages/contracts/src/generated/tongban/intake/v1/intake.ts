@@ -88,7 +88,14 @@ export interface ExecuteReporterCommandRequest {
 }
 
 export interface ExecuteReporterCommandResponse {
-  outcome?: CommandOutcome | undefined;
+  outcome?:
+    | CommandOutcome
+    | undefined;
+  /**
+   * True when `client_update_id` had been written before: nothing was appended and `outcome` is that first
+   * write's (HTTP answers it with `Idempotent-Replayed: true`, as a replayed submission).
+   */
+  replayed: boolean;
 }
 
 export interface VerifyApiKeyRequest {
@@ -831,13 +838,16 @@ export const ExecuteReporterCommandRequest: MessageFns<ExecuteReporterCommandReq
 };
 
 function createBaseExecuteReporterCommandResponse(): ExecuteReporterCommandResponse {
-  return { outcome: undefined };
+  return { outcome: undefined, replayed: false };
 }
 
 export const ExecuteReporterCommandResponse: MessageFns<ExecuteReporterCommandResponse> = {
   encode(message: ExecuteReporterCommandResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.outcome !== undefined) {
       CommandOutcome.encode(message.outcome, writer.uint32(10).fork()).join();
+    }
+    if (message.replayed !== false) {
+      writer.uint32(16).bool(message.replayed);
     }
     return writer;
   },
@@ -863,6 +873,14 @@ export const ExecuteReporterCommandResponse: MessageFns<ExecuteReporterCommandRe
             message.outcome = CommandOutcome.decode(reader, reader.uint32());
             continue;
           }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.replayed = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -876,13 +894,19 @@ export const ExecuteReporterCommandResponse: MessageFns<ExecuteReporterCommandRe
   },
 
   fromJSON(object: any): ExecuteReporterCommandResponse {
-    return { outcome: isSet(object.outcome) ? CommandOutcome.fromJSON(object.outcome) : undefined };
+    return {
+      outcome: isSet(object.outcome) ? CommandOutcome.fromJSON(object.outcome) : undefined,
+      replayed: isSet(object.replayed) ? globalThis.Boolean(object.replayed) : false,
+    };
   },
 
   toJSON(message: ExecuteReporterCommandResponse): unknown {
     const obj: any = {};
     if (message.outcome !== undefined) {
       obj.outcome = CommandOutcome.toJSON(message.outcome);
+    }
+    if (message.replayed !== false) {
+      obj.replayed = message.replayed;
     }
     return obj;
   },
@@ -895,6 +919,7 @@ export const ExecuteReporterCommandResponse: MessageFns<ExecuteReporterCommandRe
     message.outcome = (object.outcome !== undefined && object.outcome !== null)
       ? CommandOutcome.fromPartial(object.outcome)
       : undefined;
+    message.replayed = object.replayed ?? false;
     return message;
   },
 };
