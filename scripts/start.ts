@@ -47,7 +47,9 @@ async function main(): Promise<void> {
     },
   });
   writeFileSync(pids, `${process.pid}\n`);
-  console.log(`\nTongban is running. Gateway: ${stack.gatewayUrl}  (API docs: ${stack.gatewayUrl}/docs)`);
+  // One write, so that a reader that saw "Tongban is running" also has where the web apps are.
+  console.log(`\nTongban is running. Gateway: ${stack.gatewayUrl}  (API docs: ${stack.gatewayUrl}/docs)\n` +
+    `Citizen app: ${stack.gatewayUrl}/app/   Web console: ${stack.gatewayUrl}/console/   (after npm run build)`);
   console.log('Staff sign-in: POST /api/v1/auth/login — on a fresh database as "admin" with the one-time password printed above by [identity]');
   console.log('Staff token:  npm run -s token -- --role admin --division 513437100   (break-glass / development)');
   console.log('Press Ctrl-C (or npm stop) to stop.\n');

@@ -137,6 +137,8 @@ describe('a running stack', () => {
     const r = run(env);
     await waitFor(() => r.output().includes('Tongban is running') || r.child.exitCode !== null, { timeoutMs: 150_000, intervalMs: 250 });
     expect(r.output()).toContain('Tongban is running');
+    // where the web apps are (README: npm start serves them)
+    expect(r.output()).toMatch(/Citizen app: http:\/\/127\.0\.0\.1:\d+\/app\/ {3}Web console: http:\/\/127\.0\.0\.1:\d+\/console\//);
     // a fresh database: how to sign in as the bootstrap administrator, once
     expect(r.output()).toMatch(/Bootstrap administrator created: sign in as "admin" with one-time password [A-Za-z0-9]{16}/);
     const kids = childrenOf(r.child.pid!);
