@@ -128,7 +128,8 @@ export interface FoldCounts { events: number; tickets: number }
 /**
  * Folds every ticket stream (read with `scan`, set with {@link SCAN_SETTINGS}, pages of `pageSize` events) and hands each
  * ticket's final rows to `writer`; `onPage` is called after each page with the events it held and the
- * tickets finished meanwhile, once the writer has room again (backpressure).
+ * tickets finished meanwhile, once the writer has room again (backpressure), and once more for the last
+ * ticket (no events): the calls add up to the result.
  * @throws the server's error, a fold's (e.g. an undecodable event), or the writer's.
  */
 export async function foldTickets(scan: pg.ClientBase, writer: ShadowWriter, pageSize: number, onPage: (page: FoldCounts) => void): Promise<FoldCounts> {
@@ -161,6 +162,10 @@ export async function foldTickets(scan: pg.ClientBase, writer: ShadowWriter, pag
     onPage({ events: page.rows, tickets: tickets - before });
     after = page.rows < pageSize ? undefined : page.last;
   }
+  // The last ticket is finished after the last page: counted in a progress call of its own, so the
+  // progress adds up to the result.
+  const before = tickets;
   finish();
+  if (tickets > before) onPage({ events: 0, tickets: tickets - before });
   return { events, tickets };
 }

@@ -49,8 +49,13 @@ it('rebuilds the rows the projection wrote, text COPY must escape included, tick
   const stateCompression = await compression(); // 'l' (lz4, migration 003) on a server built with lz4
 
   // Pages of 3 events: every ticket (4 events) is cut across pages; COPY batches of 2 tickets.
-  const result = await rebuildReadModels(t.pool, t.store, { pageSize: 3, writeBatch: 2 });
+  const progress = { events: 0, tickets: 0 };
+  const result = await rebuildReadModels(t.pool, t.store, {
+    pageSize: 3, writeBatch: 2, onProgress: (p) => Object.assign(progress, p),
+  });
   expect(result).toMatchObject({ tickets: TRICKY.length, events: TRICKY.length * 4 });
+  // The progress adds up to the result (the last ticket, finished after the last page, included).
+  expect(progress).toEqual({ events: result.events, tickets: result.tickets });
   expect(await rows('ticket_views')).toEqual(live.views);
   expect(await rows('ticket_stats')).toEqual(live.stats);
   // The rebuilt table keeps the column's compression method.
