@@ -41,6 +41,10 @@ it('the bootstrap admin lands on the directory, creates a person, grants a towns
   // The admin's own account is listed: the list reads GET /api/v1/staff's { staff: [...] }.
   await page.locator('tr[data-username="admin"]').waitFor({ timeout: 30_000 });
   expect(await page.locator('[data-testid="active-role"]').textContent()).toContain('目录管理员');
+  // Not offered on one's own account (identity answers 409 own_account): only rename.
+  const own = page.locator('tr[data-username="admin"]');
+  expect(await own.locator('[data-testid="rename"]').count()).toBe(1);
+  expect(await own.locator('[data-testid="reset-password"], [data-testid="disable"]').count()).toBe(0);
 
   await page.locator('form#create-staff input#create-staff_username').fill('zhao.min');
   await page.locator('form#create-staff input#create-staff_displayName').fill('赵敏');

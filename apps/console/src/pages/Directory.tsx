@@ -142,15 +142,18 @@ export default function DirectoryPage() {
           { title: t('directory.actions'), render: (_v, s) => (
             <Space wrap>
               <Button size="small" data-testid="rename" onClick={() => open('rename', s)}>{t('directory.rename')}</Button>
-              <Popconfirm title={t('directory.confirmReset')} onConfirm={() => run(
-                () => api<{ oneTimePassword: string }>(`/api/v1/staff/${s.id}/reset-password`, { method: 'POST', body: {} }),
-                (r) => t('directory.reset', { password: (r as { oneTimePassword: string }).oneTimePassword }),
-              )}>
-                <Button size="small" data-testid="reset-password">{t('directory.resetPassword')}</Button>
-              </Popconfirm>
+              {/* Not on one's own account: identity refuses both (409 own_account); another directory-admin does them. */}
+              {s.id !== me?.id && (
+                <Popconfirm title={t('directory.confirmReset')} onConfirm={() => run(
+                  () => api<{ oneTimePassword: string }>(`/api/v1/staff/${s.id}/reset-password`, { method: 'POST', body: {} }),
+                  (r) => t('directory.reset', { password: (r as { oneTimePassword: string }).oneTimePassword }),
+                )}>
+                  <Button size="small" data-testid="reset-password">{t('directory.resetPassword')}</Button>
+                </Popconfirm>
+              )}
               {s.disabled
                 ? <><Tag color="red">{t('directory.disabled')}</Tag><Button size="small" onClick={() => run(() => api(`/api/v1/staff/${s.id}/enable`, { method: 'POST', body: {} }))}>{t('directory.enable')}</Button></>
-                : <Popconfirm title={t('directory.confirmDisable')} onConfirm={() => run(() => api(`/api/v1/staff/${s.id}/disable`, { method: 'POST', body: {} }))}><Button size="small" danger>{t('directory.disable')}</Button></Popconfirm>}
+                : s.id !== me?.id && <Popconfirm title={t('directory.confirmDisable')} onConfirm={() => run(() => api(`/api/v1/staff/${s.id}/disable`, { method: 'POST', body: {} }))}><Button size="small" danger data-testid="disable">{t('directory.disable')}</Button></Popconfirm>}
             </Space>
           ) },
         ]} />
