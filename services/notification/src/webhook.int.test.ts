@@ -11,8 +11,11 @@ import { connectNats, encodeEnvelope, ensureTicketEventsStream, startConsumer } 
 import { loadReferenceData } from '@tongban/reference-data';
 import { TicketExecutor, systemClock } from '@tongban/runtime';
 import { type TestDatabase, createTestDatabase, natsUrl, uniqueName, waitFor } from '@tongban/testing';
+import { execFile } from 'node:child_process';
 import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import pg from 'pg';
 import { v7 as uuidv7 } from 'uuid';
 import { deliverNotices } from './delivery';
@@ -316,4 +319,33 @@ describe('TONGBAN_WEBHOOKS', () => {
     expect(() => parseWebhookSubscriptions(raw)).toThrow(WebhookConfigError);
     expect(() => parseWebhookSubscriptions(raw)).toThrow(message);
   });
+});
+
+describe('npm run webhooks -- status', () => {
+  /** Runs the command on a database without deliveries, with TONGBAN_WEBHOOKS as given (undefined: unset). */
+  const status = async (webhooks: string | undefined): Promise<{ stdout: string; stderr: string }> => {
+    const empty = await createTestDatabase();
+    try {
+      const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: empty.url };
+      delete env['TONGBAN_WEBHOOKS'];
+      if (webhooks !== undefined) env['TONGBAN_WEBHOOKS'] = webhooks;
+      return await promisify(execFile)(process.execPath, ['--import', 'tsx', 'services/notification/src/webhooks-cli.ts', 'status'], {
+        cwd: join(__dirname, '..', '..', '..'), env,
+      });
+    } finally {
+      await empty.drop();
+    }
+  };
+
+  it('says in one line that no subscription is configured, and how to configure one (it printed nothing)', async () => {
+    const { stdout, stderr } = await status(undefined);
+    expect(stdout).toBe('');
+    expect(stderr.trim().split('\n')).toEqual([expect.stringMatching(/^no webhook subscriptions are configured: set TONGBAN_WEBHOOKS \(/)]);
+  }, 30_000);
+
+  it('names the configured subscriptions when none has had a delivery yet', async () => {
+    const { stdout, stderr } = await status(JSON.stringify([sub('county'), sub('city')]));
+    expect(stdout).toBe('');
+    expect(stderr.trim()).toBe('no webhook deliveries yet for the configured subscriptions: county, city');
+  }, 30_000);
 });

@@ -1,6 +1,8 @@
 /**
  * `npm run -s webhooks -- status|list|redrive` against DATABASE_URL (issue 16 item 15):
- * - `status`: deliveries per subscription and state (pending, delivered, abandoned) as JSON lines;
+ * - `status`: deliveries per subscription and state (pending, delivered, abandoned) as JSON lines; with
+ *   none, one line on stderr saying so (no subscription in TONGBAN_WEBHOOKS, and how to configure one, or
+ *   none delivered yet to the configured ones) — stdout stays JSON lines only;
  * - `list [--subscription <id>] [--state pending|abandoned|delivered]`: deliveries not yet delivered (or
  *   of that state), oldest first, one JSON object a line (message id, subscription, ticket, kind, state,
  *   attempts, next attempt, last error);
@@ -9,6 +11,7 @@
  * Exit 2 with a usage line on bad arguments.
  */
 import { runCli, withNotificationPool } from './cli';
+import { parseWebhookSubscriptions } from './webhook';
 import { listWebhookDeliveries, redriveWebhookDeliveries, webhookDeliveryCounts } from './webhook-outbox';
 
 const USAGE = 'usage: npm run -s webhooks -- status | list [--subscription <id>] [--state pending|abandoned|delivered] | redrive [--subscription <id>] [--message <id>,…]\n';
@@ -30,7 +33,9 @@ async function main(argv: string[]): Promise<number> {
   return withNotificationPool(async (pool) => {
     const subscription = flags.get('--subscription');
     if (command === 'status') {
-      for (const c of await webhookDeliveryCounts(pool)) process.stdout.write(`${JSON.stringify(c)}\n`);
+      const counts = await webhookDeliveryCounts(pool);
+      for (const c of counts) process.stdout.write(`${JSON.stringify(c)}\n`);
+      if (counts.length === 0) process.stderr.write(`${noDeliveriesLine()}\n`);
     } else if (command === 'list') {
       const rows = await listWebhookDeliveries(pool, { ...(state ? { states: [state] } : {}), ...(subscription ? { subscription } : {}) });
       for (const row of rows) process.stdout.write(`${JSON.stringify(row)}\n`);
@@ -41,6 +46,14 @@ async function main(argv: string[]): Promise<number> {
     }
     return 0;
   });
+}
+
+/** What `status` says when the outbox is empty: no subscription configured (and how), or none delivered yet. */
+function noDeliveriesLine(): string {
+  const ids = parseWebhookSubscriptions(process.env['TONGBAN_WEBHOOKS']).map((s) => s.id);
+  return ids.length === 0
+    ? 'no webhook subscriptions are configured: set TONGBAN_WEBHOOKS (a JSON array of {id, url, secret, units?, kinds?}) for the notification service and in this shell'
+    : `no webhook deliveries yet for the configured subscriptions: ${ids.join(', ')}`;
 }
 
 runCli(main);
