@@ -63,6 +63,15 @@ it('replays to a revision and to an instant with the live decider', async () => 
   expect(atAccept.body.state).toMatchObject({ status: 'in_progress', firstResponder: { unitId: 'adm-513437100' } });
   expect(atAccept.body.state.lastPublicReply).toBeUndefined();
   expect((await stack.api('GET', `/api/v1/tickets/${id}/replay?at=yesterday`, { token: auditor })).status).toBe(400);
+  // A revision beyond the ticket's last is not found (it answered 200 with the latest state), on both routes.
+  for (const route of ['history', 'replay']) {
+    const beyond = await stack.api('GET', `/api/v1/tickets/${id}/${route}?revision=999`, { token: auditor });
+    expect([beyond.status, beyond.headers.get('content-type'), beyond.body.reason]).toEqual([404, expect.stringContaining('application/problem+json'), 'revision_not_found']);
+  }
+  // Both bounds given: the events within both (documented in README and docs/audit.md).
+  const both = async (revision: number) => (await stack.api('GET', `/api/v1/tickets/${id}/history?revision=${revision}&at=${encodeURIComponent(acceptedAt)}`, { token: auditor })).body;
+  expect(await both(1)).toMatchObject({ revision: 1, state: { status: 'routed' } });
+  expect(await both(3)).toMatchObject({ revision: 2, state: { status: 'in_progress' } });
 });
 
 it('serves statistics to supervisors (their subtree) and auditors, 403 to others', async () => {

@@ -33,8 +33,9 @@ export const replayQuerystring: JsonSchema = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    revision: digits(9, 'Replay up to and including this revision.', 'tongban.query.v1.ReplayTicketRequest.revision'),
-    at: { ...INSTANT, description: 'Replay the events that occurred at or before this instant (ISO-8601 with offset).' },
+    revision: digits(9, "Replay up to and including this revision; beyond the ticket's last: 404 revision_not_found. "
+      + 'With `at` as well: the events within both bounds.', 'tongban.query.v1.ReplayTicketRequest.revision'),
+    at: { ...INSTANT, description: 'Replay the events that occurred at or before this instant (ISO-8601 with offset); before the first event: revision -1, no events.' },
   },
 };
 
@@ -48,7 +49,9 @@ export interface ReplayQuery {
  * When the request asks for a point (`?revision=N` and/or `?at=<instant>`), the replay
  * `{id, revision, state, events}`; otherwise undefined (serve the plain history). For the /history
  * route: `const replayed = await replayIfAsked(ctx, request); if (replayed) return replayed;`
- * @throws ServiceError (mapped to problem+json): 400 invalid_replay_point, 403, 404.
+ * Both given: the events within both bounds (revision ≤ N and occurredAt ≤ at), as documented in docs/audit.md.
+ * @throws ServiceError (mapped to problem+json): 400 invalid_replay_point, 403, 404 (ticket_not_found;
+ *   revision_not_found: a revision beyond the ticket's last).
  */
 export async function replayIfAsked(
   ctx: GatewayContext, request: FastifyRequest<{ Params: { id: string }; Querystring: ReplayQuery }>,

@@ -96,7 +96,9 @@ export async function verifyTickets(deps: AuditDeps, req: query.VerifyTicketsReq
 /**
  * ReplayTicket: the events up to a revision and/or instant and the state evolved from them. Readers
  * as for the history (the reporter does not see internal entries; personal data masked as in the view).
- * @throws ServiceFailure INVALID_ARGUMENT (invalid_replay_point), NOT_FOUND, PERMISSION_DENIED.
+ * `revision` and `at` together: the events within both bounds (docs/audit.md).
+ * @throws ServiceFailure INVALID_ARGUMENT (invalid_replay_point), NOT_FOUND (ticket_not_found; revision_not_found:
+ *   a revision beyond the ticket's last), PERMISSION_DENIED.
  */
 export async function replayTicket(deps: AuditDeps, req: query.ReplayTicketRequest, principal: Principal): Promise<query.ReplayTicketResponse> {
   const current = await readableTicket(deps, req.ticketId, principal);
@@ -107,6 +109,10 @@ export async function replayTicket(deps: AuditDeps, req: query.ReplayTicketReque
   } catch (err) {
     if (err instanceof InvalidReplayPointError) throw fail.invalid('invalid_replay_point', err.message);
     throw err;
+  }
+  const last = events.at(-1)?.revision ?? -1;
+  if (req.revision !== undefined && req.revision > last) {
+    throw fail.notFound('revision_not_found', `revision ${req.revision} is beyond the ticket's last, ${last}`);
   }
   // As the ticket is now: a ticket confidential today hides its reporter in every replay of its past too.
   const disclosure = reporterDisclosure(principal, current, deps.ref);
