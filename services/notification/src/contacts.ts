@@ -16,8 +16,8 @@ import { mobileNumber } from './sms/provider';
 
 /** Notice kinds a reporter hears about by SMS/e-mail (acceptance, announced deadline, public reply, resolution, callback). */
 const REPORTER_KINDS: ReadonlySet<string> = new Set(['accepted', 'deadline-announced', 'public-reply', 'resolved', 'callback-requested', 'merged']);
-/** Notice kinds a unit hears about by e-mail (arrivals, the reporter's added information, warnings, breaches, escalations). */
-const STAFF_KINDS: ReadonlySet<string> = new Set(['ticket-arrived', 'transferred', 'information-added', 'deadline-warning', 'deadline-breached', 'escalated']);
+/** Notice kinds a unit hears about by e-mail (arrivals, the reporter's added information, warnings, breaches, escalations, withdrawals). */
+const STAFF_KINDS: ReadonlySet<string> = new Set(['ticket-arrived', 'transferred', 'information-added', 'deadline-warning', 'deadline-breached', 'escalated', 'withdrawn']);
 
 /** One unit's contact. */
 export interface UnitContact {

@@ -149,6 +149,29 @@ describe('deliverEventNotices', () => {
     ]);
   });
 
+  it("tells the holding unit and the first responder's unit of the reporter's withdrawal, in their inboxes (they heard nothing)", async () => {
+    const WATER = 'dep-513437-water';
+    const TRANSFER: [ActorContext, TicketCommand] = [ADMIN, { type: 'TransferTicket', toUnitId: WATER, department: 'water', reason: '供水问题' }];
+    /** The inbox notices of the withdrawal of a ticket after `steps`: [recipient unit, title, body]. */
+    const withdrawalNotices = async (steps: [ActorContext, TicketCommand][]) => {
+      const t = await ticket(steps);
+      await executor.execute(t.id, { type: 'WithdrawTicket', reason: '已自行解决' }, { kind: 'citizen', id: `dev-${t.id}` }, { correlationId: t.id });
+      await deliverEventNotices([inboxChannel(pool)], store, await store.readStream(`ticket-${t.id}`), { reporters, states: new LatestStates<KnownTicket>() });
+      const { rows } = await pool.query<{ recipient_kind: string; recipient_id: string; title: string; body: string }>(
+        "SELECT recipient_kind, recipient_id, title, body FROM inbox_messages WHERE ticket_id = $1 AND kind = 'withdrawn' ORDER BY recipient_id", [t.id]);
+      return rows.map((r) => [`${r.recipient_kind}:${r.recipient_id}`, r.title, r.body]);
+    };
+    const text = (reference: string) => [`反映人已撤回：${reference} 垃圾`, '反映人撤回了该问题，工单已关闭，无需继续办理。撤回原因：已自行解决'];
+    // Transferred after the township's accept: the department holding it and the township, first responder.
+    const moved = await withdrawalNotices([ROUTE, ACCEPT, TRANSFER]);
+    expect(moved.map((n) => n[0])).toEqual([`unit:${TOWNSHIP}`, `unit:${WATER}`]);
+    expect(moved[0]!.slice(1)).toEqual(text(moved[0]![1]!.match(/LS-2026-\S+/)![0]));
+    // Held by the first responder's own unit: one notice; never routed: nobody to tell.
+    expect((await withdrawalNotices([ROUTE, ACCEPT])).map((n) => n[0])).toEqual([`unit:${TOWNSHIP}`]);
+    expect((await withdrawalNotices([ROUTE])).map((n) => n[0])).toEqual([`unit:${TOWNSHIP}`]);
+    expect(await withdrawalNotices([])).toEqual([]);
+  });
+
   it('folds on from the states seen before, reading only the revisions it has not seen', async () => {
     const t = await ticket([ROUTE, ACCEPT, NOTE, REPLY]);
     const [submitted, routed, , , replied] = t.events as [RecordedEvent, RecordedEvent, RecordedEvent, RecordedEvent, RecordedEvent];

@@ -14,7 +14,7 @@ export interface Notice {
   /**
    * ticket-arrived (routed or transferred) | handed-back | reopened | accepted | deadline-announced |
    * public-reply | resolved | information-requested | information-added | escalated | deadline-warning |
-   * deadline-breached
+   * deadline-breached | withdrawn | merged
    */
   kind: string;
   /** The language `title` and `body` are written in (the recipient's). */
@@ -49,7 +49,7 @@ export function reporterOf(s: TicketState): Recipient | undefined {
 export const NOTIFYING_EVENT_TYPES: ReadonlySet<string> = new Set<string>([
   'TicketRouted', 'TicketTransferred', 'TicketHandedBack', 'TicketReopened', 'TicketAccepted', 'ResolutionDeadlineSet', 'TicketReplied',
   'TicketResolved', 'InformationRequested', 'InformationAdded', 'TicketEscalated', 'DeadlineWarningIssued', 'DeadlineBreached',
-  'TicketMerged',
+  'TicketMerged', 'TicketWithdrawn',
 ] satisfies TicketEvent['type'][]);
 
 /**
@@ -58,7 +58,8 @@ export const NOTIFYING_EVENT_TYPES: ReadonlySet<string> = new Set<string>([
  * routed/transferred/reopened/handed back → the unit now holding it; the first accept, an announced
  * deadline, a public reply, the resolution, a request for information → the reporter; the reporter's
  * added information (an answer to a question, or unasked) → the holding unit; escalation → the
- * supervising unit; deadline warning/breach → the holder. The reporter's acceptance, announced deadline, public
+ * supervising unit; deadline warning/breach → the holder; the reporter's withdrawal → the holding unit and the
+ * first responder's unit when another (nobody when it was never routed). The reporter's acceptance, announced deadline, public
  * replies and resolution also go to each following device (`follower`); a merge (并单) tells the merged
  * ticket's reporter which ticket it now follows.
  */
@@ -100,6 +101,8 @@ export function noticesFor(event: RecordedEvent, s: TicketState, options: Notice
     case 'InformationAdded': return toUnit(s.holderUnitId, 'information-added', 'information-added', { body: text(d['text']) });
     case 'TicketEscalated': return toUnit(d['toUnitId'], 'escalated', 'escalated', { body: text(d['reason']) });
     case 'DeadlineWarningIssued': return toUnit(s.holderUnitId, 'deadline-warning', 'deadline-warning', { leg: text(d['leg']), dueAt: text(d['dueAt']) });
+    case 'TicketWithdrawn':
+      return [...new Set([s.holderUnitId, s.firstResponder?.unitId])].flatMap((unitId) => toUnit(unitId, 'withdrawn', 'withdrawn', { body: text(d['reason']) }));
     case 'DeadlineBreached': return toUnit(s.holderUnitId, 'deadline-breached', 'deadline-breached', { leg: text(d['leg']), dueAt: text(d['dueAt']) });
     default: return [];
   }

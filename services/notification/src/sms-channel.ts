@@ -26,6 +26,7 @@ const SMS_PARAMS: Readonly<Record<string, readonly string[]>> = {
   'deadline-warning': ['reference', 'leg', 'dueAt'],
   'deadline-breached': ['reference', 'leg', 'dueAt'],
   escalated: ['reference', 'title'],
+  withdrawn: ['reference', 'title'],
 };
 
 /** TONGBAN_SMS_TEMPLATES: notice kind → template code, or → {language → template code}. */
