@@ -25,9 +25,13 @@ const env = useBrowserStack('citizen', async (stack) => {
   [auditor, admin] = await Promise.all([stack.staffToken('auditor', '5134'), stack.staffToken('admin', '513437100')]);
 });
 
-/** A phone: small screen, touch, Chinese locale, Asia/Shanghai. */
-async function phone(locale = 'zh-CN'): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
-  const context = await env.browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 1, isMobile: true, hasTouch: true, locale, timezoneId: 'Asia/Shanghai' });
+/**
+ * A phone: small screen, touch, Chinese locale, Asia/Shanghai. `serviceWorkers: 'block'` where a test intercepts
+ * the page's requests (page.route): once the app's service worker controls the page, Chromium sends the page's
+ * requests through it and Playwright no longer sees them.
+ */
+async function phone(locale = 'zh-CN', serviceWorkers: 'allow' | 'block' = 'allow'): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
+  const context = await env.browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 1, isMobile: true, hasTouch: true, locale, timezoneId: 'Asia/Shanghai', serviceWorkers });
   const page = await context.newPage();
   const errors: string[] = [];
   page.on('pageerror', (err) => errors.push(err.message));
@@ -159,7 +163,8 @@ it('keeps a report written offline on the phone and sends it once when the signa
 }, 120_000);
 
 it('shows the staff reply in my reports, then the citizen confirms the resolution and rates it', async () => {
-  const { context, page, errors } = await phone();
+  // No service worker: a lost answer is simulated below by intercepting the page's request.
+  const { context, page, errors } = await phone('zh-CN', 'block');
   await page.goto(`${env.stack.url}/app/?division=${VILLAGE}`);
   await page.locator('button.category').first().waitFor();
   await fillReport(page, '路灯坏了', '村口路灯一周不亮。', false);
