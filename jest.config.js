@@ -18,6 +18,10 @@ const ignored = ['/node_modules/', '<rootDir>/test/browser/'];
 module.exports = {
   // Global as well: jest-circus takes the default test timeout from the global configuration, not a project's.
   testTimeout: shared.testTimeout,
+  // Two test files at a time, also on 2 cores (where jest's default, cores − 1, is one file after another): an
+  // integration file mostly waits on its processes, PostgreSQL and NATS (one file alone keeps about 60 % of one core
+  // busy), and each has its own database, namespace, streams and ports. `-i` runs them one by one.
+  maxWorkers: 2,
   projects: [
     { ...shared, displayName: 'unit', testMatch: places.map((p) => `${p}*.unit.test.ts`), testPathIgnorePatterns: ignored },
     {
