@@ -82,6 +82,17 @@ it('writes concurrent repeats once', async () => {
   for (const r of results) expect(r.outcome).toEqual(results[0]!.outcome);
 });
 
+it('answers concurrent repeats of a confirmation once closed, though the losers are decided on the closed ticket', async () => {
+  for (let round = 0; round < 4; round++) {
+    const ticketId = await routedTicket();
+    await db.executor.execute(ticketId, { type: 'AcceptTicket' }, ADMIN, { correlationId: 'test' });
+    await db.executor.execute(ticketId, { type: 'ResolveTicket', resolution: '已拆除' }, ADMIN, { correlationId: 'test' });
+    const results = await Promise.all(Array.from({ length: 4 }, () => post(ticketId, FMS, 'fms-close-c', { $case: 'close', value: { reason: '确认' } })));
+    expect(count(await typesOf(ticketId), 'TicketClosed')).toBe(1);
+    for (const r of results) expect(r.outcome).toEqual(results[0]!.outcome);
+  }
+});
+
 it('answers a repeated confirmation after the ticket closed, instead of refusing it', async () => {
   const ticketId = await routedTicket();
   await db.executor.execute(ticketId, { type: 'AcceptTicket' }, ADMIN, { correlationId: 'test' });

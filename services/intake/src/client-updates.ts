@@ -3,7 +3,7 @@ import type { Metadata } from '@grpc/grpc-js';
 import type { Principal } from '@tongban/auth';
 import type { commands, intake } from '@tongban/contracts';
 import { ticketStream, isTicketId } from '@tongban/domain';
-import { DuplicateEventIdError, type EventStore, canonicalJson } from '@tongban/eventstore';
+import { type EventStore, canonicalJson } from '@tongban/eventstore';
 import type { ReferenceData } from '@tongban/reference-data';
 import { ID_NAMESPACES, type TicketExecutor, executeTicketRpc, fail, uuidV5 } from '@tongban/runtime';
 import { reporterCommand } from './reporter-commands';
@@ -14,9 +14,10 @@ import { reporterCommand } from './reporter-commands';
  * cannot write twice. Before executing, the stream is searched for the first derived id: when it is
  * there, the repeat is answered with the revision of that earlier write and nothing is decided again
  * (the ticket may have moved on — a confirmed request is closed, a second "close" would be refused).
- * Two concurrent posts that both miss it race on the append: the loser either re-appends the same id at
- * the same revision (the store's idempotent repeat, which writes nothing) or finds it at an earlier one
- * (DuplicateEventIdError); either way it is answered from the stored events, as a later repeat is. The events record a hash of the request they were written for: the same
+ * Two concurrent posts that both miss it race: the loser either re-appends the same id at the same
+ * revision (the store's idempotent repeat, which writes nothing), finds it at an earlier one
+ * (DuplicateEventIdError) or is refused on the state the winner left; whichever, when the stream then
+ * holds the id it is answered from the stored events, as a later repeat is. The events record a hash of the request they were written for: the same
  * id with another request (a withdrawal after an information, another text) is refused
  * (idempotency_key_reused), never answered with the first write's outcome as if it had been done.
  */
@@ -88,16 +89,17 @@ export async function executeReporterCommand(
 
   const before = await earlierOutcome(deps.store, ticketId, ids, hash);
   if (before) return { outcome: before, replayed: true };
-  let duplicate: DuplicateEventIdError | undefined;
+  let refusal: unknown;
   try {
     const answer = await executeTicketRpc(deps, { ...request, ticketId }, principal, metadata, command, { eventId: ids, requestHash: hash });
     if (!answer.repeated) return { outcome: answer.outcome };
   } catch (err) {
-    if (!(err instanceof DuplicateEventIdError)) throw err;
-    duplicate = err;
+    refusal = err;
   }
-  // A concurrent post of the id wrote first: its outcome when it was this request (else refused).
+  // A concurrent post of the id may have written first — then this post lost the append
+  // (DuplicateEventIdError) or was decided on the state after it (a second "close" refused, information
+  // on a ticket the other post withdrew): its outcome when it was this request, else refused as reused.
   const raced = await earlierOutcome(deps.store, ticketId, ids, hash);
-  if (!raced) throw duplicate ?? new Error(`client update ${clientUpdateId}: stored, then not found`);
+  if (!raced) throw refusal ?? new Error(`client update ${clientUpdateId}: stored, then not found`);
   return { outcome: raced, replayed: true };
 }
