@@ -89,17 +89,19 @@ export async function executeReporterCommand(
 
   const before = await earlierOutcome(deps.store, ticketId, ids, hash);
   if (before) return { outcome: before, replayed: true };
-  let refusal: unknown;
+  // A concurrent post of the id may have written first — then this post lost the append
+  // (DuplicateEventIdError) or was decided on the state after it (a second "close" refused, information
+  // on a ticket the other post withdrew): its outcome when it was this request, else refused as reused.
+  const raced = async () => earlierOutcome(deps.store, ticketId, ids, hash);
   try {
     const answer = await executeTicketRpc(deps, { ...request, ticketId }, principal, metadata, command, { eventId: ids, requestHash: hash });
     if (!answer.repeated) return { outcome: answer.outcome };
   } catch (err) {
-    refusal = err;
+    const earlier = await raced();
+    if (earlier) return { outcome: earlier, replayed: true };
+    throw err;
   }
-  // A concurrent post of the id may have written first — then this post lost the append
-  // (DuplicateEventIdError) or was decided on the state after it (a second "close" refused, information
-  // on a ticket the other post withdrew): its outcome when it was this request, else refused as reused.
-  const raced = await earlierOutcome(deps.store, ticketId, ids, hash);
-  if (!raced) throw refusal ?? new Error(`client update ${clientUpdateId}: stored, then not found`);
-  return { outcome: raced, replayed: true };
+  const earlier = await raced();
+  if (!earlier) throw new Error(`client update ${clientUpdateId}: stored, then not found`);
+  return { outcome: earlier, replayed: true };
 }
