@@ -1,12 +1,12 @@
-import { createHash } from 'node:crypto';
 import type { Metadata } from '@grpc/grpc-js';
 import type { Principal } from '@tongban/auth';
 import type { commands, intake } from '@tongban/contracts';
 import { ticketStream, isTicketId } from '@tongban/domain';
-import { type EventStore, canonicalJson } from '@tongban/eventstore';
+import type { EventStore } from '@tongban/eventstore';
 import type { ReferenceData } from '@tongban/reference-data';
 import { ID_NAMESPACES, type TicketExecutor, executeTicketRpc, fail, uuidV5 } from '@tongban/runtime';
 import { reporterCommand } from './reporter-commands';
+import { requestDigest } from './request-digest';
 
 /**
  * Reporter follow-ups that carry the caller's own id (Open311 `update_id`, FixMyStreet's retry key):
@@ -35,7 +35,7 @@ export function clientUpdateEventId(principal: Pick<Principal, 'kind' | 'id'>, t
 
 
 /**
- * SHA-256 (hex) of the canonical JSON (RFC 8785) of what the caller asked: the command (the request's
+ * The request digest (`requestDigest`) of what the caller asked: the command (the request's
  * oneof), or for an Open311 client its text alone — the gateway chose the command from the ticket's status
  * at the time (the confirmation of a resolved request, repeated once it is closed, reads as information).
  */
@@ -43,7 +43,7 @@ function requestHash(command: intake.ExecuteReporterCommandRequest['command'], p
   const open311Text = principal.kind !== 'open311' ? undefined
     : command?.$case === 'addInformation' ? command.value.text
     : command?.$case === 'close' || command?.$case === 'reopen' ? command.value.reason : undefined;
-  return createHash('sha256').update(canonicalJson(open311Text !== undefined ? { text: open311Text } : command ?? null) ?? '').digest('hex');
+  return requestDigest(open311Text !== undefined ? { text: open311Text } : command ?? null);
 }
 
 /**

@@ -1,9 +1,7 @@
-import { createHash } from 'node:crypto';
 import type { Principal } from '@tongban/auth';
 import { isLanguage } from '@tongban/i18n';
 import type { intake } from '@tongban/contracts';
 import { DEFAULT_SLA_CONFIG, REQUEST_TYPES, TicketRejection, isRequestType, decide, findService, initialTicketState, slaPolicyFor, type Clock, type SlaConfig, type TicketCommand } from '@tongban/domain';
-import { canonicalJson } from '@tongban/eventstore';
 import type { ReferenceData } from '@tongban/reference-data';
 import { type ReporterKeyStore, SealError, type TicketExecutor, actorContext, fail, handlingContext, initialRoutingFollowUp } from '@tongban/runtime';
 import type pg from 'pg';
@@ -12,6 +10,7 @@ import { type PlacedSubmission, placeSubmission } from './location';
 import { type ClaimedIds, claimRetryWindow } from './open311-retries';
 import { REFERENCE_SQL, nextReference, shanghaiYear } from './reference-number';
 import { open311DeviceHash, sealSubmission } from './reporter-sealing';
+import { requestDigest } from './request-digest';
 
 /** Dependencies of the submission use case. */
 export interface SubmissionDeps {
@@ -65,7 +64,7 @@ export async function submitTicket(deps: SubmissionDeps, request: intake.SubmitT
   const ids: ClaimedIds = key
     ? await claimIdempotencyKey(deps, principal, key, ticket)
     : retryDevice
-      ? await claimRetryWindow(deps, claimOwner(principal), retryDevice, requestHash(ticket), window)
+      ? await claimRetryWindow(deps, claimOwner(principal), retryDevice, requestDigest(ticket), window)
       : { ticketId: uuidv7(), reference: await nextReference(deps.pool, deps.clock.now()), replayed: false };
   const plain = { ...unclaimed, ticketId: ids.ticketId, reference: ids.reference };
   const command = await sealSubmission(deps.reporters, plain, principal, deps.clock.now()).catch((err: unknown) => {
@@ -169,11 +168,6 @@ function toCommand(deps: Pick<SubmissionDeps, 'ref' | 'slaConfig'>, placed: Plac
   };
 }
 
-/** SHA-256 of the canonical JSON (RFC 8785: the event store's serialiser, the same text as the `canonicalize` package) of the submitted body. */
-function requestHash(t: Submit): string {
-  return createHash('sha256').update(canonicalJson(t) ?? '').digest('hex');
-}
-
 /** The owner of a claim (idempotency key, retry window): `<kind>:<id>` of the caller. */
 function claimOwner(principal: Principal): string {
   return `${principal.kind}:${principal.id}`;
@@ -186,7 +180,7 @@ function claimOwner(principal: Principal): string {
  */
 async function claimIdempotencyKey(deps: SubmissionDeps, principal: Principal, key: string, t: Submit): Promise<ClaimedIds> {
   const owner = claimOwner(principal);
-  const hash = requestHash(t);
+  const hash = requestDigest(t);
   const now = deps.clock.now();
   // A named (prepared) statement: parsed and planned once per connection (issue 13).
   const { rows: [claimed] } = await deps.pool.query<{ request_hash: string; ticket_id: string; reference: string; inserted: boolean }>({
