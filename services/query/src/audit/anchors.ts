@@ -13,8 +13,7 @@ import { audit } from '@tongban/contracts';
 import type { Clock } from '@tongban/domain';
 import { AdvisoryLeader, type EventStore, type GlobalPosition, type RecordedEvent, WrongExpectedRevisionError, verifyChain } from '@tongban/eventstore';
 import type pg from 'pg';
-import { v5 as uuidv5 } from 'uuid';
-import { ID_NAMESPACES } from '@tongban/runtime';
+import { ID_NAMESPACES, uuidV5 } from '@tongban/runtime';
 import { merkleRoot } from './merkle';
 import { ANCHOR_STREAM, type Db, readHeads } from './streams';
 
@@ -113,6 +112,15 @@ function anchorData(rows: readonly ChangedRow[], from: GlobalPosition | null): A
 }
 
 /**
+ * Event id of the anchor covering the events up to `to` (its end in the store's global order): UUID v5 of
+ * `audit-anchors/<transaction id>/<position>` in {@link ID_NAMESPACES}.auditAnchor, so a round repeated after a
+ * crash derives the same id. Stored: never change what this computes.
+ */
+export function anchorEventId(to: GlobalPosition): string {
+  return uuidV5(`${ANCHOR_STREAM}/${to.transactionId}/${to.position}`, ID_NAMESPACES.auditAnchor);
+}
+
+/**
  * One anchor round: appends anchors until every event below the horizon is covered (at most
  * `batchSize` events per anchor), then syncs `audit_anchor_heads`. Appends with the expected revision
  * of the anchors stream, so a concurrent writer (which the advisory lock should prevent) makes this
@@ -127,7 +135,7 @@ export async function recordAnchors(deps: AnchorDeps, options: { batchSize?: num
     if (rows.length === 0) break;
     const data = anchorData(rows, last.toPosition);
     const to = data.toPosition!;
-    const id = uuidv5(`${ANCHOR_STREAM}/${to.transactionId}/${to.position}`, ID_NAMESPACES.auditAnchor);
+    const id = anchorEventId(to);
     try {
       const result = await deps.store.append(ANCHOR_STREAM, [{
         id,
