@@ -4,7 +4,8 @@
  * problem+json under /api, an Open311 errors document under /open311 (also for what Node's HTTP parser
  * refuses) —, nothing is silently altered, nothing reaches SQL, and Open311's default date windows read
  * the platform's (test) clock. A reporter's command with an Idempotency-Key writes once; the key reused for
- * another request, on a staff command or in a bad form is a 4xx problem+json.
+ * another request, on a staff command or in a bad form is a 4xx problem+json. A new ticket (REST and Open311)
+ * takes the same keys.
  */
 import { createConnection } from 'node:net';
 import { waitFor } from '@tongban/testing';
@@ -227,6 +228,60 @@ describe('Idempotency-Key on a reporter\'s command', () => {
     const history = await stack.api('GET', `/api/v1/tickets/${id}/history`, { token: admin });
     expect(history.status).toBe(200);
     expect((history.body.events as { type: string }[]).map((e) => e.type).filter((t) => t !== 'TicketRouted')).toEqual(['TicketSubmitted', 'InformationAdded', 'InformationAdded']);
+  });
+});
+
+describe('Idempotency-Key on a new ticket', () => {
+  const report = { service_code: 'sanitation', division: '513437100001', title: '垃圾未清运', description: '东街垃圾堆积' };
+  const keyProblem = (res: { status: number; headers: Headers; body: { reason?: string; errors?: { location: string }[] } }) =>
+    [res.status, res.headers.get('content-type')?.split(';')[0], res.body.reason, [...new Set(res.body.errors?.map((e) => e.location))]];
+
+  it('takes the reporter commands\' keys (1–256 printable ASCII) on POST /api/v1/tickets: any other is 400 validation_failed problem+json and submits nothing', async () => {
+    const device = await stack.device();
+    const submit = (key: string) => stack.api('POST', '/api/v1/tickets', { token: device.token, body: report, headers: { 'idempotency-key': key } });
+    const refused = [400, 'application/problem+json', 'validation_failed', ['headers/idempotency-key']];
+    expect(keyProblem(await submit(''))).toEqual(refused);
+    expect(keyProblem(await submit('k'.repeat(257)))).toEqual(refused);
+    // Raw UTF-8 bytes on the socket (Node reads them as Latin-1: the key would reach intake altered).
+    const body = Buffer.from(JSON.stringify(report));
+    const raw = await rawRequest(Buffer.concat([
+      Buffer.from(`POST /api/v1/tickets HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${device.token}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nIdempotency-Key: `),
+      Buffer.from('密钥-1', 'utf8'), Buffer.from('\r\nConnection: close\r\n\r\n'), body,
+    ]));
+    const rawProblem = JSON.parse(raw.body) as { reason?: string; errors?: { location: string }[] };
+    expect([raw.status, raw.headers['content-type']?.split(';')[0], rawProblem.reason, [...new Set(rawProblem.errors?.map((e) => e.location))]]).toEqual(refused);
+    // The longest key is taken, and a retry with it is the same ticket.
+    const longest = await submit('n'.repeat(256));
+    expect(longest.status).toBe(201);
+    const again = await submit('n'.repeat(256));
+    expect([again.status, again.body.id, again.headers.get('idempotent-replayed')]).toEqual([201, longest.body.id, 'true']);
+    // The refused submissions wrote nothing: the device's list (read model, in event order) holds the one ticket.
+    const mine = await waitFor(async () => {
+      const res = await stack.api('GET', '/api/v1/tickets', { token: device.token });
+      const ids = (res.body.tickets as { id: string }[] | undefined)?.map((t) => t.id) ?? [];
+      return ids.includes(longest.body.id as string) ? ids : undefined;
+    }, { timeoutMs: 15_000, intervalMs: 100 });
+    expect(mine).toEqual([longest.body.id]);
+  });
+
+  it('takes the same keys on Open311\'s POST requests: any other is a 400 errors document naming the header', async () => {
+    const form = { api_key: apiKey, service_code: 'sanitation', address_id: '513437100001', description: '幂等键' };
+    for (const key of ['', 'k'.repeat(257)]) {
+      const res = await call(stack.url, 'POST', 'requests.json', { form, headers: { 'idempotency-key': key } });
+      expect(res.status).toBe(400);
+      expect(open311Errors(res.contentType, res.text).map((e) => e.description).join(' ')).toContain('Idempotency-Key');
+    }
+    const body = Buffer.from(new URLSearchParams(form).toString());
+    const raw = await rawRequest(Buffer.concat([
+      Buffer.from(`POST /open311/v2/requests.xml HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\nIdempotency-Key: `),
+      Buffer.from('密钥-1', 'utf8'), Buffer.from('\r\nConnection: close\r\n\r\n'), body,
+    ]));
+    expect(raw.status).toBe(400);
+    expect(open311Errors(raw.headers['content-type']!, raw.body)).toEqual([{ code: '400', description: 'the Idempotency-Key header must be printable ASCII characters only' }]);
+    const first = await call(stack.url, 'POST', 'requests.json', { form, headers: { 'idempotency-key': 'o'.repeat(256) } });
+    const again = await call(stack.url, 'POST', 'requests.json', { form, headers: { 'idempotency-key': 'o'.repeat(256) } });
+    expect(first.status).toBe(200);
+    expect([again.status, again.json[0].service_request_id, again.headers.get('idempotent-replayed')]).toEqual([200, first.json[0].service_request_id, 'true']);
   });
 });
 

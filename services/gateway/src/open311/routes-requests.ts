@@ -3,6 +3,7 @@ import { findService } from '@tongban/domain';
 import type { FastifyInstance } from 'fastify';
 import { parseUpstreamJson } from '../context';
 import { type CallContext, unaryCall } from '../grpc-clients';
+import { idempotencyKeyProblems } from '../idempotency-key';
 import {
   type Open311Context, checkJurisdiction, checkPathParam, formParams, languageOf, publicCall, queryParams, requestView, sendDocument, requestIdProblems, verifiedClient,
 } from './context';
@@ -138,12 +139,17 @@ export function registerRequestRoutes(app: FastifyInstance, ctx: Open311Context)
       config: { rateLimit: false },
       schema: {
         tags: ['open311'], summary: `Create a service request (${format.toUpperCase()})`,
-        description: 'application/x-www-form-urlencoded: api_key, service_code, a location (lat & long — WGS-84, or GCJ-02 with coordinate_system=GCJ-02 —, address_string or address_id; the division is derived from lat/long and the address when attribute[division] and address_id are absent), attribute[code], description (≤ 4000 characters), device_id, account_id, first_name, last_name, email, phone, media_url. A retry of the same body from the same device within the retry window returns the same service_request_id.',
+        description: 'application/x-www-form-urlencoded: api_key, service_code, a location (lat & long — WGS-84, or GCJ-02 with coordinate_system=GCJ-02 —, address_string or address_id; the division is derived from lat/long and the address when attribute[division] and address_id are absent), attribute[code], description (≤ 4000 characters), device_id, account_id, first_name, last_name, email, phone, media_url. A retry of the same body from the same device within the retry window returns the same service_request_id. Header Idempotency-Key (optional; 1–256 printable ASCII characters, else 400): a retry with the same key returns the same service_request_id (Idempotent-Replayed: true), the key with another body is refused.',
       },
     }, async (request, reply) => {
       const params = formParams(request);
       const clientId = await verifiedClient(ctx, request, params.get('api_key'));
       checkJurisdiction(params, ctx);
+      // The same rule as the JSON API's (a key Node read as Latin-1 would reach intake altered).
+      const header = request.headers['idempotency-key'];
+      const key = Array.isArray(header) ? header[0] : header;
+      const keyProblems = idempotencyKeyProblems(key);
+      if (keyProblems.length > 0) throw open311Errors.badRequest(...keyProblems);
       const lang = languageOf(request);
       const s = readSubmission(params, ctx.ref, lang);
       const ticket = commands.SubmitTicket.fromPartial({
@@ -152,10 +158,8 @@ export function registerRequestRoutes(app: FastifyInstance, ctx: Open311Context)
         attributes: s.attributes, mediaUrl: s.mediaUrl, reporterName: s.reporterName, reporterPhone: s.reporterPhone,
         reporterEmail: s.reporterEmail, accountId: s.accountId, reporterLanguage: requestLanguage(request),
       });
-      const header = request.headers['idempotency-key'];
-      const idempotencyKey = (Array.isArray(header) ? header[0] : header) ?? '';
       const token = await ctx.callers.clientToken(clientId, request.id, s.deviceId || undefined);
-      const res = await unaryCall(clients.intake, clients.intake.submitTicket, { ticket, idempotencyKey }, { token, correlationId: request.id }, callTimeoutMs);
+      const res = await unaryCall(clients.intake, clients.intake.submitTicket, { ticket, idempotencyKey: key ?? '' }, { token, correlationId: request.id }, callTimeoutMs);
       if (res.replayed) reply.header('idempotent-replayed', 'true');
       return sendDocument(reply, format, 'service_requests', list('request', [{
         service_request_id: res.ticketId,

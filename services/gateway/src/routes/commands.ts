@@ -6,6 +6,7 @@ import { requireCaller } from '../auth';
 import { callContext, parseUpstreamJson, type GatewayContext } from '../context';
 import { OPTIONAL_BODY, emptyBodyAsObject } from '../docs';
 import { unaryCall, type CallContext, type GrpcClients } from '../grpc-clients';
+import { idempotencyKeyHeader } from '../idempotency-key';
 import { HttpProblem, problems } from '../problem';
 import { expectedRevision, setEtag } from '../revision';
 import {
@@ -308,11 +309,7 @@ const commandHeaders: JsonSchema = {
   ...ifMatchHeaders,
   properties: {
     ...(ifMatchHeaders['properties'] as Record<string, JsonSchema>),
-    'idempotency-key': {
-      // Printable ASCII (a structured-field string): Node reads other bytes as Latin-1, which would alter the key silently.
-      type: 'string', minLength: 1, maxLength: 256, pattern: '^[ -~]+$',
-      description: '1–256 printable ASCII characters (a UUID is fine). A reporter\'s command executed by intake (information, reopen, rating, follow, withdraw; close with a citizen token) at most once per caller, ticket and key: a retry answers the first write\'s outcome with the header Idempotent-Replayed: true; the key with another command or body on the ticket answers 422 idempotency_key_reused. Staff commands answer 400 idempotency_key_not_supported (they use If-Match).',
-    },
+    'idempotency-key': idempotencyKeyHeader('A reporter\'s command executed by intake (information, reopen, rating, follow, withdraw; close with a citizen token) at most once per caller, ticket and key: a retry answers the first write\'s outcome with the header Idempotent-Replayed: true; the key with another command or body on the ticket answers 422 idempotency_key_reused. Staff commands answer 400 idempotency_key_not_supported (they use If-Match).'),
   },
 };
 

@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { REQUEST_TYPES, VISIBILITIES } from '@tongban/domain';
 import { asObject, callContext, parseUpstreamJson, type GatewayContext } from '../context';
 import { unaryCall } from '../grpc-clients';
+import { idempotencyKeyHeader } from '../idempotency-key';
 import { requestLanguage } from '../language';
 import { withNamedAnswers } from '../answers';
 import { invalidText, jsonTextProblems } from '../text';
@@ -239,7 +240,7 @@ export function registerSubmitRoute(app: FastifyInstance, ctx: GatewayContext): 
       security: bearerSecurity,
       headers: {
         type: 'object',
-        properties: { 'idempotency-key': { type: 'string', minLength: 1, maxLength: 255, description: 'Client key making a retried submission return the same ticket.' } },
+        properties: { 'idempotency-key': idempotencyKeyHeader('Client key making a retried submission return the same ticket (per caller); the same key with another body answers 422 idempotency_key_reused.') },
       },
       body: submitBodySchema,
       consumes: ['application/json', 'multipart/form-data'],
