@@ -346,6 +346,37 @@ describe('Service request updates (FixMyStreet extension)', () => {
     expect(Number(rows[0]!.n)).toBe(2);
   });
 
+  it('lists the information a client added — its words, the time, the status after it and the update_id its post answered — so that a client whose answer was lost finds it', async () => {
+    const id = await submit(report({ description: '找回补充', device_id: 'lost-answer-device' }));
+    const text = '补充：裂缝已有两指宽';
+    const form = { api_key: apiKey, service_request_id: id, description: text, status: 'OPEN', update_id: 'fms-lost-1' };
+    const posted = await call(base, 'POST', 'servicerequestupdates.json', { form });
+    expect(posted.status).toBe(200);
+    const updateId = posted.json[0].update_id as string;
+    // The answer was lost: the same post again writes nothing and answers the same update_id, which the list holds.
+    const again = await call(base, 'POST', 'servicerequestupdates.json', { form });
+    expect(again.json[0].update_id).toBe(updateId);
+    const { json } = await getBoth(base, `servicerequestupdates?service_request_id=${id}`);
+    const listed = (json.json as Record<string, unknown>[]).filter((u) => u['update_id'] === updateId);
+    expect(listed).toEqual([{ update_id: updateId, service_request_id: id, status: 'OPEN', updated_datetime: expect.stringMatching(W3C_DATETIME), description: text, media_url: null }]);
+    expect(updateProblems(listed[0]!)).toEqual([]);
+    expect((json.json as Record<string, unknown>[]).filter((u) => u['description'] === text)).toHaveLength(1);
+  });
+
+  it('lists the information added to a confidential request without its words (the confidential notice instead)', async () => {
+    const device = await stack.device();
+    const submitted = await stack.api('POST', '/api/v1/tickets', { token: device.token, body: {
+      service_code: 'sanitation', division: '513437100001', title: '邻居堆放垃圾', description: '邻居长期堆放垃圾', visibility: 'confidential',
+    } });
+    expect(submitted.status).toBe(201);
+    const id = submitted.body.id as string;
+    const secret = '就是隔壁王家，电话13800000000';
+    expect((await stack.api('POST', `/api/v1/tickets/${id}/information`, { token: device.token, body: { text: secret } })).status).toBe(200);
+    const { json } = await getBoth(base, `servicerequestupdates?service_request_id=${id}`);
+    expect((json.json as Record<string, unknown>[]).map((u) => u['description'])).toContain('保密反映：内容与地址不公开');
+    expect(json.text).not.toContain('王家');
+  });
+
   it('answers 403 without a key or from another client, 404 for an unknown request, 400 for a bad update', async () => {
     const id = await submit(report({ description: '别的客户端' }));
     const other = await runApiKeyCommand(pool, ['create', '--name', 'other-app'], () => undefined);

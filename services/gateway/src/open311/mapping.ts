@@ -197,6 +197,8 @@ export interface TicketUpdateForOpen311 {
   status: string;
   holderUnitId: string;
   data: Record<string, unknown>;
+  /** True when the ticket is confidential and the query service withheld the reporter's words. */
+  confidential?: boolean;
 }
 
 /** The update_id of a ticket's change at a revision: `<service_request_id>-<revision>`. */
@@ -227,7 +229,10 @@ export function updateStatus(u: TicketUpdateForOpen311): string {
   }
 }
 
-/** The description of an update in a language (replies and resolutions are the handler's own words). */
+/**
+ * The description of an update in a language (replies and resolutions are the handler's own words, added
+ * information the reporter's).
+ */
 function updateDescription(u: TicketUpdateForOpen311, ref: ReferenceData, lang: Open311Language): string {
   const unitName = (key: string) => {
     const id = text(u.data[key]) || u.holderUnitId;
@@ -246,6 +251,10 @@ function updateDescription(u: TicketUpdateForOpen311, ref: ReferenceData, lang: 
         ? (en ? `Overdue: now supervised by ${unitName('toUnitId')}.` : `超时未办结，已由${unitName('toUnitId')}督办。`)
         : (en ? `Escalated to ${unitName('toUnitId')}.` : `已提级至${unitName('toUnitId')}办理。`);
     case 'InformationRequested': return en ? `More information needed: ${text(u.data['question'])}` : `请补充信息：${text(u.data['question'])}`;
+    // The reporter's words, public as the report's description is (and, like it, not for a confidential request).
+    case 'InformationAdded':
+      return u.confidential ? translator(CONTENT_LANGUAGE[lang] as Language)('open311.confidentialDescription')
+        : text(u.data['text']) || (en ? 'The reporter added information.' : '报告人已补充信息。');
     case 'ResolutionDeadlineSet': {
       const due = shanghaiDatetime(text(u.data['dueAt'])) ?? text(u.data['dueAt']);
       const reason = text(u.data['reason']);

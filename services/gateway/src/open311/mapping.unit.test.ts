@@ -123,6 +123,16 @@ describe('service request updates', () => {
     expect(updateElement(u('ResolutionDeadlineSet', { dueAt: '2026-03-10T00:00:00Z', reason: '需要调拨材料' }), ref, 'zh').description)
       .toBe('办结期限：2026-03-10T08:00:00+08:00。需要调拨材料');
   });
+
+  it('gives information the reporter added in its words with the status after it, and the confidential notice in their place', () => {
+    expect(updateElement(u('InformationAdded', { text: '裂缝变宽了\nhttps://x.example/p.jpg' }, 'awaiting_information'), ref, 'en')).toEqual({
+      update_id: `${view.id}-3`, service_request_id: view.id, status: 'INVESTIGATING', updated_datetime: '2026-03-01T09:00:00+08:00',
+      description: '裂缝变宽了\nhttps://x.example/p.jpg', media_url: null,
+    });
+    const confidential = { ...u('InformationAdded', {}, 'resolved'), confidential: true };
+    expect([updateElement(confidential, ref, 'zh').description, updateElement(confidential, ref, 'en').description, updateStatus(confidential)])
+      .toEqual(['保密反映：内容与地址不公开', 'Confidential report: its content and address are not published', 'FIXED']);
+  });
 });
 
 describe('media_url', () => {

@@ -1,8 +1,11 @@
 /**
  * ListTicketUpdates: the public changes of tickets in a time range, oldest first — what Open311's
  * servicerequestupdates (the FixMyStreet extension) serves. Only the event types and fields below
- * appear: no internal notes, no non-public replies, no staff ids, no reporter-written text, no
- * personal data. Each change carries the ticket's status after it (evolved with the same decider).
+ * appear: no internal notes, no non-public replies, no staff ids, no personal data; of the reporter's
+ * own words only added information (InformationAdded: what a client posted through servicerequestupdates,
+ * the app's or an officer's follow-up), public as the report's description is — and, like it, withheld for a
+ * confidential ticket (`confidential: true`, no text). Each change carries the ticket's status after it
+ * (evolved with the same decider).
  */
 import type { Principal } from '@tongban/auth';
 import type { query } from '@tongban/contracts';
@@ -18,6 +21,7 @@ const PUBLIC_UPDATE_FIELDS: Readonly<Record<string, readonly string[]>> = {
   TicketTransferred: ['toUnitId'],
   TicketHandedBack: ['toUnitId'],
   InformationRequested: ['question'],
+  InformationAdded: ['text'],
   ResolutionDeadlineSet: ['dueAt', 'reason'],
   TicketResolved: ['resolution'],
   TicketClosed: ['closedBy'],
@@ -27,6 +31,14 @@ const PUBLIC_UPDATE_FIELDS: Readonly<Record<string, readonly string[]>> = {
   TicketWithdrawn: [],
   TicketReassigned: ['toUnitId'],
   TicketEscalated: ['toUnitId', 'automatic'],
+};
+
+/**
+ * The fields above that hold the reporter's own words: shown as the report's description is in Open311 GET
+ * requests, withheld for a confidential ticket (GB/T 33358 保密: the text can name the person who reported).
+ */
+const REPORTER_TEXT_FIELDS: Readonly<Record<string, readonly string[]>> = {
+  InformationAdded: ['text'],
 };
 
 /** One public change. */
@@ -42,6 +54,8 @@ interface TicketUpdate {
   /** The unit holding the ticket after the change. */
   holderUnitId: string;
   data: Record<string, unknown>;
+  /** Present (true) when the ticket is confidential and the reporter's words were withheld from `data`. */
+  confidential?: true;
 }
 
 /** Largest (and default) page. */
@@ -66,9 +80,10 @@ function instant(value: string, field: string): Date {
   return new Date(ms);
 }
 
-/** The public fields of an event's data. */
-function publicData(type: string, data: Record<string, unknown>): Record<string, unknown> {
-  const fields = PUBLIC_UPDATE_FIELDS[type] ?? [];
+/** The public fields of an event's data: without the reporter's words when the ticket is confidential. */
+function publicData(type: string, data: Record<string, unknown>, confidential: boolean): Record<string, unknown> {
+  const withheld = confidential ? REPORTER_TEXT_FIELDS[type] ?? [] : [];
+  const fields = (PUBLIC_UPDATE_FIELDS[type] ?? []).filter((f) => !withheld.includes(f));
   return Object.fromEntries(fields.filter((f) => data[f] !== undefined).map((f) => [f, data[f]]));
 }
 
@@ -125,6 +140,8 @@ export async function listTicketUpdates(
   }
   const updates: TicketUpdate[] = rows.map((r) => {
     const state = after.get(`${r.stream}@${r.revision}`);
+    // Fails closed: the reporter's words only when the ticket is known not to be confidential.
+    const withheld = REPORTER_TEXT_FIELDS[r.type] !== undefined && (state === undefined || state.visibility === 'confidential');
     return {
       ticketId: ticketIdOf(r.stream) ?? r.stream,
       eventId: r.id,
@@ -134,7 +151,8 @@ export async function listTicketUpdates(
       recordedAt: r.recorded_at.toISOString(),
       status: state?.status ?? '',
       holderUnitId: state?.holderUnitId ?? '',
-      data: publicData(r.type, r.data),
+      data: publicData(r.type, r.data, withheld),
+      ...(withheld ? { confidential: true as const } : {}),
     };
   });
   return { updatesJson: JSON.stringify(updates) };

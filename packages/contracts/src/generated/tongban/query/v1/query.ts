@@ -266,7 +266,8 @@ export interface ListTicketUpdatesRequest {
 export interface ListTicketUpdatesResponse {
   /**
    * JSON array, oldest first, of {ticketId, eventId, revision, type, occurredAt, recordedAt, status
-   * (the ticket's status after the change), holderUnitId, data (the public fields of the event)}.
+   * (the ticket's status after the change), holderUnitId, data (the public fields of the event),
+   * confidential (true when the ticket is confidential and the reporter's words were left out of data)}.
    */
   updatesJson: string;
 }
@@ -3733,8 +3734,9 @@ export const QueryServiceService = {
   },
   /**
    * The public changes of tickets (accept, public replies, transfers, deadlines, resolution, close,
-   * reopen…) recorded in a time range, oldest first: Open311 servicerequestupdates. Open311 clients,
-   * auditors and system callers only; internal notes, non-public replies and personal data never appear.
+   * reopen, information the reporter added…) recorded in a time range, oldest first: Open311
+   * servicerequestupdates. Open311 clients, auditors and system callers only; internal notes, non-public
+   * replies and personal data never appear, nor the reporter's words on a confidential ticket.
    */
   listTicketUpdates: {
     path: "/tongban.query.v1.QueryService/ListTicketUpdates" as const,
@@ -3825,8 +3827,9 @@ export interface QueryServiceServer extends UntypedServiceImplementation {
   exportEvents: handleUnaryCall<ExportEventsRequest, ExportEventsResponse>;
   /**
    * The public changes of tickets (accept, public replies, transfers, deadlines, resolution, close,
-   * reopen…) recorded in a time range, oldest first: Open311 servicerequestupdates. Open311 clients,
-   * auditors and system callers only; internal notes, non-public replies and personal data never appear.
+   * reopen, information the reporter added…) recorded in a time range, oldest first: Open311
+   * servicerequestupdates. Open311 clients, auditors and system callers only; internal notes, non-public
+   * replies and personal data never appear, nor the reporter's words on a confidential ticket.
    */
   listTicketUpdates: handleUnaryCall<ListTicketUpdatesRequest, ListTicketUpdatesResponse>;
   /**
@@ -4022,8 +4025,9 @@ export interface QueryServiceClient extends Client {
   ): ClientUnaryCall;
   /**
    * The public changes of tickets (accept, public replies, transfers, deadlines, resolution, close,
-   * reopen…) recorded in a time range, oldest first: Open311 servicerequestupdates. Open311 clients,
-   * auditors and system callers only; internal notes, non-public replies and personal data never appear.
+   * reopen, information the reporter added…) recorded in a time range, oldest first: Open311
+   * servicerequestupdates. Open311 clients, auditors and system callers only; internal notes, non-public
+   * replies and personal data never appear, nor the reporter's words on a confidential ticket.
    */
   listTicketUpdates(
     request: ListTicketUpdatesRequest,
