@@ -435,6 +435,14 @@ describe('commands', () => {
     expect(upstreamCalls()).toEqual([]);
   });
 
+  it('answers a deadline at a leap second (23:59:60, a date-time the format allows but no instant JavaScript has) 400 naming dueAt, without calling a service', async () => {
+    for (const dueAt of ['2026-12-31T23:59:60Z', '2027-01-01T07:59:60+08:00']) {
+      const problem = await expectProblem(await post('/api/v1/tickets/t1/deadline', { dueAt, reason: 'Needs parts' }, auth(adminToken)), 400, 'validation_failed');
+      expect(problem['errors']).toEqual([{ location: 'body/dueAt', message: 'must match format "date-time"' }]);
+    }
+    expect(upstreamCalls()).toEqual([]);
+  });
+
   it('sends a citizen\'s close to intake and a staff close to casework', async () => {
     await post('/api/v1/tickets/t1/close', { reason: 'Thanks' }, auth(citizenToken));
     await post('/api/v1/tickets/t1/close', { reason: 'Confirmed by phone' }, auth(adminToken));
@@ -466,6 +474,8 @@ describe('test clock', () => {
     expect(await (await fetch(`${withClock.base}/api/v1/test/clock`)).json()).toEqual({ now: '2015-06-01T01:00:00.000Z' });
     const bad = await fetch(`${withClock.base}/api/v1/test/clock`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ now: 'yesterday' }) });
     await expectProblem(bad, 400, 'validation_failed');
+    const leap = await fetch(`${withClock.base}/api/v1/test/clock`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ now: '2016-12-31T23:59:60Z' }) });
+    await expectProblem(leap, 400, 'validation_failed');
   });
 });
 

@@ -88,6 +88,28 @@ export const commandOutcomeSchema: JsonSchema = {
  */
 export const PROTO_KEYWORD = 'x-proto';
 
+/** What {@link instantsOnly} needs of an ajv instance (its formats, and adding one). */
+interface FormatRegistry {
+  formats: Record<string, unknown>;
+  addFormat(name: string, format: { type: 'string'; validate: (value: string) => boolean }): unknown;
+}
+
+/**
+ * Narrows ajv's `date-time` format (ajv-formats) to texts that are an instant: the format allows a leap
+ * second (`2026-12-31T23:59:60Z`), which no JavaScript Date has, so `new Date(value)` of a valid body was
+ * Invalid Date and its `toISOString()` a 500. Such a text is refused like any other bad date-time: 400
+ * `validation_failed` naming the field ("must match format \"date-time\""). Called by the gateway's ajv
+ * `onCreate`, once ajv-formats is added; without a `date-time` format it adds nothing.
+ */
+export function instantsOnly(ajv: FormatRegistry): void {
+  const format = ajv.formats['date-time'];
+  const validate = typeof format === 'function' ? format as (value: string) => boolean
+    : typeof format === 'object' && format !== null && typeof (format as { validate?: unknown }).validate === 'function'
+      ? (format as { validate: (value: string) => boolean }).validate : undefined;
+  if (!validate) return;
+  ajv.addFormat('date-time', { type: 'string', validate: (value) => validate(value) && Number.isFinite(Date.parse(value)) });
+}
+
 /**
  * An integer input carried in a 32-bit protobuf field: ajv's `int32` format refuses anything outside
  * [-2^31, 2^31-1] (a bigger number would fail serialization upstream), answered 400 `<field>_out_of_range`

@@ -38,7 +38,7 @@ import { registerAttachmentRoutes, registerMultipart } from './routes/attachment
 import { registerSubmitRoute, registerTicketRoutes } from './routes/tickets';
 import { type TestClockControl, natsTestClock } from './test-clock';
 import { registerWebApps } from './web-apps';
-import { PROTO_KEYWORD } from './schemas';
+import { PROTO_KEYWORD, instantsOnly } from './schemas';
 import { type TextProblem, charsetOf, decodeForm, invalidText, isUtf8Label, jsonTextProblems, queryBytes } from './text';
 
 /** How much of an oversized body is read and discarded before answering 413, bytes and ms. */
@@ -243,6 +243,8 @@ export function buildGateway(options: GatewayOptions = {}): FastifyInstance {
     ajv: {
       customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: true, allErrors: false },
       plugins: [(ajv) => ajv.addKeyword(PROTO_KEYWORD)],
+      // After ajv-formats (which the compiler adds after `plugins`): a date-time must also be an instant.
+      onCreate: instantsOnly,
     },
     // Requests Node's HTTP parser refuses (oversized headers, malformed request lines): still a
     // problem+json answer — an Open311 errors document under /open311 —, then the connection is closed.
