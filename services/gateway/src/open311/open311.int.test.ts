@@ -86,6 +86,13 @@ describe('POST requests', () => {
     const res = await post('/open311/v2/requests.json', { ...submission, lat: ['28.26', '27.89'], long: '103.57' });
     expect([res.status, await res.json()]).toEqual([400, [{ code: 400, description: 'lat is given 2 times; give it once' }]]);
     expect(fakes.callsTo('intake.submitTicket')).toHaveLength(0);
+    // The api_key too (the first one was verified, the second never looked at), and jurisdiction_id.
+    const keys = await post('/open311/v2/requests.json', { ...submission, api_key: [FAKE_API_KEY, 'tb311_other'], jurisdiction_id: ['lsz.gov.cn', 'sfgov.org'] });
+    expect([keys.status, await keys.json()]).toEqual([400, [
+      { code: 400, description: 'api_key is given 2 times; give it once' },
+      { code: 400, description: 'jurisdiction_id is given 2 times; give it once' },
+    ]]);
+    expect(fakes.callsTo('intake.submitTicket')).toHaveLength(0);
   });
 
   it('answers 404 for another jurisdiction and 400 for a body that is not form-urlencoded', async () => {
@@ -213,6 +220,37 @@ describe('servicerequestupdates', () => {
       { code: 400, description: expect.stringMatching(/^status must be one of OPEN, CLOSED/) },
       { code: 400, description: 'updated_datetime must be a W3C datetime with a time zone' },
     ]);
+  });
+});
+
+describe('servicerequestupdates: a parameter given twice', () => {
+  it('POST answers 400 naming each single-valued parameter given twice (the first was taken: another request, another text, another update_id), writing nothing', async () => {
+    fakes.behaviour = (method) => (method === 'query.getTicket' ? { response: { viewJson: JSON.stringify({ id: TICKET, status: 'in_progress' }) } } : undefined);
+    const res = await post('/open311/v2/servicerequestupdates.json', {
+      api_key: FAKE_API_KEY, service_request_id: [TICKET, '01900000-0000-7000-8000-0000000000bb'], description: ['修好了', '没修好'], update_id: ['fms-1', 'fms-2'],
+      status: 'OPEN', media_url: 'https://example.org/a.jpg', device_id: ['d-1', 'd-2'],
+    });
+    expect([res.status, await res.json()]).toEqual([400, [
+      { code: 400, description: 'service_request_id is given 2 times; give it once' },
+      { code: 400, description: 'description is given 2 times; give it once' },
+      { code: 400, description: 'update_id is given 2 times; give it once' },
+      { code: 400, description: 'device_id is given 2 times; give it once' },
+    ]]);
+    // An empty repeat counts as absent (GeoReport v2: an empty parameter is an absent one).
+    expect((await post('/open311/v2/servicerequestupdates.json', { api_key: FAKE_API_KEY, service_request_id: TICKET, description: ['修好了', ''] })).status).toBe(200);
+    expect(fakes.callsTo('intake.executeReporterCommand')).toHaveLength(1);
+  });
+
+  it('GET answers 400 naming a date given twice, asking nothing', async () => {
+    const res = await fetch(`${base}/open311/v2/servicerequestupdates.json?start_date=2026-03-01T00:00:00Z&start_date=2026-01-01T00:00:00Z&end_date=2026-03-02T00:00:00Z`);
+    expect([res.status, await res.json()]).toEqual([400, [{ code: 400, description: 'start_date is given 2 times; give it once' }]]);
+    const requests = await fetch(`${base}/open311/v2/requests.json?end_date=2026-03-01T00:00:00Z&end_date=2026-03-02T00:00:00Z&page_size=1&page_size=2`);
+    expect([requests.status, await requests.json()]).toEqual([400, [
+      { code: 400, description: 'page_size is given 2 times; give it once' },
+      { code: 400, description: 'end_date is given 2 times; give it once' },
+    ]]);
+    expect(fakes.callsTo('query.listTicketUpdates')).toHaveLength(0);
+    expect(fakes.callsTo('query.listTickets')).toHaveLength(0);
   });
 });
 

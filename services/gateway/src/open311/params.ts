@@ -45,6 +45,18 @@ export class Open311Params {
     return (this.byName.get(name) ?? []).filter((v) => v !== '');
   }
 
+  /**
+   * The parameters among `names` (each one taking one value) given more than once with a value — which
+   * one was meant is unknown, so the request is refused rather than read by its first: one sentence each,
+   * `<name> is given <n> times; give it once`, in the order of `names`. An empty repeat counts as absent.
+   */
+  repeated(names: readonly string[]): string[] {
+    return names.flatMap((name) => {
+      const given = this.all(name).length;
+      return given > 1 ? [`${name} is given ${given} times; give it once`] : [];
+    });
+  }
+
   /** Every non-empty value of a comma-delimited list parameter, which may also be repeated. */
   list(name: string): string[] {
     return this.all(name).flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v !== '');

@@ -29,6 +29,9 @@ const DAY_MS = 86_400_000;
 /** Largest offset the query service takes (an int32 field). */
 const INT32_MAX = 2 ** 31 - 1;
 
+/** Parameters of GET requests that take one value (given twice: 400, see Open311Params.repeated); lists may repeat. */
+const GET_SINGLE_VALUED = ['jurisdiction_id', 'page_size', 'page', 'start_date', 'end_date', 'extensions'] as const;
+
 /** Human references: the tokens of `tokens/{token}` (see the README). */
 const REFERENCE = /^LS-\d{4}-\d{6,}$/;
 
@@ -62,7 +65,7 @@ function positiveInteger(params: Open311Params, name: string, errors: string[], 
  * @throws Open311Error 404 for an unknown service_code, 400 listing every other problem.
  */
 function readRequestsQuery(params: Open311Params, ctx: Pick<Open311Context, 'ref'>, now: Date): RequestsQuery {
-  const errors: string[] = [];
+  const errors = params.repeated(GET_SINGLE_VALUED);
   const pageSize = positiveInteger(params, 'page_size', errors, MAX_REQUESTS) ?? MAX_REQUESTS;
   const page = positiveInteger(params, 'page', errors) ?? 1;
   const ids = params.list('service_request_id');

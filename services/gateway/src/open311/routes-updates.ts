@@ -24,6 +24,15 @@ const UPDATE_STATUSES = [
   'NOT_COUNCILS_RESPONSIBILITY', 'NO_FURTHER_ACTION', 'INTERNAL_REFERRAL', 'REOPEN',
 ] as const;
 
+/** Parameters of POST servicerequestupdates that take one value (given twice: 400, see Open311Params.repeated). */
+const POST_SINGLE_VALUED = [
+  'api_key', 'jurisdiction_id', 'service_request_id', 'description', 'status', 'updated_datetime', 'update_id', 'media_url',
+  'device_id', 'deviceid', 'account_id',
+] as const;
+
+/** Parameters of GET servicerequestupdates that take one value. */
+const GET_SINGLE_VALUED = ['jurisdiction_id', 'start_date', 'end_date'] as const;
+
 /** Statuses by which a reporter says the problem is fixed (closes a resolved request). */
 const CLOSING = new Set(['CLOSED', 'FIXED']);
 
@@ -41,12 +50,12 @@ function reporterAction(ticketStatus: string, updateStatus: string): ReporterAct
 }
 
 /**
- * Reads GET servicerequestupdates' range: start_date and end_date (W3C datetimes with an offset);
- * end_date defaults to now, start_date to 24 hours before end_date.
+ * Reads GET servicerequestupdates' range: start_date and end_date (W3C datetimes with an offset, each
+ * given once); end_date defaults to now, start_date to 24 hours before end_date.
  * @throws Open311Error 400.
  */
 function readUpdatesRange(params: Open311Params, now: Date): { from: string; to: string } {
-  const errors: string[] = [];
+  const errors = params.repeated(GET_SINGLE_VALUED);
   const date = (name: string) => {
     const raw = params.get(name);
     if (raw === undefined) return undefined;
@@ -106,7 +115,7 @@ export function registerUpdateRoutes(app: FastifyInstance, ctx: Open311Context):
       const params = formParams(request);
       const clientId = await verifiedClient(ctx, request, params.get('api_key'));
       checkJurisdiction(params, ctx);
-      const errors: string[] = [];
+      const errors = params.repeated(POST_SINGLE_VALUED);
       const id = params.get('service_request_id');
       if (id === undefined) errors.push('service_request_id is required');
       else errors.push(...requestIdProblems([id]));

@@ -32,7 +32,7 @@ export const FIELD_LIMITS = {
  * unknown (`lat=27.8&…&lat=28` would place the report by whichever came first), so it is refused naming it.
  */
 const SINGLE_VALUED = [
-  'service_code', 'lat', 'long', 'coordinate_system', 'address_string', 'address_id', 'description', 'media_url',
+  'api_key', 'jurisdiction_id', 'service_code', 'lat', 'long', 'coordinate_system', 'address_string', 'address_id', 'description', 'media_url',
   'first_name', 'last_name', 'phone', 'email', 'account_id', 'device_id', 'deviceid',
 ] as const;
 
@@ -113,11 +113,7 @@ export function checkText(field: string, value: string, max: number, markupAllow
  * @throws Open311Error 404 (unknown service_code) or 400 listing every problem.
  */
 export function readSubmission(params: Open311Params, ref: ReferenceData, lang: Open311Language): Open311Submission {
-  const errors: string[] = [];
-  for (const name of SINGLE_VALUED) {
-    const given = params.all(name).length;
-    if (given > 1) errors.push(`${name} is given ${given} times; give it once`);
-  }
+  const errors = params.repeated(SINGLE_VALUED);
   const t = translator(CONTENT_LANGUAGE[lang] as Language);
   const code = params.get('service_code');
   const service = code === undefined ? undefined : findService(ref.catalogue, code);
