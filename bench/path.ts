@@ -17,8 +17,20 @@
  *    its latency counted from that instant (no coordinated omission): HTTP p99, and p99 until the
  *    ticket is visible in the read model (ticket_views) with its routed unit; tickets not visible
  *    within the drain time are reported as lost; p99 of the first and last third shows a growing backlog.
- * Prints one table (figure, baseline, ratio, and the CPU other processes used meanwhile, in cores) and
- * writes bench/results/path-<time>.json.
+ * 4. the database's share of a ticket (bench/db-share.ts): around each open-loop rate, and around one closed-loop
+ *    round of the baseline alone and one of the stack alone (after the measured rounds, which interleave them),
+ *    snapshots of PostgreSQL's counters — transactions committed and rows written in the workload's database
+ *    (pg_stat_database, and per table of the stack's), transactions given an xid and WAL bytes and records
+ *    (server-wide: the private cluster, where only that workload runs in the window), statements
+ *    (pg_stat_statements, with BENCH_PATH_PG_STATS=1 only) — and the CPU of PostgreSQL's processes, divided by
+ *    the tickets (rows) submitted. A window lasts until the pipeline drained and the statistics settled
+ *    (backends flush them 10 s after going idle); what the idle stack does meanwhile (heartbeats' SELECT 1,
+ *    pollers), measured in an idle window first, is taken off at its rate. The bench's own queries on the
+ *    stack's database (polls, snapshots) are counted and left out, and their backends are labelled `pg:bench`.
+ * Prints one table (figure, baseline, ratio, and the CPU other processes used meanwhile, in cores), the
+ * per-ticket database tables, and writes bench/results/path-<time>.json (`dbShare`: the per-ticket figures;
+ * `dbShareWindows`: each window's raw deltas; with BENCH_PATH_PG_STATS=1 `dbShareStatements`: statements
+ * per ticket by statement).
  *
  * Environment: BENCH_PATH_QUICK=1 — short rounds and two rates (development); BENCH_PATH_RATES=25,50 —
  * the open-loop rates; BENCH_PATH_SECONDS — seconds per open-loop rate (default 30, 200/s: 60);
@@ -39,6 +51,7 @@ import { PostgresEventStore, type NewEvent } from '@tongban/eventstore';
 import { startNatsCluster, startPrivatePostgres } from '@tongban/testing';
 import pg from 'pg';
 import { startStack } from '../scripts/stack';
+import { type Counters, type DbShare, type TableShare, type Window, dbShare, difference } from './db-share';
 import { nowMs, percentile, processTimes, round, table } from './lib';
 
 const QUICK = process.env['BENCH_PATH_QUICK'] === '1';
@@ -73,13 +86,18 @@ function processLabel(pid: number): string {
   return cmd.split(' ')[0]!.split('/').pop() ?? 'unknown';
 }
 
-/** CPU a phase used: the rest of the machine (cores), ours, and ours per process label (cores). */
-interface CpuUse { otherCores: number; oursCores: number; split: Record<string, number> }
+/**
+ * CPU a phase used: the rest of the machine (cores), ours, ours per process label (cores, 2 decimals), the
+ * phase's length (s) and ours per label unrounded (CPU seconds).
+ */
+interface CpuUse { otherCores: number; oursCores: number; split: Record<string, number>; seconds: number; cpuSeconds: Record<string, number> }
 
 /** Measures the CPU the rest of the machine used while a phase ran: busy − ours (this process tree and the private PostgreSQL's). */
 class CpuWatch {
   private readonly hz = 100;
   private readonly labels = new Map<number, string>();
+  /** PostgreSQL backends of the bench's own connections (its polls and snapshots): labelled `pg:bench`, not `pg:<database>`. */
+  readonly benchBackends = new Set<number>();
   constructor(private readonly roots: Set<number>) {}
   /** Jiffies of each of our processes. */
   private ours(): Map<number, number> {
@@ -96,27 +114,38 @@ class CpuWatch {
   }
   private label(pid: number): string {
     let label = this.labels.get(pid);
-    if (label === undefined || label === 'ended') { label = processLabel(pid); this.labels.set(pid, label); }
+    if (label === undefined || label === 'ended') { label = this.benchBackends.has(pid) ? 'pg:bench' : processLabel(pid); this.labels.set(pid, label); }
     return label;
   }
+  /**
+   * Starts measuring; the returned function stops and reports. Our processes are sampled every second, so a
+   * process that ends meanwhile (a PostgreSQL backend whose pool let its connection go) keeps the CPU it had.
+   */
   start(): () => CpuUse {
     const t0 = Date.now();
     const busy0 = machineBusy();
     const ours0 = this.ours();
     for (const pid of ours0.keys()) this.label(pid);
+    const last = new Map(ours0);
+    const sample = () => { for (const [pid, ticks] of this.ours()) { last.set(pid, ticks); this.label(pid); } };
+    const timer = setInterval(sample, 1000);
+    timer.unref();
     return () => {
+      clearInterval(timer);
+      sample();
       const seconds = (Date.now() - t0) / 1000;
       const busy = (machineBusy() - busy0) / this.hz;
       const split: Record<string, number> = {};
+      const cpuSeconds: Record<string, number> = {};
       let ours = 0;
-      for (const [pid, ticks] of this.ours()) {
+      for (const [pid, ticks] of last) {
         const used = (ticks - (ours0.get(pid) ?? 0)) / this.hz;
         ours += used;
         const label = this.label(pid);
-        split[label] = (split[label] ?? 0) + used / seconds;
+        cpuSeconds[label] = (cpuSeconds[label] ?? 0) + used;
       }
-      for (const k of Object.keys(split)) split[k] = round(split[k]!);
-      return { otherCores: round(Math.max(0, busy - ours) / seconds), oursCores: round(ours / seconds), split };
+      for (const [k, v] of Object.entries(cpuSeconds)) split[k] = round(v / seconds);
+      return { otherCores: round(Math.max(0, busy - ours) / seconds), oursCores: round(ours / seconds), split, seconds, cpuSeconds };
     };
   }
 }
@@ -273,7 +302,7 @@ function submission(): Record<string, unknown> {
   return { service_code: 'dangerous-structure', division: '513437100001', title: `基准测试 ${bodyCounter}`, description: `bench:path ticket ${bodyCounter}: 路灯坏了，晚上很黑。` };
 }
 
-interface Closed { rps: number; p50: number; p99: number; errors: number }
+interface Closed { rps: number; p50: number; p99: number; errors: number; ok: number }
 
 async function submitLoop(base: URL, token: string | undefined, ms: number, connections: number): Promise<Closed> {
   const samples: number[] = [];
@@ -288,7 +317,7 @@ async function submitLoop(base: URL, token: string | undefined, ms: number, conn
       errors += 1;
     }
   });
-  return { rps: rps * (samples.length / Math.max(1, samples.length + errors)), p50: round(percentile(samples, 50)), p99: round(percentile(samples, 99)), errors };
+  return { rps: rps * (samples.length / Math.max(1, samples.length + errors)), p50: round(percentile(samples, 50)), p99: round(percentile(samples, 99)), errors, ok: samples.length };
 }
 
 async function benchSubmit(stackBase: URL, token: string, baselineBase: URL, cpu: CpuWatch): Promise<{ figures: Figure[]; detail: Record<string, unknown> }> {
@@ -396,13 +425,11 @@ async function openLoop(base: URL, token: string, pool: pg.Pool, rate: number, s
 const PG_STATS = process.env['BENCH_PATH_PG_STATS'] === '1';
 
 /**
- * pg_stat_statements of the stack's database (the cluster restarted with the library loaded first):
- * returns `take(phase)`, which logs the statements since the last take — calls per TicketSubmitted
+ * pg_stat_statements of the stack's database through `db` (the bench's pool on it; the cluster restarted with
+ * the library loaded first): returns `take(phase)`, which logs the statements since the last take — calls per TicketSubmitted
  * event, total ms, ms per call — and resets the counters.
  */
-async function statementStats(url: string): Promise<(phase: string) => Promise<Record<string, unknown>[]>> {
-  const db = new pg.Pool({ connectionString: url, max: 1 });
-  db.on('error', () => undefined); // the cluster stops before this process ends
+async function statementStats(db: pg.Pool): Promise<(phase: string) => Promise<Record<string, unknown>[]>> {
   await db.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
   let tickets = 0;
   const count = async () => (await db.query<{ n: number }>("SELECT count(*)::int AS n FROM events WHERE type = 'TicketSubmitted'").catch(() => ({ rows: [{ n: 0 }] }))).rows[0]!.n;
@@ -423,7 +450,139 @@ async function statementStats(url: string): Promise<(phase: string) => Promise<R
     for (const t of top) process.stderr.write(`  ${String(t.perTicket).padStart(6)} ×  ${String(t.ms).padStart(8)} ms  ${String(t.msPerCall).padStart(6)} ms/call  ${t.query}\n`);
     return top;
   };
-  // (the pool is left to the process's exit: it is one idle connection of a bench run)
+}
+
+// ---------------------------------------------------------------- the database's share of a ticket
+
+/**
+ * How long a window waits, after its load and the pipeline's drain, before its last snapshot: PostgreSQL 15
+ * backends flush their statistics at most once a second while busy and 10 s after going idle
+ * (PGSTAT_IDLE_INTERVAL), so a snapshot taken sooner misses the tail of the window.
+ */
+const STATS_SETTLE_MS = 11_500;
+
+/** Tickets submitted and not yet visible in ticket_views with their routed unit (the pipeline's backlog). */
+async function backlog(db: pg.Pool): Promise<number> {
+  return (await db.query<{ n: number }>(
+    "SELECT (SELECT count(*) FROM events WHERE type = 'TicketSubmitted')::int - (SELECT count(*) FROM ticket_views WHERE routed_unit_id <> '')::int AS n",
+  )).rows[0]!.n;
+}
+
+/** Waits until the pipeline's backlog is empty, at most `maxMs`; returns what is left. */
+async function drain(db: pg.Pool, maxMs: number): Promise<number> {
+  const start = Date.now();
+  let left = await backlog(db);
+  while (left > 0 && Date.now() - start < maxMs) { await sleep(500); left = await backlog(db); }
+  return left;
+}
+
+/**
+ * Windows of the per-ticket database accounting (bench/db-share.ts). `db` is the bench's own pool on the stack's
+ * database (two connections kept open, their backends labelled `pg:bench`); every transaction it runs — the
+ * open loop's polls, the backlog checks, the snapshots — is counted and left out of the stack's commits.
+ */
+class Accounting {
+  private benchTransactions = 0;
+  /** The text of each `stmt:<database>:<queryid>` key. */
+  private readonly texts = new Map<string, string>();
+  constructor(
+    readonly db: pg.Pool, private readonly cpu: CpuWatch,
+    private readonly databases: readonly string[], private readonly statements: boolean,
+  ) {
+    db.on('acquire', () => { this.benchTransactions += 1; });
+  }
+
+  /** Opens the pool's connections and labels their backends (call once, before the first window). */
+  async open(): Promise<void> {
+    const clients = await Promise.all([this.db.connect(), this.db.connect()]);
+    for (const c of clients) this.cpu.benchBackends.add((await c.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid);
+    for (const c of clients) c.release();
+  }
+
+  /** The cluster's counters now (keys: bench/db-share.ts). */
+  async snapshot(): Promise<Counters> {
+    const out: Counters = { 'bench:tongban': this.benchTransactions };
+    const { rows: [r] } = await this.db.query<{ wal: number; records: number; xid: number; dbs: Record<string, number>[]; tables: Record<string, number | string>[] | null }>(
+      `SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::float8 AS wal, (SELECT wal_records FROM pg_stat_wal)::float8 AS records,
+        pg_snapshot_xmax(pg_current_snapshot())::text::float8 AS xid,
+        (SELECT json_agg(json_build_object('db', datname, 'commits', xact_commit, 'rollbacks', xact_rollback,
+          'ins', tup_inserted, 'upd', tup_updated, 'del', tup_deleted)) FROM pg_stat_database WHERE datname = ANY($1)) AS dbs,
+        (SELECT json_agg(json_build_object('name', CASE WHEN schemaname = 'public' THEN relname
+            WHEN schemaname = 'pg_toast' THEN coalesce((SELECT o.relname FROM pg_class o WHERE o.reltoastrelid = t.relid), relname) || ' (TOAST)'
+            ELSE schemaname || '.' || relname END,
+          'ins', n_tup_ins, 'upd', n_tup_upd, 'hot', n_tup_hot_upd, 'del', n_tup_del))
+          FROM pg_stat_all_tables t WHERE n_tup_ins + n_tup_upd + n_tup_del > 0) AS tables`,
+      [this.databases],
+    );
+    Object.assign(out, { 'wal:bytes': r!.wal, 'wal:records': r!.records, xid: r!.xid });
+    for (const d of r!.dbs) for (const f of ['commits', 'rollbacks', 'ins', 'upd', 'del']) out[`db:${String(d['db'])}:${f}`] = Number(d[f]);
+    for (const t of r!.tables ?? []) for (const f of ['ins', 'upd', 'hot', 'del']) out[`table:tongban:${String(t['name'])}:${f}`] = Number(t[f]);
+    if (this.statements) {
+      const { rows } = await this.db.query<{ db: string; id: string; calls: string; query: string }>(
+        `SELECT d.datname AS db, s.queryid::text AS id, s.calls::text AS calls, left(regexp_replace(s.query, '\\s+', ' ', 'g'), 160) AS query
+         FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = ANY($1)`,
+        [this.databases],
+      );
+      for (const db of this.databases) out[`stmts:${db}`] = 0;
+      for (const r of rows) {
+        out[`stmts:${r.db}`]! += Number(r.calls);
+        out[`stmt:${r.db}:${r.id}`] = (out[`stmt:${r.db}:${r.id}`] ?? 0) + Number(r.calls);
+        this.texts.set(`stmt:${r.db}:${r.id}`, r.query);
+      }
+    }
+    return out;
+  }
+
+  /** Statements per ticket of `db` in a window (pg_stat_statements; the idle background taken off at its rate), most frequent first. */
+  statementsPerTicket(w: Window, idle: Window, db: string): { perTicket: number; query: string }[] {
+    return Object.entries(w.delta).filter(([k]) => k.startsWith(`stmt:${db}:`))
+      .map(([k, v]) => ({ perTicket: round((v - (idle.delta[k] ?? 0) * (w.seconds / idle.seconds)) / w.tickets), query: this.texts.get(k) ?? k }))
+      .filter((x) => Math.abs(x.perTicket) >= 0.01).sort((a, b) => b.perTicket - a.perTicket);
+  }
+
+  /**
+   * Runs `work` (returns the tickets it submitted) between two snapshots; the window ends once the pipeline
+   * drained and the statistics settled ({@link STATS_SETTLE_MS}). CPU per process label goes into the delta.
+   */
+  async window(work: () => Promise<number>): Promise<Window & { otherCores: number }> {
+    const before = await this.snapshot();
+    const stop = this.cpu.start();
+    const tickets = await work();
+    await drain(this.db, QUICK ? 30_000 : 90_000);
+    await sleep(STATS_SETTLE_MS);
+    const use = stop();
+    const delta = difference(before, await this.snapshot());
+    for (const [label, s] of Object.entries(use.cpuSeconds)) delta[`cpu:${label}`] = s;
+    return { delta, seconds: use.seconds, tickets, otherCores: use.otherCores };
+  }
+}
+
+/** The stack's own processes among the CPU labels: all but the load generator, the baseline and PostgreSQL. */
+const stackProcess = (label: string) => label !== 'bench' && label !== 'baseline' && !label.startsWith('pg:');
+
+/** The rows of the per-ticket table: one column per window. */
+function shareTable(columns: Record<string, DbShare>): string {
+  const rows: [string, (s: DbShare) => string | number][] = [
+    ['tickets (rows) in the window', (s) => s.tickets],
+    ['transactions committed', (s) => s.commits],
+    ['  of which wrote (xid)', (s) => s.writeTransactions],
+    ['rows inserted', (s) => s.inserted],
+    ['rows updated', (s) => s.updated],
+    ['rows deleted', (s) => s.deleted],
+    ['WAL bytes', (s) => s.walBytes],
+    ['WAL records', (s) => s.walRecords],
+    ['statements', (s) => s.statements ?? 'n/a'],
+    ['PostgreSQL CPU, ms', (s) => s.postgresCpuMs],
+    ['CPU with its processes, ms', (s) => s.workloadCpuMs],
+  ];
+  return table(rows.map(([name, f]) => ({ 'per ticket': name, ...Object.fromEntries(Object.entries(columns).map(([col, s]) => [col, f(s)])) })));
+}
+
+/** Rows per ticket by table: `inserted / updated (HOT) / deleted` for each window of the stack. */
+function tableShareTable(columns: Record<string, DbShare>): string {
+  const names = [...new Set(Object.values(columns).flatMap((s) => Object.keys(s.tables)))].sort();
+  const cell = (t: TableShare | undefined) => (t ? `${t.ins} / ${t.upd} (${t.hot}) / ${t.del}` : '');
+  return table(names.map((name) => ({ table: name, ...Object.fromEntries(Object.entries(columns).map(([col, s]) => [col, cell(s.tables[name])])) })));
 }
 
 // ---------------------------------------------------------------- main
@@ -451,7 +610,12 @@ async function main(): Promise<void> {
   const cpu = new CpuWatch(new Set([process.pid, postmaster]));
   const dbUrl = (name: string) => { const u = new URL(postgres.url); u.pathname = `/${name}`; return u.toString(); };
   for (const name of ['appendbench', 'baseline', 'tongban']) await admin.query(`CREATE DATABASE ${name}`);
-  const statements = PG_STATS ? await statementStats(dbUrl('tongban')) : undefined;
+  // The bench's own connections to the stack's database: polls, backlog checks, snapshots (and pg_stat_statements).
+  const benchDb = new pg.Pool({ connectionString: dbUrl('tongban'), max: 2, idleTimeoutMillis: 0 });
+  benchDb.on('error', () => undefined); // the cluster stops before this process ends
+  const accounting = new Accounting(benchDb, cpu, ['tongban', 'baseline'], PG_STATS);
+  await accounting.open();
+  const statements = PG_STATS ? await statementStats(benchDb) : undefined;
   const figures: Figure[] = [];
   const results: Record<string, unknown> = { quick: QUICK, startedAt: new Date(started).toISOString(), cores: (await import('node:os')).cpus().length };
   let baseline: ChildProcess | undefined;
@@ -495,39 +659,84 @@ async function main(): Promise<void> {
         log('warm-up: 32 connections for 3 s');
         await submitLoop(stackBase, device.token, 3000, 32);
       }
+      // The closed loop leaves a backlog: let the pipeline drain (and PostgreSQL's statistics settle) before the
+      // database accounting's idle window, which measures what the stack does with no load (its pollers).
+      const drainStart = Date.now();
+      const left = await drain(benchDb, QUICK ? 30_000 : 90_000);
+      results['drainSeconds'] = Math.round((Date.now() - drainStart) / 1000);
+      log(`backlog after submit drained in ${String(results['drainSeconds'])} s (left: ${left})`);
+      await sleep(STATS_SETTLE_MS);
+      const idle = await accounting.window(() => Promise.resolve(0));
+      const shares: Record<string, DbShare> = {};
+      const windows: Record<string, Window> = {};
+      const ofStack = (w: Window) => dbShare(w, ['tongban'], stackProcess, idle);
+      if (runs('submit')) {
+        // The closed loop's accounting: the baseline alone, then the stack alone (the measured rounds interleave
+        // them, and the server-wide counters cannot tell them apart).
+        const ms = QUICK ? 2000 : 8000;
+        log(`database accounting: the baseline alone, then the stack alone, 32 connections for ${ms / 1000} s each`);
+        const base = await accounting.window(async () => (await submitLoop(new URL(`http://127.0.0.1:${baselinePort}`), undefined, ms, 32)).ok);
+        shares['baseline'] = dbShare(base, ['baseline'], (l) => l === 'baseline', idle);
+        windows['baseline'] = base;
+        const full = await accounting.window(async () => (await submitLoop(stackBase, device.token, ms, 32)).ok);
+        shares['stack, closed loop'] = ofStack(full);
+        windows['stack, closed loop'] = full;
+        const [b, st] = [shares['baseline'], shares['stack, closed loop']];
+        const rowsOf = (x: DbShare) => round(x.inserted + x.updated + x.deleted);
+        for (const [figure, unit, f] of [
+          ['per ticket: transactions committed', '', (x: DbShare) => x.commits],
+          ['per ticket: rows written (ins+upd+del)', '', rowsOf],
+          ['per ticket: WAL', 'bytes', (x: DbShare) => x.walBytes],
+          ['per ticket: PostgreSQL CPU', 'ms', (x: DbShare) => x.postgresCpuMs],
+          ['per ticket: CPU of it all', 'ms', (x: DbShare) => x.workloadCpuMs],
+        ] as const) figures.push({ figure, value: f(st), baseline: f(b), unit, ratio: round(f(st) / f(b)), goal: '', otherCores: full.otherCores });
+      }
       if (runs('openloop')) {
-        const readPool = new pg.Pool({ connectionString: dbUrl('tongban'), max: 2 });
-        // The closed loop leaves a backlog: let the pipeline drain before the open loop starts.
-        const drainStart = Date.now();
-        const backlog = async () => (await readPool.query<{ n: number }>(
-          "SELECT (SELECT count(*) FROM events WHERE type = 'TicketSubmitted')::int - (SELECT count(*) FROM ticket_views WHERE routed_unit_id <> '')::int AS n",
-        )).rows[0]!.n;
-        while (Date.now() - drainStart < (QUICK ? 30_000 : 90_000) && await backlog() > 0) await sleep(500);
-        results['drainSeconds'] = Math.round((Date.now() - drainStart) / 1000);
-        log(`backlog after submit drained in ${String(results['drainSeconds'])} s (left: ${await backlog()})`);
         const loops: OpenLoop[] = [];
         for (const rate of RATES) {
           const seconds = Number(process.env['BENCH_PATH_SECONDS'] ?? (QUICK ? 5 : rate >= 200 ? 60 : 30));
           log(`open loop: ${rate}/s for ${seconds} s`);
-          const stop = cpu.start();
-          const r = await openLoop(stackBase, device.token, readPool, rate, seconds, QUICK ? 5000 : 10_000);
-          const { otherCores, split } = stop();
+          let r: OpenLoop | undefined;
+          let use: CpuUse | undefined;
+          const w = await accounting.window(async () => {
+            const stop = cpu.start();
+            r = await openLoop(stackBase, device.token, benchDb, rate, seconds, QUICK ? 5000 : 10_000);
+            use = stop();
+            return r.ok;
+          });
+          const { otherCores, split } = use!;
           log(`CPU (cores) at ${rate}/s: ${JSON.stringify(split)}`);
-          loops.push({ ...r, cpu: split });
-          figures.push({ figure: `open loop ${rate}/s: visible+routed p99`, value: r.visibleP99, baseline: Number.NaN, unit: 'ms', ratio: Number.NaN, goal: rate === 200 ? '≤ 1000' : '', otherCores });
-          figures.push({ figure: `open loop ${rate}/s: HTTP p99`, value: r.httpP99, baseline: Number.NaN, unit: 'ms', ratio: Number.NaN, goal: rate === 200 ? '≤ 250' : '', otherCores });
+          loops.push({ ...r!, cpu: split });
+          if (r!.ok > 0) shares[`stack ${rate}/s`] = ofStack(w);
+          windows[`stack ${rate}/s`] = w;
+          figures.push({ figure: `open loop ${rate}/s: visible+routed p99`, value: r!.visibleP99, baseline: Number.NaN, unit: 'ms', ratio: Number.NaN, goal: rate === 200 ? '≤ 1000' : '', otherCores });
+          figures.push({ figure: `open loop ${rate}/s: HTTP p99`, value: r!.httpP99, baseline: Number.NaN, unit: 'ms', ratio: Number.NaN, goal: rate === 200 ? '≤ 250' : '', otherCores });
           log(JSON.stringify(r));
+          // (after the window's last snapshot: the take resets pg_stat_statements)
           if (statements) results[`statements${rate}`] = await statements(`open loop ${rate}/s`);
-          await sleep(QUICK ? 1000 : 3000);
         }
-        await readPool.end();
         results['openLoop'] = loops;
       }
+      results['dbShare'] = shares;
+      if (PG_STATS) {
+        const perStatement: Record<string, unknown> = {};
+        for (const [name, w] of Object.entries(windows)) {
+          const list = accounting.statementsPerTicket(w, idle, name === 'baseline' ? 'baseline' : 'tongban');
+          perStatement[name] = list;
+          log(`statements per ticket, ${name} (the bench's own included):\n${list.map((x) => `  ${String(x.perTicket).padStart(6)}  ${x.query}`).join('\n')}`);
+        }
+        results['dbShareStatements'] = perStatement;
+      }
+      // The windows' raw deltas (counters and CPU seconds that moved), for a second look at the figures.
+      results['dbShareWindows'] = Object.fromEntries(Object.entries({ idle, ...windows }).map(([name, w]) => [name, {
+        seconds: round(w.seconds), tickets: w.tickets, delta: Object.fromEntries(Object.entries(w.delta).filter(([, v]) => v !== 0).map(([k, v]) => [k, k.startsWith('cpu:') ? round(v) : v])),
+      }]));
     }
   } finally {
     await stack?.stop().catch(() => undefined);
     baseline?.kill('SIGTERM');
     await admin.end();
+    await benchDb.end().catch(() => undefined);
     await nats.dispose();
     await postgres.dispose();
   }
@@ -537,6 +746,18 @@ async function main(): Promise<void> {
   process.stdout.write(`${table(figures.map((f) => ({
     figure: f.figure, value: show(f.value), baseline: show(f.baseline), unit: f.unit, ratio: show(f.ratio), goal: f.goal, 'other CPU (cores)': f.otherCores,
   })))}\n`);
+  const shares = (results['dbShare'] as Record<string, DbShare> | undefined) ?? {};
+  if (Object.keys(shares).length) {
+    process.stdout.write(`\nThe database's share of a ticket (the baseline: of its one row). Each window runs until the pipeline drained and
+PostgreSQL's statistics settled (${STATS_SETTLE_MS / 1000} s), the stack's idle background (pollers) taken off at its rate. Commits and rows:
+the workload's own database (the bench's polls left out; read-only transactions count, each statement outside BEGIN is
+one); xid, WAL: the whole private cluster (only this workload runs in a window); statements: pg_stat_statements
+(BENCH_PATH_PG_STATS=1, else n/a); CPU: PostgreSQL's backends of that database plus its background processes, and
+with the workload's own processes (the stack's nine incl. nats-server, or the baseline).\n`);
+    process.stdout.write(`${shareTable(shares)}\n`);
+    const stackOnly = Object.fromEntries(Object.entries(shares).filter(([k]) => k !== 'baseline'));
+    if (Object.keys(stackOnly).length) process.stdout.write(`\nRows per ticket by table of the stack (inserted / updated (HOT) / deleted):\n${tableShareTable(stackOnly)}\n`);
+  }
   const open = (results['openLoop'] as OpenLoop[] | undefined) ?? [];
   if (open.length) {
     process.stdout.write(`\n${table(open.map((o) => ({
