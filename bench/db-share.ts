@@ -25,10 +25,15 @@ export function difference(before: Counters, after: Counters): Counters {
   return out;
 }
 
-/** What the background (pollers, the relay's idle poll, autovacuum) does without load: a delta over `seconds`. */
+/**
+ * What the idle stack does without load, a delta over `seconds`: its steady read-only background — every process's
+ * heartbeat `SELECT 1` once a second, the relay's and the outboxes' idle polls. Only commits and statements are
+ * taken off at this rate: the rest of an idle window is sporadic (autoanalyze, the 60 s audit-anchor round) and
+ * would not scale with a window's length.
+ */
 export interface Idle { delta: Counters; seconds: number }
 
-/** A measured window: the counters' delta, its length (s) and the tickets (or baseline rows) submitted in it. */
+/** A measured window: the counters' delta, the seconds between its snapshots and the tickets (or baseline rows) submitted in it. */
 export interface Window { delta: Counters; seconds: number; tickets: number }
 
 /** Per-ticket rows of one table (n_tup_ins, n_tup_upd, of which HOT, n_tup_del). */
@@ -61,15 +66,16 @@ export interface DbShare {
 
 /**
  * The database's share of one ticket in `window`, for a workload that uses `databases` and whose own processes
- * are the CPU labels `processes` accepts. With `idle`, the background's counters for as long as the window
- * lasted are taken off first (scaled by seconds), so that per-ticket figures do not depend on how long the
- * window waited for statistics to settle. Figures are rounded to 3 decimals (ms and bytes to 2 and 0).
+ * are the CPU labels `processes` accepts. With `idle`, the idle stack's commits and statements for as long as the
+ * window lasted are taken off first (see {@link Idle}), so that those per-ticket figures do not depend on how long
+ * the window waited for statistics to settle. Figures are rounded to 3 decimals (ms and bytes to 2 and 0).
  * @throws RangeError when the window has no tickets.
  */
 export function dbShare(window: Window, databases: readonly string[], processes: (label: string) => boolean, idle?: Idle): DbShare {
   if (!(window.tickets > 0)) throw new RangeError(`no tickets in the window (${window.tickets})`);
   const scale = idle && idle.seconds > 0 ? window.seconds / idle.seconds : 0;
-  const d = (k: string) => (window.delta[k] ?? 0) - (idle ? (idle.delta[k] ?? 0) * scale : 0);
+  const steady = (k: string) => /^(db:[^:]+:commits|stmts?:.+)$/.test(k);
+  const d = (k: string) => (window.delta[k] ?? 0) - (idle && steady(k) ? (idle.delta[k] ?? 0) * scale : 0);
   const per = (x: number, digits = 3) => Math.round((x / window.tickets) * 10 ** digits) / 10 ** digits;
   const sumDb = (field: string) => databases.reduce((a, db) => a + d(`db:${db}:${field}`), 0);
   const bench = databases.reduce((a, db) => a + d(`bench:${db}`), 0);

@@ -24,9 +24,10 @@
  *    (server-wide: the private cluster, where only that workload runs in the window), statements
  *    (pg_stat_statements, with BENCH_PATH_PG_STATS=1 only) — and the CPU of PostgreSQL's processes, divided by
  *    the tickets (rows) submitted. A window lasts until the pipeline drained and the statistics settled
- *    (backends flush them 10 s after going idle); what the idle stack does meanwhile (heartbeats' SELECT 1,
- *    pollers), measured in an idle window first, is taken off at its rate. The bench's own queries on the
- *    stack's database (polls, snapshots) are counted and left out, and their backends are labelled `pg:bench`.
+ *    (backends flush them 10 s after going idle); the idle stack's steady commits and statements (heartbeats'
+ *    SELECT 1, idle polls), measured in an idle window first, are taken off at their rate; the CPU is that of
+ *    the load and the drain. The bench's own queries on the stack's database (polls, snapshots) are counted
+ *    and left out, and their backends are labelled `pg:bench`.
  * Prints one table (figure, baseline, ratio, and the CPU other processes used meanwhile, in cores), the
  * per-ticket database tables, and writes bench/results/path-<time>.json (`dbShare`: the per-ticket figures;
  * `dbShareWindows`: each window's raw deltas; with BENCH_PATH_PG_STATS=1 `dbShareStatements`: statements
@@ -542,18 +543,21 @@ class Accounting {
 
   /**
    * Runs `work` (returns the tickets it submitted) between two snapshots; the window ends once the pipeline
-   * drained and the statistics settled ({@link STATS_SETTLE_MS}). CPU per process label goes into the delta.
+   * drained and the statistics settled ({@link STATS_SETTLE_MS}). The CPU per process label (`cpu:` keys of the
+   * delta) is that of the work and the drain, not of the settling.
    */
   async window(work: () => Promise<number>): Promise<Window & { otherCores: number }> {
     const before = await this.snapshot();
+    const t0 = Date.now();
     const stop = this.cpu.start();
     const tickets = await work();
     await drain(this.db, QUICK ? 30_000 : 90_000);
-    await sleep(STATS_SETTLE_MS);
     const use = stop();
+    await sleep(STATS_SETTLE_MS);
+    const seconds = (Date.now() - t0) / 1000;
     const delta = difference(before, await this.snapshot());
     for (const [label, s] of Object.entries(use.cpuSeconds)) delta[`cpu:${label}`] = s;
-    return { delta, seconds: use.seconds, tickets, otherCores: use.otherCores };
+    return { delta, seconds, tickets, otherCores: use.otherCores };
   }
 }
 
@@ -749,11 +753,13 @@ async function main(): Promise<void> {
   const shares = (results['dbShare'] as Record<string, DbShare> | undefined) ?? {};
   if (Object.keys(shares).length) {
     process.stdout.write(`\nThe database's share of a ticket (the baseline: of its one row). Each window runs until the pipeline drained and
-PostgreSQL's statistics settled (${STATS_SETTLE_MS / 1000} s), the stack's idle background (pollers) taken off at its rate. Commits and rows:
-the workload's own database (the bench's polls left out; read-only transactions count, each statement outside BEGIN is
-one); xid, WAL: the whole private cluster (only this workload runs in a window); statements: pg_stat_statements
-(BENCH_PATH_PG_STATS=1, else n/a); CPU: PostgreSQL's backends of that database plus its background processes, and
-with the workload's own processes (the stack's nine incl. nats-server, or the baseline).\n`);
+PostgreSQL's statistics settled (${STATS_SETTLE_MS / 1000} s). Commits and rows: the workload's own database (read-only
+transactions count, each statement outside BEGIN is one; the bench's polls and the idle stack's steady background —
+heartbeats' SELECT 1, idle polls — left out); xid (transactions that wrote), WAL: the whole private cluster (only this
+workload runs in a window; autovacuum and the 60 s audit-anchor round land in whichever window they fall in);
+statements: pg_stat_statements (BENCH_PATH_PG_STATS=1, else n/a); CPU (load and drain): PostgreSQL's backends of that
+database plus its background processes, and with the workload's own processes (the stack's nine and nats-server, or
+the baseline).\n`);
     process.stdout.write(`${shareTable(shares)}\n`);
     const stackOnly = Object.fromEntries(Object.entries(shares).filter(([k]) => k !== 'baseline'));
     if (Object.keys(stackOnly).length) process.stdout.write(`\nRows per ticket by table of the stack (inserted / updated (HOT) / deleted):\n${tableShareTable(stackOnly)}\n`);

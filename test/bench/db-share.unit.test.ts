@@ -43,13 +43,16 @@ describe('dbShare', () => {
     expect(dbShare(window, ['baseline'], (l) => l === 'baseline').tables).toEqual({ baseline_tickets: { ins: 0.05, upd: 0, hot: 0, del: 0 } });
   });
 
-  it('takes the idle background off at its rate for the window\'s length', () => {
-    const idle = { seconds: 10, delta: { 'db:tongban:commits': 30, xid: 10, 'wal:bytes': 10_000, 'cpu:pg:other': 0.01 } };
-    const s = dbShare(window, ['tongban'], stack, idle);
+  it('takes the idle stack\'s commits and statements off at their rate for the window\'s length, nothing else', () => {
+    const idle = { seconds: 10, delta: { 'db:tongban:commits': 30, 'stmts:tongban': 40, xid: 10, 'wal:bytes': 10_000, 'table:tongban:events:ins': 5, 'cpu:pg:other': 0.01 } };
+    const s = dbShare({ ...window, delta: { ...window.delta, 'stmts:tongban': 850 } }, ['tongban'], stack, idle);
     expect(s.commits).toBe(4.5); // (560 − 50 − 30 × 2) / 100
-    expect(s.writeTransactions).toBe(4);
-    expect(s.walBytes).toBe(12_146);
-    expect(s.postgresCpuMs).toBe(1.8);
+    expect(s.statements).toBe(7.2); // (850 − 50 − 40 × 2) / 100
+    // Sporadic in an idle window (autoanalyze, anchor rounds): not scaled and taken off.
+    expect(s.writeTransactions).toBe(4.2);
+    expect(s.walBytes).toBe(12_346);
+    expect(s.tables['events']!.ins).toBe(2);
+    expect(s.postgresCpuMs).toBe(2);
   });
 
   it('counts statements only when pg_stat_statements was read, without the bench\'s', () => {
