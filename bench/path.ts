@@ -520,7 +520,7 @@ class Accounting {
     for (const t of r!.tables ?? []) for (const f of ['ins', 'upd', 'hot', 'del']) out[`table:tongban:${String(t['name'])}:${f}`] = Number(t[f]);
     if (this.statements) {
       const { rows } = await this.db.query<{ db: string; id: string; calls: string; query: string }>(
-        `SELECT d.datname AS db, s.queryid::text AS id, s.calls::text AS calls, left(regexp_replace(s.query, '\\s+', ' ', 'g'), 160) AS query
+        `SELECT d.datname AS db, s.queryid::text AS id, s.calls::text AS calls, left(regexp_replace(regexp_replace(s.query, '\\s+', ' ', 'g'), '^SELECT (.{40}).*? FROM ', 'SELECT \\1 … FROM '), 200) AS query
          FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = ANY($1)`,
         [this.databases],
       );
