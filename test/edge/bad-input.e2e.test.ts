@@ -182,6 +182,41 @@ describe('text is refused, never altered (item 17)', () => {
     };
     expect(await multipart(body('\\ud800 x'))).toEqual({ status: 400, body: expect.objectContaining({ reason: 'invalid_characters', errors: [{ location: 'body/ticket/description', message: 'contains an unpaired surrogate (U+D800)' }] }) });
     expect(await multipart(new Blob([bytes], { type: 'application/json' }))).toEqual({ status: 400, body: expect.objectContaining({ reason: 'invalid_characters', errors: [{ location: 'body/ticket', message: 'is not valid UTF-8' }] }) });
+    // …also a field part (no filename) whose bytes are not UTF-8 — GBK from an old client, or declared
+    // latin1 — which was decoded with U+FFFD (or as Latin-1) and submitted altered; one declared
+    // application/json (curl -F 'ticket=…;type=application/json') is read as the JSON it is, and a second
+    // ticket part is refused rather than replacing the first.
+    const rawMultipart = async (...parts: { headers: string; bytes: Buffer }[]) => {
+      const boundary = 'tongban-edge-boundary';
+      const payload = Buffer.concat([
+        ...parts.flatMap((p) => [Buffer.from(`--${boundary}\r\n${p.headers}\r\n\r\n`), p.bytes, Buffer.from('\r\n')]),
+        Buffer.from(`--${boundary}--\r\n`),
+      ]);
+      const res = await fetch(`${stack.url}/api/v1/tickets`, { method: 'POST', headers: { authorization: `Bearer ${device.token}`, 'content-type': `multipart/form-data; boundary=${boundary}` }, body: payload });
+      return { status: res.status, body: await res.json() as { reason: string; errors?: unknown; id?: string } };
+    };
+    const field = 'Content-Disposition: form-data; name="ticket"';
+    const gbk = Buffer.concat([Buffer.from(body('').slice(0, -2)), Buffer.from([0xce, 0xf7, 0xbd, 0xd6]), Buffer.from('"}')]); // 西街 in GBK
+    const notUtf8 = { status: 400, body: expect.objectContaining({ reason: 'invalid_characters', errors: [{ location: 'body/ticket', message: 'is not valid UTF-8' }] }) };
+    expect(await rawMultipart({ headers: field, bytes: gbk })).toEqual(notUtf8);
+    expect(await rawMultipart({ headers: `${field}\r\nContent-Type: text/plain; charset=gbk`, bytes: gbk })).toEqual(notUtf8);
+    // JSON is UTF-8 (RFC 8259): the part's bytes are read as UTF-8 whatever charset it declares.
+    const declaredLatin1 = await rawMultipart({ headers: `${field}\r\nContent-Type: text/plain; charset=iso-8859-1`, bytes: Buffer.from(body('café')) });
+    expect(declaredLatin1).toEqual({ status: 201, body: expect.objectContaining({ id: expect.any(String) }) });
+    expect((await stack.api('GET', `/api/v1/tickets/${declaredLatin1.body.id!}`, { token: device.token })).body.description).toBe('café');
+    const typed = await rawMultipart({ headers: `${field}\r\nContent-Type: application/json`, bytes: Buffer.from(body('西街 typed')) });
+    expect(typed).toEqual({ status: 201, body: expect.objectContaining({ id: expect.any(String) }) });
+    expect(await rawMultipart({ headers: field, bytes: Buffer.from(body('first')) }, { headers: field, bytes: Buffer.from(body('second')) }))
+      .toEqual({ status: 400, body: expect.objectContaining({ reason: 'unexpected_part' }) });
+    // Over 1 MiB, as a JSON body: 413 (the field was cut at 1 MiB and answered "not valid JSON").
+    expect(await rawMultipart({ headers: field, bytes: Buffer.from(body('x'.repeat(1_100_000))) })).toEqual({ status: 413, body: expect.objectContaining({ reason: 'payload_too_large' }) });
+    // Only the two accepted reports exist.
+    const mine = await waitFor(async () => {
+      const list = await stack.api('GET', '/api/v1/tickets', { token: device.token });
+      const ids = (list.body.tickets as { id: string }[]).map((t) => t.id);
+      return ids.length >= 2 ? ids : undefined;
+    }, { timeoutMs: 15_000, intervalMs: 100 });
+    expect(mine.sort()).toEqual([declaredLatin1.body.id, typed.body.id].sort());
     const query = await stack.api('GET', '/api/v1/divisions?q=%C3%28');
     expect([query.status, query.body.reason, query.body.errors]).toEqual([400, 'invalid_characters', [{ location: 'querystring/q', message: 'is not valid UTF-8' }]]);
   });

@@ -53,7 +53,8 @@ function attachmentUrl(sha256: string, ticketId: string): string {
  * Reads a multipart body: files in parts named `media` (at most 6, each ≤ 5 MB, JPEG/PNG/WebP by their
  * magic bytes and well formed — checked here with the same code intake runs, so a bad file is refused
  * before anything is written), `keep_location` = `true` to keep each photo's GPS position in its event,
- * and `ticket` (a field or a file part: the JSON submission). Other parts are refused.
+ * and `ticket` (a field or a file part: the JSON submission, once, read as UTF-8 whatever charset the part declares;
+ * invalid UTF-8 is refused, never replaced). Other parts are refused.
  * @throws HttpProblem 413 attachment_too_large / too_many_attachments, 415 unsupported_media_type,
  *   400 malformed_image / empty_attachment / unexpected_part / missing_media.
  */
@@ -62,16 +63,25 @@ export async function readMultipart(request: FastifyRequest, options: { ticketPa
   let keepLocation = false;
   let ticketJson: string | undefined;
   try {
-    for await (const part of request.parts({ limits: { fileSize: MAX_ATTACHMENT_BYTES, files: MAX_ATTACHMENTS_PER_TICKET + (options.ticketPart ? 1 : 0), fieldSize: MAX_FIELD_BYTES, parts: 16 } })) {
+    for await (const part of request.parts({
+      limits: { fileSize: MAX_ATTACHMENT_BYTES, files: MAX_ATTACHMENTS_PER_TICKET + (options.ticketPart ? 1 : 0), fieldSize: MAX_FIELD_BYTES, parts: 16 },
+      // The `ticket` part is read as bytes, as a file part is, even without a filename: a field's text is decoded
+      // by busboy with U+FFFD for invalid UTF-8, in the charset the part declares (Latin-1 turned UTF-8 into
+      // mojibake), or parsed as JSON when it is typed application/json (then String() of an object).
+      ...(options.ticketPart ? { isPartAFile: ticketPartIsAFile } : {}),
+    })) {
       if (part.type === 'field') {
         if (part.fieldname === 'keep_location') keepLocation = part.value === 'true' || part.value === '1';
-        else if (part.fieldname === 'ticket' && options.ticketPart) ticketJson = String(part.value);
         else throw problems.badRequest('unexpected_part', `unexpected form field ${part.fieldname}`);
         continue;
       }
       const data = await part.toBuffer();
-      if (part.fieldname === 'ticket' && options.ticketPart) ticketJson = utf8Text(data, 'body/ticket');
-      else if (part.fieldname === 'media') raw.push(data);
+      if (part.fieldname === 'ticket' && options.ticketPart) {
+        if (ticketJson !== undefined) throw problems.badRequest('unexpected_part', 'the report is given in more than one part named ticket; send it once');
+        if (data.length > MAX_FIELD_BYTES) throw new HttpProblem(413, 'payload_too_large', `the ticket part exceeds the limit of ${MAX_FIELD_BYTES / 1024 / 1024} MiB`);
+        // JSON is UTF-8 (RFC 8259): read strictly whatever charset the part declares — refused, never altered.
+        ticketJson = utf8Text(data, 'body/ticket');
+      } else if (part.fieldname === 'media') raw.push(data);
       else throw problems.badRequest('unexpected_part', `unexpected file part ${part.fieldname} (files go in parts named media)`);
     }
   } catch (err) {
@@ -80,6 +90,14 @@ export async function readMultipart(request: FastifyRequest, options: { ticketPa
   if (raw.length > MAX_ATTACHMENTS_PER_TICKET) throw new HttpProblem(413, 'too_many_attachments', `at most ${MAX_ATTACHMENTS_PER_TICKET} files`);
   for (const data of raw) await checkFile(data);
   return { files: raw.map((data) => ({ data, keepLocation })), ...(ticketJson !== undefined ? { ticketJson } : {}) };
+}
+
+/**
+ * busboy's file/field decision for a submission: the `ticket` part is a file (its bytes unaltered), as is
+ * any part busboy reads as one by default (a filename, or application/octet-stream).
+ */
+function ticketPartIsAFile(fieldName: string | undefined, contentType: string | undefined, fileName: string | undefined): boolean {
+  return fieldName === 'ticket' || contentType === 'application/octet-stream' || fileName !== undefined;
 }
 
 async function checkFile(data: Buffer): Promise<void> {
