@@ -59,7 +59,8 @@ export const NOTIFYING_EVENT_TYPES: ReadonlySet<string> = new Set<string>([
  * deadline, a public reply, the resolution, a request for information → the reporter; the reporter's
  * added information (an answer to a question, or unasked) → the holding unit; escalation → the
  * supervising unit; deadline warning/breach → the holder; the reporter's withdrawal → the holding unit and the
- * first responder's unit when another (nobody when it was never routed). The reporter's acceptance, announced deadline, public
+ * first responder's unit when another (nobody when it was never routed; text `withdrawn`, or
+ * `withdrawn-without-reason` when the reporter gave none). The reporter's acceptance, announced deadline, public
  * replies and resolution also go to each following device (`follower`); a merge (并单) tells the merged
  * ticket's reporter which ticket it now follows.
  */
@@ -101,8 +102,12 @@ export function noticesFor(event: RecordedEvent, s: TicketState, options: Notice
     case 'InformationAdded': return toUnit(s.holderUnitId, 'information-added', 'information-added', { body: text(d['text']) });
     case 'TicketEscalated': return toUnit(d['toUnitId'], 'escalated', 'escalated', { body: text(d['reason']) });
     case 'DeadlineWarningIssued': return toUnit(s.holderUnitId, 'deadline-warning', 'deadline-warning', { leg: text(d['leg']), dueAt: text(d['dueAt']) });
-    case 'TicketWithdrawn':
-      return [...new Set([s.holderUnitId, s.firstResponder?.unitId])].flatMap((unitId) => toUnit(unitId, 'withdrawn', 'withdrawn', { body: text(d['reason']) }));
+    case 'TicketWithdrawn': {
+      // The reason is optional (withdraw {reason?}): without one the text says nothing of a reason.
+      const reason = text(d['reason']).trim();
+      const textKey = reason ? 'withdrawn' : 'withdrawn-without-reason';
+      return [...new Set([s.holderUnitId, s.firstResponder?.unitId])].flatMap((unitId) => toUnit(unitId, 'withdrawn', textKey, { body: reason }));
+    }
     case 'DeadlineBreached': return toUnit(s.holderUnitId, 'deadline-breached', 'deadline-breached', { leg: text(d['leg']), dueAt: text(d['dueAt']) });
     default: return [];
   }
