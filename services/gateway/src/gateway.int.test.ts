@@ -443,6 +443,27 @@ describe('commands', () => {
     expect(upstreamCalls()).toEqual([]);
   });
 
+  it('refuses an Idempotency-Key sent in two header lines (Node joined them into the key "k-1, k-2") on a submission and a reporter command, calling no service', async () => {
+    const twice = (path: string, body: unknown) => new Promise<{ status: number; type: string; body: Record<string, unknown> }>((resolve, reject) => {
+      const text = JSON.stringify(body);
+      const req = httpRequest(`${gw.base}${path}`, { method: 'POST', headers: { ...auth(citizenToken), 'idempotency-key': ['k-1', 'k-2'], 'content-length': String(Buffer.byteLength(text)) } }, (r) => {
+        let answer = '';
+        r.setEncoding('utf8');
+        r.on('data', (c: string) => { answer += c; });
+        r.on('end', () => resolve({ status: r.statusCode ?? 0, type: String(r.headers['content-type']), body: JSON.parse(answer) as Record<string, unknown> }));
+      });
+      req.on('error', reject);
+      req.end(text);
+    });
+    for (const [path, body] of [['/api/v1/tickets', validSubmission], ['/api/v1/tickets/t1/information', { text: '大约三米高' }]] as const) {
+      const res = await twice(path, body);
+      expect(res.status).toBe(400);
+      expect(res.type).toMatch(/^application\/problem\+json/);
+      expect(res.body).toMatchObject({ reason: 'validation_failed', errors: [{ location: 'headers/idempotency-key', message: 'is given 2 times; give it once' }] });
+    }
+    expect(upstreamCalls()).toEqual([]);
+  });
+
   it('sends a citizen\'s close to intake and a staff close to casework', async () => {
     await post('/api/v1/tickets/t1/close', { reason: 'Thanks' }, auth(citizenToken));
     await post('/api/v1/tickets/t1/close', { reason: 'Confirmed by phone' }, auth(adminToken));

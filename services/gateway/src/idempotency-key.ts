@@ -1,3 +1,4 @@
+import { HttpProblem } from './problem';
 import type { JsonSchema } from './schemas';
 
 /**
@@ -38,4 +39,21 @@ export function idempotencyKeyProblems(key: string | undefined): string[] {
   if (key.length > MAX_IDEMPOTENCY_KEY_LENGTH) problems.push(`the Idempotency-Key header is ${key.length} characters long; at most ${MAX_IDEMPOTENCY_KEY_LENGTH} are allowed`);
   if (!IDEMPOTENCY_KEY_RE.test(key)) problems.push('the Idempotency-Key header must be printable ASCII characters only');
   return problems;
+}
+
+/**
+ * Refuses an Idempotency-Key sent in more than one header line. Node joins repeated lines into one value
+ * (`a, b`), which passes the key's rule as a key the client never sent: its retry with one of them would
+ * write again. The header is one item (IETF Idempotency-Key draft), so which one was meant is unknown.
+ * Runs on every POST (a gateway hook), before authentication; under /open311 the error handler answers it
+ * as an Open311 errors document.
+ * @param rawHeaders the request's header names and values as received (Node's `rawHeaders`).
+ * @throws HttpProblem 400 validation_failed naming `headers/idempotency-key`.
+ */
+export function refuseRepeatedIdempotencyKey(rawHeaders: readonly string[]): void {
+  let lines = 0;
+  for (let i = 0; i < rawHeaders.length; i += 2) if (rawHeaders[i]!.toLowerCase() === 'idempotency-key') lines++;
+  if (lines < 2) return;
+  const message = `is given ${lines} times; give it once`;
+  throw new HttpProblem(400, 'validation_failed', `the Idempotency-Key header ${message}`, { errors: [{ location: 'headers/idempotency-key', message }] });
 }

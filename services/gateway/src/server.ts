@@ -18,6 +18,7 @@ import { TextDecoder as NodeTextDecoder } from 'node:util';
 import { formatOfPath } from './open311/format';
 import { registerOpen311 } from './open311/plugin';
 import { DEFAULT_CALL_TIMEOUT_MS, closeGrpcClients, createGrpcClients } from './grpc-clients';
+import { refuseRepeatedIdempotencyKey } from './idempotency-key';
 import { HttpProblem, PROBLEM_CONTENT_TYPE, type MappedProblem, localizedTitle, problemDocument, toProblem } from './problem';
 import { requestLanguage } from './language';
 import { registerAuditRoutes } from './routes/audit';
@@ -314,6 +315,9 @@ export function buildGateway(options: GatewayOptions = {}): FastifyInstance {
       if (problems.length > 0) return done(invalidText(problems), undefined);
       return done(null, parsed);
     });
+  });
+  app.addHook('onRequest', async (request) => {
+    if (request.method === 'POST') refuseRepeatedIdempotencyKey(request.raw.rawHeaders);
   });
   // Query strings: percent-encoded bytes must be UTF-8 text without forbidden characters (every route).
   app.addHook('onRequest', async (request) => {
