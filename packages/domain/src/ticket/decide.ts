@@ -465,8 +465,18 @@ function inStatus(s: TicketState, allowed: readonly TicketStatus[], verb: string
   if (!allowed.includes(s.status)) throw reject.precondition(`invalid_status`, `cannot ${verb} a ticket that is ${s.status}`);
 }
 
+/**
+ * Nothing a reader sees: white space (U+3000 included) and default-ignorable code points — zero-width
+ * spaces and joiners, bidi controls, U+FEFF, Hangul fillers, variation selectors.
+ */
+const INVISIBLE_ONLY = /^[\s\p{Default_Ignorable_Code_Point}]*$/u;
+
+/**
+ * A required text: absent, empty or with nothing visible (`" "`, `"\u200b"`) is missing.
+ * @throws rejection invalid `missing_<field>`.
+ */
 function required(value: string | undefined, field: string): void {
-  if (!value || value.trim() === '') throw reject.invalid(`missing_${field}`, `${field} is required`);
+  if (!value || INVISIBLE_ONLY.test(value)) throw reject.invalid(`missing_${field}`, `${field} is required`);
 }
 
 function maxLength(value: string | undefined, max: number, field: string): void {

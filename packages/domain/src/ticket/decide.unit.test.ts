@@ -154,6 +154,11 @@ describe('SubmitTicket', () => {
   it.each([
     [{ title: '' }, 'missing_title'],
     [{ title: '   ' }, 'missing_title'],
+    // Nothing visible: a zero-width space, an ideographic space with one, bidi controls, a Hangul filler.
+    [{ title: '\u200b' }, 'missing_title'],
+    [{ title: '\u3000\u200b' }, 'missing_title'],
+    [{ title: '\u2066\u202e\u2069' }, 'missing_title'],
+    [{ description: '\ufeff\u3164\u200d' }, 'missing_description'],
     [{ description: '' }, 'missing_description'],
     [{ title: '墙'.repeat(201) }, 'title_too_long'],
     [{ description: 'x'.repeat(4001) }, 'description_too_long'],
@@ -162,6 +167,12 @@ describe('SubmitTicket', () => {
     [{ long: -181 }, 'invalid_long'],
   ])('rejects malformed input %j as invalid %s', (patch, reason) => {
     given().when({ ...submitCommand, ...patch }, { actor: A.reporter, at: T0 }).thenRejects('invalid', reason);
+  });
+
+  it('takes a title of visible characters among invisible ones as given (an emoji sequence joined by ZWJ, Yi with a bidi mark)', () => {
+    for (const title of ['👨\u200d👩\u200d👧', '\u200fꆈꌠ']) {
+      given().when({ ...submitCommand, title }, { actor: A.reporter, at: T0 }).then([expect.objectContaining({ type: 'TicketSubmitted' })]);
+    }
   });
 
   it('counts the title length in code points, not UTF-16 units', () => {
