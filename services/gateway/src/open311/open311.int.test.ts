@@ -206,6 +206,20 @@ describe('servicerequestupdates', () => {
     await expect(tokenOf('intake.executeReporterCommand')).resolves.toEqual({ kind: 'open311', id: FAKE_API_CLIENT });
   });
 
+  it('answers an update_id used for another update 400 naming the update_id, not the REST API\'s Idempotency-Key header the client never sent', async () => {
+    fakes.behaviour = (method) => (method === 'query.getTicket' ? withStatus('in_progress')(method)
+      : method === 'intake.executeReporterCommand'
+        ? { failure: { code: status.ALREADY_EXISTS, details: 'this client update id (Idempotency-Key) was used for another request on the ticket', reason: 'idempotency_key_reused' } }
+        : undefined);
+    const res = await post('/open311/v2/servicerequestupdates.json', { api_key: FAKE_API_KEY, service_request_id: TICKET, description: '另一段话', update_id: 'client-upd-1' });
+    expect([res.status, await res.json()]).toEqual([400, [{
+      code: 400, description: 'update_id "client-upd-1" was used for another update of this request (another description); post a new update with a new update_id',
+    }]]);
+    const xmlRes = await post('/open311/v2/servicerequestupdates.xml', { api_key: FAKE_API_KEY, service_request_id: TICKET, description: '另一段话', update_id: 'client-upd-1' });
+    expect(xmlRes.status).toBe(400);
+    expect(xml.parse(await xmlRes.text())).toMatchObject({ errors: { error: { code: '400', description: expect.stringMatching(/^update_id "client-upd-1" was used/) } } });
+  });
+
   it('refuses updates without key (403), for unknown requests (404), from another client (403) and malformed ones (400)', async () => {
     expect((await post('/open311/v2/servicerequestupdates.xml', { service_request_id: TICKET, description: 'x' })).status).toBe(403);
     fakes.behaviour = (method) => (method === 'query.getTicket' ? { failure: { code: status.NOT_FOUND, details: 'no ticket' } } : undefined);

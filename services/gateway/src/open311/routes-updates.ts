@@ -3,6 +3,7 @@ import { MAX_TEXT_LENGTH } from '@tongban/domain';
 import type { FastifyInstance } from 'fastify';
 import { parseUpstreamJson } from '../context';
 import { unaryCall } from '../grpc-clients';
+import { grpcReason, isGrpcError } from '../problem';
 import {
   type Open311Context, checkJurisdiction, formParams, languageOf, publicCall, queryParams, requestView, sendDocument, requestIdProblems, verifiedClient,
 } from './context';
@@ -147,7 +148,13 @@ export function registerUpdateRoutes(app: FastifyInstance, ctx: Open311Context):
       // request, update_id), so a repeat writes nothing and answers the update_id of the first write.
       const res = await unaryCall(clients.intake, clients.intake.executeReporterCommand, {
         ticketId: view.id, clientUpdateId: updateIdText ?? '', command,
-      }, call, callTimeoutMs);
+      }, call, callTimeoutMs).catch((err: unknown) => {
+        // intake's text names the REST API's header (Idempotency-Key); this client sent an update_id.
+        if (isGrpcError(err) && grpcReason(err) === 'idempotency_key_reused') {
+          throw open311Errors.badRequest(`update_id ${JSON.stringify(updateIdText ?? '')} was used for another update of this request (another description); post a new update with a new update_id`);
+        }
+        throw err;
+      });
       const account = params.get('account_id');
       return sendDocument(reply, format, 'service_request_updates', list('request_update', [{
         update_id: updateId(view.id, res.outcome?.revision ?? 0),
