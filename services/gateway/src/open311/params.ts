@@ -104,6 +104,17 @@ export interface W3cInstant {
   fractional: boolean;
 }
 
+/** Milliseconds of 400 Gregorian years (146 097 days): the calendar repeats after them. */
+const GREGORIAN_CYCLE_MS = 146_097 * 86_400_000;
+
+/**
+ * Date.UTC for any year from 0: Date.UTC reads years 0–99 as 1900–1999, so the instant is taken 400 years
+ * later (the same weekdays and leap years) and moved back.
+ */
+function utcMs(year: number, monthIndex: number, day: number, hour = 0, minute = 0, second = 0, ms = 0): number {
+  return Date.UTC(year + 400, monthIndex, day, hour, minute, second, ms) - GREGORIAN_CYCLE_MS;
+}
+
 /**
  * Parses a W3C datetime with offset (`2026-03-01T08:00:00+08:00`, `…T00:00:00Z`, `…T00:00:00.123+08:00`,
  * `…T08:00+08:00`). A space where the offset's `+` should be (an unencoded `+` in a query string, which
@@ -117,7 +128,7 @@ export function parseW3cDatetime(text: string): W3cInstant | undefined {
   const [year, month, day, hour, minute] = [m[1], m[2], m[3], m[4], m[5]].map(Number) as [number, number, number, number, number];
   const second = m[6] === undefined ? 0 : Number(m[6]);
   if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) return undefined;
-  if (day > new Date(Date.UTC(year, month, 0)).getUTCDate()) return undefined;
+  if (day > new Date(utcMs(year, month, 0)).getUTCDate()) return undefined;
   let offsetMinutes = 0;
   if (m[8] !== 'Z') {
     const oh = Number(m[9]);
@@ -126,7 +137,7 @@ export function parseW3cDatetime(text: string): W3cInstant | undefined {
     offsetMinutes = (m[8]!.startsWith('-') ? -1 : 1) * (oh * 60 + om);
   }
   const fraction = m[7] === undefined ? 0 : Math.floor(Number(`0${m[7]}`) * 1000);
-  const ms = Date.UTC(year, month - 1, day, hour, minute, second, fraction) - offsetMinutes * 60_000;
+  const ms = utcMs(year, month - 1, day, hour, minute, second, fraction) - offsetMinutes * 60_000;
   return { ms, fractional: m[7] !== undefined };
 }
 

@@ -11,13 +11,16 @@ describe('W3C datetimes', () => {
     ['2026-02-28T19:00:00-05:00', '2026-03-01T00:00:00.000Z', false],
     // An unencoded "+" of a query string arrives as a space.
     ['2026-03-01T08:00:00 08:00', '2026-03-01T00:00:00.000Z', false],
+    // Years 0–99 are those years (Date.UTC read 0050 as 1950), in the proleptic Gregorian calendar.
+    ['0050-01-01T00:00:00Z', '0050-01-01T00:00:00.000Z', false],
+    ['0000-02-29T08:00:00+08:00', '0000-02-29T00:00:00.000Z', false],
   ])('reads %s', (text, iso, fractional) => {
     const parsed = parseW3cDatetime(text);
     expect(parsed && new Date(parsed.ms).toISOString()).toBe(iso);
     expect(parsed?.fractional).toBe(fractional);
   });
 
-  it.each(['2026-03-01', '2026-03-01T00:00:00', '2026-02-30T00:00:00Z', '2026-13-01T00:00:00Z', '2026-03-01T24:00:00Z', 'yesterday', '2026-03-01T00:00:60Z', '2026-03-01T00:00:00+24:00'])(
+  it.each(['2026-03-01', '2026-03-01T00:00:00', '2026-02-30T00:00:00Z', '2026-13-01T00:00:00Z', '2026-03-01T24:00:00Z', 'yesterday', '2026-03-01T00:00:60Z', '2026-03-01T00:00:00+24:00', '0001-02-29T00:00:00Z', '1900-02-29T00:00:00Z'])(
     'refuses %s', (text) => expect(parseW3cDatetime(text)).toBeUndefined(),
   );
 });
