@@ -1,7 +1,7 @@
 import { DEFAULT_LANGUAGE, type Language, isLanguage } from '@tongban/i18n';
 import type { ReporterContact } from './channels';
 import { jsonArraySetting } from './json-setting';
-import type { Notice } from './recipients';
+import { type Notice, unknownNoticeKinds } from './recipients';
 import { mobileNumber } from './sms/provider';
 
 /**
@@ -59,6 +59,8 @@ export function parseUnitContacts(raw: string | undefined): UnitContact[] {
     if (o['language'] !== undefined && !isLanguage(o['language'])) fail('language must be zh-Hans, en or ii');
     const kinds = o['smsKinds'];
     if (kinds !== undefined && (!Array.isArray(kinds) || kinds.some((k) => typeof k !== 'string'))) fail('smsKinds must be an array of notice kinds');
+    const unknownKinds = kinds === undefined ? undefined : unknownNoticeKinds(kinds as string[]);
+    if (unknownKinds) fail(`smsKinds: ${unknownKinds}`);
     return {
       unit: o['unit'] as string,
       ...(o['email'] ? { email: o['email'] as string } : {}),

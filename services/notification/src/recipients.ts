@@ -30,6 +30,26 @@ export interface Notice {
   follower?: true;
 }
 
+/**
+ * Every notice kind, as the README lists them — to units, to the reporter, and delivery-failed (outbound-config):
+ * what webhook subscriptions' `kinds` and units' `smsKinds` may name (anything else is refused at start: a
+ * misspelt kind would silently receive nothing).
+ */
+const NOTICE_KINDS: ReadonlySet<string> = new Set([
+  'ticket-arrived', 'handed-back', 'reopened', 'information-added', 'escalated', 'deadline-warning', 'deadline-breached',
+  'withdrawn', 'delivery-failed', 'accepted', 'deadline-announced', 'public-reply', 'resolved', 'information-requested',
+  'callback-requested', 'merged',
+]);
+
+/**
+ * The names of `kinds` that are no notice kind ({@link NOTICE_KINDS}), with the sentence that lists the known ones.
+ * @returns undefined when every name is known.
+ */
+export function unknownNoticeKinds(kinds: readonly string[]): string | undefined {
+  const unknown = kinds.filter((k) => !NOTICE_KINDS.has(k));
+  return unknown.length === 0 ? undefined : `unknown notice kind(s) ${unknown.map((k) => JSON.stringify(k)).join(', ')} (known: ${[...NOTICE_KINDS].join(', ')})`;
+}
+
 /** What rendering needs beside the event: the recipient's language and unit names. */
 export interface NoticeOptions {
   /** The language of a recipient (default zh-Hans). */

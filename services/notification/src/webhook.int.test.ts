@@ -293,8 +293,8 @@ describe('TONGBAN_WEBHOOKS', () => {
   it('parses subscriptions; unset or empty means none', () => {
     expect(parseWebhookSubscriptions(undefined)).toEqual([]);
     expect(parseWebhookSubscriptions('')).toEqual([]);
-    expect(parseWebhookSubscriptions(`[{"id":"a","url":"https://example.org/hook","secret":"${S}","units":["adm-1"],"kinds":["resolved"]}]`))
-      .toEqual([{ id: 'a', url: 'https://example.org/hook', secret: S, units: ['adm-1'], kinds: ['resolved'] }]);
+    expect(parseWebhookSubscriptions(`[{"id":"a","url":"https://example.org/hook","secret":"${S}","units":["adm-1"],"kinds":["resolved","withdrawn"]}]`))
+      .toEqual([{ id: 'a', url: 'https://example.org/hook', secret: S, units: ['adm-1'], kinds: ['resolved', 'withdrawn'] }]);
   });
 
   it('accepts only Standard Webhooks secrets: whsec_ and the base64 of 24–64 bytes', () => {
@@ -315,6 +315,8 @@ describe('TONGBAN_WEBHOOKS', () => {
     [`[{"id":"a","url":"https://x.org","secret":"${S}","units":"adm-1"}]`, /units of "a" must be an array/],
     [`[{"id":"a","url":"https://x.org","secret":"${S}"},{"id":"a","url":"https://y.org","secret":"${S}"}]`, /\[1\]: duplicate id "a"/],
     ['[{"id":"a","url":"https://x.org","secret":"s","unit":["adm-1"]}]', /unknown field\(s\) unit/],
+    // A misspelt kind started the service and received nothing.
+    [`[{"id":"a","url":"https://x.org","secret":"${S}","kinds":["withdrawn","withdraw"]}]`, /kinds of "a": unknown notice kind\(s\) "withdraw" \(known: ticket-arrived, /],
   ])('refuses %s', (raw, message) => {
     expect(() => parseWebhookSubscriptions(raw)).toThrow(WebhookConfigError);
     expect(() => parseWebhookSubscriptions(raw)).toThrow(message);

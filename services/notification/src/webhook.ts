@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { Webhook } from 'standardwebhooks';
 import type { NotificationChannel, NoticeContext } from './channels';
-import type { Notice } from './recipients';
+import { type Notice, unknownNoticeKinds } from './recipients';
 import { type OutboxEntry, type WebhookSend, enqueueWebhooks } from './webhook-outbox';
 import { jsonArraySetting } from './json-setting';
 
@@ -104,6 +104,8 @@ export function parseWebhookSubscriptions(raw: string | undefined): WebhookSubsc
     };
     const units = list('units');
     const kinds = list('kinds');
+    const unknownKinds = kinds && unknownNoticeKinds(kinds);
+    if (unknownKinds) fail(`kinds of "${id}": ${unknownKinds}`);
     return { id, url: parsed.toString(), secret, ...(units ? { units } : {}), ...(kinds ? { kinds } : {}) };
   });
 }
