@@ -8,7 +8,8 @@
  * - A resolution on Friday owes a callback three working days later (Wednesday, the weekend does not count);
  *   when none was recorded by then the deadline service records `CallbackOverdue` once; the ticket view shows
  *   it, the statistics count it, and a late callback is still accepted.
- * - A ticket called back in time gets no CallbackOverdue.
+ * - A ticket called back in time gets no CallbackOverdue; an unreached callback by text message asks the reporter
+ *   (in the device's inbox) to confirm the result and rate it.
  * - Item 6: a confidential reporter (a proxy report's person and contact, a citizen's phone and device id) is in the
  *   reads of the holder (the first responder's unit) and the county supervisor, and in no read of a county admin or
  *   the auditor (view, list, history, replay, the export even unmasked); Open311 GET, the public feed and summary
@@ -82,7 +83,14 @@ it('a callback not recorded within 3 working days is recorded overdue once, show
   const done = await act(onTime, 'callback', hotline, body);
   expect(done.events).toEqual(['CallbackRecorded']);
   await stack.setClock('2026-12-07T02:00:00.000Z');
-  await act(late, 'callback', hotline, { reached: false, channel: 'phone' });
+  await act(late, 'callback', hotline, { reached: false, channel: 'sms' });
+  // A callback by text message asks the reporter to confirm the result and rate it (notice kind callback-requested).
+  const request = await waitFor(async () => {
+    const res = await stack.api('GET', '/api/v1/inbox', { token: device.token });
+    return (res.body.messages as { kind: string; ticketId: string; title: string; body: string }[]).find((m) => m.kind === 'callback-requested');
+  }, { timeoutMs: 15_000, intervalMs: 200 });
+  expect(request).toMatchObject({ ticketId: late, body: '请确认您反映问题的办理结果，并按 1 至 5 分评价。' });
+  expect(request.title).toContain('办理结果回访');
 
   // One minute before the due time nothing is overdue; at the due time the deadline service records it.
   await stack.setClock(new Date(Date.parse(due) - 60_000).toISOString());

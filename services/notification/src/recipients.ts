@@ -69,7 +69,7 @@ export function reporterOf(s: TicketState): Recipient | undefined {
 export const NOTIFYING_EVENT_TYPES: ReadonlySet<string> = new Set<string>([
   'TicketRouted', 'TicketTransferred', 'TicketHandedBack', 'TicketReopened', 'TicketAccepted', 'ResolutionDeadlineSet', 'TicketReplied',
   'TicketResolved', 'InformationRequested', 'InformationAdded', 'TicketEscalated', 'DeadlineWarningIssued', 'DeadlineBreached',
-  'TicketMerged', 'TicketWithdrawn',
+  'TicketMerged', 'TicketWithdrawn', 'CallbackRecorded',
 ] satisfies TicketEvent['type'][]);
 
 /**
@@ -80,7 +80,9 @@ export const NOTIFYING_EVENT_TYPES: ReadonlySet<string> = new Set<string>([
  * added information (an answer to a question, or unasked) → the holding unit; escalation → the
  * supervising unit; deadline warning/breach → the holder; the reporter's withdrawal → the holding unit and the
  * first responder's unit when another (nobody when it was never routed; text `withdrawn`, or
- * `withdrawn-without-reason` when the reporter gave none). The reporter's acceptance, announced deadline, public
+ * `withdrawn-without-reason` when the reporter gave none); a callback attempt by SMS or in the app that has not
+ * reached the reporter (回访 by text message: `CallbackRecorded` {reached: false, channel: sms|app}) → the reporter
+ * alone, asking to confirm the result and rate it (`callback-requested`; answered by the rating). The reporter's acceptance, announced deadline, public
  * replies and resolution also go to each following device (`follower`); a merge (并单) tells the merged
  * ticket's reporter which ticket it now follows.
  */
@@ -128,6 +130,8 @@ export function noticesFor(event: RecordedEvent, s: TicketState, options: Notice
       const textKey = reason ? 'withdrawn' : 'withdrawn-without-reason';
       return [...new Set([s.holderUnitId, s.firstResponder?.unitId])].flatMap((unitId) => toUnit(unitId, 'withdrawn', textKey, { body: reason }));
     }
+    case 'CallbackRecorded':
+      return d['reached'] !== true && (d['channel'] === 'sms' || d['channel'] === 'app') ? toReporterOnly('callback-requested') : [];
     case 'DeadlineBreached': return toUnit(s.holderUnitId, 'deadline-breached', 'deadline-breached', { leg: text(d['leg']), dueAt: text(d['dueAt']) });
     default: return [];
   }

@@ -52,3 +52,25 @@ describe('the withdrawal notice to the units', () => {
     expect(notice!.body).toBe('ꍯꉘꅍ。');
   });
 });
+
+/**
+ * A callback (回访) by text message or in the app asks the reporter to confirm the result and rate it: the notice
+ * kind `callback-requested` (documented, with texts and SMS parameters) was given for no event before.
+ */
+describe('the callback request to the reporter', () => {
+  const resolved = { ...state, followers: ['device-2'] } as unknown as TicketState;
+  const callback = (data: Record<string, unknown>) => ({ type: 'CallbackRecorded', data } as unknown as RecordedEvent);
+
+  it.each(['sms', 'app'])('is sent for an attempt by %s that has not reached the reporter, to the reporter alone', (channel) => {
+    const notices = noticesFor(callback({ reached: false, channel, attempt: 1 }), resolved);
+    expect(notices.map((n) => [n.recipient, n.kind, n.title, n.body])).toEqual([[{ kind: 'device', id: 'device-1' }, 'callback-requested',
+      'LS-2026-000001 办理结果回访', '请确认您反映问题的办理结果，并按 1 至 5 分评价。']]);
+    // proto3 leaves `reached: false` out of the data
+    expect(noticesFor(callback({ channel, attempt: 2 }), resolved).map((n) => n.kind)).toEqual(['callback-requested']);
+  });
+
+  it('is not sent once the reporter was reached, nor for a phone call or a visit (the officer asks in person)', () => {
+    expect(noticesFor(callback({ reached: true, channel: 'sms', rating: 'satisfied' }), resolved)).toEqual([]);
+    for (const channel of ['phone', 'visit']) expect(noticesFor(callback({ reached: false, channel }), resolved)).toEqual([]);
+  });
+});
