@@ -2,9 +2,11 @@
  * `npm run config -- [process …]` (issue 12 item 1): validates and prints the effective settings of the
  * named processes (gateway, relay, identity, intake, routing, casework, deadline, notification, query;
  * none: every one), from this shell's environment: `NAME=value` and whether the value is the default.
- * Secrets are masked (passwords in URLs too). An invalid value: one line naming it, exit 1.
+ * Secrets are masked (passwords in URLs too). An invalid value: one line naming it, exit 1 — for the
+ * notification service also a webhook, unit contact or SMS setting that is well-formed JSON but wrong inside.
  */
-import { ConfigError, PROCESS_NAMES, describeSettings, endQuietlyWhenStdoutCloses, isProcessName, loadSettings } from '@tongban/runtime';
+import { PROCESS_NAMES, describeSettings, endQuietlyWhenStdoutCloses, isProcessName, loadSettings } from '@tongban/runtime';
+import { checkNotificationSettings } from '../services/notification/src/settings-check';
 
 function main(args: readonly string[]): number {
   const unknown = args.filter((a) => !isProcessName(a));
@@ -17,8 +19,9 @@ function main(args: readonly string[]): number {
   for (const name of chosen) {
     try {
       loadSettings(name, process.env);
+      if (name === 'notification') checkNotificationSettings(process.env); // webhooks, unit contacts, SMS: in full
     } catch (err) {
-      if (!(err instanceof ConfigError)) throw err;
+      if (!(err instanceof Error)) throw err;
       console.error(`${name}: ${err.message}`);
       failed = true;
       continue;

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { connectNats } from '@tongban/messaging';
 import { ConfigError, PROCESS_NAMES, SERVICE_NAMES, loadSettings } from '@tongban/runtime';
+import { checkNotificationSettings } from '../services/notification/src/settings-check';
 import { freePort } from '@tongban/testing';
 import pg from 'pg';
 
@@ -70,7 +71,7 @@ function canBind(host: string, port: number): Promise<void> {
 
 /**
  * Checks before starting anything, each failure one line naming the setting: every process's settings
- * (loadSettings),
+ * (loadSettings, and the notification service's webhooks, unit contacts and SMS settings in full),
  * the gateway's PORT and every service's *_ADDR port are free (EADDRINUSE → "PORT=8080: port already in
  * use"), PostgreSQL (DATABASE_URL) and NATS (NATS_URL) answer within {@link PREFLIGHT_TIMEOUT_MS}.
  * The database named in DATABASE_URL is created when missing.
@@ -84,6 +85,12 @@ export async function preflight(env: NodeJS.ProcessEnv, options: { ports?: boole
     } catch (err) {
       throw err instanceof ConfigError ? new StartError(err.message) : err;
     }
+  }
+  // The notification service's structured settings in full (webhooks, unit contacts, SMS), as it checks them at start.
+  try {
+    checkNotificationSettings(env);
+  } catch (err) {
+    throw new StartError(`notification: ${err instanceof Error ? err.message : String(err)}`);
   }
   if (options.ports !== false) {
     const wanted: [string, string, number][] = [['PORT', env['HOST'] ?? '0.0.0.0', Number(env['PORT'] ?? 8080)]];

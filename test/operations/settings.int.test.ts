@@ -39,6 +39,16 @@ describe('settings refused at start (one line: variable, value, what is allowed)
     expect(r.lines).toEqual(['Tongban failed to start: INTAKE_ADDR="intake" is not allowed: must be host:port (port 1–65535; an IPv6 host in brackets)']);
     expect(r.code).toBe(1);
   }, 60_000);
+
+  it('npm start refuses a webhook or unit contact that is valid JSON but wrong inside, before starting anything (not the notification service exiting later)', async () => {
+    const hook = { id: 'county', url: 'https://hooks.example.org/tongban', secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', kinds: ['withdraw'] };
+    const r = await run('scripts/start.ts', { TONGBAN_WEBHOOKS: JSON.stringify([hook]) });
+    expect(r.lines).toEqual([expect.stringMatching(/^Tongban failed to start: notification: TONGBAN_WEBHOOKS\[0\]: .*unknown notice kind\(s\) "withdraw"/)]);
+    expect(r.code).toBe(1);
+    const contacts = await run('scripts/start.ts', { TONGBAN_NOTIFY_CONTACTS: JSON.stringify([{ unit: 'adm-513437100', phone: '12345' }]) });
+    expect(contacts.lines).toEqual(['Tongban failed to start: notification: TONGBAN_NOTIFY_CONTACTS[0]: phone must be a mainland mobile number']);
+    expect(contacts.code).toBe(1);
+  }, 60_000);
 });
 
 describe('npm run config', () => {
@@ -62,5 +72,9 @@ describe('npm run config', () => {
     expect(bad.lines).toEqual(['intake: TONGBAN_SLA_POLICY_SET="beijing" is not allowed: must be one of default, sichuan']);
     expect(bad.code).toBe(1);
     expect((await run('scripts/config.ts', {}, ['gatway'])).code).toBe(2);
+    // The notification service's webhooks, contacts and SMS settings are checked in full, as at its start.
+    const sms = await run('scripts/config.ts', { TONGBAN_SMS_PROVIDER: 'aliyun' }, ['notification']);
+    expect(sms.lines).toEqual(['notification: TONGBAN_SMS_PROVIDER=aliyun needs TONGBAN_SMS_ACCESS_KEY_ID']);
+    expect(sms.code).toBe(1);
   }, 60_000);
 });
