@@ -91,6 +91,13 @@ describe('problem+json for bad requests', () => {
     expect(upstreamCalls()).toHaveLength(0);
   });
 
+  it('answers a __proto__ key (prototype poisoning) with 400 invalid_json saying so, not only "not valid JSON"', async () => {
+    const res = await post('/api/v1/tickets', JSON.stringify({ ...validSubmission }).replace('{', '{"__proto__":{"admin":true},'), auth(citizenToken));
+    const problem = await expectProblem(res, 400, 'invalid_json');
+    expect(problem['detail']).toContain('"__proto__"');
+    expect(upstreamCalls()).toHaveLength(0);
+  });
+
   it('answers a schema violation with 400 validation_failed naming the field', async () => {
     const { title: _title, ...withoutTitle } = validSubmission;
     const res = await post('/api/v1/tickets', withoutTitle, auth(citizenToken));

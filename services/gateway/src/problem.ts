@@ -226,7 +226,9 @@ function fromFastify(err: FastifyLikeError): MappedProblem | undefined {
   }
   const code = err.code ?? '';
   if (code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
-    return { problem: problemDocument(400, 'invalid_json', 'the request body is not valid JSON'), headers: {}, serverError: false };
+    // fastify's parser refuses prototype poisoning with the same error (secure-json-parse), without telling which.
+    const detail = 'the request body is not valid JSON, or it holds a "__proto__" or "constructor": {"prototype"} key, which is refused';
+    return { problem: problemDocument(400, 'invalid_json', detail), headers: {}, serverError: false };
   }
   if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
     const reason = FASTIFY_REASONS[code] ?? 'bad_request';
