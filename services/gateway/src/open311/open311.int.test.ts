@@ -274,6 +274,9 @@ describe('servicerequestupdates: a parameter given twice', () => {
     ]]);
     // An empty repeat counts as absent (GeoReport v2: an empty parameter is an absent one).
     expect((await post('/open311/v2/servicerequestupdates.json', { api_key: FAKE_API_KEY, service_request_id: TICKET, description: ['修好了', ''] })).status).toBe(200);
+    // The device in both spellings (GeoReport's device_id, FixMyStreet's deviceid) with different values: refused too.
+    const devices = await post('/open311/v2/servicerequestupdates.json', { api_key: FAKE_API_KEY, service_request_id: TICKET, description: '修好了', device_id: 'd-1', deviceid: 'd-2' });
+    expect([devices.status, await devices.json()]).toEqual([400, [{ code: 400, description: 'device_id and deviceid are both given, with different values; give one' }]]);
     expect(fakes.callsTo('intake.executeReporterCommand')).toHaveLength(1);
   });
 

@@ -74,6 +74,17 @@ export class Open311Params {
 }
 
 /**
+ * The device a request comes from: GeoReport v2's `device_id`, or FixMyStreet's spelling `deviceid`. Both
+ * given with different values is refused (which device is meant is unknown), as a repeated parameter is.
+ * @returns the id (undefined when neither is given) and the sentence refusing the request, if any.
+ */
+export function deviceIdParam(params: Open311Params): { deviceId: string | undefined; errors: string[] } {
+  const [spec, fms] = [params.get('device_id'), params.get('deviceid')];
+  const errors = spec !== undefined && fms !== undefined && spec !== fms ? ['device_id and deviceid are both given, with different values; give one'] : [];
+  return { deviceId: spec ?? fms, errors };
+}
+
+/**
  * Attribute values of a POST: `attribute[code]=v` and, for multivaluelist, `attribute[code][]=v1&…`.
  * @returns values per code (empty values dropped), and the names that look like attributes but are malformed.
  */

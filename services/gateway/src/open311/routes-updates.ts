@@ -10,7 +10,7 @@ import {
 import { open311Errors } from './errors';
 import { OPEN311_FORMATS, list } from './format';
 import { type TicketUpdateForOpen311, updateElement, updateId } from './mapping';
-import { type Open311Params, parseW3cDatetime } from './params';
+import { type Open311Params, deviceIdParam, parseW3cDatetime } from './params';
 import { FIELD_LIMITS, checkText, isHttpUrl } from './submission';
 
 /** Default span of GET servicerequestupdates without start_date: the last 24 hours before end_date. */
@@ -132,7 +132,8 @@ export function registerUpdateRoutes(app: FastifyInstance, ctx: Open311Context):
       const mediaUrl = params.get('media_url');
       if (mediaUrl !== undefined) errors.push(...checkText('media_url', mediaUrl, FIELD_LIMITS.media_url));
       if (mediaUrl !== undefined && !isHttpUrl(mediaUrl)) errors.push('media_url must be an http or https URL');
-      const deviceId = params.get('device_id') ?? params.get('deviceid');
+      const { deviceId, errors: deviceErrors } = deviceIdParam(params);
+      errors.push(...deviceErrors);
       if (deviceId !== undefined) errors.push(...checkText('device_id', deviceId, FIELD_LIMITS.device_id));
       if (errors.length > 0 || id === undefined || description === undefined) throw open311Errors.badRequest(...errors);
 

@@ -5,7 +5,7 @@ import { DIVISION_ATTRIBUTE, attributesOf, checkAttribute } from './definitions'
 import { Open311Error, open311Errors } from './errors';
 import { CONTENT_LANGUAGE, type Open311Language } from './locale';
 import { serviceName } from './mapping';
-import { type Open311Params, attributeParams, codePointLength, containsForbiddenChars, containsMarkup, parseDecimal } from './params';
+import { type Open311Params, attributeParams, codePointLength, containsForbiddenChars, containsMarkup, deviceIdParam, parseDecimal } from './params';
 
 /**
  * POST requests: from the form parameters to a submission, checking everything GeoReport v2 and the
@@ -192,6 +192,8 @@ export function readSubmission(params: Open311Params, ref: ReferenceData, lang: 
   errors.push(...checkText('description', descriptionText, MAX_TEXT_LENGTH));
   const mediaUrl = text('media_url');
   if (mediaUrl && !isHttpUrl(mediaUrl)) errors.push('media_url must be an http or https URL');
+  const device = deviceIdParam(params);
+  errors.push(...device.errors);
   const submission: Open311Submission = {
     serviceCode: code ?? '',
     division,
@@ -206,7 +208,7 @@ export function readSubmission(params: Open311Params, ref: ReferenceData, lang: 
     reporterPhone: text('phone'),
     reporterEmail: text('email'),
     accountId: text('account_id'),
-    deviceId: text('device_id', params.get('device_id') ?? params.get('deviceid')),
+    deviceId: text('device_id', device.deviceId),
   };
   if (errors.length > 0) throw new Open311Error(400, errors.map((description) => ({ code: 400, description })));
   const name = service ? serviceName(service, 'zh') : submission.serviceCode;

@@ -45,6 +45,9 @@ describe('POST requests input', () => {
 
   it('accepts FixMyStreet\'s deviceid spelling', () => {
     expect(readSubmission(form({ ...base, deviceid: 'fms-device' }), ref, 'zh').deviceId).toBe('fms-device');
+    // both spellings: the same value is one device; different values are refused (which one is meant is unknown)
+    expect(readSubmission(form({ ...base, device_id: 'd-1', deviceid: 'd-1' }), ref, 'zh').deviceId).toBe('d-1');
+    expect(errorsOf({ ...base, device_id: 'd-1', deviceid: 'd-2' })).toEqual({ status: 400, descriptions: ['device_id and deviceid are both given, with different values; give one'] });
   });
 
   it('answers 404 for an unknown service_code', () => {
