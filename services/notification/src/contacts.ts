@@ -17,7 +17,7 @@ import { mobileNumber } from './sms/provider';
 /** Notice kinds a reporter hears about by SMS/e-mail (acceptance, announced deadline, public reply, resolution, callback). */
 const REPORTER_KINDS: ReadonlySet<string> = new Set(['accepted', 'deadline-announced', 'public-reply', 'resolved', 'callback-requested', 'merged']);
 /** Notice kinds a unit hears about by e-mail (arrivals, the reporter's added information, warnings, breaches, escalations, withdrawals). */
-const STAFF_KINDS: ReadonlySet<string> = new Set(['ticket-arrived', 'transferred', 'information-added', 'deadline-warning', 'deadline-breached', 'escalated', 'withdrawn']);
+const STAFF_KINDS: ReadonlySet<string> = new Set(['ticket-arrived', 'information-added', 'deadline-warning', 'deadline-breached', 'escalated', 'withdrawn']);
 
 /** One unit's contact. */
 export interface UnitContact {
@@ -61,6 +61,9 @@ export function parseUnitContacts(raw: string | undefined): UnitContact[] {
     if (kinds !== undefined && (!Array.isArray(kinds) || kinds.some((k) => typeof k !== 'string'))) fail('smsKinds must be an array of notice kinds');
     const unknownKinds = kinds === undefined ? undefined : unknownNoticeKinds(kinds as string[]);
     if (unknownKinds) fail(`smsKinds: ${unknownKinds}`);
+    // A notice kind, but none a unit is sent outside the inbox (handed-back, reopened, a reporter's kind…): it would never go.
+    const notOutbound = ((kinds ?? []) as string[]).filter((k) => !STAFF_KINDS.has(k));
+    if (notOutbound.length > 0) fail(`smsKinds: ${notOutbound.map((k) => JSON.stringify(k)).join(', ')} not sent to units by SMS (kinds a unit can get by SMS: ${[...STAFF_KINDS].join(', ')})`);
     return {
       unit: o['unit'] as string,
       ...(o['email'] ? { email: o['email'] as string } : {}),

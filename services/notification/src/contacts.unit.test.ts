@@ -15,6 +15,8 @@ describe('TONGBAN_NOTIFY_CONTACTS', () => {
     ['["withdrawal"]', /^TONGBAN_NOTIFY_CONTACTS\[0\]: smsKinds: unknown notice kind\(s\) "withdrawal" \(known: ticket-arrived, .*withdrawn/],
     ['["escalated","transferred",""]', /smsKinds: unknown notice kind\(s\) "transferred", "" \(known:/],
     ['"escalated"', /smsKinds must be an array of notice kinds/],
+    // notice kinds, but none a unit gets by SMS (only in the inbox, or the reporter's): they would never be sent
+    ['["escalated","handed-back","resolved"]', /^TONGBAN_NOTIFY_CONTACTS\[0\]: smsKinds: "handed-back", "resolved" not sent to units by SMS \(kinds a unit can get by SMS: ticket-arrived, .*withdrawn\)$/],
   ])('refuses smsKinds %s, naming what is unknown', (kinds, message) => {
     expect(() => parseUnitContacts(`[{"unit":"adm-513437100","phone":"13800000000","smsKinds":${kinds}}]`)).toThrow(message);
   });
