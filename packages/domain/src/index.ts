@@ -16,6 +16,7 @@ export * from './ticket/commands';
 export * from './ticket/permissions';
 export * from './ticket/evolve';
 export * from './ticket/decide';
+export { isBlankText } from './ticket/text';
 export * from './ticket/routing';
 export * from './ticket/actions';
 export * from './ticket/transitions';

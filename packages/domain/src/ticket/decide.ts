@@ -1,6 +1,6 @@
 import { DEFAULT_WORKFLOW_SETTINGS, type DecideContext, type TicketCommand, type WorkflowSettings } from './commands';
 import { reject } from './errors';
-import { assertCleanText } from './text';
+import { assertCleanText, isBlankText } from './text';
 import type { TicketEvent } from './events';
 import { validateSlaPolicy } from '../sla/policy';
 import { addWorkingTime } from '../sla/calendar';
@@ -466,17 +466,11 @@ function inStatus(s: TicketState, allowed: readonly TicketStatus[], verb: string
 }
 
 /**
- * Nothing a reader sees: white space (U+3000 included) and default-ignorable code points — zero-width
- * spaces and joiners, bidi controls, U+FEFF, Hangul fillers, variation selectors.
- */
-const INVISIBLE_ONLY = /^[\s\p{Default_Ignorable_Code_Point}]*$/u;
-
-/**
  * A required text: absent, empty or with nothing visible (`" "`, `"\u200b"`) is missing.
  * @throws rejection invalid `missing_<field>`.
  */
 function required(value: string | undefined, field: string): void {
-  if (!value || INVISIBLE_ONLY.test(value)) throw reject.invalid(`missing_${field}`, `${field} is required`);
+  if (!value || isBlankText(value)) throw reject.invalid(`missing_${field}`, `${field} is required`);
 }
 
 function maxLength(value: string | undefined, max: number, field: string): void {

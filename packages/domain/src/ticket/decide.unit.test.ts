@@ -159,6 +159,7 @@ describe('SubmitTicket', () => {
     [{ title: '\u3000\u200b' }, 'missing_title'],
     [{ title: '\u2066\u202e\u2069' }, 'missing_title'],
     [{ description: '\ufeff\u3164\u200d' }, 'missing_description'],
+    [{ title: '\u2800' }, 'missing_title'],
     [{ description: '' }, 'missing_description'],
     [{ title: '墙'.repeat(201) }, 'title_too_long'],
     [{ description: 'x'.repeat(4001) }, 'description_too_long'],

@@ -11,6 +11,20 @@ const FORBIDDEN = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /**
+ * Nothing a reader sees: white space (U+3000 included), default-ignorable code points (zero-width spaces and
+ * joiners, bidi controls, U+FEFF, Hangul fillers, variation selectors) and the blank Braille pattern U+2800.
+ */
+const INVISIBLE_ONLY = /^[\s\p{Default_Ignorable_Code_Point}\u2800]*$/u;
+
+/**
+ * Whether a text shows nothing to a reader (empty, white space or invisible characters only): a required text
+ * that is blank is missing (`decide`), and the Open311 gateway skips blank lines when it takes a title.
+ */
+export function isBlankText(value: string): boolean {
+  return INVISIBLE_ONLY.test(value);
+}
+
+/**
  * Checks every string in a command (nested objects included).
  * @throws TicketRejection invalid `invalid_characters`, naming the field.
  */

@@ -1,4 +1,4 @@
-import { MAX_TEXT_LENGTH, findService } from '@tongban/domain';
+import { MAX_TEXT_LENGTH, findService, isBlankText } from '@tongban/domain';
 import { type Language, translator } from '@tongban/i18n';
 import { type CoordinateSystem, type ReferenceData, locatorFor, parseCoordinateSystem } from '@tongban/reference-data';
 import { DIVISION_ATTRIBUTE, attributesOf, checkAttribute } from './definitions';
@@ -67,7 +67,8 @@ export interface Open311Submission {
  * when cut; the service name when there is no description.
  */
 export function titleOf(description: string, fallback: string): string {
-  const firstLine = description.split(/\r\n|\r|\n/).map((l) => l.trim()).find((l) => l !== '') ?? '';
+  // The first line that shows something: a line of invisible characters only would make a blank title (refused).
+  const firstLine = description.split(/\r\n|\r|\n/).map((l) => l.trim()).find((l) => !isBlankText(l)) ?? '';
   if (firstLine === '') return fallback;
   const segmenter = new Intl.Segmenter('zh', { granularity: 'grapheme' });
   let title = '';
@@ -213,7 +214,7 @@ export function readSubmission(params: Open311Params, ref: ReferenceData, lang: 
   if (errors.length > 0) throw new Open311Error(400, errors.map((description) => ({ code: 400, description })));
   const name = service ? serviceName(service, 'zh') : submission.serviceCode;
   // A description is optional in Open311 but not on the platform: the service name stands in for it.
-  submission.description = descriptionText.trim() === '' ? name : descriptionText;
+  submission.description = isBlankText(descriptionText) ? name : descriptionText;
   submission.title = titleOf(descriptionText, name);
   return submission;
 }

@@ -140,6 +140,13 @@ describe('POST requests input', () => {
 
   it('derives a title from the first line without cutting a character apart', () => {
     expect(titleOf('\n  第一行\n第二行', 'x')).toBe('第一行');
+    // a first line of invisible characters only is skipped, as a blank one is (the domain refuses a blank title)
+    expect(titleOf('\u200b\n路灯不亮了', 'x')).toBe('路灯不亮了');
+    expect(titleOf('\u200e\u3000\r\n\u2800\n路灯', 'x')).toBe('路灯');
+    expect(titleOf('\u200b\ufeff', '路灯维修')).toBe('路灯维修');
+    const invisible = readSubmission(form({ ...base, description: '\u200b\u3000' }), ref, 'zh');
+    expect(invisible.description).toBe(readSubmission(form({ ...base, description: '' }), ref, 'zh').description); // the service's name
+    expect(invisible.title).toBe(invisible.description);
     const family = '👩‍👩‍👧';
     const title = titleOf(family.repeat(60), 'x');
     // 5 code points each: 39 fit in the 200 code points of a title (with the ellipsis), 50 would not.
