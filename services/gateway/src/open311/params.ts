@@ -46,14 +46,15 @@ export class Open311Params {
   }
 
   /**
-   * The parameters among `names` (each one taking one value) given more than once with a value — which
-   * one was meant is unknown, so the request is refused rather than read by its first: one sentence each,
-   * `<name> is given <n> times; give it once`, in the order of `names`. An empty repeat counts as absent.
+   * The parameters among `names` (each one taking one value) given more than once with different values —
+   * which one was meant is unknown, so the request is refused rather than read by its first: one sentence
+   * each, `<name> is given <n> times; give it once`, in the order of `names`. An empty repeat counts as
+   * absent, and the same value repeated (e.g. in the query string and the form body) as one.
    */
   repeated(names: readonly string[]): string[] {
     return names.flatMap((name) => {
-      const given = this.all(name).length;
-      return given > 1 ? [`${name} is given ${given} times; give it once`] : [];
+      const values = this.all(name);
+      return new Set(values).size > 1 ? [`${name} is given ${values.length} times; give it once`] : [];
     });
   }
 

@@ -33,6 +33,11 @@ describe('parameters', () => {
     expect(p.list('list')).toEqual(['x', 'y', 'z']);
   });
 
+  it('names a single-valued parameter given with different values; the same value twice (query and body) is one', () => {
+    const p = Open311Params.parse('jurisdiction_id=lsz.gov.cn&jurisdiction_id=lsz.gov.cn&lat=27.8&lat=27.9&lat=&api_key=k');
+    expect(p.repeated(['jurisdiction_id', 'lat', 'api_key', 'long'])).toEqual(['lat is given 2 times; give it once']);
+  });
+
   it('decodes form bodies as UTF-8 with + as space', () => {
     const p = Open311Params.parse(`description=${encodeURIComponent('西街 ꆈꌠ 😀')}+end&x=a+b`);
     expect(p.get('description')).toBe('西街 ꆈꌠ 😀 end');
