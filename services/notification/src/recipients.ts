@@ -1,4 +1,4 @@
-import type { TicketEvent, TicketState } from '@tongban/domain';
+import { type TicketEvent, type TicketState, ratedSinceResolution } from '@tongban/domain';
 import type { RecordedEvent } from '@tongban/eventstore';
 import { DEFAULT_LANGUAGE, type Language, formatDateTime, translator } from '@tongban/i18n';
 
@@ -82,7 +82,8 @@ export const NOTIFYING_EVENT_TYPES: ReadonlySet<string> = new Set<string>([
  * first responder's unit when another (nobody when it was never routed; text `withdrawn`, or
  * `withdrawn-without-reason` when the reporter gave none); a callback attempt by SMS or in the app that has not
  * reached the reporter (回访 by text message: `CallbackRecorded` {reached: false, channel: sms|app}) → the reporter
- * alone, asking to confirm the result and rate it (`callback-requested`; answered by the rating). The reporter's acceptance, announced deadline, public
+ * alone, asking to confirm the result and rate it (`callback-requested`; answered by the rating; not when this
+ * resolution was rated already). The reporter's acceptance, announced deadline, public
  * replies and resolution also go to each following device (`follower`); a merge (并单) tells the merged
  * ticket's reporter which ticket it now follows.
  */
@@ -131,7 +132,8 @@ export function noticesFor(event: RecordedEvent, s: TicketState, options: Notice
       return [...new Set([s.holderUnitId, s.firstResponder?.unitId])].flatMap((unitId) => toUnit(unitId, 'withdrawn', textKey, { body: reason }));
     }
     case 'CallbackRecorded':
-      return d['reached'] !== true && (d['channel'] === 'sms' || d['channel'] === 'app') ? toReporterOnly('callback-requested') : [];
+      // Not when the reporter already rated this resolution (their rating would be refused: already_rated).
+      return d['reached'] !== true && (d['channel'] === 'sms' || d['channel'] === 'app') && !ratedSinceResolution(s) ? toReporterOnly('callback-requested') : [];
     case 'DeadlineBreached': return toUnit(s.holderUnitId, 'deadline-breached', 'deadline-breached', { leg: text(d['leg']), dueAt: text(d['dueAt']) });
     default: return [];
   }

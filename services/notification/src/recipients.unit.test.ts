@@ -69,6 +69,13 @@ describe('the callback request to the reporter', () => {
     expect(noticesFor(callback({ channel, attempt: 2 }), resolved).map((n) => n.kind)).toEqual(['callback-requested']);
   });
 
+  it('is not sent when the reporter already rated this resolution (the rating would be refused), but is after a new resolution', () => {
+    const rated = { ...resolved, resolvedAt: '2026-12-04T02:00:00.000Z', rating: { score: 4, comment: '', at: '2026-12-05T02:00:00.000Z' } } as unknown as TicketState;
+    expect(noticesFor(callback({ reached: false, channel: 'sms' }), rated)).toEqual([]);
+    const resolvedAgain = { ...rated, resolvedAt: '2026-12-20T02:00:00.000Z' } as unknown as TicketState;
+    expect(noticesFor(callback({ reached: false, channel: 'sms' }), resolvedAgain).map((n) => n.kind)).toEqual(['callback-requested']);
+  });
+
   it('is not sent once the reporter was reached, nor for a phone call or a visit (the officer asks in person)', () => {
     expect(noticesFor(callback({ reached: true, channel: 'sms', rating: 'satisfied' }), resolved)).toEqual([]);
     for (const channel of ['phone', 'visit']) expect(noticesFor(callback({ reached: false, channel }), resolved)).toEqual([]);

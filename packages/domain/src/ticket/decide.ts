@@ -277,7 +277,7 @@ function decideOnExisting(c: Exclude<TicketCommand, { type: 'SubmitTicket' }>, s
     case 'RateTicket': {
       inStatus(s, ['resolved', 'closed'], 'rate');
       // One rating per resolution: a rectified ticket may be rated again after its new resolution.
-      if (s.rating && (!s.rating.at || !s.resolvedAt || Date.parse(s.rating.at) >= Date.parse(s.resolvedAt))) {
+      if (ratedSinceResolution(s)) {
         throw reject.precondition('already_rated', 'the ticket has already been rated');
       }
       const level = c.level || levelOfScore(c.score) || '';
@@ -463,6 +463,14 @@ function notRouted(s: TicketState): void {
 
 function inStatus(s: TicketState, allowed: readonly TicketStatus[], verb: string): void {
   if (!allowed.includes(s.status)) throw reject.precondition(`invalid_status`, `cannot ${verb} a ticket that is ${s.status}`);
+}
+
+/**
+ * Whether the reporter has rated the ticket's latest resolution (one rating per resolution: a rectified ticket
+ * may be rated again after its new one; a rating without times counts as given).
+ */
+export function ratedSinceResolution(s: TicketState): boolean {
+  return !!s.rating && (!s.rating.at || !s.resolvedAt || Date.parse(s.rating.at) >= Date.parse(s.resolvedAt));
 }
 
 /**
