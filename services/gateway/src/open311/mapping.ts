@@ -254,7 +254,7 @@ function updateDescription(u: TicketUpdateForOpen311, ref: ReferenceData, lang: 
     // The reporter's words, public as the report's description is (and, like it, not for a confidential request).
     case 'InformationAdded':
       return u.confidential ? translator(CONTENT_LANGUAGE[lang] as Language)('open311.confidentialDescription')
-        : text(u.data['text']) || (en ? 'The reporter added information.' : '报告人已补充信息。');
+        : text(u.data['text']); // required by the domain: never empty
     case 'ResolutionDeadlineSet': {
       const due = shanghaiDatetime(text(u.data['dueAt'])) ?? text(u.data['dueAt']);
       const reason = text(u.data['reason']);
