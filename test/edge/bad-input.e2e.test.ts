@@ -210,6 +210,8 @@ describe('text is refused, never altered (item 17)', () => {
       .toEqual({ status: 400, body: expect.objectContaining({ reason: 'unexpected_part' }) });
     // Over 1 MiB, as a JSON body: 413 (the field was cut at 1 MiB and answered "not valid JSON").
     expect(await rawMultipart({ headers: field, bytes: Buffer.from(body('x'.repeat(1_100_000))) })).toEqual({ status: 413, body: expect.objectContaining({ reason: 'payload_too_large' }) });
+    // Over a file's 5 MB too: still the ticket's own limit, not "a file may have at most 5 MB".
+    expect(await rawMultipart({ headers: field, bytes: Buffer.from(body('x'.repeat(5_300_000))) })).toEqual({ status: 413, body: expect.objectContaining({ reason: 'payload_too_large' }) });
     // Only the two accepted reports exist.
     const mine = await waitFor(async () => {
       const list = await stack.api('GET', '/api/v1/tickets', { token: device.token });

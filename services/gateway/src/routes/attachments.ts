@@ -75,10 +75,15 @@ export async function readMultipart(request: FastifyRequest, options: { ticketPa
         else throw problems.badRequest('unexpected_part', `unexpected form field ${part.fieldname}`);
         continue;
       }
-      const data = await part.toBuffer();
-      if (part.fieldname === 'ticket' && options.ticketPart) {
+      const isTicket = part.fieldname === 'ticket' && options.ticketPart;
+      const data = await part.toBuffer().catch((err: unknown) => {
+        // The ticket part is read as a file, so a file's 5 MB limit can stop it first: still the ticket's own limit.
+        if (isTicket && (err as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') throw ticketTooLarge();
+        throw err;
+      });
+      if (isTicket) {
         if (ticketJson !== undefined) throw problems.badRequest('unexpected_part', 'the report is given in more than one part named ticket; send it once');
-        if (data.length > MAX_FIELD_BYTES) throw new HttpProblem(413, 'payload_too_large', `the ticket part exceeds the limit of ${MAX_FIELD_BYTES / 1024 / 1024} MiB`);
+        if (data.length > MAX_FIELD_BYTES) throw ticketTooLarge();
         // JSON is UTF-8 (RFC 8259): read strictly whatever charset the part declares — refused, never altered.
         ticketJson = utf8Text(data, 'body/ticket');
       } else if (part.fieldname === 'media') raw.push(data);
@@ -90,6 +95,11 @@ export async function readMultipart(request: FastifyRequest, options: { ticketPa
   if (raw.length > MAX_ATTACHMENTS_PER_TICKET) throw new HttpProblem(413, 'too_many_attachments', `at most ${MAX_ATTACHMENTS_PER_TICKET} files`);
   for (const data of raw) await checkFile(data);
   return { files: raw.map((data) => ({ data, keepLocation })), ...(ticketJson !== undefined ? { ticketJson } : {}) };
+}
+
+/** 413 for a ticket part over its limit (1 MiB, as a JSON body). */
+function ticketTooLarge(): HttpProblem {
+  return new HttpProblem(413, 'payload_too_large', `the ticket part exceeds the limit of ${MAX_FIELD_BYTES / 1024 / 1024} MiB`);
 }
 
 /**
