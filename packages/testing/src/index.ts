@@ -6,6 +6,8 @@ export type { WaitForOptions } from './wait-for';
 export { createTestDatabase } from './database';
 export type { TestDatabase } from './database';
 export { freePort } from './ports';
+export { rawPost } from './raw-http';
+export type { RawAnswer } from './raw-http';
 export { startPrivatePostgres, privatePostgresUnavailable, postgresBinDir } from './private-postgres';
 export type { PrivatePostgres, ShutdownMode } from './private-postgres';
 export { startNatsCluster, natsClusterUnavailable, natsServerBinary } from './nats-cluster';

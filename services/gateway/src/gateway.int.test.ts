@@ -1,8 +1,8 @@
-import { request as httpRequest } from 'node:http';
 import { createConnection } from 'node:net';
 import { status } from '@grpc/grpc-js';
 import { signToken, signingKeyFromSecret, verifyToken, type Principal } from '@tongban/auth';
 import { SERVICE_NAMES, type ServiceName } from '@tongban/runtime';
+import { rawPost } from '@tongban/testing';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { FAKE_KEYS, FAKE_SIGNING_KEY, startFakeUpstreams, type FakeUpstreams } from './testing/fake-upstreams';
@@ -115,16 +115,7 @@ describe('problem+json for bad requests', () => {
 
   it('answers a 10 MB body with 413', async () => {
     const big = JSON.stringify({ ...validSubmission, description: 'x'.repeat(10 * 1024 * 1024) });
-    const res = await new Promise<{ status: number; type: string; body: string }>((resolve, reject) => {
-      const req = httpRequest(`${gw.base}/api/v1/tickets`, { method: 'POST', headers: { ...auth(citizenToken), 'content-length': String(Buffer.byteLength(big)) } }, (r) => {
-        let body = '';
-        r.setEncoding('utf8');
-        r.on('data', (c: string) => { body += c; });
-        r.on('end', () => resolve({ status: r.statusCode ?? 0, type: String(r.headers['content-type']), body }));
-      });
-      req.on('error', reject);
-      req.end(big);
-    });
+    const res = await rawPost(`${gw.base}/api/v1/tickets`, auth(citizenToken), big);
     expect(res.status).toBe(413);
     expect(res.type).toMatch(/^application\/problem\+json/);
     expect(JSON.parse(res.body)).toMatchObject({ status: 413, reason: 'payload_too_large' });
@@ -451,17 +442,10 @@ describe('commands', () => {
   });
 
   it('refuses an Idempotency-Key sent in two header lines (Node joined them into the key "k-1, k-2") on a submission and a reporter command, calling no service', async () => {
-    const twice = (path: string, body: unknown) => new Promise<{ status: number; type: string; body: Record<string, unknown> }>((resolve, reject) => {
-      const text = JSON.stringify(body);
-      const req = httpRequest(`${gw.base}${path}`, { method: 'POST', headers: { ...auth(citizenToken), 'idempotency-key': ['k-1', 'k-2'], 'content-length': String(Buffer.byteLength(text)) } }, (r) => {
-        let answer = '';
-        r.setEncoding('utf8');
-        r.on('data', (c: string) => { answer += c; });
-        r.on('end', () => resolve({ status: r.statusCode ?? 0, type: String(r.headers['content-type']), body: JSON.parse(answer) as Record<string, unknown> }));
-      });
-      req.on('error', reject);
-      req.end(text);
-    });
+    const twice = async (path: string, body: unknown) => {
+      const res = await rawPost(`${gw.base}${path}`, { ...auth(citizenToken), 'idempotency-key': ['k-1', 'k-2'] }, JSON.stringify(body));
+      return { ...res, body: JSON.parse(res.body) as Record<string, unknown> };
+    };
     for (const [path, body] of [['/api/v1/tickets', validSubmission], ['/api/v1/tickets/t1/information', { text: '大约三米高' }]] as const) {
       const res = await twice(path, body);
       expect(res.status).toBe(400);

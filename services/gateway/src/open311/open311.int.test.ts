@@ -2,10 +2,10 @@
  * The gateway's Open311 edge against fake services: HTTP ↔ gRPC mapping, the tokens it acts with, and
  * the error documents (the real services and the spec contract are tested in test/open311).
  */
-import { request as httpRequest } from 'node:http';
 import { status } from '@grpc/grpc-js';
 import { verifyToken } from '@tongban/auth';
 import { SERVICE_NAMES, type ServiceName } from '@tongban/runtime';
+import { rawPost } from '@tongban/testing';
 import { XMLParser } from 'fast-xml-parser';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
@@ -241,18 +241,7 @@ describe('servicerequestupdates', () => {
 describe('Idempotency-Key in two header lines', () => {
   it('answers POST requests 400 in the format of the path, submitting nothing (Node joined them into one key "k-1, k-2")', async () => {
     const text = form(submission);
-    const res = await new Promise<{ status: number; type: string; body: string }>((resolve, reject) => {
-      const req = httpRequest(`${base}/open311/v2/requests.xml`, {
-        method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'idempotency-key': ['k-1', 'k-2'], 'content-length': String(Buffer.byteLength(text)) },
-      }, (r) => {
-        let body = '';
-        r.setEncoding('utf8');
-        r.on('data', (c: string) => { body += c; });
-        r.on('end', () => resolve({ status: r.statusCode ?? 0, type: String(r.headers['content-type']), body }));
-      });
-      req.on('error', reject);
-      req.end(text);
-    });
+    const res = await rawPost(`${base}/open311/v2/requests.xml`, { 'content-type': 'application/x-www-form-urlencoded', 'idempotency-key': ['k-1', 'k-2'] }, text);
     expect([res.status, res.type]).toEqual([400, 'text/xml; charset=utf-8']);
     expect(xml.parse(res.body)).toEqual({ '?xml': '', errors: { error: { code: '400', description: 'the Idempotency-Key header is given 2 times; give it once' } } });
     expect(fakes.callsTo('intake.submitTicket')).toHaveLength(0);
